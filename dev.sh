@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Set-up and tasks in one place. Usage:
+#   ./dev.sh run [scenario files...]   set up, then run scenarios (default: scenarios/surveyed.yaml)
+#   ./dev.sh test                      set up (incl. dev tools and Chromium), then ruff, mypy, pytest
+# Set-up is idempotent: a virtualenv in .venv, re-installed only when pyproject.toml changes.
+set -euo pipefail
+cd "$(dirname "$0")"
+PY=${PYTHON:-python3}
+VENV=.venv
+
+setup() {
+  local extras=$1
+  if [ ! -x "$VENV/bin/python" ]; then
+    "$PY" -m venv "$VENV"
+  fi
+  local stamp="$VENV/.installed-$extras-$(sha256sum pyproject.toml | cut -c1-16)"
+  if [ ! -f "$stamp" ]; then
+    "$VENV/bin/python" -m pip install --quiet --upgrade pip
+    "$VENV/bin/python" -m pip install --quiet -e ".[$extras]"
+    touch "$stamp"
+  fi
+}
+
+setup_browser() {
+  if command -v chromium >/dev/null 2>&1; then return; fi
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "installing Debian chromium for the browser tests..." >&2
+    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    echo "chromium is missing and cannot be installed here (need root + apt-get); browser tests will fail" >&2
+  fi
+}
+
+cmd=${1:-run}
+shift || true
+case "$cmd" in
+  run)
+    setup base
+    if [ $# -eq 0 ]; then set -- scenarios/surveyed.yaml; fi
+    exec "$VENV/bin/python" run_scenario.py "$@"
+    ;;
+  test)
+    setup dev
+    setup_browser
+    "$VENV/bin/ruff" check network tests tools benchmarks run_scenario.py
+    "$VENV/bin/mypy"
+    set +e
+    "$VENV/bin/python" -m pytest -q "$@"
+    rc=$?
+    set -e
+    if [ $rc -eq 5 ]; then echo "pytest collected no tests: failing" >&2; exit 1; fi
+    exit $rc
+    ;;
+  *)
+    echo "usage: ./dev.sh run [scenario.yaml ...] | ./dev.sh test [pytest args]" >&2
+    exit 2
+    ;;
+esac

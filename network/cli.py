@@ -1,0 +1,174 @@
+"""Command line: run scenarios, query routes, validate files. ``run_scenario.py`` calls ``main``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+from tqdm import tqdm
+
+from . import OSM_ATTRIBUTION
+from ._errors import PlannerError
+from .paths import MAP_DIR, OUTPUT_DIR, SCENARIO_DIR
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
+
+def _lonlat(text: str) -> tuple[float, float]:
+    try:
+        lon_s, lat_s = text.split(",")
+        lon, lat = float(lon_s), float(lat_s)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected 'lon,lat' in degrees (WGS-84), got {text!r}") from None
+    if not (108.0 <= lon <= 118.0 and 24.0 <= lat <= 31.0):
+        if 108.0 <= lat <= 118.0 and 24.0 <= lon <= 31.0:
+            raise argparse.ArgumentTypeError(f"{text!r} looks like 'lat,lon'; expected 'lon,lat' (e.g. 112.97,28.20)")
+        raise argparse.ArgumentTypeError(f"{text!r} is far outside Hunan; expected 'lon,lat' in WGS-84")
+    return lon, lat
+
+
+def _scenario_path(name_or_path: str) -> Path:
+    p = Path(name_or_path)
+    if p.suffix in (".yaml", ".yml") or p.exists():
+        return p
+    return SCENARIO_DIR / f"{name_or_path}.yaml"
+
+
+def cmd_run(files: list[Path], *, output_dir: Path, map_dir: Path, no_map: bool) -> int:
+    from .runner import run_scenario
+    from .scenario import load_scenario
+
+    failures: list[str] = []
+    check_failures: list[str] = []
+    bar = tqdm(files, desc="scenarios", unit="scenario", disable=len(files) < 2, file=sys.stderr)
+    for path in bar:
+        bar.set_postfix_str(path.stem)
+        try:
+            scenario = load_scenario(path)
+            result = run_scenario(scenario, file=str(path), output_dir=output_dir, map_dir=map_dir, write_map=not no_map)
+        except PlannerError as exc:
+            failures.append(f"{path}: {exc}")
+            print(f"FAILED {path}: {exc}", file=sys.stderr)
+            continue
+        net = result.metrics["network"]
+        print(f"\n== {scenario.name}: {scenario.title}  [tier {net['tier']}; {net['snapshot']}]")
+        print(_centre_table(result.metrics["centre_minutes"]))
+        print(f"half-hour-circle index (best): {result.metrics['half_hour_index']['best']:.3f}")
+        print(f"wrote {result.metrics_path}" + (f" and {result.map_path}" if result.map_path else ""))
+        for c in result.checks:
+            status = "ok  " if c.passed else "FAIL"
+            print(f"  check {status} {c.description} (value {c.value})")
+            if not c.passed:
+                check_failures.append(f"{scenario.name}: {c.description} (value {c.value})")
+    print(f"\n{OSM_ATTRIBUTION}")
+    if failures or check_failures:
+        print(f"\n{len(failures)} scenario(s) failed to run, {len(check_failures)} check(s) failed:", file=sys.stderr)
+        for f in failures + check_failures:
+            print(f"  - {f}", file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+def _centre_table(rows: list[dict[str, object]]) -> str:
+    lines = [f"{'from → to':24s} {'car':>8s} {'transit':>8s} {'best':>8s}   (minutes; * = within 30)"]
+    pairs: dict[tuple[str, str], dict[str, object]] = {}
+    for r in rows:
+        pairs.setdefault((str(r["from"]), str(r["to"])), {})[str(r["mode"])] = r
+    for (a, b), modes in pairs.items():
+        cells = []
+        for m in ("car", "transit", "best"):
+            row: dict[str, object] = modes[m]  # type: ignore[assignment]
+            v = row["minutes"]
+            cells.append(f"{'—' if v is None else f'{float(v):.1f}'}{'*' if row['within_30'] else ' '}".rjust(8))  # type: ignore[arg-type]
+        lines.append(f"{a + ' → ' + b:24s} " + " ".join(cells))
+    return "\n".join(lines)
+
+
+def cmd_route(args: argparse.Namespace) -> int:
+    from .resolve import resolve_state
+    from .routing import route
+    from .scenario import load_scenario
+
+    path = _scenario_path(args.scenario)
+    state = resolve_state(load_scenario(path), file=str(path))
+    r = route(state, args.from_, args.to, args.mode)
+    if args.json:
+        print(json.dumps({**r.to_dict(), "attribution": OSM_ATTRIBUTION}, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    print(f"{r.mode}: {r.minutes:.1f} min, {r.km:.1f} km  [tier {r.tier}; {r.snapshot}]")
+    for leg in r.legs:
+        print(f"  {leg.kind:9s} {leg.minutes:6.1f} min {leg.km:6.1f} km  {leg.label}")
+    if r.lines:
+        print(f"  lines: {' → '.join(r.lines)}; waits {r.waits_minutes:.1f} min; transfers {r.transfers}")
+    print(OSM_ATTRIBUTION)
+    return EXIT_OK
+
+
+def cmd_validate(files: list[Path]) -> int:
+    from .resolve import resolve_state
+    from .scenario import load_scenario
+
+    bad = 0
+    for path in files:
+        try:
+            resolve_state(load_scenario(path), file=str(path))
+            print(f"ok   {path}")
+        except PlannerError as exc:
+            bad += 1
+            print(f"FAIL {exc}", file=sys.stderr)
+    return EXIT_FAILED if bad else EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(
+        prog="run_scenario.py",
+        description="Chang-Zhu-Tan half-hour-circle planner. Run scenario files, or a subcommand: route, validate.",
+        epilog="Examples: run_scenario.py scenarios/surveyed.yaml | run_scenario.py --all | "
+        "run_scenario.py route --scenario surveyed --from 112.97,28.20 --to 113.13,27.83 --mode transit",
+    )
+    ap.add_argument("scenarios", nargs="*", type=Path, help="scenario YAML files")
+    ap.add_argument("--all", action="store_true", help="run every scenarios/*.yaml")
+    ap.add_argument("--output-dir", type=Path, default=OUTPUT_DIR)
+    ap.add_argument("--map-dir", type=Path, default=MAP_DIR)
+    ap.add_argument("--no-map", action="store_true", help="skip the HTML map")
+    ap.add_argument("-v", "--verbose", action="store_true")
+    return ap
+
+
+def build_route_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="run_scenario.py route", description="Fastest path between two points.")
+    ap.add_argument("--scenario", default="surveyed", help="scenario name or file (default: surveyed)")
+    ap.add_argument("--from", dest="from_", type=_lonlat, required=True, help="lon,lat (WGS-84)")
+    ap.add_argument("--to", type=_lonlat, required=True, help="lon,lat (WGS-84)")
+    ap.add_argument("--mode", choices=["car", "transit", "best"], default="best")
+    ap.add_argument("--json", action="store_true", help="print a JSON object with a 'minutes' field")
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    logging.basicConfig(level=logging.INFO if "-v" in argv else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        if argv and argv[0] == "route":
+            return cmd_route(build_route_parser().parse_args(argv[1:]))
+        if argv and argv[0] == "validate":
+            files = [Path(a) for a in argv[1:]] or sorted(SCENARIO_DIR.glob("*.yaml"))
+            return cmd_validate(files)
+        args = build_parser().parse_args(argv)
+        files = sorted(SCENARIO_DIR.glob("*.yaml")) if args.all else list(args.scenarios)
+        if not files:
+            build_parser().print_usage(sys.stderr)
+            print("run_scenario.py: give scenario files or --all", file=sys.stderr)
+            return EXIT_USAGE
+        return cmd_run(files, output_dir=args.output_dir, map_dir=args.map_dir, no_map=args.no_map)
+    except PlannerError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        print("interrupted; outputs already written are complete (atomic writes)", file=sys.stderr)
+        return 130

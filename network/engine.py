@@ -1,0 +1,115 @@
+"""Shortest paths over arrays: many origins at once, compiled (scipy csgraph), with cutoffs.
+
+Array in, array out (the Pandana shape): points are snapped to their ``k`` nearest graph nodes with a
+KD-tree in UTM 49N and an access time; a field is the minimum over those candidates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+from scipy.sparse.csgraph import dijkstra
+from scipy.spatial import cKDTree
+
+from ._errors import NetworkError
+from .graph import ACCESS_DETOUR, ModeGraph, StateParams
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+K_CANDIDATES = 3
+MAX_SNAP_M = 25_000.0
+"""A point farther than this from every road node is outside the network's reach (an error)."""
+
+
+@dataclass(frozen=True)
+class Snap:
+    """Candidate nodes per point and the access time to each (s)."""
+
+    nodes: IntArray  # (m, k)
+    access_s: FloatArray  # (m, k)
+
+
+def access_speed_kph(mode: str, params: StateParams) -> float:
+    return params.local_access_speed_kph if mode == "car" else params.feeder_speed_kph
+
+
+def snap_points(
+    graph: ModeGraph, x_m: FloatArray, y_m: FloatArray, params: StateParams, *, k: int = K_CANDIDATES, max_snap_m: float | None = MAX_SNAP_M
+) -> Snap:
+    """Snap points to their ``k`` nearest road nodes (KD-tree, metric CRS).
+
+    Raises ``NetworkError`` when a point is farther than ``max_snap_m`` from every node (``None``: no limit,
+    for grid cells, which then carry a long access time).
+    """
+    tree = _road_tree(graph)
+    k = min(k, graph.n_road)
+    d, idx = tree.query(np.column_stack([x_m, y_m]), k=k)
+    d = np.asarray(d, dtype=float).reshape(len(x_m), k)
+    idx = np.asarray(idx, dtype=np.int64).reshape(len(x_m), k)
+    if max_snap_m is not None and len(x_m) and float(d[:, 0].max()) > max_snap_m:
+        worst = int(np.argmax(d[:, 0]))
+        raise NetworkError(
+            f"point ({x_m[worst]:.0f}, {y_m[worst]:.0f}) m is {d[worst, 0] / 1000:.1f} km from the nearest road node (limit {max_snap_m / 1000:.0f} km)"
+        )
+    speed_ms = access_speed_kph(graph.mode, params) / 3.6
+    return Snap(nodes=idx, access_s=d * ACCESS_DETOUR / speed_ms)
+
+
+_TREES: dict[int, cKDTree] = {}
+
+
+def _road_tree(graph: ModeGraph) -> cKDTree:
+    key = id(graph.node_x)
+    tree = _TREES.get(key)
+    if tree is None:
+        tree = cKDTree(np.column_stack([graph.node_x[: graph.n_road], graph.node_y[: graph.n_road]]))
+        _TREES[key] = tree
+    return tree
+
+
+def node_times_s(graph: ModeGraph, sources: IntArray, *, limit_s: float = np.inf) -> FloatArray:
+    """Travel time (s) from each source node to every node; ``inf`` beyond ``limit_s``.
+
+    Returns shape (len(sources), n_nodes). One compiled multi-source call.
+    """
+    if len(sources) == 0:
+        return np.zeros((0, graph.n_nodes))
+    out = dijkstra(graph.csr, directed=True, indices=np.asarray(sources, dtype=np.int64), limit=limit_s)
+    return np.atleast_2d(np.asarray(out, dtype=float))
+
+
+def fields_from_points(graph: ModeGraph, origins: Snap, *, limit_s: float = np.inf) -> FloatArray:
+    """Node time fields (s) from each origin point: min over its candidates of access + path.
+
+    Returns shape (n_origins, n_nodes).
+    """
+    m, k = origins.nodes.shape
+    uniq, inv = np.unique(origins.nodes.ravel(), return_inverse=True)
+    rows = node_times_s(graph, uniq, limit_s=limit_s)
+    per = rows[inv].reshape(m, k, graph.n_nodes) + origins.access_s[:, :, None]
+    out = per.min(axis=1)
+    out[out > limit_s] = np.inf
+    return out
+
+
+def times_to_points(node_field: FloatArray, targets: Snap) -> FloatArray:
+    """Times (s) at target points from node fields: min over candidates of field + egress.
+
+    node_field: (n_origins, n_nodes). Returns (n_origins, n_targets).
+    """
+    vals = node_field[:, targets.nodes] + targets.access_s[None, :, :]
+    return vals.min(axis=2)
+
+
+def path_nodes(predecessors: IntArray, source: int, target: int) -> list[int]:
+    """Node sequence from ``source`` to ``target`` given a scipy predecessor row."""
+    path = [target]
+    node = target
+    while node != source:
+        node = int(predecessors[node])
+        if node < 0:
+            raise NetworkError(f"node {target} is not reachable from node {source}")
+        path.append(node)
+    return path[::-1]

@@ -1,0 +1,96 @@
+"""Rail lines and stations -> timed rail services (run times, dwell, headways)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from ._errors import DataError
+from .paths import CRS_METRIC, CRS_WGS84, DATA_DIR
+from .speeds import Period
+
+
+@dataclass(frozen=True)
+class RailNetwork:
+    """Rail services as data.
+
+    ``lines``: one row per service (line_id, name_zh, kind, top_speed_kph, accel_loss_s, dwell_s,
+    headway_am_peak_min, headway_off_peak_min, track_detour, colour, ...).
+    ``stops``: one row per (line_id, seq) with name_zh, lon, lat, x, y (UTM m).
+    """
+
+    lines: pd.DataFrame
+    stops: pd.DataFrame
+
+    def without_lines(self, line_ids: list[str]) -> RailNetwork:
+        """A copy with the given services removed (the original is untouched)."""
+        keep = ~self.lines["line_id"].isin(line_ids)
+        return RailNetwork(
+            self.lines[keep].reset_index(drop=True),
+            self.stops[self.stops["line_id"].isin(self.lines.loc[keep, "line_id"])].reset_index(drop=True),
+        )
+
+
+def load_rail(data_dir: Path = DATA_DIR) -> RailNetwork:
+    lpath = data_dir / "rail_lines.csv"
+    spath = data_dir / "rail_stations.csv"
+    for p in (lpath, spath):
+        if not p.exists():
+            raise DataError(f"{p}: missing")
+    lines = pd.read_csv(lpath)
+    stops = pd.read_csv(spath)
+    unknown = set(stops["line_id"]) - set(lines["line_id"])
+    if unknown:
+        raise DataError(f"{spath}: line_id values {sorted(unknown)} are not in {lpath.name}")
+    pts = gpd.GeoSeries(gpd.points_from_xy(stops["lon"], stops["lat"]), crs=CRS_WGS84).to_crs(CRS_METRIC)
+    stops["x"] = pts.x.to_numpy()
+    stops["y"] = pts.y.to_numpy()
+    stops = stops.sort_values(["line_id", "seq"], kind="stable").reset_index(drop=True)
+    return RailNetwork(lines=lines, stops=stops)
+
+
+def run_time_s(distance_m: np.ndarray, top_speed_kph: float, accel_loss_s: float) -> np.ndarray:
+    """In-motion time between adjacent stops: distance at top speed plus a fixed start/stop loss.
+
+    The loss stands for acceleration and braking (a train covering a short hop never reaches top
+    speed; the loss is what a stop costs over running through at top speed).
+    """
+    return distance_m / (top_speed_kph / 3.6) + accel_loss_s
+
+
+def line_segments(rail: RailNetwork, period: Period) -> pd.DataFrame:
+    """Timed segments between consecutive stops of every line.
+
+    Returns columns line_id, from_seq, to_seq, from_name, to_name, distance_m, ride_s (run time + dwell
+    at the arriving stop), and per line ``headway_s`` for ``period``.
+    """
+    out = []
+    for _, line in rail.lines.iterrows():
+        s = rail.stops[rail.stops["line_id"] == line["line_id"]]
+        if len(s) < 2:
+            continue
+        x = s["x"].to_numpy()
+        y = s["y"].to_numpy()
+        d = np.hypot(np.diff(x), np.diff(y)) * float(line["track_detour"])
+        ride = run_time_s(d, float(line["top_speed_kph"]), float(line["accel_loss_s"])) + float(line["dwell_s"])
+        out.append(
+            pd.DataFrame(
+                {
+                    "line_id": line["line_id"],
+                    "from_seq": s["seq"].to_numpy()[:-1],
+                    "to_seq": s["seq"].to_numpy()[1:],
+                    "from_name": s["name_zh"].to_numpy()[:-1],
+                    "to_name": s["name_zh"].to_numpy()[1:],
+                    "distance_m": d,
+                    "ride_s": ride,
+                    "headway_s": float(line[f"headway_{period}_min"]) * 60.0,
+                }
+            )
+        )
+    if not out:
+        return pd.DataFrame(columns=["line_id", "from_seq", "to_seq", "from_name", "to_name", "distance_m", "ride_s", "headway_s"])
+    return pd.concat(out, ignore_index=True)

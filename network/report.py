@@ -1,0 +1,54 @@
+"""Outputs: metrics.json (deterministic), CSV tables, GeoJSON isochrones; written atomically."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` via a temp file in the same folder and an atomic rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def dumps_metrics(metrics: dict[str, Any]) -> str:
+    """Stable JSON: sorted keys, fixed indentation, UTF-8 text, trailing newline."""
+    return json.dumps(metrics, ensure_ascii=False, sort_keys=True, indent=2, allow_nan=False) + "\n"
+
+
+def write_table(df: pd.DataFrame, path: Path) -> None:
+    atomic_write_text(path, df.to_csv(index=False, lineterminator="\n"))
+
+
+def _fmt_minutes(value: object) -> str:
+    if value is None or (isinstance(value, float) and value != value):
+        return "—"
+    return f"{float(value):.0f}"  # type: ignore[arg-type]
+
+
+def centre_matrix_html(pairs: pd.DataFrame, mode: str = "best") -> str:
+    """A small HTML table of centre-to-centre minutes for one mode (numbers only: nothing to escape)."""
+    sub = pairs[pairs["mode"] == mode]
+    rows = "".join(
+        f"<tr><td>{r['from']}→{r['to']}</td><td style='text-align:right'>{_fmt_minutes(r['minutes'])}</td>"
+        f"<td>{'✓' if r['within_30'] else '✗'}</td></tr>"
+        for _, r in sub.iterrows()
+    )
+    return f"<table style='font-size:11px'><tr><th>{mode}</th><th>min</th><th>≤30</th></tr>{rows}</table>"

@@ -1,0 +1,44 @@
+"""Shared fixtures: the surveyed network and its evaluation are built once per test session."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from network.graph import NetworkState
+from network.metrics import Evaluation, evaluate
+from network.region import Region, load_region
+from network.resolve import resolve_state
+from network.scenario import Scenario, load_scenario
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared" / "reference"
+
+
+@pytest.fixture(scope="session")
+def region() -> Region:
+    return load_region()
+
+
+@pytest.fixture(scope="session")
+def surveyed() -> Scenario:
+    return load_scenario(ROOT / "scenarios" / "surveyed.yaml")
+
+
+@pytest.fixture(scope="session")
+def surveyed_state(surveyed: Scenario) -> NetworkState:
+    return resolve_state(surveyed)
+
+
+@pytest.fixture(scope="session")
+def surveyed_eval(surveyed_state: NetworkState, region: Region) -> Evaluation:
+    return evaluate(surveyed_state, region)
+
+
+def shared_file(rel: str) -> Path:
+    """A file under ../shared/reference, or skip the test with the reason."""
+    p = SHARED / rel
+    if not p.exists():
+        pytest.skip(f"reference file {p} is absent (tests read ../shared/reference in place)")
+    return p

@@ -1,0 +1,63 @@
+"""End to end through the command line (network/cli.py, run_scenario.py)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from network.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_surveyed_run_writes_metrics_and_map(tmp_path: Path) -> None:
+    rc = main([str(ROOT / "scenarios/surveyed.yaml"), "--output-dir", str(tmp_path / "out"), "--map-dir", str(tmp_path / "maps")])
+    assert rc == 0
+    metrics = json.loads((tmp_path / "out/surveyed/metrics.json").read_text(encoding="utf-8"))
+    assert len(metrics["centre_minutes"]) == 18
+    assert metrics["network"]["tier"] == "embedded"
+    assert "OpenStreetMap contributors" in metrics["attribution"]
+    html = (tmp_path / "maps/surveyed.html").read_text(encoding="utf-8")
+    assert "OpenStreetMap contributors" in html and "network tier: embedded" in html
+    for f in ("centre_minutes.csv", "population_within_30.csv", "isochrones.csv", "isochrones.geojson"):
+        assert (tmp_path / "out/surveyed" / f).stat().st_size > 0
+
+
+def test_batch_continues_past_a_bad_scenario_and_exits_nonzero(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: bad\nperiod: rush\n", encoding="utf-8")
+    good = tmp_path / "good.yaml"
+    good.write_text("name: good\nperiod: off_peak\n", encoding="utf-8")
+    rc = main([str(bad), str(good), "--output-dir", str(tmp_path / "out"), "--no-map"])
+    assert rc == 1
+    assert (tmp_path / "out/good/metrics.json").exists()
+    assert not (tmp_path / "out/bad").exists()
+
+
+def test_failing_check_makes_exit_nonzero(tmp_path: Path) -> None:
+    f = tmp_path / "strict.yaml"
+    f.write_text(
+        "name: strict\nchecks:\n  - {metric: centre_minutes, from: changsha, to: xiangtan, mode: best, max: 1}\n", encoding="utf-8"
+    )
+    assert main([str(f), "--output-dir", str(tmp_path / "out"), "--no-map"]) == 1
+
+
+def test_route_json_has_minutes_and_path() -> None:
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "run_scenario.py"), "route", "--scenario", "surveyed", "--from", "112.97,28.20", "--to", "113.13,27.83", "--mode", "transit", "--json"],
+        capture_output=True, text=True, check=True, cwd=ROOT,
+    )  # fmt: skip
+    doc = json.loads(out.stdout)
+    assert 30 < doc["minutes"] < 180
+    assert doc["lines"], "a transit trip between the cities rides at least one line"
+    assert any(leg["kind"] == "wait" for leg in doc["legs"])
+
+
+def test_route_rejects_swapped_coordinates() -> None:
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "run_scenario.py"), "route", "--from", "28.20,112.97", "--to", "113.13,27.83"],
+        capture_output=True, text=True, cwd=ROOT,
+    )  # fmt: skip
+    assert out.returncode == 2 and "lat,lon" in out.stderr

@@ -1,0 +1,61 @@
+"""Scenario files (network/scenario.py): validation errors name the file and the field."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from network._errors import InputError
+from network.resolve import resolve_state
+from network.scenario import load_scenario, parse_scenario
+
+
+def _err(text: str) -> InputError:
+    with pytest.raises(InputError) as exc:
+        parse_scenario(text, file="scenarios/bad.yaml")
+    return exc.value
+
+
+def test_malformed_yaml_names_file_and_line() -> None:
+    e = _err("name: x\nperiod: [am_peak\n")
+    assert "scenarios/bad.yaml" in str(e) and e.line is not None
+
+
+def test_bad_period_names_field_value_and_expectation() -> None:
+    e = _err("name: ok\nperiod: rush_hour\n")
+    assert e.field == "period"
+    assert "rush_hour" in str(e) and "am_peak" in str(e)
+
+
+def test_unknown_field_is_refused() -> None:
+    e = _err("name: ok\nperiods: am_peak\n")
+    assert e.field == "periods" and "unknown field" in str(e)
+
+
+def test_name_cannot_escape_output_folder() -> None:
+    e = _err("name: ../../x\n")
+    assert e.field == "name"
+
+
+def test_check_with_unknown_city_names_nested_field() -> None:
+    e = _err("name: ok\nchecks:\n  - {metric: centre_minutes, from: wuhan, to: zhuzhou, mode: best, max: 30}\n")
+    assert e.field == "checks[0].from"
+
+
+def test_unknown_rail_line_is_refused_on_resolve(tmp_path: Path) -> None:
+    f = tmp_path / "s.yaml"
+    f.write_text("name: s\nremove_lines: [IC-XX]\n", encoding="utf-8")
+    with pytest.raises(InputError) as exc:
+        resolve_state(load_scenario(f), file=str(f))
+    assert "remove_lines[0]" in str(exc.value) and "IC-ZZ" in str(exc.value)
+
+
+def test_missing_file_is_named(tmp_path: Path) -> None:
+    with pytest.raises(InputError) as exc:
+        load_scenario(tmp_path / "nope.yaml")
+    assert "nope.yaml" in str(exc.value)
+
+
+def test_document_that_is_not_a_mapping() -> None:
+    assert _err("- a\n- b\n").field == "<document>"
