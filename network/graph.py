@@ -36,7 +36,7 @@ class RoadNetwork:
 
     nodes: node_id (0..n-1), lon, lat, x, y (UTM 49N m).
     edges: u, v, length_m, highway (road class), name, ref, oneway; optional speed_kph override
-    (NaN = class speed) and junction_delay_s.
+    (NaN = class speed), per-period overrides speed_am_peak_kph / speed_off_peak_kph, and junction_delay_s.
     """
 
     nodes: pd.DataFrame
@@ -68,6 +68,10 @@ class NetworkState:
     roads: RoadNetwork
     rail: RailNetwork
     params: StateParams = field(default_factory=StateParams)
+    projects: tuple[str, ...] = ()
+    """Catalogue ids active in this state."""
+    warnings: tuple[str, ...] = ()
+    year: int | None = None
 
     def with_params(self, **changes: object) -> NetworkState:
         return replace(self, params=replace(self.params, **changes))  # type: ignore[arg-type]
@@ -108,9 +112,10 @@ def road_edge_times_s(roads: RoadNetwork, speed_kph: float | None, params: State
     classes = e["highway"].to_numpy()
     uniq = {c: class_speed_kph(str(c), params.period, table=params.class_speeds_kph) for c in set(classes)}
     speed = np.array([uniq[c] for c in classes], dtype=float)
-    if "speed_kph" in e.columns:
-        override = e["speed_kph"].to_numpy(dtype=float)
-        speed = np.where(np.isfinite(override) & (override > 0), override, speed)
+    for col in ("speed_kph", f"speed_{params.period}_kph"):
+        if col in e.columns:
+            override = e[col].to_numpy(dtype=float)
+            speed = np.where(np.isfinite(override) & (override > 0), override, speed)
     t = length / (speed / 3.6)
     if "junction_delay_s" in e.columns:
         t = t + np.nan_to_num(e["junction_delay_s"].to_numpy(dtype=float))

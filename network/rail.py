@@ -94,3 +94,25 @@ def line_segments(rail: RailNetwork, period: Period) -> pd.DataFrame:
     if not out:
         return pd.DataFrame(columns=["line_id", "from_seq", "to_seq", "from_name", "to_name", "distance_m", "ride_s", "headway_s"])
     return pd.concat(out, ignore_index=True)
+
+
+def without_stops(rail: RailNetwork, line_id: str, names: list[str]) -> RailNetwork:
+    """A copy with ``line_id``'s stops named in ``names`` removed (an extension not yet open)."""
+    drop = (rail.stops["line_id"] == line_id) & rail.stops["name_zh"].isin(names)
+    return RailNetwork(rail.lines, rail.stops[~drop].reset_index(drop=True))
+
+
+def with_headways(rail: RailNetwork, line_ids: list[str], am_peak_min: list[float], off_peak_min: list[float]) -> RailNetwork:
+    """A copy with new headways for the given lines (same order as ``line_ids``)."""
+    lines = rail.lines.copy()
+    for lid, am, off in zip(line_ids, am_peak_min, off_peak_min):
+        lines.loc[lines["line_id"] == lid, "headway_am_peak_min"] = float(am)
+        lines.loc[lines["line_id"] == lid, "headway_off_peak_min"] = float(off)
+    return RailNetwork(lines, rail.stops)
+
+
+def lines_open_in(rail: RailNetwork, year: int) -> RailNetwork:
+    """Only the lines opened by the end of ``year`` (their ``opened`` column)."""
+    opened = pd.to_datetime(rail.lines["opened"]).dt.year
+    gone = rail.lines.loc[opened > year, "line_id"].tolist()
+    return rail.without_lines(gone) if gone else rail

@@ -12,8 +12,6 @@ from ._errors import InputError
 
 NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
 MAX_SCENARIO_BYTES = 256 * 1024
-Lon = Annotated[float, Field(ge=73.0, le=135.0)]
-Lat = Annotated[float, Field(ge=18.0, le=54.0)]
 
 
 class _Strict(BaseModel):
@@ -21,13 +19,79 @@ class _Strict(BaseModel):
 
 
 class NewRoad(_Strict):
-    """A new road drawn as a polyline (lon, lat), snapped to the network at its vertices."""
+    """An ad-hoc new road drawn as a polyline (lon, lat), snapped to the network at its vertices."""
 
     type: Literal["new_road"]
     name: str = Field(min_length=1, max_length=200)
-    path: list[tuple[Lon, Lat]] = Field(min_length=2)
+    path: list[tuple[float, float]] = Field(min_length=2)
     speed_kph: float = Field(gt=0, le=130)
     highway: str = "urban_express"
+
+    @field_validator("path")
+    @classmethod
+    def _in_area(cls, v: list[tuple[float, float]]) -> list[tuple[float, float]]:
+        return _check_path(v)
+
+    @field_validator("highway")
+    @classmethod
+    def _class(cls, v: str) -> str:
+        return _check_class(v)
+
+
+class RoadUpgrade(_Strict):
+    """An ad-hoc upgrade of the roads along a corridor (new class and/or speed)."""
+
+    type: Literal["road_upgrade"]
+    name: str = Field(min_length=1, max_length=200)
+    path: list[tuple[float, float]] = Field(min_length=2)
+    highway: str
+    speed_kph: float | None = Field(default=None, gt=0, le=130)
+
+    @field_validator("path")
+    @classmethod
+    def _in_area(cls, v: list[tuple[float, float]]) -> list[tuple[float, float]]:
+        return _check_path(v)
+
+    @field_validator("highway")
+    @classmethod
+    def _class(cls, v: str) -> str:
+        return _check_class(v)
+
+
+class RoadClosure(_Strict):
+    """An ad-hoc closure of the roads along a corridor."""
+
+    type: Literal["road_closure"]
+    name: str = Field(min_length=1, max_length=200)
+    path: list[tuple[float, float]] = Field(min_length=2)
+
+    @field_validator("path")
+    @classmethod
+    def _in_area(cls, v: list[tuple[float, float]]) -> list[tuple[float, float]]:
+        return _check_path(v)
+
+
+def _check_path(v: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    from .catalogue import STUDY_BBOX
+
+    x0, y0, x1, y1 = STUDY_BBOX
+    for k, (lon, lat) in enumerate(v):
+        if 18.0 <= lon <= 54.0 and 73.0 <= lat <= 135.0:
+            raise ValueError(f"point {k} [{lon}, {lat}] looks like [lat, lon]; expected [lon, lat]")
+        if not (x0 <= lon <= x1 and y0 <= lat <= y1):
+            raise ValueError(f"point {k} [{lon}, {lat}] lies outside the study area (lon {x0}..{x1}, lat {y0}..{y1})")
+    return v
+
+
+def _check_class(v: str) -> str:
+    from .speeds import ROAD_CLASSES
+
+    if v not in ROAD_CLASSES:
+        raise ValueError(f"expected a road class, one of {list(ROAD_CLASSES)}")
+    return v
+
+
+AdHoc = Annotated[NewRoad | RoadUpgrade | RoadClosure, Field(discriminator="type")]
 
 
 class Check(_Strict):
@@ -56,13 +120,19 @@ class Scenario(_Strict):
 
     name: str = Field(pattern=NAME_PATTERN)
     title: str = Field(default="", max_length=300)
-    base: str = "surveyed"
+    base: str = Field(default="surveyed", pattern=NAME_PATTERN)
+    """``surveyed`` (the base data with every built project) or the name of another scenario file."""
     year: int | None = Field(default=None, ge=1990, le=2060)
     period: Literal["am_peak", "off_peak"] = "am_peak"
     tier: Literal["embedded", "osm"] = "embedded"
+    projects: list[str] = Field(default_factory=list)
+    """Catalogue project ids to include (whatever the year)."""
+    exclude: list[str] = Field(default_factory=list)
+    """Catalogue project ids to leave out (built ones are reverted)."""
     remove_lines: list[str] = Field(default_factory=list)
     """Rail services (line_id from data/rail_lines.csv) taken out of this scenario."""
-    add: list[NewRoad] = Field(default_factory=list)
+    add: list[AdHoc] = Field(default_factory=list)
+    """Inline ad-hoc projects: new_road, road_upgrade, road_closure."""
     feeder_speed_kph: float = Field(default=18.0, gt=2, le=80)
     walk_limit_m: float = Field(default=1200.0, gt=0, le=5000)
     thresholds_minutes: list[int] = Field(default_factory=lambda: [15, 30, 45, 60], min_length=1)

@@ -1,0 +1,115 @@
+"""Projects, catalogue and year-based network states (network/projects.py, catalogue.py, resolve.py)."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from network._errors import InputError
+from network.catalogue import load_catalogue, parse_catalogue
+from network.metrics import evaluate
+from network.region import CITIES, Region
+from network.resolve import build_state, resolve_projects, resolve_state
+from network.scenario import Scenario, load_scenario, parse_scenario
+
+ROOT = Path(__file__).resolve().parent.parent
+SCEN = ROOT / "scenarios"
+
+
+def _minutes(name: str, region: Region, mode: str, a: str, b: str) -> float:
+    ev = evaluate(resolve_state(load_scenario(SCEN / f"{name}.yaml"), file=str(SCEN / f"{name}.yaml")), region)
+    return float(ev.centre_minutes[mode][CITIES.index(a), CITIES.index(b)])
+
+
+def test_catalogue_has_at_least_14_sourced_projects() -> None:
+    cat = load_catalogue()
+    assert len(cat) >= 14
+    assert all(p.source for p in cat.values())
+    assert {"furong-avenue", "tanzhou-avenue", "dongzhu-road", "west-ring-line", "czt-intercity", "g4-widening"} <= set(cat)
+
+
+def test_san_gan_cuts_car_times_2020_vs_2018(region: Region) -> None:
+    assert _minutes("year-2020", region, "car", "zhuzhou", "xiangtan") < _minutes("year-2018", region, "car", "zhuzhou", "xiangtan")
+    assert _minutes("year-2020", region, "car", "changsha", "zhuzhou") < _minutes("year-2018", region, "car", "changsha", "zhuzhou")
+
+
+def test_west_ring_line_2023_cuts_transit_xiangtan_to_changsha(region: Region) -> None:
+    assert _minutes("year-2023", region, "transit", "xiangtan", "changsha") < _minutes(
+        "year-2020", region, "transit", "xiangtan", "changsha"
+    )
+
+
+def test_2015_has_no_intercity_railway() -> None:
+    state = resolve_state(load_scenario(SCEN / "year-2015.yaml"), file=str(SCEN / "year-2015.yaml"))
+    assert not {"IC-T", "IC-ZZ", "IC-XT"} & set(state.rail.lines["line_id"])
+    assert "M3" not in set(state.rail.lines["line_id"])  # Line 3 opened 2020
+
+
+def test_reverting_a_built_project_restores_earlier_times_exactly(region: Region) -> None:
+    s2018 = load_scenario(SCEN / "year-2018.yaml")
+    r2020 = resolve_projects(load_scenario(SCEN / "year-2020.yaml"), file=str(SCEN / "year-2020.yaml"))
+    r2018 = resolve_projects(s2018, file=str(SCEN / "year-2018.yaml"))
+    opened_2019_2020 = r2020.active - r2018.active
+    assert opened_2019_2020, "projects opened in 2019-2020 exist"
+    reverted = build_state(r2020, active=r2020.active - opened_2019_2020)
+    a = evaluate(reverted, region)
+    # same year-2020 rail lines differ from 2018 (Line 3, 5 opened 2020): compare against 2020 rail with 2018 projects
+    b = evaluate(build_state(r2020, active=r2018.active), region)
+    for mode in ("car", "transit", "best"):
+        assert np.array_equal(a.cell_minutes[mode], b.cell_minutes[mode])
+
+
+def test_disconnected_new_road_warns(caplog: pytest.LogCaptureFixture) -> None:
+    sc = parse_scenario(
+        "name: lonely\nadd:\n  - {type: new_road, name: nowhere road, path: [[112.30, 27.00], [112.31, 27.01]], speed_kph: 60}\n",
+        file="lonely.yaml",
+    )
+    with caplog.at_level(logging.WARNING):
+        state = resolve_state(sc, file="lonely.yaml")
+    assert any("disconnected" in w for w in state.warnings)
+    assert "disconnected" in caplog.text
+
+
+def test_project_outside_study_area_is_refused() -> None:
+    with pytest.raises(InputError) as exc:
+        parse_scenario(
+            "name: far\nadd:\n  - {type: new_road, name: x, path: [[116.0, 30.0], [116.1, 30.1]], speed_kph: 60}\n", file="far.yaml"
+        )
+    assert "outside the study area" in str(exc.value) and exc.value.field.startswith("add[0]")
+
+
+def test_unknown_project_id_suggests_closest() -> None:
+    sc = parse_scenario("name: typo\nprojects: [furong-avenu]\n", file="typo.yaml")
+    with pytest.raises(InputError) as exc:
+        resolve_projects(sc, file="typo.yaml")
+    assert exc.value.field == "projects[0]" and "furong-avenue" in str(exc.value)
+
+
+def test_base_cycle_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text("name: a\nbase: b\n", encoding="utf-8")
+    (tmp_path / "b.yaml").write_text("name: b\nbase: a\n", encoding="utf-8")
+    with pytest.raises(InputError) as exc:
+        resolve_projects(load_scenario(tmp_path / "a.yaml"), file=str(tmp_path / "a.yaml"))
+    assert exc.value.field == "base" and "cycle" in str(exc.value)
+
+
+def test_catalogue_errors_name_project_and_field() -> None:
+    text = "projects:\n  - {id: bad, name_zh: 坏, type: road_upgrade, status: built, opened: 2020-01-01, path: [[28.1, 112.9], [28.2, 112.95]], after: {highway: expressway}}\n"
+    with pytest.raises(InputError) as exc:
+        parse_catalogue(text, file="projects.yaml")
+    assert "projects[0](bad)" in str(exc.value) and "[lat, lon]" in str(exc.value)
+
+
+def test_road_upgrade_never_slows_an_edge(surveyed: Scenario) -> None:
+    from network.graph import build_mode_graph
+    from network.projects import corridor_edge_index, upgrade_road
+
+    state = resolve_state(surveyed)
+    idx = corridor_edge_index(state.roads, [(112.99, 28.10), (112.95, 27.885)])
+    slow = upgrade_road(state.roads, idx, highway="urban_arterial", speeds_kph={"am_peak": 10, "off_peak": 10})
+    g0 = build_mode_graph(state, "car")
+    g1 = build_mode_graph(type(state)(roads=slow, rail=state.rail, params=state.params), "car")
+    assert len(idx) > 0 and (g1.csr.data >= g0.csr.data - 1e-9).all()
