@@ -39,7 +39,9 @@ def _scenario_path(name_or_path: str) -> Path:
     return SCENARIO_DIR / f"{name_or_path}.yaml"
 
 
-def cmd_run(files: list[Path], *, output_dir: Path, map_dir: Path, no_map: bool) -> int:
+def cmd_run(files: list[Path], *, output_dir: Path, map_dir: Path, no_map: bool, workers: int = 1, scheduler: str | None = None) -> int:
+    if workers > 1 or scheduler:
+        return cmd_run_batch(files, output_dir=output_dir, map_dir=map_dir, no_map=no_map, workers=workers, scheduler=scheduler)
     from .runner import run_scenario
     from .scenario import load_scenario
 
@@ -72,6 +74,63 @@ def cmd_run(files: list[Path], *, output_dir: Path, map_dir: Path, no_map: bool)
             print(f"  - {f}", file=sys.stderr)
         return EXIT_FAILED
     return EXIT_OK
+
+
+def cmd_run_batch(files: list[Path], *, output_dir: Path, map_dir: Path, no_map: bool, workers: int, scheduler: str | None) -> int:
+    """``cmd_run`` on local worker processes or a Dask cluster (network/batch.py); same output, input order."""
+    import time
+
+    from .batch import run_batch
+
+    start = time.perf_counter()
+    where = f"Dask scheduler {scheduler}" if scheduler else f"{workers} local processes"
+    bar = tqdm(total=len(files), desc="scenarios", unit="scenario", disable=len(files) < 2, file=sys.stderr)
+    outcomes = run_batch(
+        files,
+        workers=workers,
+        scheduler=scheduler,
+        output_dir=output_dir,
+        map_dir=map_dir,
+        no_map=no_map,
+        on_outcome=lambda _: bar.update(),
+    )
+    bar.close()
+    failures: list[str] = []
+    check_failures: list[str] = []
+    for o in outcomes:
+        if o.result is None:
+            failures.append(str(o.error))
+            print(f"FAILED {o.error}", file=sys.stderr)
+            continue
+        result = o.result
+        net = result.metrics["network"]
+        print(f"\n== {o.scenario}: {o.title}  [tier {net['tier']}; {net['snapshot']}]")
+        print(_centre_table(result.metrics["centre_minutes"]))
+        print(f"half-hour-circle index (best): {result.metrics['half_hour_index']['best']:.3f}")
+        print(f"wrote {result.metrics_path}" + (f" and {result.map_path}" if result.map_path else ""))
+        for c in result.checks:
+            status = "ok  " if c.passed else "FAIL"
+            print(f"  check {status} {c.description} (value {c.value})")
+            if not c.passed:
+                check_failures.append(f"{o.scenario}: {c.description} (value {c.value})")
+    print(f"\n{OSM_ATTRIBUTION}")
+    print(f"batch: {len(files)} scenario(s) on {where} in {time.perf_counter() - start:.1f} s", file=sys.stderr)
+    if failures or check_failures:
+        print(f"\n{len(failures)} scenario(s) failed to run, {len(check_failures)} check(s) failed:", file=sys.stderr)
+        for f in failures + check_failures:
+            print(f"  - {f}", file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+def _workers(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of worker processes >= 1, got {text!r}")
+    return n
 
 
 def _centre_table(rows: list[dict[str, object]]) -> str:
@@ -136,6 +195,10 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--output-dir", type=Path, default=OUTPUT_DIR)
     ap.add_argument("--map-dir", type=Path, default=MAP_DIR)
     ap.add_argument("--no-map", action="store_true", help="skip the HTML map")
+    ap.add_argument("--workers", type=_workers, default=1, metavar="N", help="run scenarios in N local processes (default 1: serial)")
+    ap.add_argument(
+        "--scheduler", metavar="URL", help="run scenarios on a Dask cluster, e.g. tcp://host:8786 (outputs go to a shared filesystem)"
+    )
     ap.add_argument("-v", "--verbose", action="store_true")
     return ap
 
@@ -154,10 +217,6 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     logging.basicConfig(level=logging.INFO if "-v" in argv else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
-        if argv and argv[0] == "network":
-            from .cli_network import main_network
-
-            return main_network(argv[1:])
         if argv and argv[0] == "route":
             return cmd_route(build_route_parser().parse_args(argv[1:]))
         if argv and argv[0] == "validate":
@@ -169,7 +228,9 @@ def main(argv: list[str] | None = None) -> int:
             build_parser().print_usage(sys.stderr)
             print("run_scenario.py: give scenario files or --all", file=sys.stderr)
             return EXIT_USAGE
-        return cmd_run(files, output_dir=args.output_dir, map_dir=args.map_dir, no_map=args.no_map)
+        return cmd_run(
+            files, output_dir=args.output_dir, map_dir=args.map_dir, no_map=args.no_map, workers=args.workers, scheduler=args.scheduler
+        )
     except PlannerError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_FAILED
