@@ -217,6 +217,10 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     logging.basicConfig(level=logging.INFO if "-v" in argv else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
+        if argv and argv[0] == "network":
+            from .cli_network import main_network
+
+            return main_network(argv[1:])
         if argv and argv[0] == "route":
             return cmd_route(build_route_parser().parse_args(argv[1:]))
         if argv and argv[0] == "validate":
