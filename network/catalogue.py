@@ -164,3 +164,50 @@ def unknown_id_message(pid: str, known: list[str]) -> str:
     close = difflib.get_close_matches(pid, known, n=3, cutoff=0.5)
     hint = f"; closest known ids: {', '.join(close)}" if close else f"; known ids: {', '.join(sorted(known))}"
     return f"got {pid!r}: unknown project id{hint}"
+
+
+def catalogue_frame(catalogue: dict[str, Project], rail_stops: Any = None, *, active: set[str] | frozenset[str] | None = None) -> Any:
+    """Projects as a GeoDataFrame for maps: id, name_zh, name_en, type, status, opened, source, geometry.
+
+    Road projects are drawn along their waypoints; rail projects along their stations (from
+    ``rail_stops``, the RailNetwork.stops frame) when given. ``active`` limits the rows.
+    """
+    import geopandas as gpd
+    from shapely.geometry import LineString
+
+    rows = []
+    for pid, p in catalogue.items():
+        if active is not None and pid not in active:
+            continue
+        geom = None
+        if p.path:
+            geom = LineString(p.path)
+        elif rail_stops is not None:
+            if p.type == "rail_extension" and p.line_id and p.stations:
+                s = rail_stops[(rail_stops["line_id"] == p.line_id) & rail_stops["name_zh"].isin(p.stations)]
+            else:
+                s = rail_stops[rail_stops["line_id"].isin(p.line_ids or [])].drop_duplicates("name_zh")
+            if len(s) >= 2:
+                geom = LineString(list(zip(s["lon"], s["lat"])))
+        if geom is None:
+            continue
+        when = p.opened.isoformat() if p.opened else f"{p.planned_year} (planned)"
+        rows.append(
+            {
+                "id": pid,
+                "name_zh": p.name_zh,
+                "name_en": p.name_en,
+                "type": p.type,
+                "status": p.status,
+                "opened": when,
+                "source": p.source,
+                "inferred": p.inferred,
+                "geometry": geom,
+            }
+        )
+    return gpd.GeoDataFrame(
+        rows,
+        columns=["id", "name_zh", "name_en", "type", "status", "opened", "source", "inferred", "geometry"],
+        geometry="geometry",
+        crs="EPSG:4326",
+    )

@@ -221,6 +221,10 @@ def main(argv: list[str] | None = None) -> int:
             from .cli_network import main_network
 
             return main_network(argv[1:])
+        if argv and argv[0] in ("compare", "timeline", "attribution"):
+            from . import cli_analysis
+
+            return {"compare": cli_analysis.main_compare, "timeline": cli_analysis.main_timeline, "attribution": cli_analysis.main_attribution}[argv[0]](argv[1:])
         if argv and argv[0] == "route":
             return cmd_route(build_route_parser().parse_args(argv[1:]))
         if argv and argv[0] == "validate":

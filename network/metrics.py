@@ -29,6 +29,8 @@ class Evaluation:
     centre_minutes: dict[str, FloatArray]
     cell_minutes: dict[str, FloatArray]
     graphs: dict[str, ModeGraph]
+    zone_minutes: dict[str, FloatArray]
+    """(n_zones, n_zones) minutes between zone population centroids (``Region.zones`` order)."""
 
 
 def evaluate(state: NetworkState, region: Region) -> Evaluation:
@@ -37,8 +39,10 @@ def evaluate(state: NetworkState, region: Region) -> Evaluation:
     cy = region.centres.set_index("city").loc[list(CITIES), "y_m"].to_numpy(dtype=float)
     gx = region.grid["x_m"].to_numpy(dtype=float)
     gy = region.grid["y_m"].to_numpy(dtype=float)
+    zx, zy = zone_points(region)
     centre_min: dict[str, FloatArray] = {}
     cell_min: dict[str, FloatArray] = {}
+    zone_min: dict[str, FloatArray] = {}
     graphs: dict[str, ModeGraph] = {}
     for mode in ("car", "transit"):
         g = build_mode_graph(state, mode)  # type: ignore[arg-type]
@@ -48,9 +52,25 @@ def evaluate(state: NetworkState, region: Region) -> Evaluation:
         centre_min[mode] = times_to_points(field, origins) / 60.0
         cell_min[mode] = times_to_points(field, snap_points(g, gx, gy, state.params, max_snap_m=None)) / 60.0
         np.fill_diagonal(centre_min[mode], 0.0)
-    centre_min["best"] = np.minimum(centre_min["car"], centre_min["transit"])
-    cell_min["best"] = np.minimum(cell_min["car"], cell_min["transit"])
-    return Evaluation(centre_minutes=centre_min, cell_minutes=cell_min, graphs=graphs)
+        zsnap = snap_points(g, zx, zy, state.params, max_snap_m=None)
+        zone_min[mode] = times_to_points(fields_from_points(g, zsnap, limit_s=FIELD_LIMIT_S), zsnap) / 60.0
+        np.fill_diagonal(zone_min[mode], 0.0)
+    for d in (centre_min, cell_min, zone_min):
+        d["best"] = np.minimum(d["car"], d["transit"])
+    return Evaluation(centre_minutes=centre_min, cell_minutes=cell_min, graphs=graphs, zone_minutes=zone_min)
+
+
+def zone_points(region: Region) -> tuple[FloatArray, FloatArray]:
+    """Population-weighted centroid (UTM m) of each zone's grid cells, in ``Region.zones`` order."""
+    g = region.grid
+    w = g["population"].to_numpy(dtype=float)
+    xs, ys = [], []
+    for zid in region.zones["zone_id"].astype(str):
+        sel = (g["zone_id"] == zid).to_numpy()
+        ww = w[sel] if w[sel].sum() > 0 else np.ones(int(sel.sum()))
+        xs.append(float((g["x_m"].to_numpy()[sel] * ww).sum() / ww.sum()))
+        ys.append(float((g["y_m"].to_numpy()[sel] * ww).sum() / ww.sum()))
+    return np.array(xs), np.array(ys)
 
 
 def _r(x: float, nd: int = 2) -> float | None:
@@ -97,19 +117,16 @@ def population_within_table(ev: Evaluation, region: Region, minutes: float = HAL
 
 
 def half_hour_index(ev: Evaluation, region: Region, mode: str = "best") -> float:
-    """Population-weighted share of inter-city (cell, centre) pairs within 30 min.
+    """The half-hour-circle index: population-weighted share of inter-city zone pairs within 30 min.
 
-    For each centre, the population of the two other cities that lies within 30 minutes of it, summed
-    over the three centres, divided by the sum of those other-city populations. 1.0 = every resident of
-    every city is within half an hour of both other city centres.
+    Over every ordered pair of zones (i, j) in different cities, weight P_i × P_j (2020 census
+    population) and count the pair when the trip from i's population centroid to j's takes ≤ 30
+    minutes by ``mode``. 1.0 = every resident can reach every other city's residents' zones in half an
+    hour; 0.0 = no inter-city zone pair is within half an hour.
     """
-    pop = region.grid["population"].to_numpy(dtype=float)
-    city = region.grid["city"].to_numpy()
-    t = ev.cell_minutes[mode]
-    reached = 0.0
-    total = 0.0
-    for i, a in enumerate(CITIES):
-        other = city != a
-        reached += float(pop[other & (t[i] <= HALF_HOUR_MINUTES)].sum())
-        total += float(pop[other].sum())
-    return round(reached / total, 4) if total else 0.0
+    t = ev.zone_minutes[mode]
+    pop = region.zones["population_2020"].to_numpy(dtype=float)
+    city = region.zones["city"].to_numpy()
+    w = pop[:, None] * pop[None, :] * (city[:, None] != city[None, :])
+    total = float(w.sum())
+    return round(float((w * (t <= HALF_HOUR_MINUTES)).sum()) / total, 4) if total else 0.0

@@ -12,7 +12,9 @@ from .paths import CRS_METRIC, CRS_WGS84
 from .speeds import DETOUR_FACTOR, Period
 
 SNAP_TO_NODE_M = 500.0
-"""A new road's vertex within this distance of an existing node joins that node (a junction)."""
+"""A new road's inner vertex within this distance of an existing node joins that node (a junction)."""
+SNAP_ENDS_M = 3000.0
+"""A new road's end joins the nearest node within this distance (roads end at other roads)."""
 
 _TO_M = Transformer.from_crs(CRS_WGS84, CRS_METRIC, always_xy=True)
 
@@ -25,11 +27,13 @@ def add_road(
     speed_kph: float | dict[str, float],
     highway: str = "urban_express",
     snap_m: float = SNAP_TO_NODE_M,
+    snap_ends_m: float = SNAP_ENDS_M,
 ) -> RoadNetwork:
     """Return a copy of ``roads`` with a new two-way road along ``path_lonlat``.
 
-    Each vertex joins the nearest existing node when within ``snap_m``; otherwise a new node is made
-    (a vertex that joins nothing leaves the road disconnected from the network at that point).
+    Its two ends join the nearest existing node within ``snap_ends_m`` (the gap is added to the road);
+    inner vertices join a node within ``snap_m`` (a junction); otherwise a new node is made (a road
+    that joins nothing is disconnected from the network).
     """
     nodes = roads.nodes
     lon = np.array([p[0] for p in path_lonlat], dtype=float)
@@ -43,7 +47,8 @@ def add_road(
     ids: list[int] = []
     new_rows = []
     for k in range(len(x)):
-        if d[k] <= snap_m:
+        limit = snap_ends_m if k in (0, len(x) - 1) else snap_m
+        if d[k] <= limit:
             ids.append(int(idx[k]))
         else:
             ids.append(next_id)
@@ -75,7 +80,7 @@ def add_road(
     return RoadNetwork(nodes=nodes2, edges=pd.concat([edges, new_edges], ignore_index=True), tier=roads.tier, snapshot=roads.snapshot)
 
 
-CORRIDOR_SNAP_M = 3000.0
+CORRIDOR_SNAP_M = 5000.0
 """A corridor waypoint must lie within this distance of a network node."""
 
 

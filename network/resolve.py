@@ -169,12 +169,12 @@ def _apply_road(
         note = (
             ""
             if joined >= 1
-            else "no vertex joins the network (all > 500 m from a node): the road is disconnected and changes no travel time"
+            else "no vertex joins the network (ends > 3 km and inner vertices > 500 m from any node): the road is disconnected and changes no travel time"
         )
         return new, note
     idx = corridor_edge_index(roads, path)
     if len(idx) == 0:
-        return roads, "matched no road edge (waypoints > 3 km from the network): it changes no travel time"
+        return roads, "matched no road edge (waypoints > 5 km from the network): it changes no travel time"
     if kind == "road_closure":
         return close_road(roads, idx), ""
     return upgrade_road(roads, idx, highway=highway, speeds_kph=speeds, never_slower=not only_set), ""

@@ -61,3 +61,20 @@ def test_route_rejects_swapped_coordinates() -> None:
         capture_output=True, text=True, cwd=ROOT,
     )  # fmt: skip
     assert out.returncode == 2 and "lat,lon" in out.stderr
+
+
+def test_timeline_writes_table_and_chart(tmp_path: Path) -> None:
+    assert main(["timeline", "--output-dir", str(tmp_path)]) == 0
+    import pandas as pd
+
+    t = pd.read_csv(tmp_path / "timeline/timeline_minutes.csv")
+    assert {2015, 2018, 2020, 2023, 2027, 2030} <= set(t["year"])
+    assert (tmp_path / "timeline/timeline.png").stat().st_size > 10_000
+
+
+def test_compare_writes_tables_and_difference_map(tmp_path: Path) -> None:
+    rc = main(["compare", "year-2015", "year-2023", "--output-dir", str(tmp_path / "out"), "--map-dir", str(tmp_path / "maps")])
+    assert rc == 0
+    doc = json.loads((tmp_path / "out/compare-year-2015-vs-year-2023/compare.json").read_text(encoding="utf-8"))
+    assert "czt-intercity" in doc["projects_only_in_b"]
+    assert (tmp_path / "maps/compare-year-2015-vs-year-2023.html").stat().st_size > 0

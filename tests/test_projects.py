@@ -113,3 +113,29 @@ def test_road_upgrade_never_slows_an_edge(surveyed: Scenario) -> None:
     g0 = build_mode_graph(state, "car")
     g1 = build_mode_graph(type(state)(roads=slow, rail=state.rail, params=state.params), "car")
     assert len(idx) > 0 and (g1.csr.data >= g0.csr.data - 1e-9).all()
+
+
+def test_attribution_ranks_projects_and_flags_no_effect(region: Region) -> None:
+    from network.analysis import attribution
+
+    r2020 = resolve_projects(load_scenario(SCEN / "year-2020.yaml"), file=str(SCEN / "year-2020.yaml"))
+    r2018 = resolve_projects(load_scenario(SCEN / "year-2018.yaml"), file=str(SCEN / "year-2018.yaml"))
+    res = attribution(r2020, r2018, region)
+    assert set(res.table["project"]) == set(r2020.active - r2018.active)
+    assert list(res.table["rank"]) == list(range(1, len(res.table) + 1))
+    assert res.table["loo_minutes_best_total"].is_monotonic_decreasing
+    assert (res.table["loo_minutes_best_total"] >= 0).all()  # projects only add capacity
+    for _, row in res.table.iterrows():
+        assert row["changes_any_time"] or any(row["project"] in w for w in res.warnings)
+
+
+def test_compare_population_newly_within_is_consistent(region: Region) -> None:
+    from network.analysis import compare_pairs, compare_population
+
+    a = evaluate(resolve_state(load_scenario(SCEN / "year-2015.yaml"), file=str(SCEN / "year-2015.yaml")), region)
+    b = evaluate(resolve_state(load_scenario(SCEN / "year-2023.yaml"), file=str(SCEN / "year-2023.yaml")), region)
+    pop = compare_population(a, b, region)
+    assert (pop["population_within_b"] - pop["population_within_a"] == pop["newly_within"] - pop["no_longer_within"]).all()
+    pairs = compare_pairs(a, b)
+    zz = pairs[(pairs["from"] == "changsha") & (pairs["to"] == "zhuzhou") & (pairs["mode"] == "transit")].iloc[0]
+    assert zz["minutes_saved"] > 0  # the intercity railway opened between 2015 and 2023
