@@ -39,7 +39,7 @@ def _scenario_path(name_or_path: str) -> Path:
     return SCENARIO_DIR / f"{name_or_path}.yaml"
 
 
-def cmd_run(files: list[Path], *, output_dir: Path, map_dir: Path, no_map: bool, workers: int = 1, scheduler: str | None = None) -> int:
+def cmd_run(files: list[Path], *, output_dir: Path, map_dir: Path, no_map: bool, basemap: str | None = None, offline: bool = False, workers: int = 1, scheduler: str | None = None) -> int:
     if workers > 1 or scheduler:
         return cmd_run_batch(files, output_dir=output_dir, map_dir=map_dir, no_map=no_map, workers=workers, scheduler=scheduler)
     from .runner import run_scenario
@@ -52,7 +52,7 @@ def cmd_run(files: list[Path], *, output_dir: Path, map_dir: Path, no_map: bool,
         bar.set_postfix_str(path.stem)
         try:
             scenario = load_scenario(path)
-            result = run_scenario(scenario, file=str(path), output_dir=output_dir, map_dir=map_dir, write_map=not no_map)
+            result = run_scenario(scenario, file=str(path), output_dir=output_dir, map_dir=map_dir, write_map=not no_map, basemap=basemap, offline=offline)
         except PlannerError as exc:
             failures.append(f"{path}: {exc}")
             print(f"FAILED {path}: {exc}", file=sys.stderr)
@@ -195,6 +195,13 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--output-dir", type=Path, default=OUTPUT_DIR)
     ap.add_argument("--map-dir", type=Path, default=MAP_DIR)
     ap.add_argument("--no-map", action="store_true", help="skip the HTML map")
+    ap.add_argument(
+        "--basemap",
+        choices=["osm", "light", "tianditu", "gaode", "none"],
+        default=None,
+        help="map tiles: osm (default), light, tianditu (key in $TIANDITU_KEY), gaode (data shifted to GCJ-02), none",
+    )
+    ap.add_argument("--offline", action="store_true", help="self-contained map: Leaflet inlined, no tiles, no network request")
     ap.add_argument("--workers", type=_workers, default=1, metavar="N", help="run scenarios in N local processes (default 1: serial)")
     ap.add_argument(
         "--scheduler", metavar="URL", help="run scenarios on a Dask cluster, e.g. tcp://host:8786 (outputs go to a shared filesystem)"
@@ -232,12 +239,18 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_validate(files)
         args = build_parser().parse_args(argv)
         files = sorted(SCENARIO_DIR.glob("*.yaml")) if args.all else list(args.scenarios)
+        from .maps import basemap_problem
+
+        problem = basemap_problem(args.basemap or ("none" if args.offline else "osm"), offline=args.offline)
+        if problem and not args.no_map:
+            print(f"run_scenario.py: {problem}", file=sys.stderr)
+            return EXIT_USAGE
         if not files:
             build_parser().print_usage(sys.stderr)
             print("run_scenario.py: give scenario files or --all", file=sys.stderr)
             return EXIT_USAGE
         return cmd_run(
-            files, output_dir=args.output_dir, map_dir=args.map_dir, no_map=args.no_map, workers=args.workers, scheduler=args.scheduler
+            files, output_dir=args.output_dir, map_dir=args.map_dir, no_map=args.no_map, basemap=args.basemap, offline=args.offline, workers=args.workers, scheduler=args.scheduler
         )
     except PlannerError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -9,11 +9,12 @@ from typing import Any
 
 from . import OSM_ATTRIBUTION, __version__
 from .isochrones import isochrone_polygons
-from .maps import isochrone_map, save_map
+from .maps import isochrone_map, save_map, zone_minutes_table
 from .metrics import centre_pairs_table, evaluate, half_hour_index, population_within_table
 from .paths import MAP_DIR, OUTPUT_DIR
 from .region import load_region
 from .report import atomic_write_text, centre_matrix_html, dumps_metrics, write_table
+from .report_html import relative_href, write_report
 from .resolve import resolve_state
 from .scenario import Scenario
 
@@ -36,6 +37,7 @@ class RunResult:
     map_path: Path | None
     metrics: dict[str, Any]
     checks: list[CheckResult]
+    report_path: Path | None = None
 
 
 def scenario_metrics(scenario: Scenario, *, file: str = "<scenario>") -> tuple[dict[str, Any], Any, Any]:
@@ -64,6 +66,7 @@ def scenario_metrics(scenario: Scenario, *, file: str = "<scenario>") -> tuple[d
         "population_within_30": within.to_dict(orient="records"),
         "isochrones": iso.drop(columns="geometry").to_dict(orient="records"),
         "half_hour_index": {m: half_hour_index(ev, region, m) for m in ("car", "transit", "best")},
+        "zone_minutes": zone_minutes_table(ev.cell_minutes, region, mode="best").to_dict(orient="records"),
         "tool_version": __version__,
     }
     return metrics, iso, state
@@ -87,8 +90,15 @@ def run_scenario(
     output_dir: Path = OUTPUT_DIR,
     map_dir: Path = MAP_DIR,
     write_map: bool = True,
+    basemap: str | None = None,
+    offline: bool = False,
+    write_report_html: bool = True,
 ) -> RunResult:
-    """Run ``scenario`` and write outputs/<name>/ (metrics.json, CSVs, GeoJSON) and maps/<name>.html."""
+    """Run ``scenario`` and write outputs/<name>/ (metrics.json, CSVs, GeoJSON, report.html) and maps/<name>.html.
+
+    ``basemap``: one of maps.BASEMAPS (default 'osm', or 'none' when ``offline``); ``offline`` inlines
+    Leaflet so the map makes no network request.
+    """
     metrics, iso, state = scenario_metrics(scenario, file=file)
     out = output_dir / scenario.name
     import pandas as pd
@@ -96,6 +106,7 @@ def run_scenario(
     write_table(pd.DataFrame(metrics["centre_minutes"]), out / "centre_minutes.csv")
     write_table(pd.DataFrame(metrics["population_within_30"]), out / "population_within_30.csv")
     write_table(pd.DataFrame(metrics["isochrones"]), out / "isochrones.csv")
+    write_table(pd.DataFrame(metrics["zone_minutes"]), out / "zone_minutes.csv")
     atomic_write_text(out / "isochrones.geojson", iso.to_json(drop_id=True, ensure_ascii=False))
     metrics_path = out / "metrics.json"
     atomic_write_text(metrics_path, dumps_metrics(metrics))
@@ -110,7 +121,19 @@ def run_scenario(
             tier=state.roads.tier,
             snapshot=state.roads.snapshot,
             centre_table_html=centre_matrix_html(pairs),
+            zone_minutes=pd.DataFrame(metrics["zone_minutes"]),
+            basemap=basemap or ("none" if offline else "osm"),
+            offline=offline,
         )
         map_path = map_dir / f"{scenario.name}.html"
         save_map(m, map_path)
-    return RunResult(scenario.name, metrics_path, map_path, metrics, evaluate_checks(scenario, metrics))
+    report_path = None
+    if write_report_html:
+        report_path = out / "report.html"
+        write_report(
+            report_path,
+            scenario_title=scenario.title or scenario.name,
+            metrics=metrics,
+            map_href=relative_href(map_path, report_path) if map_path else None,
+        )
+    return RunResult(scenario.name, metrics_path, map_path, metrics, evaluate_checks(scenario, metrics), report_path)

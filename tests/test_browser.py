@@ -1,0 +1,235 @@
+"""The generated map and report, opened in headless Chromium (Debian ``chromium`` driven by Playwright).
+
+Offline output is opened with every non-``file:``/``data:`` request aborted and recorded, and Chromium is
+also pointed at a dead proxy, so a page that tried to fetch anything would both fail and be caught.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pytest
+
+from network.isochrones import isochrone_polygons
+from network.maps import isochrone_difference, isochrone_map, save_map
+from network.metrics import Evaluation
+from network.region import Region
+from network.runner import RunResult, run_scenario
+from network.scenario import Scenario
+
+from .test_maps import XSS, sample_projects
+
+CHROMIUM = Path("/usr/bin/chromium")
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.exists(), reason="Debian chromium is not installed at /usr/bin/chromium (./dev.sh test installs it)"
+)
+
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--proxy-server=127.0.0.1:9",  # nothing listens there: any real request fails
+]
+LOCAL_SCHEMES = ("file:", "data:", "blob:", "about:")
+
+
+@pytest.fixture(scope="module")
+def outputs(tmp_path_factory: pytest.TempPathFactory, surveyed: Scenario) -> RunResult:
+    """The surveyed scenario, run end to end with an XSS title and an offline map."""
+    tmp = tmp_path_factory.mktemp("browser")
+    scenario = surveyed.model_copy(update={"title": XSS})
+    return run_scenario(scenario, output_dir=tmp / "outputs", map_dir=tmp / "maps", offline=True)
+
+
+@pytest.fixture(scope="module")
+def comparison_map(tmp_path_factory: pytest.TempPathFactory, surveyed_eval: Evaluation, surveyed_state: Any, region: Region) -> Path:
+    """An offline comparison map with projects (one named with an XSS payload), base outlines and a difference."""
+    iso = isochrone_polygons(surveyed_eval.cell_minutes, region, [15, 30, 45, 60])
+    faster = {m: t * 0.8 for m, t in surveyed_eval.cell_minutes.items()}
+    scen = isochrone_polygons(faster, region, [15, 30, 45, 60])
+    m = isochrone_map(
+        title="comparison",
+        isochrones=scen,
+        base_isochrones=iso,
+        difference=isochrone_difference(iso, scen),
+        projects=sample_projects(),
+        rail=surveyed_state.rail,
+        region=region,
+        tier="embedded",
+        snapshot="test",
+        basemap="none",
+        offline=True,
+    )
+    path = tmp_path_factory.mktemp("cmp") / "comparison.html"
+    save_map(m, path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+        yield b
+        b.close()
+
+
+class Page:
+    """A page in a fresh offline context that records console errors and attempted external requests."""
+
+    def __init__(self, browser: Any, url: str) -> None:
+        self.external: list[str] = []
+        self.errors: list[str] = []
+        self.context = browser.new_context(viewport={"width": 1100, "height": 760}, service_workers="block")
+        self.context.route("**/*", self._route)
+        self.page = self.context.new_page()
+        self.page.on("console", lambda msg: self.errors.append(msg.text) if msg.type == "error" else None)
+        self.page.on("pageerror", lambda exc: self.errors.append(str(exc)))
+        self.page.goto(url, wait_until="load")
+        self.page.wait_for_timeout(300)
+
+    def _route(self, route: Any) -> None:
+        url = route.request.url
+        if url.startswith(LOCAL_SCHEMES):
+            route.continue_()
+        else:
+            self.external.append(url)
+            route.abort()
+
+    def screenshot_stats(self, **kw: Any) -> tuple[float, int]:
+        from PIL import Image
+
+        img = Image.open(io.BytesIO(self.page.screenshot(**kw))).convert("RGB")
+        arr = np.asarray(img, dtype=float)
+        colours = len(set(map(tuple, arr.reshape(-1, 3)[::7].astype(int).tolist())))
+        return float(arr.std()), colours
+
+    def close(self) -> None:
+        self.context.close()
+
+
+def test_offline_map_initialises_with_its_layers_and_no_network(browser: Any, outputs: RunResult) -> None:
+    assert outputs.map_path is not None
+    html = outputs.map_path.read_text(encoding="utf-8")
+    assert "cdn.jsdelivr" not in html and "code.jquery" not in html
+    pg = Page(browser, outputs.map_path.as_uri())
+    try:
+        p = pg.page
+        assert p.evaluate("typeof window.L") == "object"
+        assert p.evaluate("window.L.version") == "1.9.4"
+        assert p.locator(".leaflet-container").count() == 1
+        labels = [t.strip() for t in p.locator(".leaflet-control-layers-overlays label").all_inner_texts()]
+        for name in (
+            "isochrones · 长沙 changsha · best",
+            "isochrones · 湘潭 xiangtan · transit",
+            "rail lines and stations",
+            "city centres",
+        ):
+            assert name in labels, (name, labels)
+        assert any(lbl.startswith("zones: minutes to 株洲") for lbl in labels)
+        assert p.locator(".leaflet-control-scale").count() == 1
+        assert "© OpenStreetMap contributors" in p.locator(".leaflet-control-attribution").inner_text()
+        assert p.locator("path.leaflet-interactive").count() > 50  # isochrones, rail, outlines drawn
+        std, colours = pg.screenshot_stats()
+        assert std > 20 and colours > 30, (std, colours)
+        # the title is shown as text, and nothing from it ran
+        assert p.locator("#czt-title").inner_text() == XSS
+        assert p.locator('img[src="x"]').count() == 0
+        assert p.evaluate("window.__xss") is None
+        assert pg.errors == []
+        assert pg.external == []
+    finally:
+        pg.close()
+
+
+def test_comparison_map_shows_projects_difference_and_escaped_popups(browser: Any, comparison_map: Path) -> None:
+    pg = Page(browser, comparison_map.as_uri())
+    try:
+        p = pg.page
+        labels = [t.strip() for t in p.locator(".leaflet-control-layers-overlays label").all_inner_texts()]
+        for name in (
+            "difference ≤ 30 min · 长沙 changsha · best",
+            "base ≤ 30 min · 长沙 changsha · best",
+            "projects · planned",
+            "projects · opened",
+        ):
+            assert name in labels, (name, labels)
+        # open every popup and tooltip: Leaflet renders them with innerHTML, so an unescaped name would run here
+        texts = p.evaluate(
+            """() => {
+                const map = Object.values(window).find(v => v instanceof L.Map);
+                const out = [];
+                map.eachLayer(l => {
+                    if (l.getPopup && l.getPopup()) { l.openPopup(); const el = l.getPopup().getElement(); if (el) out.push(el.innerText); }
+                    if (l.getTooltip && l.getTooltip()) { l.openTooltip(); const el = l.getTooltip().getElement(); if (el) out.push(el.innerText); }
+                });
+                return out;
+            }"""
+        )
+        assert any(XSS in t and "planned: 2030" in t for t in texts), texts[:5]
+        assert any("`${window.__xss=2}`" in t for t in texts)
+        assert p.evaluate("window.__xss") is None
+        assert p.locator('img[src="x"]').count() == 0
+        assert p.locator('a[href^="javascript:"]').count() == 0
+        std, colours = pg.screenshot_stats()
+        assert std > 20 and colours > 30
+        assert pg.errors == []
+        assert pg.external == []
+    finally:
+        pg.close()
+
+
+def test_report_renders_offline_prints_and_links_the_map(browser: Any, outputs: RunResult) -> None:
+    assert outputs.report_path is not None and outputs.map_path is not None
+    pg = Page(browser, outputs.report_path.as_uri())
+    try:
+        p = pg.page
+        assert p.locator("h1").inner_text() == XSS
+        assert p.title() == XSS
+        assert p.evaluate("window.__xss") is None
+        assert p.locator('img[src="x"]').count() == 0
+        widths = p.evaluate("() => Array.from(document.querySelectorAll('img.chart')).map(i => i.naturalWidth)")
+        assert len(widths) == 2 and min(widths) > 300  # the two charts decoded (no timeline without a timeline)
+        assert "No pair of city centres is within 30 minutes" in p.locator("p.summary").inner_text()
+        href = p.locator("#map-link").get_attribute("href")
+        assert (outputs.report_path.parent / href).resolve() == outputs.map_path.resolve()
+        std, colours = pg.screenshot_stats(full_page=True)
+        assert std > 10 and colours > 10
+        pdf = p.pdf(format="A4")
+        assert pdf[:4] == b"%PDF" and len(pdf) > 20_000
+        assert pg.errors == []
+        assert pg.external == []
+    finally:
+        pg.close()
+
+
+def test_online_map_asks_only_for_its_tiles(browser: Any, outputs: RunResult, tmp_path: Path) -> None:
+    """A default (osm) map's external requests, recorded and refused, are tiles and folium's CDN files only."""
+    from network.maps import isochrone_map as build
+
+    iso = gpd.read_file(outputs.metrics_path.parent / "isochrones.geojson")
+    from network.rail import load_rail
+    from network.region import load_region
+
+    m = build(title="online", isochrones=iso, rail=load_rail(), region=load_region(), tier="embedded", snapshot="s", basemap="osm")
+    path = tmp_path / "online.html"
+    save_map(m, path)
+    pg = Page(browser, path.as_uri())
+    try:
+        assert pg.external, "an online map should ask for tiles"
+        hosts = {u.split("/")[2] for u in pg.external}
+        assert all(h.endswith(("openstreetmap.org", "jsdelivr.net", "jquery.com", "cloudflare.com", "bootstrapcdn.com")) for h in hosts), (
+            hosts
+        )
+    finally:
+        pg.close()

@@ -1,0 +1,304 @@
+"""Maps (network/maps.py), offline pages (network/offline_assets.py) and the report (network/report_html.py)."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from shapely.geometry import LineString, Point, box
+
+from network.cli import main
+from network.graph import NetworkState
+from network.isochrones import isochrone_polygons
+from network.maps import (
+    MapError,
+    basemap_problem,
+    isochrone_difference,
+    isochrone_map,
+    render_map,
+    to_gcj02,
+    wgs84_to_gcj02,
+    zone_minutes_table,
+)
+from network.metrics import Evaluation
+from network.offline_assets import LeafletAssets, inline_offline
+from network.region import CITIES, Region
+from network.report_html import relative_href, render_report
+
+from .conftest import shared_file
+
+XSS = "<img src=x onerror=window.__xss=1>"
+JS_XSS = "`${window.__xss=2}`</script><script>window.__xss=3</script>"
+
+
+@pytest.fixture(scope="module")
+def iso(surveyed_eval: Evaluation, region: Region) -> gpd.GeoDataFrame:
+    return isochrone_polygons(surveyed_eval.cell_minutes, region, [15, 30, 45, 60])
+
+
+def sample_projects() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {
+            "id": ["p1", "p2", "p3"],
+            "name_zh": [XSS, "西环线", "芙蓉大道"],
+            "name_en": [JS_XSS, "West Ring Line", "Furong Avenue"],
+            "type": ["new_road", "metro", "urban_express"],
+            "status": ["planned", "opened", "opened"],
+            "opened": ["2030", "2023-06-28", "2020-10"],
+            "source": ["javascript:alert(1)", "https://example.org/a?b=1&c=<2>", "news report"],
+        },
+        geometry=[LineString([(112.98, 28.05), (113.05, 27.95)]), LineString([(112.93, 28.0), (112.92, 27.92)]), Point(112.99, 28.1)],
+        crs="EPSG:4326",
+    )
+
+
+# ------------------------------------------------------------------------------------- isochrones
+
+
+def test_isochrone_polygons_agree_with_the_travel_time_grid(surveyed_eval: Evaluation, region: Region, iso: gpd.GeoDataFrame) -> None:
+    """A populated cell's centre is inside the 30-min polygon exactly when the cell is reached within 30 min."""
+    pop = region.grid["population"].to_numpy(dtype=float) > 0
+    lon = region.grid["lon"].to_numpy(dtype=float)[pop]
+    lat = region.grid["lat"].to_numpy(dtype=float)[pop]
+    agree = total = 0
+    for mode, t in surveyed_eval.cell_minutes.items():
+        for i, centre in enumerate(CITIES):
+            geom = iso[(iso["centre"] == centre) & (iso["mode"] == mode) & (iso["minutes"] == 30)].geometry.iloc[0]
+            inside = shapely.contains_xy(geom, lon, lat)
+            reached = t[i][pop] <= 30
+            assert reached.any()
+            agree += int((inside == reached).sum())
+            total += int(pop.sum())
+    share = agree / total
+    print(f"cells agreeing with the travel-time grid at 30 min: {share:.4%} of {total} populated (cell, centre, mode) pairs")
+    assert share >= 0.95
+
+
+def test_isochrone_agreement_test_would_catch_a_hull(surveyed_eval: Evaluation, region: Region, iso: gpd.GeoDataFrame) -> None:
+    """The agreement measure fails for a convex hull of the transit reach (rail patches merged over the green heart)."""
+    g = iso[(iso["centre"] == "changsha") & (iso["mode"] == "transit") & (iso["minutes"] == 60)].geometry.iloc[0]
+    hull = g.convex_hull
+    lon = region.grid["lon"].to_numpy(dtype=float)
+    lat = region.grid["lat"].to_numpy(dtype=float)
+    reached = surveyed_eval.cell_minutes["transit"][0] <= 60
+    assert (shapely.contains_xy(g, lon, lat) == reached).mean() > 0.99
+    assert (shapely.contains_xy(hull, lon, lat) != reached).sum() > 0
+
+
+def test_difference_reports_gained_and_lost_areas() -> None:
+    base = gpd.GeoDataFrame(
+        {"centre": ["changsha"], "mode": ["best"], "minutes": [30]}, geometry=[box(500000, 3100000, 510000, 3110000)], crs="EPSG:32649"
+    ).to_crs("EPSG:4326")
+    scen = gpd.GeoDataFrame(
+        {"centre": ["changsha"], "mode": ["best"], "minutes": [30]}, geometry=[box(505000, 3100000, 515000, 3110000)], crs="EPSG:32649"
+    ).to_crs("EPSG:4326")
+    d = isochrone_difference(base, scen).set_index("change")
+    assert d.loc["gained", "area_km2"] == pytest.approx(50.0, rel=0.01)
+    assert d.loc["lost", "area_km2"] == pytest.approx(50.0, rel=0.01)
+    assert isochrone_difference(base, base).empty
+
+
+def test_zone_minutes_are_population_weighted_means_of_reached_cells(surveyed_eval: Evaluation, region: Region) -> None:
+    zm = zone_minutes_table(surveyed_eval.cell_minutes, region, mode="car")
+    assert set(zm["centre"]) == set(CITIES)
+    assert len(zm) == 3 * region.zones["zone_id"].nunique()
+    zid = str(region.zones["zone_id"].iloc[0])
+    g = region.grid[region.grid["zone_id"] == zid]
+    t = surveyed_eval.cell_minutes["car"][0][g.index.to_numpy()]
+    w = g["population"].to_numpy(dtype=float)
+    ok = np.isfinite(t)
+    expected = float((t[ok] * w[ok]).sum() / w[ok].sum())
+    got = zm[(zm["zone_id"] == zid) & (zm["centre"] == "changsha")]["minutes"].iloc[0]
+    assert got == pytest.approx(expected, abs=0.06)
+
+
+# ----------------------------------------------------------------------------------------- GCJ-02
+
+
+def test_gcj02_matches_prcoords() -> None:
+    prcoords = pytest.importorskip("prcoords", reason="prcoords (PyPI) is the cross-check for the GCJ-02 transform")
+    rng = np.random.default_rng(1)
+    lon = rng.uniform(112.3, 114.0, 200)
+    lat = rng.uniform(27.2, 28.7, 200)
+    glon, glat = wgs84_to_gcj02(lon, lat)
+    ref = [prcoords.wgs_gcj((la, lo)) for lo, la in zip(lon, lat)]
+    assert np.abs(glon - np.array([r.lon for r in ref])).max() < 1e-9
+    assert np.abs(glat - np.array([r.lat for r in ref])).max() < 1e-9
+
+
+def test_gcj02_reproduces_the_reference_metro_table() -> None:
+    """The reference table gives each station in GCJ-02 and WGS-84: WGS → GCJ must land on the GCJ value."""
+    st = pd.read_csv(shared_file("rail/changsha_metro_line_stations.csv"))
+    glon, glat = wgs84_to_gcj02(st["lng_wgs84"], st["lat_wgs84"])
+    err_m = np.hypot((glon - st["lng_gcj02"]) * 98_000, (glat - st["lat_gcj02"]) * 111_000)
+    shift_m = np.hypot((glon - st["lng_wgs84"]) * 98_000, (glat - st["lat_wgs84"]) * 111_000)
+    assert err_m.max() < 5.0  # measured 2.8 m: the table's own GCJ→WGS conversion was approximate
+    assert 300 < shift_m.min() and shift_m.max() < 800  # the offset Gaode users see in Changsha
+
+
+def test_gaode_map_shifts_every_drawn_layer(iso: gpd.GeoDataFrame, surveyed_state: NetworkState, region: Region) -> None:
+    kw = dict(title="t", isochrones=iso, rail=surveyed_state.rail, region=region, tier="embedded", snapshot="s", projects=sample_projects())
+    wgs = render_map(isochrone_map(basemap="none", **kw))  # type: ignore[arg-type]
+    gcj = render_map(isochrone_map(basemap="gaode", **kw))  # type: ignore[arg-type]
+    assert "autonavi.com" in gcj and "autonavi.com" not in wgs
+    st = surveyed_state.rail.stops.iloc[0]
+    glon, glat = wgs84_to_gcj02(float(st["lon"]), float(st["lat"]))
+    assert f"{float(glat):.5f}" in gcj
+    # the project point appears only in its shifted form on the Gaode map
+    p = to_gcj02(sample_projects()).geometry.iloc[2]
+    shifted = json.dumps([round(p.y, 5), round(p.x, 5)])
+    assert "[28.1, 112.99]" in wgs and shifted not in wgs
+    assert shifted in gcj and "[28.1, 112.99]" not in gcj
+
+
+# ---------------------------------------------------------------------------------------- layers
+
+
+def test_map_has_the_requested_layers_legend_and_provenance(iso: gpd.GeoDataFrame, surveyed_state: NetworkState, region: Region) -> None:
+    base = iso.copy()
+    diff = isochrone_difference(base, iso.assign(geometry=iso.to_crs("EPSG:32649").buffer(2000).to_crs("EPSG:4326")))
+    zm = pd.DataFrame({"zone_id": region.zones["zone_id"].astype(str), "centre": "changsha", "mode": "best", "minutes": 42.0})
+    m = isochrone_map(
+        title="plan",
+        isochrones=iso,
+        rail=surveyed_state.rail,
+        region=region,
+        tier="embedded",
+        snapshot="snap-2024",
+        base_isochrones=base,
+        difference=diff,
+        projects=sample_projects(),
+        zone_minutes=zm,
+        basemap="light",
+    )
+    page = render_map(m)
+    for name in (
+        "scenario · 长沙 changsha · best",
+        "base ≤ 30 min · 长沙 changsha · best",
+        "difference ≤ 30 min · 长沙 changsha · best",
+        "projects · planned",
+        "projects · opened",
+        "zones: minutes to 长沙 changsha · best",
+        "rail lines and stations",
+        "city centres",
+    ):
+        assert json.dumps(name)[1:-1] in page, name
+    assert "L.control.layers" in page and "L.control.scale" in page
+    assert "czt-light-tiles" in page and "tile.openstreetmap.org" in page
+    assert "network tier: embedded · data: snap-2024" in page
+    assert "© OpenStreetMap contributors" in page
+    assert 'id="czt-legend"' in page
+
+
+def test_user_text_is_escaped_in_html_and_json_encoded_in_scripts(
+    iso: gpd.GeoDataFrame, surveyed_state: NetworkState, region: Region
+) -> None:
+    page = render_map(
+        isochrone_map(
+            title=XSS, isochrones=iso, rail=surveyed_state.rail, region=region, tier="e", snapshot="s", projects=sample_projects()
+        )
+    )
+    assert "<img src=x" not in page
+    assert "&lt;img src=x onerror=window.__xss=1&gt;" in page
+    for line in page.splitlines():  # the backtick text only ever sits inside a JSON string of our own binding
+        if "__xss=2" in line:
+            assert re.fullmatch(r"\s*\w+\.bind(Tooltip|Popup)\(\"[^\"]*\", \{[^}]*\}\);", line), line
+    assert "<script>window.__xss=3" not in page
+    assert 'href="javascript:' not in page and "href=\\u0022javascript" not in page
+    assert "https://example.org/a?b=1\\u0026amp;c=\\u0026lt;2\\u0026gt;" in page  # escaped, then JSON-encoded
+
+
+def test_basemaps_need_what_they_need(
+    monkeypatch: pytest.MonkeyPatch, iso: gpd.GeoDataFrame, surveyed_state: NetworkState, region: Region
+) -> None:
+    monkeypatch.delenv("TIANDITU_KEY", raising=False)
+    assert basemap_problem("tianditu") is not None and "TIANDITU_KEY" in str(basemap_problem("tianditu"))
+    assert basemap_problem("osm", offline=True) is not None
+    assert basemap_problem("google") is not None
+    assert basemap_problem("none", offline=True) is None
+    kw = dict(title="t", isochrones=iso, rail=surveyed_state.rail, region=region, tier="e", snapshot="s")
+    with pytest.raises(MapError, match="TIANDITU_KEY"):
+        isochrone_map(basemap="tianditu", **kw)  # type: ignore[arg-type]
+    monkeypatch.setenv("TIANDITU_KEY", "abc123")
+    page = render_map(isochrone_map(basemap="tianditu", **kw))  # type: ignore[arg-type]
+    assert "tianditu.gov.cn/vec_w" in page and "tk=abc123" in page
+
+
+def test_inline_offline_removes_every_external_link() -> None:
+    page = (
+        '<!DOCTYPE html><html><head><script src="https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js"></script>'
+        '<script src="//code.jquery.com/jquery.js"></script><link rel="stylesheet" href="https://x.org/a.css"/>'
+        "</head><body><script>var m = L.map('x');</script></body></html>"
+    )
+    out = inline_offline(page, LeafletAssets(js="window.L = {}; // </script> inside", css=".a{}", source="test"))
+    assert not re.search(r"""(src|href)=["'](https?:)?//""", out)
+    assert out.index("window.L = {}") < out.index("L.map('x')")
+    assert "<\\/script> inside" in out
+
+
+# ------------------------------------------------------------------------------------------ report
+
+
+def _metrics() -> dict[str, object]:
+    rows = []
+    for mode, v in (("car", 71.0), ("transit", 25.0), ("best", 25.0)):
+        for a in CITIES:
+            for b in CITIES:
+                if a != b:
+                    rows.append({"from": a, "to": b, "mode": mode, "minutes": v, "within_30": v <= 30})
+    pop = [
+        {"centre": a, "city": b, "mode": m, "minutes": 30, "population": 1000 if a == b else 10, "share": 0.1, "other_city": a != b}
+        for m in ("car", "transit", "best")
+        for a in CITIES
+        for b in CITIES
+    ]
+    return {
+        "scenario": "s",
+        "title": XSS,
+        "period": "am_peak",
+        "network": {"tier": "embedded", "snapshot": "snap"},
+        "centre_minutes": rows,
+        "population_within_30": pop,
+        "half_hour_index": {"car": 0.0, "transit": 0.5, "best": 0.5},
+        "attribution": "© OpenStreetMap contributors",
+        "tool_version": "0",
+    }
+
+
+def test_report_has_headline_tables_charts_and_escapes_user_text() -> None:
+    timeline = pd.DataFrame({"year": [2018, 2023], "from": "changsha", "to": "zhuzhou", "mode": "best", "minutes": [90.0, 80.0]})
+    attribution = pd.DataFrame({"project": [XSS], "minutes_saved": [3.5]})
+    page = render_report(
+        scenario_title=XSS,
+        metrics=_metrics(),
+        map_href='../../maps/a"b.html',
+        timeline=timeline,
+        attribution=attribution,
+        base_metrics=_metrics(),
+    )
+    assert "<img src=x" not in page
+    assert page.count("&lt;img src=x onerror=window.__xss=1&gt;") >= 3  # <title>, <h1>, attribution table
+    assert 'href="../../maps/a&quot;b.html"' in page
+    assert "transit ✓" not in page and "✓ yes · 25.0 min" in page and "✗ no · 71.0 min" in page
+    assert "+0.0 vs base" in page
+    assert page.count('src="data:image/png;base64,') == 3  # minutes, population, timeline
+    for anchor in ("headline", "matrix", "population", "timeline", "attribution", "map", "method", "sources"):
+        assert f'id="{anchor}"' in page
+    assert "@media print" in page
+
+
+def test_relative_href_from_report_to_map(tmp_path: Path) -> None:
+    assert relative_href(tmp_path / "maps" / "s.html", tmp_path / "outputs" / "s" / "report.html") == "../../maps/s.html"
+
+
+def test_cli_refuses_tianditu_without_a_key(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.delenv("TIANDITU_KEY", raising=False)
+    assert main(["scenarios/surveyed.yaml", "--basemap", "tianditu"]) == 2
+    assert "TIANDITU_KEY" in capsys.readouterr().err
+    assert main(["scenarios/surveyed.yaml", "--basemap", "osm", "--offline"]) == 2
