@@ -43,6 +43,7 @@ def load_rail(data_dir: Path = DATA_DIR) -> RailNetwork:
             raise DataError(f"{p}: missing")
     lines = pd.read_csv(lpath)
     stops = pd.read_csv(spath)
+    validate_lines(lines, file=str(lpath))
     unknown = set(stops["line_id"]) - set(lines["line_id"])
     if unknown:
         raise DataError(f"{spath}: line_id values {sorted(unknown)} are not in {lpath.name}")
@@ -50,7 +51,36 @@ def load_rail(data_dir: Path = DATA_DIR) -> RailNetwork:
     stops["x"] = pts.x.to_numpy()
     stops["y"] = pts.y.to_numpy()
     stops = stops.sort_values(["line_id", "seq"], kind="stable").reset_index(drop=True)
+    counts = stops.groupby("line_id").size()
+    for lid in lines["line_id"]:
+        if int(counts.get(lid, 0)) < 2:
+            raise DataError(f"{spath}: line_id {lid!r} has {int(counts.get(lid, 0))} stop(s); a rail line needs at least 2")
     return RailNetwork(lines=lines, stops=stops)
+
+
+# (column, lowest, highest): values outside are refused as absurd
+LINE_LIMITS: dict[str, tuple[float, float]] = {
+    "top_speed_kph": (10.0, 450.0),
+    "accel_loss_s": (0.0, 600.0),
+    "dwell_s": (0.0, 900.0),
+    "headway_am_peak_min": (0.5, 240.0),
+    "headway_off_peak_min": (0.5, 240.0),
+    "track_detour": (1.0, 2.0),
+}
+
+
+def validate_lines(lines: pd.DataFrame, *, file: str) -> None:
+    """Refuse missing columns and absurd speeds/headways, naming file, row (line), field and value."""
+    missing = [c for c in ("line_id", "kind", *LINE_LIMITS) if c not in lines.columns]
+    if missing:
+        raise DataError(f"{file}: missing column(s) {missing}")
+    for i, row in lines.iterrows():
+        for col, (lo, hi) in LINE_LIMITS.items():
+            v = pd.to_numeric(row[col], errors="coerce")
+            if not (lo <= v <= hi):
+                raise DataError(
+                    f"{file}:{int(str(i)) + 2}: line {row['line_id']!r} field '{col}': got {row[col]!r}; expected a number in [{lo:g}, {hi:g}]"
+                )
 
 
 def run_time_s(distance_m: np.ndarray, top_speed_kph: float, accel_loss_s: float) -> np.ndarray:
