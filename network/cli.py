@@ -7,6 +7,7 @@ import json
 import logging
 import sys
 from pathlib import Path
+from typing import Any
 
 from tqdm import tqdm
 
@@ -39,82 +40,93 @@ def _scenario_path(name_or_path: str) -> Path:
     return SCENARIO_DIR / f"{name_or_path}.yaml"
 
 
-def cmd_run(files: list[Path], *, output_dir: Path, map_dir: Path, no_map: bool, basemap: str | None = None, offline: bool = False, workers: int = 1, scheduler: str | None = None) -> int:
-    if workers > 1 or scheduler:
-        return cmd_run_batch(files, output_dir=output_dir, map_dir=map_dir, no_map=no_map, workers=workers, scheduler=scheduler)
-    from .runner import run_scenario
-    from .scenario import load_scenario
+def cmd_run(
+    files: list[Path],
+    *,
+    output_dir: Path,
+    map_dir: Path,
+    no_map: bool,
+    basemap: str | None = None,
+    offline: bool = False,
+    workers: int = 1,
+    scheduler: str | None = None,
+    check_reports: tuple[Path, Path] | None = None,
+) -> int:
+    """Run scenario files (serially, on local processes or on a Dask cluster) and report.
 
-    failures: list[str] = []
-    check_failures: list[str] = []
-    bar = tqdm(files, desc="scenarios", unit="scenario", disable=len(files) < 2, file=sys.stderr)
-    for path in bar:
-        bar.set_postfix_str(path.stem)
-        try:
-            scenario = load_scenario(path)
-            result = run_scenario(scenario, file=str(path), output_dir=output_dir, map_dir=map_dir, write_map=not no_map, basemap=basemap, offline=offline)
-        except PlannerError as exc:
-            failures.append(f"{path}: {exc}")
-            print(f"FAILED {path}: {exc}", file=sys.stderr)
-            continue
-        net = result.metrics["network"]
-        print(f"\n== {scenario.name}: {scenario.title}  [tier {net['tier']}; {net['snapshot']}]")
-        print(_centre_table(result.metrics["centre_minutes"]))
-        print(f"half-hour-circle index (best): {result.metrics['half_hour_index']['best']:.3f}")
-        print(f"wrote {result.metrics_path}" + (f" and {result.map_path}" if result.map_path else ""))
-        for c in result.checks:
-            status = "ok  " if c.passed else "FAIL"
-            print(f"  check {status} {c.description} (value {c.value})")
-            if not c.passed:
-                check_failures.append(f"{scenario.name}: {c.description} (value {c.value})")
-    print(f"\n{OSM_ATTRIBUTION}")
-    if failures or check_failures:
-        print(f"\n{len(failures)} scenario(s) failed to run, {len(check_failures)} check(s) failed:", file=sys.stderr)
-        for f in failures + check_failures:
-            print(f"  - {f}", file=sys.stderr)
-        return EXIT_FAILED
-    return EXIT_OK
-
-
-def cmd_run_batch(files: list[Path], *, output_dir: Path, map_dir: Path, no_map: bool, workers: int, scheduler: str | None) -> int:
-    """``cmd_run`` on local worker processes or a Dask cluster (network/batch.py); same output, input order."""
+    A scenario that fails to run fails only itself; the exit code is 1 when any failed or any of
+    their ``checks`` failed. ``check_reports`` = (JUnit XML path, Markdown summary path).
+    """
     import time
 
-    from .batch import run_batch
+    from .batch import BatchOutcome, run_batch
 
     start = time.perf_counter()
-    where = f"Dask scheduler {scheduler}" if scheduler else f"{workers} local processes"
     bar = tqdm(total=len(files), desc="scenarios", unit="scenario", disable=len(files) < 2, file=sys.stderr)
-    outcomes = run_batch(
-        files,
-        workers=workers,
-        scheduler=scheduler,
-        output_dir=output_dir,
-        map_dir=map_dir,
-        no_map=no_map,
-        on_outcome=lambda _: bar.update(),
-    )
+    if workers > 1 or scheduler:
+        where = f"Dask scheduler {scheduler}" if scheduler else f"{workers} local processes"
+        outcomes = run_batch(
+            files,
+            workers=workers,
+            scheduler=scheduler,
+            output_dir=output_dir,
+            map_dir=map_dir,
+            no_map=no_map,
+            on_outcome=lambda _: bar.update(),
+        )
+    else:
+        from .runner import run_scenario
+        from .scenario import load_scenario
+
+        where = "this process"
+        outcomes = []
+        for path in files:
+            bar.set_postfix_str(path.stem)
+            t0 = time.perf_counter()
+            try:
+                scenario = load_scenario(path)
+                result = run_scenario(
+                    scenario, file=str(path), output_dir=output_dir, map_dir=map_dir, write_map=not no_map, basemap=basemap, offline=offline
+                )
+                outcomes.append(BatchOutcome(str(path), scenario.name, scenario.title, result, None, time.perf_counter() - t0, "local"))
+            except PlannerError as exc:
+                outcomes.append(BatchOutcome(str(path), None, "", None, f"{path}: {exc}", time.perf_counter() - t0, "local"))
+            bar.update()
     bar.close()
+    return _report_outcomes(outcomes, started=start, where=where, n_files=len(files), check_reports=check_reports)
+
+
+def _report_outcomes(outcomes: list[Any], *, started: float, where: str, n_files: int, check_reports: tuple[Path, Path] | None) -> int:
+    import time
+
+    from .checks_report import CheckRecord, write_check_reports
+
     failures: list[str] = []
     check_failures: list[str] = []
+    records: list[CheckRecord] = []
     for o in outcomes:
         if o.result is None:
             failures.append(str(o.error))
             print(f"FAILED {o.error}", file=sys.stderr)
+            records.append(CheckRecord(o.scenario or Path(o.file).stem, "scenario runs", False, error=str(o.error)))
             continue
         result = o.result
         net = result.metrics["network"]
         print(f"\n== {o.scenario}: {o.title}  [tier {net['tier']}; {net['snapshot']}]")
         print(_centre_table(result.metrics["centre_minutes"]))
-        print(f"half-hour-circle index (best): {result.metrics['half_hour_index']['best']:.3f}")
+        print(f"half-hour-circle index (best): {result.metrics['half_hour_index']['best']:.4f}")
         print(f"wrote {result.metrics_path}" + (f" and {result.map_path}" if result.map_path else ""))
         for c in result.checks:
             status = "ok  " if c.passed else "FAIL"
             print(f"  check {status} {c.description} (value {c.value})")
+            records.append(CheckRecord(str(o.scenario), c.description, c.passed, c.value, c.limit))
             if not c.passed:
                 check_failures.append(f"{o.scenario}: {c.description} (value {c.value})")
     print(f"\n{OSM_ATTRIBUTION}")
-    print(f"batch: {len(files)} scenario(s) on {where} in {time.perf_counter() - start:.1f} s", file=sys.stderr)
+    print(f"{n_files} scenario(s) on {where} in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    if check_reports is not None:
+        write_check_reports(records, junit_path=check_reports[0], summary_path=check_reports[1])
+        print(f"check reports: {check_reports[0]} and {check_reports[1]}", file=sys.stderr)
     if failures or check_failures:
         print(f"\n{len(failures)} scenario(s) failed to run, {len(check_failures)} check(s) failed:", file=sys.stderr)
         for f in failures + check_failures:
@@ -169,14 +181,23 @@ def cmd_route(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(files: list[Path]) -> int:
-    from .resolve import resolve_state
+    """Check scenario files (and the project's catalogue and rail data they rely on) without running."""
+    from .catalogue import load_catalogue
+    from .rail import load_rail
+    from .resolve import build_state, resolve_projects
     from .scenario import load_scenario
 
     bad = 0
+    try:
+        load_catalogue()
+        load_rail()
+    except PlannerError as exc:
+        print(f"FAIL {exc}", file=sys.stderr)
+        return EXIT_FAILED
     for path in files:
         try:
-            resolve_state(load_scenario(path), file=str(path))
-            print(f"ok   {path}")
+            state = build_state(resolve_projects(load_scenario(path), file=str(path)))
+            print(f"ok   {path}" + "".join(f"\n     warning: {w}" for w in state.warnings))
         except PlannerError as exc:
             bad += 1
             print(f"FAIL {exc}", file=sys.stderr)
@@ -195,6 +216,13 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--output-dir", type=Path, default=OUTPUT_DIR)
     ap.add_argument("--map-dir", type=Path, default=MAP_DIR)
     ap.add_argument("--no-map", action="store_true", help="skip the HTML map")
+    ap.add_argument(
+        "--check",
+        action="store_true",
+        help="write a JUnit XML report (one test case per check) and a Markdown summary; exit 1 when any check fails",
+    )
+    ap.add_argument("--junit", type=Path, default=None, help="JUnit XML path for --check (default: <output-dir>/checks.xml)")
+    ap.add_argument("--summary", type=Path, default=None, help="Markdown summary path for --check (default: <output-dir>/checks.md)")
     ap.add_argument(
         "--basemap",
         choices=["osm", "light", "tianditu", "gaode", "none"],
@@ -231,7 +259,11 @@ def main(argv: list[str] | None = None) -> int:
         if argv and argv[0] in ("compare", "timeline", "attribution"):
             from . import cli_analysis
 
-            return {"compare": cli_analysis.main_compare, "timeline": cli_analysis.main_timeline, "attribution": cli_analysis.main_attribution}[argv[0]](argv[1:])
+            return {
+                "compare": cli_analysis.main_compare,
+                "timeline": cli_analysis.main_timeline,
+                "attribution": cli_analysis.main_attribution,
+            }[argv[0]](argv[1:])
         if argv and argv[0] == "route":
             return cmd_route(build_route_parser().parse_args(argv[1:]))
         if argv and argv[0] == "validate":
@@ -249,8 +281,17 @@ def main(argv: list[str] | None = None) -> int:
             build_parser().print_usage(sys.stderr)
             print("run_scenario.py: give scenario files or --all", file=sys.stderr)
             return EXIT_USAGE
+        reports = (args.junit or args.output_dir / "checks.xml", args.summary or args.output_dir / "checks.md") if args.check else None
         return cmd_run(
-            files, output_dir=args.output_dir, map_dir=args.map_dir, no_map=args.no_map, basemap=args.basemap, offline=args.offline, workers=args.workers, scheduler=args.scheduler
+            files,
+            output_dir=args.output_dir,
+            map_dir=args.map_dir,
+            no_map=args.no_map,
+            basemap=args.basemap,
+            offline=args.offline,
+            workers=args.workers,
+            scheduler=args.scheduler,
+            check_reports=reports,
         )
     except PlannerError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -78,3 +78,33 @@ def test_compare_writes_tables_and_difference_map(tmp_path: Path) -> None:
     doc = json.loads((tmp_path / "out/compare-year-2015-vs-year-2023/compare.json").read_text(encoding="utf-8"))
     assert "czt-intercity" in doc["projects_only_in_b"]
     assert (tmp_path / "maps/compare-year-2015-vs-year-2023.html").stat().st_size > 0
+
+
+def test_check_writes_junit_naming_the_failing_check_and_others_still_run(tmp_path: Path) -> None:
+    import xml.etree.ElementTree as ET
+
+    (tmp_path / "ok.yaml").write_text(
+        "name: ok\nchecks:\n  - {metric: centre_minutes, from: changsha, to: xiangtan, mode: best, max: 200}\n", encoding="utf-8"
+    )
+    (tmp_path / "miss.yaml").write_text(
+        "name: miss\nchecks:\n  - {metric: centre_minutes, from: zhuzhou, to: xiangtan, mode: car, max: 5}\n", encoding="utf-8"
+    )
+    (tmp_path / "broken.yaml").write_text("name: broken\nmode: car\n", encoding="utf-8")
+    out = tmp_path / "out"
+    files = [str(tmp_path / f) for f in ("broken.yaml", "miss.yaml", "ok.yaml")]
+    assert main([*files, "--check", "--no-map", "--output-dir", str(out)]) == 1
+    root = ET.parse(out / "checks.xml").getroot()
+    cases = {(c.get("classname"), c.get("name")): c for c in root.iter("testcase")}
+    failing = cases[("scenario.miss", "centre_minutes zhuzhou→xiangtan car ≤ 5")]
+    assert failing.find("failure") is not None
+    assert cases[("scenario.ok", "centre_minutes changsha→xiangtan best ≤ 200")].find("failure") is None
+    assert any(c.find("error") is not None for (cls, _), c in cases.items() if cls == "scenario.broken")
+    assert (out / "ok/metrics.json").exists() and (out / "miss/metrics.json").exists()
+    assert "❌ fail" in (out / "checks.md").read_text(encoding="utf-8")
+
+
+def test_validate_reports_bad_files_without_running(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: bad\nprojects: [g4-widenin]\n", encoding="utf-8")
+    assert main(["validate", str(ROOT / "scenarios/surveyed.yaml")]) == 0
+    assert main(["validate", str(bad)]) == 1
