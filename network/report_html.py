@@ -35,8 +35,15 @@ METHOD_NOTES = (
     "best: the faster of car and transit for each origin and destination.",
     "Population within 30 min: 1 km cells (census 2020 by county, disaggregated by a proxy) whose centre is reached within 30 min.",
     "Isochrones are exact unions of the 1 km cells reached within 15/30/45/60 min, so they nest and follow the travel-time grid.",
-    "Half-hour-circle index: population of the other two cities within 30 min of each centre, summed, ÷ their total population.",
 )
+
+
+def _index_definition() -> str:
+    """The half-hour-circle index's definition, from metrics.half_hour_index itself (so the two never disagree)."""
+    from .metrics import half_hour_index
+
+    doc = (half_hour_index.__doc__ or "").strip()
+    return doc.split("\n\n")[0].replace("\n", " ").strip() or "the half-hour-circle index"
 
 
 def esc(value: object) -> str:
@@ -90,7 +97,7 @@ def centre_minutes_chart_png(centre_minutes: Sequence[dict[str, Any]]) -> bytes:
     ax.text(len(pairs) - 0.5, HALF_HOUR_MINUTES + 2, "30 min", ha="right", fontsize=8)
     ax.set_xticks(range(len(pairs)), [f"{a} – {b}" for a, b in pairs], fontsize=8)
     ax.set_ylabel("minutes (slower direction)")
-    ax.legend(fontsize=8, ncols=3, loc="upper left")
+    ax.legend(fontsize=8, ncols=3, loc="upper center", bbox_to_anchor=(0.5, -0.14), frameon=False)
     ax.spines[["top", "right"]].set_visible(False)
     return _fig_png(fig)
 
@@ -110,7 +117,7 @@ def population_chart_png(population_within: Sequence[dict[str, Any]]) -> bytes:
         ax.bar(xs, other, width, bottom=own, color=MODE_COLOURS[mode], alpha=0.45, hatch="//", label=f"{mode}: other cities")
     ax.set_xticks(range(len(CITIES)), [f"from {c}" for c in CITIES], fontsize=8)
     ax.set_ylabel("people within 30 min (M)")
-    ax.legend(fontsize=7, ncols=3, loc="upper right")
+    ax.legend(fontsize=7, ncols=3, loc="upper center", bbox_to_anchor=(0.5, -0.14), frameon=False)
     ax.spines[["top", "right"]].set_visible(False)
     return _fig_png(fig)
 
@@ -134,7 +141,7 @@ def timeline_chart_png(timeline: pd.DataFrame, *, mode: str = "best") -> bytes:
     ax.axhline(HALF_HOUR_MINUTES, color="black", linestyle="--", linewidth=1)
     ax.set_xlabel("year")
     ax.set_ylabel(f"minutes ({mode})")
-    ax.legend(fontsize=7)
+    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncols=3, frameon=False)
     ax.spines[["top", "right"]].set_visible(False)
     return _fig_png(fig)
 
@@ -182,7 +189,7 @@ def _headline(metrics: dict[str, Any], base_metrics: dict[str, Any] | None) -> s
         f'<p class="summary">{summary}</p>'
         f"<table><thead><tr><th>centre pair (slower direction)</th>{''.join(f'<th>{m}</th>' for m in MODES)}</tr></thead>"
         f"<tbody>{''.join(cells)}</tbody></table>"
-        f"<p>Half-hour-circle index (share of the other two cities' population within 30 min of each centre): {idx}</p>"
+        f"<p>Half-hour-circle index by mode: {idx}<br><span class=meta>{esc(_index_definition())}</span></p>"
     )
 
 
@@ -295,7 +302,7 @@ def render_report(
         ]
     sections += [
         '<h2 id="method">Method notes</h2>',
-        "<ul>" + "".join(f"<li>{esc(n)}</li>" for n in (*METHOD_NOTES, *notes)) + "</ul>",
+        "<ul>" + "".join(f"<li>{esc(n)}</li>" for n in (*METHOD_NOTES, _index_definition(), *notes)) + "</ul>",
         '<h2 id="sources">Data sources</h2>',
         _sources(),
         f'<p class="meta">{esc(metrics.get("attribution", OSM_ATTRIBUTION))}</p>',
