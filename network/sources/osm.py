@@ -52,12 +52,12 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Final, Literal
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyproj
 import shapely
 from shapely.geometry import MultiPolygon, Polygon, box
-from shapely.ops import transform
 from tqdm import tqdm
 
 from .. import OSM_ATTRIBUTION
@@ -119,8 +119,7 @@ def study_area_polygon(data_dir: Path = DATA_DIR) -> Polygon | MultiPolygon:
 
     zones = load_zones(data_dir).to_crs(CRS_METRIC)
     area = shapely.union_all(zones.geometry.to_numpy()).buffer(STUDY_AREA_BUFFER_M).simplify(STUDY_AREA_SIMPLIFY_M)
-    to_wgs = pyproj.Transformer.from_crs(CRS_METRIC, CRS_WGS84, always_xy=True).transform
-    out = transform(to_wgs, area)
+    out = gpd.GeoSeries([area], crs=CRS_METRIC).to_crs(CRS_WGS84).iloc[0]
     if not isinstance(out, Polygon | MultiPolygon):
         raise DataError(f"{data_dir / 'zones.geojson'}: the zones do not form an area")
     return out
@@ -373,7 +372,9 @@ def simplify_and_consolidate(G: Any, *, tolerance_m: float = CONSOLIDATE_TOLERAN
 
     for _, v, data in G.edges(data=True):
         data["signals"] = 1 if G.nodes[v].get("highway") == "traffic_signals" else 0
-    G = ox.simplify_graph(G, edge_attr_aggs={"length": sum, "signals": sum})
+    # a node where the highway class or the speed limit changes stays an endpoint, so a merged edge
+    # never mixes classes (its class decides its speed)
+    G = ox.simplify_graph(G, edge_attrs_differ=["highway", "maxspeed"], edge_attr_aggs={"length": sum, "signals": sum})
     G = ox.project_graph(G, to_crs=CRS_METRIC)
     if tolerance_m > 0 and len(G) > 1:
         G = ox.consolidate_intersections(G, tolerance=tolerance_m, rebuild_graph=True, dead_ends=True, reconnect_edges=True)
@@ -615,13 +616,12 @@ def read_cache(entry: Path) -> RoadNetwork:
             raise CacheCorrupt(f"{path}: missing")
         if path.stat().st_size != meta["bytes"] or _sha256(path) != meta["sha256"]:
             raise CacheCorrupt(f"{path}: checksum mismatch (truncated or edited; expected sha256 {meta['sha256'][:12]}…)")
-    nodes = pd.read_csv(entry / "nodes.csv", dtype=_NODE_DTYPES, float_precision="round_trip")
+    nodes = pd.read_csv(entry / "nodes.csv", dtype=_NODE_DTYPES)
     edges = pd.read_csv(
         entry / "edges.csv",
         dtype=_EDGE_DTYPES,
         keep_default_na=False,
         na_values={c: [""] for c, t in _EDGE_DTYPES.items() if t is float},
-        float_precision="round_trip",
     )
     edges["oneway"] = edges["oneway"].map({"True": True, "False": False, True: True, False: False}).astype(bool)
     return RoadNetwork(nodes=nodes, edges=_typed_edges(edges), tier=str(manifest["tier"]), snapshot=str(manifest["snapshot"]))
