@@ -1,0 +1,103 @@
+"""Incremental re-evaluation (network/incremental.py) gives exactly a full recomputation's times,
+while recomputing only the origins an edit can change."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import dijkstra
+
+from network import incremental as inc
+from network.graph import NetworkState, build_mode_graph
+
+
+def _grid(n_side: int, seed: int) -> csr_matrix:
+    """A two-way grid with random times and a few fast diagonals (ties are likely: integer times)."""
+    rng = np.random.default_rng(seed)
+    node = np.arange(n_side * n_side).reshape(n_side, n_side)
+    u = np.concatenate([node[:, :-1].ravel(), node[:-1, :].ravel(), node[:-1, :-1].ravel()[::7]])
+    v = np.concatenate([node[:, 1:].ravel(), node[1:, :].ravel(), node[1:, 1:].ravel()[::7]])
+    w = rng.integers(1, 20, len(u)).astype(float)
+    src, dst, ww = np.concatenate([u, v]), np.concatenate([v, u]), np.concatenate([w, w])
+    return csr_matrix((ww, (src, dst)), shape=(n_side**2, n_side**2))
+
+
+def _full(csr: csr_matrix, base: inc.TreeSolve) -> np.ndarray:
+    d = np.atleast_2d(dijkstra(csr, directed=True, indices=base.sources, limit=base.limit_s))
+    return d if base.targets is None else d[:, base.targets]
+
+
+@pytest.mark.parametrize("limit_s", [np.inf, 60.0])
+@pytest.mark.parametrize("to_targets", [True, False])
+def test_removals_equal_full_recomputation_and_skip_unaffected_origins(limit_s: float, to_targets: bool) -> None:
+    csr = _grid(30, seed=1)
+    rng = np.random.default_rng(2)
+    sources = rng.choice(csr.shape[0], 40, replace=False)
+    targets = rng.choice(csr.shape[0], 25, replace=False) if to_targets else None
+    base = inc.solve(csr, sources, targets=targets, limit_s=limit_s, chunk=16)
+    assert np.array_equal(base.times_s, _full(csr, base))
+    skipped = 0
+    for _ in range(12):
+        arcs = rng.choice(csr.nnz, rng.integers(1, 15), replace=False)
+        times, rows = inc.evaluate_edit(base, inc.Edit(remove=arcs))
+        assert np.array_equal(times, _full(inc.without_arcs(csr, arcs), base))
+        skipped += base.n_sources - len(rows)
+    assert skipped > 0, "some origins' trees avoid the removed arcs and are not recomputed"
+
+
+def test_speedups_slowdowns_and_new_arcs_equal_full_recomputation() -> None:
+    csr = _grid(25, seed=3)
+    rng = np.random.default_rng(4)
+    sources = rng.choice(csr.shape[0], 30, replace=False)
+    base = inc.solve(csr, sources, targets=sources, limit_s=120.0, keep_fields=True)
+    for _ in range(15):
+        arcs = rng.choice(csr.nnz, 8, replace=False)
+        new_s = csr.data[arcs] * rng.choice([0.2, 0.5, 1.0, 3.0], len(arcs))
+        tails = rng.choice(csr.shape[0], 3)
+        heads = rng.choice(csr.shape[0], 3)
+        edit = inc.Edit(retime=arcs, retime_s=new_s, add_tails=tails, add_heads=heads, add_s=rng.uniform(1, 10, 3))
+        times, rows = inc.evaluate_edit(base, edit)
+        assert np.array_equal(times, _full(inc.apply_edit(csr, edit), base))
+        assert len(rows) <= base.n_sources
+
+
+def test_a_speedup_that_beats_no_node_recomputes_nothing() -> None:
+    csr = _grid(12, seed=5)
+    base = inc.solve(csr, [0, 50, 100], keep_fields=True)
+    arc = int(inc.arc_ids(csr, [0], [1])[0])
+    same = inc.Edit(retime=np.array([arc]), retime_s=np.array([csr.data[arc]]))
+    times, rows = inc.evaluate_edit(base, same)
+    assert len(rows) == 0 and np.array_equal(times, base.times_s)
+
+
+def test_speedup_test_needs_fields() -> None:
+    csr = _grid(8, seed=6)
+    base = inc.solve(csr, [0, 5])
+    with pytest.raises(ValueError, match="keep_fields"):
+        inc.origins_improved_by(base, [0], [1], [0.5])
+
+
+def test_arc_edits_are_array_operations_with_the_same_nodes() -> None:
+    csr = _grid(6, seed=7)
+    ids = inc.arc_ids(csr, [0, 0, 35], [1, 35, 34])
+    assert ids[0] >= 0 and ids[1] == -1 and ids[2] >= 0
+    fewer = inc.without_arcs(csr, ids)
+    assert fewer.shape == csr.shape and fewer.nnz == csr.nnz - 2
+    assert fewer[0, 1] == 0 and fewer[35, 34] == 0 and fewer[1, 0] == csr[1, 0]
+    more = inc.with_new_arcs(csr, [0], [35], [1.0])
+    assert more.nnz == csr.nnz + 1 and more[0, 35] == 1.0
+    slower = inc.with_arc_times(csr, ids[:1], [99.0])
+    assert slower[0, 1] == 99.0 and csr[0, 1] != 99.0, "the base arrays are never edited in place"
+
+
+def test_leave_one_out_on_the_embedded_car_graph_equals_full_recomputation(surveyed_state: NetworkState) -> None:
+    g = build_mode_graph(surveyed_state, "car")
+    rng = np.random.default_rng(8)
+    sources = rng.choice(g.n_road, 20, replace=False)
+    base = inc.solve(g.csr, sources, limit_s=3 * 3600.0)
+    labels = g.edge_label
+    named = [str(x) for x in np.unique(labels) if str(x) not in ("", "nan")][:10]
+    removals = [np.nonzero(labels == name)[0] for name in named] or [rng.choice(g.csr.nnz, 5, replace=False)]
+    for arcs, (times, _rows) in zip(removals, inc.leave_one_out(base, removals)):
+        assert np.array_equal(times, _full(inc.without_arcs(g.csr, arcs), base))
