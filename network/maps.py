@@ -14,6 +14,7 @@ from __future__ import annotations
 import html
 import json
 import os
+import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -36,18 +37,17 @@ from .region import CITIES, Region
 BAND_COLOURS = {15: "#1a9850", 30: "#91cf60", 45: "#fee08b", 60: "#fc8d59"}
 DIFF_COLOURS = {"gained": "#2166ac", "lost": "#b2182b"}
 PROJECT_TYPE_COLOURS = {
-    "expressway": "#e66101",
-    "road": "#7b3294",
     "new_road": "#7b3294",
-    "urban_express": "#c51b7d",
-    "widening": "#fdb863",
-    "rail": "#2c7bb6",
-    "intercity": "#2c7bb6",
+    "road_upgrade": "#e66101",
+    "rail_line": "#2c7bb6",
+    "rail_extension": "#1b7837",
+    "rail_service": "#01665e",
+    "road": "#7b3294",
     "metro": "#1b7837",
-    "new_line": "#1b7837",
 }
 PROJECT_OTHER_COLOUR = "#555555"
-STATUS_DASH = {"opened": None, "open": None, "built": None, "under_construction": "8 5", "planned": "2 6"}
+STATUS_DASH = {"opened": None, "open": None, "built": None, "under_construction": "8 5", "planned": "2 6", "concept": "1 8"}
+OPENED_STATUSES = ("opened", "open", "built")
 ZONE_BINS_MINUTES = (15, 30, 45, 60, 90, 120)
 ZONE_COLOURS = ("#1a9850", "#91cf60", "#d9ef8b", "#fee08b", "#fc8d59", "#d73027", "#7f0000")
 MODES = ("best", "car", "transit")
@@ -345,7 +345,8 @@ def _difference_layers(m: folium.Map, diff: gpd.GeoDataFrame, shown: set[tuple[s
 def project_popup_html(row: pd.Series) -> str:
     """Escaped popup HTML for one project: names, type, status, opened/planned date, source (link if http)."""
     status = str(row.get("status", "") or "")
-    when_label = "opened" if status in ("opened", "open", "built") else "planned"
+    when_label = "opened" if status in OPENED_STATUSES else "planned"
+    when = str(row.get("opened", "") or "").removesuffix(" (planned)")
     source = str(row.get("source", "") or "")
     if source.startswith(("http://", "https://")):
         src_html = f'<a href="{esc(source)}" target="_blank" rel="noopener noreferrer">{esc(source)}</a>'
@@ -354,7 +355,7 @@ def project_popup_html(row: pd.Series) -> str:
     return (
         f"<b>{esc(row.get('name_zh', ''))}</b><br>{esc(row.get('name_en', ''))}<br>"
         f"type: {esc(row.get('type', ''))} · status: {esc(status)}<br>"
-        f"{when_label}: {esc(row.get('opened', ''))}<br>source: {src_html}"
+        f"{when_label}: {esc(when)}<br>source: {src_html}"
     )
 
 
@@ -478,8 +479,9 @@ def _legend_html(
     tiles_attr: str,
     centre_table_html: str,
     has_diff: bool,
+    diff_empty: bool,
     has_base: bool,
-    has_projects: bool,
+    project_types: list[str],
     has_zones: bool,
 ) -> str:
     sw = 'style="background:{c};width:14px;height:10px;display:inline-block;opacity:.75;margin-right:4px"'
@@ -490,8 +492,12 @@ def _legend_html(
         )
     if has_diff:
         parts += [f"<div><span {sw.format(c=c)}></span>{esc(k)} within 30 min</div>" for k, c in DIFF_COLOURS.items()]
-    if has_projects:
-        parts.append("<div>projects: solid = opened, dashed = under construction, dotted = planned</div>")
+    elif diff_empty:
+        parts.append("<div>difference: no area gained or lost within 30 min</div>")
+    if project_types:
+        line = 'style="border-top:4px solid {c};width:16px;display:inline-block;margin:0 4px 2px 6px"'
+        types = "".join(f"<span {line.format(c=PROJECT_TYPE_COLOURS.get(t, PROJECT_OTHER_COLOUR))}></span>{esc(t)}" for t in project_types)
+        parts.append(f"<div>projects:{types}<br>solid = opened · dashed = under construction · dotted = planned/concept</div>")
     if has_zones:
         bins = " ".join(
             f"<span {sw.format(c=c)} title='≤{t}'></span>{t}" for t, c in zip((*ZONE_BINS_MINUTES, ">"), ZONE_COLOURS) if isinstance(t, int)
@@ -588,21 +594,36 @@ def isochrone_map(
                 tiles_attr=tiles_attr,
                 centre_table_html=centre_table_html,
                 has_diff=diff is not None,
+                diff_empty=difference is not None and diff is None,
                 has_base=base is not None,
-                has_projects=proj is not None,
+                project_types=sorted({str(t) for t in proj["type"]}) if proj is not None and "type" in proj else [],
                 has_zones=zm is not None,
             )
         )
     )
-    attribution = esc(f"{OSM_ATTRIBUTION} · {provenance}")
+    attribution = esc(provenance if basemap in ("osm", "light") else f"{OSM_ATTRIBUTION} · {provenance}")
     m.add_child(_Script(f"map.attributionControl && map.attributionControl.addAttribution({json.dumps(attribution)});"))
     folium.LayerControl(collapsed=False).add_to(m)
     return m
 
 
+_FOLIUM_ID = re.compile(r"(?<=_)[0-9a-f]{32}(?![0-9a-f])")
+
+
+def _stable_ids(text: str) -> str:
+    """Replace folium's random uuid element names by sequence numbers, so equal maps are equal bytes."""
+    seen: dict[str, str] = {}
+
+    def sub(mo: re.Match[str]) -> str:
+        return seen.setdefault(mo.group(0), f"{len(seen):05d}")
+
+    return _FOLIUM_ID.sub(sub, text)
+
+
 def render_map(m: folium.Map, *, offline: bool | None = None) -> str:
-    """The page's HTML; offline pages have Leaflet inlined and every external link removed."""
-    text = m.get_root().render()
+    """The page's HTML (deterministic: element names are numbered); offline pages have Leaflet inlined
+    and every external link removed."""
+    text = _stable_ids(m.get_root().render())
     if offline is None:
         offline = bool(getattr(m, "_czt_offline", False))
     if offline:

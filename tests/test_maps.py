@@ -11,6 +11,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from shapely.geometry import LineString, Point, box
 
 from network.cli import main
@@ -302,3 +304,50 @@ def test_cli_refuses_tianditu_without_a_key(monkeypatch: pytest.MonkeyPatch, cap
     assert main(["scenarios/surveyed.yaml", "--basemap", "tianditu"]) == 2
     assert "TIANDITU_KEY" in capsys.readouterr().err
     assert main(["scenarios/surveyed.yaml", "--basemap", "osm", "--offline"]) == 2
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 2**31 - 1), inf_share=st.floats(0.0, 0.5))
+def test_random_travel_time_fields_give_nested_polygons_that_match_the_cells(region: Region, seed: int, inf_share: float) -> None:
+    """Property: for any field (with unreachable cells), bands nest and polygon membership equals t <= T."""
+    rng = np.random.default_rng(seed)
+    sub = Region(zones=region.zones, grid=region.grid.iloc[:600].reset_index(drop=True), centres=region.centres)
+    t = rng.uniform(0, 90, (3, 600))
+    t[rng.random((3, 600)) < inf_share] = np.inf
+    polys = isochrone_polygons({"best": t}, sub, [15, 30, 45, 60])
+    lon = sub.grid["lon"].to_numpy(dtype=float)
+    lat = sub.grid["lat"].to_numpy(dtype=float)
+    for i, centre in enumerate(CITIES):
+        g = polys[polys["centre"] == centre].sort_values("minutes")
+        for minutes, geom in zip(g["minutes"], g.geometry):
+            assert (shapely.contains_xy(geom, lon, lat) == (t[i] <= minutes)).all()
+        cells = list(g["cells"])
+        assert cells == sorted(cells)
+
+
+def test_legend_names_project_types_and_an_empty_difference(iso: gpd.GeoDataFrame, surveyed_state: NetworkState, region: Region) -> None:
+    empty = isochrone_difference(iso, iso)
+    page = render_map(
+        isochrone_map(
+            title="t",
+            isochrones=iso,
+            rail=surveyed_state.rail,
+            region=region,
+            tier="e",
+            snapshot="s",
+            difference=empty,
+            projects=sample_projects(),
+            basemap="none",
+        )
+    )
+    assert "no area gained or lost within 30 min" in page
+    for t in ("metro", "new_road", "urban_express"):
+        assert f"</span>{t}" in page
+
+
+def test_the_same_map_renders_to_the_same_bytes(iso: gpd.GeoDataFrame, surveyed_state: NetworkState, region: Region) -> None:
+    kw = dict(title="t", isochrones=iso, rail=surveyed_state.rail, region=region, tier="e", snapshot="s", projects=sample_projects())
+    a = render_map(isochrone_map(**kw))  # type: ignore[arg-type]
+    b = render_map(isochrone_map(**kw))  # type: ignore[arg-type]
+    assert a == b
+    assert not re.search(r"_[0-9a-f]{32}", a)
