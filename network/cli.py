@@ -115,7 +115,8 @@ def _report_outcomes(outcomes: list[Any], *, started: float, where: str, n_files
         print(f"\n== {o.scenario}: {o.title}  [tier {net['tier']}; {net['snapshot']}]")
         print(_centre_table(result.metrics["centre_minutes"]))
         print(f"half-hour-circle index (best): {result.metrics['half_hour_index']['best']:.4f}")
-        print(f"wrote {result.metrics_path}" + (f" and {result.map_path}" if result.map_path else ""))
+        extra = [str(p) for p in (result.map_path, getattr(result, "report_path", None)) if p]
+        print(f"wrote {result.metrics_path}" + "".join(f" and {p}" for p in extra))
         for c in result.checks:
             status = "ok  " if c.passed else "FAIL"
             print(f"  check {status} {c.description} (value {c.value})")
