@@ -88,7 +88,7 @@ def install_base(payload: BasePayload) -> None:
     resolve.base_network = base_network  # type: ignore[assignment]
 
 
-def run_file(path: str, output_dir: str, map_dir: str, write_map: bool) -> BatchOutcome:
+def run_file(path: str, output_dir: str, map_dir: str, write_map: bool, map_options: dict[str, Any] | None = None) -> BatchOutcome:
     """Run one scenario file; every failure becomes an error outcome (never raises)."""
     from .runner import run_scenario
     from .scenario import load_scenario
@@ -100,7 +100,9 @@ def run_file(path: str, output_dir: str, map_dir: str, write_map: bool) -> Batch
     try:
         scenario = load_scenario(Path(path))
         name, title = scenario.name, scenario.title
-        result = run_scenario(scenario, file=path, output_dir=Path(output_dir), map_dir=Path(map_dir), write_map=write_map)
+        result = run_scenario(
+            scenario, file=path, output_dir=Path(output_dir), map_dir=Path(map_dir), write_map=write_map, **(map_options or {})
+        )
     except PlannerError as exc:
         return BatchOutcome(path, name, title, None, str(exc), time.perf_counter() - start, worker)
     except Exception as exc:  # one scenario's bug must not end the batch
@@ -168,6 +170,8 @@ def run_batch(
     output_dir: Path = OUTPUT_DIR,
     map_dir: Path = MAP_DIR,
     no_map: bool = False,
+    basemap: str | None = None,
+    offline: bool = False,
     on_outcome: Callable[[BatchOutcome], None] | None = None,
 ) -> list[BatchOutcome]:
     """Run scenario ``files`` and return one outcome per file, in input order.
@@ -179,21 +183,24 @@ def run_batch(
     scheduler:
         Address of a Dask scheduler (``tcp://host:port``): run there. Outputs are written by the
         workers, so ``output_dir``/``map_dir`` must be on a filesystem they share with the caller.
+    basemap, offline:
+        Map options, passed to ``runner.run_scenario`` as in a serial run.
     on_outcome:
         Called in this process with each outcome as it completes (completion order).
     """
     paths = [str(f) for f in files]
     out, maps, write_map = str(output_dir), str(map_dir), not no_map
+    opts: dict[str, Any] = {"basemap": basemap, "offline": True} if offline else ({"basemap": basemap} if basemap else {})
     if not paths:
         return []
     if scheduler:
-        outcomes = _run_dask(paths, scheduler, out, maps, write_map, on_outcome)
+        outcomes = _run_dask(paths, scheduler, out, maps, write_map, opts, on_outcome)
     elif workers > 1 and len(paths) > 1:
-        outcomes = _run_pool(paths, min(workers, len(paths)), out, maps, write_map, on_outcome)
+        outcomes = _run_pool(paths, min(workers, len(paths)), out, maps, write_map, opts, on_outcome)
     else:
         outcomes = {}
         for i, p in enumerate(paths):
-            outcomes[i] = run_file(p, out, maps, write_map)
+            outcomes[i] = run_file(p, out, maps, write_map, opts)
             if on_outcome:
                 on_outcome(outcomes[i])
     return [outcomes[i] for i in range(len(paths))]
@@ -204,7 +211,13 @@ def _lost(path: str, why: str) -> BatchOutcome:
 
 
 def _run_pool(
-    paths: list[str], workers: int, out: str, maps: str, write_map: bool, on_outcome: Callable[[BatchOutcome], None] | None
+    paths: list[str],
+    workers: int,
+    out: str,
+    maps: str,
+    write_map: bool,
+    opts: dict[str, Any],
+    on_outcome: Callable[[BatchOutcome], None] | None,
 ) -> dict[int, BatchOutcome]:
     payload = base_payload(Path(p) for p in paths)
     ctx = multiprocessing.get_context("forkserver")
@@ -218,7 +231,7 @@ def _run_pool(
             log.warning("a worker process died; re-running %d unfinished scenario(s) in a new pool", len(todo))
         try:
             with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=install_base, initargs=(payload,)) as pool:
-                pending: dict[Future[BatchOutcome], int] = {pool.submit(run_file, paths[i], out, maps, write_map): i for i in todo}
+                pending: dict[Future[BatchOutcome], int] = {pool.submit(run_file, paths[i], out, maps, write_map, opts): i for i in todo}
                 while pending:
                     finished, _ = wait(pending, return_when=FIRST_COMPLETED)
                     for fut in finished:
@@ -240,7 +253,13 @@ def _run_pool(
 
 
 def _run_dask(
-    paths: list[str], scheduler: str, out: str, maps: str, write_map: bool, on_outcome: Callable[[BatchOutcome], None] | None
+    paths: list[str],
+    scheduler: str,
+    out: str,
+    maps: str,
+    write_map: bool,
+    opts: dict[str, Any],
+    on_outcome: Callable[[BatchOutcome], None] | None,
 ) -> dict[int, BatchOutcome]:
     from distributed import Client, as_completed
 
@@ -249,7 +268,7 @@ def _run_dask(
     with Client(scheduler, set_as_default=False) as client:
         client.register_plugin(BaseNetworkPlugin(payload), name=PLUGIN_NAME)
         futures = [
-            client.submit(run_file, p, out, maps, write_map, pure=False, key=f"czt-scenario-{i}-{os.urandom(4).hex()}")
+            client.submit(run_file, p, out, maps, write_map, opts, pure=False, key=f"czt-scenario-{i}-{os.urandom(4).hex()}")
             for i, p in enumerate(paths)
         ]
         index = {f.key: i for i, f in enumerate(futures)}

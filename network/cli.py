@@ -72,6 +72,8 @@ def cmd_run(
             output_dir=output_dir,
             map_dir=map_dir,
             no_map=no_map,
+            basemap=basemap,
+            offline=offline,
             on_outcome=lambda _: bar.update(),
         )
     else:
