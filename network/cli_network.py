@@ -43,6 +43,9 @@ def build_network_parser() -> argparse.ArgumentParser:
     b.add_argument("--refresh", action="store_true", help="rebuild even if a valid cache entry exists")
     b.add_argument("--json", action="store_true", help="print the network report as JSON")
     b.add_argument("-v", "--verbose", action="store_true")
+    st = sub.add_parser("stations", help="match OSM railway station points (GeoJSON export) to the curated rail stations")
+    st.add_argument("--path", type=Path, required=True, help="GeoJSON of OSM railway=station points (properties name, station)")
+    st.add_argument("--csv", type=Path, help="write the match table here")
     r = sub.add_parser("report", help="print the report of every cached OSM network, newest first")
     r.add_argument("--cache-dir", type=Path)
     r.add_argument("--json", action="store_true")
@@ -92,6 +95,21 @@ def main_network(argv: list[str]) -> int:
             for rep in [] if args.json else reports:
                 print(rep["entry"])
                 _print_report(rep)
+            return EXIT_OK
+        if args.command == "stations":
+            from .rail import load_rail
+            from .sources.osm import match_rail_stations, read_osm_stations
+
+            if not args.path.exists():
+                print(f"error: {args.path}: file does not exist", file=sys.stderr)
+                return EXIT_FAILED
+            rail = load_rail()
+            m = match_rail_stations(read_osm_stations(args.path), rail.stops, rail.lines)
+            print(m.groupby(["kind", "method"]).size().rename("stations").to_string())
+            print("unmatched:", ", ".join(m.loc[m["method"] == "none", "name_zh"]) or "none")
+            if args.csv:
+                m.to_csv(args.csv, index=False)
+                print(f"wrote {args.csv}")
             return EXIT_OK
         from .sources.osm import build_osm_network, network_report
 

@@ -96,7 +96,7 @@ def _fetch_npm(dest: Path) -> Path:
 def _fetch_pip(dest: Path) -> Path:
     with tempfile.TemporaryDirectory() as tmp:
         subprocess.run(
-            [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary=:all:", "-d", tmp, "django-leaflet"],
+            [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary=:all:", "-d", tmp, "django-leaflet==0.34.0"],
             check=True,
             capture_output=True,
             timeout=300,

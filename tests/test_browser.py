@@ -126,7 +126,7 @@ def test_offline_map_initialises_with_its_layers_and_no_network(browser: Any, ou
     try:
         p = pg.page
         assert p.evaluate("typeof window.L") == "object"
-        assert p.evaluate("window.L.version") == "1.9.4"
+        assert str(p.evaluate("window.L.version")).startswith("1.9.")  # npm 1.9.4, or 1.9.3 from the django-leaflet fallback
         assert p.locator(".leaflet-container").count() == 1
         labels = [t.strip() for t in p.locator(".leaflet-control-layers-overlays label").all_inner_texts()]
         for name in (

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import re
 from pathlib import Path
@@ -29,7 +31,7 @@ from network.maps import (
     zone_minutes_table,
 )
 from network.metrics import Evaluation
-from network.offline_assets import LeafletAssets, inline_offline
+from network.offline_assets import LEAFLET_NPM_INTEGRITY, LeafletAssets, _integrity_ok, inline_offline, leaflet_assets
 from network.region import CITIES, Region
 from network.report_html import relative_href, render_report
 
@@ -351,3 +353,22 @@ def test_the_same_map_renders_to_the_same_bytes(iso: gpd.GeoDataFrame, surveyed_
     b = render_map(isochrone_map(**kw))  # type: ignore[arg-type]
     assert a == b
     assert not re.search(r"_[0-9a-f]{32}", a)
+
+
+def test_leaflet_comes_from_the_cache_with_css_images_inlined(tmp_path: Path) -> None:
+    folder = tmp_path / "offline" / "leaflet-1.9.4"
+    (folder / "images").mkdir(parents=True)
+    (folder / "leaflet.js").write_text("window.L={version:'1.9.4'};", encoding="utf-8")
+    (folder / "leaflet.css").write_text(".a{background-image:url(images/layers.png)}.b{background:url(images/none.png)}", encoding="utf-8")
+    (folder / "images" / "layers.png").write_bytes(b"\x89PNG fake")
+    assets = leaflet_assets(tmp_path / "offline")
+    assert "url(data:image/png;base64," in assets.css and "images/" not in assets.css
+    assert assets.js.startswith("window.L")
+
+
+def test_a_tarball_that_differs_from_the_registry_is_refused(tmp_path: Path) -> None:
+    f = tmp_path / "leaflet-1.9.4.tgz"
+    f.write_bytes(b"not the real tarball")
+    assert not _integrity_ok(f, LEAFLET_NPM_INTEGRITY)
+    digest = base64.b64encode(hashlib.sha512(f.read_bytes()).digest()).decode()
+    assert _integrity_ok(f, f"sha512-{digest}")
