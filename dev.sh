@@ -22,10 +22,10 @@ setup() {
 }
 
 setup_browser() {
-  if command -v chromium >/dev/null 2>&1; then return; fi
+  if command -v chromium >/dev/null 2>&1 && [ -d /usr/share/fonts/truetype/wqy ]; then return; fi
   if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
-    echo "installing Debian chromium for the browser tests..." >&2
-    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    echo "installing Debian chromium and a CJK font for the browser tests..." >&2
+    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-zenhei >/dev/null
   else
     echo "chromium is missing and cannot be installed here (need root + apt-get); browser tests will fail" >&2
   fi

@@ -6,6 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
+import pandas as pd
+
 from . import OSM_ATTRIBUTION
 from .analysis import (
     attribution,
@@ -23,7 +25,7 @@ from .metrics import evaluate
 from .paths import MAP_DIR, OUTPUT_DIR, SCENARIO_DIR
 from .region import load_region
 from .report import atomic_write_text, dumps_metrics, write_table
-from .resolve import build_state, resolve_projects
+from .resolve import ResolvedScenario, build_state, resolve_projects
 from .scenario import Scenario
 
 
@@ -159,5 +161,26 @@ def main_attribution(argv: list[str]) -> int:
         print("no project differs between the two scenarios")
     for w in res.warnings:
         print(f"warning: {w}", file=sys.stderr)
-    print(f"wrote {out}\n{OSM_ATTRIBUTION}")
+    report = _attribution_report(r, res.table, args.output_dir, notes=[f"attribution against {against.scenario.name}", *res.warnings])
+    print(f"wrote {out} and {report}\n{OSM_ATTRIBUTION}")
     return 0
+
+
+def _attribution_report(r: ResolvedScenario, table: pd.DataFrame, output_dir: Path, *, notes: list[str]) -> Path:
+    """The scenario report with the attribution table and, when made, the timeline chart."""
+    from .report_html import relative_href, write_report
+    from .runner import scenario_metrics
+
+    metrics, _, _ = scenario_metrics(r.scenario, file=r.file)
+    path = output_dir / r.scenario.name / "report.html"
+    map_path = MAP_DIR / f"{r.scenario.name}.html"
+    timeline_png = output_dir / "timeline" / "timeline.png"
+    return write_report(
+        path,
+        scenario_title=r.scenario.title or r.scenario.name,
+        metrics=metrics,
+        map_href=relative_href(map_path, path) if map_path.exists() else None,
+        timeline_png=timeline_png if timeline_png.exists() else None,
+        attribution=table,
+        notes=notes,
+    )
