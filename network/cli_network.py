@@ -70,7 +70,7 @@ def _print_report(report: dict[str, Any]) -> None:
     for cls, km in (report.get("km_by_class") or {}).items():
         print(f"  {cls:16s} {km:10.1f} km")
     share = float(report.get("share_edges_speed_tagged", 0.0))
-    print(f"  edges with a tagged maxspeed: {share:.1%}; signalised junctions: {report.get('signalised_junctions')}")
+    print(f"  edges with a tagged maxspeed: {share:.1%}; signals passed (summed over edges): {report.get('signals_passed')}")
 
 
 def main_network(argv: list[str]) -> int:

@@ -120,3 +120,15 @@ def test_cli_build_and_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert main(["network", "build", "--source", "pbf"]) == 2  # --path missing: a usage error
     assert main(["network", "build", "--source", "pbf", "--path", str(tmp_path / "nope.osm.pbf"), "--cache-dir", str(root)]) == 1
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_entry_from_another_pipeline_version_is_rebuilt(
+    built: tuple[osm.RoadNetwork, Path, Path, Path], caplog: pytest.LogCaptureFixture
+) -> None:
+    roads, entry, _, _ = built
+    manifest = json.loads((entry / "manifest.json").read_text(encoding="utf-8"))
+    (entry / "manifest.json").write_text(json.dumps({**manifest, "format": osm.CACHE_FORMAT - 1}), encoding="utf-8")
+    with caplog.at_level(logging.WARNING, logger="network.sources.osm"):
+        again = osm.load_cached_osm_roads()
+    assert "cache format" in caplog.text and "rebuilt" in caplog.text
+    _assert_same_network(again, roads)

@@ -141,7 +141,7 @@ def test_pbf_speed_profile(pbf_roads: tuple[osm.RoadNetwork, Path]) -> None:
     assert t[pr] == pytest.approx(e.at[pr, "length_m"] / (45.0 / 3.6))
     rep = osm.network_report(roads)
     assert rep["share_edges_speed_tagged"] == pytest.approx(len(prim) / len(e), abs=1e-4)
-    assert rep["signalised_junctions"] == 1
+    assert rep["signals_passed"] == 1.0  # the one signal, passed in each direction of the two-way trunk
 
 
 def test_pbf_lengths_follow_the_roads(pbf_roads: tuple[osm.RoadNetwork, Path]) -> None:

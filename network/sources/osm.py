@@ -71,7 +71,7 @@ log = logging.getLogger(__name__)
 Source = Literal["overpass", "pbf"]
 Component = Literal["strong", "weak", "all"]
 TIER_OF_SOURCE: Final[dict[str, str]] = {"overpass": "osm-overpass", "pbf": "osm-pbf"}
-CACHE_FORMAT: Final[int] = 1
+CACHE_FORMAT: Final[int] = 2
 """Bumped whenever the pipeline changes what a cache entry holds (it is part of the key)."""
 DEFAULT_CACHE_DIR: Final[Path] = PROJECT_DIR / "cache"
 CACHE_ENV: Final[str] = "CZT_CACHE_DIR"
@@ -424,7 +424,13 @@ def to_road_network(G: Any, *, tier: str, snapshot: str, centres: pd.DataFrame |
     lon, lat = to_wgs.transform(x, y)
     nodes = pd.DataFrame({"node_id": np.arange(len(node_ids), dtype=np.int64), "lon": lon, "lat": lat, "x": x, "y": y})
 
-    directed = {(index[u], index[v]) for u, v in G.edges()}
+    def n_signals(data: dict[str, Any]) -> float:
+        return float(np.nansum(np.asarray(data.get("signals", 0), dtype=float)))
+
+    # signals passed per direction: a collapsed two-way row carries the mean of its two directions
+    directed: dict[tuple[int, int], float] = {}
+    for u0, v0, data in G.edges(data=True):
+        directed.setdefault((index[u0], index[v0]), n_signals(data))
     rows = []
     for u0, v0, data in G.edges(data=True):
         u, v = index[u0], index[v0]
@@ -446,7 +452,7 @@ def to_road_network(G: Any, *, tier: str, snapshot: str, centres: pd.DataFrame |
                 "ref": _joined(data.get("ref")),
                 "oneway": one,
                 "maxspeed_kph": parse_maxspeed_kph(data.get("maxspeed")),
-                "signals": int(np.nansum(np.asarray(data.get("signals", 0), dtype=float))),
+                "signals": n_signals(data) if one else (n_signals(data) + directed[(v, u)]) / 2.0,
             }
         )
     if not rows:
@@ -482,7 +488,8 @@ def network_report(roads: RoadNetwork) -> dict[str, Any]:
     """Size and make-up of a road network, for outputs: nodes, edges, km by class, tagged-speed share.
 
     ``km`` counts each road once (a two-way road is one edge). ``share_edges_speed_tagged`` is the share of
-    edges with a readable OSM ``maxspeed`` (0 for tiers without tags).
+    edges with a readable OSM ``maxspeed`` (0 for tiers without tags). ``signals_passed`` sums the
+    signalised junctions each edge passes (two-way edges: the mean of both directions).
     """
     e = roads.edges
     km = e.groupby("highway")["length_m"].sum() / 1000.0
@@ -497,7 +504,7 @@ def network_report(roads: RoadNetwork) -> dict[str, Any]:
         "km_by_class": {c: round(float(km.get(c, 0.0)), 1) for c in ROAD_CLASSES},
         "share_edges_speed_tagged": round(float(tagged.mean()) if len(e) else 0.0, 4),
         "edges_with_speed_cap": int(e["speed_kph"].notna().sum()) if "speed_kph" in e.columns else 0,
-        "signalised_junctions": int(e["signals"].sum()) if "signals" in e.columns else 0,
+        "signals_passed": round(float(e["signals"].sum()), 1) if "signals" in e.columns else 0.0,
         "attribution": OSM_ATTRIBUTION,
     }
 
@@ -550,7 +557,7 @@ _EDGE_DTYPES: Final[dict[str, Any]] = {
     "junction_delay_s": float,
     "osm_highway": object,
     "maxspeed_kph": float,
-    "signals": np.int64,
+    "signals": float,
 }
 
 
@@ -597,13 +604,15 @@ class CacheCorrupt(DataError):
     """A cache entry's files are missing or do not match their recorded checksums."""
 
 
-def read_manifest(entry: Path) -> dict[str, Any]:
+def read_manifest(entry: Path, *, check_format: bool = True) -> dict[str, Any]:
     try:
         doc = json.loads((entry / "manifest.json").read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise CacheCorrupt(f"{entry}: manifest.json unreadable ({exc})") from None
     if not isinstance(doc, dict) or "files" not in doc:
         raise CacheCorrupt(f"{entry}: manifest.json has no file checksums")
+    if check_format and doc.get("format") != CACHE_FORMAT:
+        raise CacheCorrupt(f"{entry}: written by another pipeline version (cache format {doc.get('format')}, expected {CACHE_FORMAT})")
     return doc
 
 
@@ -791,7 +800,7 @@ def load_cached_osm_roads(cache_dir: Path | None = None, *, rebuild: bool = True
             if not rebuild:
                 continue
             try:
-                req = read_manifest(entry)["request"]
+                req = read_manifest(entry, check_format=False)["request"]
                 roads, new_entry = build_osm_network(
                     req["source"],
                     path=Path(req["path"]) if req.get("path") else None,
