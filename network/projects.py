@@ -175,7 +175,8 @@ def upgrade_road(
         keep_current = (current > float(want)) & never_slower
         target[period] = np.where(keep_current, current, float(want))
     if highway is not None:
-        faster_now = (_current_speed_kph(sub, "am_peak") > CLASS_SPEEDS_KPH[highway]["am_peak"]) & never_slower
+        want_am = (speeds_kph or {}).get("am_peak", CLASS_SPEEDS_KPH[highway]["am_peak"])
+        faster_now = (_current_speed_kph(sub, "am_peak") > float(want_am)) & never_slower
         new_class = np.where(faster_now, sub["highway"].to_numpy(), highway)
         if roads.tier == "embedded":
             old_f = np.array([DETOUR_FACTOR[str(c)] for c in sub["highway"]])

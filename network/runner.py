@@ -17,6 +17,7 @@ from .report import atomic_write_text, centre_matrix_html, dumps_metrics, write_
 from .report_html import relative_href, write_report
 from .resolve import resolve_state
 from .scenario import Scenario
+from .sources.osm import network_report
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +61,11 @@ def scenario_metrics(scenario: Scenario, *, file: str = "<scenario>") -> tuple[d
             "road_km": round(float(state.roads.edges["length_m"].sum()) / 1000.0, 1),
             "rail_lines": sorted(str(x) for x in state.rail.lines["line_id"]),
             "rail_stations": int(state.rail.stops["name_zh"].nunique()),
+            "report": network_report(state.roads),
         },
+        "year": state.year,
+        "projects_active": list(state.projects),
+        "warnings": list(state.warnings),
         "attribution": OSM_ATTRIBUTION,
         "centre_minutes": pairs.to_dict(orient="records"),
         "population_within_30": within.to_dict(orient="records"),
