@@ -18,9 +18,7 @@ VALID = {
     "offpeak": "name: offpeak\nperiod: off_peak\n",
     "am": "name: am\nperiod: am_peak\n",
     "no-ic-zz": "name: no-ic-zz\nremove_lines: [IC-ZZ]\n",
-    "no-metro": "name: no-metro\nperiod: off_peak\nremove_lines: [M1, M2]\n",
-    "slow-feeder": "name: slow-feeder\nfeeder_speed_kph: 9\n",
-    "short-walk": "name: short-walk\nwalk_limit_m: 300\n",
+    "slow-feeder": "name: slow-feeder\nperiod: off_peak\nremove_lines: [M1, M2]\nfeeder_speed_kph: 9\n",
 }
 
 
