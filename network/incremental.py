@@ -17,8 +17,11 @@ Leave-one-out over projects and attribution are the main users.
 
 from __future__ import annotations
 
+import multiprocessing
 from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -120,6 +123,47 @@ def _run(csr: csr_matrix, sources: IntArray, limit_s: float, *, predecessors: bo
     return np.atleast_2d(dijkstra(csr, directed=True, indices=sources, limit=limit_s)), None
 
 
+_SHARED: dict[str, Any] = {}
+"""The arrays of a parallel solve, set before the worker processes fork (inherited, never pickled)."""
+
+
+def _block(start: int, block: IntArray, limit_s: float, targets: IntArray | None, usage: bool, full: bool) -> tuple[Any, ...]:
+    """One compiled call for ``block`` (runs in this process or a forked worker)."""
+    csr: csr_matrix = _SHARED["csr"]
+    d, pred = _run(csr, block, limit_s, predecessors=usage)
+    times = d if targets is None else d[:, targets]
+    if not usage:
+        return start, times, None, None, None
+    assert pred is not None
+    r, a = _tree_arcs(csr, _SHARED["keys"], pred, targets)
+    return start, times, d if full else None, r + start, a
+
+
+def _solve_blocks(
+    csr: csr_matrix,
+    keys: IntArray,
+    src: IntArray,
+    limit_s: float,
+    tgt: IntArray | None,
+    *,
+    usage: bool,
+    full: bool,
+    chunk: int,
+    workers: int,
+) -> list[tuple[Any, ...]]:
+    tasks = [(start, src[start : start + chunk], limit_s, tgt, usage, full) for start in range(0, len(src), chunk)]
+    _SHARED.update(csr=csr, keys=keys)
+    try:
+        if workers <= 1 or len(tasks) < 2 or "fork" not in multiprocessing.get_all_start_methods():
+            return [_block(*t) for t in tasks]
+        ctx = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=min(workers, len(tasks)), mp_context=ctx) as pool:
+            futures = [pool.submit(_block, *t) for t in tasks]
+            return [f.result() for f in futures]
+    finally:
+        _SHARED.clear()
+
+
 def solve(
     csr: csr_matrix,
     sources: npt.ArrayLike,
@@ -128,8 +172,12 @@ def solve(
     limit_s: float = np.inf,
     keep_fields: bool = False,
     chunk: int = CHUNK_ORIGINS,
+    workers: int = 1,
 ) -> TreeSolve:
-    """Base solve: times from ``sources`` (to ``targets``, or to every node) and their tree arcs."""
+    """Base solve: times from ``sources`` (to ``targets``, or to every node) and their tree arcs.
+
+    ``workers`` > 1 splits the origins over that many forked processes (same results).
+    """
     csr = _check(csr)
     src = np.asarray(sources, dtype=np.int64)
     tgt = None if targets is None else np.asarray(targets, dtype=np.int64)
@@ -140,20 +188,34 @@ def solve(
     fields = np.empty((len(src), n)) if keep_fields else None
     rows_all: list[IntArray] = []
     arcs_all: list[IntArray] = []
-    for start in range(0, len(src), chunk):
-        block = src[start : start + chunk]
-        d, pred = _run(csr, block, limit_s, predecessors=True)
-        assert pred is not None
-        times[start : start + len(block)] = d if tgt is None else d[:, tgt]
+    for start, t, d, r, a in _solve_blocks(csr, keys, src, limit_s, tgt, usage=True, full=keep_fields, chunk=chunk, workers=workers):
+        times[start : start + len(t)] = t
         if fields is not None:
-            fields[start : start + len(block)] = d
-        r, a = _tree_arcs(csr, keys, pred, tgt)
-        rows_all.append(r + start)
+            fields[start : start + len(t)] = d
+        rows_all.append(r)
         arcs_all.append(a)
     rows = np.concatenate(rows_all) if rows_all else np.zeros(0, np.int64)
     arcs = np.concatenate(arcs_all) if arcs_all else np.zeros(0, np.int64)
     usage = coo_matrix((np.ones(len(rows), dtype=bool), (rows, arcs)), shape=(len(src), csr.nnz)).tocsc()
     return TreeSolve(csr=csr, sources=src, targets=tgt, limit_s=limit_s, times_s=times, usage=usage, fields_s=fields)
+
+
+def times_between(
+    csr: csr_matrix,
+    sources: npt.ArrayLike,
+    targets: npt.ArrayLike,
+    *,
+    limit_s: float = np.inf,
+    chunk: int = CHUNK_ORIGINS,
+    workers: int = 1,
+) -> FloatArray:
+    """Times (s) from each source to each target (a zone matrix), memory bounded by ``chunk``."""
+    src = np.asarray(sources, dtype=np.int64)
+    tgt = np.asarray(targets, dtype=np.int64)
+    out = np.empty((len(src), len(tgt)))
+    for start, t, *_ in _solve_blocks(csr, np.zeros(0, np.int64), src, limit_s, tgt, usage=False, full=False, chunk=chunk, workers=workers):
+        out[start : start + len(t)] = t
+    return out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -222,14 +284,16 @@ def origins_improved_by(base: TreeSolve, tails: npt.ArrayLike, heads: npt.ArrayL
     return np.nonzero(better.any(axis=1))[0].astype(np.int64)
 
 
-def recompute(base: TreeSolve, csr: csr_matrix, rows: npt.ArrayLike, *, chunk: int = CHUNK_ORIGINS) -> FloatArray:
+def recompute(base: TreeSolve, csr: csr_matrix, rows: npt.ArrayLike, *, chunk: int = CHUNK_ORIGINS, workers: int = 1) -> FloatArray:
     """Times on the edited ``csr``: base rows copied, ``rows`` recomputed (same shape as ``base.times_s``)."""
     out = base.times_s.copy()
     r = np.asarray(rows, dtype=np.int64)
-    for start in range(0, len(r), chunk):
-        block = r[start : start + chunk]
-        d, _ = _run(csr, base.sources[block], base.limit_s, predecessors=False)
-        out[block] = d if base.targets is None else d[:, base.targets]
+    src = base.sources[r]
+    blocks = _solve_blocks(
+        csr, np.zeros(0, np.int64), src, base.limit_s, base.targets, usage=False, full=False, chunk=chunk, workers=workers
+    )
+    for start, t, *_ in blocks:
+        out[r[start : start + len(t)]] = t
     return out
 
 
@@ -281,14 +345,14 @@ def affected_origins(base: TreeSolve, edit: Edit) -> IntArray:
     return np.unique(np.concatenate(parts)).astype(np.int64)
 
 
-def evaluate_edit(base: TreeSolve, edit: Edit) -> tuple[FloatArray, IntArray]:
+def evaluate_edit(base: TreeSolve, edit: Edit, *, workers: int = 1) -> tuple[FloatArray, IntArray]:
     """Times after ``edit`` (exactly what a full recomputation gives) and the rows recomputed."""
     rows = affected_origins(base, edit)
     if not len(rows):
         return base.times_s.copy(), rows
-    return recompute(base, apply_edit(base.csr, edit), rows), rows
+    return recompute(base, apply_edit(base.csr, edit), rows, workers=workers), rows
 
 
-def leave_one_out(base: TreeSolve, removals: Sequence[npt.ArrayLike]) -> list[tuple[FloatArray, IntArray]]:
+def leave_one_out(base: TreeSolve, removals: Sequence[npt.ArrayLike], *, workers: int = 1) -> list[tuple[FloatArray, IntArray]]:
     """For each set of arcs (a project, a corridor), times without it and the rows that were recomputed."""
-    return [evaluate_edit(base, Edit(remove=np.asarray(r, dtype=np.int64))) for r in removals]
+    return [evaluate_edit(base, Edit(remove=np.asarray(r, dtype=np.int64)), workers=workers) for r in removals]

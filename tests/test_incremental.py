@@ -101,3 +101,17 @@ def test_leave_one_out_on_the_embedded_car_graph_equals_full_recomputation(surve
     removals = [np.nonzero(labels == name)[0] for name in named] or [rng.choice(g.csr.nnz, 5, replace=False)]
     for arcs, (times, _rows) in zip(removals, inc.leave_one_out(base, removals)):
         assert np.array_equal(times, _full(inc.without_arcs(g.csr, arcs), base))
+
+
+def test_two_worker_processes_give_the_same_times_trees_and_leave_one_out() -> None:
+    csr = _grid(20, seed=9)
+    rng = np.random.default_rng(10)
+    sources = rng.choice(csr.shape[0], 24, replace=False)
+    one = inc.solve(csr, sources, targets=sources, chunk=5)
+    two = inc.solve(csr, sources, targets=sources, chunk=5, workers=2)
+    assert np.array_equal(one.times_s, two.times_s)
+    assert (one.usage != two.usage).nnz == 0
+    assert np.array_equal(inc.times_between(csr, sources, sources, chunk=5, workers=2), one.times_s)
+    removals = [rng.choice(csr.nnz, 6, replace=False) for _ in range(4)]
+    for (a, ra), (b, rb) in zip(inc.leave_one_out(one, removals), inc.leave_one_out(two, removals, workers=2)):
+        assert np.array_equal(a, b) and np.array_equal(ra, rb)
