@@ -23,6 +23,16 @@ RAIL_TYPES = ("rail_line", "rail_extension", "rail_service")
 STUDY_BBOX = (111.8, 26.9, 114.4, 28.9)
 
 
+def check_path_lonlat(path: list[tuple[float, float]], *, field: str = "point") -> None:
+    """Refuse swapped [lat, lon] points and points outside the study area (raises ValueError)."""
+    x0, y0, x1, y1 = STUDY_BBOX
+    for k, (lon, lat) in enumerate(path):
+        if 18.0 <= lon <= 54.0 and 73.0 <= lat <= 135.0:
+            raise ValueError(f"{field}[{k}] = [{lon}, {lat}] looks like [lat, lon]; expected [lon, lat]")
+        if not (x0 <= lon <= x1 and y0 <= lat <= y1):
+            raise ValueError(f"{field}[{k}] = [{lon}, {lat}] lies outside the study area (lon {x0}..{x1}, lat {y0}..{y1})")
+
+
 class PeriodSpeeds(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     am_peak: float = Field(gt=0, le=130)
@@ -86,12 +96,7 @@ class Project(BaseModel):
         if self.type in ROAD_TYPES:
             if not self.path or len(self.path) < 2:
                 raise ValueError(f"a {self.type} needs 'path' with at least 2 [lon, lat] points")
-            for k, (lon, lat) in enumerate(self.path):
-                if 18.0 <= lon <= 54.0 and 73.0 <= lat <= 135.0:
-                    raise ValueError(f"path[{k}] = [{lon}, {lat}] looks like [lat, lon]; expected [lon, lat]")
-                x0, y0, x1, y1 = STUDY_BBOX
-                if not (x0 <= lon <= x1 and y0 <= lat <= y1):
-                    raise ValueError(f"path[{k}] = [{lon}, {lat}] lies outside the study area (lon {x0}..{x1}, lat {y0}..{y1})")
+            check_path_lonlat(self.path, field="path")
             if self.type != "road_closure" and (self.after is None or self.after.highway is None):
                 raise ValueError(f"a {self.type} needs 'after.highway' (one of {list(ROAD_CLASSES)})")
             if self.type == "new_road" and (self.after is None or self.after.speed_kph is None):

@@ -18,77 +18,50 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class NewRoad(_Strict):
-    """An ad-hoc new road drawn as a polyline (lon, lat), snapped to the network at its vertices."""
+class _AdHocRoad(_Strict):
+    """Common fields of ad-hoc road projects: a name and a WGS-84 [lon, lat] path in the study area."""
 
-    type: Literal["new_road"]
     name: str = Field(min_length=1, max_length=200)
     path: list[tuple[float, float]] = Field(min_length=2)
+
+    @field_validator("path")
+    @classmethod
+    def _in_area(cls, v: list[tuple[float, float]]) -> list[tuple[float, float]]:
+        from .catalogue import check_path_lonlat
+
+        check_path_lonlat(v)
+        return v
+
+    @field_validator("highway", check_fields=False)
+    @classmethod
+    def _class(cls, v: str) -> str:
+        from .speeds import ROAD_CLASSES
+
+        if v not in ROAD_CLASSES:
+            raise ValueError(f"expected a road class, one of {list(ROAD_CLASSES)}")
+        return v
+
+
+class NewRoad(_AdHocRoad):
+    """An ad-hoc new road drawn as a polyline (lon, lat), snapped to the network at its ends and junctions."""
+
+    type: Literal["new_road"]
     speed_kph: float = Field(gt=0, le=130)
     highway: str = "urban_express"
 
-    @field_validator("path")
-    @classmethod
-    def _in_area(cls, v: list[tuple[float, float]]) -> list[tuple[float, float]]:
-        return _check_path(v)
 
-    @field_validator("highway")
-    @classmethod
-    def _class(cls, v: str) -> str:
-        return _check_class(v)
-
-
-class RoadUpgrade(_Strict):
+class RoadUpgrade(_AdHocRoad):
     """An ad-hoc upgrade of the roads along a corridor (new class and/or speed)."""
 
     type: Literal["road_upgrade"]
-    name: str = Field(min_length=1, max_length=200)
-    path: list[tuple[float, float]] = Field(min_length=2)
     highway: str
     speed_kph: float | None = Field(default=None, gt=0, le=130)
 
-    @field_validator("path")
-    @classmethod
-    def _in_area(cls, v: list[tuple[float, float]]) -> list[tuple[float, float]]:
-        return _check_path(v)
 
-    @field_validator("highway")
-    @classmethod
-    def _class(cls, v: str) -> str:
-        return _check_class(v)
-
-
-class RoadClosure(_Strict):
+class RoadClosure(_AdHocRoad):
     """An ad-hoc closure of the roads along a corridor."""
 
     type: Literal["road_closure"]
-    name: str = Field(min_length=1, max_length=200)
-    path: list[tuple[float, float]] = Field(min_length=2)
-
-    @field_validator("path")
-    @classmethod
-    def _in_area(cls, v: list[tuple[float, float]]) -> list[tuple[float, float]]:
-        return _check_path(v)
-
-
-def _check_path(v: list[tuple[float, float]]) -> list[tuple[float, float]]:
-    from .catalogue import STUDY_BBOX
-
-    x0, y0, x1, y1 = STUDY_BBOX
-    for k, (lon, lat) in enumerate(v):
-        if 18.0 <= lon <= 54.0 and 73.0 <= lat <= 135.0:
-            raise ValueError(f"point {k} [{lon}, {lat}] looks like [lat, lon]; expected [lon, lat]")
-        if not (x0 <= lon <= x1 and y0 <= lat <= y1):
-            raise ValueError(f"point {k} [{lon}, {lat}] lies outside the study area (lon {x0}..{x1}, lat {y0}..{y1})")
-    return v
-
-
-def _check_class(v: str) -> str:
-    from .speeds import ROAD_CLASSES
-
-    if v not in ROAD_CLASSES:
-        raise ValueError(f"expected a road class, one of {list(ROAD_CLASSES)}")
-    return v
 
 
 AdHoc = Annotated[NewRoad | RoadUpgrade | RoadClosure, Field(discriminator="type")]
