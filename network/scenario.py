@@ -122,6 +122,8 @@ class Scenario(_Strict):
 def _field_path(loc: tuple[int | str, ...]) -> str:
     out = ""
     for part in loc:
+        if part in ("new_road", "road_upgrade", "road_closure"):
+            continue  # pydantic's discriminator tag, not a field the user wrote
         if isinstance(part, int):
             out += f"[{part}]"
         else:
@@ -159,7 +161,7 @@ def parse_scenario(text: str, *, file: str) -> Scenario:
         shown = repr(value) if not isinstance(value, dict) else "a mapping"
         if len(shown) > 80:
             shown = shown[:77] + "..."
-        msg = err["msg"]
+        msg = err["msg"].removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
             msg = f"unknown field; expected one of {sorted(Scenario.model_fields) if '.' not in path and '[' not in path else 'the documented fields'}"
         more = f" (and {len(exc.errors()) - 1} more problem(s))" if len(exc.errors()) > 1 else ""
