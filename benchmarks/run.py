@@ -356,6 +356,8 @@ def bench_graph(
     r.results["pandana+precompute"] = Timing(
         (r.results["pandana"].seconds or 0) + (t_pd.seconds or 0), 1, t_pd.peak_mb, "precompute once + queries"
     )
+    r.results["engine, 2 processes"], ours_m2 = timed(lambda: inc.times_between(bg.csr, bg.zones, bg.zones, workers=2), heavy_repeats)
+    assert np.array_equal(ours_m2, ours_m), "2-process matrix differs from the engine's"
     if ig_graph is not None:
         zl = list(map(int, bg.zones))
         r.results["igraph"], _ = timed(lambda: ig_graph.distances(source=zl, target=zl, weights="w"), heavy_repeats)
@@ -370,7 +372,14 @@ def bench_graph(
         base = inc.solve(bg.csr, bg.zones, targets=bg.zones)
         return inc.leave_one_out(base, bg.corridors)
 
+    def ours_loo2() -> list[tuple[np.ndarray, np.ndarray]]:
+        base = inc.solve(bg.csr, bg.zones, targets=bg.zones, workers=2)
+        return inc.leave_one_out(base, bg.corridors, workers=2)
+
+    r.results["engine, 2 processes"], loo_out2 = timed(ours_loo2, 1)
     r.results["engine"], loo_out = timed(ours_loo, 1)
+    assert all(np.array_equal(a[0], b[0]) for a, b in zip(loo_out, loo_out2)), "2-process leave-one-out differs"
+
     loo = [t for t, _ in loo_out]
     recomputed = sum(len(rw) for _, rw in loo_out)
     r.results["engine"].note = f"incremental: {recomputed} of {20 * z} origin rows recomputed"
@@ -557,8 +566,8 @@ def write_report(rows: list[Row], meta: dict[str, Any], path: Path) -> None:
         )
     lines += [
         "",
-        "| graph | workload | engine s | networkx s | Pandana s | Pandana + CH s | igraph s | nx / engine | Pandana / engine | (Pandana+CH) / engine | runs | engine peak MB | agreement |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+        "| graph | workload | engine s | engine 2 proc s | networkx s | Pandana s | Pandana + CH s | igraph s | nx / engine | Pandana / engine | (Pandana+CH) / engine | nx / engine 2p | (Pandana+CH) / engine 2p | runs | engine peak MB | agreement |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for r in rows:
         res = r.results
@@ -570,6 +579,7 @@ def write_report(rows: list[Row], meta: dict[str, Any], path: Path) -> None:
                     r.graph,
                     r.workload,
                     fmt_s(e),
+                    fmt_s(res.get("engine, 2 processes")),
                     fmt_s(res.get("networkx")),
                     fmt_s(res.get("pandana")),
                     fmt_s(res.get("pandana+precompute")),
@@ -577,6 +587,11 @@ def write_report(rows: list[Row], meta: dict[str, Any], path: Path) -> None:
                     ratio(e, res.get("networkx")),
                     ratio(e, res.get("pandana")),
                     ratio(e, res.get("pandana+precompute")),
+                    ratio(res.get("engine, 2 processes"), res.get("networkx")),
+                    ratio(
+                        res.get("engine, 2 processes"),
+                        res.get("pandana+precompute") or (res.get("pandana") if "(d)" in r.workload else None),
+                    ),
                     str(e.runs) if e else "—",
                     f"{e.peak_mb:.0f}" if e and e.peak_mb is not None else "—",
                     r.check,
@@ -587,7 +602,11 @@ def write_report(rows: list[Row], meta: dict[str, Any], path: Path) -> None:
     lines += ["", "Notes per cell:", ""]
     for r in rows:
         for k, t in r.results.items():
-            extra = f"{k} {fmt_s(t)} s" if k not in ("engine", "networkx", "pandana", "pandana+precompute", "igraph") else ""
+            extra = (
+                f"{k} {fmt_s(t)} s"
+                if k not in ("engine", "engine, 2 processes", "networkx", "pandana", "pandana+precompute", "igraph")
+                else ""
+            )
             if t.note or extra:
                 peak = f"; peak +{t.peak_mb:.0f} MB" if t.peak_mb is not None else ""
                 lines.append(f"- {r.graph} / {r.workload} / {k}: {t.note or extra}{peak}" + (f" ({extra})" if extra and t.note else ""))
