@@ -162,6 +162,8 @@ def parse_scenario(text: str, *, file: str) -> Scenario:
         if len(shown) > 80:
             shown = shown[:77] + "..."
         msg = err["msg"].removeprefix("Value error, ")
+        if isinstance(value, bool) and err["type"] == "string_type":
+            msg += "; YAML reads on/off/yes/no/true/false as a boolean: put the value in quotes (e.g. name: 'off')"
         if err["type"] == "extra_forbidden":
             msg = f"unknown field; expected one of {sorted(Scenario.model_fields) if '.' not in path and '[' not in path else 'the documented fields'}"
         more = f" (and {len(exc.errors()) - 1} more problem(s))" if len(exc.errors()) > 1 else ""

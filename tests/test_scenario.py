@@ -59,3 +59,8 @@ def test_missing_file_is_named(tmp_path: Path) -> None:
 
 def test_document_that_is_not_a_mapping() -> None:
     assert _err("- a\n- b\n").field == "<document>"
+
+
+def test_yaml_boolean_name_gets_a_quoting_hint() -> None:
+    e = _err("name: off\n")
+    assert e.field == "name" and "quotes" in str(e)
