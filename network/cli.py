@@ -59,41 +59,22 @@ def cmd_run(
     """
     import time
 
-    from .batch import BatchOutcome, run_batch
+    from .batch import run_batch
 
     start = time.perf_counter()
+    where = f"Dask scheduler {scheduler}" if scheduler else (f"{workers} local processes" if workers > 1 else "this process")
     bar = tqdm(total=len(files), desc="scenarios", unit="scenario", disable=len(files) < 2, file=sys.stderr)
-    if workers > 1 or scheduler:
-        where = f"Dask scheduler {scheduler}" if scheduler else f"{workers} local processes"
-        outcomes = run_batch(
-            files,
-            workers=workers,
-            scheduler=scheduler,
-            output_dir=output_dir,
-            map_dir=map_dir,
-            no_map=no_map,
-            basemap=basemap,
-            offline=offline,
-            on_outcome=lambda _: bar.update(),
-        )
-    else:
-        from .runner import run_scenario
-        from .scenario import load_scenario
-
-        where = "this process"
-        outcomes = []
-        for path in files:
-            bar.set_postfix_str(path.stem)
-            t0 = time.perf_counter()
-            try:
-                scenario = load_scenario(path)
-                result = run_scenario(
-                    scenario, file=str(path), output_dir=output_dir, map_dir=map_dir, write_map=not no_map, basemap=basemap, offline=offline
-                )
-                outcomes.append(BatchOutcome(str(path), scenario.name, scenario.title, result, None, time.perf_counter() - t0, "local"))
-            except PlannerError as exc:
-                outcomes.append(BatchOutcome(str(path), None, "", None, f"{path}: {exc}", time.perf_counter() - t0, "local"))
-            bar.update()
+    outcomes = run_batch(
+        files,
+        workers=workers,
+        scheduler=scheduler,
+        output_dir=output_dir,
+        map_dir=map_dir,
+        no_map=no_map,
+        basemap=basemap,
+        offline=offline,
+        on_outcome=lambda _: bar.update(),
+    )
     bar.close()
     return _report_outcomes(outcomes, started=start, where=where, n_files=len(files), check_reports=check_reports)
 

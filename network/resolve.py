@@ -108,7 +108,7 @@ def build_state(
     warnings: list[str] = []
     if resolved.year is not None:
         rail = lines_open_in(rail, resolved.year)
-    known = set(load_rail().lines["line_id"])
+    known = set(base_network(sc.tier)[1].lines["line_id"])
     for k, lid in enumerate(sc.remove_lines):
         if lid not in known:
             raise InputError(file, f"remove_lines[{k}]", f"got {lid!r}: unknown rail line; expected one of {sorted(known)}")
