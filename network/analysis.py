@@ -11,7 +11,6 @@ import numpy.typing as npt
 import pandas as pd
 
 from .catalogue import Project, load_catalogue
-from .graph import NetworkState
 from .metrics import HALF_HOUR_MINUTES, Evaluation, evaluate, half_hour_index
 from .region import CITIES, Region
 from .resolve import ResolvedScenario, build_state, resolve_projects
@@ -277,7 +276,3 @@ def attribution(
 
 def resolve_file(path: Path) -> ResolvedScenario:
     return resolve_projects(load_scenario(path), file=str(path))
-
-
-def state_of(path: Path) -> NetworkState:
-    return build_state(resolve_file(path))

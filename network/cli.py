@@ -7,13 +7,16 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from tqdm import tqdm
 
 from . import OSM_ATTRIBUTION
 from ._errors import PlannerError
 from .paths import MAP_DIR, OUTPUT_DIR, SCENARIO_DIR
+
+if TYPE_CHECKING:
+    from .batch import BatchOutcome
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -79,7 +82,9 @@ def cmd_run(
     return _report_outcomes(outcomes, started=start, where=where, n_files=len(files), check_reports=check_reports)
 
 
-def _report_outcomes(outcomes: list[Any], *, started: float, where: str, n_files: int, check_reports: tuple[Path, Path] | None) -> int:
+def _report_outcomes(
+    outcomes: list[BatchOutcome], *, started: float, where: str, n_files: int, check_reports: tuple[Path, Path] | None
+) -> int:
     import time
 
     from .checks_report import CheckRecord, write_check_reports

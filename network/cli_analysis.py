@@ -20,6 +20,7 @@ from .analysis import (
     year_scenarios,
 )
 from .catalogue import catalogue_frame, load_catalogue
+from .cli import _scenario_path
 from .isochrones import isochrone_polygons
 from .metrics import evaluate
 from .paths import MAP_DIR, OUTPUT_DIR, SCENARIO_DIR
@@ -27,13 +28,6 @@ from .region import load_region
 from .report import atomic_write_text, dumps_metrics, write_table
 from .resolve import ResolvedScenario, build_state, resolve_projects
 from .scenario import Scenario
-
-
-def _path(name_or_path: str) -> Path:
-    p = Path(name_or_path)
-    if p.suffix in (".yaml", ".yml") or p.exists():
-        return p
-    return SCENARIO_DIR / f"{name_or_path}.yaml"
 
 
 def main_compare(argv: list[str]) -> int:
@@ -45,7 +39,7 @@ def main_compare(argv: list[str]) -> int:
     ap.add_argument("--no-map", action="store_true")
     args = ap.parse_args(argv)
     region = load_region()
-    ra, rb = resolve_file(_path(args.a)), resolve_file(_path(args.b))
+    ra, rb = resolve_file(_scenario_path(args.a)), resolve_file(_scenario_path(args.b))
     sa, sb = build_state(ra), build_state(rb)
     ea, eb = evaluate(sa, region), evaluate(sb, region)
     name = f"compare-{ra.scenario.name}-vs-{rb.scenario.name}"
@@ -134,12 +128,12 @@ def main_attribution(argv: list[str]) -> int:
     ap.add_argument("--output-dir", type=Path, default=OUTPUT_DIR)
     args = ap.parse_args(argv)
     region = load_region()
-    r = resolve_file(_path(args.scenario))
+    r = resolve_file(_scenario_path(args.scenario))
     against_name = args.against or r.scenario.base
     if against_name == "surveyed":
         against = resolve_projects(Scenario(name="surveyed"))
     else:
-        against = resolve_file(_path(against_name))
+        against = resolve_file(_scenario_path(against_name))
     res = attribution(r, against, region)
     out = args.output_dir / r.scenario.name / "attribution.csv"
     write_table(res.table, out)

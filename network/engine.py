@@ -11,7 +11,6 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 from scipy.sparse.csgraph import dijkstra
-from scipy.spatial import cKDTree
 
 from ._errors import NetworkError
 from .graph import ACCESS_DETOUR, ModeGraph, StateParams
@@ -43,7 +42,7 @@ def snap_points(
     Raises ``NetworkError`` when a point is farther than ``max_snap_m`` from every node (``None``: no limit,
     for grid cells, which then carry a long access time).
     """
-    tree = _road_tree(graph)
+    tree = graph.road_tree
     k = min(k, graph.n_road)
     d, idx = tree.query(np.column_stack([x_m, y_m]), k=k)
     d = np.asarray(d, dtype=float).reshape(len(x_m), k)
@@ -55,18 +54,6 @@ def snap_points(
         )
     speed_ms = access_speed_kph(graph.mode, params) / 3.6
     return Snap(nodes=idx, access_s=d * ACCESS_DETOUR / speed_ms)
-
-
-_TREES: dict[int, cKDTree] = {}
-
-
-def _road_tree(graph: ModeGraph) -> cKDTree:
-    key = id(graph.node_x)
-    tree = _TREES.get(key)
-    if tree is None:
-        tree = cKDTree(np.column_stack([graph.node_x[: graph.n_road], graph.node_y[: graph.n_road]]))
-        _TREES[key] = tree
-    return tree
 
 
 def node_times_s(graph: ModeGraph, sources: IntArray, *, limit_s: float = np.inf) -> FloatArray:

@@ -7,6 +7,7 @@ turns it into arrays once, and the engine only reads those arrays.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Any, Literal
 
 import numpy as np
@@ -101,6 +102,11 @@ class ModeGraph:
     @property
     def n_nodes(self) -> int:
         return int(self.csr.shape[0])
+
+    @cached_property
+    def road_tree(self) -> cKDTree:
+        """KD-tree over the road nodes (UTM m), built on first use and kept with this graph."""
+        return cKDTree(np.column_stack([self.node_x[: self.n_road], self.node_y[: self.n_road]]))
 
 
 def road_edge_times_s(roads: RoadNetwork, speed_kph: float | None, params: StateParams) -> np.ndarray:

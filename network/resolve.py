@@ -16,8 +16,6 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-import numpy as np
-
 from ._errors import InputError
 from .catalogue import After, Project, RailBefore, load_catalogue, unknown_id_message
 from .graph import NetworkState, RoadNetwork, StateParams
@@ -204,19 +202,3 @@ def _revert_rail(rail: RailNetwork, p: Project) -> RailNetwork:
 def resolve_state(scenario: Scenario, *, file: str = "<scenario>", scenario_dir: Path | None = None) -> NetworkState:
     """Base network of the scenario's tier with its projects and changes applied, on copies."""
     return build_state(resolve_projects(scenario, file=file, scenario_dir=scenario_dir))
-
-
-def project_changes_times(without: NetworkState, with_: NetworkState, *, samples: int = 40) -> bool:
-    """Whether a state differs from another in any car or transit time from a sample of road nodes."""
-    from .engine import node_times_s
-    from .graph import build_mode_graph
-
-    for mode in ("car", "transit"):
-        g0 = build_mode_graph(without, mode)  # type: ignore[arg-type]
-        g1 = build_mode_graph(with_, mode)  # type: ignore[arg-type]
-        src = np.linspace(0, g0.n_road - 1, min(samples, g0.n_road)).astype(np.int64)
-        t0 = node_times_s(g0, src)[:, : g0.n_road]
-        t1 = node_times_s(g1, src)[:, : g0.n_road]
-        if not np.allclose(t0, t1, equal_nan=True):
-            return True
-    return False

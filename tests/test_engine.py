@@ -73,3 +73,16 @@ def test_faster_feeder_never_slows_transit(surveyed_state: NetworkState) -> None
     fast = build_mode_graph(surveyed_state.with_params(feeder_speed_kph=30.0), "transit")
     src = np.arange(0, slow.n_road, 131)
     assert (node_times_s(fast, src) <= node_times_s(slow, src) + 1e-6).all()
+
+
+def test_snapping_uses_each_graphs_own_nodes(surveyed_state: NetworkState) -> None:
+    # graphs are built and dropped many times in attribution runs: a point must snap to the nodes of the
+    # graph it is given, including nodes a project added
+    for _ in range(3):
+        build_mode_graph(surveyed_state, "car")  # built and garbage-collected
+    lonely = [(112.60, 27.35), (112.62, 27.36), (112.64, 27.37)]
+    roads = add_road(surveyed_state.roads, lonely, name="far road", speed_kph=40, snap_ends_m=0.0)
+    g = build_mode_graph(NetworkState(roads=roads, rail=surveyed_state.rail, params=surveyed_state.params), "car")
+    new = roads.nodes.iloc[-1]
+    snap = snap_points(g, np.array([new["x"]]), np.array([new["y"]]), surveyed_state.params)
+    assert int(snap.nodes[0, 0]) == int(new["node_id"]) and snap.access_s[0, 0] < 1e-6
