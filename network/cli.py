@@ -196,7 +196,8 @@ def cmd_validate(files: list[Path]) -> int:
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(
         prog="run_scenario.py",
-        description="Chang-Zhu-Tan half-hour-circle planner. Run scenario files, or a subcommand: route, validate.",
+        description="Chang-Zhu-Tan half-hour-circle planner. Run scenario files, or a subcommand: route, matrix, validate, "
+        "compare, timeline, attribution, network.",
         epilog="Examples: run_scenario.py scenarios/surveyed.yaml | run_scenario.py --all | "
         "run_scenario.py route --scenario surveyed --from 112.97,28.20 --to 113.13,27.83 --mode transit",
     )
@@ -253,6 +254,10 @@ def main(argv: list[str] | None = None) -> int:
                 "timeline": cli_analysis.main_timeline,
                 "attribution": cli_analysis.main_attribution,
             }[argv[0]](argv[1:])
+        if argv and argv[0] == "matrix":
+            from .cli_matrix import main_matrix
+
+            return main_matrix(argv[1:])
         if argv and argv[0] == "route":
             return cmd_route(build_route_parser().parse_args(argv[1:]))
         if argv and argv[0] == "validate":

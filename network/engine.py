@@ -1,12 +1,16 @@
-"""Shortest paths over arrays: many origins at once, compiled (scipy csgraph), with cutoffs.
+"""Shortest paths over arrays: many origins at once, compiled, with cutoffs.
 
 Array in, array out (the Pandana shape): points are snapped to their ``k`` nearest graph nodes with a
 KD-tree in UTM 49N and an access time; a field is the minimum over those candidates.
+
+Two compiled methods: scipy's multi-source Dijkstra (fields from a few origins to every node, with a
+cutoff) and a contraction hierarchy (``network.ch``, numba) for many-to-many matrices on large graphs.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -17,7 +21,17 @@ from .graph import ACCESS_DETOUR, ModeGraph, StateParams
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
+Method = Literal["auto", "ch", "dijkstra"]
 K_CANDIDATES = 3
+CHUNK_SOURCES = 32
+"""Sources per Dijkstra call: bounds memory to CHUNK_SOURCES × n_nodes × 8 bytes."""
+CH_MIN_NODES = 20_000
+CH_MIN_SOURCES = 64
+"""``method="auto"`` builds a contraction hierarchy for a matrix with at least CH_MIN_SOURCES distinct
+sources on a graph of at least CH_MIN_NODES nodes (or uses one the graph already has). Measured on the
+268,837-node benchmark graph: a build costs about as much as 90-100 Dijkstra runs, after which a
+300 × 300 matrix takes ~0.02 s (``benchmarks/RESULTS.md``); on the 1,165-node embedded graph Dijkstra
+is faster at every size."""
 MAX_SNAP_M = 25_000.0
 """A point farther than this from every road node is outside the network's reach (an error)."""
 
@@ -88,6 +102,63 @@ def times_to_points(node_field: FloatArray, targets: Snap) -> FloatArray:
     """
     vals = node_field[:, targets.nodes] + targets.access_s[None, :, :]
     return vals.min(axis=2)
+
+
+def use_hierarchy(graph: ModeGraph, n_sources: int, method: Method = "auto") -> bool:
+    if method not in ("auto", "ch", "dijkstra"):
+        raise ValueError(f"method {method!r}: expected 'auto', 'ch' or 'dijkstra'")
+    if method != "auto":
+        return method == "ch"
+    return graph.has_hierarchy or (graph.n_nodes >= CH_MIN_NODES and n_sources >= CH_MIN_SOURCES)
+
+
+def times_between(
+    graph: ModeGraph, sources: npt.ArrayLike, targets: npt.ArrayLike, *, limit_s: float = np.inf, method: Method = "auto"
+) -> FloatArray:
+    """Travel times (s) from each source node to each target node; ``inf`` when unreachable or beyond ``limit_s``.
+
+    Returns shape (len(sources), len(targets)). ``method``: "dijkstra" (scipy, chunks of sources),
+    "ch" (contraction hierarchy, built once per graph and kept) or "auto" (see ``CH_MIN_SOURCES``).
+    Both are exact; they may differ in the last bits (sums in another order, ~1e-9 s).
+    """
+    src = np.asarray(sources, dtype=np.int64).ravel()
+    tgt = np.asarray(targets, dtype=np.int64).ravel()
+    uniq, inv = np.unique(src, return_inverse=True)
+    if use_hierarchy(graph, len(uniq), method):
+        from .ch import many_to_many
+
+        rows = many_to_many(graph.hierarchy, uniq, tgt)
+    else:
+        rows = np.empty((len(uniq), len(tgt)))
+        for s in range(0, len(uniq), CHUNK_SOURCES):
+            rows[s : s + CHUNK_SOURCES] = node_times_s(graph, uniq[s : s + CHUNK_SOURCES], limit_s=limit_s)[:, tgt]
+    out = rows[inv]
+    out[out > limit_s] = np.inf
+    return out
+
+
+def point_matrix(
+    graph: ModeGraph, origins: Snap, targets: Snap, *, limit_s: float = np.inf, method: Method = "auto", chunk: int = 2048
+) -> FloatArray:
+    """Times (s) between snapped points: min over candidate pairs of access + path + egress.
+
+    Same values as ``times_to_points(fields_from_points(graph, origins), targets)`` without fields over
+    every node. Returns shape (n_origins, n_targets).
+    """
+    src, s_inv = np.unique(origins.nodes.ravel(), return_inverse=True)
+    tgt, t_inv = np.unique(targets.nodes.ravel(), return_inverse=True)
+    nodes = times_between(graph, src, tgt, method=method)
+    si = s_inv.reshape(origins.nodes.shape)
+    ti = t_inv.reshape(targets.nodes.shape)
+    out = np.full((len(si), len(ti)), np.inf)
+    for r in range(0, len(si), chunk):
+        block = out[r : r + chunk]
+        for a in range(origins.nodes.shape[1]):
+            for b in range(targets.nodes.shape[1]):
+                cand = origins.access_s[r : r + chunk, a, None] + nodes[np.ix_(si[r : r + chunk, a], ti[:, b])] + targets.access_s[None, :, b]
+                np.minimum(block, cand, out=block)
+    out[out > limit_s] = np.inf
+    return out
 
 
 def path_nodes(predecessors: IntArray, source: int, target: int) -> list[int]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from functools import cached_property
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -24,6 +24,9 @@ from .speeds import (
     Period,
     class_speed_kph,
 )
+
+if TYPE_CHECKING:
+    from .ch import ContractionHierarchy
 
 GraphMode = Literal["car", "transit"]
 MODES: tuple[str, ...] = ("car", "transit", "best")
@@ -107,6 +110,17 @@ class ModeGraph:
     def road_tree(self) -> cKDTree:
         """KD-tree over the road nodes (UTM m), built on first use and kept with this graph."""
         return cKDTree(np.column_stack([self.node_x[: self.n_road], self.node_y[: self.n_road]]))
+
+    @cached_property
+    def hierarchy(self) -> ContractionHierarchy:
+        """Contraction hierarchy of this graph (exact many-to-many queries), built on first use and kept."""
+        from .ch import build
+
+        return build(self.csr)
+
+    @property
+    def has_hierarchy(self) -> bool:
+        return "hierarchy" in self.__dict__
 
 
 def road_edge_times_s(roads: RoadNetwork, speed_kph: float | None, params: StateParams) -> np.ndarray:

@@ -1,0 +1,88 @@
+"""The OD-matrix command: planners' own points in, a long table with its provenance out; bad points refused."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from network import OSM_ATTRIBUTION
+from network._errors import InputError
+from network.cli import main
+from network.graph import NetworkState
+from network.metrics import Evaluation
+from network.od_matrix import load_points, od_minutes, zone_centroids
+from network.region import CITIES, Region
+
+POINTS = "id,lon,lat\nwuyi_square,112.9769,28.1960\nzhuzhou_station,113.1500,27.8300\nxiangtan_north,112.9000,27.9500\n"
+
+
+def _csv(tmp_path: Path, text: str) -> Path:
+    p = tmp_path / "points.csv"
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+def test_matrix_command_writes_long_table_and_provenance(tmp_path: Path) -> None:
+    out = tmp_path / "od.csv"
+    assert main(["matrix", "--points", str(_csv(tmp_path, POINTS)), "--engine", "ch", "--out", str(out)]) == 0
+    table = pd.read_csv(out)
+    assert list(table.columns) == ["from_id", "to_id", "mode", "minutes"]
+    assert len(table) == 3 * 3 * 3
+    assert set(table["mode"]) == {"car", "transit", "best"}
+    assert (table.loc[table["from_id"] == table["to_id"], "minutes"] == 0).all()
+    wide = table[table["mode"] == "best"].pivot(index="from_id", columns="to_id", values="minutes")
+    car = table[table["mode"] == "car"].pivot(index="from_id", columns="to_id", values="minutes")
+    assert (wide <= car).all().all()
+    meta = json.loads(out.with_suffix(".json").read_text(encoding="utf-8"))
+    assert meta["network"]["tier"] == "embedded" and meta["network"]["snapshot"]
+    assert meta["attribution"] == OSM_ATTRIBUTION
+    assert meta["engines"]["car"]["engine"] == "contraction hierarchy"
+    assert meta["points"]["count"] == 3
+
+
+def test_zone_matrix_agrees_with_the_evaluation(surveyed_state: NetworkState, surveyed_eval: Evaluation, region: Region) -> None:
+    minutes, info = od_minutes(surveyed_state, zone_centroids(region))
+    assert info["car"]["engine"] == "dijkstra"  # small graph: auto keeps Dijkstra
+    for mode in ("car", "transit", "best"):
+        ev = surveyed_eval.zone_minutes[mode]
+        near = ~(ev < 170)  # the evaluation cuts its node fields at 3 h (+ egress); the matrix has no cutoff
+        assert np.allclose(minutes[mode][~near], ev[~near], atol=1e-9)
+        assert (minutes[mode][near] > 170).all() and (minutes[mode][near] <= ev[near] + 1e-9).all()
+
+
+def test_matrix_between_centres_matches_the_headline_times(surveyed_state: NetworkState, surveyed_eval: Evaluation, region: Region, tmp_path: Path) -> None:
+    c = region.centres.set_index("city").loc[list(CITIES)]
+    rows = "".join(f"{city},{r.lon},{r.lat}\n" for city, r in c.iterrows())
+    minutes, _ = od_minutes(surveyed_state, load_points(_csv(tmp_path, "id,lon,lat\n" + rows)), method="ch")
+    assert np.allclose(minutes["best"], surveyed_eval.centre_minutes["best"], atol=0.05)  # centres re-read from 6-decimal lon/lat
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "field", "expected"),
+    [
+        ("name,lon,lat\na,112.9,28.2\n", 1, "id", "expected id, lon, lat"),
+        ("id,lon,lat\na,112.9,28.2\nb,east,28.2\n", 3, "lon", "not a number"),
+        ("id,lon,lat\na,28.2,112.9\n", 2, "lon,lat", "looks like [lat, lon]"),
+        ("id,lon,lat\na,112.9,28.2\na,113.0,28.0\n", 3, "id", "repeats line 2"),
+        ("id,lon,lat\na,100.0,28.2\n", 2, "lon,lat", "outside the study area"),
+        ("id,lon,lat\n,112.9,28.2\n", 2, "id", "is empty"),
+        ("id,lon,lat\n", None, "id", "no points"),
+    ],
+)
+def test_bad_points_name_file_line_and_field(tmp_path: Path, text: str, line: int | None, field: str, expected: str) -> None:
+    path = _csv(tmp_path, text)
+    with pytest.raises(InputError) as err:
+        load_points(path)
+    assert err.value.file == str(path) and err.value.line == line and err.value.field == field
+    assert expected in str(err.value)
+
+
+def test_matrix_command_exits_nonzero_on_bad_points(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = _csv(tmp_path, "id,lon,lat\na,28.2,112.9\n")
+    assert main(["matrix", "--points", str(path), "--out", str(tmp_path / "od.csv")]) == 1
+    assert f"{path}:2" in capsys.readouterr().err
+    assert not (tmp_path / "od.csv").exists()
