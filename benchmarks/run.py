@@ -32,6 +32,7 @@ import statistics
 import sys
 import threading
 import time
+import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -48,8 +49,9 @@ sys.path.insert(0, str(HERE))
 
 from synthetic import describe, make_city_region  # noqa: E402
 
+from network import ch  # noqa: E402
 from network import incremental as inc  # noqa: E402
-from network.engine import node_times_s  # noqa: E402
+from network.engine import node_times_s, times_between, use_hierarchy  # noqa: E402
 from network.graph import ModeGraph  # noqa: E402
 
 ISO_LIMIT_S = 3600.0
@@ -266,7 +268,8 @@ def pandana_range(net: Any, sources: np.ndarray, n: int, radius: float) -> np.nd
 def pandana_matrix(net: Any, zones: np.ndarray) -> np.ndarray:
     a = np.repeat(zones, len(zones))
     b = np.tile(zones, len(zones))
-    with quiet_stdout():
+    with quiet_stdout(), warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # Pandana lists every unconnected pair
         d = np.asarray(net.shortest_path_lengths(a, b), dtype=float)
     d[d >= PANDANA_UNREACHABLE] = np.inf  # Pandana reports no path as 4294967.295
     return d.reshape(len(zones), len(zones))
@@ -281,16 +284,15 @@ def to_igraph(csr: csr_matrix) -> Any:
     return g
 
 
-def engine_matrix(bg: BenchGraph, csr: csr_matrix | None = None) -> np.ndarray:
+def engine_matrix(bg: BenchGraph, csr: csr_matrix | None = None, method: str = "dijkstra") -> np.ndarray:
+    """The zone matrix as the planner computes it (``network.engine.times_between``) on a fresh graph:
+    "auto" builds a contraction hierarchy first where that pays, "dijkstra" runs scipy per chunk of origins."""
     mg = (
         bg.mode_graph()
         if csr is None
         else ModeGraph("car", csr, bg.n, bg.x, bg.y, *([np.empty(0, dtype=object)] * 3), np.empty(0), np.empty(0, dtype=np.int64))
     )
-    out = np.empty((len(bg.zones), len(bg.zones)))
-    for s in range(0, len(bg.zones), CHUNK):
-        out[s : s + CHUNK] = node_times_s(mg, bg.zones[s : s + CHUNK])[:, bg.zones]
-    return out
+    return times_between(mg, bg.zones, bg.zones, method=method)  # type: ignore[arg-type]
 
 
 def agree(a: np.ndarray, b: np.ndarray, tol_s: float) -> str:
@@ -320,9 +322,13 @@ def bench_graph(
         Row(
             bg.name,
             "graph set-up (networkx DiGraph / Pandana CH precompute)",
-            {"networkx": t_nx, "pandana": t_pd, "engine": Timing(0.0, 1, 0.0, "CSR is the state's array form")},
+            {"networkx": t_nx, "pandana": t_pd},
         )
     )
+    ch.build(bg.csr[:2, :2])  # warm: load the compiled functions
+    t_ch, hierarchy = timed(lambda: ch.build(bg.csr), heavy_repeats)
+    t_ch.note = f"contraction hierarchy ({hierarchy.n_shortcuts:,} shortcuts), used by (b); the Dijkstra workloads need none"
+    rows[-1].results["engine"] = t_ch
     ig_graph = None
     if igraph:
         t_ig, ig_graph = timed(lambda: to_igraph(bg.csr), 1)
@@ -345,7 +351,15 @@ def bench_graph(
     z = len(bg.zones)
     log(f"{bg.name}: (b) {z}×{z} zone matrix")
     r = Row(bg.name, f"(b) zone-to-zone matrix {z}×{z}, no cutoff")
-    r.results["engine"], ours_m = timed(lambda: engine_matrix(bg), heavy_repeats)
+    auto_ch = use_hierarchy(engine_graph, z)
+    r.results["engine"], ours_m = timed(lambda: engine_matrix(bg, method="auto"), heavy_repeats)
+    r.results["engine"].note = (
+        "times_between, auto: contraction hierarchy built + queried" if auto_ch else "times_between, auto: Dijkstra (small graph)"
+    )
+    r.results["engine, queries"], ours_q = timed(lambda: ch.many_to_many(hierarchy, bg.zones, bg.zones), repeats)
+    r.results["engine, queries"].note = "contraction hierarchy already built (see set-up)"
+    r.results["engine, Dijkstra"], ours_d = timed(lambda: engine_matrix(bg, method="dijkstra"), heavy_repeats)
+    r.results["engine, Dijkstra"].note = "scipy multi-source Dijkstra, chunks of 32 origins"
     k = min(nx_sample, z)
     pick = np.sort(np.random.default_rng(3).choice(z, k, replace=False))  # a random sample of origins, not a corner
     t, sample = timed(lambda: nx_fields(G, bg.zones[pick], n, None)[:, bg.zones], 1)
@@ -357,11 +371,12 @@ def bench_graph(
         (r.results["pandana"].seconds or 0) + (t_pd.seconds or 0), 1, t_pd.peak_mb, "precompute once + queries"
     )
     r.results["engine, 2 processes"], ours_m2 = timed(lambda: inc.times_between(bg.csr, bg.zones, bg.zones, workers=2), heavy_repeats)
-    assert np.array_equal(ours_m2, ours_m), "2-process matrix differs from the engine's"
+    assert np.array_equal(ours_m2, ours_d), "2-process matrix differs from the engine's"
+    r.results["engine, 2 processes"].note = "scipy Dijkstra on 2 forked processes"
     if ig_graph is not None:
         zl = list(map(int, bg.zones))
         r.results["igraph"], _ = timed(lambda: ig_graph.distances(source=zl, target=zl, weights="w"), heavy_repeats)
-    r.check = f"nx {agree(ours_m[pick], sample, 1e-6)}; pandana {agree(ours_m, pd_m, 1.0)}"
+    r.check = f"nx {agree(ours_m[pick], sample, 1e-6)}; CH vs Dijkstra {agree(ours_q, ours_d, 1e-6)}; pandana {agree(ours_m, pd_m, 1.0)}"
     rows.append(r)
 
     # (d) leave-one-out
@@ -386,7 +401,7 @@ def bench_graph(
     full_each = r.results["engine"].seconds
     if "engine" in rows[-1].results:
         full_each = rows[-1].results["engine"].seconds
-        r.results["engine, full recompute"] = Timing(20 * (full_each or 0), 1, None, "derived: 20 times (b)")
+        r.results["engine, full recompute"] = Timing(20 * (full_each or 0), 1, None, "derived: 20 times (b) engine")
 
     s = min(nx_loo_sample, 20)
     kk = min(nx_sample, z)
@@ -504,7 +519,6 @@ def bench_batch() -> Row:
 # report
 
 
-COLS = ["engine", "networkx", "pandana", "pandana+precompute", "igraph", "engine, full recompute", "engine, --workers 2"]
 
 
 def fmt_s(t: Timing | None) -> str:
@@ -566,8 +580,8 @@ def write_report(rows: list[Row], meta: dict[str, Any], path: Path) -> None:
         )
     lines += [
         "",
-        "| graph | workload | engine s | engine 2 proc s | networkx s | Pandana s | Pandana + CH s | igraph s | nx / engine | Pandana / engine | (Pandana+CH) / engine | nx / engine 2p | (Pandana+CH) / engine 2p | runs | engine peak MB | agreement |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+        "| graph | workload | engine s | engine queries s | engine 2 proc s | networkx s | Pandana s | Pandana + CH s | igraph s | nx / engine | Pandana / engine | (Pandana+CH) / engine | Pandana / engine queries | nx / engine 2p | runs | engine peak MB | agreement |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for r in rows:
         res = r.results
@@ -579,19 +593,17 @@ def write_report(rows: list[Row], meta: dict[str, Any], path: Path) -> None:
                     r.graph,
                     r.workload,
                     fmt_s(e),
+                    fmt_s(res.get("engine, queries")),
                     fmt_s(res.get("engine, 2 processes")),
                     fmt_s(res.get("networkx")),
                     fmt_s(res.get("pandana")),
                     fmt_s(res.get("pandana+precompute")),
                     fmt_s(res.get("igraph")),
                     ratio(e, res.get("networkx")),
-                    ratio(e, res.get("pandana")),
+                    "—" if "engine, queries" in res else ratio(e, res.get("pandana")),  # (b): like with like, in the next columns
                     ratio(e, res.get("pandana+precompute")),
+                    ratio(res.get("engine, queries"), res.get("pandana")),
                     ratio(res.get("engine, 2 processes"), res.get("networkx")),
-                    ratio(
-                        res.get("engine, 2 processes"),
-                        res.get("pandana+precompute") or (res.get("pandana") if "(d)" in r.workload else None),
-                    ),
                     str(e.runs) if e else "—",
                     f"{e.peak_mb:.0f}" if e and e.peak_mb is not None else "—",
                     r.check,
@@ -604,7 +616,7 @@ def write_report(rows: list[Row], meta: dict[str, Any], path: Path) -> None:
         for k, t in r.results.items():
             extra = (
                 f"{k} {fmt_s(t)} s"
-                if k not in ("engine", "engine, 2 processes", "networkx", "pandana", "pandana+precompute", "igraph")
+                if k not in ("engine", "engine, queries", "engine, 2 processes", "networkx", "pandana", "pandana+precompute", "igraph")
                 else ""
             )
             if t.note or extra:

@@ -200,6 +200,8 @@ class AttributionResult:
     table: pd.DataFrame
     """One row per project: leave-one-out and add-one-in minutes saved per pair/mode, index change."""
     warnings: list[str]
+    origins_recomputed: tuple[int, int] = (0, 0)
+    """(origin trees recomputed, origin trees a full re-evaluation of every state would compute)."""
 
 
 def _headline(ev: Evaluation, region: Region) -> dict[str, float]:
@@ -214,6 +216,7 @@ def attribution(
     region: Region,
     *,
     catalogue: dict[str, Project] | None = None,
+    incremental: bool = True,
 ) -> AttributionResult:
     """Each project's contribution to ``resolved`` relative to ``against``.
 
@@ -225,19 +228,27 @@ def attribution(
 
     Positive minutes = the project makes trips faster. Index columns are the change in the
     half-hour-circle index (best) the project brings (positive = better).
+
+    ``incremental``: each leave-one-out state is evaluated from the full scenario's shortest-path
+    trees and each add-one-in state from the reference's, recomputing only the origins the project can
+    change (same results as evaluating every state in full; projects that add nodes are evaluated in full).
     """
     cat = catalogue if catalogue is not None else load_catalogue()
     projects = sorted(resolved.active - against.active, key=lambda p: list(cat).index(p))
-    full = evaluate(build_state(resolved), region)
-    base = evaluate(build_state(resolved, active=against.active), region)
+    full = evaluate(build_state(resolved), region, keep_trees=incremental)
+    base = evaluate(build_state(resolved, active=against.active), region, keep_trees=incremental)
     h_full, h_base = _headline(full, region), _headline(base, region)
     rows = []
     warnings = []
+    done = total = 0
     for pid in projects:
         loo_state = build_state(resolved, active=resolved.active - {pid})
         aoi_state = build_state(resolved, active=against.active | {pid})
-        loo_ev = evaluate(loo_state, region)
-        aoi_ev = evaluate(aoi_state, region)
+        loo_ev = evaluate(loo_state, region, reuse=full if incremental else None)
+        aoi_ev = evaluate(aoi_state, region, reuse=base if incremental else None)
+        for ev in (loo_ev, aoi_ev):
+            done += sum(r[0] for r in ev.recomputed.values())
+            total += sum(r[1] for r in ev.recomputed.values())
         h_loo, h_aoi = _headline(loo_ev, region), _headline(aoi_ev, region)
         row: dict[str, object] = {"project": pid, "name_zh": cat[pid].name_zh, "type": cat[pid].type, "year": cat[pid].year}
         total_loo = 0.0
@@ -271,7 +282,7 @@ def attribution(
             ["loo_minutes_best_total", "aoi_minutes_best_total", "project"], ascending=[False, False, True]
         ).reset_index(drop=True)
         table.insert(0, "rank", np.arange(1, len(table) + 1))
-    return AttributionResult(table=table, warnings=warnings)
+    return AttributionResult(table=table, warnings=warnings, origins_recomputed=(done, total))
 
 
 def resolve_file(path: Path) -> ResolvedScenario:

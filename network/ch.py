@@ -294,8 +294,17 @@ def _shortcuts(
 
 @njit(cache=True)
 def _count_shortcuts(
-    v: int, ost: IntArray, oln: IntArray, oto: IntArray, ow: FloatArray, ist: IntArray, iln: IntArray, ito: IntArray, iw: FloatArray,
-    dist: FloatArray, touched: IntArray,
+    v: int,
+    ost: IntArray,
+    oln: IntArray,
+    oto: IntArray,
+    ow: FloatArray,
+    ist: IntArray,
+    iln: IntArray,
+    ito: IntArray,
+    iw: FloatArray,
+    dist: FloatArray,
+    touched: IntArray,
 ) -> int:
     """Estimate how many shortcuts contracting ``v`` needs, with witnesses of at most two arcs (no heap).
 

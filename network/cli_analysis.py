@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -126,6 +127,7 @@ def main_attribution(argv: list[str]) -> int:
     ap.add_argument("scenario", help="scenario name or file")
     ap.add_argument("--against", default=None, help="reference scenario (default: the scenario's base; 'surveyed' = built projects)")
     ap.add_argument("--output-dir", type=Path, default=OUTPUT_DIR)
+    ap.add_argument("--full", action="store_true", help="evaluate every state in full (default: incremental, same results)")
     args = ap.parse_args(argv)
     region = load_region()
     r = resolve_file(_scenario_path(args.scenario))
@@ -134,7 +136,9 @@ def main_attribution(argv: list[str]) -> int:
         against = resolve_projects(Scenario(name="surveyed"))
     else:
         against = resolve_file(_scenario_path(against_name))
-    res = attribution(r, against, region)
+    t0 = time.perf_counter()
+    res = attribution(r, against, region, incremental=not args.full)
+    seconds = time.perf_counter() - t0
     out = args.output_dir / r.scenario.name / "attribution.csv"
     write_table(res.table, out)
     state = build_state(r)
@@ -153,6 +157,8 @@ def main_attribution(argv: list[str]) -> int:
         print(res.table[cols].to_string(index=False))
     else:
         print("no project differs between the two scenarios")
+    done, total = res.origins_recomputed
+    print(f"{2 * len(res.table)} states evaluated in {seconds:.1f} s; origin trees recomputed: {done} of {total}")
     for w in res.warnings:
         print(f"warning: {w}", file=sys.stderr)
     report = _attribution_report(r, res.table, args.output_dir, notes=[f"attribution against {against.scenario.name}", *res.warnings])

@@ -23,7 +23,9 @@ def build_matrix_parser() -> argparse.ArgumentParser:
         epilog="Example: run_scenario.py matrix --scenario year-2023 --points taz.csv --mode best",
     )
     ap.add_argument("--scenario", default="surveyed", help="scenario name or file (default: surveyed)")
-    ap.add_argument("--points", type=Path, default=None, help=f"CSV with columns id, lon, lat (WGS-84; at most {MAX_POINTS:,} rows); default: the zones")
+    ap.add_argument(
+        "--points", type=Path, default=None, help=f"CSV with columns id, lon, lat (WGS-84; at most {MAX_POINTS:,} rows); default: the zones"
+    )
     ap.add_argument("--mode", choices=["car", "transit", "best", "all"], default="all", help="which matrices to write (default: all three)")
     ap.add_argument(
         "--engine",
@@ -31,7 +33,9 @@ def build_matrix_parser() -> argparse.ArgumentParser:
         default="auto",
         help="ch: contraction hierarchy (fast for many points on large graphs); dijkstra; auto picks (default)",
     )
-    ap.add_argument("--out", type=Path, default=None, help="CSV path (default: outputs/<scenario>/od_matrix.csv); a .json sidecar goes beside it")
+    ap.add_argument(
+        "--out", type=Path, default=None, help="CSV path (default: outputs/<scenario>/od_matrix.csv); a .json sidecar goes beside it"
+    )
     return ap
 
 
@@ -53,12 +57,19 @@ def main_matrix(argv: list[str]) -> int:
         "attribution": OSM_ATTRIBUTION,
         "points": {"source": points.source, "count": len(points)},
         "modes": modes,
-        "columns": {"from_id": "origin point id", "to_id": "destination point id", "mode": "car, transit or best", "minutes": "door to door; empty = unreachable"},
+        "columns": {
+            "from_id": "origin point id",
+            "to_id": "destination point id",
+            "mode": "car, transit or best",
+            "minutes": "door to door; empty = unreachable",
+        },
         "engines": info,
         "seconds": round(seconds, 3),
     }
     atomic_write_text(out.with_suffix(".json"), dumps_metrics(meta))
-    print(f"== {scenario.name}: {len(points)} × {len(points)} points, modes {', '.join(modes)}  [tier {state.roads.tier}; {state.roads.snapshot}]")
+    print(
+        f"== {scenario.name}: {len(points)} × {len(points)} points, modes {', '.join(modes)}  [tier {state.roads.tier}; {state.roads.snapshot}]"
+    )
     for mode in ("car", "transit"):
         print(f"  {mode:8s} {info[mode]['engine']} on {info[mode]['graph_nodes']:,} nodes: {info[mode]['seconds']:.2f} s")
     print(f"wrote {out} and {out.with_suffix('.json')}")

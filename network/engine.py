@@ -26,12 +26,12 @@ K_CANDIDATES = 3
 CHUNK_SOURCES = 32
 """Sources per Dijkstra call: bounds memory to CHUNK_SOURCES × n_nodes × 8 bytes."""
 CH_MIN_NODES = 20_000
-CH_MIN_SOURCES = 64
+CH_MIN_SOURCES = 100
 """``method="auto"`` builds a contraction hierarchy for a matrix with at least CH_MIN_SOURCES distinct
 sources on a graph of at least CH_MIN_NODES nodes (or uses one the graph already has). Measured on the
-268,837-node benchmark graph: a build costs about as much as 90-100 Dijkstra runs, after which a
-300 × 300 matrix takes ~0.02 s (``benchmarks/RESULTS.md``); on the 1,165-node embedded graph Dijkstra
-is faster at every size."""
+268,837-node benchmark graph (``benchmarks/RESULTS.md``): a build takes ~4.9 s, as long as ~115
+Dijkstra runs (42 ms each), after which a 300 × 300 matrix takes 0.014 s; on the 1,165-node embedded
+graph Dijkstra is faster at every size."""
 MAX_SNAP_M = 25_000.0
 """A point farther than this from every road node is outside the network's reach (an error)."""
 
@@ -86,10 +86,16 @@ def fields_from_points(graph: ModeGraph, origins: Snap, *, limit_s: float = np.i
 
     Returns shape (n_origins, n_nodes).
     """
+    uniq = np.unique(origins.nodes.ravel())
+    return fields_from_rows(node_times_s(graph, uniq, limit_s=limit_s), uniq, origins, limit_s=limit_s)
+
+
+def fields_from_rows(rows: FloatArray, row_nodes: IntArray, origins: Snap, *, limit_s: float = np.inf) -> FloatArray:
+    """Point fields from node rows already computed: ``rows[i]`` holds the times from node ``row_nodes[i]``
+    (sorted, covering every candidate of ``origins``). Returns shape (n_origins, n_nodes)."""
     m, k = origins.nodes.shape
-    uniq, inv = np.unique(origins.nodes.ravel(), return_inverse=True)
-    rows = node_times_s(graph, uniq, limit_s=limit_s)
-    per = rows[inv].reshape(m, k, graph.n_nodes) + origins.access_s[:, :, None]
+    idx = np.searchsorted(row_nodes, origins.nodes.ravel())
+    per = rows[idx].reshape(m, k, rows.shape[1]) + origins.access_s[:, :, None]
     out = per.min(axis=1)
     out[out > limit_s] = np.inf
     return out
@@ -155,7 +161,9 @@ def point_matrix(
         block = out[r : r + chunk]
         for a in range(origins.nodes.shape[1]):
             for b in range(targets.nodes.shape[1]):
-                cand = origins.access_s[r : r + chunk, a, None] + nodes[np.ix_(si[r : r + chunk, a], ti[:, b])] + targets.access_s[None, :, b]
+                cand = (
+                    origins.access_s[r : r + chunk, a, None] + nodes[np.ix_(si[r : r + chunk, a], ti[:, b])] + targets.access_s[None, :, b]
+                )
                 np.minimum(block, cand, out=block)
     out[out > limit_s] = np.inf
     return out

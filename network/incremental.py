@@ -185,12 +185,12 @@ def solve(
     keys = arc_keys(csr)
     width = n if tgt is None else len(tgt)
     times = np.empty((len(src), width))
-    fields = np.empty((len(src), n)) if keep_fields else None
+    fields = (times if tgt is None else np.empty((len(src), n))) if keep_fields else None
     rows_all: list[IntArray] = []
     arcs_all: list[IntArray] = []
     for start, t, d, r, a in _solve_blocks(csr, keys, src, limit_s, tgt, usage=True, full=keep_fields, chunk=chunk, workers=workers):
         times[start : start + len(t)] = t
-        if fields is not None:
+        if fields is not None and tgt is not None:
             fields[start : start + len(t)] = d
         rows_all.append(r)
         arcs_all.append(a)
@@ -284,11 +284,27 @@ def origins_improved_by(base: TreeSolve, tails: npt.ArrayLike, heads: npt.ArrayL
     return np.nonzero(better.any(axis=1))[0].astype(np.int64)
 
 
-def recompute(base: TreeSolve, csr: csr_matrix, rows: npt.ArrayLike, *, chunk: int = CHUNK_ORIGINS, workers: int = 1) -> FloatArray:
-    """Times on the edited ``csr``: base rows copied, ``rows`` recomputed (same shape as ``base.times_s``)."""
+def recompute(
+    base: TreeSolve, csr: csr_matrix, rows: npt.ArrayLike, *, chunk: int = CHUNK_ORIGINS, workers: int = 1, method: str = "auto"
+) -> FloatArray:
+    """Times on the edited ``csr``: base rows copied, ``rows`` recomputed (same shape as ``base.times_s``).
+
+    With targets, many rows on a large graph (``network.engine.CH_MIN_SOURCES``/``CH_MIN_NODES``) are
+    cheaper through a contraction hierarchy of the edited graph than row by row ("auto"; or "ch", "dijkstra").
+    """
+    from .engine import CH_MIN_NODES, CH_MIN_SOURCES
+
     out = base.times_s.copy()
     r = np.asarray(rows, dtype=np.int64)
     src = base.sources[r]
+    big = csr.shape[0] >= CH_MIN_NODES and len(r) >= CH_MIN_SOURCES
+    if base.targets is not None and len(r) and (method == "ch" or (method == "auto" and big)):
+        from .ch import build, many_to_many
+
+        t = many_to_many(build(csr), src, base.targets)
+        t[t > base.limit_s] = np.inf
+        out[r] = t
+        return out
     blocks = _solve_blocks(
         csr, np.zeros(0, np.int64), src, base.limit_s, base.targets, usage=False, full=False, chunk=chunk, workers=workers
     )
@@ -311,6 +327,29 @@ class Edit:
     add_tails: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     add_heads: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     add_s: FloatArray = field(default_factory=lambda: np.zeros(0))
+
+
+def diff(base: csr_matrix, new: csr_matrix) -> Edit:
+    """The ``Edit`` that turns ``base`` into ``new`` (two canonical CSR graphs on the same nodes)."""
+    if base.shape != new.shape:
+        raise ValueError(f"graphs on different nodes ({base.shape[0]} and {new.shape[0]}): no incremental edit")
+    kb, kn = arc_keys(base), arc_keys(new)
+    in_new = np.isin(kb, kn, assume_unique=True)
+    in_base = np.isin(kn, kb, assume_unique=True)
+    removed = np.nonzero(~in_new)[0]
+    both_b = np.nonzero(in_new)[0]
+    both_n = np.nonzero(in_base)[0]  # same arcs, same (sorted) order in both graphs
+    changed = new.data[both_n] != base.data[both_b]
+    added = np.nonzero(~in_base)[0]
+    n = base.shape[0]
+    return Edit(
+        remove=removed.astype(np.int64),
+        retime=both_b[changed].astype(np.int64),
+        retime_s=new.data[both_n][changed].astype(float),
+        add_tails=(kn[added] // n).astype(np.int64),
+        add_heads=(kn[added] % n).astype(np.int64),
+        add_s=new.data[added].astype(float),
+    )
 
 
 def apply_edit(csr: csr_matrix, edit: Edit) -> csr_matrix:
@@ -345,14 +384,16 @@ def affected_origins(base: TreeSolve, edit: Edit) -> IntArray:
     return np.unique(np.concatenate(parts)).astype(np.int64)
 
 
-def evaluate_edit(base: TreeSolve, edit: Edit, *, workers: int = 1) -> tuple[FloatArray, IntArray]:
-    """Times after ``edit`` (exactly what a full recomputation gives) and the rows recomputed."""
+def evaluate_edit(base: TreeSolve, edit: Edit, *, workers: int = 1, method: str = "auto") -> tuple[FloatArray, IntArray]:
+    """Times after ``edit`` (what a full recomputation gives) and the rows recomputed."""
     rows = affected_origins(base, edit)
     if not len(rows):
         return base.times_s.copy(), rows
-    return recompute(base, apply_edit(base.csr, edit), rows, workers=workers), rows
+    return recompute(base, apply_edit(base.csr, edit), rows, workers=workers, method=method), rows
 
 
-def leave_one_out(base: TreeSolve, removals: Sequence[npt.ArrayLike], *, workers: int = 1) -> list[tuple[FloatArray, IntArray]]:
+def leave_one_out(
+    base: TreeSolve, removals: Sequence[npt.ArrayLike], *, workers: int = 1, method: str = "auto"
+) -> list[tuple[FloatArray, IntArray]]:
     """For each set of arcs (a project, a corridor), times without it and the rows that were recomputed."""
-    return [evaluate_edit(base, Edit(remove=np.asarray(r, dtype=np.int64)), workers=workers) for r in removals]
+    return [evaluate_edit(base, Edit(remove=np.asarray(r, dtype=np.int64)), workers=workers, method=method) for r in removals]

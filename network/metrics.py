@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from .engine import fields_from_points, snap_points, times_to_points
+from .engine import IntArray, fields_from_rows, node_times_s, snap_points, times_to_points
 from .graph import ModeGraph, NetworkState, build_mode_graph
+from .incremental import TreeSolve, affected_origins, diff, recompute, solve
 from .region import CITIES, Region
 
 FloatArray = npt.NDArray[np.float64]
@@ -31,10 +32,45 @@ class Evaluation:
     graphs: dict[str, ModeGraph]
     zone_minutes: dict[str, FloatArray]
     """(n_zones, n_zones) minutes between zone population centroids (``Region.zones`` order)."""
+    trees: dict[str, TreeSolve] = field(default_factory=dict)
+    """Per mode, with ``keep_trees=True``: the origin nodes' times and shortest-path trees, so that an
+    evaluation of an edited network (``reuse=``) recomputes only the origins the edit can change."""
+    recomputed: dict[str, tuple[int, int]] = field(default_factory=dict)
+    """Per mode: (origin nodes recomputed, origin nodes in all); fewer than all after an incremental reuse."""
 
 
-def evaluate(state: NetworkState, region: Region) -> Evaluation:
-    """Compute centre-to-centre and centre-to-cell times for car, transit and best."""
+def _origin_rows(
+    g: ModeGraph, nodes: IntArray, reuse: Evaluation | None, mode: str, keep_trees: bool
+) -> tuple[FloatArray, TreeSolve | None, int]:
+    """Node times (s) from each origin node (``nodes``, sorted), cut at FIELD_LIMIT_S; the tree solve when
+    asked for; how many rows were computed. Reuses ``reuse``'s rows where the edit cannot change them."""
+    base = reuse.trees.get(mode) if reuse is not None else None
+    old = reuse.graphs.get(mode) if reuse is not None else None
+    if (
+        base is not None
+        and old is not None
+        and old.n_nodes == g.n_nodes
+        and np.array_equal(base.sources, nodes)
+        and np.array_equal(old.node_x, g.node_x)
+        and np.array_equal(old.node_y, g.node_y)
+    ):
+        rows = affected_origins(base, diff(base.csr, g.csr))
+        times = recompute(base, g.csr, rows) if len(rows) else base.times_s
+        return times, None, len(rows)
+    if keep_trees:
+        tree = solve(g.csr, nodes, limit_s=FIELD_LIMIT_S, keep_fields=True)
+        return tree.times_s, tree, len(nodes)
+    return node_times_s(g, nodes, limit_s=FIELD_LIMIT_S), None, len(nodes)
+
+
+def evaluate(state: NetworkState, region: Region, *, reuse: Evaluation | None = None, keep_trees: bool = False) -> Evaluation:
+    """Compute centre-to-centre, centre-to-cell and zone-to-zone times for car, transit and best.
+
+    ``reuse``: an evaluation (made with ``keep_trees=True``) of a network on the same nodes, e.g. the
+    full scenario when leaving one project out: only the origins whose shortest-path trees the
+    difference can change are recomputed (``network.incremental``); the results are the same as a
+    full evaluation. Graphs on other nodes (a project adding a road or a line) are computed in full.
+    """
     cx = region.centres.set_index("city").loc[list(CITIES), "x_m"].to_numpy(dtype=float)
     cy = region.centres.set_index("city").loc[list(CITIES), "y_m"].to_numpy(dtype=float)
     gx = region.grid["x_m"].to_numpy(dtype=float)
@@ -44,20 +80,29 @@ def evaluate(state: NetworkState, region: Region) -> Evaluation:
     cell_min: dict[str, FloatArray] = {}
     zone_min: dict[str, FloatArray] = {}
     graphs: dict[str, ModeGraph] = {}
+    trees: dict[str, TreeSolve] = {}
+    recomputed: dict[str, tuple[int, int]] = {}
     for mode in ("car", "transit"):
         g = build_mode_graph(state, mode)  # type: ignore[arg-type]
         graphs[mode] = g
         origins = snap_points(g, cx, cy, state.params)
-        field = fields_from_points(g, origins, limit_s=FIELD_LIMIT_S)
-        centre_min[mode] = times_to_points(field, origins) / 60.0
-        cell_min[mode] = times_to_points(field, snap_points(g, gx, gy, state.params, max_snap_m=None)) / 60.0
-        np.fill_diagonal(centre_min[mode], 0.0)
         zsnap = snap_points(g, zx, zy, state.params, max_snap_m=None)
-        zone_min[mode] = times_to_points(fields_from_points(g, zsnap, limit_s=FIELD_LIMIT_S), zsnap) / 60.0
+        nodes = np.unique(np.concatenate([origins.nodes.ravel(), zsnap.nodes.ravel()]))
+        rows, tree, n_done = _origin_rows(g, nodes, reuse, mode, keep_trees)
+        if tree is not None:
+            trees[mode] = tree
+        recomputed[mode] = (n_done, len(nodes))
+        field_ = fields_from_rows(rows, nodes, origins, limit_s=FIELD_LIMIT_S)
+        centre_min[mode] = times_to_points(field_, origins) / 60.0
+        cell_min[mode] = times_to_points(field_, snap_points(g, gx, gy, state.params, max_snap_m=None)) / 60.0
+        np.fill_diagonal(centre_min[mode], 0.0)
+        zone_min[mode] = times_to_points(fields_from_rows(rows, nodes, zsnap, limit_s=FIELD_LIMIT_S), zsnap) / 60.0
         np.fill_diagonal(zone_min[mode], 0.0)
     for d in (centre_min, cell_min, zone_min):
         d["best"] = np.minimum(d["car"], d["transit"])
-    return Evaluation(centre_minutes=centre_min, cell_minutes=cell_min, graphs=graphs, zone_minutes=zone_min)
+    return Evaluation(
+        centre_minutes=centre_min, cell_minutes=cell_min, graphs=graphs, zone_minutes=zone_min, trees=trees, recomputed=recomputed
+    )
 
 
 def zone_points(region: Region) -> tuple[FloatArray, FloatArray]:

@@ -3,13 +3,17 @@ while recomputing only the origins an edit can change."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
+import pandas as pd
 import pytest
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
 from network import incremental as inc
 from network.graph import NetworkState, build_mode_graph
+from network.region import Region
 
 
 def _grid(n_side: int, seed: int) -> csr_matrix:
@@ -115,3 +119,76 @@ def test_two_worker_processes_give_the_same_times_trees_and_leave_one_out() -> N
     removals = [rng.choice(csr.nnz, 6, replace=False) for _ in range(4)]
     for (a, ra), (b, rb) in zip(inc.leave_one_out(one, removals), inc.leave_one_out(two, removals, workers=2)):
         assert np.array_equal(a, b) and np.array_equal(ra, rb)
+
+
+def test_diff_gives_the_edit_between_two_graphs_on_the_same_nodes() -> None:
+    g = _grid(11, 3)
+    rng = np.random.default_rng(2)
+    ids = rng.choice(g.nnz, 30, replace=False)
+    edited = inc.apply_edit(
+        g,
+        inc.Edit(
+            remove=ids[:10],
+            retime=ids[10:30],
+            retime_s=g.data[ids[10:30]] * rng.uniform(0.5, 1.5, 20),
+            add_tails=np.array([0, 5]),
+            add_heads=np.array([120, 60]),
+            add_s=np.array([3.0, 4.0]),
+        ),
+    )
+    e = inc.diff(g, edited)
+    back = inc.apply_edit(g, e)
+    assert (
+        np.array_equal(back.indptr, edited.indptr)
+        and np.array_equal(back.indices, edited.indices)
+        and np.array_equal(back.data, edited.data)
+    )
+    assert set(e.remove) <= set(ids[:10]) | set(ids[10:30]) and len(e.add_tails) >= 1
+    with pytest.raises(ValueError, match="different nodes"):
+        inc.diff(g, _grid(12, 3))
+
+
+def test_attribution_from_reused_trees_equals_full_evaluation(region: Region) -> None:
+    """Leave-one-out and add-one-in states evaluated incrementally give the very same table, with fewer trees."""
+    from network.analysis import attribution
+    from network.resolve import resolve_projects
+    from network.scenario import load_scenario
+
+    scen = Path(__file__).resolve().parent.parent / "scenarios"
+    r2023 = resolve_projects(load_scenario(scen / "year-2023.yaml"))
+    r2018 = resolve_projects(load_scenario(scen / "year-2018.yaml"))
+    fast = attribution(r2023, r2018, region)
+    full = attribution(r2023, r2018, region, incremental=False)
+    pd.testing.assert_frame_equal(fast.table, full.table, check_exact=True)
+    done, total = fast.origins_recomputed
+    assert full.origins_recomputed == (total, total)
+    assert 0 < done < total  # road upgrades and rail frequency changes keep the nodes: only some trees redone
+
+
+def test_evaluation_reusing_trees_equals_full_evaluation_bit_for_bit(surveyed_state: NetworkState, region: Region) -> None:
+    from network.metrics import evaluate
+    from network.resolve import resolve_state
+    from network.scenario import Scenario
+
+    slower = resolve_state(Scenario(name="no-intercity", remove_lines=["IC-T", "IC-ZZ", "IC-XT"]))
+    base = evaluate(surveyed_state, region, keep_trees=True)
+    again = evaluate(slower, region, reuse=base)
+    full = evaluate(slower, region)
+    for mode in ("car", "transit", "best"):
+        assert np.array_equal(again.cell_minutes[mode], full.cell_minutes[mode])
+        assert np.array_equal(again.zone_minutes[mode], full.zone_minutes[mode])
+    assert again.recomputed["car"][0] == 0  # the car graph did not change: nothing recomputed
+
+
+def test_recomputing_rows_through_a_contraction_hierarchy_gives_the_same_times() -> None:
+    g = _grid(14, 5)
+    rng = np.random.default_rng(4)
+    zones = rng.choice(g.shape[0], 40, replace=False)
+    base = inc.solve(g, zones, targets=zones)
+    cuts = [rng.choice(g.nnz, 12, replace=False) for _ in range(4)]
+    by_rows = inc.leave_one_out(base, cuts, method="dijkstra")
+    by_ch = inc.leave_one_out(base, cuts, method="ch")
+    for (a, rows_a), (b, rows_b) in zip(by_rows, by_ch):
+        assert np.array_equal(rows_a, rows_b)
+        assert np.array_equal(np.isfinite(a), np.isfinite(b))
+        assert np.abs(a[np.isfinite(a)] - b[np.isfinite(b)]).max(initial=0.0) < 1e-9
