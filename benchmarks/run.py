@@ -491,6 +491,19 @@ def bench_evaluation(state: Any, region: Any, *, repeats: int, n_loo: int) -> li
     r.results["engine"], _ = timed(lambda: scenario_metrics(sc), repeats)
     r.results["engine"].note = "network.runner.scenario_metrics, warm"
     rows.append(r)
+
+    from network.analysis import attribution, resolve_file
+
+    r2023 = resolve_file(ROOT / "scenarios" / "year-2023.yaml")
+    r2018 = resolve_file(ROOT / "scenarios" / "year-2018.yaml")
+    r = Row("embedded car + transit", "(f) attribution 2018 → 2023: leave-one-out + add-one-in states")
+    r.results["engine"], fast = timed(lambda: attribution(r2023, r2018, region), repeats)
+    r.results["engine, full recompute"], full = timed(lambda: attribution(r2023, r2018, region, incremental=False), repeats)
+    done, total = fast.origins_recomputed
+    r.results["engine"].note = f"incremental: {done} of {total} origin trees recomputed"
+    r.results["engine, full recompute"].note = "every state evaluated in full"
+    r.check = "tables equal" if fast.table.equals(full.table) else "tables differ (!)"
+    rows.append(r)
     return rows
 
 

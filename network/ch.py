@@ -8,9 +8,9 @@ query only searches *upward* from both ends, touching hundreds of nodes instead 
 
 Many-to-many matrices use buckets (Knopp et al. 2007): one backward upward search per target drops
 ``(target, time)`` into a bucket at each node it settles; one forward upward search per source scans
-the buckets of the nodes it settles. Both searches use stall-on-demand. This is the method behind
-Pandana's and OSRM's fast matrices; here it is ~250 lines of numba, so the planner needs no compiled
-extension of its own.
+the buckets of the nodes it settles. Both searches use stall-on-demand. Pandana and OSRM also answer
+with contraction hierarchies (Pandana one query per pair, OSRM's table service with buckets); here it
+is written with numba, so the planner needs no compiled extension of its own.
 
 Witness searches are bounded (settled-node limits): a bound only ever adds a shortcut that was not
 needed, never drops one that was, so query results are exact (up to the order of float additions,
@@ -31,7 +31,7 @@ IntArray = npt.NDArray[np.int64]
 WITNESS_SETTLE_LIMIT = 1000
 """Settled-node bound of the witness searches that decide which shortcuts to add (priorities are
 estimated with witnesses of at most two arcs). Measured on the 268,837-node benchmark graph: 1000 and
-200 give the same hierarchy and build time; 20 adds 7 % more shortcuts and builds 2.5× slower."""
+200 give the same hierarchy (793,324 shortcuts) in 4.9-5.4 s; 20 adds 7 % more shortcuts and builds in 12.2 s."""
 
 
 # ------------------------------------------------------------------------------------------------

@@ -29,8 +29,8 @@ CH_MIN_NODES = 20_000
 CH_MIN_SOURCES = 100
 """``method="auto"`` builds a contraction hierarchy for a matrix with at least CH_MIN_SOURCES distinct
 sources on a graph of at least CH_MIN_NODES nodes (or uses one the graph already has). Measured on the
-268,837-node benchmark graph (``benchmarks/RESULTS.md``): a build takes ~4.9 s, as long as ~115
-Dijkstra runs (42 ms each), after which a 300 × 300 matrix takes 0.014 s; on the 1,165-node embedded
+268,837-node benchmark graph (``benchmarks/RESULTS.md``): a build takes ~4.1 s, as long as ~100
+Dijkstra runs (41 ms each), after which a 300 × 300 matrix takes 0.012 s; on the 1,165-node embedded
 graph Dijkstra is faster at every size."""
 MAX_SNAP_M = 25_000.0
 """A point farther than this from every road node is outside the network's reach (an error)."""
