@@ -620,17 +620,30 @@ def _stable_ids(text: str) -> str:
     return _FOLIUM_ID.sub(sub, text)
 
 
+NO_LEAFLET_NOTICE = (
+    '<div id="czt-no-leaflet" role="alert" style="display:none;position:fixed;top:12px;left:50%;transform:translateX(-50%);'
+    'z-index:10000;max-width:560px;background:#fff3cd;border:1px solid #d4a106;padding:10px 14px;font:14px/1.4 sans-serif">'
+    "The map library (Leaflet) could not be loaded from its CDN: this computer seems to be offline. "
+    "The legend and the tables beside this map are complete. For a map that needs no network, run again with "
+    "<code>--offline</code>.</div>\n"
+    '<script>window.addEventListener("load",function(){if(typeof L==="undefined")'
+    '{document.getElementById("czt-no-leaflet").style.display="block";}});</script>\n'
+)
+"""Shown by an online map whose Leaflet did not load (no network): says why the page is empty and what to do."""
+
+
 def render_map(m: folium.Map, *, offline: bool | None = None) -> str:
     """The page's HTML (deterministic: element names are numbered); offline pages have Leaflet inlined
-    and every external link removed."""
+    and every external link removed; online pages explain themselves when Leaflet cannot be fetched."""
     text = _stable_ids(m.get_root().render())
     if offline is None:
         offline = bool(getattr(m, "_czt_offline", False))
     if offline:
         from .offline_assets import inline_offline, leaflet_assets
 
-        text = inline_offline(text, leaflet_assets())
-    return text
+        return inline_offline(text, leaflet_assets())
+    head, sep, tail = text.rpartition("</body>")
+    return head + NO_LEAFLET_NOTICE + sep + tail if sep else text + NO_LEAFLET_NOTICE
 
 
 def save_map(m: folium.Map, path: Path, *, offline: bool | None = None) -> None:

@@ -122,6 +122,7 @@ def test_offline_map_initialises_with_its_layers_and_no_network(browser: Any, ou
     assert outputs.map_path is not None
     html = outputs.map_path.read_text(encoding="utf-8")
     assert "cdn.jsdelivr" not in html and "code.jquery" not in html
+    assert "czt-no-leaflet" not in html  # the offline page carries Leaflet: no "could not load" notice
     pg = Page(browser, outputs.map_path.as_uri())
     try:
         p = pg.page
@@ -226,6 +227,9 @@ def test_online_map_asks_only_for_its_tiles(browser: Any, outputs: RunResult, tm
     save_map(m, path)
     pg = Page(browser, path.as_uri())
     try:
+        notice = pg.page.locator("#czt-no-leaflet")
+        assert notice.is_visible(), "with its CDN unreachable, the page must say why it shows no map"
+        assert "--offline" in notice.inner_text()
         assert pg.external, "an online map should ask for tiles"
         hosts = {u.split("/")[2] for u in pg.external}
         assert all(h.endswith(("openstreetmap.org", "jsdelivr.net", "jquery.com", "cloudflare.com", "bootstrapcdn.com")) for h in hosts), (
