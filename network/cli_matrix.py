@@ -8,10 +8,10 @@ from pathlib import Path
 
 from . import OSM_ATTRIBUTION
 from .cli import _scenario_path
-from .od_matrix import MAX_POINTS, load_points, long_table, od_minutes, zone_centroids
+from .od_matrix import MAX_POINTS, load_points, od_minutes, write_long_table, zone_centroids
 from .paths import OUTPUT_DIR
 from .region import load_region
-from .report import atomic_write_text, dumps_metrics, write_table
+from .report import atomic_write_text, dumps_metrics
 from .resolve import resolve_state
 from .scenario import load_scenario
 
@@ -40,7 +40,10 @@ def build_matrix_parser() -> argparse.ArgumentParser:
 
 
 def main_matrix(argv: list[str]) -> int:
-    args = build_matrix_parser().parse_args(argv)
+    ap = build_matrix_parser()
+    args = ap.parse_args(argv)
+    if args.out is not None and (args.out.is_dir() or args.out.suffix.lower() == ".json"):
+        ap.error(f"--out {args.out}: expected a CSV file path (its .json sidecar is written beside it)")
     path = _scenario_path(args.scenario)
     scenario = load_scenario(path)
     points = load_points(args.points) if args.points is not None else zone_centroids(load_region())
@@ -50,7 +53,7 @@ def main_matrix(argv: list[str]) -> int:
     seconds = time.perf_counter() - t0
     modes = ["car", "transit", "best"] if args.mode == "all" else [args.mode]
     out = args.out or OUTPUT_DIR / scenario.name / "od_matrix.csv"
-    write_table(long_table(points, minutes, modes), out)
+    write_long_table(out, points, minutes, modes)
     meta = {
         "scenario": scenario.name,
         "network": {"tier": state.roads.tier, "snapshot": state.roads.snapshot},

@@ -25,13 +25,13 @@ Method = Literal["auto", "ch", "dijkstra"]
 K_CANDIDATES = 3
 CHUNK_SOURCES = 32
 """Sources per Dijkstra call: bounds memory to CHUNK_SOURCES × n_nodes × 8 bytes."""
-CH_MIN_NODES = 20_000
 CH_MIN_SOURCES = 100
 """``method="auto"`` builds a contraction hierarchy for a matrix with at least CH_MIN_SOURCES distinct
-sources on a graph of at least CH_MIN_NODES nodes (or uses one the graph already has). Measured on the
-268,837-node benchmark graph (``benchmarks/RESULTS.md``): a build takes ~4.1 s, as long as ~100
-Dijkstra runs (41 ms each), after which a 300 × 300 matrix takes 0.012 s; on the 1,165-node embedded
-graph Dijkstra is faster at every size."""
+sources and no cutoff (or uses one the graph already has). Measured on the 268,837-node benchmark graph
+(``benchmarks/RESULTS.md``): a build takes ~4.1 s, as long as ~100 Dijkstra runs (41 ms each), after
+which a 300 × 300 matrix takes 0.012 s. On the 1,165-node embedded car graph the break-even is lower
+(300 sources: 0.017 s by hierarchy, 0.033 s by Dijkstra); 100 is kept for both. With a cutoff, Dijkstra
+only explores within it and stays the choice."""
 MAX_SNAP_M = 25_000.0
 """A point farther than this from every road node is outside the network's reach (an error)."""
 
@@ -110,12 +110,12 @@ def times_to_points(node_field: FloatArray, targets: Snap) -> FloatArray:
     return vals.min(axis=2)
 
 
-def use_hierarchy(graph: ModeGraph, n_sources: int, method: Method = "auto") -> bool:
+def use_hierarchy(graph: ModeGraph, n_sources: int, method: Method = "auto", *, limit_s: float = np.inf) -> bool:
     if method not in ("auto", "ch", "dijkstra"):
         raise ValueError(f"method {method!r}: expected 'auto', 'ch' or 'dijkstra'")
     if method != "auto":
         return method == "ch"
-    return graph.has_hierarchy or (graph.n_nodes >= CH_MIN_NODES and n_sources >= CH_MIN_SOURCES)
+    return graph.has_hierarchy or (n_sources >= CH_MIN_SOURCES and not np.isfinite(limit_s))
 
 
 def times_between(
@@ -124,13 +124,14 @@ def times_between(
     """Travel times (s) from each source node to each target node; ``inf`` when unreachable or beyond ``limit_s``.
 
     Returns shape (len(sources), len(targets)). ``method``: "dijkstra" (scipy, chunks of sources),
-    "ch" (contraction hierarchy, built once per graph and kept) or "auto" (see ``CH_MIN_SOURCES``).
+    "ch" (contraction hierarchy, built once per graph and kept; no cutoff during the search, ``limit_s``
+    applied after) or "auto" (see ``CH_MIN_SOURCES``).
     Both are exact; they may differ in the last bits (sums in another order, ~1e-9 s).
     """
     src = np.asarray(sources, dtype=np.int64).ravel()
     tgt = np.asarray(targets, dtype=np.int64).ravel()
     uniq, inv = np.unique(src, return_inverse=True)
-    if use_hierarchy(graph, len(uniq), method):
+    if use_hierarchy(graph, len(uniq), method, limit_s=limit_s):
         from .ch import many_to_many
 
         rows = many_to_many(graph.hierarchy, uniq, tgt)
@@ -138,7 +139,7 @@ def times_between(
         rows = np.empty((len(uniq), len(tgt)))
         for s in range(0, len(uniq), CHUNK_SOURCES):
             rows[s : s + CHUNK_SOURCES] = node_times_s(graph, uniq[s : s + CHUNK_SOURCES], limit_s=limit_s)[:, tgt]
-    out = rows[inv]
+    out = rows if len(uniq) == len(src) and np.array_equal(uniq, src) else rows[inv]  # no copy when already unique, sorted
     out[out > limit_s] = np.inf
     return out
 

@@ -59,10 +59,19 @@ class TreeSolve:
 
 
 def _check(csr: csr_matrix) -> csr_matrix:
-    if not csr.has_canonical_format:
-        csr = csr.copy()
-        csr.sum_duplicates()  # canonical: sorted, no duplicate arcs
-    return csr
+    """Canonical CSR (sorted, one entry per arc); parallel arcs keep the fastest, as Dijkstra would."""
+    if csr.has_canonical_format:
+        return csr
+    coo = csr.tocoo()
+    n = csr.shape[0]
+    key = coo.row.astype(np.int64) * n + coo.col
+    order = np.lexsort((coo.data, key))
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = key[order][1:] != key[order][:-1]
+    keep = order[first]
+    out = csr_matrix((coo.data[keep], (coo.row[keep], coo.col[keep])), shape=csr.shape)
+    out.sort_indices()
+    return out
 
 
 def arc_keys(csr: csr_matrix) -> IntArray:
@@ -289,16 +298,16 @@ def recompute(
 ) -> FloatArray:
     """Times on the edited ``csr``: base rows copied, ``rows`` recomputed (same shape as ``base.times_s``).
 
-    With targets, many rows on a large graph (``network.engine.CH_MIN_SOURCES``/``CH_MIN_NODES``) are
-    cheaper through a contraction hierarchy of the edited graph than row by row ("auto"; or "ch", "dijkstra").
+    With targets and no cutoff, many rows (``network.engine.CH_MIN_SOURCES``) are cheaper through a
+    contraction hierarchy of the edited graph than row by row ("auto"; or "ch", "dijkstra").
     """
-    from .engine import CH_MIN_NODES, CH_MIN_SOURCES
+    from .engine import CH_MIN_SOURCES
 
     out = base.times_s.copy()
     r = np.asarray(rows, dtype=np.int64)
     src = base.sources[r]
-    big = csr.shape[0] >= CH_MIN_NODES and len(r) >= CH_MIN_SOURCES
-    if base.targets is not None and len(r) and (method == "ch" or (method == "auto" and big)):
+    many = len(r) >= CH_MIN_SOURCES and not np.isfinite(base.limit_s)
+    if base.targets is not None and len(r) and (method == "ch" or (method == "auto" and many)):
         from .ch import build, many_to_many
 
         t = many_to_many(build(csr), src, base.targets)
@@ -333,6 +342,7 @@ def diff(base: csr_matrix, new: csr_matrix) -> Edit:
     """The ``Edit`` that turns ``base`` into ``new`` (two canonical CSR graphs on the same nodes)."""
     if base.shape != new.shape:
         raise ValueError(f"graphs on different nodes ({base.shape[0]} and {new.shape[0]}): no incremental edit")
+    base, new = _check(base), _check(new)
     kb, kn = arc_keys(base), arc_keys(new)
     in_new = np.isin(kb, kn, assume_unique=True)
     in_base = np.isin(kn, kb, assume_unique=True)

@@ -70,6 +70,7 @@ def evaluate(state: NetworkState, region: Region, *, reuse: Evaluation | None = 
     full scenario when leaving one project out: only the origins whose shortest-path trees the
     difference can change are recomputed (``network.incremental``); the results are the same as a
     full evaluation. Graphs on other nodes (a project adding a road or a line) are computed in full.
+    ``keep_trees`` keeps the trees of modes computed in full (a reused mode has none to keep).
     """
     cx = region.centres.set_index("city").loc[list(CITIES), "x_m"].to_numpy(dtype=float)
     cy = region.centres.set_index("city").loc[list(CITIES), "y_m"].to_numpy(dtype=float)

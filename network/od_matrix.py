@@ -8,6 +8,8 @@ the times came from, which engine computed them and how long it took.
 from __future__ import annotations
 
 import csv
+import io
+import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +26,7 @@ from .engine import MAX_SNAP_M, Method, point_matrix, snap_points, use_hierarchy
 from .graph import NetworkState, build_mode_graph
 from .metrics import zone_points
 from .region import Region
+from .report import atomic_open
 
 FloatArray = npt.NDArray[np.float64]
 MAX_POINTS = 3000
@@ -57,27 +60,60 @@ def zone_centroids(region: Region) -> Points:
     return Points(ids, np.asarray(lon), np.asarray(lat), x, y, "zones (population-weighted centroids)", [0] * len(ids))
 
 
+_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+
+
+def _read_text(path: Path) -> tuple[str, str]:
+    """The file's text and the encoding it was read with: UTF-8 (with or without BOM), UTF-16 with a BOM,
+    or GB18030 (a superset of GBK, what Excel on Chinese Windows writes) when the bytes are not UTF-8."""
+    file = str(path)
+    try:
+        if path.is_dir():
+            raise InputError(file, "file", "is a folder; expected a CSV file with columns id, lon, lat")
+        if not path.exists():
+            raise InputError(file, "file", "does not exist (expected a CSV with columns id, lon, lat)")
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise InputError(file, "file", f"is {size:,} bytes; expected at most {MAX_FILE_BYTES:,}")
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(file, "file", f"cannot be read ({exc.strerror or exc})") from None
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encodings = ["utf-16"]
+    else:
+        encodings = ["utf-8-sig", "gb18030"]
+    for enc in encodings:
+        try:
+            return data.decode(enc), enc
+        except UnicodeDecodeError:
+            continue
+    raise InputError(file, "file", f"is not text in {' or '.join(encodings)}; save it as 'CSV UTF-8'")
+
+
 def load_points(path: Path) -> Points:
     """Read ``id, lon, lat`` points; every bad value is an ``InputError`` naming the file, line and field."""
     file = str(path)
-    if not path.is_file():
-        raise InputError(file, "file", "does not exist (expected a CSV with columns id, lon, lat)")
-    if path.stat().st_size > MAX_FILE_BYTES:
-        raise InputError(file, "file", f"is {path.stat().st_size:,} bytes; expected at most {MAX_FILE_BYTES:,}")
-    with path.open(encoding="utf-8-sig", newline="") as fh:
-        reader = csv.DictReader(fh)
-        cols = [c.strip() for c in (reader.fieldnames or [])]
-        missing = [c for c in ("id", "lon", "lat") if c not in cols]
+    text, _encoding = _read_text(path)
+    reader = csv.reader(io.StringIO(text, newline=""))
+    ids: list[str] = []
+    lon: list[float] = []
+    lat: list[float] = []
+    lines: list[int] = []
+    seen: dict[str, int] = {}
+    try:
+        header = [c.strip() for c in next(reader, [])]
+        repeated = sorted({c for c in header if c and header.count(c) > 1})
+        if repeated:
+            raise InputError(file, ",".join(repeated), "column named more than once in the header", line=1)
+        missing = [c for c in ("id", "lon", "lat") if c not in header]
         if missing:
-            raise InputError(file, ",".join(missing), f"missing column; the header has {cols}, expected id, lon, lat", line=1)
-        ids: list[str] = []
-        lon: list[float] = []
-        lat: list[float] = []
-        lines: list[int] = []
-        seen: dict[str, int] = {}
-        for row in reader:
+            raise InputError(file, ",".join(missing), f"missing column; the header has {header}, expected id, lon, lat", line=1)
+        col = {name: header.index(name) for name in ("id", "lon", "lat")}
+        for raw in reader:
             line = reader.line_num
-            row = {str(k).strip(): (v or "").strip() for k, v in row.items() if k is not None}
+            if not any(cell.strip() for cell in raw):
+                continue  # blank line
+            row = {name: (raw[i].strip() if i < len(raw) else "") for name, i in col.items()}
             pid = row["id"]
             if not pid:
                 raise InputError(file, "id", "is empty; expected a name for the point", line=line)
@@ -86,13 +122,9 @@ def load_points(path: Path) -> Points:
             seen[pid] = line
             values = []
             for name in ("lon", "lat"):
-                try:
-                    v = float(row[name])
-                except ValueError:
-                    raise InputError(file, name, f"{row[name]!r} is not a number; expected degrees (WGS-84)", line=line) from None
-                if not np.isfinite(v):
-                    raise InputError(file, name, f"{row[name]!r} is not a finite number", line=line)
-                values.append(v)
+                if not _NUMBER.match(row[name]):
+                    raise InputError(file, name, f"{row[name]!r} is not a number; expected decimal degrees (WGS-84)", line=line)
+                values.append(float(row[name]))
             try:
                 check_path_lonlat([(values[0], values[1])], field="point")
             except ValueError as exc:
@@ -103,6 +135,8 @@ def load_points(path: Path) -> Points:
             lines.append(line)
             if len(ids) > MAX_POINTS:
                 raise InputError(file, "id", f"more than {MAX_POINTS:,} points; expected at most {MAX_POINTS:,}", line=line)
+    except csv.Error as exc:
+        raise InputError(file, "file", f"is not a readable CSV ({exc})", line=reader.line_num or None) from None
     if not ids:
         raise InputError(file, "id", "no points; expected at least one row under the header")
     x, y = _TO_M.transform(np.array(lon), np.array(lat))
@@ -136,18 +170,29 @@ def od_minutes(state: NetworkState, points: Points, *, method: Method = "auto") 
     return out, info
 
 
-def long_table(points: Points, minutes: dict[str, FloatArray], modes: list[str]) -> pd.DataFrame:
-    n = len(points)
+def long_table(points: Points, minutes: dict[str, FloatArray], modes: list[str], *, rows: slice = slice(None)) -> pd.DataFrame:
+    """``from_id, to_id, mode, minutes`` for the origins in ``rows`` (all by default); unreachable = NaN."""
     ids = np.array(points.ids, dtype=object)
+    origins = ids[rows]
     frames = [
         pd.DataFrame(
             {
-                "from_id": np.repeat(ids, n),
-                "to_id": np.tile(ids, n),
+                "from_id": np.repeat(origins, len(ids)),
+                "to_id": np.tile(ids, len(origins)),
                 "mode": mode,
-                "minutes": np.round(np.where(np.isfinite(minutes[mode]), minutes[mode], np.nan).ravel(), 2),
+                "minutes": np.round(np.where(np.isfinite(m := minutes[mode][rows]), m, np.nan).ravel(), 2),
             }
         )
         for mode in modes
     ]
     return pd.concat(frames, ignore_index=True)
+
+
+def write_long_table(path: Path, points: Points, minutes: dict[str, FloatArray], modes: list[str], *, origins_per_chunk: int = 200) -> None:
+    """Write the long table mode by mode, a chunk of origins at a time (memory stays flat), atomically."""
+    with atomic_open(path) as fh:
+        fh.write("from_id,to_id,mode,minutes\n")
+        for mode in modes:
+            for start in range(0, len(points), origins_per_chunk):
+                part = long_table(points, minutes, [mode], rows=slice(start, start + origins_per_chunk))
+                part.to_csv(fh, index=False, header=False, lineterminator="\n")

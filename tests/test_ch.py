@@ -72,9 +72,15 @@ def test_hierarchy_refuses_bad_input() -> None:
     g = csr_matrix((np.array([1.0, -2.0]), (np.array([0, 1]), np.array([1, 0]))), shape=(2, 2))
     with pytest.raises(ValueError, match="non-negative"):
         ch.build(g)
+    with pytest.raises(ValueError, match="square"):
+        ch.build(csr_matrix((np.array([1.0]), (np.array([0]), np.array([3]))), shape=(2, 4)))
     h = ch.build(csr_matrix((np.array([1.0]), (np.array([0]), np.array([1]))), shape=(2, 2)))
     with pytest.raises(IndexError, match=r"\[0, 2\)"):
         ch.many_to_many(h, [0], [2])
+    with pytest.raises(TypeError, match="integers"):
+        ch.many_to_many(h, [1.7], [0])
+    with pytest.raises(ValueError, match="1-D"):
+        ch.many_to_many(h, [[0, 1]], [0])
 
 
 @pytest.mark.parametrize("mode", ["car", "transit"])
@@ -91,7 +97,8 @@ def test_zone_matrix_by_hierarchy_equals_the_fields_the_metrics_use(mode: str, s
 
 def test_auto_uses_the_hierarchy_only_where_it_pays(surveyed_state: NetworkState) -> None:
     g = build_mode_graph(surveyed_state, "car")
-    assert not use_hierarchy(g, 10_000)  # 1,165 nodes: Dijkstra is cheaper at any size
+    assert not use_hierarchy(g, 99) and use_hierarchy(g, 100)  # a build costs about 100 Dijkstra runs
+    assert not use_hierarchy(g, 10_000, limit_s=1800.0)  # with a cutoff, Dijkstra explores only within it
     with pytest.raises(ValueError, match="expected 'auto'"):
         use_hierarchy(g, 1, "fast")  # type: ignore[arg-type]
     times_between(g, [0, 1], [2, 3], method="ch")

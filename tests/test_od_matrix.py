@@ -54,7 +54,9 @@ def test_zone_matrix_agrees_with_the_evaluation(surveyed_state: NetworkState, su
         assert (minutes[mode][near] > 170).all() and (minutes[mode][near] <= ev[near] + 1e-9).all()
 
 
-def test_matrix_between_centres_matches_the_headline_times(surveyed_state: NetworkState, surveyed_eval: Evaluation, region: Region, tmp_path: Path) -> None:
+def test_matrix_between_centres_matches_the_headline_times(
+    surveyed_state: NetworkState, surveyed_eval: Evaluation, region: Region, tmp_path: Path
+) -> None:
     c = region.centres.set_index("city").loc[list(CITIES)]
     rows = "".join(f"{city},{r.lon},{r.lat}\n" for city, r in c.iterrows())
     minutes, _ = od_minutes(surveyed_state, load_points(_csv(tmp_path, "id,lon,lat\n" + rows)), method="ch")
@@ -71,6 +73,9 @@ def test_matrix_between_centres_matches_the_headline_times(surveyed_state: Netwo
         ("id,lon,lat\na,100.0,28.2\n", 2, "lon,lat", "outside the study area"),
         ("id,lon,lat\n,112.9,28.2\n", 2, "id", "is empty"),
         ("id,lon,lat\n", None, "id", "no points"),
+        ("id,lon,lat,id\na,112.9,28.2,b\n", 1, "id", "more than once"),
+        ("id,lon,lat\na,1_12.9,28.2\n", 2, "lon", "not a number"),
+        ('id,lon,lat\na,112.9,28.2,"' + "x" * 140_000 + '"\n', 2, "file", "not a readable CSV"),
     ],
 )
 def test_bad_points_name_file_line_and_field(tmp_path: Path, text: str, line: int | None, field: str, expected: str) -> None:
@@ -86,3 +91,42 @@ def test_matrix_command_exits_nonzero_on_bad_points(tmp_path: Path, capsys: pyte
     assert main(["matrix", "--points", str(path), "--out", str(tmp_path / "od.csv")]) == 1
     assert f"{path}:2" in capsys.readouterr().err
     assert not (tmp_path / "od.csv").exists()
+
+
+def test_points_saved_by_excel_in_gbk_or_utf16_are_read(tmp_path: Path) -> None:
+    text = "id,lon,lat\n长沙站,113.0130,28.1950\n株洲站,113.1500,27.8300\n"
+    for enc in ("gbk", "utf-16", "utf-8-sig"):
+        p = tmp_path / f"{enc}.csv"
+        p.write_bytes(text.encode(enc))
+        assert load_points(p).ids == ["长沙站", "株洲站"], enc
+
+
+def test_unreadable_points_files_are_input_errors(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="is a folder"):
+        load_points(tmp_path)
+    with pytest.raises(InputError, match="does not exist"):
+        load_points(tmp_path / "nope.csv")
+    binary = tmp_path / "b.csv"
+    binary.write_bytes(b"id,lon,lat\n\x80\xff\xfe\x81,1,2\n")
+    with pytest.raises(InputError, match="CSV UTF-8"):
+        load_points(binary)
+
+
+def test_matrix_refuses_an_out_path_it_would_clobber_before_computing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    for out in (tmp_path / "od.json", tmp_path):
+        with pytest.raises(SystemExit) as exit_:
+            main(["matrix", "--out", str(out)])
+        assert exit_.value.code == 2
+        assert "expected a CSV file path" in capsys.readouterr().err
+
+
+def test_long_table_is_written_in_chunks_with_the_same_rows(tmp_path: Path, surveyed_state: NetworkState, region: Region) -> None:
+    from network.od_matrix import long_table, write_long_table
+
+    pts = zone_centroids(region)
+    minutes, _ = od_minutes(surveyed_state, pts)
+    path = tmp_path / "od.csv"
+    write_long_table(path, pts, minutes, ["car", "best"], origins_per_chunk=5)
+    got = pd.read_csv(path, dtype={"from_id": str, "to_id": str})
+    want = long_table(pts, minutes, ["car", "best"])
+    pd.testing.assert_frame_equal(got, want.astype({"from_id": str, "to_id": str}))
