@@ -157,7 +157,13 @@ def od_minutes(state: NetworkState, points: Points, *, method: Method = "auto") 
             raise InputError(
                 points.source,
                 "lon,lat",
-                f"point {points.ids[k]!r} is {float(d[k]) / 1000:.1f} km from the nearest road node; expected within {MAX_SNAP_M / 1000:.0f} km",
+                f"point {points.ids[k]!r} is {float(d[k]) / 1000:.1f} km from the nearest road node of the {state.roads.tier!r} "
+                f"network; expected within {MAX_SNAP_M / 1000:.0f} km"
+                + (
+                    " (the embedded tier is a sparse skeleton of main roads; an OSM tier covers every road)"
+                    if state.roads.tier == "embedded"
+                    else ""
+                ),
                 line=points.line[k] or None,
             )
         snap = snap_points(g, points.x_m, points.y_m, state.params, max_snap_m=None)
