@@ -28,8 +28,8 @@ CHUNK_SOURCES = 32
 CH_MIN_SOURCES = 100
 """``method="auto"`` builds a contraction hierarchy for a matrix with at least CH_MIN_SOURCES distinct
 sources and no cutoff (or uses one the graph already has). Measured on the 268,837-node benchmark graph
-(``benchmarks/RESULTS.md``): a build takes ~4.1 s, as long as ~100 Dijkstra runs (41 ms each), after
-which a 300 × 300 matrix takes 0.012 s. On the 1,165-node embedded car graph the break-even is lower
+(``benchmarks/RESULTS.md``): a build takes 4.1-5.1 s across runs, as long as 100-120 Dijkstra runs
+(41-42 ms each), after which a 300 × 300 matrix takes 0.013 s. On the 1,165-node embedded car graph the break-even is lower
 (300 sources: 0.017 s by hierarchy, 0.033 s by Dijkstra); 100 is kept for both. With a cutoff, Dijkstra
 only explores within it and stays the choice."""
 MAX_SNAP_M = 25_000.0
