@@ -23,8 +23,6 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 Method = Literal["auto", "ch", "dijkstra"]
 K_CANDIDATES = 3
-CHUNK_SOURCES = 32
-"""Sources per Dijkstra call: bounds memory to CHUNK_SOURCES × n_nodes × 8 bytes."""
 CH_MIN_SOURCES = 100
 """``method="auto"`` builds a contraction hierarchy for a matrix with at least CH_MIN_SOURCES distinct
 sources and no cutoff (or uses one the graph already has). Measured on the 268,837-node benchmark graph
@@ -119,11 +117,18 @@ def use_hierarchy(graph: ModeGraph, n_sources: int, method: Method = "auto", *, 
 
 
 def times_between(
-    graph: ModeGraph, sources: npt.ArrayLike, targets: npt.ArrayLike, *, limit_s: float = np.inf, method: Method = "auto"
+    graph: ModeGraph,
+    sources: npt.ArrayLike,
+    targets: npt.ArrayLike,
+    *,
+    limit_s: float = np.inf,
+    method: Method = "auto",
+    workers: int = 1,
 ) -> FloatArray:
     """Travel times (s) from each source node to each target node; ``inf`` when unreachable or beyond ``limit_s``.
 
-    Returns shape (len(sources), len(targets)). ``method``: "dijkstra" (scipy, chunks of sources),
+    Returns shape (len(sources), len(targets)). ``method``: "dijkstra" (scipy, chunks of sources over
+    ``workers`` processes, ``network.incremental.times_between``),
     "ch" (contraction hierarchy, built once per graph and kept; no cutoff during the search, ``limit_s``
     applied after) or "auto" (see ``CH_MIN_SOURCES``).
     Both are exact; they may differ in the last bits (sums in another order, ~1e-9 s).
@@ -136,9 +141,9 @@ def times_between(
 
         rows = many_to_many(graph.hierarchy, uniq, tgt)
     else:
-        rows = np.empty((len(uniq), len(tgt)))
-        for s in range(0, len(uniq), CHUNK_SOURCES):
-            rows[s : s + CHUNK_SOURCES] = node_times_s(graph, uniq[s : s + CHUNK_SOURCES], limit_s=limit_s)[:, tgt]
+        from .incremental import times_between as dijkstra_matrix
+
+        rows = dijkstra_matrix(graph.csr, uniq, tgt, limit_s=limit_s, workers=workers)
     out = rows if len(uniq) == len(src) and np.array_equal(uniq, src) else rows[inv]  # no copy when already unique, sorted
     out[out > limit_s] = np.inf
     return out
