@@ -26,6 +26,8 @@ import numpy.typing as npt
 from numba import njit
 from scipy.sparse import csr_matrix
 
+from .incremental import canonical
+
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 WITNESS_SETTLE_LIMIT = 1000
@@ -614,19 +616,13 @@ def build(csr: csr_matrix, *, witness_settle_limit: int = WITNESS_SETTLE_LIMIT) 
     if csr.ndim != 2 or csr.shape[0] != csr.shape[1]:
         raise ValueError(f"expected a square adjacency matrix (nodes × nodes), got shape {csr.shape}")
     n = int(csr.shape[0])
-    coo = csr.tocoo()
+    coo = canonical(csr).tocoo()  # one arc per (tail, head): the fastest
     tails = coo.row.astype(np.int64)
     heads = coo.col.astype(np.int64)
     w = coo.data.astype(np.float64)
     if len(w) and (not np.all(np.isfinite(w)) or float(w.min()) < 0):
         raise ValueError("arc times must be finite and non-negative")
-    # one arc per (tail, head): the fastest
-    key = tails * n + heads
-    order = np.lexsort((w, key))
-    first = np.ones(len(order), dtype=bool)
-    first[1:] = key[order][1:] != key[order][:-1]
-    keep = order[first]
-    keep = keep[tails[keep] != heads[keep]]  # a self-loop is never on a shortest path
+    keep = tails != heads  # a self-loop is never on a shortest path
     rank, up_t, up_h, up_w, dn_a, dn_f, dn_w, added = _build(n, tails[keep], heads[keep], w[keep], witness_settle_limit)
     up_ptr, up_dst, up_wt = _csr_arrays(n, up_t, up_h, up_w)
     dn_ptr, dn_dst, dn_wt = _csr_arrays(n, dn_a, dn_f, dn_w)

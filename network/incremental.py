@@ -58,7 +58,7 @@ class TreeSolve:
         return len(self.sources)
 
 
-def _check(csr: csr_matrix) -> csr_matrix:
+def canonical(csr: csr_matrix) -> csr_matrix:
     """Canonical CSR (sorted, one entry per arc); parallel arcs keep the fastest, as Dijkstra would."""
     if csr.has_canonical_format:
         return csr
@@ -187,7 +187,7 @@ def solve(
 
     ``workers`` > 1 splits the origins over that many forked processes (same results).
     """
-    csr = _check(csr)
+    csr = canonical(csr)
     src = np.asarray(sources, dtype=np.int64)
     tgt = None if targets is None else np.asarray(targets, dtype=np.int64)
     n = csr.shape[0]
@@ -342,7 +342,7 @@ def diff(base: csr_matrix, new: csr_matrix) -> Edit:
     """The ``Edit`` that turns ``base`` into ``new`` (two canonical CSR graphs on the same nodes)."""
     if base.shape != new.shape:
         raise ValueError(f"graphs on different nodes ({base.shape[0]} and {new.shape[0]}): no incremental edit")
-    base, new = _check(base), _check(new)
+    base, new = canonical(base), canonical(new)
     kb, kn = arc_keys(base), arc_keys(new)
     in_new = np.isin(kb, kn, assume_unique=True)
     in_base = np.isin(kn, kb, assume_unique=True)
