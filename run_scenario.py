@@ -3,7 +3,7 @@
 
 import sys
 
-from network.cli import main
+from network.cli.main import main
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -8,7 +8,7 @@ Writes benchmarks/RESULTS.md (and results.json). Needs the ``bench`` extra (pand
 Workloads (each on the embedded car graph and on the synthetic city-region graph):
   (a) isochrone set: node times from 3 centres within 60 min (a cutoff: only reach matters).
   (b) zone-to-zone matrix: all times between Z zone nodes (Z = 300; no cutoff).
-  (c) a whole scenario evaluation (embedded only): ``network.metrics.evaluate`` for car + transit,
+  (c) a whole scenario evaluation (embedded only): ``network.analysis.metrics.evaluate`` for car + transit,
       i.e. centre fields to 18,948 cells; the other libraries compute the same fields.
   (d) leave-one-out batch: 20 scenarios, each removing one corridor (a stretch of up to 20
       consecutive edges, both directions, of one arterial/expressway line on the synthetic graph;
@@ -49,10 +49,10 @@ sys.path.insert(0, str(HERE))
 
 from synthetic import describe, make_city_region  # noqa: E402
 
-from network import ch  # noqa: E402
-from network import incremental as inc  # noqa: E402
-from network.engine import node_times_s, times_between, use_hierarchy  # noqa: E402
-from network.graph import ModeGraph  # noqa: E402
+from network.model.graph import ModeGraph  # noqa: E402
+from network.routing import ch  # noqa: E402
+from network.routing import incremental as inc  # noqa: E402
+from network.routing.engine import node_times_s, times_between, use_hierarchy  # noqa: E402
 
 ISO_LIMIT_S = 3600.0
 FIELD_LIMIT_S = 3 * 3600.0
@@ -195,10 +195,10 @@ def synthetic_graph(n_side: int, n_zones: int, seed: int) -> BenchGraph:
 
 
 def embedded_graph(n_zones: int) -> tuple[BenchGraph, Any, Any]:
-    from network.graph import build_mode_graph
-    from network.region import CITIES, load_region
-    from network.resolve import resolve_state
-    from network.scenario import load_scenario
+    from network.model.graph import build_mode_graph
+    from network.model.region import CITIES, load_region
+    from network.scenario.resolve import resolve_state
+    from network.scenario.schema import load_scenario
 
     state = resolve_state(load_scenario(ROOT / "scenarios" / "surveyed.yaml"))
     region = load_region()
@@ -285,7 +285,7 @@ def to_igraph(csr: csr_matrix) -> Any:
 
 
 def engine_matrix(bg: BenchGraph, csr: csr_matrix | None = None, method: str = "dijkstra") -> np.ndarray:
-    """The zone matrix as the planner computes it (``network.engine.times_between``) on a fresh graph:
+    """The zone matrix as the planner computes it (``network.routing.engine.times_between``) on a fresh graph:
     "auto" builds a contraction hierarchy first where that pays, "dijkstra" runs scipy per chunk of origins."""
     mg = (
         bg.mode_graph()
@@ -442,14 +442,14 @@ def bench_graph(
 
 def bench_evaluation(state: Any, region: Any, *, repeats: int, n_loo: int) -> list[Row]:
     """(c) whole scenario evaluation on the embedded network, three ways; plus LOO of 20 named roads."""
-    from network.engine import snap_points, times_to_points
-    from network.graph import build_mode_graph
-    from network.graph import to_networkx as state_to_networkx
-    from network.metrics import FIELD_LIMIT_S as LIMIT
-    from network.metrics import evaluate
-    from network.region import CITIES
-    from network.runner import scenario_metrics
-    from network.scenario import load_scenario
+    from network.analysis.metrics import FIELD_LIMIT_S as LIMIT
+    from network.analysis.metrics import evaluate
+    from network.model.graph import build_mode_graph
+    from network.model.graph import to_networkx as state_to_networkx
+    from network.model.region import CITIES
+    from network.routing.engine import snap_points, times_to_points
+    from network.run.runner import scenario_metrics
+    from network.scenario.schema import load_scenario
 
     rows = []
     cx = region.centres.set_index("city").loc[list(CITIES), "x_m"].to_numpy(dtype=float)
@@ -478,7 +478,7 @@ def bench_evaluation(state: Any, region: Any, *, repeats: int, n_loo: int) -> li
 
     r = Row("embedded car + transit", "(c) whole scenario evaluation (fields from 3 centres to 18,948 cells, car + transit)")
     r.results["engine"], ev = timed(lambda: evaluate(state, region), repeats)
-    r.results["engine"].note = "network.metrics.evaluate, warm"
+    r.results["engine"].note = "network.analysis.metrics.evaluate, warm"
     r.results["networkx"], nxo = timed(lambda: other("networkx"), repeats)
     r.results["networkx"].note = "to_networkx + single_source_dijkstra_path_length"
     r.results["pandana"], pdo = timed(lambda: other("pandana"), repeats)
@@ -489,10 +489,10 @@ def bench_evaluation(state: Any, region: Any, *, repeats: int, n_loo: int) -> li
     scenario_metrics(sc)
     r = Row("embedded car + transit", "(c') scenario metrics incl. resolve, tables, isochrone polygons")
     r.results["engine"], _ = timed(lambda: scenario_metrics(sc), repeats)
-    r.results["engine"].note = "network.runner.scenario_metrics, warm"
+    r.results["engine"].note = "network.run.runner.scenario_metrics, warm"
     rows.append(r)
 
-    from network.analysis import attribution, resolve_file
+    from network.analysis.compare import attribution, resolve_file
 
     r2023 = resolve_file(ROOT / "scenarios" / "year-2023.yaml")
     r2018 = resolve_file(ROOT / "scenarios" / "year-2018.yaml")

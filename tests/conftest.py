@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from network.graph import NetworkState
-from network.metrics import Evaluation, evaluate
-from network.region import Region, load_region
-from network.resolve import resolve_state
-from network.scenario import Scenario, load_scenario
+from network.analysis.metrics import Evaluation, evaluate
+from network.model.graph import NetworkState
+from network.model.region import Region, load_region
+from network.scenario.resolve import resolve_state
+from network.scenario.schema import Scenario, load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "reference"

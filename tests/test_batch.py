@@ -1,4 +1,4 @@
-"""Batch runs (network/batch.py): local processes and a real Dask cluster give the serial results,
+"""Batch runs (network/run/batch.py): local processes and a real Dask cluster give the serial results,
 one bad scenario fails alone, and a worker killed mid-batch does not lose any scenario."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from pathlib import Path
 import psutil
 import pytest
 
-from network.batch import BatchOutcome, run_batch
-from network.cli import main
+from network.cli.main import main
+from network.run.batch import BatchOutcome, run_batch
 
 VALID = {
     "offpeak": "name: offpeak\nperiod: off_peak\n",
@@ -90,7 +90,7 @@ def test_dask_local_cluster_batch_equals_serial(
 
 
 def _base_network_disk_loads() -> int:
-    from network import resolve
+    from network.scenario import resolve
 
     original = getattr(resolve.base_network, "_czt_original", None)
     return -1 if original is None else int(original.cache_info().misses)

@@ -15,12 +15,12 @@ import geopandas as gpd
 import numpy as np
 import pytest
 
-from network.isochrones import isochrone_polygons
-from network.maps import isochrone_difference, isochrone_map, save_map
-from network.metrics import Evaluation
-from network.region import Region
-from network.runner import RunResult, run_scenario
-from network.scenario import Scenario
+from network.analysis.isochrones import isochrone_polygons
+from network.analysis.metrics import Evaluation
+from network.model.region import Region
+from network.outputs.maps import isochrone_difference, isochrone_map, save_map
+from network.run.runner import RunResult, run_scenario
+from network.scenario.schema import Scenario
 
 from .test_maps import XSS, sample_projects
 
@@ -216,11 +216,11 @@ def test_report_renders_offline_prints_and_links_the_map(browser: Any, outputs: 
 
 def test_online_map_asks_only_for_its_tiles(browser: Any, outputs: RunResult, tmp_path: Path) -> None:
     """A default (osm) map's external requests, recorded and refused, are tiles and folium's CDN files only."""
-    from network.maps import isochrone_map as build
+    from network.outputs.maps import isochrone_map as build
 
     iso = gpd.read_file(outputs.metrics_path.parent / "isochrones.geojson")
-    from network.rail import load_rail
-    from network.region import load_region
+    from network.model.rail import load_rail
+    from network.model.region import load_region
 
     m = build(title="online", isochrones=iso, rail=load_rail(), region=load_region(), tier="embedded", snapshot="s", basemap="osm")
     path = tmp_path / "online.html"

@@ -1,4 +1,4 @@
-"""End to end through the command line (network/cli.py, run_scenario.py)."""
+"""End to end through the command line (network/cli/main.py, run_scenario.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from network.cli import main
+from network.cli.main import main
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -1,14 +1,14 @@
-"""The embedded skeleton (network/sources/embedded.py, network/classify.py)."""
+"""The embedded skeleton (network/sources/embedded.py, network/sources/classify.py)."""
 
 from __future__ import annotations
 
 import numpy as np
 import shapely
 
-from network.classify import classify_edges
-from network.graph import NetworkState
+from network.model.graph import NetworkState
+from network.model.region import Region
 from network.paths import CRS_METRIC
-from network.region import Region
+from network.sources.classify import classify_edges
 from network.sources.embedded import load_embedded_roads
 
 

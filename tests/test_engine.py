@@ -1,4 +1,4 @@
-"""Shortest paths over arrays (network/engine.py) and the planner-facing invariants of the graphs."""
+"""Shortest paths over arrays (network/routing/engine.py) and the planner-facing invariants of the graphs."""
 
 from __future__ import annotations
 
@@ -7,12 +7,12 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from network.engine import fields_from_points, node_times_s, snap_points
-from network.graph import NetworkState, build_mode_graph, to_networkx
-from network.projects import add_road
-from network.region import Region
-from network.resolve import resolve_state
-from network.scenario import Scenario
+from network.model.graph import NetworkState, build_mode_graph, to_networkx
+from network.model.region import Region
+from network.routing.engine import fields_from_points, node_times_s, snap_points
+from network.scenario.edits import add_road
+from network.scenario.resolve import resolve_state
+from network.scenario.schema import Scenario
 
 
 def test_engine_matches_networkx_dijkstra(surveyed_state: NetworkState) -> None:

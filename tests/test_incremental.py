@@ -1,4 +1,4 @@
-"""Incremental re-evaluation (network/incremental.py) gives exactly a full recomputation's times,
+"""Incremental re-evaluation (network/routing/incremental.py) gives exactly a full recomputation's times,
 while recomputing only the origins an edit can change."""
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ import pytest
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
-from network import incremental as inc
-from network.graph import NetworkState, build_mode_graph
-from network.region import Region
+from network.model.graph import NetworkState, build_mode_graph
+from network.model.region import Region
+from network.routing import incremental as inc
 
 
 def _grid(n_side: int, seed: int) -> csr_matrix:
@@ -150,9 +150,9 @@ def test_diff_gives_the_edit_between_two_graphs_on_the_same_nodes() -> None:
 
 def test_attribution_from_reused_trees_equals_full_evaluation(region: Region) -> None:
     """Leave-one-out and add-one-in states evaluated incrementally give the very same table, with fewer trees."""
-    from network.analysis import attribution
-    from network.resolve import resolve_projects
-    from network.scenario import load_scenario
+    from network.analysis.compare import attribution
+    from network.scenario.resolve import resolve_projects
+    from network.scenario.schema import load_scenario
 
     scen = Path(__file__).resolve().parent.parent / "scenarios"
     r2023 = resolve_projects(load_scenario(scen / "year-2023.yaml"))
@@ -166,9 +166,9 @@ def test_attribution_from_reused_trees_equals_full_evaluation(region: Region) ->
 
 
 def test_evaluation_reusing_trees_equals_full_evaluation_bit_for_bit(surveyed_state: NetworkState, region: Region) -> None:
-    from network.metrics import evaluate
-    from network.resolve import resolve_state
-    from network.scenario import Scenario
+    from network.analysis.metrics import evaluate
+    from network.scenario.resolve import resolve_state
+    from network.scenario.schema import Scenario
 
     slower = resolve_state(Scenario(name="no-intercity", remove_lines=["IC-T", "IC-ZZ", "IC-XT"]))
     base = evaluate(surveyed_state, region, keep_trees=True)

@@ -1,4 +1,4 @@
-"""Maps (network/maps.py), offline pages (network/offline_assets.py) and the report (network/report_html.py)."""
+"""Maps (network/outputs/maps.py), offline pages (network/outputs/offline_assets.py) and the report (network/outputs/report.py)."""
 
 from __future__ import annotations
 
@@ -17,10 +17,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely.geometry import LineString, Point, box
 
-from network.cli import main
-from network.graph import NetworkState
-from network.isochrones import isochrone_polygons
-from network.maps import (
+from network.analysis.isochrones import isochrone_polygons
+from network.analysis.metrics import Evaluation
+from network.cli.main import main
+from network.model.graph import NetworkState
+from network.model.region import CITIES, Region
+from network.outputs.maps import (
     MapError,
     basemap_problem,
     isochrone_difference,
@@ -30,10 +32,8 @@ from network.maps import (
     wgs84_to_gcj02,
     zone_minutes_table,
 )
-from network.metrics import Evaluation
-from network.offline_assets import LEAFLET_NPM_INTEGRITY, LeafletAssets, _integrity_ok, inline_offline, leaflet_assets
-from network.region import CITIES, Region
-from network.report_html import relative_href, render_report
+from network.outputs.offline_assets import LEAFLET_NPM_INTEGRITY, LeafletAssets, _integrity_ok, inline_offline, leaflet_assets
+from network.outputs.report import relative_href, render_report
 
 from .conftest import shared_file
 

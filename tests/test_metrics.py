@@ -1,12 +1,12 @@
-"""Half-hour-circle indicators (network/metrics.py) and isochrones (network/isochrones.py)."""
+"""Half-hour-circle indicators (network/analysis/metrics.py) and isochrones (network/analysis/isochrones.py)."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from network.isochrones import isochrone_polygons
-from network.metrics import Evaluation, centre_pairs_table, half_hour_index, population_within_table
-from network.region import Region
+from network.analysis.isochrones import isochrone_polygons
+from network.analysis.metrics import Evaluation, centre_pairs_table, half_hour_index, population_within_table
+from network.model.region import Region
 
 
 def test_all_six_ordered_pairs_for_each_mode(surveyed_eval: Evaluation) -> None:

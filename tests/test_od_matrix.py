@@ -11,11 +11,11 @@ import pytest
 
 from network import OSM_ATTRIBUTION
 from network._errors import InputError
-from network.cli import main
-from network.graph import NetworkState
-from network.metrics import Evaluation
-from network.od_matrix import load_points, od_minutes, zone_centroids
-from network.region import CITIES, Region
+from network.analysis.metrics import Evaluation
+from network.analysis.od_matrix import load_points, od_minutes, zone_centroids
+from network.cli.main import main
+from network.model.graph import NetworkState
+from network.model.region import CITIES, Region
 
 POINTS = "id,lon,lat\nwuyi_square,112.9769,28.1960\nzhuzhou_station,113.1500,27.8300\nxiangtan_north,112.9000,27.9500\n"
 
@@ -121,7 +121,7 @@ def test_matrix_refuses_an_out_path_it_would_clobber_before_computing(tmp_path: 
 
 
 def test_long_table_is_written_in_chunks_with_the_same_rows(tmp_path: Path, surveyed_state: NetworkState, region: Region) -> None:
-    from network.od_matrix import long_table, write_long_table
+    from network.analysis.od_matrix import long_table, write_long_table
 
     pts = zone_centroids(region)
     minutes, _ = od_minutes(surveyed_state, pts)

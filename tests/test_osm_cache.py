@@ -16,9 +16,9 @@ import pandas as pd
 import pytest
 
 from network._errors import DataError
-from network.resolve import base_network
-from network.runner import scenario_metrics
-from network.scenario import parse_scenario
+from network.run.runner import scenario_metrics
+from network.scenario.resolve import base_network
+from network.scenario.schema import parse_scenario
 from network.sources import osm
 
 from .test_osm_pbf import write_czt_pbf
@@ -107,7 +107,7 @@ def test_no_cache_tells_the_user_what_to_run(tmp_path: Path) -> None:
 
 
 def test_cli_build_and_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from network.cli import main
+    from network.cli.main import main
 
     pbf = write_czt_pbf(tmp_path / "czt-test.osm.pbf")
     root = tmp_path / "cli-cache"

@@ -13,11 +13,11 @@ from typing import Any
 import numpy as np
 import pytest
 
-from network.graph import NetworkState, StateParams, build_car_graph, road_edge_times_s
-from network.rail import load_rail
-from network.region import load_centres
+from network.model.graph import NetworkState, StateParams, build_car_graph, road_edge_times_s
+from network.model.rail import load_rail
+from network.model.region import load_centres
+from network.model.speeds import CLASS_SPEEDS_KPH, OSM_HIGHWAY_CLASS, ROAD_CLASSES
 from network.sources import osm
-from network.speeds import CLASS_SPEEDS_KPH, OSM_HIGHWAY_CLASS, ROAD_CLASSES
 
 from .conftest import shared_file
 

@@ -16,9 +16,9 @@ import pandas as pd
 import pytest
 from osmium.osm.mutable import Node, Way
 
-from network.graph import StateParams, road_edge_times_s
+from network.model.graph import StateParams, road_edge_times_s
+from network.model.speeds import CLASS_SPEEDS_KPH
 from network.sources import osm
-from network.speeds import CLASS_SPEEDS_KPH
 
 CHANGSHA = (112.9708, 28.1988)
 ZHUZHOU = (113.1450, 27.8330)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from network.rail import load_rail
+from network.model.rail import load_rail
 from network.sources import osm
 
 from .conftest import shared_file
@@ -57,7 +57,7 @@ def test_curated_stations_match_the_osm_export() -> None:
 
 
 def test_cli_stations(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from network.cli import main
+    from network.cli.main import main
 
     src = shared_file("rail/osm_railway_stations_czt.geojson")
     out = tmp_path / "match.csv"

@@ -1,4 +1,4 @@
-"""Projects, catalogue and year-based network states (network/projects.py, catalogue.py, resolve.py)."""
+"""Projects, catalogue and year-based network states (network/scenario/edits.py, catalogue.py, resolve.py)."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 
 from network._errors import InputError
-from network.catalogue import load_catalogue, parse_catalogue
-from network.metrics import evaluate
-from network.region import CITIES, Region
-from network.resolve import build_state, resolve_projects, resolve_state
-from network.scenario import Scenario, load_scenario, parse_scenario
+from network.analysis.metrics import evaluate
+from network.model.region import CITIES, Region
+from network.scenario.catalogue import load_catalogue, parse_catalogue
+from network.scenario.resolve import build_state, resolve_projects, resolve_state
+from network.scenario.schema import Scenario, load_scenario, parse_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 SCEN = ROOT / "scenarios"
@@ -104,8 +104,8 @@ def test_catalogue_errors_name_project_and_field() -> None:
 
 
 def test_road_upgrade_never_slows_an_edge(surveyed: Scenario) -> None:
-    from network.graph import build_mode_graph
-    from network.projects import corridor_edge_index, upgrade_road
+    from network.model.graph import build_mode_graph
+    from network.scenario.edits import corridor_edge_index, upgrade_road
 
     state = resolve_state(surveyed)
     idx = corridor_edge_index(state.roads, [(112.99, 28.10), (112.95, 27.885)])
@@ -116,7 +116,7 @@ def test_road_upgrade_never_slows_an_edge(surveyed: Scenario) -> None:
 
 
 def test_attribution_ranks_projects_and_flags_no_effect(region: Region) -> None:
-    from network.analysis import attribution
+    from network.analysis.compare import attribution
 
     r2020 = resolve_projects(load_scenario(SCEN / "year-2020.yaml"), file=str(SCEN / "year-2020.yaml"))
     r2018 = resolve_projects(load_scenario(SCEN / "year-2018.yaml"), file=str(SCEN / "year-2018.yaml"))
@@ -130,7 +130,7 @@ def test_attribution_ranks_projects_and_flags_no_effect(region: Region) -> None:
 
 
 def test_compare_population_newly_within_is_consistent(region: Region) -> None:
-    from network.analysis import compare_pairs, compare_population
+    from network.analysis.compare import compare_pairs, compare_population
 
     a = evaluate(resolve_state(load_scenario(SCEN / "year-2015.yaml"), file=str(SCEN / "year-2015.yaml")), region)
     b = evaluate(resolve_state(load_scenario(SCEN / "year-2023.yaml"), file=str(SCEN / "year-2023.yaml")), region)

@@ -1,12 +1,12 @@
-"""Zones, population grid and centres (network/region.py)."""
+"""Zones, population grid and centres (network/model/region.py)."""
 
 from __future__ import annotations
 
 import pandas as pd
 import shapely
 
+from network.model.region import CITIES, Region
 from network.paths import CRS_METRIC
-from network.region import CITIES, Region
 
 from .conftest import shared_file
 

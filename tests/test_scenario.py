@@ -1,4 +1,4 @@
-"""Scenario files (network/scenario.py): validation errors name the file and the field."""
+"""Scenario files (network/scenario/schema.py): validation errors name the file and the field."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from network._errors import InputError
-from network.resolve import resolve_state
-from network.scenario import load_scenario, parse_scenario
+from network.scenario.resolve import resolve_state
+from network.scenario.schema import load_scenario, parse_scenario
 
 
 def _err(text: str) -> InputError:

@@ -17,10 +17,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from network._errors import DataError, InputError
-from network.golden import GOLDEN_PATH, current_headlines, differences
-from network.rail import validate_lines
-from network.runner import run_scenario
-from network.scenario import Scenario, parse_scenario
+from network.model.rail import validate_lines
+from network.run.golden import GOLDEN_PATH, current_headlines, differences
+from network.run.runner import run_scenario
+from network.scenario.schema import Scenario, parse_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -129,10 +129,10 @@ def test_sigkill_mid_run_leaves_previous_outputs_valid(tmp_path: Path) -> None:
 
 def test_headline_numbers_match_the_golden_file() -> None:
     if not GOLDEN_PATH.exists():
-        pytest.fail(f"{GOLDEN_PATH} is missing; create it with: .venv/bin/python -m network.golden --update")
+        pytest.fail(f"{GOLDEN_PATH} is missing; create it with: .venv/bin/python -m network.run.golden --update")
     golden = json.loads(GOLDEN_PATH.read_text(encoding="utf-8"))
     problems = differences(golden, current_headlines())
-    assert not problems, "headline numbers moved; if deliberate run `.venv/bin/python -m network.golden --update`:\n" + "\n".join(problems)
+    assert not problems, "headline numbers moved; if deliberate run `.venv/bin/python -m network.run.golden --update`:\n" + "\n".join(problems)
 
 
 def test_golden_comparison_catches_a_moved_number() -> None:

@@ -33,9 +33,9 @@ from shapely.geometry import MultiPolygon, Polygon, mapping, shape
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from network.classify import classify_edges  # noqa: E402
+from network.model.speeds import DETOUR_FACTOR  # noqa: E402
 from network.paths import CRS_METRIC, CRS_WGS84, DATA_DIR  # noqa: E402
-from network.speeds import DETOUR_FACTOR  # noqa: E402
+from network.sources.classify import classify_edges  # noqa: E402
 
 # The official 长株潭都市圈 (approved 2022): 长沙市全域; 株洲 中心城区 + 醴陵; 湘潭 中心城区 + 湘潭县 + 韶山.
 STUDY_DISTRICTS: dict[str, tuple[str, str]] = {
@@ -309,7 +309,7 @@ def name_edges_by_corridor(edges: pd.DataFrame, nodes: pd.DataFrame, corridors_d
     nx_, ny_ = to_m.transform(nodes["lon"].to_numpy(), nodes["lat"].to_numpy())
     mx = (np.asarray(nx_)[edges["u"]] + np.asarray(nx_)[edges["v"]]) / 2
     my = (np.asarray(ny_)[edges["u"]] + np.asarray(ny_)[edges["v"]]) / 2
-    from network.classify import nearest_on_polyline
+    from network.sources.classify import nearest_on_polyline
 
     best = np.full(len(edges), np.inf)
     ref = np.array([""] * len(edges), dtype=object)

@@ -8,9 +8,9 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from .._errors import DataError
-from ..graph import RoadNetwork
-from ..paths import CRS_METRIC, CRS_WGS84, DATA_DIR
+from network._errors import DataError
+from network.model.graph import RoadNetwork
+from network.paths import CRS_METRIC, CRS_WGS84, DATA_DIR
 
 TIER = "embedded"
 

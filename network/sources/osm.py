@@ -9,12 +9,12 @@ Pipeline (one for every source)::
                                 ─► China speed profile (class by highway + urban/rural context,
                                    tagged maxspeed as a cap, signal delay) ─► ``RoadNetwork``
 
-The result has the same shape as the embedded tier (``network.graph.RoadNetwork``), so everything
+The result has the same shape as the embedded tier (``network.model.graph.RoadNetwork``), so everything
 downstream is tier-blind. A built network is cached under ``cache/osm/<key>/`` (CSV + a JSON manifest
 with sha256 checksums), keyed by source, study area, road filter and snapshot date; a cache entry whose
 checksums do not match is logged and rebuilt.
 
-China speed profile (the class speeds themselves live in ``network.speeds.CLASS_SPEEDS_KPH``):
+China speed profile (the class speeds themselves live in ``network.model.speeds.CLASS_SPEEDS_KPH``):
 
 ===================== ==================================== ===========================================
 OSM ``highway``       class (urban core / elsewhere)       Chinese road class
@@ -34,7 +34,7 @@ residential, road
   class speed in both periods (otherwise the class speed, which is lower, already applies).
 - Signalised junctions (``highway=traffic_signals`` nodes) on classes whose speeds assume free flow
   (urban_express, rural_highway) add ``SIGNAL_DELAY_S`` each; arterial and minor class speeds already
-  include average signal delay (network/speeds.py), so no delay is added there.
+  include average signal delay (network/model/speeds.py), so no delay is added there.
 """
 
 from __future__ import annotations
@@ -60,11 +60,11 @@ import shapely
 from shapely.geometry import MultiPolygon, Polygon, box
 from tqdm import tqdm
 
-from .. import OSM_ATTRIBUTION
-from .._errors import DataError, InputError
-from ..graph import RoadNetwork
-from ..paths import CRS_METRIC, CRS_WGS84, DATA_DIR, PROJECT_DIR
-from ..speeds import CLASS_SPEEDS_KPH, OSM_HIGHWAY_CLASS, PERIODS, ROAD_CLASSES, parse_maxspeed_kph
+from network import OSM_ATTRIBUTION
+from network._errors import DataError, InputError
+from network.model.graph import RoadNetwork
+from network.model.speeds import CLASS_SPEEDS_KPH, OSM_HIGHWAY_CLASS, PERIODS, ROAD_CLASSES, parse_maxspeed_kph
+from network.paths import CRS_METRIC, CRS_WGS84, DATA_DIR, PROJECT_DIR
 
 log = logging.getLogger(__name__)
 
@@ -115,7 +115,7 @@ def study_area_polygon(data_dir: Path = DATA_DIR) -> Polygon | MultiPolygon:
 
     A simple outline keeps Overpass queries short; the buffer keeps roads on the boundary.
     """
-    from ..region import load_zones
+    from network.model.region import load_zones
 
     zones = load_zones(data_dir).to_crs(CRS_METRIC)
     area = shapely.union_all(zones.geometry.to_numpy()).buffer(STUDY_AREA_BUFFER_M).simplify(STUDY_AREA_SIMPLIFY_M)
@@ -413,7 +413,7 @@ def to_road_network(G: Any, *, tier: str, snapshot: str, centres: pd.DataFrame |
     Two-way roads (osmnx: a pair of opposite directed edges) become one row with ``oneway=False``;
     one-way roads one row with ``oneway=True`` in their direction of travel.
     """
-    from ..region import load_centres
+    from network.model.region import load_centres
 
     centres = load_centres() if centres is None else centres
     node_ids = sorted(G.nodes)

@@ -1,0 +1,289 @@
+"""Comparison, timeline and per-project attribution over scenarios."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from network.analysis.metrics import HALF_HOUR_MINUTES, Evaluation, evaluate, half_hour_index
+from network.model.region import CITIES, Region
+from network.scenario.catalogue import Project, load_catalogue
+from network.scenario.resolve import ResolvedScenario, build_state, resolve_projects
+from network.scenario.schema import Scenario, load_scenario
+
+log = logging.getLogger(__name__)
+FloatArray = npt.NDArray[np.float64]
+MODES = ("car", "transit", "best")
+
+
+def pair_minutes(ev: Evaluation) -> dict[tuple[str, str, str], float]:
+    """{(from, to, mode): minutes} for the 6 ordered pairs."""
+    out = {}
+    for mode in MODES:
+        m = ev.centre_minutes[mode]
+        for i, a in enumerate(CITIES):
+            for j, b in enumerate(CITIES):
+                if i != j:
+                    out[(a, b, mode)] = float(m[i, j])
+    return out
+
+
+def compare_pairs(a: Evaluation, b: Evaluation) -> pd.DataFrame:
+    """Per pair and mode: minutes in A and B, minutes saved (A − B, positive = B faster)."""
+    pa, pb = pair_minutes(a), pair_minutes(b)
+    rows = [
+        {
+            "from": k[0],
+            "to": k[1],
+            "mode": k[2],
+            "minutes_a": round(pa[k], 2),
+            "minutes_b": round(pb[k], 2),
+            "minutes_saved": round(pa[k] - pb[k], 2),
+            "within_30_a": pa[k] <= HALF_HOUR_MINUTES,
+            "within_30_b": pb[k] <= HALF_HOUR_MINUTES,
+        }
+        for k in pa
+    ]
+    return pd.DataFrame(rows)
+
+
+def compare_zones(a: Evaluation, b: Evaluation, region: Region) -> pd.DataFrame:
+    """Per zone, centre and mode: population-weighted mean minutes in A and B, and minutes saved."""
+    pop = region.grid["population"].to_numpy(dtype=float)
+    zone = region.grid["zone_id"].to_numpy()
+    names = dict(zip(region.zones["zone_id"].astype(str), region.zones["name_zh"]))
+    rows = []
+    for mode in MODES:
+        for i, centre in enumerate(CITIES):
+            ta, tb = a.cell_minutes[mode][i], b.cell_minutes[mode][i]
+            for z in sorted(set(zone)):
+                sel = (zone == z) & np.isfinite(ta) & np.isfinite(tb)
+                w = pop[sel]
+                if w.sum() <= 0:
+                    continue
+                ma = float((ta[sel] * w).sum() / w.sum())
+                mb = float((tb[sel] * w).sum() / w.sum())
+                rows.append(
+                    {
+                        "zone_id": z,
+                        "zone": names.get(z, z),
+                        "centre": centre,
+                        "mode": mode,
+                        "minutes_a": round(ma, 2),
+                        "minutes_b": round(mb, 2),
+                        "minutes_saved": round(ma - mb, 2),
+                    }
+                )
+    return pd.DataFrame(rows)
+
+
+def compare_population(a: Evaluation, b: Evaluation, region: Region, minutes: float = HALF_HOUR_MINUTES) -> pd.DataFrame:
+    """Per centre and mode: population newly within ``minutes`` in B, and population no longer within."""
+    pop = region.grid["population"].to_numpy(dtype=float)
+    rows = []
+    for mode in MODES:
+        for i, centre in enumerate(CITIES):
+            ina = a.cell_minutes[mode][i] <= minutes
+            inb = b.cell_minutes[mode][i] <= minutes
+            rows.append(
+                {
+                    "centre": centre,
+                    "mode": mode,
+                    "population_within_a": int(pop[ina].sum()),
+                    "population_within_b": int(pop[inb].sum()),
+                    "newly_within": int(pop[inb & ~ina].sum()),
+                    "no_longer_within": int(pop[ina & ~inb].sum()),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+# ---------------------------------------------------------------- timeline
+
+
+def year_scenarios(scenario_dir: Path) -> list[tuple[Path, Scenario]]:
+    """Scenario files in ``scenario_dir`` that set a ``year``, sorted by year then name."""
+    out = []
+    for path in sorted(scenario_dir.glob("*.yaml")):
+        sc = load_scenario(path)
+        if sc.year is not None:
+            out.append((path, sc))
+    return sorted(out, key=lambda t: (t[1].year or 0, t[1].name))
+
+
+def timeline_table(evals: list[tuple[Scenario, Evaluation]], region: Region) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(minutes by year/pair/mode, half-hour index by year/mode)."""
+    rows = []
+    idx = []
+    for sc, ev in evals:
+        for (a, b, mode), m in pair_minutes(ev).items():
+            rows.append(
+                {
+                    "year": sc.year,
+                    "scenario": sc.name,
+                    "from": a,
+                    "to": b,
+                    "mode": mode,
+                    "minutes": round(m, 2),
+                    "within_30": m <= HALF_HOUR_MINUTES,
+                }
+            )
+        for mode in MODES:
+            idx.append({"year": sc.year, "scenario": sc.name, "mode": mode, "half_hour_index": half_hour_index(ev, region, mode)})
+    return pd.DataFrame(rows), pd.DataFrame(idx)
+
+
+def timeline_chart(minutes: pd.DataFrame, index: pd.DataFrame, path: Path, *, title: str = "Chang-Zhu-Tan half-hour circle") -> Path:
+    """PNG: centre-to-centre minutes per mode by year against the 30-minute line, and the index."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    _use_cjk_font(plt)
+    fig, axes = plt.subplots(1, 4, figsize=(16, 4.2), sharex=True)
+    pairs = [("changsha", "zhuzhou"), ("changsha", "xiangtan"), ("zhuzhou", "xiangtan")]
+    for ax, mode in zip(axes[:3], MODES):
+        sub = minutes[minutes["mode"] == mode]
+        for a, b in pairs:
+            s = sub[(sub["from"] == a) & (sub["to"] == b)].sort_values("year")
+            ax.plot(s["year"], s["minutes"], marker="o", label=f"{a}–{b}")
+        ax.axhline(HALF_HOUR_MINUTES, color="red", linestyle="--", linewidth=1)
+        ax.text(ax.get_xlim()[0], HALF_HOUR_MINUTES + 1, "30 min", color="red", fontsize=8)
+        ax.set_title(f"{mode}: centre-to-centre minutes")
+        ax.set_ylim(0, max(120.0, float(sub["minutes"].max()) * 1.05))
+        ax.grid(alpha=0.3)
+    axes[0].legend(fontsize=8, loc="lower left")
+    ax = axes[3]
+    for mode in MODES:
+        s = index[index["mode"] == mode].sort_values("year")
+        ax.plot(s["year"], s["half_hour_index"], marker="o", label=mode)
+    top = float(index["half_hour_index"].max())
+    ax.set_ylim(0, max(0.01, top * 1.25))
+    ax.set_title("half-hour-circle index (share of inter-city\nzone pairs within 30 min, pop.-weighted)", fontsize=9)
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    years = sorted(int(y) for y in minutes["year"].unique())
+    for a in axes:
+        a.set_xticks(years)
+        a.set_xticklabels([str(y) for y in years], fontsize=8)
+    fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp.png")
+    fig.savefig(tmp, dpi=90)
+    plt.close(fig)
+    tmp.replace(path)
+    return path
+
+
+def _use_cjk_font(plt: object) -> None:
+    """Prefer an installed CJK font so Chinese titles render (falls back silently)."""
+    from matplotlib import font_manager, rcParams
+
+    for name in ("Noto Sans CJK SC", "Noto Sans CJK JP", "WenQuanYi Zen Hei", "AR PL UMing CN", "Droid Sans Fallback"):
+        if any(f.name == name for f in font_manager.fontManager.ttflist):
+            rcParams["font.sans-serif"] = [name, "DejaVu Sans"]
+            return
+
+
+# ---------------------------------------------------------------- attribution
+
+
+@dataclass(frozen=True)
+class AttributionResult:
+    table: pd.DataFrame
+    """One row per project: leave-one-out and add-one-in minutes saved per pair/mode, index change."""
+    warnings: list[str]
+    origins_recomputed: tuple[int, int] = (0, 0)
+    """(origin trees recomputed, origin trees a full re-evaluation of every state would compute)."""
+
+
+def _headline(ev: Evaluation, region: Region) -> dict[str, float]:
+    out = {f"{a}->{b}:{mode}": m for (a, b, mode), m in pair_minutes(ev).items()}
+    out["index:best"] = half_hour_index(ev, region, "best")
+    return out
+
+
+def attribution(
+    resolved: ResolvedScenario,
+    against: ResolvedScenario,
+    region: Region,
+    *,
+    catalogue: dict[str, Project] | None = None,
+    incremental: bool = True,
+) -> AttributionResult:
+    """Each project's contribution to ``resolved`` relative to ``against``.
+
+    The projects are those active in ``resolved`` but not in ``against``. Both measures use the
+    scenario's year (rail lines, period):
+
+    - leave-one-out: metric(scenario without p) − metric(scenario), i.e. minutes p saves at the margin;
+    - add-one-in: metric(against + p) − metric(against + nothing) with the scenario's rail/year.
+
+    Positive minutes = the project makes trips faster. Index columns are the change in the
+    half-hour-circle index (best) the project brings (positive = better).
+
+    ``incremental``: each leave-one-out state is evaluated from the full scenario's shortest-path
+    trees and each add-one-in state from the reference's, recomputing only the origins the project can
+    change (same results as evaluating every state in full; projects that add nodes are evaluated in full).
+    """
+    cat = catalogue if catalogue is not None else load_catalogue()
+    projects = sorted(resolved.active - against.active, key=lambda p: list(cat).index(p))
+    full = evaluate(build_state(resolved), region, keep_trees=incremental)
+    base = evaluate(build_state(resolved, active=against.active), region, keep_trees=incremental)
+    h_full, h_base = _headline(full, region), _headline(base, region)
+    rows = []
+    warnings = []
+    done = total = 0
+    for pid in projects:
+        loo_state = build_state(resolved, active=resolved.active - {pid})
+        aoi_state = build_state(resolved, active=against.active | {pid})
+        loo_ev = evaluate(loo_state, region, reuse=full if incremental else None)
+        aoi_ev = evaluate(aoi_state, region, reuse=base if incremental else None)
+        for ev in (loo_ev, aoi_ev):
+            done += sum(r[0] for r in ev.recomputed.values())
+            total += sum(r[1] for r in ev.recomputed.values())
+        h_loo, h_aoi = _headline(loo_ev, region), _headline(aoi_ev, region)
+        row: dict[str, object] = {"project": pid, "name_zh": cat[pid].name_zh, "type": cat[pid].type, "year": cat[pid].year}
+        total_loo = 0.0
+        total_aoi = 0.0
+        for key in h_full:
+            if key.startswith("index"):
+                continue
+            loo = h_loo[key] - h_full[key]
+            aoi = h_base[key] - h_aoi[key]
+            row[f"loo:{key}"] = round(loo, 2)
+            row[f"aoi:{key}"] = round(aoi, 2)
+            if key.endswith(":best"):
+                total_loo += loo
+                total_aoi += aoi
+        row["loo_minutes_best_total"] = round(total_loo, 2)
+        row["aoi_minutes_best_total"] = round(total_aoi, 2)
+        row["loo_index_best"] = round(h_full["index:best"] - h_loo["index:best"], 4)
+        row["aoi_index_best"] = round(h_aoi["index:best"] - h_base["index:best"], 4)
+        no_effect = all(
+            np.array_equal(loo_ev.cell_minutes[m], full.cell_minutes[m]) and np.array_equal(aoi_ev.cell_minutes[m], base.cell_minutes[m])
+            for m in ("car", "transit")
+        )
+        row["changes_any_time"] = not no_effect
+        if no_effect:
+            warnings.append(f"project {pid} changes no travel time to any cell: it is probably not connected to the network")
+            log.warning(warnings[-1])
+        rows.append(row)
+    table = pd.DataFrame(rows)
+    if len(table):
+        table = table.sort_values(
+            ["loo_minutes_best_total", "aoi_minutes_best_total", "project"], ascending=[False, False, True]
+        ).reset_index(drop=True)
+        table.insert(0, "rank", np.arange(1, len(table) + 1))
+    return AttributionResult(table=table, warnings=warnings, origins_recomputed=(done, total))
+
+
+def resolve_file(path: Path) -> ResolvedScenario:
+    return resolve_projects(load_scenario(path), file=str(path))

@@ -1,0 +1,178 @@
+"""Half-hour-circle indicators from travel-time fields."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from network.model.graph import ModeGraph, NetworkState, build_mode_graph
+from network.model.region import CITIES, Region
+from network.routing.engine import IntArray, fields_from_rows, node_times_s, snap_points, times_to_points
+from network.routing.incremental import TreeSolve, affected_origins, diff, recompute, solve
+
+FloatArray = npt.NDArray[np.float64]
+HALF_HOUR_MINUTES = 30.0
+FIELD_LIMIT_S = 3 * 3600.0
+"""Fields are cut at 3 h: every indicator asks about far less."""
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """Travel times from each city centre, per mode (minutes).
+
+    centre_minutes[mode]: (3, 3) array, row = origin centre, column = destination centre (CITIES order).
+    cell_minutes[mode]: (3, n_cells) array of times from each centre to each grid cell.
+    """
+
+    centre_minutes: dict[str, FloatArray]
+    cell_minutes: dict[str, FloatArray]
+    graphs: dict[str, ModeGraph]
+    zone_minutes: dict[str, FloatArray]
+    """(n_zones, n_zones) minutes between zone population centroids (``Region.zones`` order)."""
+    trees: dict[str, TreeSolve] = field(default_factory=dict)
+    """Per mode, with ``keep_trees=True``: the origin nodes' times and shortest-path trees, so that an
+    evaluation of an edited network (``reuse=``) recomputes only the origins the edit can change."""
+    recomputed: dict[str, tuple[int, int]] = field(default_factory=dict)
+    """Per mode: (origin nodes recomputed, origin nodes in all); fewer than all after an incremental reuse."""
+
+
+def _origin_rows(
+    g: ModeGraph, nodes: IntArray, reuse: Evaluation | None, mode: str, keep_trees: bool
+) -> tuple[FloatArray, TreeSolve | None, int]:
+    """Node times (s) from each origin node (``nodes``, sorted), cut at FIELD_LIMIT_S; the tree solve when
+    asked for; how many rows were computed. Reuses ``reuse``'s rows where the edit cannot change them."""
+    base = reuse.trees.get(mode) if reuse is not None else None
+    old = reuse.graphs.get(mode) if reuse is not None else None
+    if (
+        base is not None
+        and old is not None
+        and old.n_nodes == g.n_nodes
+        and np.array_equal(base.sources, nodes)
+        and np.array_equal(old.node_x, g.node_x)
+        and np.array_equal(old.node_y, g.node_y)
+    ):
+        rows = affected_origins(base, diff(base.csr, g.csr))
+        times = recompute(base, g.csr, rows) if len(rows) else base.times_s
+        return times, None, len(rows)
+    if keep_trees:
+        tree = solve(g.csr, nodes, limit_s=FIELD_LIMIT_S, keep_fields=True)
+        return tree.times_s, tree, len(nodes)
+    return node_times_s(g, nodes, limit_s=FIELD_LIMIT_S), None, len(nodes)
+
+
+def evaluate(state: NetworkState, region: Region, *, reuse: Evaluation | None = None, keep_trees: bool = False) -> Evaluation:
+    """Compute centre-to-centre, centre-to-cell and zone-to-zone times for car, transit and best.
+
+    ``reuse``: an evaluation (made with ``keep_trees=True``) of a network on the same nodes, e.g. the
+    full scenario when leaving one project out: only the origins whose shortest-path trees the
+    difference can change are recomputed (``network.routing.incremental``); the results are the same as a
+    full evaluation. Graphs on other nodes (a project adding a road or a line) are computed in full.
+    ``keep_trees`` keeps the trees of modes computed in full (a reused mode has none to keep).
+    """
+    cx = region.centres.set_index("city").loc[list(CITIES), "x_m"].to_numpy(dtype=float)
+    cy = region.centres.set_index("city").loc[list(CITIES), "y_m"].to_numpy(dtype=float)
+    gx = region.grid["x_m"].to_numpy(dtype=float)
+    gy = region.grid["y_m"].to_numpy(dtype=float)
+    zx, zy = zone_points(region)
+    centre_min: dict[str, FloatArray] = {}
+    cell_min: dict[str, FloatArray] = {}
+    zone_min: dict[str, FloatArray] = {}
+    graphs: dict[str, ModeGraph] = {}
+    trees: dict[str, TreeSolve] = {}
+    recomputed: dict[str, tuple[int, int]] = {}
+    for mode in ("car", "transit"):
+        g = build_mode_graph(state, mode)  # type: ignore[arg-type]
+        graphs[mode] = g
+        origins = snap_points(g, cx, cy, state.params)
+        zsnap = snap_points(g, zx, zy, state.params, max_snap_m=None)
+        nodes = np.unique(np.concatenate([origins.nodes.ravel(), zsnap.nodes.ravel()]))
+        rows, tree, n_done = _origin_rows(g, nodes, reuse, mode, keep_trees)
+        if tree is not None:
+            trees[mode] = tree
+        recomputed[mode] = (n_done, len(nodes))
+        field_ = fields_from_rows(rows, nodes, origins, limit_s=FIELD_LIMIT_S)
+        centre_min[mode] = times_to_points(field_, origins) / 60.0
+        cell_min[mode] = times_to_points(field_, snap_points(g, gx, gy, state.params, max_snap_m=None)) / 60.0
+        np.fill_diagonal(centre_min[mode], 0.0)
+        zone_min[mode] = times_to_points(fields_from_rows(rows, nodes, zsnap, limit_s=FIELD_LIMIT_S), zsnap) / 60.0
+        np.fill_diagonal(zone_min[mode], 0.0)
+    for d in (centre_min, cell_min, zone_min):
+        d["best"] = np.minimum(d["car"], d["transit"])
+    return Evaluation(
+        centre_minutes=centre_min, cell_minutes=cell_min, graphs=graphs, zone_minutes=zone_min, trees=trees, recomputed=recomputed
+    )
+
+
+def zone_points(region: Region) -> tuple[FloatArray, FloatArray]:
+    """Population-weighted centroid (UTM m) of each zone's grid cells, in ``Region.zones`` order."""
+    g = region.grid
+    w = g["population"].to_numpy(dtype=float)
+    xs, ys = [], []
+    for zid in region.zones["zone_id"].astype(str):
+        sel = (g["zone_id"] == zid).to_numpy()
+        ww = w[sel] if w[sel].sum() > 0 else np.ones(int(sel.sum()))
+        xs.append(float((g["x_m"].to_numpy()[sel] * ww).sum() / ww.sum()))
+        ys.append(float((g["y_m"].to_numpy()[sel] * ww).sum() / ww.sum()))
+    return np.array(xs), np.array(ys)
+
+
+def _r(x: float, nd: int = 2) -> float | None:
+    return None if not np.isfinite(x) else round(float(x), nd)
+
+
+def centre_pairs_table(ev: Evaluation) -> pd.DataFrame:
+    """All 6 ordered centre pairs × modes, with the ≤ 30 min flag."""
+    rows = []
+    for mode in ("car", "transit", "best"):
+        m = ev.centre_minutes[mode]
+        for i, a in enumerate(CITIES):
+            for j, b in enumerate(CITIES):
+                if i == j:
+                    continue
+                rows.append({"from": a, "to": b, "mode": mode, "minutes": _r(m[i, j]), "within_30": bool(m[i, j] <= HALF_HOUR_MINUTES)})
+    return pd.DataFrame(rows)
+
+
+def population_within_table(ev: Evaluation, region: Region, minutes: float = HALF_HOUR_MINUTES) -> pd.DataFrame:
+    """Population of each other city within ``minutes`` of each centre, per mode, with its share."""
+    pop = region.grid["population"].to_numpy(dtype=float)
+    city = region.grid["city"].to_numpy()
+    city_pop = region.city_population()
+    rows = []
+    for mode in ("car", "transit", "best"):
+        t = ev.cell_minutes[mode]
+        for i, a in enumerate(CITIES):
+            reach = t[i] <= minutes
+            for b in CITIES:
+                p = float(pop[reach & (city == b)].sum())
+                rows.append(
+                    {
+                        "centre": a,
+                        "city": b,
+                        "mode": mode,
+                        "minutes": minutes,
+                        "population": int(p),
+                        "share": round(p / city_pop[b], 4) if city_pop[b] else 0.0,
+                        "other_city": a != b,
+                    }
+                )
+    return pd.DataFrame(rows)
+
+
+def half_hour_index(ev: Evaluation, region: Region, mode: str = "best") -> float:
+    """The half-hour-circle index: population-weighted share of inter-city zone pairs within 30 min.
+
+    Over every ordered pair of zones (i, j) in different cities, weight P_i × P_j (2020 census
+    population) and count the pair when the trip from i's population centroid to j's takes ≤ 30
+    minutes by ``mode``. 1.0 = every resident can reach every other city's residents' zones in half an
+    hour; 0.0 = no inter-city zone pair is within half an hour.
+    """
+    t = ev.zone_minutes[mode]
+    pop = region.zones["population_2020"].to_numpy(dtype=float)
+    city = region.zones["city"].to_numpy()
+    w = pop[:, None] * pop[None, :] * (city[:, None] != city[None, :])
+    total = float(w.sum())
+    return round(float((w * (t <= HALF_HOUR_MINUTES)).sum()) / total, 4) if total else 0.0

@@ -1,0 +1,204 @@
+"""Origin-destination travel-time matrices between points: the zones, or a planner's own points (TAZs).
+
+Input points: a CSV with columns ``id, lon, lat`` (WGS-84). Output: a long table
+``from_id, to_id, mode, minutes`` plus a JSON sidecar saying which network tier and data snapshot
+the times came from, which engine computed them and how long it took.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+from pyproj import Transformer
+
+from network._errors import InputError
+from network.analysis.metrics import zone_points
+from network.model.graph import NetworkState, build_mode_graph
+from network.model.region import Region
+from network.outputs.files import atomic_open
+from network.routing.engine import MAX_SNAP_M, Method, point_matrix, snap_points, use_hierarchy
+from network.scenario.catalogue import check_path_lonlat
+
+FloatArray = npt.NDArray[np.float64]
+MAX_POINTS = 3000
+"""A 3,000-point matrix is 9 million pairs per mode; more than that belongs in a database, not a CSV."""
+MAX_FILE_BYTES = 1 << 20
+_TO_M = Transformer.from_crs("EPSG:4326", "EPSG:32649", always_xy=True)
+_TO_LONLAT = Transformer.from_crs("EPSG:32649", "EPSG:4326", always_xy=True)
+
+
+@dataclass(frozen=True)
+class Points:
+    """Named points in WGS-84 and UTM 49N (m); ``line`` is each point's line in its file (0 if none)."""
+
+    ids: list[str]
+    lon: FloatArray
+    lat: FloatArray
+    x_m: FloatArray
+    y_m: FloatArray
+    source: str
+    line: list[int]
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+def zone_centroids(region: Region) -> Points:
+    """The zones' population-weighted centroids (the points the half-hour index uses)."""
+    x, y = zone_points(region)
+    lon, lat = _TO_LONLAT.transform(x, y)
+    ids = region.zones["zone_id"].astype(str).tolist()
+    return Points(ids, np.asarray(lon), np.asarray(lat), x, y, "zones (population-weighted centroids)", [0] * len(ids))
+
+
+_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+
+
+def _read_text(path: Path) -> tuple[str, str]:
+    """The file's text and the encoding it was read with: UTF-8 (with or without BOM), UTF-16 with a BOM,
+    or GB18030 (a superset of GBK, what Excel on Chinese Windows writes) when the bytes are not UTF-8."""
+    file = str(path)
+    try:
+        if path.is_dir():
+            raise InputError(file, "file", "is a folder; expected a CSV file with columns id, lon, lat")
+        if not path.exists():
+            raise InputError(file, "file", "does not exist (expected a CSV with columns id, lon, lat)")
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise InputError(file, "file", f"is {size:,} bytes; expected at most {MAX_FILE_BYTES:,}")
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(file, "file", f"cannot be read ({exc.strerror or exc})") from None
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encodings = ["utf-16"]
+    else:
+        encodings = ["utf-8-sig", "gb18030"]
+    for enc in encodings:
+        try:
+            return data.decode(enc), enc
+        except UnicodeDecodeError:
+            continue
+    raise InputError(file, "file", f"is not text in {' or '.join(encodings)}; save it as 'CSV UTF-8'")
+
+
+def load_points(path: Path) -> Points:
+    """Read ``id, lon, lat`` points; every bad value is an ``InputError`` naming the file, line and field."""
+    file = str(path)
+    text, _encoding = _read_text(path)
+    reader = csv.reader(io.StringIO(text, newline=""))
+    ids: list[str] = []
+    lon: list[float] = []
+    lat: list[float] = []
+    lines: list[int] = []
+    seen: dict[str, int] = {}
+    try:
+        header = [c.strip() for c in next(reader, [])]
+        repeated = sorted({c for c in header if c and header.count(c) > 1})
+        if repeated:
+            raise InputError(file, ",".join(repeated), "column named more than once in the header", line=1)
+        missing = [c for c in ("id", "lon", "lat") if c not in header]
+        if missing:
+            raise InputError(file, ",".join(missing), f"missing column; the header has {header}, expected id, lon, lat", line=1)
+        col = {name: header.index(name) for name in ("id", "lon", "lat")}
+        for raw in reader:
+            line = reader.line_num
+            if not any(cell.strip() for cell in raw):
+                continue  # blank line
+            row = {name: (raw[i].strip() if i < len(raw) else "") for name, i in col.items()}
+            pid = row["id"]
+            if not pid:
+                raise InputError(file, "id", "is empty; expected a name for the point", line=line)
+            if pid in seen:
+                raise InputError(file, "id", f"{pid!r} repeats line {seen[pid]}; expected unique ids", line=line)
+            seen[pid] = line
+            values = []
+            for name in ("lon", "lat"):
+                if not _NUMBER.match(row[name]):
+                    raise InputError(file, name, f"{row[name]!r} is not a number; expected decimal degrees (WGS-84)", line=line)
+                values.append(float(row[name]))
+            try:
+                check_path_lonlat([(values[0], values[1])], field="point")
+            except ValueError as exc:
+                raise InputError(file, "lon,lat", str(exc).replace("point[0] = ", ""), line=line) from None
+            ids.append(pid)
+            lon.append(values[0])
+            lat.append(values[1])
+            lines.append(line)
+            if len(ids) > MAX_POINTS:
+                raise InputError(file, "id", f"more than {MAX_POINTS:,} points; expected at most {MAX_POINTS:,}", line=line)
+    except csv.Error as exc:
+        raise InputError(file, "file", f"is not a readable CSV ({exc})", line=reader.line_num or None) from None
+    if not ids:
+        raise InputError(file, "id", "no points; expected at least one row under the header")
+    x, y = _TO_M.transform(np.array(lon), np.array(lat))
+    return Points(ids, np.array(lon), np.array(lat), np.asarray(x), np.asarray(y), file, lines)
+
+
+def od_minutes(state: NetworkState, points: Points, *, method: Method = "auto") -> tuple[dict[str, FloatArray], dict[str, Any]]:
+    """Minutes between every pair of points for car, transit and best (``inf``: unreachable); plus how
+    they were computed."""
+    out: dict[str, FloatArray] = {}
+    info: dict[str, Any] = {}
+    for mode in ("car", "transit"):
+        g = build_mode_graph(state, mode)  # type: ignore[arg-type]
+        d, _ = g.road_tree.query(np.column_stack([points.x_m, points.y_m]))
+        far = np.nonzero(np.asarray(d) > MAX_SNAP_M)[0]
+        if len(far):
+            k = int(far[0])
+            raise InputError(
+                points.source,
+                "lon,lat",
+                f"point {points.ids[k]!r} is {float(d[k]) / 1000:.1f} km from the nearest road node of the {state.roads.tier!r} "
+                f"network; expected within {MAX_SNAP_M / 1000:.0f} km"
+                + (
+                    " (the embedded tier is a sparse skeleton of main roads; an OSM tier covers every road)"
+                    if state.roads.tier == "embedded"
+                    else ""
+                ),
+                line=points.line[k] or None,
+            )
+        snap = snap_points(g, points.x_m, points.y_m, state.params, max_snap_m=None)
+        t0 = time.perf_counter()
+        engine = "contraction hierarchy" if use_hierarchy(g, len(np.unique(snap.nodes)), method) else "dijkstra"
+        out[mode] = point_matrix(g, snap, snap, method=method) / 60.0
+        np.fill_diagonal(out[mode], 0.0)  # a point to itself: no trip
+        info[mode] = {"engine": engine, "graph_nodes": g.n_nodes, "seconds": round(time.perf_counter() - t0, 3)}
+    out["best"] = np.minimum(out["car"], out["transit"])
+    return out, info
+
+
+def long_table(points: Points, minutes: dict[str, FloatArray], modes: list[str], *, rows: slice = slice(None)) -> pd.DataFrame:
+    """``from_id, to_id, mode, minutes`` for the origins in ``rows`` (all by default); unreachable = NaN."""
+    ids = np.array(points.ids, dtype=object)
+    origins = ids[rows]
+    frames = [
+        pd.DataFrame(
+            {
+                "from_id": np.repeat(origins, len(ids)),
+                "to_id": np.tile(ids, len(origins)),
+                "mode": mode,
+                "minutes": np.round(np.where(np.isfinite(m := minutes[mode][rows]), m, np.nan).ravel(), 2),
+            }
+        )
+        for mode in modes
+    ]
+    return pd.concat(frames, ignore_index=True)
+
+
+def write_long_table(path: Path, points: Points, minutes: dict[str, FloatArray], modes: list[str], *, origins_per_chunk: int = 200) -> None:
+    """Write the long table mode by mode, a chunk of origins at a time (memory stays flat), atomically."""
+    with atomic_open(path) as fh:
+        fh.write("from_id,to_id,mode,minutes\n")
+        for mode in modes:
+            for start in range(0, len(points), origins_per_chunk):
+                part = long_table(points, minutes, [mode], rows=slice(start, start + origins_per_chunk))
+                part.to_csv(fh, index=False, header=False, lineterminator="\n")

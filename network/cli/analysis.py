@@ -1,0 +1,186 @@
+"""Subcommands over several scenarios: compare, timeline, attribution."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from network import OSM_ATTRIBUTION
+from network.analysis.compare import (
+    attribution,
+    compare_pairs,
+    compare_population,
+    compare_zones,
+    resolve_file,
+    timeline_chart,
+    timeline_table,
+    year_scenarios,
+)
+from network.analysis.isochrones import isochrone_polygons
+from network.analysis.metrics import evaluate
+from network.cli.main import _scenario_path
+from network.model.region import load_region
+from network.outputs.files import atomic_write_text, dumps_metrics, write_table
+from network.paths import MAP_DIR, OUTPUT_DIR, SCENARIO_DIR
+from network.scenario.catalogue import catalogue_frame, load_catalogue
+from network.scenario.resolve import ResolvedScenario, build_state, resolve_projects
+from network.scenario.schema import Scenario
+
+
+def main_compare(argv: list[str]) -> int:
+    ap = argparse.ArgumentParser(prog="run_scenario.py compare", description="Compare scenario B against scenario A.")
+    ap.add_argument("a", help="scenario name or file (the reference)")
+    ap.add_argument("b", help="scenario name or file (the one compared)")
+    ap.add_argument("--output-dir", type=Path, default=OUTPUT_DIR)
+    ap.add_argument("--map-dir", type=Path, default=MAP_DIR)
+    ap.add_argument("--no-map", action="store_true")
+    args = ap.parse_args(argv)
+    region = load_region()
+    ra, rb = resolve_file(_scenario_path(args.a)), resolve_file(_scenario_path(args.b))
+    sa, sb = build_state(ra), build_state(rb)
+    ea, eb = evaluate(sa, region), evaluate(sb, region)
+    name = f"compare-{ra.scenario.name}-vs-{rb.scenario.name}"
+    out = args.output_dir / name
+    pairs = compare_pairs(ea, eb)
+    pop = compare_population(ea, eb, region)
+    write_table(pairs, out / "pairs.csv")
+    write_table(compare_zones(ea, eb, region), out / "zones.csv")
+    write_table(pop, out / "population.csv")
+    summary = {
+        "a": ra.scenario.name,
+        "b": rb.scenario.name,
+        "network": {"tier": sb.roads.tier, "snapshot": sb.roads.snapshot},
+        "attribution": OSM_ATTRIBUTION,
+        "pairs": pairs.to_dict(orient="records"),
+        "population": pop.to_dict(orient="records"),
+        "projects_only_in_a": sorted(ra.active - rb.active),
+        "projects_only_in_b": sorted(rb.active - ra.active),
+    }
+    atomic_write_text(out / "compare.json", dumps_metrics(summary))
+    print(f"== {rb.scenario.name} vs {ra.scenario.name}  [tier {sb.roads.tier}; {sb.roads.snapshot}]")
+    best = pairs[pairs["mode"] == "best"][["from", "to", "minutes_a", "minutes_b", "minutes_saved"]]
+    print(best.to_string(index=False))
+    print(pop[pop["mode"] == "best"][["centre", "newly_within", "no_longer_within"]].to_string(index=False))
+    if not args.no_map:
+        from network.outputs.maps import isochrone_difference, isochrone_map, save_map
+
+        thresholds = sorted(set(ra.scenario.thresholds_minutes) | set(rb.scenario.thresholds_minutes))
+        iso_a = isochrone_polygons(ea.cell_minutes, region, thresholds)
+        iso_b = isochrone_polygons(eb.cell_minutes, region, thresholds)
+        changed = (ra.active ^ rb.active) or None
+        m = isochrone_map(
+            title=f"{rb.scenario.title or rb.scenario.name} vs {ra.scenario.title or ra.scenario.name}",
+            isochrones=iso_b,
+            base_isochrones=iso_a,
+            difference=isochrone_difference(iso_a, iso_b),
+            projects=catalogue_frame(load_catalogue(), sb.rail.stops, active=set(changed) if changed else None),
+            rail=sb.rail,
+            region=region,
+            tier=sb.roads.tier,
+            snapshot=sb.roads.snapshot,
+        )
+        save_map(m, args.map_dir / f"{name}.html")
+        print(f"wrote {out} and {args.map_dir / (name + '.html')}")
+    print(OSM_ATTRIBUTION)
+    return 0
+
+
+def main_timeline(argv: list[str]) -> int:
+    ap = argparse.ArgumentParser(prog="run_scenario.py timeline", description="Centre-to-centre minutes and the half-hour index by year.")
+    ap.add_argument("--scenario-dir", type=Path, default=SCENARIO_DIR)
+    ap.add_argument("--output-dir", type=Path, default=OUTPUT_DIR)
+    args = ap.parse_args(argv)
+    region = load_region()
+    evals = []
+    tier = snapshot = ""
+    for path, sc in year_scenarios(args.scenario_dir):
+        state = build_state(resolve_file(path))
+        tier, snapshot = state.roads.tier, state.roads.snapshot
+        evals.append((sc, evaluate(state, region)))
+    if not evals:
+        print(f"no scenario with a 'year' in {args.scenario_dir}", file=sys.stderr)
+        return 1
+    minutes, index = timeline_table(evals, region)
+    out = args.output_dir / "timeline"
+    write_table(minutes, out / "timeline_minutes.csv")
+    write_table(index, out / "timeline_index.csv")
+    png = timeline_chart(
+        minutes, index, out / "timeline.png", title=f"Chang-Zhu-Tan half-hour circle by year (tier {tier}; {snapshot}; {OSM_ATTRIBUTION})"
+    )
+    wide = minutes[minutes["mode"] == "best"].pivot_table(index="year", columns=["from", "to"], values="minutes")
+    wide = wide[[c for c in wide.columns if c[0] < c[1]]]
+    print(f"best-mode centre-to-centre minutes by year  [tier {tier}; {snapshot}]")
+    print(wide.round(1).to_string())
+    print(index.pivot_table(index="year", columns="mode", values="half_hour_index").to_string())
+    print(f"wrote {out / 'timeline_minutes.csv'} and {png}\n{OSM_ATTRIBUTION}")
+    return 0
+
+
+def main_attribution(argv: list[str]) -> int:
+    ap = argparse.ArgumentParser(
+        prog="run_scenario.py attribution", description="Which project bought how many minutes (leave-one-out and add-one-in)."
+    )
+    ap.add_argument("scenario", help="scenario name or file")
+    ap.add_argument("--against", default=None, help="reference scenario (default: the scenario's base; 'surveyed' = built projects)")
+    ap.add_argument("--output-dir", type=Path, default=OUTPUT_DIR)
+    ap.add_argument("--full", action="store_true", help="evaluate every state in full (default: incremental, same results)")
+    args = ap.parse_args(argv)
+    region = load_region()
+    r = resolve_file(_scenario_path(args.scenario))
+    against_name = args.against or r.scenario.base
+    if against_name == "surveyed":
+        against = resolve_projects(Scenario(name="surveyed"))
+    else:
+        against = resolve_file(_scenario_path(against_name))
+    t0 = time.perf_counter()
+    res = attribution(r, against, region, incremental=not args.full)
+    seconds = time.perf_counter() - t0
+    out = args.output_dir / r.scenario.name / "attribution.csv"
+    write_table(res.table, out)
+    state = build_state(r)
+    print(f"== attribution: {r.scenario.name} against {against.scenario.name}  [tier {state.roads.tier}; {state.roads.snapshot}]")
+    if len(res.table):
+        cols = [
+            "rank",
+            "project",
+            "year",
+            "loo_minutes_best_total",
+            "aoi_minutes_best_total",
+            "loo_index_best",
+            "aoi_index_best",
+            "changes_any_time",
+        ]
+        print(res.table[cols].to_string(index=False))
+    else:
+        print("no project differs between the two scenarios")
+    done, total = res.origins_recomputed
+    print(f"{2 * len(res.table)} states evaluated in {seconds:.1f} s; origin trees recomputed: {done} of {total}")
+    for w in res.warnings:
+        print(f"warning: {w}", file=sys.stderr)
+    report = _attribution_report(r, res.table, args.output_dir, notes=[f"attribution against {against.scenario.name}", *res.warnings])
+    print(f"wrote {out} and {report}\n{OSM_ATTRIBUTION}")
+    return 0
+
+
+def _attribution_report(r: ResolvedScenario, table: pd.DataFrame, output_dir: Path, *, notes: list[str]) -> Path:
+    """The scenario report with the attribution table and, when made, the timeline chart."""
+    from network.outputs.report import relative_href, write_report
+    from network.run.runner import scenario_metrics
+
+    metrics, _, _ = scenario_metrics(r.scenario, file=r.file)
+    path = output_dir / r.scenario.name / "report.html"
+    map_path = MAP_DIR / f"{r.scenario.name}.html"
+    timeline_png = output_dir / "timeline" / "timeline.png"
+    return write_report(
+        path,
+        scenario_title=r.scenario.title or r.scenario.name,
+        metrics=metrics,
+        map_href=relative_href(map_path, path) if map_path.exists() else None,
+        timeline_png=timeline_png if timeline_png.exists() else None,
+        attribution=table,
+        notes=notes,
+    )

@@ -1,0 +1,298 @@
+"""Command line: run scenarios, query routes, validate files. ``run_scenario.py`` calls ``main``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from tqdm import tqdm
+
+from network import OSM_ATTRIBUTION
+from network._errors import PlannerError
+from network.cli.commands import COMMANDS, dispatch
+from network.paths import MAP_DIR, OUTPUT_DIR, SCENARIO_DIR
+
+if TYPE_CHECKING:
+    from network.run.batch import BatchOutcome
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
+
+def _lonlat(text: str) -> tuple[float, float]:
+    try:
+        lon_s, lat_s = text.split(",")
+        lon, lat = float(lon_s), float(lat_s)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected 'lon,lat' in degrees (WGS-84), got {text!r}") from None
+    if not (108.0 <= lon <= 118.0 and 24.0 <= lat <= 31.0):
+        if 108.0 <= lat <= 118.0 and 24.0 <= lon <= 31.0:
+            raise argparse.ArgumentTypeError(f"{text!r} looks like 'lat,lon'; expected 'lon,lat' (e.g. 112.97,28.20)")
+        raise argparse.ArgumentTypeError(f"{text!r} is far outside Hunan; expected 'lon,lat' in WGS-84")
+    return lon, lat
+
+
+def _scenario_path(name_or_path: str) -> Path:
+    p = Path(name_or_path)
+    if p.suffix in (".yaml", ".yml") or p.exists():
+        return p
+    return SCENARIO_DIR / f"{name_or_path}.yaml"
+
+
+def cmd_run(
+    files: list[Path],
+    *,
+    output_dir: Path,
+    map_dir: Path,
+    no_map: bool,
+    basemap: str | None = None,
+    offline: bool = False,
+    workers: int = 1,
+    scheduler: str | None = None,
+    check_reports: tuple[Path, Path] | None = None,
+) -> int:
+    """Run scenario files (serially, on local processes or on a Dask cluster) and report.
+
+    A scenario that fails to run fails only itself; the exit code is 1 when any failed or any of
+    their ``checks`` failed. ``check_reports`` = (JUnit XML path, Markdown summary path).
+    """
+    import time
+
+    from network.run.batch import run_batch
+
+    start = time.perf_counter()
+    where = f"Dask scheduler {scheduler}" if scheduler else (f"{workers} local processes" if workers > 1 else "this process")
+    bar = tqdm(total=len(files), desc="scenarios", unit="scenario", disable=len(files) < 2, file=sys.stderr)
+    outcomes = run_batch(
+        files,
+        workers=workers,
+        scheduler=scheduler,
+        output_dir=output_dir,
+        map_dir=map_dir,
+        no_map=no_map,
+        basemap=basemap,
+        offline=offline,
+        on_outcome=lambda _: bar.update(),
+    )
+    bar.close()
+    return _report_outcomes(outcomes, started=start, where=where, n_files=len(files), check_reports=check_reports)
+
+
+def _report_outcomes(
+    outcomes: list[BatchOutcome], *, started: float, where: str, n_files: int, check_reports: tuple[Path, Path] | None
+) -> int:
+    import time
+
+    from network.outputs.checks_report import CheckRecord, write_check_reports
+
+    failures: list[str] = []
+    check_failures: list[str] = []
+    records: list[CheckRecord] = []
+    for o in outcomes:
+        if o.result is None:
+            failures.append(str(o.error))
+            print(f"FAILED {o.error}", file=sys.stderr)
+            records.append(CheckRecord(o.scenario or Path(o.file).stem, "scenario runs", False, error=str(o.error)))
+            continue
+        result = o.result
+        net = result.metrics["network"]
+        print(f"\n== {o.scenario}: {o.title}  [tier {net['tier']}; {net['snapshot']}]")
+        print(_centre_table(result.metrics["centre_minutes"]))
+        print(f"half-hour-circle index (best): {result.metrics['half_hour_index']['best']:.4f}")
+        extra = [str(p) for p in (result.map_path, getattr(result, "report_path", None)) if p]
+        print(f"wrote {result.metrics_path}" + "".join(f" and {p}" for p in extra))
+        for c in result.checks:
+            status = "ok  " if c.passed else "FAIL"
+            print(f"  check {status} {c.description} (value {c.value})")
+            records.append(CheckRecord(str(o.scenario), c.description, c.passed, c.value, c.limit))
+            if not c.passed:
+                check_failures.append(f"{o.scenario}: {c.description} (value {c.value})")
+    print(f"\n{OSM_ATTRIBUTION}")
+    print(f"{n_files} scenario(s) on {where} in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    if check_reports is not None:
+        write_check_reports(records, junit_path=check_reports[0], summary_path=check_reports[1])
+        print(f"check reports: {check_reports[0]} and {check_reports[1]}", file=sys.stderr)
+    if failures or check_failures:
+        print(f"\n{len(failures)} scenario(s) failed to run, {len(check_failures)} check(s) failed:", file=sys.stderr)
+        for f in failures + check_failures:
+            print(f"  - {f}", file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+def _workers(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of worker processes >= 1, got {text!r}")
+    return n
+
+
+def _centre_table(rows: list[dict[str, object]]) -> str:
+    lines = [f"{'from → to':24s} {'car':>8s} {'transit':>8s} {'best':>8s}   (minutes; * = within 30)"]
+    pairs: dict[tuple[str, str], dict[str, object]] = {}
+    for r in rows:
+        pairs.setdefault((str(r["from"]), str(r["to"])), {})[str(r["mode"])] = r
+    for (a, b), modes in pairs.items():
+        cells = []
+        for m in ("car", "transit", "best"):
+            row: dict[str, object] = modes[m]  # type: ignore[assignment]
+            v = row["minutes"]
+            cells.append(f"{'—' if v is None else f'{float(v):.1f}'}{'*' if row['within_30'] else ' '}".rjust(8))  # type: ignore[arg-type]
+        lines.append(f"{a + ' → ' + b:24s} " + " ".join(cells))
+    return "\n".join(lines)
+
+
+def cmd_route(args: argparse.Namespace) -> int:
+    from network.routing.route import route
+    from network.scenario.resolve import resolve_state
+    from network.scenario.schema import load_scenario
+
+    path = _scenario_path(args.scenario)
+    state = resolve_state(load_scenario(path), file=str(path))
+    r = route(state, args.from_, args.to, args.mode)
+    if args.json:
+        print(json.dumps({**r.to_dict(), "attribution": OSM_ATTRIBUTION}, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    print(f"{r.mode}: {r.minutes:.1f} min, {r.km:.1f} km  [tier {r.tier}; {r.snapshot}]")
+    for leg in r.legs:
+        print(f"  {leg.kind:9s} {leg.minutes:6.1f} min {leg.km:6.1f} km  {leg.label}")
+    if r.lines:
+        print(f"  lines: {' → '.join(r.lines)}; waits {r.waits_minutes:.1f} min; transfers {r.transfers}")
+    print(OSM_ATTRIBUTION)
+    return EXIT_OK
+
+
+def cmd_validate(files: list[Path]) -> int:
+    """Check scenario files (and the project's catalogue and rail data they rely on) without running."""
+    from network.model.rail import load_rail
+    from network.scenario.catalogue import load_catalogue
+    from network.scenario.resolve import build_state, resolve_projects
+    from network.scenario.schema import load_scenario
+
+    bad = 0
+    try:
+        load_catalogue()
+        load_rail()
+    except PlannerError as exc:
+        print(f"FAIL {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    for path in files:
+        try:
+            state = build_state(resolve_projects(load_scenario(path), file=str(path)))
+            print(f"ok   {path}" + "".join(f"\n     warning: {w}" for w in state.warnings))
+        except PlannerError as exc:
+            bad += 1
+            print(f"FAIL {exc}", file=sys.stderr)
+    return EXIT_FAILED if bad else EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(
+        prog="run_scenario.py",
+        description="Chang-Zhu-Tan half-hour-circle planner. Run scenario files, or a subcommand: route, matrix, validate, "
+        "compare, timeline, attribution, network.",
+        epilog="Examples: run_scenario.py scenarios/surveyed.yaml | run_scenario.py --all | "
+        "run_scenario.py route --scenario surveyed --from 112.97,28.20 --to 113.13,27.83 --mode transit",
+    )
+    ap.add_argument("scenarios", nargs="*", type=Path, help="scenario YAML files")
+    ap.add_argument("--all", action="store_true", help="run every scenarios/*.yaml")
+    ap.add_argument("--output-dir", type=Path, default=OUTPUT_DIR)
+    ap.add_argument("--map-dir", type=Path, default=MAP_DIR)
+    ap.add_argument("--no-map", action="store_true", help="skip the HTML map")
+    ap.add_argument(
+        "--check",
+        action="store_true",
+        help="write a JUnit XML report (one test case per check) and a Markdown summary; exit 1 when any check fails",
+    )
+    ap.add_argument("--junit", type=Path, default=None, help="JUnit XML path for --check (default: <output-dir>/checks.xml)")
+    ap.add_argument("--summary", type=Path, default=None, help="Markdown summary path for --check (default: <output-dir>/checks.md)")
+    ap.add_argument(
+        "--basemap",
+        choices=["osm", "light", "tianditu", "gaode", "none"],
+        default=None,
+        help="map tiles: osm (default), light, tianditu (key in $TIANDITU_KEY), gaode (data shifted to GCJ-02), none",
+    )
+    ap.add_argument("--offline", action="store_true", help="self-contained map: Leaflet inlined, no tiles, no network request")
+    ap.add_argument("--workers", type=_workers, default=1, metavar="N", help="run scenarios in N local processes (default 1: serial)")
+    ap.add_argument(
+        "--scheduler", metavar="URL", help="run scenarios on a Dask cluster, e.g. tcp://host:8786 (outputs go to a shared filesystem)"
+    )
+    ap.add_argument("-v", "--verbose", action="store_true")
+    return ap
+
+
+def build_route_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="run_scenario.py route", description="Fastest path between two points.")
+    ap.add_argument("--scenario", default="surveyed", help="scenario name or file (default: surveyed)")
+    ap.add_argument("--from", dest="from_", type=_lonlat, required=True, help="lon,lat (WGS-84)")
+    ap.add_argument("--to", type=_lonlat, required=True, help="lon,lat (WGS-84)")
+    ap.add_argument("--mode", choices=["car", "transit", "best"], default="best")
+    ap.add_argument("--json", action="store_true", help="print a JSON object with a 'minutes' field")
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    logging.basicConfig(level=logging.INFO if "-v" in argv else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        if argv and argv[0] in COMMANDS:
+            return dispatch(argv)
+        if argv and argv[0] == "network":
+            from network.cli.network import main_network
+
+            return main_network(argv[1:])
+        if argv and argv[0] in ("compare", "timeline", "attribution"):
+            from network.cli import analysis as cli_analysis
+
+            return {
+                "compare": cli_analysis.main_compare,
+                "timeline": cli_analysis.main_timeline,
+                "attribution": cli_analysis.main_attribution,
+            }[argv[0]](argv[1:])
+        if argv and argv[0] == "matrix":
+            from network.cli.matrix import main_matrix
+
+            return main_matrix(argv[1:])
+        if argv and argv[0] == "route":
+            return cmd_route(build_route_parser().parse_args(argv[1:]))
+        if argv and argv[0] == "validate":
+            files = [Path(a) for a in argv[1:]] or sorted(SCENARIO_DIR.glob("*.yaml"))
+            return cmd_validate(files)
+        args = build_parser().parse_args(argv)
+        files = sorted(SCENARIO_DIR.glob("*.yaml")) if args.all else list(args.scenarios)
+        from network.outputs.maps import basemap_problem
+
+        problem = basemap_problem(args.basemap or ("none" if args.offline else "osm"), offline=args.offline)
+        if problem and not args.no_map:
+            print(f"run_scenario.py: {problem}", file=sys.stderr)
+            return EXIT_USAGE
+        if not files:
+            build_parser().print_usage(sys.stderr)
+            print("run_scenario.py: give scenario files or --all", file=sys.stderr)
+            return EXIT_USAGE
+        reports = (args.junit or args.output_dir / "checks.xml", args.summary or args.output_dir / "checks.md") if args.check else None
+        return cmd_run(
+            files,
+            output_dir=args.output_dir,
+            map_dir=args.map_dir,
+            no_map=args.no_map,
+            basemap=args.basemap,
+            offline=args.offline,
+            workers=args.workers,
+            scheduler=args.scheduler,
+            check_reports=reports,
+        )
+    except PlannerError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        print("interrupted; outputs already written are complete (atomic writes)", file=sys.stderr)
+        return 130

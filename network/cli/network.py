@@ -1,0 +1,146 @@
+"""``run_scenario.py network …``: build the full OpenStreetMap road network (tiers 2 and 3), list the cache.
+
+Examples::
+
+    run_scenario.py network build --source overpass
+    run_scenario.py network build --source pbf --path hunan-latest.osm.pbf
+    run_scenario.py network report
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from network import OSM_ATTRIBUTION
+from network._errors import PlannerError
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
+
+def build_network_parser() -> argparse.ArgumentParser:
+    from network.sources.osm import CONSOLIDATE_TOLERANCE_M, ROAD_FILTERS
+
+    ap = argparse.ArgumentParser(prog="run_scenario.py network", description="Full OpenStreetMap road networks (tiers 2 and 3), cached.")
+    sub = ap.add_subparsers(dest="command", required=True)
+    b = sub.add_parser("build", help="download (Overpass) or read (local .osm.pbf) the study area's road network and cache it")
+    b.add_argument("--source", choices=["overpass", "pbf"], required=True)
+    b.add_argument("--path", type=Path, help="local .osm.pbf, .osm or Overpass .geojson file (--source pbf)")
+    b.add_argument("--overpass-url", help="Overpass API endpoint (default: osmnx's, https://overpass-api.de/api)")
+    b.add_argument(
+        "--filter", dest="road_filter", choices=sorted(ROAD_FILTERS), default="drive", help="road classes to keep (default: drive)"
+    )
+    b.add_argument("--tolerance-m", type=float, default=CONSOLIDATE_TOLERANCE_M, help="intersection consolidation tolerance in metres")
+    b.add_argument("--bbox", help="west,south,east,north (WGS-84) instead of the study area from data/zones.geojson")
+    b.add_argument("--cache-dir", type=Path, help="cache root (default: $CZT_CACHE_DIR or <repo>/cache)")
+    b.add_argument("--max-age-days", type=int, default=30, help="reuse an Overpass download younger than this (default 30)")
+    b.add_argument("--refresh", action="store_true", help="rebuild even if a valid cache entry exists")
+    b.add_argument("--json", action="store_true", help="print the network report as JSON")
+    b.add_argument("-v", "--verbose", action="store_true")
+    st = sub.add_parser("stations", help="match OSM railway station points (GeoJSON export) to the curated rail stations")
+    st.add_argument("--path", type=Path, required=True, help="GeoJSON of OSM railway=station points (properties name, station)")
+    st.add_argument("--csv", type=Path, help="write the match table here")
+    r = sub.add_parser("report", help="print the report of every cached OSM network, newest first")
+    r.add_argument("--cache-dir", type=Path)
+    r.add_argument("--json", action="store_true")
+    return ap
+
+
+def _bbox(text: str) -> Any:
+    from network.sources.osm import bbox_polygon
+
+    try:
+        w, s, e, n = (float(v) for v in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--bbox: expected 'west,south,east,north' in degrees, got {text!r}") from None
+    if not (w < e and s < n):
+        raise argparse.ArgumentTypeError(f"--bbox: expected west < east and south < north, got {text!r}")
+    return bbox_polygon(w, s, e, n)
+
+
+def _print_report(report: dict[str, Any]) -> None:
+    print(f"tier {report.get('tier')}; {report.get('snapshot')}")
+    print(f"  nodes {report.get('nodes')}, edges {report.get('edges')} ({report.get('oneway_edges')} one-way), {report.get('km')} km")
+    for cls, km in (report.get("km_by_class") or {}).items():
+        print(f"  {cls:16s} {km:10.1f} km")
+    share = float(report.get("share_edges_speed_tagged", 0.0))
+    print(f"  edges with a tagged maxspeed: {share:.1%}; signals passed (summed over edges): {report.get('signals_passed')}")
+
+
+def main_network(argv: list[str]) -> int:
+    """Entry point of ``run_scenario.py network``; returns the exit code."""
+    import logging
+
+    try:
+        args = build_network_parser().parse_args(argv)
+    except SystemExit as exc:
+        return EXIT_OK if exc.code == 0 else EXIT_USAGE
+    if getattr(args, "verbose", False):
+        logging.getLogger("network").setLevel(logging.INFO)
+    try:
+        if args.command == "report":
+            from network.sources.osm import iter_reports
+
+            reports = [{"entry": str(p), **rep} for p, rep in iter_reports(args.cache_dir)]
+            if args.json:
+                print(json.dumps(reports, ensure_ascii=False, indent=2))
+            elif not reports:
+                print("no cached OSM network; build one with: run_scenario.py network build --source overpass")
+            for rep in [] if args.json else reports:
+                print(rep["entry"])
+                _print_report(rep)
+            return EXIT_OK
+        if args.command == "stations":
+            from network.model.rail import load_rail
+            from network.sources.osm import match_rail_stations, read_osm_stations
+
+            if not args.path.exists():
+                print(f"error: {args.path}: file does not exist", file=sys.stderr)
+                return EXIT_FAILED
+            rail = load_rail()
+            m = match_rail_stations(read_osm_stations(args.path), rail.stops, rail.lines)
+            print(m.groupby(["kind", "method"]).size().rename("stations").to_string())
+            print("unmatched:", ", ".join(m.loc[m["method"] == "none", "name_zh"]) or "none")
+            if args.csv:
+                m.to_csv(args.csv, index=False)
+                print(f"wrote {args.csv}")
+            return EXIT_OK
+        from network.sources.osm import build_osm_network, network_report
+
+        if args.source == "pbf" and args.path is None:
+            print("run_scenario.py network build: --source pbf needs --path FILE", file=sys.stderr)
+            return EXIT_USAGE
+        try:
+            polygon = _bbox(args.bbox) if args.bbox else None
+        except argparse.ArgumentTypeError as exc:
+            print(f"run_scenario.py network build: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        t0 = time.perf_counter()
+        roads, entry = build_osm_network(
+            args.source,
+            path=args.path,
+            polygon=polygon,
+            overpass_url=args.overpass_url,
+            road_filter=args.road_filter,
+            tolerance_m=args.tolerance_m,
+            max_age_days=args.max_age_days,
+            refresh=args.refresh,
+            cache_dir=args.cache_dir,
+        )
+        report = {**network_report(roads), "cache_entry": str(entry), "seconds": round(time.perf_counter() - t0, 1)}
+        if args.json:
+            print(json.dumps(report, ensure_ascii=False, indent=2))
+        else:
+            _print_report(report)
+            print(f"cached in {entry} ({report['seconds']} s); scenarios with 'tier: osm' now use it")
+            print(OSM_ATTRIBUTION)
+        return EXIT_OK
+    except PlannerError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILED

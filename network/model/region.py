@@ -1,0 +1,80 @@
+"""Study area: zones with census population, the population grid and the city centres."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from shapely.geometry import shape
+
+from network._errors import DataError
+from network.paths import CRS_METRIC, CRS_WGS84, DATA_DIR
+
+CITIES: tuple[str, ...] = ("changsha", "zhuzhou", "xiangtan")
+GRID_CELL_M = 1000.0
+
+
+@dataclass(frozen=True)
+class Region:
+    """Everything about the study area that does not depend on the network."""
+
+    zones: gpd.GeoDataFrame
+    """One row per zone (district or special zone), WGS-84, with population_2020 and city."""
+    grid: pd.DataFrame
+    """1 km population cells: cell_id, x_m, y_m (UTM 49N centre), lon, lat, zone_id, city, population."""
+    centres: pd.DataFrame
+    """City centres: city, name_zh, lon, lat, x_m, y_m, reason."""
+
+    def city_population(self) -> dict[str, int]:
+        """Study-area population per city (census 2020)."""
+        s = self.zones.groupby("city")["population_2020"].sum()
+        return {c: int(s.get(c, 0)) for c in CITIES}
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    if not path.exists():
+        raise DataError(f"{path}: missing; rebuild with tools/build_embedded_data.py")
+    return pd.read_csv(path)
+
+
+def load_zones(data_dir: Path = DATA_DIR) -> gpd.GeoDataFrame:
+    path = data_dir / "zones.geojson"
+    if not path.exists():
+        raise DataError(f"{path}: missing; rebuild with tools/build_embedded_data.py")
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    rows = [{**f["properties"], "geometry": shape(f["geometry"])} for f in doc["features"]]
+    return gpd.GeoDataFrame(rows, crs=CRS_WGS84)
+
+
+def load_centres(data_dir: Path = DATA_DIR) -> pd.DataFrame:
+    centres = _read_csv(data_dir / "centres.csv")
+    pts = gpd.GeoSeries(gpd.points_from_xy(centres["lon"], centres["lat"]), crs=CRS_WGS84).to_crs(CRS_METRIC)
+    centres["x_m"] = pts.x.to_numpy()
+    centres["y_m"] = pts.y.to_numpy()
+    return centres
+
+
+@lru_cache(maxsize=4)
+def load_region(data_dir: Path = DATA_DIR) -> Region:
+    """Load zones, grid and centres from ``data_dir`` (cached: the region never changes in a run)."""
+    zones = load_zones(data_dir)
+    grid = _read_csv(data_dir / "pop_grid.csv")
+    city_of = dict(zip(zones["zone_id"].astype(str), zones["city"]))
+    grid["zone_id"] = grid["zone_id"].astype(str)
+    grid["city"] = grid["zone_id"].map(city_of)
+    if grid["city"].isna().any():
+        raise DataError(f"{data_dir / 'pop_grid.csv'}: cells reference unknown zone ids")
+    return Region(zones=zones, grid=grid, centres=load_centres(data_dir))
+
+
+def grid_cell_polygons(x_m: np.ndarray, y_m: np.ndarray, cell_m: float = GRID_CELL_M) -> np.ndarray:
+    """Square cell polygons (UTM) around cell centres."""
+    import shapely
+
+    h = cell_m / 2.0
+    return shapely.box(x_m - h, y_m - h, x_m + h, y_m + h)

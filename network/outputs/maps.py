@@ -1,0 +1,653 @@
+"""Folium maps: isochrones (scenario and base), difference, projects, rail, zones, legend, provenance.
+
+Every string that reaches the page is HTML-escaped, and every string that reaches a script is JSON-encoded
+(``tojson``): folium's own ``Tooltip``/``Popup`` paste text into JavaScript template literals, where a
+backtick or ``${…}`` in a project name would run, so user text never goes through them here.
+
+Basemaps: ``osm``, ``light`` (CartoDB Positron), ``tianditu`` (key from ``$TIANDITU_KEY``), ``gaode``
+(Amap; tiles are in GCJ-02, so every drawn geometry is shifted WGS-84 → GCJ-02 to line up) and ``none``.
+``offline=True`` writes a page with Leaflet inlined and no external request at all (see offline_assets).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import folium
+import geopandas as gpd
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import shapely
+from branca.element import Element, MacroElement
+from jinja2 import Template
+
+from network import OSM_ATTRIBUTION
+from network._errors import PlannerError
+from network.paths import CRS_METRIC, CRS_WGS84
+from network.model.rail import RailNetwork
+from network.model.region import CITIES, Region
+
+BAND_COLOURS = {15: "#1a9850", 30: "#91cf60", 45: "#fee08b", 60: "#fc8d59"}
+DIFF_COLOURS = {"gained": "#2166ac", "lost": "#b2182b"}
+PROJECT_TYPE_COLOURS = {
+    "new_road": "#7b3294",
+    "road_upgrade": "#e66101",
+    "rail_line": "#2c7bb6",
+    "rail_extension": "#1b7837",
+    "rail_service": "#01665e",
+    "road": "#7b3294",
+    "metro": "#1b7837",
+}
+PROJECT_OTHER_COLOUR = "#555555"
+STATUS_DASH = {"opened": None, "open": None, "built": None, "under_construction": "8 5", "planned": "2 6", "concept": "1 8"}
+OPENED_STATUSES = ("opened", "open", "built")
+ZONE_BINS_MINUTES = (15, 30, 45, 60, 90, 120)
+ZONE_COLOURS = ("#1a9850", "#91cf60", "#d9ef8b", "#fee08b", "#fc8d59", "#d73027", "#7f0000")
+MODES = ("best", "car", "transit")
+MODE_DEFAULT_SHOWN = {("changsha", "best")}
+CITY_ZH = {"changsha": "长沙", "zhuzhou": "株洲", "xiangtan": "湘潭"}
+BASEMAPS = ("osm", "light", "tianditu", "gaode", "none")
+TIANDITU_ENV = "TIANDITU_KEY"
+COORD_DECIMALS = 5
+"""Drawn coordinates are rounded to 1e-5° (about 1 m)."""
+ZONE_SIMPLIFY_DEG = 0.0005
+"""District outlines are simplified to about 50 m for the map (they are context, not analysis)."""
+
+
+class MapError(PlannerError):
+    """A map cannot be made as asked (unknown basemap, missing Tianditu key, tiles on an offline page)."""
+
+
+# ---------------------------------------------------------------------------------------------- text
+
+
+def esc(value: object) -> str:
+    """HTML-escape anything (None → empty)."""
+    return "" if value is None or (isinstance(value, float) and value != value) else html.escape(str(value), quote=True)
+
+
+class _Bind(MacroElement):
+    """``parent.bindTooltip(html)`` / ``bindPopup(html)`` with the HTML JSON-encoded into the script.
+
+    ``html_text`` must already be escaped HTML; Leaflet sets it as innerHTML, so escaped text shows as text.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        {{ this._parent.get_name() }}.{{ this.method }}({{ this.html_text|tojson }}, {{ this.options|tojson }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, html_text: str, *, popup: bool = False, **options: Any) -> None:
+        super().__init__()
+        self._name = "Bind"
+        self.method = "bindPopup" if popup else "bindTooltip"
+        self.html_text = html_text
+        self.options = options or ({"maxWidth": 320} if popup else {"sticky": True})
+
+
+class _Script(MacroElement):
+    """A raw script block attached to the map (content built here from JSON-encoded values)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function(map) { {{ this.code }} })({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, code: str) -> None:
+        super().__init__()
+        self._name = "Script"
+        self.code = code
+
+
+# ------------------------------------------------------------------------------------ GCJ-02 (Gaode)
+
+_A = 6378245.0
+_EE = 0.00669342162296594323
+
+
+def _in_china(lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64]) -> npt.NDArray[np.bool_]:
+    return (lon > 73.66) & (lon < 135.05) & (lat > 3.86) & (lat < 53.55)
+
+
+def wgs84_to_gcj02(lon: npt.ArrayLike, lat: npt.ArrayLike) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """The published GCJ-02 forward transform (vectorised; points outside China are unchanged).
+
+    Cross-checked against PyPI ``prcoords`` and the reference metro table's GCJ-02/WGS-84 pairs in tests.
+    """
+    lon = np.asarray(lon, dtype=float)
+    lat = np.asarray(lat, dtype=float)
+    x = lon - 105.0
+    y = lat - 35.0
+    pi = np.pi
+    common = (20.0 * np.sin(6.0 * x * pi) + 20.0 * np.sin(2.0 * x * pi)) * 2.0 / 3.0
+    d_lat = -100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * np.sqrt(np.abs(x)) + common
+    d_lat += (20.0 * np.sin(y * pi) + 40.0 * np.sin(y / 3.0 * pi)) * 2.0 / 3.0
+    d_lat += (160.0 * np.sin(y / 12.0 * pi) + 320.0 * np.sin(y * pi / 30.0)) * 2.0 / 3.0
+    d_lon = 300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * np.sqrt(np.abs(x)) + common
+    d_lon += (20.0 * np.sin(x * pi) + 40.0 * np.sin(x / 3.0 * pi)) * 2.0 / 3.0
+    d_lon += (150.0 * np.sin(x / 12.0 * pi) + 300.0 * np.sin(x / 30.0 * pi)) * 2.0 / 3.0
+    rad = lat / 180.0 * pi
+    magic = 1.0 - _EE * np.sin(rad) ** 2
+    sq = np.sqrt(magic)
+    d_lat = (d_lat * 180.0) / ((_A * (1.0 - _EE)) / (magic * sq) * pi)
+    d_lon = (d_lon * 180.0) / (_A / sq * np.cos(rad) * pi)
+    inside = _in_china(lon, lat)
+    return np.where(inside, lon + d_lon, lon), np.where(inside, lat + d_lat, lat)
+
+
+def _shift_xy(xy: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    lon, lat = wgs84_to_gcj02(xy[:, 0], xy[:, 1])
+    return np.column_stack([lon, lat])
+
+
+def to_gcj02(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """A copy of a WGS-84 GeoDataFrame with every vertex shifted to GCJ-02 (for Gaode tiles only)."""
+    out = gdf.to_crs(CRS_WGS84).copy()
+    out["geometry"] = shapely.transform(out.geometry.to_numpy(), _shift_xy)
+    return out
+
+
+# ------------------------------------------------------------------------------------- derived data
+
+
+def isochrone_difference(base: gpd.GeoDataFrame, scenario: gpd.GeoDataFrame, *, minutes: int = 30) -> gpd.GeoDataFrame:
+    """Areas gained and lost within ``minutes`` per (centre, mode): scenario minus base and base minus scenario.
+
+    Both inputs are ``isochrone_polygons`` frames. Returns columns centre, mode, minutes, change
+    ('gained'/'lost'), area_km2, geometry (WGS-84); empty changes are dropped.
+    """
+    b = base[base["minutes"] == minutes].to_crs(CRS_METRIC).set_index(["centre", "mode"]).geometry
+    s = scenario[scenario["minutes"] == minutes].to_crs(CRS_METRIC).set_index(["centre", "mode"]).geometry
+    rows = []
+    for key in sorted(set(b.index) | set(s.index)):
+        gb = b.get(key, shapely.Polygon())
+        gs = s.get(key, shapely.Polygon())
+        for change, geom in (("gained", gs.difference(gb)), ("lost", gb.difference(gs))):
+            if geom.is_empty or geom.area < 1.0:
+                continue
+            rows.append(
+                {
+                    "centre": key[0],
+                    "mode": key[1],
+                    "minutes": minutes,
+                    "change": change,
+                    "area_km2": round(geom.area / 1e6, 1),
+                    "geometry": geom,
+                }
+            )
+    cols = ["centre", "mode", "minutes", "change", "area_km2", "geometry"]
+    return gpd.GeoDataFrame(rows, columns=cols, geometry="geometry", crs=CRS_METRIC).to_crs(CRS_WGS84)
+
+
+def zone_minutes_table(cell_minutes: dict[str, npt.NDArray[np.float64]], region: Region, *, mode: str = "best") -> pd.DataFrame:
+    """Population-weighted mean minutes from each centre to each zone's reached cells.
+
+    Returns columns zone_id, centre, mode, minutes (None when no cell of the zone is reached) and
+    reached_share (population share of the zone's cells with a finite time).
+    """
+    t = cell_minutes[mode]
+    zone = region.grid["zone_id"].astype(str).to_numpy()
+    pop = region.grid["population"].to_numpy(dtype=float)
+    rows = []
+    for i, centre in enumerate(CITIES):
+        df = pd.DataFrame({"zone_id": zone, "pop": pop, "t": t[i]})
+        df["ok"] = np.isfinite(df["t"])
+        df["w"] = np.where(df["ok"], df["pop"] + 1e-9, 0.0)
+        df["wt"] = np.where(df["ok"], df["t"], 0.0) * df["w"]
+        g = df.groupby("zone_id").agg(w=("w", "sum"), wt=("wt", "sum"), pop=("pop", "sum"))
+        okpop = df[df["ok"]].groupby("zone_id")["pop"].sum().reindex(g.index, fill_value=0.0).to_numpy(dtype=float)
+        for zid, w, wt, zpop, zok in zip(g.index, g["w"], g["wt"], g["pop"], okpop):
+            minutes = wt / w if w > 0 else float("nan")
+            share = float(zok / zpop) if zpop > 0 else 0.0
+            rows.append(
+                {
+                    "zone_id": str(zid),
+                    "centre": centre,
+                    "mode": mode,
+                    "minutes": round(float(minutes), 1) if np.isfinite(minutes) else None,
+                    "reached_share": round(share, 3),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+# ------------------------------------------------------------------------------------------ basemap
+
+
+def basemap_problem(basemap: str, *, offline: bool = False) -> str | None:
+    """Why ``basemap`` cannot be used as asked (None when it can): unknown, tiles offline, no Tianditu key."""
+    if basemap not in BASEMAPS:
+        return f"basemap {basemap!r} is not one of {', '.join(BASEMAPS)}"
+    if offline and basemap != "none":
+        return f"an offline map cannot load {basemap!r} tiles (no network): use --basemap none (the default with --offline)"
+    if basemap == "tianditu" and not os.environ.get(TIANDITU_ENV, "").strip():
+        return (
+            f"basemap 'tianditu' needs a Tianditu (天地图) browser key in the environment variable {TIANDITU_ENV} "
+            "(free registration on the Tianditu developer site); the key is written into the HTML page"
+        )
+    return None
+
+
+def _add_basemap(m: folium.Map, basemap: str, *, offline: bool) -> str:
+    """Add the tile layer(s); return the tile attribution text for the legend."""
+    problem = basemap_problem(basemap, offline=offline)
+    if problem:
+        raise MapError(problem)
+    if basemap == "none":
+        return "no basemap"
+    if basemap == "osm":
+        attr = OSM_ATTRIBUTION
+        folium.TileLayer("OpenStreetMap", name="basemap: OpenStreetMap", attr=attr, control=False).add_to(m)
+    elif basemap == "light":
+        # CARTO Positron now needs an API key; OSM's own tiles, desaturated and lightened by CSS, need none.
+        attr = f"{OSM_ATTRIBUTION} (tiles shown in light grey)"
+        folium.TileLayer("OpenStreetMap", name="basemap: light", attr=attr, control=False, className="czt-light-tiles").add_to(m)
+        m.get_root().header.add_child(  # type: ignore[attr-defined]
+            Element("<style>.czt-light-tiles{filter:grayscale(1) brightness(1.12) contrast(.72)}</style>")
+        )
+    elif basemap == "tianditu":
+        key = os.environ[TIANDITU_ENV].strip()
+        attr = "© 天地图 Tianditu (国家地理信息公共服务平台)"
+        for layer in ("vec", "cva"):
+            url = (
+                f"https://t{{s}}.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0&LAYER={layer}"
+                f"&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={{z}}&TILEROW={{y}}&TILECOL={{x}}&tk={key}"
+            )
+            folium.TileLayer(
+                url, name=f"basemap: Tianditu {layer}", attr=attr, subdomains="01234567", control=False, overlay=layer == "cva"
+            ).add_to(m)
+    else:  # gaode
+        attr = "© 高德地图 AutoNavi (GCJ-02; drawn data shifted to GCJ-02)"
+        url = "https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8&x={x}&y={y}&z={z}"
+        folium.TileLayer(url, name="basemap: Gaode", attr=attr, subdomains="1234", control=False).add_to(m)
+    return attr
+
+
+# ------------------------------------------------------------------------------------------- layers
+
+
+def _geojson(geom: Any, style: dict[str, Any], tooltip_html: str | None, popup_html: str | None = None) -> folium.GeoJson:
+    gj = folium.GeoJson(geom.__geo_interface__, style_function=lambda _f, s=style: s)
+    if tooltip_html:
+        gj.add_child(_Bind(tooltip_html))
+    if popup_html:
+        gj.add_child(_Bind(popup_html, popup=True))
+    return gj
+
+
+def _band_colour(minutes: int) -> str:
+    for limit, colour in sorted(BAND_COLOURS.items()):
+        if minutes <= limit:
+            return colour
+    return "#d73027"
+
+
+def _isochrone_layers(m: folium.Map, iso: gpd.GeoDataFrame, *, label: str, base: bool, shown: set[tuple[str, str]]) -> list[str]:
+    names = []
+    for centre in CITIES:
+        for mode in MODES:
+            sub = iso[(iso["centre"] == centre) & (iso["mode"] == mode)]
+            if sub.empty:
+                continue
+            name = f"{label} · {CITY_ZH.get(centre, centre)} {centre} · {mode}"
+            fg = folium.FeatureGroup(name=esc(name), show=(centre, mode) in shown)
+            for _, row in sub.sort_values("minutes", ascending=False).iterrows():
+                if row.geometry is None or row.geometry.is_empty:
+                    continue
+                minutes = int(row["minutes"])
+                colour = _band_colour(minutes)
+                if base:
+                    style = {"fill": False, "color": "#333333", "weight": 1.5 if minutes == 30 else 0.8, "dashArray": "5 4", "opacity": 0.9}
+                else:
+                    style = {"fillColor": colour, "color": colour, "weight": 0.5, "fillOpacity": 0.35}
+                pop = row.get("population", np.nan)
+                tip = f"{label}: {centre} {mode} ≤ {minutes} min — {row.get('area_km2', '')} km², " + (
+                    f"{int(pop):,} people" if pd.notna(pop) else ""
+                )
+                _geojson(row.geometry, style, esc(tip)).add_to(fg)
+            fg.add_to(m)
+            names.append(name)
+    return names
+
+
+def _difference_layers(m: folium.Map, diff: gpd.GeoDataFrame, shown: set[tuple[str, str]]) -> list[str]:
+    names = []
+    for (centre, mode), sub in diff.groupby(["centre", "mode"], sort=True):
+        name = f"difference ≤ 30 min · {CITY_ZH.get(str(centre), centre)} {centre} · {mode}"
+        fg = folium.FeatureGroup(name=esc(name), show=(centre, mode) in shown)
+        for _, row in sub.iterrows():
+            if row.geometry is None or row.geometry.is_empty:
+                continue
+            change = str(row["change"])
+            colour = DIFF_COLOURS.get(change, "#777777")
+            style = {"fillColor": colour, "color": colour, "weight": 1, "fillOpacity": 0.55}
+            minutes = int(row["minutes"]) if "minutes" in row and pd.notna(row["minutes"]) else 30
+            tip = f"{change} within {minutes} min from {centre} ({mode})" + (f": {row['area_km2']} km²" if "area_km2" in row else "")
+            _geojson(row.geometry, style, esc(tip)).add_to(fg)
+        fg.add_to(m)
+        names.append(name)
+    return names
+
+
+def project_popup_html(row: pd.Series) -> str:
+    """Escaped popup HTML for one project: names, type, status, opened/planned date, source (link if http)."""
+    status = str(row.get("status", "") or "")
+    when_label = "opened" if status in OPENED_STATUSES else "planned"
+    when = str(row.get("opened", "") or "").removesuffix(" (planned)")
+    source = str(row.get("source", "") or "")
+    if source.startswith(("http://", "https://")):
+        src_html = f'<a href="{esc(source)}" target="_blank" rel="noopener noreferrer">{esc(source)}</a>'
+    else:
+        src_html = esc(source)
+    return (
+        f"<b>{esc(row.get('name_zh', ''))}</b><br>{esc(row.get('name_en', ''))}<br>"
+        f"type: {esc(row.get('type', ''))} · status: {esc(status)}<br>"
+        f"{when_label}: {esc(when)}<br>source: {src_html}"
+    )
+
+
+def _project_layers(m: folium.Map, projects: gpd.GeoDataFrame) -> list[str]:
+    names = []
+    status_of = projects["status"].fillna("unknown").astype(str) if "status" in projects else pd.Series("unknown", index=projects.index)
+    for status in sorted(set(status_of)):
+        sub = projects[status_of == status]
+        name = f"projects · {status}"
+        fg = folium.FeatureGroup(name=esc(name), show=True)
+        for _, row in sub.iterrows():
+            geom = row.geometry
+            if geom is None or geom.is_empty:
+                continue
+            colour = PROJECT_TYPE_COLOURS.get(str(row.get("type", "")), PROJECT_OTHER_COLOUR)
+            tip = esc(f"{row.get('name_zh', '')} {row.get('name_en', '')} ({row.get('type', '')}, {status})")
+            popup = project_popup_html(row)
+            if geom.geom_type in ("Point", "MultiPoint"):
+                for pt in getattr(geom, "geoms", [geom]):
+                    cm = folium.CircleMarker(
+                        [pt.y, pt.x], radius=7, color=colour, weight=3, fill=True, fill_color="#ffffff", fill_opacity=0.9
+                    )
+                    cm.add_child(_Bind(tip))
+                    cm.add_child(_Bind(popup, popup=True))
+                    cm.add_to(fg)
+            else:
+                style: dict[str, Any] = {"color": colour, "weight": 5, "opacity": 0.95, "fillOpacity": 0.2}
+                dash = STATUS_DASH.get(status, "1 4")
+                if dash:
+                    style["dashArray"] = dash
+                _geojson(geom, style, tip, popup).add_to(fg)
+        fg.add_to(m)
+        names.append(name)
+    return names
+
+
+def _zone_colour(minutes: float) -> str:
+    if not np.isfinite(minutes):
+        return "#bdbdbd"
+    for limit, colour in zip(ZONE_BINS_MINUTES, ZONE_COLOURS):
+        if minutes <= limit:
+            return colour
+    return ZONE_COLOURS[-1]
+
+
+def _zone_layers(m: folium.Map, zones: gpd.GeoDataFrame, zone_minutes: pd.DataFrame) -> list[str]:
+    names = []
+    zones = zones.assign(zone_id=zones["zone_id"].astype(str))
+    order = {c: i for i, c in enumerate(CITIES)}
+    groups = sorted(zone_minutes.groupby(["centre", "mode"]), key=lambda kv: (order.get(str(kv[0][0]), 99), str(kv[0][1])))
+    for (centre, mode), sub in groups:
+        lookup = dict(zip(sub["zone_id"].astype(str), sub["minutes"].astype(float)))
+        name = f"zones: minutes to {CITY_ZH.get(str(centre), centre)} {centre} · {mode}"
+        fg = folium.FeatureGroup(name=esc(name), show=False)
+        for _, z in zones.iterrows():
+            minutes = lookup.get(str(z["zone_id"]), float("nan"))
+            colour = _zone_colour(minutes)
+            style = {"fillColor": colour, "color": "#444444", "weight": 0.8, "fillOpacity": 0.55}
+            label = "not reached" if not np.isfinite(minutes) else f"{minutes:.0f} min"
+            tip = esc(f"{z.get('name_zh', '')} ({z['zone_id']}): {label} to {centre} by {mode} (population-weighted mean)")
+            _geojson(z.geometry, style, tip).add_to(fg)
+        fg.add_to(m)
+        names.append(name)
+    return names
+
+
+def _rail_layer(m: folium.Map, rail: RailNetwork, shift: bool) -> str:
+    name = "rail lines and stations"
+    fg = folium.FeatureGroup(name=name, show=True)
+    colours = dict(zip(rail.lines["line_id"], rail.lines["colour"]))
+    names = dict(zip(rail.lines["line_id"], rail.lines["name_zh"]))
+    for lid, stops in rail.stops.groupby("line_id", sort=True):
+        lon = stops["lon"].to_numpy(dtype=float)
+        lat = stops["lat"].to_numpy(dtype=float)
+        if shift:
+            lon, lat = wgs84_to_gcj02(lon, lat)
+        colour = str(colours.get(lid, "#333333"))
+        line = folium.PolyLine([[float(a), float(o)] for o, a in zip(lon, lat)], color=colour, weight=3, opacity=0.9)
+        line.add_child(_Bind(esc(f"{lid} {names.get(lid, '')}")))
+        line.add_to(fg)
+        for lo, la, nm in zip(lon, lat, stops["name_zh"]):
+            cm = folium.CircleMarker([float(la), float(lo)], radius=2.5, color=colour, fill=True, fill_opacity=1.0)
+            cm.add_child(_Bind(esc(f"{nm} ({lid})")))
+            cm.add_to(fg)
+    fg.add_to(m)
+    return name
+
+
+def _centre_layer(m: folium.Map, region: Region, shift: bool) -> str:
+    name = "city centres"
+    fg = folium.FeatureGroup(name=name, show=True)
+    lon = region.centres["lon"].to_numpy(dtype=float)
+    lat = region.centres["lat"].to_numpy(dtype=float)
+    if shift:
+        lon, lat = wgs84_to_gcj02(lon, lat)
+    for (_, c), lo, la in zip(region.centres.iterrows(), lon, lat):
+        cm = folium.CircleMarker(
+            [float(la), float(lo)], radius=8, color="#000000", weight=2, fill=True, fill_color="#ffd700", fill_opacity=1.0
+        )
+        cm.add_child(_Bind(esc(f"{c['name_zh']} centre")))
+        cm.add_child(_Bind(esc(str(c["reason"])), popup=True))
+        cm.add_to(fg)
+    fg.add_to(m)
+    return name
+
+
+def _outline_layer(m: folium.Map, zones: gpd.GeoDataFrame) -> str:
+    name = "district outlines"
+    fg = folium.FeatureGroup(name=name, show=True)
+    style = {"fill": False, "color": "#666666", "weight": 0.7, "opacity": 0.8}
+    for _, z in zones.iterrows():
+        _geojson(z.geometry, style, esc(f"{z.get('name_zh', '')} · population 2020: {int(z.get('population_2020', 0)):,}")).add_to(fg)
+    fg.add_to(m)
+    return name
+
+
+def _legend_html(
+    *,
+    title: str,
+    provenance: str,
+    tiles_attr: str,
+    centre_table_html: str,
+    has_diff: bool,
+    diff_empty: bool,
+    has_base: bool,
+    project_types: list[str],
+    has_zones: bool,
+) -> str:
+    sw = 'style="background:{c};width:14px;height:10px;display:inline-block;opacity:.75;margin-right:4px"'
+    parts = [f"<div><span {sw.format(c=c)}></span>≤ {t} min</div>" for t, c in sorted(BAND_COLOURS.items())]
+    if has_base:
+        parts.append(
+            '<div><span style="border-top:2px dashed #333;width:14px;display:inline-block;margin-right:4px"></span>base scenario</div>'
+        )
+    if has_diff:
+        parts += [f"<div><span {sw.format(c=c)}></span>{esc(k)} within 30 min</div>" for k, c in DIFF_COLOURS.items()]
+    elif diff_empty:
+        parts.append("<div>difference: no area gained or lost within 30 min</div>")
+    if project_types:
+        line = 'style="border-top:4px solid {c};width:16px;display:inline-block;margin:0 4px 2px 6px"'
+        types = "".join(f"<span {line.format(c=PROJECT_TYPE_COLOURS.get(t, PROJECT_OTHER_COLOUR))}></span>{esc(t)}" for t in project_types)
+        parts.append(f"<div>projects:{types}<br>solid = opened · dashed = under construction · dotted = planned/concept</div>")
+    if has_zones:
+        bins = " ".join(
+            f"<span {sw.format(c=c)} title='≤{t}'></span>{t}" for t, c in zip((*ZONE_BINS_MINUTES, ">"), ZONE_COLOURS) if isinstance(t, int)
+        )
+        parts.append(f"<div>zones (min): {bins} <span {sw.format(c=ZONE_COLOURS[-1])}></span>&gt;{ZONE_BINS_MINUTES[-1]}</div>")
+    return (
+        '<div id="czt-legend" style="position:fixed;bottom:48px;left:12px;z-index:9999;background:white;'
+        'padding:8px 10px;border:1px solid #888;font:12px sans-serif;max-width:380px;max-height:60vh;overflow:auto">'
+        f'<div id="czt-title" style="font-weight:bold;font-size:13px">{esc(title)}</div>{"".join(parts)}'
+        f'<div style="margin-top:4px">{centre_table_html}</div>'
+        f'<div id="czt-provenance" style="margin-top:4px;color:#444">{esc(provenance)}<br>{esc(OSM_ATTRIBUTION)} · basemap: {esc(tiles_attr)}</div></div>'
+    )
+
+
+def isochrone_map(
+    *,
+    title: str,
+    isochrones: gpd.GeoDataFrame,
+    rail: RailNetwork,
+    region: Region,
+    tier: str,
+    snapshot: str,
+    centre_table_html: str = "",
+    base_isochrones: gpd.GeoDataFrame | None = None,
+    difference: gpd.GeoDataFrame | None = None,
+    projects: gpd.GeoDataFrame | None = None,
+    zone_minutes: pd.DataFrame | None = None,
+    basemap: str = "osm",
+    offline: bool = False,
+    data_date: str | None = None,
+    shown: Iterable[tuple[str, str]] = MODE_DEFAULT_SHOWN,
+) -> folium.Map:
+    """Build the scenario (or comparison) map.
+
+    Parameters
+    ----------
+    title : scenario title (user text: escaped).
+    isochrones : ``isochrone_polygons`` frame (centre, mode, minutes, area_km2, population, geometry WGS-84).
+    base_isochrones : the base scenario's isochrones, drawn as dashed outlines (comparison maps).
+    difference : ``isochrone_difference`` frame (centre, mode, change 'gained'/'lost', geometry).
+    projects : id, name_zh, name_en, type, status, opened, source, geometry (WGS-84 lines or points).
+    zone_minutes : ``zone_minutes_table`` frame (zone_id, centre, mode, minutes): zones shaded per centre.
+    centre_table_html : trusted HTML from ``report.centre_matrix_html`` (numbers only).
+    basemap : one of ``BASEMAPS``. ``gaode`` shifts every drawn geometry to GCJ-02.
+    offline : the page must make no network request (requires ``basemap='none'``); ``save_map`` inlines Leaflet.
+    data_date : shown with the tier; defaults to ``snapshot``.
+    shown : (centre, mode) pairs whose layers are visible when the page opens.
+    """
+    shift = basemap == "gaode"
+    m = folium.Map(location=[27.98, 113.0], zoom_start=9, tiles=None, control_scale=True, prefer_canvas=False)
+    tiles_attr = _add_basemap(m, basemap, offline=offline)
+    m._czt_offline = offline  # type: ignore[attr-defined]
+    provenance = f"network tier: {tier} · data: {data_date or snapshot}"
+    root = m.get_root()
+    root.header.add_child(Element(f"<title>{esc(title)}</title>"))  # type: ignore[attr-defined]
+    root.header.add_child(Element(f'<meta name="czt-provenance" content="{esc(provenance)}">'))  # type: ignore[attr-defined]
+    root.header.add_child(Element(f'<meta name="czt-basemap" content="{esc(basemap)}">'))  # type: ignore[attr-defined]
+
+    def prep(g: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | None:
+        if g is None or len(g) == 0:
+            return None
+        g = g.to_crs(CRS_WGS84) if g.crs is not None else g.set_crs(CRS_WGS84)
+        g = to_gcj02(g) if shift else g.copy()
+        g["geometry"] = shapely.transform(g.geometry.to_numpy(), lambda xy: np.round(xy, COORD_DECIMALS))  # ~1 m: smaller pages
+        return g
+
+    shown_set = set(shown)
+    zones = prep(region.zones.assign(geometry=region.zones.geometry.simplify(ZONE_SIMPLIFY_DEG, preserve_topology=True)))
+    assert zones is not None
+    _outline_layer(m, zones)
+    zm = zone_minutes if zone_minutes is not None and len(zone_minutes) else None
+    if zm is not None:
+        _zone_layers(m, zones, zm)
+    iso = prep(isochrones)
+    if iso is not None:
+        _isochrone_layers(m, iso, label="scenario" if base_isochrones is not None else "isochrones", base=False, shown=shown_set)
+    base = prep(base_isochrones)
+    if base is not None:
+        _isochrone_layers(m, base[base["minutes"] == 30], label="base ≤ 30 min", base=True, shown=shown_set)
+    diff = prep(difference)
+    if diff is not None:
+        _difference_layers(m, diff, shown_set)
+    _rail_layer(m, rail, shift)
+    proj = prep(projects)
+    if proj is not None:
+        _project_layers(m, proj)
+    _centre_layer(m, region, shift)
+
+    root.html.add_child(  # type: ignore[attr-defined]
+        Element(
+            _legend_html(
+                title=title,
+                provenance=provenance,
+                tiles_attr=tiles_attr,
+                centre_table_html=centre_table_html,
+                has_diff=diff is not None,
+                diff_empty=difference is not None and diff is None,
+                has_base=base is not None,
+                project_types=sorted({str(t) for t in proj["type"]}) if proj is not None and "type" in proj else [],
+                has_zones=zm is not None,
+            )
+        )
+    )
+    attribution = esc(provenance if basemap in ("osm", "light") else f"{OSM_ATTRIBUTION} · {provenance}")
+    m.add_child(_Script(f"map.attributionControl && map.attributionControl.addAttribution({json.dumps(attribution)});"))
+    folium.LayerControl(collapsed=False).add_to(m)
+    return m
+
+
+_FOLIUM_ID = re.compile(r"(?<=_)[0-9a-f]{32}(?![0-9a-f])")
+
+
+def _stable_ids(text: str) -> str:
+    """Replace folium's random uuid element names by sequence numbers, so equal maps are equal bytes."""
+    seen: dict[str, str] = {}
+
+    def sub(mo: re.Match[str]) -> str:
+        return seen.setdefault(mo.group(0), f"{len(seen):05d}")
+
+    return _FOLIUM_ID.sub(sub, text)
+
+
+NO_LEAFLET_NOTICE = (
+    '<div id="czt-no-leaflet" role="alert" style="display:none;position:fixed;top:12px;left:50%;transform:translateX(-50%);'
+    'z-index:10000;max-width:560px;background:#fff3cd;border:1px solid #d4a106;padding:10px 14px;font:14px/1.4 sans-serif">'
+    "The map library (Leaflet) could not be loaded from its CDN: this computer seems to be offline. "
+    "The legend and the tables beside this map are complete. For a map that needs no network, run again with "
+    "<code>--offline</code>.</div>\n"
+    '<script>window.addEventListener("load",function(){if(typeof L==="undefined")'
+    '{document.getElementById("czt-no-leaflet").style.display="block";}});</script>\n'
+)
+"""Shown by an online map whose Leaflet did not load (no network): says why the page is empty and what to do."""
+
+
+def render_map(m: folium.Map, *, offline: bool | None = None) -> str:
+    """The page's HTML (deterministic: element names are numbered); offline pages have Leaflet inlined
+    and every external link removed; online pages explain themselves when Leaflet cannot be fetched."""
+    text = _stable_ids(m.get_root().render())
+    if offline is None:
+        offline = bool(getattr(m, "_czt_offline", False))
+    if offline:
+        from network.outputs.offline_assets import inline_offline, leaflet_assets
+
+        return inline_offline(text, leaflet_assets())
+    head, sep, tail = text.rpartition("</body>")
+    return head + NO_LEAFLET_NOTICE + sep + tail if sep else text + NO_LEAFLET_NOTICE
+
+
+def save_map(m: folium.Map, path: Path, *, offline: bool | None = None) -> None:
+    """Write the map atomically (temp file + rename); ``offline`` defaults to what the map was built with."""
+    from network.outputs.files import atomic_write_text
+
+    atomic_write_text(path, render_map(m, offline=offline))

@@ -1,0 +1,362 @@
+"""The scenario report: one printable HTML file with headline, tables, charts (PNG, embedded), notes.
+
+Every value that reaches the page is HTML-escaped (titles, project names, table cells, links); charts
+are matplotlib PNGs embedded as ``data:`` URIs so the file prints and travels on its own.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import json
+import math
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from network import OSM_ATTRIBUTION
+from network.paths import DATA_DIR
+from network.model.region import CITIES
+
+MODES = ("car", "transit", "best")
+HALF_HOUR_MINUTES = 30.0
+MODE_COLOURS = {"car": "#d95f02", "transit": "#1b9e77", "best": "#7570b3"}
+
+METHOD_NOTES = (
+    "Times are door to door between the city centres (五一广场, 株洲中心广场, 湘潭 centre), not station to station.",
+    "car: the road skeleton at class speeds for the period (expressway, urban arterial, rural highway), lengths × a detour factor.",
+    "transit: feeder at 18 km/h on the road graph, station access, boarding wait = half the headway, run time + dwell, transfers.",
+    "best: the faster of car and transit for each origin and destination.",
+    "Population within 30 min: 1 km cells (census 2020 by county, disaggregated by a proxy) whose centre is reached within 30 min.",
+    "Isochrones are exact unions of the 1 km cells reached within 15/30/45/60 min, so they nest and follow the travel-time grid.",
+)
+
+
+def _index_definition() -> str:
+    """The half-hour-circle index's definition, from metrics.half_hour_index itself (so the two never disagree)."""
+    from network.analysis.metrics import half_hour_index
+
+    doc = (half_hour_index.__doc__ or "").strip()
+    return doc.split("\n\n")[0].replace("\n", " ").strip() or "the half-hour-circle index"
+
+
+def esc(value: object) -> str:
+    """HTML-escape anything (None and NaN → an em dash)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    return html.escape(str(value), quote=True)
+
+
+def _png_data_uri(png: bytes) -> str:
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+
+
+def _fig_png(fig: Figure) -> bytes:
+    FigureCanvasAgg(fig)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight", metadata={"Software": None})
+    return buf.getvalue()
+
+
+def _minutes(rows: Sequence[dict[str, Any]], a: str, b: str, mode: str) -> float | None:
+    for r in rows:
+        if r["from"] == a and r["to"] == b and r["mode"] == mode:
+            v = r["minutes"]
+            return None if v is None else float(v)
+    return None
+
+
+def _fmt(v: float | None, nd: int = 1) -> str:
+    return "—" if v is None or (isinstance(v, float) and not math.isfinite(v)) else f"{v:.{nd}f}"
+
+
+def _pairs() -> list[tuple[str, str]]:
+    return [(a, b) for i, a in enumerate(CITIES) for b in CITIES[i + 1 :]]
+
+
+def centre_minutes_chart_png(centre_minutes: Sequence[dict[str, Any]]) -> bytes:
+    """Bar chart: minutes for each centre pair (worse direction) by mode, with the 30-minute line."""
+    fig = Figure(figsize=(6.4, 2.8))
+    ax = fig.add_subplot()
+    pairs = _pairs()
+    width = 0.26
+    for k, mode in enumerate(MODES):
+        vals = []
+        for a, b in pairs:
+            there, back = _minutes(centre_minutes, a, b, mode), _minutes(centre_minutes, b, a, mode)
+            vals.append(max(x for x in (there, back, 0.0) if x is not None))
+        xs = [i + (k - 1) * width for i in range(len(pairs))]
+        ax.bar(xs, vals, width, label=mode, color=MODE_COLOURS[mode])
+    ax.axhline(HALF_HOUR_MINUTES, color="black", linestyle="--", linewidth=1)
+    ax.text(len(pairs) - 0.5, HALF_HOUR_MINUTES + 2, "30 min", ha="right", fontsize=8)
+    ax.set_xticks(range(len(pairs)), [f"{a} – {b}" for a, b in pairs], fontsize=8)
+    ax.set_ylabel("minutes (slower direction)")
+    ax.legend(fontsize=8, ncols=3, loc="upper center", bbox_to_anchor=(0.5, -0.14), frameon=False)
+    ax.spines[["top", "right"]].set_visible(False)
+    return _fig_png(fig)
+
+
+def population_chart_png(population_within: Sequence[dict[str, Any]]) -> bytes:
+    """Stacked bars: own-city and other-city population within 30 min of each centre, by mode."""
+    df = pd.DataFrame(list(population_within))
+    fig = Figure(figsize=(6.4, 2.8))
+    ax = fig.add_subplot()
+    width = 0.26
+    for k, mode in enumerate(MODES):
+        sub = df[df["mode"] == mode]
+        own = [float(sub[(sub["centre"] == c) & (sub["city"] == c)]["population"].sum()) / 1e6 for c in CITIES]
+        other = [float(sub[(sub["centre"] == c) & (sub["city"] != c)]["population"].sum()) / 1e6 for c in CITIES]
+        xs = [i + (k - 1) * width for i in range(len(CITIES))]
+        ax.bar(xs, own, width, color=MODE_COLOURS[mode], label=f"{mode}: own city")
+        ax.bar(xs, other, width, bottom=own, color=MODE_COLOURS[mode], alpha=0.45, hatch="//", label=f"{mode}: other cities")
+    ax.set_xticks(range(len(CITIES)), [f"from {c}" for c in CITIES], fontsize=8)
+    ax.set_ylabel("people within 30 min (M)")
+    ax.legend(fontsize=7, ncols=3, loc="upper center", bbox_to_anchor=(0.5, -0.14), frameon=False)
+    ax.spines[["top", "right"]].set_visible(False)
+    return _fig_png(fig)
+
+
+def timeline_chart_png(timeline: pd.DataFrame, *, mode: str = "best") -> bytes:
+    """Line chart of centre-to-centre minutes by year.
+
+    ``timeline`` needs columns year, minutes and either ``series`` (a label) or from/to (+ optional mode,
+    filtered to ``mode``).
+    """
+    df = timeline.copy()
+    if "mode" in df and "series" not in df:
+        df = df[df["mode"] == mode]
+    if "series" not in df:
+        df["series"] = df["from"].astype(str) + " → " + df["to"].astype(str)
+    fig = Figure(figsize=(6.4, 2.8))
+    ax = fig.add_subplot()
+    for label, sub in df.groupby("series", sort=True):
+        sub = sub.sort_values("year")
+        ax.plot(sub["year"], sub["minutes"], marker="o", label=str(label))
+    ax.axhline(HALF_HOUR_MINUTES, color="black", linestyle="--", linewidth=1)
+    ax.set_xlabel("year")
+    ax.set_ylabel(f"minutes ({mode})")
+    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncols=3, frameon=False)
+    ax.spines[["top", "right"]].set_visible(False)
+    return _fig_png(fig)
+
+
+def _table(df: pd.DataFrame, *, cls: str = "") -> str:
+    head = "".join(f"<th>{esc(c)}</th>" for c in df.columns)
+    body = "".join(
+        "<tr>" + "".join(f"<td{' class=num' if isinstance(v, int | float) else ''}>{esc(v)}</td>" for v in row) + "</tr>"
+        for row in df.itertuples(index=False, name=None)
+    )
+    return f'<table class="{esc(cls)}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
+def _headline(metrics: dict[str, Any], base_metrics: dict[str, Any] | None) -> str:
+    rows = metrics["centre_minutes"]
+    cells = []
+    yes_any = []
+    for a, b in _pairs():
+        tds = []
+        for mode in MODES:
+            vals = [v for v in (_minutes(rows, a, b, mode), _minutes(rows, b, a, mode)) if v is not None]
+            worst = max(vals) if vals else None
+            ok = worst is not None and worst <= HALF_HOUR_MINUTES
+            if ok:
+                yes_any.append(f"{a}–{b} by {mode}")
+            delta = ""
+            if base_metrics is not None:
+                bvals = [
+                    v
+                    for v in (_minutes(base_metrics["centre_minutes"], a, b, mode), _minutes(base_metrics["centre_minutes"], b, a, mode))
+                    if v is not None
+                ]
+                if bvals and worst is not None:
+                    delta = f" <span class=delta>({worst - max(bvals):+.1f} vs base)</span>"
+            tds.append(f'<td class="{"yes" if ok else "no"}">{"✓ yes" if ok else "✗ no"} · {_fmt(worst)} min{delta}</td>')
+        cells.append(f"<tr><th>{esc(a)} ↔ {esc(b)}</th>{''.join(tds)}</tr>")
+    summary = (
+        "Within 30 minutes: " + esc(", ".join(yes_any)) + "."
+        if yes_any
+        else "No pair of city centres is within 30 minutes of each other by any mode."
+    )
+    hhi = metrics.get("half_hour_index", {})
+    idx = " · ".join(f"{esc(m)} {float(hhi[m]):.3f}" for m in MODES if m in hhi)
+    return (
+        f'<p class="summary">{summary}</p>'
+        f"<table><thead><tr><th>centre pair (slower direction)</th>{''.join(f'<th>{m}</th>' for m in MODES)}</tr></thead>"
+        f"<tbody>{''.join(cells)}</tbody></table>"
+        f"<p>Half-hour-circle index by mode: {idx}<br><span class=meta>{esc(_index_definition())}</span></p>"
+    )
+
+
+def _matrix(metrics: dict[str, Any]) -> str:
+    rows = metrics["centre_minutes"]
+    out = []
+    for mode in MODES:
+        head = "".join(f"<th>to {esc(c)}</th>" for c in CITIES)
+        body = ""
+        for a in CITIES:
+            tds = ""
+            for b in CITIES:
+                v = 0.0 if a == b else _minutes(rows, a, b, mode)
+                cls = "diag" if a == b else ("yes" if v is not None and v <= HALF_HOUR_MINUTES else "no")
+                tds += f'<td class="num {cls}">{"—" if a == b else _fmt(v)}</td>'
+            body += f"<tr><th>from {esc(a)}</th>{tds}</tr>"
+        out.append(
+            f'<div class="matrix"><h3>{esc(mode)} (minutes)</h3><table><thead><tr><th></th>{head}</tr></thead><tbody>{body}</tbody></table></div>'
+        )
+    return "".join(out)
+
+
+def _population(metrics: dict[str, Any]) -> str:
+    df = pd.DataFrame(metrics["population_within_30"])
+    rows = []
+    for c in CITIES:
+        for mode in MODES:
+            sub = df[(df["centre"] == c) & (df["mode"] == mode)]
+            own = sub[sub["city"] == c]
+            other = sub[sub["city"] != c]
+            rows.append(
+                {
+                    "centre": c,
+                    "mode": mode,
+                    "own city within 30 min": f"{int(own['population'].sum()):,}",
+                    "own share": f"{float(own['share'].sum()):.0%}",
+                    "other two cities within 30 min": f"{int(other['population'].sum()):,}",
+                }
+            )
+    return _table(pd.DataFrame(rows))
+
+
+def _sources() -> str:
+    items = [f"Road and rail geometry {OSM_ATTRIBUTION} (ODbL), via scgraph-data (MIT)."]
+    snap = DATA_DIR / "snapshot.json"
+    if snap.exists():
+        try:
+            doc = json.loads(snap.read_text(encoding="utf-8"))
+            items += [f"{k}: {v}" for k, v in doc.items() if isinstance(v, str)]
+        except json.JSONDecodeError:
+            pass
+    items.append("Every curated item and inference: data/SOURCES.md in the planner's repository.")
+    return "<ul>" + "".join(f"<li>{esc(i)}</li>" for i in items) + "</ul>"
+
+
+CSS = """
+body{font:14px/1.45 system-ui,'Noto Sans CJK SC','Microsoft YaHei',sans-serif;max-width:960px;margin:24px auto;padding:0 16px;color:#222}
+h1{font-size:22px;margin:0 0 4px} h2{font-size:17px;border-bottom:1px solid #ccc;padding-bottom:2px;margin-top:22px} h3{font-size:14px;margin:6px 0}
+table{border-collapse:collapse;margin:6px 0 10px;font-size:13px} th,td{border:1px solid #ccc;padding:3px 7px;text-align:left;vertical-align:top}
+td.num{text-align:right} td.yes{background:#e5f5e0} td.no{background:#fde0dd} td.diag{color:#999}
+.meta{color:#555;font-size:12px} .summary{font-size:16px;font-weight:600} .delta{color:#555;font-size:11px}
+.matrix{display:inline-block;margin-right:14px;vertical-align:top} img.chart{max-width:100%;height:auto;border:0}
+@media print{body{margin:0;max-width:none} a{color:#000} h2{break-after:avoid} table,img,.matrix{break-inside:avoid}}
+"""
+
+
+def render_report(
+    *,
+    scenario_title: str,
+    metrics: dict[str, Any],
+    map_href: str | None = None,
+    timeline_png: Path | bytes | None = None,
+    timeline: pd.DataFrame | None = None,
+    attribution: pd.DataFrame | None = None,
+    base_metrics: dict[str, Any] | None = None,
+    notes: Sequence[str] = (),
+) -> str:
+    """The report page as a string (see ``write_report``)."""
+    net = metrics.get("network", {})
+    sections = [
+        f"<h1>{esc(scenario_title)}</h1>",
+        f'<p class="meta">scenario <code>{esc(metrics.get("scenario"))}</code> · period {esc(metrics.get("period"))} · '
+        f"network tier <b>{esc(net.get('tier'))}</b> · data: {esc(net.get('snapshot'))} · tool {esc(metrics.get('tool_version'))}"
+        + (f" · compared with base <code>{esc(base_metrics.get('scenario'))}</code>" if base_metrics else "")
+        + "</p>",
+        '<h2 id="headline">Headline: is each pair of centres within 30 minutes?</h2>',
+        _headline(metrics, base_metrics),
+        f'<img class="chart" alt="centre-to-centre minutes by mode" src="{_png_data_uri(centre_minutes_chart_png(metrics["centre_minutes"]))}">',
+        '<h2 id="matrix">Centre-to-centre matrix</h2>',
+        _matrix(metrics),
+        '<h2 id="population">Population within 30 minutes of each centre</h2>',
+        _population(metrics),
+        f'<img class="chart" alt="population within 30 minutes" src="{_png_data_uri(population_chart_png(metrics["population_within_30"]))}">',
+    ]
+    png: bytes | None = None
+    if isinstance(timeline_png, bytes):
+        png = timeline_png
+    elif timeline_png is not None:
+        png = Path(timeline_png).read_bytes()
+    elif timeline is not None and len(timeline):
+        png = timeline_chart_png(timeline)
+    if png is not None:
+        sections += ['<h2 id="timeline">Timeline</h2>', f'<img class="chart" alt="timeline" src="{_png_data_uri(png)}">']
+    if attribution is not None and len(attribution):
+        sections += ['<h2 id="attribution">What each project contributes</h2>', _table(attribution, cls="attribution")]
+    if map_href:
+        sections += [
+            '<h2 id="map">Map</h2>',
+            f'<p>Isochrones, rail and zones: <a id="map-link" href="{esc(map_href)}">{esc(map_href)}</a> (opens the interactive map).</p>',
+        ]
+    sections += [
+        '<h2 id="method">Method notes</h2>',
+        "<ul>" + "".join(f"<li>{esc(n)}</li>" for n in (*METHOD_NOTES, _index_definition(), *notes)) + "</ul>",
+        '<h2 id="sources">Data sources</h2>',
+        _sources(),
+        f'<p class="meta">{esc(metrics.get("attribution", OSM_ATTRIBUTION))}</p>',
+    ]
+    body = "\n".join(sections)
+    return (
+        '<!DOCTYPE html>\n<html lang="zh-CN"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{esc(scenario_title)}</title><style>{CSS}</style></head>\n<body>\n{body}\n</body></html>\n"
+    )
+
+
+def write_report(
+    path: Path,
+    *,
+    scenario_title: str,
+    metrics: dict[str, Any],
+    map_href: str | None = None,
+    timeline_png: Path | bytes | None = None,
+    timeline: pd.DataFrame | None = None,
+    attribution: pd.DataFrame | None = None,
+    base_metrics: dict[str, Any] | None = None,
+    notes: Sequence[str] = (),
+) -> Path:
+    """Write the report atomically to ``path`` and return it.
+
+    Parameters
+    ----------
+    scenario_title : user text (escaped).
+    metrics : the scenario's metrics dict (``runner.scenario_metrics``).
+    map_href : link to the map, relative to the report (``relative_href(map_path, report_path)``).
+    timeline_png : a ready chart (file or PNG bytes); else ``timeline`` (year, minutes, series or from/to[/mode]) is drawn.
+    attribution : any table (e.g. project, minutes saved, population gained); every cell escaped.
+    base_metrics : a base scenario's metrics: the headline then shows the change in minutes.
+    notes : extra method notes (escaped).
+    """
+    from network.outputs.files import atomic_write_text
+
+    atomic_write_text(
+        path,
+        render_report(
+            scenario_title=scenario_title,
+            metrics=metrics,
+            map_href=map_href,
+            timeline_png=timeline_png,
+            timeline=timeline,
+            attribution=attribution,
+            base_metrics=base_metrics,
+            notes=notes,
+        ),
+    )
+    return path
+
+
+def relative_href(target: Path, report_path: Path) -> str:
+    """A URL path from the report's folder to ``target`` (forward slashes)."""
+    return Path(os.path.relpath(Path(target).resolve(), Path(report_path).resolve().parent)).as_posix()

@@ -1,0 +1,409 @@
+"""Incremental re-evaluation: after an edit, recompute only the origins whose results can change.
+
+A base solve runs the compiled multi-source Dijkstra once per origin and keeps, besides the times,
+which arcs (CSR entries) each origin's shortest-path tree uses on its way to the targets. Then, for
+an edit of the same graph (same nodes; arcs removed, slowed, sped up or added):
+
+- removing or slowing an arc can only change the origins whose tree uses it on a path to a target
+  (otherwise those tree paths survive unchanged and nothing got shorter);
+- speeding up or adding an arc ``u → v`` with new time ``w`` can only change origin ``o`` when
+  ``t[o, u] + w < t[o, v]`` (otherwise the old times stay a feasible potential, hence exact). This
+  test needs the full node fields of the base solve (``keep_fields=True``).
+
+Every other origin keeps its base row, bit for bit; the affected ones are recomputed with the same
+compiled routine on the edited arrays. Edits are array operations on the CSR (no graph objects).
+Leave-one-out over projects and attribution are the main users.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from scipy.sparse import coo_matrix, csc_matrix, csr_matrix
+from scipy.sparse.csgraph import dijkstra
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+CHUNK_ORIGINS = 32
+"""Origins per compiled call: bounds memory to CHUNK × n_nodes × 12 bytes (times + predecessors)."""
+
+
+@dataclass(frozen=True)
+class TreeSolve:
+    """Times from ``sources`` and the tree arcs each source uses to reach its ``targets``.
+
+    times_s: (n_sources, n_targets), or (n_sources, n_nodes) when ``targets`` is None; ``inf``
+    beyond ``limit_s``.
+    usage: (n_sources, nnz) boolean CSC matrix: entry (i, e) is set when CSR arc ``e`` lies on the
+    shortest-path tree of source ``i`` on the way to one of its targets (or any node).
+    fields_s: (n_sources, n_nodes) full node times, only with ``keep_fields=True``.
+    """
+
+    csr: csr_matrix
+    sources: IntArray
+    targets: IntArray | None
+    limit_s: float
+    times_s: FloatArray
+    usage: csc_matrix
+    fields_s: FloatArray | None = None
+
+    @property
+    def n_sources(self) -> int:
+        return len(self.sources)
+
+
+def canonical(csr: csr_matrix) -> csr_matrix:
+    """Canonical CSR (sorted, one entry per arc); parallel arcs keep the fastest, as Dijkstra would."""
+    if csr.has_canonical_format:
+        return csr
+    coo = csr.tocoo()
+    n = csr.shape[0]
+    key = coo.row.astype(np.int64) * n + coo.col
+    order = np.lexsort((coo.data, key))
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = key[order][1:] != key[order][:-1]
+    keep = order[first]
+    out = csr_matrix((coo.data[keep], (coo.row[keep], coo.col[keep])), shape=csr.shape)
+    out.sort_indices()
+    return out
+
+
+def arc_keys(csr: csr_matrix) -> IntArray:
+    """One sortable int64 key per CSR entry, ``tail * n + head`` (ascending for canonical CSR)."""
+    n = csr.shape[0]
+    tails = np.repeat(np.arange(n, dtype=np.int64), np.diff(csr.indptr))
+    return tails * n + csr.indices.astype(np.int64)
+
+
+def arc_ids(csr: csr_matrix, tails: npt.ArrayLike, heads: npt.ArrayLike) -> IntArray:
+    """CSR entry index of each arc ``tail → head``; ``-1`` where there is no such arc."""
+    t = np.asarray(tails, dtype=np.int64)
+    h = np.asarray(heads, dtype=np.int64)
+    keys = arc_keys(csr)
+    want = t * csr.shape[0] + h
+    pos = np.searchsorted(keys, want)
+    pos_c = np.minimum(pos, len(keys) - 1)
+    found = (pos < len(keys)) & (keys[pos_c] == want)
+    return np.where(found, pos_c, -1).astype(np.int64)
+
+
+def _tree_arcs(csr: csr_matrix, keys: IntArray, pred: npt.NDArray[np.int32], targets: IntArray | None) -> tuple[IntArray, IntArray]:
+    """(row, arc id) of the tree arcs on paths from each row's source to its targets."""
+    c, n = pred.shape
+    if targets is None:
+        rows, heads = np.nonzero(pred >= 0)
+        tails = pred[rows, heads].astype(np.int64)
+    else:
+        marked = np.zeros((c, n), dtype=bool)
+        rows = np.repeat(np.arange(c), len(targets))
+        nodes = np.tile(targets, c)
+        out_r: list[IntArray] = []
+        out_h: list[IntArray] = []
+        out_t: list[IntArray] = []
+        while len(rows):
+            parent = pred[rows, nodes].astype(np.int64)
+            ok = (parent >= 0) & ~marked[rows, nodes]
+            # two targets whose paths meet reach the same node in the same step: walk on once
+            key = np.unique(rows[ok] * n + nodes[ok])
+            rows, nodes = key // n, key % n
+            parent = pred[rows, nodes].astype(np.int64)
+            marked.ravel()[key] = True
+            out_r.append(rows)
+            out_h.append(nodes)
+            out_t.append(parent)
+            nodes = parent
+        rows = np.concatenate(out_r) if out_r else np.zeros(0, np.int64)
+        heads = np.concatenate(out_h) if out_h else np.zeros(0, np.int64)
+        tails = np.concatenate(out_t) if out_t else np.zeros(0, np.int64)
+    pos = np.searchsorted(keys, tails * n + heads)
+    return rows.astype(np.int64), pos.astype(np.int64)
+
+
+def _run(csr: csr_matrix, sources: IntArray, limit_s: float, *, predecessors: bool) -> tuple[FloatArray, npt.NDArray[np.int32] | None]:
+    if predecessors:
+        d, p = dijkstra(csr, directed=True, indices=sources, limit=limit_s, return_predecessors=True)
+        return np.atleast_2d(d), np.atleast_2d(p)
+    return np.atleast_2d(dijkstra(csr, directed=True, indices=sources, limit=limit_s)), None
+
+
+_SHARED: dict[str, Any] = {}
+"""The arrays of a parallel solve, set before the worker processes fork (inherited, never pickled)."""
+
+
+def _block(start: int, block: IntArray, limit_s: float, targets: IntArray | None, usage: bool, full: bool) -> tuple[Any, ...]:
+    """One compiled call for ``block`` (runs in this process or a forked worker)."""
+    csr: csr_matrix = _SHARED["csr"]
+    d, pred = _run(csr, block, limit_s, predecessors=usage)
+    times = d if targets is None else d[:, targets]
+    if not usage:
+        return start, times, None, None, None
+    assert pred is not None
+    r, a = _tree_arcs(csr, _SHARED["keys"], pred, targets)
+    return start, times, d if full else None, r + start, a
+
+
+def _solve_blocks(
+    csr: csr_matrix,
+    keys: IntArray,
+    src: IntArray,
+    limit_s: float,
+    tgt: IntArray | None,
+    *,
+    usage: bool,
+    full: bool,
+    chunk: int,
+    workers: int,
+) -> list[tuple[Any, ...]]:
+    tasks = [(start, src[start : start + chunk], limit_s, tgt, usage, full) for start in range(0, len(src), chunk)]
+    _SHARED.update(csr=csr, keys=keys)
+    try:
+        if workers <= 1 or len(tasks) < 2 or "fork" not in multiprocessing.get_all_start_methods():
+            return [_block(*t) for t in tasks]
+        ctx = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=min(workers, len(tasks)), mp_context=ctx) as pool:
+            futures = [pool.submit(_block, *t) for t in tasks]
+            return [f.result() for f in futures]
+    finally:
+        _SHARED.clear()
+
+
+def solve(
+    csr: csr_matrix,
+    sources: npt.ArrayLike,
+    *,
+    targets: npt.ArrayLike | None = None,
+    limit_s: float = np.inf,
+    keep_fields: bool = False,
+    chunk: int = CHUNK_ORIGINS,
+    workers: int = 1,
+) -> TreeSolve:
+    """Base solve: times from ``sources`` (to ``targets``, or to every node) and their tree arcs.
+
+    ``workers`` > 1 splits the origins over that many forked processes (same results).
+    """
+    csr = canonical(csr)
+    src = np.asarray(sources, dtype=np.int64)
+    tgt = None if targets is None else np.asarray(targets, dtype=np.int64)
+    n = csr.shape[0]
+    keys = arc_keys(csr)
+    width = n if tgt is None else len(tgt)
+    times = np.empty((len(src), width))
+    fields = (times if tgt is None else np.empty((len(src), n))) if keep_fields else None
+    rows_all: list[IntArray] = []
+    arcs_all: list[IntArray] = []
+    for start, t, d, r, a in _solve_blocks(csr, keys, src, limit_s, tgt, usage=True, full=keep_fields, chunk=chunk, workers=workers):
+        times[start : start + len(t)] = t
+        if fields is not None and tgt is not None:
+            fields[start : start + len(t)] = d
+        rows_all.append(r)
+        arcs_all.append(a)
+    rows = np.concatenate(rows_all) if rows_all else np.zeros(0, np.int64)
+    arcs = np.concatenate(arcs_all) if arcs_all else np.zeros(0, np.int64)
+    usage = coo_matrix((np.ones(len(rows), dtype=bool), (rows, arcs)), shape=(len(src), csr.nnz)).tocsc()
+    return TreeSolve(csr=csr, sources=src, targets=tgt, limit_s=limit_s, times_s=times, usage=usage, fields_s=fields)
+
+
+def times_between(
+    csr: csr_matrix,
+    sources: npt.ArrayLike,
+    targets: npt.ArrayLike,
+    *,
+    limit_s: float = np.inf,
+    chunk: int = CHUNK_ORIGINS,
+    workers: int = 1,
+) -> FloatArray:
+    """Times (s) from each source to each target (a zone matrix), memory bounded by ``chunk``."""
+    src = np.asarray(sources, dtype=np.int64)
+    tgt = np.asarray(targets, dtype=np.int64)
+    out = np.empty((len(src), len(tgt)))
+    for start, t, *_ in _solve_blocks(csr, np.zeros(0, np.int64), src, limit_s, tgt, usage=False, full=False, chunk=chunk, workers=workers):
+        out[start : start + len(t)] = t
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# edits on arrays
+
+
+def without_arcs(csr: csr_matrix, arcs: npt.ArrayLike) -> csr_matrix:
+    """A copy of ``csr`` without the given CSR entries (same nodes)."""
+    ids = np.asarray(arcs, dtype=np.int64)
+    ids = ids[ids >= 0]
+    keep = np.ones(csr.nnz, dtype=bool)
+    keep[ids] = False
+    n = csr.shape[0]
+    tails = np.repeat(np.arange(n, dtype=np.int64), np.diff(csr.indptr))
+    indptr = np.concatenate([[0], np.cumsum(np.bincount(tails[keep], minlength=n))]).astype(np.int64)
+    return csr_matrix((csr.data[keep], csr.indices[keep], indptr), shape=csr.shape)
+
+
+def with_arc_times(csr: csr_matrix, arcs: npt.ArrayLike, times_s: npt.ArrayLike) -> csr_matrix:
+    """A copy of ``csr`` with new times on existing arcs (e.g. a speed change)."""
+    data = csr.data.copy()
+    data[np.asarray(arcs, dtype=np.int64)] = np.maximum(np.asarray(times_s, dtype=float), 1e-6)
+    return csr_matrix((data, csr.indices, csr.indptr), shape=csr.shape)
+
+
+def with_new_arcs(csr: csr_matrix, tails: npt.ArrayLike, heads: npt.ArrayLike, times_s: npt.ArrayLike) -> csr_matrix:
+    """A copy of ``csr`` with arcs added between existing nodes (a parallel arc keeps the faster time)."""
+    coo = csr.tocoo()
+    t = np.concatenate([coo.row, np.asarray(tails, dtype=np.int64)])
+    h = np.concatenate([coo.col, np.asarray(heads, dtype=np.int64)])
+    w = np.concatenate([coo.data, np.maximum(np.asarray(times_s, dtype=float), 1e-6)])
+    order = np.lexsort((w, h, t))
+    t, h, w = t[order], h[order], w[order]
+    first = np.ones(len(t), dtype=bool)
+    first[1:] = (t[1:] != t[:-1]) | (h[1:] != h[:-1])
+    t, h, w = t[first], h[first], w[first]
+    indptr = np.zeros(csr.shape[0] + 1, dtype=np.int64)
+    np.add.at(indptr, t + 1, 1)
+    return csr_matrix((w, h.astype(np.int32), np.cumsum(indptr)), shape=csr.shape)
+
+
+# ---------------------------------------------------------------------------------------------
+# which origins can change
+
+
+def origins_using(base: TreeSolve, arcs: npt.ArrayLike) -> IntArray:
+    """Rows (source indices) whose tree uses any of ``arcs``: all a removal or slow-down can change."""
+    ids = np.asarray(arcs, dtype=np.int64)
+    ids = ids[ids >= 0]
+    if not len(ids):
+        return np.zeros(0, dtype=np.int64)
+    return np.unique(base.usage[:, ids].tocoo().row).astype(np.int64)
+
+
+def origins_improved_by(base: TreeSolve, tails: npt.ArrayLike, heads: npt.ArrayLike, times_s: npt.ArrayLike) -> IntArray:
+    """Rows for which a faster/new arc ``tail → head`` (time ``times_s``) beats the head's current time."""
+    if base.fields_s is None:
+        raise ValueError("origins_improved_by needs the base node fields: solve(..., keep_fields=True)")
+    t = np.asarray(tails, dtype=np.int64)
+    h = np.asarray(heads, dtype=np.int64)
+    w = np.maximum(np.asarray(times_s, dtype=float), 1e-6)
+    if not len(t):
+        return np.zeros(0, dtype=np.int64)
+    via = base.fields_s[:, t] + w[None, :]
+    better = (via < base.fields_s[:, h]) & (via <= base.limit_s)
+    return np.nonzero(better.any(axis=1))[0].astype(np.int64)
+
+
+def recompute(
+    base: TreeSolve, csr: csr_matrix, rows: npt.ArrayLike, *, chunk: int = CHUNK_ORIGINS, workers: int = 1, method: str = "auto"
+) -> FloatArray:
+    """Times on the edited ``csr``: base rows copied, ``rows`` recomputed (same shape as ``base.times_s``).
+
+    With targets and no cutoff, many rows (``network.routing.engine.CH_MIN_SOURCES``) are cheaper through a
+    contraction hierarchy of the edited graph than row by row ("auto"; or "ch", "dijkstra").
+    """
+    from network.routing.engine import CH_MIN_SOURCES
+
+    out = base.times_s.copy()
+    r = np.asarray(rows, dtype=np.int64)
+    src = base.sources[r]
+    many = len(r) >= CH_MIN_SOURCES and not np.isfinite(base.limit_s)
+    if base.targets is not None and len(r) and (method == "ch" or (method == "auto" and many)):
+        from network.routing.ch import build, many_to_many
+
+        t = many_to_many(build(csr), src, base.targets)
+        t[t > base.limit_s] = np.inf
+        out[r] = t
+        return out
+    blocks = _solve_blocks(
+        csr, np.zeros(0, np.int64), src, base.limit_s, base.targets, usage=False, full=False, chunk=chunk, workers=workers
+    )
+    for start, t, *_ in blocks:
+        out[r[start : start + len(t)]] = t
+    return out
+
+
+@dataclass(frozen=True)
+class Edit:
+    """One scenario's change to the base arrays (same nodes).
+
+    remove: CSR arc ids to delete. retime / retime_s: existing arcs given new times. add_tails /
+    add_heads / add_s: new arcs between existing nodes.
+    """
+
+    remove: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    retime: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    retime_s: FloatArray = field(default_factory=lambda: np.zeros(0))
+    add_tails: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    add_heads: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    add_s: FloatArray = field(default_factory=lambda: np.zeros(0))
+
+
+def diff(base: csr_matrix, new: csr_matrix) -> Edit:
+    """The ``Edit`` that turns ``base`` into ``new`` (two canonical CSR graphs on the same nodes)."""
+    if base.shape != new.shape:
+        raise ValueError(f"graphs on different nodes ({base.shape[0]} and {new.shape[0]}): no incremental edit")
+    base, new = canonical(base), canonical(new)
+    kb, kn = arc_keys(base), arc_keys(new)
+    in_new = np.isin(kb, kn, assume_unique=True)
+    in_base = np.isin(kn, kb, assume_unique=True)
+    removed = np.nonzero(~in_new)[0]
+    both_b = np.nonzero(in_new)[0]
+    both_n = np.nonzero(in_base)[0]  # same arcs, same (sorted) order in both graphs
+    changed = new.data[both_n] != base.data[both_b]
+    added = np.nonzero(~in_base)[0]
+    n = base.shape[0]
+    return Edit(
+        remove=removed.astype(np.int64),
+        retime=both_b[changed].astype(np.int64),
+        retime_s=new.data[both_n][changed].astype(float),
+        add_tails=(kn[added] // n).astype(np.int64),
+        add_heads=(kn[added] % n).astype(np.int64),
+        add_s=new.data[added].astype(float),
+    )
+
+
+def apply_edit(csr: csr_matrix, edit: Edit) -> csr_matrix:
+    """The edited arrays: retimes and removals (arc ids of the base), then additions."""
+    out = csr
+    if len(edit.retime):
+        out = with_arc_times(out, edit.retime, edit.retime_s)
+    if len(edit.remove):
+        out = without_arcs(out, edit.remove)
+    if len(edit.add_tails):
+        out = with_new_arcs(out, edit.add_tails, edit.add_heads, edit.add_s)
+    return out
+
+
+def affected_origins(base: TreeSolve, edit: Edit) -> IntArray:
+    """Every row whose times ``edit`` can change (a superset; exact rows are recomputed)."""
+    old = base.csr.data
+    slower = edit.retime[np.asarray(edit.retime_s) > old[edit.retime]] if len(edit.retime) else edit.retime
+    faster = edit.retime[np.asarray(edit.retime_s) < old[edit.retime]] if len(edit.retime) else edit.retime
+    parts = [origins_using(base, np.concatenate([edit.remove, slower]))]
+    if len(faster) or len(edit.add_tails):
+        tails = np.repeat(np.arange(base.csr.shape[0], dtype=np.int64), np.diff(base.csr.indptr))
+        new_s = np.asarray(edit.retime_s)[np.asarray(edit.retime_s) < old[edit.retime]] if len(edit.retime) else np.zeros(0)
+        parts.append(
+            origins_improved_by(
+                base,
+                np.concatenate([tails[faster], edit.add_tails]),
+                np.concatenate([base.csr.indices[faster].astype(np.int64), edit.add_heads]),
+                np.concatenate([new_s, edit.add_s]),
+            )
+        )
+    return np.unique(np.concatenate(parts)).astype(np.int64)
+
+
+def evaluate_edit(base: TreeSolve, edit: Edit, *, workers: int = 1, method: str = "auto") -> tuple[FloatArray, IntArray]:
+    """Times after ``edit`` (what a full recomputation gives) and the rows recomputed."""
+    rows = affected_origins(base, edit)
+    if not len(rows):
+        return base.times_s.copy(), rows
+    return recompute(base, apply_edit(base.csr, edit), rows, workers=workers, method=method), rows
+
+
+def leave_one_out(
+    base: TreeSolve, removals: Sequence[npt.ArrayLike], *, workers: int = 1, method: str = "auto"
+) -> list[tuple[FloatArray, IntArray]]:
+    """For each set of arcs (a project, a corridor), times without it and the rows that were recomputed."""
+    return [evaluate_edit(base, Edit(remove=np.asarray(r, dtype=np.int64)), workers=workers, method=method) for r in removals]

@@ -1,0 +1,284 @@
+"""Many scenarios at once: serially, in local processes, or on a Dask cluster.
+
+``run_batch`` runs every scenario file and returns one ``BatchOutcome`` per file, in input order. A bad
+scenario (invalid file, unknown line, a bug hit by one scenario) becomes an error outcome for that
+file only; the others still run. Each scenario is computed by exactly the same code as a serial run
+(``runner.run_scenario``), so results are identical whichever way the batch runs.
+
+The base network (roads + rail of each tier the batch uses) is read once by the caller and shipped
+to each worker process once: as the initializer argument of a local process pool, or as a Dask
+``WorkerPlugin`` that the scheduler hands to every worker when it joins (so a worker that is
+restarted after a crash gets it again). Tasks carry only a file path.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import time
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from network._errors import PlannerError
+from network.paths import MAP_DIR, OUTPUT_DIR
+from network.run.runner import RunResult
+
+log = logging.getLogger(__name__)
+
+BasePayload = dict[str, Any]
+"""tier -> (RoadNetwork, RailNetwork), exactly what ``resolve.base_network(tier)`` returns."""
+POOL_RESTARTS = 2
+"""A local process pool broken by a crashed worker is restarted this often for the unfinished files."""
+PLUGIN_NAME = "czt-base-network"
+
+
+@dataclass(frozen=True)
+class BatchOutcome:
+    """What happened to one scenario file of a batch."""
+
+    file: str
+    scenario: str | None
+    """The scenario's name, or ``None`` when the file could not be read."""
+    title: str
+    result: RunResult | None
+    """Metrics, output paths and checks; ``None`` when the scenario failed."""
+    error: str | None
+    """Why the scenario failed (names file and field for input errors); ``None`` when it ran."""
+    elapsed_s: float
+    worker: str
+    """Where it ran: ``pid <n>`` or a Dask worker address."""
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+# ---------------------------------------------------------------------------------------------
+# worker side
+
+
+_SHIPPED: BasePayload = {}
+
+
+def install_base(payload: BasePayload) -> None:
+    """Make this process resolve scenarios on the shipped base networks instead of reading data/.
+
+    Runs once per worker process (pool initializer or Dask worker plugin). Tiers not in ``payload``
+    fall back to the normal loader.
+    """
+    from network.scenario import resolve
+
+    _SHIPPED.update(payload)
+    loader = resolve.base_network
+    if getattr(loader, "_czt_shipped", False):
+        return
+    original = loader
+
+    def base_network(tier: str) -> Any:
+        shipped = _SHIPPED.get(tier)
+        return shipped if shipped is not None else original(tier)
+
+    base_network._czt_shipped = True  # type: ignore[attr-defined]
+    base_network._czt_original = original  # type: ignore[attr-defined]
+    resolve.base_network = base_network  # type: ignore[assignment]
+
+
+def run_file(path: str, output_dir: str, map_dir: str, write_map: bool, map_options: dict[str, Any] | None = None) -> BatchOutcome:
+    """Run one scenario file; every failure becomes an error outcome (never raises)."""
+    from network.run.runner import run_scenario
+    from network.scenario.schema import load_scenario
+
+    start = time.perf_counter()
+    name: str | None = None
+    title = ""
+    worker = _worker_label()
+    try:
+        scenario = load_scenario(Path(path))
+        name, title = scenario.name, scenario.title
+        result = run_scenario(
+            scenario, file=path, output_dir=Path(output_dir), map_dir=Path(map_dir), write_map=write_map, **(map_options or {})
+        )
+    except PlannerError as exc:
+        return BatchOutcome(path, name, title, None, str(exc), time.perf_counter() - start, worker)
+    except Exception as exc:  # one scenario's bug must not end the batch
+        log.exception("scenario %s failed", path)
+        return BatchOutcome(path, name, title, None, f"{path}: unexpected {type(exc).__name__}: {exc}", time.perf_counter() - start, worker)
+    return BatchOutcome(path, name, title, result, None, time.perf_counter() - start, worker)
+
+
+def _worker_label() -> str:
+    try:
+        from distributed import get_worker
+
+        return str(get_worker().address)
+    except (ImportError, ValueError):
+        return f"pid {os.getpid()}"
+
+
+try:
+    from distributed.diagnostics.plugin import WorkerPlugin as _WorkerPluginBase
+except ImportError:  # pragma: no cover - dask[distributed] is a dependency
+    _WorkerPluginBase = object  # type: ignore[assignment,misc]
+
+
+class BaseNetworkPlugin(_WorkerPluginBase):  # type: ignore[misc,valid-type]
+    """Dask worker plugin carrying the base networks: installed on every worker as it joins."""
+
+    name = PLUGIN_NAME
+
+    def __init__(self, payload: BasePayload) -> None:
+        self.payload = payload
+
+    def setup(self, worker: Any) -> None:
+        install_base(self.payload)
+
+
+# ---------------------------------------------------------------------------------------------
+# client side
+
+
+def base_payload(files: Iterable[Path]) -> BasePayload:
+    """The base network of every tier the readable scenario files use (unreadable ones are skipped)."""
+    from network.scenario.resolve import base_network
+    from network.scenario.schema import load_scenario
+
+    tiers: set[str] = set()
+    for path in files:
+        try:
+            tiers.add(load_scenario(Path(path)).tier)
+        except PlannerError:
+            continue
+    payload: BasePayload = {}
+    for tier in sorted(tiers):
+        try:
+            payload[tier] = base_network(tier)
+        except Exception as exc:  # the scenarios of this tier will report it themselves
+            log.warning("base network of tier %r not shipped: %s", tier, exc)
+    return payload
+
+
+def run_batch(
+    files: Sequence[Path | str],
+    *,
+    workers: int = 1,
+    scheduler: str | None = None,
+    output_dir: Path = OUTPUT_DIR,
+    map_dir: Path = MAP_DIR,
+    no_map: bool = False,
+    basemap: str | None = None,
+    offline: bool = False,
+    on_outcome: Callable[[BatchOutcome], None] | None = None,
+) -> list[BatchOutcome]:
+    """Run scenario ``files`` and return one outcome per file, in input order.
+
+    Parameters
+    ----------
+    workers:
+        Local worker processes (``1``: serial, in this process). Ignored when ``scheduler`` is set.
+    scheduler:
+        Address of a Dask scheduler (``tcp://host:port``): run there. Outputs are written by the
+        workers, so ``output_dir``/``map_dir`` must be on a filesystem they share with the caller.
+    basemap, offline:
+        Map options, passed to ``runner.run_scenario`` as in a serial run.
+    on_outcome:
+        Called in this process with each outcome as it completes (completion order).
+    """
+    paths = [str(f) for f in files]
+    out, maps, write_map = str(output_dir), str(map_dir), not no_map
+    opts: dict[str, Any] = {"basemap": basemap, "offline": True} if offline else ({"basemap": basemap} if basemap else {})
+    if not paths:
+        return []
+    if scheduler:
+        outcomes = _run_dask(paths, scheduler, out, maps, write_map, opts, on_outcome)
+    elif workers > 1 and len(paths) > 1:
+        outcomes = _run_pool(paths, min(workers, len(paths)), out, maps, write_map, opts, on_outcome)
+    else:
+        outcomes = {}
+        for i, p in enumerate(paths):
+            outcomes[i] = run_file(p, out, maps, write_map, opts)
+            if on_outcome:
+                on_outcome(outcomes[i])
+    return [outcomes[i] for i in range(len(paths))]
+
+
+def _lost(path: str, why: str) -> BatchOutcome:
+    return BatchOutcome(path, None, "", None, f"{path}: {why}", 0.0, "")
+
+
+def _run_pool(
+    paths: list[str],
+    workers: int,
+    out: str,
+    maps: str,
+    write_map: bool,
+    opts: dict[str, Any],
+    on_outcome: Callable[[BatchOutcome], None] | None,
+) -> dict[int, BatchOutcome]:
+    payload = base_payload(Path(p) for p in paths)
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["network.run.batch", "network.run.runner"])
+    done: dict[int, BatchOutcome] = {}
+    todo = list(range(len(paths)))
+    for attempt in range(POOL_RESTARTS + 1):
+        if not todo:
+            break
+        if attempt:
+            log.warning("a worker process died; re-running %d unfinished scenario(s) in a new pool", len(todo))
+        try:
+            with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=install_base, initargs=(payload,)) as pool:
+                pending: dict[Future[BatchOutcome], int] = {pool.submit(run_file, paths[i], out, maps, write_map, opts): i for i in todo}
+                while pending:
+                    finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+                    for fut in finished:
+                        i = pending.pop(fut)
+                        try:
+                            done[i] = fut.result()
+                        except BrokenProcessPool:
+                            continue
+                        if on_outcome:
+                            on_outcome(done[i])
+        except BrokenProcessPool:
+            pass
+        todo = [i for i in todo if i not in done]
+    for i in todo:
+        done[i] = _lost(paths[i], f"worker process died {POOL_RESTARTS + 1} times while running it")
+        if on_outcome:
+            on_outcome(done[i])
+    return done
+
+
+def _run_dask(
+    paths: list[str],
+    scheduler: str,
+    out: str,
+    maps: str,
+    write_map: bool,
+    opts: dict[str, Any],
+    on_outcome: Callable[[BatchOutcome], None] | None,
+) -> dict[int, BatchOutcome]:
+    from distributed import Client, as_completed
+
+    payload = base_payload(Path(p) for p in paths)
+    done: dict[int, BatchOutcome] = {}
+    with Client(scheduler, set_as_default=False) as client:
+        client.register_plugin(BaseNetworkPlugin(payload), name=PLUGIN_NAME)
+        futures = [
+            client.submit(run_file, p, out, maps, write_map, opts, pure=False, key=f"czt-scenario-{i}-{os.urandom(4).hex()}")
+            for i, p in enumerate(paths)
+        ]
+        index = {f.key: i for i, f in enumerate(futures)}
+        for fut in as_completed(futures, loop=client.loop):
+            i = index[fut.key]
+            try:
+                done[i] = fut.result()
+            except Exception as exc:  # e.g. KilledWorker after repeated worker deaths on this task
+                done[i] = _lost(paths[i], f"task failed on the cluster: {type(exc).__name__}: {exc}")
+            if on_outcome:
+                on_outcome(done[i])
+        client.unregister_worker_plugin(PLUGIN_NAME)
+    return done

@@ -1,0 +1,144 @@
+"""Run one scenario end to end: resolve, evaluate, write metrics, tables and the map."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from network import OSM_ATTRIBUTION, __version__
+from network.analysis.isochrones import isochrone_polygons
+from network.analysis.metrics import centre_pairs_table, evaluate, half_hour_index, population_within_table
+from network.model.region import load_region
+from network.outputs.files import atomic_write_text, centre_matrix_html, dumps_metrics, write_table
+from network.outputs.maps import isochrone_map, save_map, zone_minutes_table
+from network.outputs.report import relative_href, write_report
+from network.paths import MAP_DIR, OUTPUT_DIR
+from network.scenario.resolve import resolve_state
+from network.scenario.schema import Scenario
+from network.sources.osm import network_report
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    scenario: str
+    description: str
+    passed: bool
+    value: float | None
+    limit: float
+
+
+@dataclass(frozen=True)
+class RunResult:
+    scenario: str
+    metrics_path: Path
+    map_path: Path | None
+    metrics: dict[str, Any]
+    checks: list[CheckResult]
+    report_path: Path | None = None
+
+
+def scenario_metrics(scenario: Scenario, *, file: str = "<scenario>") -> tuple[dict[str, Any], Any, Any]:
+    """Compute the metrics dict (deterministic; no timestamps) plus the isochrones and state."""
+    region = load_region()
+    state = resolve_state(scenario, file=file)
+    ev = evaluate(state, region)
+    pairs = centre_pairs_table(ev)
+    within = population_within_table(ev, region)
+    iso = isochrone_polygons(ev.cell_minutes, region, scenario.thresholds_minutes)
+    metrics: dict[str, Any] = {
+        "scenario": scenario.name,
+        "title": scenario.title,
+        "period": scenario.period,
+        "network": {
+            "tier": state.roads.tier,
+            "snapshot": state.roads.snapshot,
+            "road_nodes": int(len(state.roads.nodes)),
+            "road_edges": int(len(state.roads.edges)),
+            "road_km": round(float(state.roads.edges["length_m"].sum()) / 1000.0, 1),
+            "rail_lines": sorted(str(x) for x in state.rail.lines["line_id"]),
+            "rail_stations": int(state.rail.stops["name_zh"].nunique()),
+            "report": network_report(state.roads),
+        },
+        "year": state.year,
+        "projects_active": list(state.projects),
+        "warnings": list(state.warnings),
+        "attribution": OSM_ATTRIBUTION,
+        "centre_minutes": pairs.to_dict(orient="records"),
+        "population_within_30": within.to_dict(orient="records"),
+        "isochrones": iso.drop(columns="geometry").to_dict(orient="records"),
+        "half_hour_index": {m: half_hour_index(ev, region, m) for m in ("car", "transit", "best")},
+        "zone_minutes": zone_minutes_table(ev.cell_minutes, region, mode="best").to_dict(orient="records"),
+        "tool_version": __version__,
+    }
+    return metrics, iso, state
+
+
+def evaluate_checks(scenario: Scenario, metrics: dict[str, Any]) -> list[CheckResult]:
+    out = []
+    for c in scenario.checks:
+        value = next(
+            (r["minutes"] for r in metrics["centre_minutes"] if r["from"] == c.from_ and r["to"] == c.to and r["mode"] == c.mode), None
+        )
+        passed = value is not None and value <= c.max
+        out.append(CheckResult(scenario.name, f"{c.metric} {c.from_}→{c.to} {c.mode} ≤ {c.max:g}", passed, value, c.max))
+    return out
+
+
+def run_scenario(
+    scenario: Scenario,
+    *,
+    file: str = "<scenario>",
+    output_dir: Path = OUTPUT_DIR,
+    map_dir: Path = MAP_DIR,
+    write_map: bool = True,
+    basemap: str | None = None,
+    offline: bool = False,
+    write_report_html: bool = True,
+) -> RunResult:
+    """Run ``scenario`` and write outputs/<name>/ (metrics.json, CSVs, GeoJSON, report.html) and maps/<name>.html.
+
+    ``basemap``: one of maps.BASEMAPS (default 'osm', or 'none' when ``offline``); ``offline`` inlines
+    Leaflet so the map makes no network request.
+    """
+    metrics, iso, state = scenario_metrics(scenario, file=file)
+    out = output_dir / scenario.name
+    import pandas as pd
+
+    write_table(pd.DataFrame(metrics["centre_minutes"]), out / "centre_minutes.csv")
+    write_table(pd.DataFrame(metrics["population_within_30"]), out / "population_within_30.csv")
+    write_table(pd.DataFrame(metrics["isochrones"]), out / "isochrones.csv")
+    write_table(pd.DataFrame(metrics["zone_minutes"]), out / "zone_minutes.csv")
+    atomic_write_text(out / "isochrones.geojson", iso.to_json(drop_id=True, ensure_ascii=False))
+    metrics_path = out / "metrics.json"
+    atomic_write_text(metrics_path, dumps_metrics(metrics))
+    map_path = None
+    if write_map:
+        pairs = pd.DataFrame(metrics["centre_minutes"])
+        m = isochrone_map(
+            title=scenario.title or scenario.name,
+            isochrones=iso,
+            rail=state.rail,
+            region=load_region(),
+            tier=state.roads.tier,
+            snapshot=state.roads.snapshot,
+            centre_table_html=centre_matrix_html(pairs),
+            zone_minutes=pd.DataFrame(metrics["zone_minutes"]),
+            basemap=basemap or ("none" if offline else "osm"),
+            offline=offline,
+        )
+        map_path = map_dir / f"{scenario.name}.html"
+        save_map(m, map_path)
+    report_path = None
+    if write_report_html:
+        report_path = out / "report.html"
+        write_report(
+            report_path,
+            scenario_title=scenario.title or scenario.name,
+            metrics=metrics,
+            map_href=relative_href(map_path, report_path) if map_path else None,
+        )
+    return RunResult(scenario.name, metrics_path, map_path, metrics, evaluate_checks(scenario, metrics), report_path)

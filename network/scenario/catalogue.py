@@ -1,0 +1,218 @@
+"""The project catalogue (data/projects.yaml): load and validate, with errors naming file and field."""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from network._errors import InputError
+from network.model.speeds import ROAD_CLASSES
+from network.paths import DATA_DIR
+
+ProjectType = Literal["road_upgrade", "new_road", "road_closure", "rail_line", "rail_extension", "rail_service"]
+Status = Literal["built", "under_construction", "planned", "concept"]
+ROAD_TYPES = ("road_upgrade", "new_road", "road_closure")
+RAIL_TYPES = ("rail_line", "rail_extension", "rail_service")
+# Study-area bounding box (WGS-84) with a margin: geometry outside it is refused.
+STUDY_BBOX = (111.8, 26.9, 114.4, 28.9)
+
+
+def check_path_lonlat(path: list[tuple[float, float]], *, field: str = "point") -> None:
+    """Refuse swapped [lat, lon] points and points outside the study area (raises ValueError)."""
+    x0, y0, x1, y1 = STUDY_BBOX
+    for k, (lon, lat) in enumerate(path):
+        if 18.0 <= lon <= 54.0 and 73.0 <= lat <= 135.0:
+            raise ValueError(f"{field}[{k}] = [{lon}, {lat}] looks like [lat, lon]; expected [lon, lat]")
+        if not (x0 <= lon <= x1 and y0 <= lat <= y1):
+            raise ValueError(f"{field}[{k}] = [{lon}, {lat}] lies outside the study area (lon {x0}..{x1}, lat {y0}..{y1})")
+
+
+class PeriodSpeeds(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    am_peak: float = Field(gt=0, le=130)
+    off_peak: float = Field(gt=0, le=130)
+
+
+class After(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    highway: str | None = None
+    speed_kph: PeriodSpeeds | None = None
+
+    @model_validator(mode="after")
+    def _known_class(self) -> After:
+        if self.highway is not None and self.highway not in ROAD_CLASSES:
+            raise ValueError(f"highway {self.highway!r} is not a road class; expected one of {list(ROAD_CLASSES)}")
+        return self
+
+
+class RailBefore(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    headway_am_peak_min: list[Annotated[float, Field(gt=0, le=240)]] = Field(min_length=1)
+    headway_off_peak_min: list[Annotated[float, Field(gt=0, le=240)]] = Field(min_length=1)
+
+
+class Project(BaseModel):
+    """One named project (or an inline ad-hoc one in a scenario)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")
+    name_zh: str = Field(min_length=1, max_length=200)
+    name_en: str = Field(default="", max_length=200)
+    group: str = ""
+    type: ProjectType
+    status: Status = "concept"
+    opened: dt.date | None = None
+    planned_year: int | None = Field(default=None, ge=1990, le=2060)
+    in_base: bool = False
+    path: list[tuple[float, float]] | None = None
+    after: After | None = None
+    line_id: str | None = None
+    line_ids: list[str] | None = None
+    stations: list[str] | None = Field(default=None, min_length=2)
+    before: RailBefore | After | None = None
+    facts: str = ""
+    inferred: str = ""
+    source: str = ""
+
+    @property
+    def year(self) -> int:
+        """The year the project counts from (opened, else planned)."""
+        if self.opened is not None:
+            return self.opened.year
+        assert self.planned_year is not None
+        return self.planned_year
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Project:
+        if self.opened is None and self.planned_year is None:
+            raise ValueError("give 'opened' (a date) or 'planned_year'")
+        if self.type in ROAD_TYPES:
+            if not self.path or len(self.path) < 2:
+                raise ValueError(f"a {self.type} needs 'path' with at least 2 [lon, lat] points")
+            check_path_lonlat(self.path, field="path")
+            if self.type != "road_closure" and (self.after is None or self.after.highway is None):
+                raise ValueError(f"a {self.type} needs 'after.highway' (one of {list(ROAD_CLASSES)})")
+            if self.type == "new_road" and (self.after is None or self.after.speed_kph is None):
+                raise ValueError("a new_road needs 'after.speed_kph' with am_peak and off_peak")
+        if self.type == "rail_extension" and (not self.line_id or not self.stations):
+            raise ValueError("a rail_extension needs 'line_id' and 'stations' (at least 2)")
+        if self.type in ("rail_line", "rail_service") and not self.line_ids:
+            raise ValueError(f"a {self.type} needs 'line_ids'")
+        if self.type in ROAD_TYPES and self.before is not None and not isinstance(self.before, After):
+            raise ValueError("a road project's 'before' takes highway and speed_kph")
+        if self.type == "rail_service":
+            if not isinstance(self.before, RailBefore) or not self.in_base:
+                raise ValueError("a rail_service needs in_base: true and 'before' headways")
+            assert self.line_ids is not None
+            assert isinstance(self.before, RailBefore)
+            for name in ("headway_am_peak_min", "headway_off_peak_min"):
+                if len(getattr(self.before, name)) != len(self.line_ids):
+                    raise ValueError(f"before.{name} needs one value per line in line_ids ({len(self.line_ids)})")
+        if self.type in RAIL_TYPES and not self.in_base:
+            raise ValueError("rail projects must be in the base rail data (in_base: true); add new lines to data/rail_lines.csv")
+        return self
+
+
+def validation_message(exc: ValidationError) -> tuple[str, str]:
+    """(field path, message) of the first pydantic error."""
+    err = exc.errors()[0]
+    loc = ".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in err["loc"]).replace(".[", "[")
+    value = err.get("input")
+    shown = "a mapping" if isinstance(value, dict) else repr(value)
+    if len(shown) > 80:
+        shown = shown[:77] + "..."
+    more = f" (and {len(exc.errors()) - 1} more problem(s))" if len(exc.errors()) > 1 else ""
+    msg = err["msg"].removeprefix("Value error, ")
+    if err["type"] == "extra_forbidden":
+        msg = "unknown field"
+    return loc or "<document>", f"got {shown}: {msg}{more}"
+
+
+def parse_catalogue(text: str, *, file: str) -> dict[str, Project]:
+    try:
+        doc: Any = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise InputError(
+            file, "<document>", f"not valid YAML ({getattr(exc, 'problem', exc)})", line=mark.line + 1 if mark else None
+        ) from None
+    if not isinstance(doc, dict) or not isinstance(doc.get("projects"), list):
+        raise InputError(file, "projects", "expected a top-level 'projects:' list")
+    out: dict[str, Project] = {}
+    for k, raw in enumerate(doc["projects"]):
+        try:
+            p = Project.model_validate(raw)
+        except ValidationError as exc:
+            where, msg = validation_message(exc)
+            pid = raw.get("id") if isinstance(raw, dict) else None
+            raise InputError(file, f"projects[{k}]{'(' + str(pid) + ')' if pid else ''}.{where}", msg) from None
+        if p.id in out:
+            raise InputError(file, f"projects[{k}].id", f"duplicate id {p.id!r}")
+        out[p.id] = p
+    return out
+
+
+@lru_cache(maxsize=4)
+def load_catalogue(path: Path = DATA_DIR / "projects.yaml") -> dict[str, Project]:
+    """The project catalogue keyed by id (validated)."""
+    return parse_catalogue(path.read_text(encoding="utf-8"), file=str(path))
+
+
+def unknown_id_message(pid: str, known: list[str]) -> str:
+    close = difflib.get_close_matches(pid, known, n=3, cutoff=0.5)
+    hint = f"; closest known ids: {', '.join(close)}" if close else f"; known ids: {', '.join(sorted(known))}"
+    return f"got {pid!r}: unknown project id{hint}"
+
+
+def catalogue_frame(catalogue: dict[str, Project], rail_stops: Any = None, *, active: set[str] | frozenset[str] | None = None) -> Any:
+    """Projects as a GeoDataFrame for maps: id, name_zh, name_en, type, status, opened, source, geometry.
+
+    Road projects are drawn along their waypoints; rail projects along their stations (from
+    ``rail_stops``, the RailNetwork.stops frame) when given. ``active`` limits the rows.
+    """
+    import geopandas as gpd
+    from shapely.geometry import LineString
+
+    rows = []
+    for pid, p in catalogue.items():
+        if active is not None and pid not in active:
+            continue
+        geom = None
+        if p.path:
+            geom = LineString(p.path)
+        elif rail_stops is not None:
+            if p.type == "rail_extension" and p.line_id and p.stations:
+                s = rail_stops[(rail_stops["line_id"] == p.line_id) & rail_stops["name_zh"].isin(p.stations)]
+            else:
+                s = rail_stops[rail_stops["line_id"].isin(p.line_ids or [])].drop_duplicates("name_zh")
+            if len(s) >= 2:
+                geom = LineString(list(zip(s["lon"], s["lat"])))
+        if geom is None:
+            continue
+        when = p.opened.isoformat() if p.opened else f"{p.planned_year} (planned)"
+        rows.append(
+            {
+                "id": pid,
+                "name_zh": p.name_zh,
+                "name_en": p.name_en,
+                "type": p.type,
+                "status": p.status,
+                "opened": when,
+                "source": p.source,
+                "inferred": p.inferred,
+                "geometry": geom,
+            }
+        )
+    return gpd.GeoDataFrame(
+        rows,
+        columns=["id", "name_zh", "name_en", "type", "status", "opened", "source", "inferred", "geometry"],
+        geometry="geometry",
+        crs="EPSG:4326",
+    )
