@@ -16,6 +16,7 @@ import pandas as pd
 from scipy.sparse import csr_matrix
 from scipy.spatial import cKDTree
 
+from network.model.parameters import DEFAULTS
 from network.model.rail import RailNetwork, line_segments
 from network.model.speeds import (
     FEEDER_SPEED_KPH,
@@ -63,6 +64,15 @@ class StateParams:
     transfer_walk_m: float = 500.0
     transfer_penalty_s: float = 120.0
     class_speeds_kph: dict[str, dict[Period, float]] | None = None
+    overrides: tuple[tuple[str, float], ...] = ()
+    """Physical parameters changed from ``network.model.parameters`` (name, value), e.g. for sensitivity runs."""
+
+    def value(self, name: str) -> float:
+        """The value of physical parameter ``name`` in this state (override, else the table's default)."""
+        for key, v in self.overrides:
+            if key == name:
+                return float(v)
+        return DEFAULTS[name]
 
 
 @dataclass(frozen=True)

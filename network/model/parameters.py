@@ -1,0 +1,121 @@
+"""The model's physical parameters: one documented table, each value with its allowed range and source.
+
+Every travel time the planner reports comes from these values plus the network data (roads, rail
+lines, stops, headways). They are the same in every year and scenario. A value is *fitted* when the
+calibration against reliability-A observed journey times (timetables, timed trips) chose it inside
+its range; otherwise it is taken from its source as is. Ranges come from the cited source: a value
+outside its range is refused (``check_parameters``, run in CI by the tests).
+
+Units are in the names: ``_kph``, ``_s``, ``_min``, ``_m``; factors and weights are plain numbers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Final
+
+from network._errors import DataError
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One physical parameter.
+
+    Attributes
+    ----------
+    name : identifier, with its unit as suffix
+    value : the value used
+    low, high : the allowed range from ``source``
+    unit : unit in words (for tables)
+    source : where the value and its range come from
+    fitted : True when calibration chose ``value`` inside [low, high]
+    """
+
+    name: str
+    value: float
+    low: float
+    high: float
+    unit: str
+    source: str
+    fitted: bool = False
+
+
+_HCM = "HCM 2010 ch. 18: control delay per signalised junction, LOS B-D = 10-55 s"
+_CJJ = "CJJ 37-2012 design speeds; operating speed below design speed"
+_JTG = "JTG B01-2014 design speeds (expressway 120/100/80 km/h)"
+_TAG = "UK TAG unit M3.2 / A1.3: walk and wait time valued at 1.5-2.5 x in-vehicle time; interchange penalty 5-10 min"
+_RAIL = "train performance: B-type metro 1.0 m/s2 accel / 1.0 brake; CRH6 intercity 0.6-0.8 m/s2; CRH380 0.4-0.5 m/s2 (a stop costs v/2a + v/2b over running through)"
+
+PARAMETER_TABLE: Final[tuple[Parameter, ...]] = (
+    # --- roads: operating speeds by class and period (junction delay of arterials included) ---
+    Parameter("speed_expressway_off_peak_kph", 100.0, 85.0, 120.0, "km/h", _JTG),
+    Parameter("speed_expressway_am_peak_kph", 85.0, 60.0, 110.0, "km/h", _JTG + "; AM peak: recurrent congestion at urban interchanges"),
+    Parameter("speed_urban_express_off_peak_kph", 65.0, 50.0, 80.0, "km/h", _CJJ + " (快速路 100/80/60)"),
+    Parameter("speed_urban_express_am_peak_kph", 45.0, 30.0, 70.0, "km/h", _CJJ + " (快速路 100/80/60)"),
+    Parameter("speed_urban_arterial_off_peak_kph", 35.0, 25.0, 50.0, "km/h", _CJJ + " (主干路 60/50/40), signal delay included"),
+    Parameter("speed_urban_arterial_am_peak_kph", 24.0, 15.0, 35.0, "km/h", _CJJ + "; Changsha peak arterial speeds 20-25 km/h in city congestion reports"),
+    Parameter("speed_urban_minor_off_peak_kph", 25.0, 15.0, 35.0, "km/h", _CJJ + " (次干路/支路)"),
+    Parameter("speed_urban_minor_am_peak_kph", 18.0, 10.0, 30.0, "km/h", _CJJ + " (次干路/支路)"),
+    Parameter("speed_rural_highway_off_peak_kph", 60.0, 45.0, 80.0, "km/h", "JTG B01-2014 一级/二级公路 100/80/60"),
+    Parameter("speed_rural_highway_am_peak_kph", 52.0, 35.0, 75.0, "km/h", "JTG B01-2014 一级/二级公路 100/80/60"),
+    Parameter("speed_rural_minor_off_peak_kph", 35.0, 20.0, 45.0, "km/h", "JTG B01-2014 三级/四级公路 40/30/20"),
+    Parameter("speed_rural_minor_am_peak_kph", 30.0, 20.0, 45.0, "km/h", "JTG B01-2014 三级/四级公路 40/30/20"),
+    # --- road access and terminals ---
+    Parameter("access_detour", 1.3, 1.2, 1.4, "x crow-fly", "road-network circuity 1.2-1.4 over straight lines (Ballou et al. 2002)"),
+    Parameter("connector_core_kph", 15.0, 10.0, 25.0, "km/h", "local streets in a city core (次干路/支路 peak speeds)"),
+    Parameter("connector_urban_kph", 20.0, 12.0, 30.0, "km/h", "local streets in the built-up area"),
+    Parameter("connector_suburban_kph", 30.0, 20.0, 40.0, "km/h", "suburban local roads"),
+    Parameter("connector_rural_kph", 35.0, 25.0, 50.0, "km/h", "rural roads 三级/四级公路 40/30/20 design"),
+    Parameter("car_terminal_core_min", 4.0, 2.0, 8.0, "min", "parking search and walk in a dense core (strategic-model terminal times 2-8 min)"),
+    Parameter("car_terminal_urban_min", 3.0, 1.0, 6.0, "min", "parking and walk in the built-up area"),
+    Parameter("car_terminal_suburban_min", 2.0, 0.5, 4.0, "min", "parking and walk, suburban"),
+    Parameter("car_terminal_rural_min", 1.0, 0.0, 3.0, "min", "parking and walk, rural"),
+    # --- transit access, waits, transfers ---
+    Parameter("walk_speed_kph", 4.8, 4.5, 5.0, "km/h", "pedestrian speed 1.25-1.4 m/s (HCM 2010 ch. 23)"),
+    Parameter("walk_max_m", 1000.0, 800.0, 1200.0, "m", "walk catchment of rail stations, 800-1200 m in Chinese TOD studies"),
+    Parameter("bus_feeder_speed_factor", 0.6, 0.5, 0.8, "x car speed", "bus operating speed 0.5-0.8 of car speed on the same road (stops, boarding)"),
+    Parameter("bus_feeder_wait_min", 4.0, 2.0, 8.0, "min", "half the headway of urban feeder buses (4-15 min)"),
+    Parameter("initial_wait_cap_min", 10.0, 8.0, 15.0, "min", "waits grow as half the headway up to ~10-12 min; beyond, travellers time their arrival (TAG M3.2)"),
+    Parameter("initial_wait_slope_beyond_cap", 0.3, 0.0, 0.5, "x half-headway", "share of half the headway beyond the cap still waited (TAG M3.2 timetable-aware)"),
+    Parameter("walk_weight", 2.0, 1.5, 2.5, "x in-vehicle", _TAG),
+    Parameter("wait_weight", 2.0, 1.5, 2.5, "x in-vehicle", _TAG),
+    Parameter("transfer_penalty_min", 5.0, 3.0, 10.0, "min", _TAG),
+    # --- rail operations ---
+    Parameter("dwell_metro_s", 30.0, 20.0, 45.0, "s", "metro dwell 20-45 s (Changsha Metro timetables)"),
+    Parameter("dwell_intercity_s", 60.0, 30.0, 120.0, "s", "CRH6 intercity dwell 1-2 min"),
+    Parameter("dwell_hsr_s", 120.0, 60.0, 300.0, "s", "HSR intermediate stop 2-5 min"),
+    Parameter("stop_loss_metro_s", 25.0, 15.0, 40.0, "s", _RAIL),
+    Parameter("stop_loss_intercity_s", 60.0, 40.0, 100.0, "s", _RAIL),
+    Parameter("stop_loss_hsr_s", 150.0, 90.0, 240.0, "s", _RAIL),
+    Parameter("station_access_metro_s", 120.0, 60.0, 240.0, "s", "street to platform (entrance, security check, stairs)"),
+    Parameter("station_access_intercity_s", 300.0, 180.0, 480.0, "s", "street to platform incl. ticket and security check"),
+    Parameter("station_access_hsr_s", 600.0, 300.0, 900.0, "s", "street to platform incl. ID check and security; HSR stations are large"),
+)
+
+PARAMETERS: Final[dict[str, Parameter]] = {p.name: p for p in PARAMETER_TABLE}
+DEFAULTS: Final[dict[str, float]] = {p.name: p.value for p in PARAMETER_TABLE}
+
+
+def check_parameters(values: Mapping[str, float], *, where: str = "model parameters") -> None:
+    """Refuse unknown names and values outside their allowed range, naming the parameter and its range.
+
+    Raises
+    ------
+    DataError
+    """
+    for name, v in values.items():
+        if name not in PARAMETERS:
+            raise DataError(f"{where}: unknown parameter {name!r}; expected one of {sorted(PARAMETERS)}")
+        p = PARAMETERS[name]
+        if not (p.low <= float(v) <= p.high):
+            raise DataError(f"{where}: parameter {name!r} = {v!r} {p.unit}; expected a value in [{p.low:g}, {p.high:g}] ({p.source})")
+
+
+def parameter_values(overrides: Mapping[str, float] | None = None) -> dict[str, float]:
+    """The default values with ``overrides`` applied (each checked against its range)."""
+    out = dict(DEFAULTS)
+    if overrides:
+        check_parameters(overrides, where="parameter overrides")
+        out.update({k: float(v) for k, v in overrides.items()})
+    return out
