@@ -19,6 +19,8 @@ from network.paths import MAP_DIR, OUTPUT_DIR, SCENARIO_DIR
 if TYPE_CHECKING:
     from network.run.batch import BatchOutcome
 
+log = logging.getLogger(__name__)
+
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
@@ -175,7 +177,7 @@ def cmd_validate(files: list[Path]) -> int:
     from network.model.rail import load_rail
     from network.scenario.catalogue import load_catalogue
     from network.scenario.resolve import build_state, resolve_projects
-    from network.scenario.schema import load_scenario
+    from network.scenario.schema import parse_scenario, read_scenario_text
 
     bad = 0
     try:
@@ -186,11 +188,17 @@ def cmd_validate(files: list[Path]) -> int:
         return EXIT_FAILED
     for path in files:
         try:
-            state = build_state(resolve_projects(load_scenario(path), file=str(path)))
-            print(f"ok   {path}" + "".join(f"\n     warning: {w}" for w in state.warnings))
+            text, notice = read_scenario_text(path)
+            state = build_state(resolve_projects(parse_scenario(text, file=str(path)), file=str(path)))
+            notes = ([f"{path} {notice}"] if notice else []) + list(state.warnings)
+            print(f"ok   {path}" + "".join(f"\n     warning: {w}" for w in notes))
         except PlannerError as exc:
             bad += 1
             print(f"FAIL {exc}", file=sys.stderr)
+        except Exception as exc:  # noqa: BLE001 - validate reports every file; an unexpected failure is one more FAIL line
+            bad += 1
+            log.debug("validate %s", path, exc_info=True)
+            print(f"FAIL {path}: could not be checked ({type(exc).__name__}: {exc}); please report this", file=sys.stderr)
     return EXIT_FAILED if bad else EXIT_OK
 
 

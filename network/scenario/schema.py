@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -12,6 +13,8 @@ from network._errors import InputError
 
 NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
 MAX_SCENARIO_BYTES = 256 * 1024
+
+log = logging.getLogger(__name__)
 
 
 class _Strict(BaseModel):
@@ -170,8 +173,72 @@ def parse_scenario(text: str, *, file: str) -> Scenario:
         raise InputError(file, path, f"got {shown}: {msg}{more}", line=_line_of(text, path)) from None
 
 
+def decode_scenario_bytes(data: bytes, *, file: str) -> tuple[str, str | None]:
+    """Decode a scenario file's bytes; return the text and a notice when it was not plain UTF-8.
+
+    UTF-8 with or without a byte-order mark is read silently; UTF-16 with a BOM (Windows Notepad's
+    "Unicode") and GB18030/GBK (what Chinese Windows editors save as "ANSI") are read with a notice
+    that names the encoding. Binary content (NUL bytes, control characters, or bytes that are
+    neither UTF-8 nor GB18030) is refused with an ``InputError`` naming the file.
+    """
+    notice = None
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            text = data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise InputError(file, "<file>", "starts with a UTF-16 byte-order mark but is not valid UTF-16; save it as UTF-8") from None
+        notice = "read as UTF-16 (it has a UTF-16 byte-order mark); save it as UTF-8"
+    elif b"\x00" in data:
+        raise InputError(file, "<file>", "is a binary file (it contains NUL bytes); expected a YAML text file in UTF-8")
+    else:
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            try:
+                text = data.decode("gb18030")
+            except UnicodeDecodeError:
+                raise InputError(
+                    file,
+                    "<file>",
+                    f"is neither UTF-8 nor GBK/GB18030 text (undecodable byte at offset {exc.start}); "
+                    "it looks binary; expected a YAML text file in UTF-8",
+                ) from None
+            notice = (
+                f"is not UTF-8 (byte {data[exc.start]:#04x} at offset {exc.start}); read as GBK/GB18030, "
+                "the Chinese Windows 'ANSI' encoding; save it as UTF-8 to be sure names are read as written"
+            )
+    bad = sorted({c for c in text if (ord(c) < 32 and c not in "\t\n\r") or ord(c) == 127})
+    if bad:
+        line = text[: text.index(bad[0])].count("\n") + 1
+        raise InputError(
+            file, "<file>", f"contains control character {ord(bad[0]):#04x}: it looks binary; expected a YAML text file in UTF-8", line=line
+        )
+    return text, notice
+
+
+def read_scenario_text(path: Path) -> tuple[str, str | None]:
+    """The text of a scenario file and a notice when its encoding was not UTF-8 (see ``decode_scenario_bytes``).
+
+    Every failure (missing, a folder, unreadable, too large, binary) is an ``InputError`` naming the file.
+    """
+    file = str(path)
+    try:
+        if path.is_dir():
+            raise InputError(file, "<file>", "is a folder; expected a scenario YAML file")
+        if not path.exists():
+            raise InputError(file, "<file>", "file does not exist")
+        size = path.stat().st_size
+        if size > MAX_SCENARIO_BYTES:
+            raise InputError(file, "<document>", f"file is larger than {MAX_SCENARIO_BYTES} bytes")
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(file, "<file>", f"cannot be read ({exc.strerror or exc})") from None
+    return decode_scenario_bytes(data, file=file)
+
+
 def load_scenario(path: Path) -> Scenario:
-    """Read and validate a scenario file."""
-    if not path.exists():
-        raise InputError(str(path), "<file>", "file does not exist")
-    return parse_scenario(path.read_text(encoding="utf-8"), file=str(path))
+    """Read and validate a scenario file (UTF-8; GBK/GB18030 and UTF-16 are read with a logged notice)."""
+    text, notice = read_scenario_text(path)
+    if notice:
+        log.warning("%s: %s", path, notice)
+    return parse_scenario(text, file=str(path))
