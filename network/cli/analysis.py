@@ -25,6 +25,7 @@ from network.analysis.metrics import evaluate
 from network.cli.main import _scenario_path
 from network.model.region import load_region
 from network.outputs.files import atomic_write_text, dumps_metrics, write_table
+from network.outputs.maps import BASEMAPS, basemap_problem, isochrone_difference, isochrone_map, save_map
 from network.paths import MAP_DIR, OUTPUT_DIR, SCENARIO_DIR
 from network.scenario.catalogue import catalogue_frame, load_catalogue
 from network.scenario.resolve import ResolvedScenario, build_state, resolve_projects
@@ -38,7 +39,18 @@ def main_compare(argv: list[str]) -> int:
     ap.add_argument("--output-dir", type=Path, default=OUTPUT_DIR)
     ap.add_argument("--map-dir", type=Path, default=MAP_DIR)
     ap.add_argument("--no-map", action="store_true")
+    ap.add_argument(
+        "--basemap",
+        choices=list(BASEMAPS),
+        default=None,
+        help="map tiles: osm (default), light, tianditu (key in $TIANDITU_KEY), gaode (data shifted to GCJ-02), none",
+    )
+    ap.add_argument("--offline", action="store_true", help="self-contained map: Leaflet inlined, no tiles, no network request")
     args = ap.parse_args(argv)
+    basemap = args.basemap or ("none" if args.offline else "osm")
+    problem = None if args.no_map else basemap_problem(basemap, offline=args.offline)
+    if problem:
+        ap.error(problem)
     region = load_region()
     ra, rb = resolve_file(_scenario_path(args.a)), resolve_file(_scenario_path(args.b))
     sa, sb = build_state(ra), build_state(rb)
@@ -66,8 +78,6 @@ def main_compare(argv: list[str]) -> int:
     print(best.to_string(index=False))
     print(pop[pop["mode"] == "best"][["centre", "newly_within", "no_longer_within"]].to_string(index=False))
     if not args.no_map:
-        from network.outputs.maps import isochrone_difference, isochrone_map, save_map
-
         thresholds = sorted(set(ra.scenario.thresholds_minutes) | set(rb.scenario.thresholds_minutes))
         iso_a = isochrone_polygons(ea.cell_minutes, region, thresholds)
         iso_b = isochrone_polygons(eb.cell_minutes, region, thresholds)
@@ -82,6 +92,8 @@ def main_compare(argv: list[str]) -> int:
             region=region,
             tier=sb.roads.tier,
             snapshot=sb.roads.snapshot,
+            basemap=basemap,
+            offline=args.offline,
         )
         save_map(m, args.map_dir / f"{name}.html")
         print(f"wrote {out} and {args.map_dir / (name + '.html')}")
