@@ -68,6 +68,7 @@ def test_serial_batch_reports_each_bad_scenario_and_runs_the_rest(serial: list[B
     assert all(o.result is not None and o.result.metrics_path.exists() and o.result.map_path is None for o in ok)
 
 
+@pytest.mark.slow
 def test_dask_local_cluster_batch_equals_serial(
     cluster: object, scenario_files: list[Path], serial: list[BatchOutcome], tmp_path: Path
 ) -> None:
@@ -96,6 +97,7 @@ def _base_network_disk_loads() -> int:
     return -1 if original is None else int(original.cache_info().misses)
 
 
+@pytest.mark.slow
 def test_dask_batch_survives_a_worker_killed_mid_batch(cluster: object, tmp_path: Path) -> None:
     from distributed import Client
 
@@ -127,6 +129,7 @@ def test_dask_batch_survives_a_worker_killed_mid_batch(cluster: object, tmp_path
     assert _key(got) == _key(serial)
 
 
+@pytest.mark.slow
 def test_local_process_pool_equals_serial_and_survives_a_dead_process(
     scenario_files: list[Path], serial: list[BatchOutcome], tmp_path: Path
 ) -> None:
@@ -146,6 +149,7 @@ def test_local_process_pool_equals_serial_and_survives_a_dead_process(
     assert _key(got) == _key(serial)
 
 
+@pytest.mark.slow
 def test_cli_workers_option_runs_the_batch_and_keeps_exit_codes(scenario_files: list[Path], tmp_path: Path) -> None:
     good = [p for p in scenario_files if not p.stem.startswith("bad")][:2]
     assert main([*map(str, good), "--workers", "2", "--output-dir", str(tmp_path), "--no-map"]) == 0

@@ -36,6 +36,7 @@ def _same_times(got: np.ndarray, want: np.ndarray) -> None:
     assert np.abs(got[f] - want[f]).max(initial=0.0) <= TOL_S
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None)
 @given(seed=st.integers(0, 2**31), n=st.integers(1, 80), arcs_per_node=st.floats(0.0, 4.0), two_way=st.floats(0.0, 1.0))
 def test_hierarchy_matches_dijkstra_on_random_graphs(seed: int, n: int, arcs_per_node: float, two_way: float) -> None:

@@ -102,6 +102,7 @@ def test_two_runs_give_byte_identical_metrics(tmp_path: Path, surveyed: Scenario
     assert a == b
 
 
+@pytest.mark.slow
 def test_sigkill_mid_run_leaves_previous_outputs_valid(tmp_path: Path) -> None:
     out = tmp_path / "out"
     cmd = [
