@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from network.model.graph import NetworkState, StateParams, build_car_graph, road_edge_times_s
+from network.model.parameters import DEFAULTS
 from network.model.rail import load_rail
 from network.model.region import load_centres
 from network.model.speeds import CLASS_SPEEDS_KPH, OSM_HIGHWAY_CLASS, ROAD_CLASSES
@@ -90,7 +91,10 @@ def test_class_speeds_set_edge_times(roads: osm.RoadNetwork, period: str) -> Non
     assert e["maxspeed_kph"].isna().all() and e["speed_kph"].isna().all()
     t = road_edge_times_s(roads, None, StateParams(period=period))  # type: ignore[arg-type]
     speed = e["highway"].map(lambda c: CLASS_SPEEDS_KPH[c][period]).to_numpy(dtype=float)
-    np.testing.assert_allclose(t, e["length_m"].to_numpy() / (speed / 3.6) + e["junction_delay_s"].to_numpy())
+    delay_s = e["signals"].to_numpy() * DEFAULTS[f"signal_delay_{period}_s"]
+    np.testing.assert_allclose(t, e["length_m"].to_numpy() / (speed / 3.6) + delay_s)
+    # arterial and minor class speeds include average signal delay: no junction delay is added on them
+    assert (e.loc[e["highway"].isin(["urban_arterial", "urban_minor"]), "signals"] == 0).all()
     mw = (e["highway"] == "expressway").to_numpy()
     np.testing.assert_allclose(e["length_m"].to_numpy()[mw] / t[mw] * 3.6, CLASS_SPEEDS_KPH["expressway"][period])
     report = osm.network_report(roads)

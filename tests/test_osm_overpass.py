@@ -149,9 +149,11 @@ def test_overpass_end_to_end(overpass: _Server, tmp_path: Path) -> None:
     assert rep["share_edges_speed_tagged"] == pytest.approx(2 / 12, abs=1e-4)
     # the signal at node 5 (from the Overpass node tags): passed by 4→5 (one-way) and by one direction
     # of each residential street through 5 (two-way rows carry the mean of both directions)
-    sig = roads.edges.set_index(["u", "v"])["signals"]
+    sig = roads.edges.set_index(["u", "v"])["signals_tagged"]
     assert sig[(n[4], n[5])] == 1.0 and sig[(n[5], n[6])] == 0.0
     assert sig[(min(n[2], n[5]), max(n[2], n[5]))] == 0.5 and rep["signals_passed"] == 2.0
+    # urban minor-road speeds include average signal delay: none is added per junction there
+    assert (roads.edges.loc[roads.edges["highway"] == "urban_minor", "signals"] == 0).all()
     assert json.loads((entry / "manifest.json").read_text(encoding="utf-8"))["report"] == rep
 
     # the same request again comes from our cache: the server is not asked again

@@ -17,6 +17,7 @@ import pytest
 from osmium.osm.mutable import Node, Way
 
 from network.model.graph import StateParams, road_edge_times_s
+from network.model.parameters import DEFAULTS
 from network.model.speeds import CLASS_SPEEDS_KPH
 from network.sources import osm
 
@@ -133,10 +134,10 @@ def test_pbf_speed_profile(pbf_roads: tuple[osm.RoadNetwork, Path]) -> None:
     assert np.allclose(prim["speed_kph"], 50 * osm.OPERATING_SHARE_OF_LIMIT)
     trunk = e[e["name"] == "测试快速路"]
     assert set(trunk["highway"]) == {"rural_highway"} and int(trunk["signals"].sum()) == 1
-    assert trunk["junction_delay_s"].sum() == pytest.approx(osm.SIGNAL_DELAY_S)
+    delay_s = DEFAULTS["signal_delay_am_peak_s"]
     t = pd.Series(road_edge_times_s(roads, None, StateParams(period="am_peak")), index=e.index)
     tr = trunk.index[0]
-    assert t[tr] == pytest.approx(e.at[tr, "length_m"] / (CLASS_SPEEDS_KPH["rural_highway"]["am_peak"] / 3.6) + osm.SIGNAL_DELAY_S)
+    assert t[tr] == pytest.approx(e.at[tr, "length_m"] / (CLASS_SPEEDS_KPH["rural_highway"]["am_peak"] / 3.6) + delay_s)
     pr = prim.index[0]
     assert t[pr] == pytest.approx(e.at[pr, "length_m"] / (45.0 / 3.6))
     rep = osm.network_report(roads)

@@ -21,6 +21,7 @@ from network.model.rail import RailNetwork, line_segments
 from network.model.speeds import (
     FEEDER_SPEED_KPH,
     LOCAL_ACCESS_SPEED_KPH,
+    ROAD_CLASSES,
     WALK_SPEED_KPH,
     Period,
     class_speed_kph,
@@ -41,7 +42,8 @@ class RoadNetwork:
 
     nodes: node_id (0..n-1), lon, lat, x, y (UTM 49N m).
     edges: u, v, length_m, highway (road class), name, ref, oneway; optional speed_kph override
-    (NaN = class speed), per-period overrides speed_am_peak_kph / speed_off_peak_kph, and junction_delay_s.
+    (NaN = class speed), per-period overrides speed_am_peak_kph / speed_off_peak_kph, and ``signals``: the
+    signalised junctions the edge passes whose delay its speed excludes (each adds signal_delay_<period>_s).
     """
 
     nodes: pd.DataFrame
@@ -134,21 +136,33 @@ class ModeGraph:
 
 
 def road_edge_times_s(roads: RoadNetwork, speed_kph: float | None, params: StateParams) -> np.ndarray:
-    """Travel time (s) per road edge: at class speeds (car) or at a fixed ``speed_kph`` (feeder)."""
+    """Travel time (s) per road edge: at class speeds (car) or at a fixed ``speed_kph`` (feeder).
+
+    Car times are ``length / speed + signals x signal_delay_<period>_s``: the class speed (from the
+    parameter table, or the state's ``class_speeds_kph`` table) unless the edge gives its own
+    (``speed_kph``, ``speed_<period>_kph``), plus the delay of the signalised junctions the edge passes
+    (column ``signals``; 0 on classes whose speeds include average delay, see ``SIGNAL_DELAY_INCLUDED``).
+    """
     e = roads.edges
     length = e["length_m"].to_numpy(dtype=float)
     if speed_kph is not None:
         return length / (speed_kph / 3.6)
     classes = e["highway"].to_numpy()
-    uniq = {c: class_speed_kph(str(c), params.period, table=params.class_speeds_kph) for c in set(classes)}
+    table = params.class_speeds_kph or {}
+    uniq = {
+        c: class_speed_kph(str(c), params.period, table=table)
+        if str(c) in table or str(c) not in ROAD_CLASSES
+        else params.value(f"speed_{c}_{params.period}_kph")
+        for c in set(classes)
+    }
     speed = np.array([uniq[c] for c in classes], dtype=float)
     for col in ("speed_kph", f"speed_{params.period}_kph"):
         if col in e.columns:
             override = e[col].to_numpy(dtype=float)
             speed = np.where(np.isfinite(override) & (override > 0), override, speed)
     t = length / (speed / 3.6)
-    if "junction_delay_s" in e.columns:
-        t = t + np.nan_to_num(e["junction_delay_s"].to_numpy(dtype=float))
+    if "signals" in e.columns:
+        t = t + np.nan_to_num(e["signals"].to_numpy(dtype=float)) * params.value(f"signal_delay_{params.period}_s")
     return t
 
 

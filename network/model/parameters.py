@@ -41,7 +41,7 @@ class Parameter:
     fitted: bool = False
 
 
-_HCM = "HCM 2010 ch. 18: control delay per signalised junction, LOS B-D = 10-55 s"
+_HCM = "HCM 2010 ch. 18 (Exhibit 18-4): control delay per vehicle at a signal, LOS B 10-20, C 20-35, D 35-55 s"
 _CJJ = "CJJ 37-2012 design speeds; operating speed below design speed"
 _JTG = "JTG B01-2014 design speeds (expressway 120/100/80 km/h)"
 _TAG = "UK TAG unit M3.2 / A1.3: walk and wait time valued at 1.5-2.5 x in-vehicle time; interchange penalty 5-10 min"
@@ -61,6 +61,11 @@ PARAMETER_TABLE: Final[tuple[Parameter, ...]] = (
     Parameter("speed_rural_highway_am_peak_kph", 52.0, 35.0, 75.0, "km/h", "JTG B01-2014 一级/二级公路 100/80/60"),
     Parameter("speed_rural_minor_off_peak_kph", 35.0, 20.0, 45.0, "km/h", "JTG B01-2014 三级/四级公路 40/30/20"),
     Parameter("speed_rural_minor_am_peak_kph", 30.0, 20.0, 45.0, "km/h", "JTG B01-2014 三级/四级公路 40/30/20"),
+    # --- roads: signalised junctions (node delays, added per junction on running-speed classes) ---
+    Parameter("signal_delay_off_peak_s", 20.0, 10.0, 35.0, "s", _HCM + "; off-peak through traffic: LOS B-C"),
+    Parameter("signal_delay_am_peak_s", 35.0, 20.0, 55.0, "s", _HCM + "; AM peak: LOS C-D"),
+    Parameter("speed_signalised_running_off_peak_kph", 50.0, 40.0, 60.0, "km/h", _CJJ + "; 主干路 (design 60) between junctions"),
+    Parameter("speed_signalised_running_am_peak_kph", 40.0, 30.0, 55.0, "km/h", _CJJ + "; 主干路 between junctions, AM peak"),
     # --- road access and terminals ---
     Parameter("access_detour", 1.3, 1.2, 1.4, "x crow-fly", "road-network circuity 1.2-1.4 over straight lines (Ballou et al. 2002)"),
     Parameter("connector_core_kph", 15.0, 10.0, 25.0, "km/h", "local streets in a city core (次干路/支路 peak speeds)"),

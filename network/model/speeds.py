@@ -2,7 +2,8 @@
 
 Design speeds come from the Chinese standards (JTG B01-2014 for highways, CJJ 37-2012 for urban
 roads); operating speeds are set below design speed and cut further in the AM peak. The table is one
-place (``CLASS_SPEEDS_KPH``) so a scenario can override it, and the README reprints it.
+place (``CLASS_SPEEDS_KPH``, read from ``network.model.parameters``) so a scenario can override it, and
+the README reprints it.
 
 Classes used by every tier:
 
@@ -22,6 +23,8 @@ from __future__ import annotations
 
 from typing import Final, Literal
 
+from network.model.parameters import PARAMETERS
+
 Period = Literal["off_peak", "am_peak"]
 PERIODS: Final[tuple[Period, ...]] = ("off_peak", "am_peak")
 
@@ -34,18 +37,16 @@ ROAD_CLASSES: Final[tuple[str, ...]] = (
     "rural_minor",
 )
 
-# Operating speeds (km/h) including average junction delay for the class.
-# off_peak: ~85-90 % of design speed on access-controlled roads, ~65 % on signalised arterials
-# (signal delay), am_peak: the AM-peak factor applied (Changsha urban arterial peak speeds of
-# 20-25 km/h are the order reported in city congestion reports; expressways keep most of their speed).
+# Operating speeds (km/h) by class and period, built from the one parameter table
+# (network/model/parameters.py, entries ``speed_<class>_<period>_kph``, each with its range and source).
+# urban_arterial and urban_minor speeds include average signal delay (their edges carry signals = 0);
+# expressway, urban_express, rural_highway and rural_minor speeds are running speeds: a signalised
+# junction on such an edge adds ``signal_delay_<period>_s`` (the edge's ``signals`` count).
 CLASS_SPEEDS_KPH: Final[dict[str, dict[Period, float]]] = {
-    "expressway": {"off_peak": 100.0, "am_peak": 85.0},
-    "urban_express": {"off_peak": 65.0, "am_peak": 45.0},
-    "urban_arterial": {"off_peak": 35.0, "am_peak": 24.0},
-    "urban_minor": {"off_peak": 25.0, "am_peak": 18.0},
-    "rural_highway": {"off_peak": 60.0, "am_peak": 52.0},
-    "rural_minor": {"off_peak": 35.0, "am_peak": 30.0},
+    c: {period: PARAMETERS[f"speed_{c}_{period}_kph"].value for period in PERIODS} for c in ROAD_CLASSES
 }
+SIGNAL_DELAY_INCLUDED: Final[frozenset[str]] = frozenset({"urban_arterial", "urban_minor"})
+"""Classes whose speeds already include average signal delay (no per-junction delay is added on them)."""
 
 # The embedded skeleton stores straight segments between junctions; real roads are longer. Each
 # segment's length is multiplied by a detour factor by class (judgement, documented in the README:

@@ -32,9 +32,11 @@ residential, road
 - Tagged ``maxspeed`` (rare in China) caps the operating speed at ``OPERATING_SHARE_OF_LIMIT`` × limit;
   the engine's per-edge ``speed_kph`` is period-blind, so the cap is stored only where it is below the
   class speed in both periods (otherwise the class speed, which is lower, already applies).
-- Signalised junctions (``highway=traffic_signals`` nodes) on classes whose speeds assume free flow
-  (urban_express, rural_highway) add ``SIGNAL_DELAY_S`` each; arterial and minor class speeds already
-  include average signal delay (network/model/speeds.py), so no delay is added there.
+- Signalised junctions (``highway=traffic_signals`` nodes) are counted per edge (``signals_tagged``).
+  On classes whose speeds are running speeds (expressway, urban_express, rural_highway, rural_minor)
+  they become the edge's ``signals``, each adding the parameter ``signal_delay_<period>_s`` (HCM control
+  delay by period); urban arterial and minor class speeds already include average signal delay
+  (``SIGNAL_DELAY_INCLUDED`` in network/model/speeds.py), so their ``signals`` is 0.
 """
 
 from __future__ import annotations
@@ -63,7 +65,7 @@ from tqdm import tqdm
 from network import OSM_ATTRIBUTION
 from network._errors import DataError, InputError
 from network.model.graph import RoadNetwork
-from network.model.speeds import CLASS_SPEEDS_KPH, OSM_HIGHWAY_CLASS, PERIODS, ROAD_CLASSES, parse_maxspeed_kph
+from network.model.speeds import CLASS_SPEEDS_KPH, OSM_HIGHWAY_CLASS, PERIODS, ROAD_CLASSES, SIGNAL_DELAY_INCLUDED, parse_maxspeed_kph
 from network.paths import CRS_METRIC, CRS_WGS84, DATA_DIR, PROJECT_DIR
 
 log = logging.getLogger(__name__)
@@ -71,7 +73,7 @@ log = logging.getLogger(__name__)
 Source = Literal["overpass", "pbf"]
 Component = Literal["strong", "weak", "all"]
 TIER_OF_SOURCE: Final[dict[str, str]] = {"overpass": "osm-overpass", "pbf": "osm-pbf"}
-CACHE_FORMAT: Final[int] = 2
+CACHE_FORMAT: Final[int] = 3
 """Bumped whenever the pipeline changes what a cache entry holds (it is part of the key)."""
 DEFAULT_CACHE_DIR: Final[Path] = PROJECT_DIR / "cache"
 CACHE_ENV: Final[str] = "CZT_CACHE_DIR"
@@ -84,9 +86,6 @@ STUDY_AREA_BUFFER_M: Final[float] = 1000.0
 STUDY_AREA_SIMPLIFY_M: Final[float] = 200.0
 OPERATING_SHARE_OF_LIMIT: Final[float] = 0.9
 """Free-flow running speed as a share of a tagged speed limit (judgement)."""
-SIGNAL_DELAY_S: Final[float] = 30.0
-"""Average delay per signalised junction for through traffic (judgement; HCM LOS C-D is 20-55 s)."""
-SIGNAL_DELAY_CLASSES: Final[frozenset[str]] = frozenset({"urban_express", "rural_highway"})
 
 # Road filters: which OSM highway values make the network. "drive" = every class in the speed table
 # (the routable drive network without service roads); "main" = tertiary and above, for a lighter
@@ -465,8 +464,8 @@ def to_road_network(G: Any, *, tier: str, snapshot: str, centres: pd.DataFrame |
     edges["mid_y"] = (y[edges["u"]] + y[edges["v"]]) / 2.0
     edges["highway"] = classify_edges(edges, centres)
     edges["speed_kph"] = speed_cap_kph(edges["highway"], edges["maxspeed_kph"])
-    delay = edges["highway"].isin(SIGNAL_DELAY_CLASSES).to_numpy() * edges["signals"].to_numpy() * SIGNAL_DELAY_S
-    edges["junction_delay_s"] = delay.astype(float)
+    edges["signals_tagged"] = edges["signals"].astype(float)
+    edges["signals"] = np.where(edges["highway"].isin(SIGNAL_DELAY_INCLUDED).to_numpy(), 0.0, edges["signals_tagged"].to_numpy())
     cols = [
         "u",
         "v",
@@ -476,10 +475,10 @@ def to_road_network(G: Any, *, tier: str, snapshot: str, centres: pd.DataFrame |
         "ref",
         "oneway",
         "speed_kph",
-        "junction_delay_s",
+        "signals",
         "osm_highway",
         "maxspeed_kph",
-        "signals",
+        "signals_tagged",
     ]
     return RoadNetwork(nodes=nodes, edges=_typed_edges(edges[cols]), tier=tier, snapshot=snapshot)
 
@@ -504,7 +503,7 @@ def network_report(roads: RoadNetwork) -> dict[str, Any]:
         "km_by_class": {c: round(float(km.get(c, 0.0)), 1) for c in ROAD_CLASSES},
         "share_edges_speed_tagged": round(float(tagged.mean()) if len(e) else 0.0, 4),
         "edges_with_speed_cap": int(e["speed_kph"].notna().sum()) if "speed_kph" in e.columns else 0,
-        "signals_passed": round(float(e["signals"].sum()), 1) if "signals" in e.columns else 0.0,
+        "signals_passed": round(float(e["signals_tagged"].sum()), 1) if "signals_tagged" in e.columns else 0.0,
         "attribution": OSM_ATTRIBUTION,
     }
 
@@ -554,10 +553,10 @@ _EDGE_DTYPES: Final[dict[str, Any]] = {
     "name": object,
     "ref": object,
     "speed_kph": float,
-    "junction_delay_s": float,
+    "signals": float,
     "osm_highway": object,
     "maxspeed_kph": float,
-    "signals": float,
+    "signals_tagged": float,
 }
 
 
