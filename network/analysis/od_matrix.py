@@ -143,16 +143,19 @@ def load_points(path: Path) -> Points:
     return Points(ids, np.array(lon), np.array(lat), np.asarray(x), np.asarray(y), file, lines)
 
 
-def od_minutes(state: NetworkState, points: Points, *, method: Method = "auto") -> tuple[dict[str, FloatArray], dict[str, Any]]:
+def od_minutes(
+    state: NetworkState, points: Points, *, method: Method = "auto", check_reach: bool = True
+) -> tuple[dict[str, FloatArray], dict[str, Any]]:
     """Minutes between every pair of points for car, transit and best (``inf``: unreachable); plus how
-    they were computed."""
+    they were computed. ``check_reach=False`` accepts points beyond MAX_SNAP_M of the network (they get a
+    long access leg, as the grid cells of a run do)."""
     out: dict[str, FloatArray] = {}
     info: dict[str, Any] = {}
     for mode in ("car", "transit"):
         g = build_mode_graph(state, mode)  # type: ignore[arg-type]
         d, _ = g.road_tree.query(np.column_stack([points.x_m, points.y_m]))
         far = np.nonzero(np.asarray(d) > MAX_SNAP_M)[0]
-        if len(far):
+        if len(far) and check_reach:
             k = int(far[0])
             raise InputError(
                 points.source,
@@ -202,3 +205,29 @@ def write_long_table(path: Path, points: Points, minutes: dict[str, FloatArray],
             for start in range(0, len(points), origins_per_chunk):
                 part = long_table(points, minutes, [mode], rows=slice(start, start + origins_per_chunk))
                 part.to_csv(fh, index=False, header=False, lineterminator="\n")
+
+
+def grid_points(region: Region, *, block_km: float) -> Points:
+    """Population-weighted centroids of ``block_km`` × ``block_km`` blocks of the 1 km grid that have people.
+
+    Ids are integers (``column * 10000 + row`` of the block in UTM 49N), so they fit an OMX mapping.
+    A 1 km block is the grid itself (18,948 cells: too many for a full matrix; see MAX_POINTS).
+    """
+    g = region.grid
+    size_m = block_km * 1000.0
+    col = np.floor(g["x_m"].to_numpy(dtype=float) / size_m).astype(np.int64)
+    row = np.floor(g["y_m"].to_numpy(dtype=float) / size_m).astype(np.int64)
+    df = pd.DataFrame(
+        {"col": col - col.min(), "row": row - row.min(), "x": g["x_m"], "y": g["y_m"], "pop": g["population"].astype(float)}
+    )
+    df = df[df["pop"] > 0]
+    df["wx"] = df["x"] * df["pop"]
+    df["wy"] = df["y"] * df["pop"]
+    b = df.groupby(["col", "row"], sort=True).agg(wx=("wx", "sum"), wy=("wy", "sum"), pop=("pop", "sum")).reset_index()
+    x = (b["wx"] / b["pop"]).to_numpy(dtype=float)
+    y = (b["wy"] / b["pop"]).to_numpy(dtype=float)
+    ids = [str(int(c) * 10000 + int(r)) for c, r in zip(b["col"], b["row"])]
+    if len(ids) > MAX_POINTS:
+        raise InputError("--grid-km", "grid-km", f"{block_km:g} km blocks give {len(ids):,} points; expected at most {MAX_POINTS:,} (use larger blocks)")
+    lon, lat = _TO_LONLAT.transform(x, y)
+    return Points(ids, np.asarray(lon), np.asarray(lat), x, y, f"grid ({block_km:g} km blocks, population-weighted centroids)", [0] * len(ids))

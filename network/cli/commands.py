@@ -12,6 +12,9 @@ import argparse
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
+
+from network.paths import SCENARIO_DIR
 
 
 @dataclass(frozen=True)
@@ -75,3 +78,11 @@ def dispatch(argv: list[str]) -> int:
     args = build_subcommand_parser().parse_args(argv)
     configure_logging(args)
     return COMMANDS[args.command].run(args)
+
+
+def scenario_path(name_or_path: str) -> Path:
+    """A scenario given by file path (``.yaml``/``.yml`` or an existing file) or by name in ``scenarios/``."""
+    p = Path(name_or_path)
+    if p.suffix in (".yaml", ".yml") or p.exists():
+        return p
+    return SCENARIO_DIR / f"{name_or_path}.yaml"

@@ -1,0 +1,71 @@
+"""The ``export`` subcommand: take a scenario's results to other tools (GIS layers, OMX skims)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from network import OSM_ATTRIBUTION
+from network.cli.commands import command, scenario_path
+from network.paths import OUTPUT_DIR
+from network.run.export import PointsChoice, export_scenario
+from network.scenario.schema import load_scenario
+
+
+def _grid_km(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        v = 0.0
+    if not 1.0 <= v <= 50.0:
+        raise argparse.ArgumentTypeError(f"expected block size in km between 1 and 50, got {text!r}")
+    return v
+
+
+@command("export", "write a scenario's layers (GeoPackage, GeoParquet) and skims (OMX) to outputs/<scenario>/")
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("scenario", nargs="?", default="surveyed", help="scenario name or file (default: surveyed)")
+    parser.add_argument("--gpkg", action="store_true", help="one GeoPackage with every layer: <scenario>.gpkg")
+    parser.add_argument("--parquet", action="store_true", help="the same layers as GeoParquet files in layers/")
+    parser.add_argument("--skims", action="store_true", help="OMX travel-time matrices by mode and period: skims.omx")
+    parser.add_argument(
+        "--points",
+        default="zones",
+        help="skim between: zones (default), grid (population-weighted blocks of --grid-km), or a CSV of id,lon,lat",
+    )
+    parser.add_argument("--grid-km", type=_grid_km, default=5.0, help="block size for --points grid (default 5 km)")
+    parser.add_argument("--period", action="append", choices=["am_peak", "off_peak"], help="skim this period (repeatable; default: both)")
+    parser.add_argument("--output-dir", type=Path, default=OUTPUT_DIR, help="default: outputs/")
+    parser.epilog = "Example: run_scenario.py export year-2023 --gpkg --skims"
+    parser.set_defaults(run=run_export)
+
+
+def run_export(args: argparse.Namespace) -> int:
+    if not (args.gpkg or args.parquet or args.skims):
+        print("run_scenario.py export: nothing to write; give --gpkg, --parquet and/or --skims")
+        return 2
+    path = scenario_path(args.scenario)
+    scenario = load_scenario(path)
+    points: PointsChoice = args.points if args.points in ("zones", "grid") else Path(args.points)
+    result = export_scenario(
+        scenario,
+        file=str(path),
+        gpkg=args.gpkg,
+        parquet=args.parquet,
+        skims=args.skims,
+        points=points,
+        grid_km=args.grid_km,
+        periods=args.period,
+        output_dir=args.output_dir,
+    )
+    print(f"== {scenario.name}: export")
+    for name, n in result.layer_rows.items():
+        print(f"  layer {name:14s} {n:7,d} rows")
+    if result.skims:
+        print(f"  skims: {', '.join(result.skims)}")
+    for p in result.files:
+        print(f"wrote {p}")
+    for note in result.notes:
+        print(f"note: {note}")
+    print(OSM_ATTRIBUTION)
+    return 0
