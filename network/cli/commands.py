@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,6 +52,19 @@ def add_common_options(parser: argparse.ArgumentParser) -> None:
     level.add_argument("--quiet", action="store_true", help="log errors only")
 
 
+class _CurrentStderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever ``sys.stderr`` is at the time of the record (not the stream of the first call),
+    so a replaced or closed stderr (tests capturing output, an embedding program) never breaks logging."""
+
+    @property  # type: ignore[override]
+    def stream(self) -> object:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: object) -> None:
+        pass
+
+
 def configure_logging(args: argparse.Namespace) -> None:
     """Set the log level from ``--verbose`` / ``--quiet``."""
     if getattr(args, "verbose", False):
@@ -59,7 +73,7 @@ def configure_logging(args: argparse.Namespace) -> None:
         level = logging.ERROR
     else:
         level = logging.WARNING
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", force=True)
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", handlers=[_CurrentStderrHandler()], force=True)
 
 
 def build_subcommand_parser(prog: str = "run_scenario.py") -> argparse.ArgumentParser:

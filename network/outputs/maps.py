@@ -30,9 +30,9 @@ from jinja2 import Template
 
 from network import OSM_ATTRIBUTION
 from network._errors import PlannerError
-from network.paths import CRS_METRIC, CRS_WGS84
 from network.model.rail import RailNetwork
 from network.model.region import CITIES, Region
+from network.paths import CRS_METRIC, CRS_WGS84
 
 BAND_COLOURS = {15: "#1a9850", 30: "#91cf60", 45: "#fee08b", 60: "#fc8d59"}
 DIFF_COLOURS = {"gained": "#2166ac", "lost": "#b2182b"}

@@ -21,8 +21,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from network import OSM_ATTRIBUTION
-from network.paths import DATA_DIR
 from network.model.region import CITIES
+from network.paths import DATA_DIR
 
 MODES = ("car", "transit", "best")
 HALF_HOUR_MINUTES = 30.0
