@@ -38,6 +38,23 @@ def atomic_write_text(path: Path, text: str) -> None:
         fh.write(text)
 
 
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` via a temp file in the same folder and an atomic rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
 def dumps_metrics(metrics: dict[str, Any]) -> str:
     """Stable JSON: sorted keys, fixed indentation, UTF-8 text, trailing newline."""
     return json.dumps(metrics, ensure_ascii=False, sort_keys=True, indent=2, allow_nan=False) + "\n"

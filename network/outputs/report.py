@@ -146,6 +146,133 @@ def timeline_chart_png(timeline: pd.DataFrame, *, mode: str = "best") -> bytes:
     return _fig_png(fig)
 
 
+VALIDATION_MODE_COLOURS = {"car": "#d95f02", "intercity": "#1b9e77", "hsr": "#e7298a", "metro": "#7570b3", "maglev": "#66a61e", "rail": "#a6761d", "bus": "#666666"}
+
+
+def validation_scatter_png(rows: pd.DataFrame) -> bytes:
+    """Scatter of model against observed minutes (one point per row), the y = x line and the ±25 % band.
+
+    ``rows`` needs id, mode, reliability, observed_min, model_min. Reliability A rows are filled circles,
+    B rows open triangles; colour = mode. Rows without a model value are left out (listed in the table).
+    """
+    df = rows.dropna(subset=["model_min"])
+    fig = Figure(figsize=(5.6, 5.0))
+    ax = fig.add_subplot()
+    top = max([10.0, *df["observed_min"].astype(float), *df["model_min"].astype(float)]) * 1.1
+    xs = [0.0, top]
+    ax.plot(xs, xs, color="black", linewidth=1, label="model = observed")
+    ax.plot(xs, [0.75 * x for x in xs], color="grey", linestyle="--", linewidth=0.8, label="±25 %")
+    ax.plot(xs, [1.25 * x for x in xs], color="grey", linestyle="--", linewidth=0.8)
+    for (grade, mode), sub in df.groupby(["reliability", "mode"], sort=True):
+        colour = VALIDATION_MODE_COLOURS.get(str(mode), "#333333")
+        filled = grade == "A"
+        ax.scatter(
+            sub["observed_min"].astype(float),
+            sub["model_min"].astype(float),
+            marker="o" if filled else "^",
+            s=36,
+            facecolors=colour if filled else "none",
+            edgecolors=colour,
+            linewidths=1.2,
+            label=f"{mode} ({grade})",
+        )
+    # label boxes and markers in axis fractions (x0, y0, x1, y1): a label moves up until it overlaps neither
+    placed = [(o / top - 0.012, m / top - 0.012, o / top + 0.012, m / top + 0.012) for o, m in zip(df["observed_min"].astype(float), df["model_min"].astype(float))]
+    for r in df.sort_values(["model_min", "observed_min"]).to_dict(orient="records"):
+        x, y = float(r["observed_min"]), float(r["model_min"])
+        fx, fy = x / top + 0.012, y / top - 0.008
+        w, h = 0.0105 * len(str(r["id"])), 0.024
+        while any(fx < b[2] and fx + w > b[0] and fy < b[3] and fy + h > b[1] for b in placed):
+            fy += h
+        placed.append((fx, fy, fx + w, fy + h))
+        moved = fy - (y / top - 0.008) > 1e-9
+        ax.annotate(
+            str(r["id"]),
+            (x, y),
+            xytext=(fx * top, fy * top),
+            textcoords="data",
+            fontsize=6,
+            arrowprops={"arrowstyle": "-", "color": "#999999", "linewidth": 0.5} if moved else None,
+        )
+    ax.set_xlim(0, top)
+    ax.set_ylim(0, top)
+    ax.set_aspect("equal")
+    ax.set_xlabel("observed (published) minutes")
+    ax.set_ylabel("model minutes")
+    ax.set_title("observed vs model (A = filled circles: fitted; B = open triangles: claims)", fontsize=8)
+    ax.legend(fontsize=7, loc="upper left", frameon=False)
+    ax.spines[["top", "right"]].set_visible(False)
+    return _fig_png(fig)
+
+
+def _pct(v: object) -> str:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "—"
+    return f"{float(v):.0%}"  # type: ignore[arg-type]
+
+
+def validation_section_html(
+    *,
+    rows: pd.DataFrame,
+    strata: pd.DataFrame,
+    changes: pd.DataFrame,
+    tier: str,
+    snapshot: str,
+    scatter_png: bytes,
+    definitions: dict[str, str] | None = None,
+    thresholds: dict[str, float] | None = None,
+) -> str:
+    """The report section "Validation against published journey times": strata, rows, changes, scatter.
+
+    ``thresholds`` (e.g. {"within_25_share": 0.85, "within_tag_share": 0.60}) are shown as met or not.
+    Every cell is escaped.
+    """
+    allrow = strata[strata["group"] == "all"].iloc[0] if (strata["group"] == "all").any() else None
+    parts = ['<h2 id="validation">Validation against published journey times</h2>']
+    parts.append(f'<p class="meta">network tier <b>{esc(tier)}</b> · data: {esc(snapshot)} · {esc(OSM_ATTRIBUTION)}</p>')
+    if allrow is not None:
+        tag_share = float(allrow["within_tag_share"])
+        verdict = "meets" if tag_share > 0.85 else "does not meet"
+        parts.append(
+            f'<p class="summary">{int(allrow["within_25"])} of {int(allrow["n"])} rows within 25 % ({_pct(allrow["within_25_share"])}); '
+            f"{int(allrow['within_tag'])} within the TAG 15 % / 1 min criterion ({_pct(tag_share)}): {verdict} TAG M3.1 (> 85 % of routes).</p>"
+        )
+        if thresholds:
+            checks = []
+            for key, limit in thresholds.items():
+                val = allrow.get(key)
+                ok = val is not None and not (isinstance(val, float) and math.isnan(val)) and float(val) >= limit
+                checks.append(f"{esc(key)} {_pct(val)} ≥ {_pct(limit)}: {'met' if ok else 'NOT met'}")
+            parts.append(f"<p>CI thresholds: {' · '.join(checks)}</p>")
+    shown = strata.copy()
+    for col in ("within_tag_share", "within_25_share"):
+        shown[col] = [_pct(v) for v in shown[col]]
+    parts += ["<h3>Fit by group (reliability A rows are fitted; B rows are claims, reported only)</h3>", _table(shown, cls="validation-strata")]
+    cols = ["id", "reliability", "mode", "measure", "year", "period", "pattern", "observed_min", "model_min", "ratio", "within_tag", "within_25", "model_km", "published_km", "length_check"]
+    per_row = rows[[c for c in cols if c in rows.columns]].copy()
+    per_row["within_tag"] = ["✓" if bool(v) else "✗" for v in per_row["within_tag"]]
+    per_row["within_25"] = ["✓" if bool(v) else "✗" for v in per_row["within_25"]]
+    parts += ["<h3>Row by row</h3>", _table(per_row, cls="validation-rows")]
+    if len(changes):
+        parts += ["<h3>Before → after changes</h3>", _table(changes, cls="validation-changes")]
+    parts.append(f'<img class="chart" alt="observed vs model journey times" src="{_png_data_uri(scatter_png)}">')
+    legs = rows[["id", "legs", "note"]]
+    parts += ["<h3>The legs that explain each row (* = counted in the measure)</h3>", _table(legs, cls="validation-legs")]
+    if definitions:
+        parts += ["<h3>Definitions</h3>", "<ul>" + "".join(f"<li><b>{esc(k)}</b>: {esc(v)}</li>" for k, v in definitions.items()) + "</ul>"]
+    return "\n".join(parts)
+
+
+def render_validation_page(section_html: str, *, title: str = "Validation against published journey times") -> str:
+    """A standalone printable page around ``validation_section_html``."""
+    return (
+        '<!DOCTYPE html>\n<html lang="zh-CN"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{esc(title)}</title><style>{CSS}</style></head>\n<body>\n<h1>{esc(title)}</h1>\n{section_html}\n"
+        f'<p class="meta">{esc(OSM_ATTRIBUTION)}</p>\n</body></html>\n'
+    )
+
+
 def _table(df: pd.DataFrame, *, cls: str = "") -> str:
     head = "".join(f"<th>{esc(c)}</th>" for c in df.columns)
     body = "".join(
@@ -266,6 +393,7 @@ def render_report(
     attribution: pd.DataFrame | None = None,
     base_metrics: dict[str, Any] | None = None,
     notes: Sequence[str] = (),
+    validation_html: str | None = None,
 ) -> str:
     """The report page as a string (see ``write_report``)."""
     net = metrics.get("network", {})
@@ -295,6 +423,8 @@ def render_report(
         sections += ['<h2 id="timeline">Timeline</h2>', f'<img class="chart" alt="timeline" src="{_png_data_uri(png)}">']
     if attribution is not None and len(attribution):
         sections += ['<h2 id="attribution">What each project contributes</h2>', _table(attribution, cls="attribution")]
+    if validation_html:
+        sections.append(validation_html)
     if map_href:
         sections += [
             '<h2 id="map">Map</h2>',
@@ -326,6 +456,7 @@ def write_report(
     attribution: pd.DataFrame | None = None,
     base_metrics: dict[str, Any] | None = None,
     notes: Sequence[str] = (),
+    validation_html: str | None = None,
 ) -> Path:
     """Write the report atomically to ``path`` and return it.
 
@@ -338,6 +469,7 @@ def write_report(
     attribution : any table (e.g. project, minutes saved, population gained); every cell escaped.
     base_metrics : a base scenario's metrics: the headline then shows the change in minutes.
     notes : extra method notes (escaped).
+    validation_html : the section from ``validation_section_html`` (validation against published times).
     """
     from network.outputs.files import atomic_write_text
 
@@ -352,6 +484,7 @@ def write_report(
             attribution=attribution,
             base_metrics=base_metrics,
             notes=notes,
+            validation_html=validation_html,
         ),
     )
     return path

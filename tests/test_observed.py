@@ -1,0 +1,355 @@
+"""Validation against observed journey times (network/analysis/observed.py, `run_scenario.py observed`)."""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from network._errors import InputError
+from network.analysis.observed import (
+    COLUMNS,
+    ObservedRow,
+    Validation,
+    build_states,
+    fit_stats,
+    load_observed,
+    pattern_of,
+    sign_agrees,
+    strata_table,
+    validate,
+    within_share,
+    within_tag,
+)
+from network.cli.main import main
+from network.outputs.report import validation_scatter_png, validation_section_html
+from tests.conftest import ROOT, shared_file
+
+OBSERVED = "observed/journey_times_calibration.csv"
+HEADER = ",".join(COLUMNS)
+GOOD = (
+    "ic-a-typical,intercity,station_to_station,长沙站,113.0088,28.1972,株洲南,113.1628,27.7720,2017,50,,,,any,A,"
+    "most trains about 50 min,https://example.org/a"
+)
+CAR = (
+    "road-b,car,corridor_end_to_end,A,112.990,28.068,B,112.950,27.885,2020,25,2018,47,26.2,off_peak,B,project figure,https://example.org/b"
+)
+
+
+def _write(tmp_path: Path, *lines: str, header: str = HEADER, name: str = "obs.csv") -> Path:
+    p = tmp_path / name
+    p.write_text("\n".join([header, *lines]) + "\n", encoding="utf-8")
+    return p
+
+
+def _replace(line: str, column: str, value: str) -> str:
+    cells = line.split(",")
+    cells[COLUMNS.index(column)] = value
+    return ",".join(cells)
+
+
+def test_loads_good_rows(tmp_path: Path) -> None:
+    rows = load_observed(_write(tmp_path, GOOD, CAR))
+    assert [r.id for r in rows] == ["ic-a-typical", "road-b"]
+    a, b = rows
+    assert a.period == "off_peak" and a.pattern == "typical" and a.graph_mode == "transit" and a.line == 2
+    assert a.from_lonlat == (113.0088, 28.1972) and a.year_before is None and a.distance_km is None
+    assert b.period == "off_peak" and b.pattern == "" and b.year_before == 2018 and b.minutes_before == 47 and b.distance_km == 26.2
+    assert b.line == 3
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "field", "expected"),
+    [
+        ("mode", "tram", "mode", "expected one of"),
+        ("mode", "car", "mode", "expected a rail mode"),
+        ("measure", "edge_to_edge", "measure", "expected one of"),
+        ("minutes", "fifty", "minutes", "expected minutes"),
+        ("minutes", "0", "minutes", "expected minutes"),
+        ("minutes", "nan", "minutes", "expected minutes"),
+        ("minutes", "", "minutes", "empty"),
+        ("year", "17", "year", "expected a year between"),
+        ("year", "2017.5", "year", "expected a year between"),
+        ("year_before", "2015", "minutes_before", "expected both or neither"),
+        ("minutes_before", "60", "year_before", "expected both or neither"),
+        ("from_lon", "28.1972", "from_lon", "swapped lat/lon"),
+        ("to_lon", "120.5", "to_lon", "study area"),
+        ("to_lat", "30.2", "to_lat", "study area"),
+        ("reliability", "C", "reliability", "expected one of ['A', 'B']"),
+        ("period_hint", "rush", "period_hint", "expected one of"),
+        ("distance_km", "-3", "distance_km", "expected a distance"),
+        ("source", "", "source", "expected where the figure was published"),
+        ("id", "", "id", "expected a unique row id"),
+    ],
+)
+def test_bad_value_names_file_line_field_and_expectation(tmp_path: Path, column: str, value: str, field: str, expected: str) -> None:
+    line = _replace(GOOD, column, value)
+    if column == "from_lon":  # swap lon and lat
+        line = _replace(line, "from_lat", "113.0088")
+    path = _write(tmp_path, CAR, line)
+    with pytest.raises(InputError) as exc:
+        load_observed(path)
+    msg = str(exc.value)
+    assert exc.value.field == field and exc.value.line == 3, msg
+    assert str(path) in msg and f"field '{field}'" in msg and expected in msg, msg
+
+
+def test_corridor_row_must_be_a_car_row(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match=r"obs.csv:2: field 'mode'.*expected 'car'"):
+        load_observed(_write(tmp_path, _replace(CAR, "mode", "bus")))
+
+
+def test_year_before_after_year_refused(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match=r"field 'year_before'.*expected a year <= 2020"):
+        load_observed(_write(tmp_path, _replace(CAR, "year_before", "2022")))
+
+
+def test_missing_column_names_it(tmp_path: Path) -> None:
+    header = HEADER.replace(",reliability", "")
+    line = ",".join(c for k, c in enumerate(GOOD.split(",")) if COLUMNS[k] != "reliability")
+    with pytest.raises(InputError, match=r"obs.csv:1: field 'reliability': missing column"):
+        load_observed(_write(tmp_path, line, header=header))
+
+
+def test_repeated_id_names_both_lines(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match=r"obs.csv:4: field 'id': got 'ic-a-typical' again \(first on line 2\)"):
+        load_observed(_write(tmp_path, GOOD, CAR, GOOD))
+
+
+def test_extra_and_missing_fields_in_a_row(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match=r"obs.csv:2: field '<row>'.*expected 18"):
+        load_observed(_write(tmp_path, GOOD + ",extra"))
+    with pytest.raises(InputError, match=r"obs.csv:2: field 'source'.*fewer fields"):
+        load_observed(_write(tmp_path, GOOD.rsplit(",", 1)[0]))
+
+
+def test_file_level_errors(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="does not exist"):
+        load_observed(tmp_path / "nope.csv")
+    with pytest.raises(InputError, match="is a folder"):
+        load_observed(tmp_path)
+    (tmp_path / "gbk.csv").write_bytes((HEADER + "\n" + GOOD + "\n").encode("gbk"))
+    with pytest.raises(InputError, match="not UTF-8"):
+        load_observed(tmp_path / "gbk.csv")
+    (tmp_path / "empty.csv").write_text("", encoding="utf-8")
+    with pytest.raises(InputError, match="empty file"):
+        load_observed(tmp_path / "empty.csv")
+    with pytest.raises(InputError, match="no data rows"):
+        load_observed(_write(tmp_path))
+
+
+def test_bom_and_blank_lines_accepted(tmp_path: Path) -> None:
+    p = tmp_path / "bom.csv"
+    p.write_text("\ufeff" + HEADER + "\n" + GOOD + "\n\n" + CAR + "\n", encoding="utf-8")
+    assert [r.id for r in load_observed(p)] == ["ic-a-typical", "road-b"]
+
+
+@pytest.mark.parametrize(
+    ("row_id", "reported", "column", "pattern"),
+    [
+        ("ic-cs-zzn-typical", "most trains about 50 min; fastest 39 (one train)", "", "typical"),
+        ("ic-cs-zzn-fastest", "fastest train of the day", "", "fastest"),
+        ("ic-express-plan", "4 pairs of peak express trains", "", "fastest"),
+        ("ic-cs-frn-allstop", "all-stop train timed by a reporter", "", "typical"),
+        ("hsr-csn-xtn", "trial run: 14 min", "", "typical"),
+        ("ic-x", "the express train takes 35 min", "", "fastest"),
+        ("ic-x", "expressway to the station", "", "typical"),
+        ("ic-x-fastest", "", "typical", "typical"),
+    ],
+)
+def test_pattern_rule(row_id: str, reported: str, column: str, pattern: str) -> None:
+    assert pattern_of(row_id, reported, column) == pattern
+
+
+def test_bad_pattern_column_refused(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match=r"field 'pattern'.*expected one of \['typical', 'fastest'\]"):
+        load_observed(_write(tmp_path, GOOD + ",slowest", header=HEADER + ",pattern"))
+
+
+# ---------------------------------------------------------------- statistics on a hand-made table
+
+
+@pytest.mark.parametrize(
+    ("observed", "model", "inside"),
+    [
+        (5.0, 6.0, True),  # 15 % is 0.75 min: the 1-minute floor applies
+        (5.0, 4.0, True),
+        (5.0, 6.01, False),
+        (4.0, 2.99, False),
+        (20.0, 23.0, True),  # exactly 15 %
+        (20.0, 17.0, True),
+        (20.0, 23.01, False),
+        (6.0, 7.0, True),  # 15 % = 0.9 < 1 min floor
+        (10.0, 11.5, True),  # 15 % = 1.5 > floor
+        (10.0, 11.51, False),
+        (10.0, None, False),
+        (10.0, math.nan, False),
+    ],
+)
+def test_tag_criterion_edges(observed: float, model: float | None, inside: bool) -> None:
+    assert within_tag(observed, model) is inside
+
+
+def test_within_25_edges() -> None:
+    assert within_share(40.0, 30.0) and within_share(40.0, 50.0)
+    assert not within_share(40.0, 29.99) and not within_share(40.0, None)
+
+
+def test_fit_stats_hand_computed() -> None:
+    # observed 10, 20, 40, 50; model 11, 26, 30, none
+    s = fit_stats([10, 20, 40, 50], [11, 26, 30, None])
+    assert s["n"] == 4 and s["n_model"] == 3
+    assert s["within_tag"] == 1 and s["within_tag_share"] == 0.25  # only 10 -> 11 (|1| <= 1.5)
+    assert s["within_25"] == 2 and s["within_25_share"] == 0.5  # 10 -> 11 and 40 -> 30 (exactly 25 %)
+    assert s["mape_pct"] == pytest.approx((0.1 + 0.3 + 0.25) / 3 * 100)
+    assert s["bias_pct"] == pytest.approx((0.1 + 0.3 - 0.25) / 3 * 100)
+    assert s["bias_minutes"] == pytest.approx((1 + 6 - 10) / 3)
+    assert s["slope"] == pytest.approx(1830 / 2100)
+
+
+def test_fit_stats_without_model_values() -> None:
+    s = fit_stats([10, 20], [None, None])
+    assert s["within_25"] == 0 and s["mape_pct"] is None and s["slope"] is None
+
+
+def test_sign_agreement() -> None:
+    assert sign_agrees(-22, -6.2) and not sign_agrees(-22, 3.0) and not sign_agrees(-15, 0.0)
+    assert sign_agrees(0.0, 0.2) and not sign_agrees(0.0, 2.0) and not sign_agrees(-5, None)
+
+
+def test_strata_hand_made() -> None:
+    df = pd.DataFrame(
+        {
+            "observed_min": [10.0, 20.0, 40.0, 50.0],
+            "model_min": [11.0, 26.0, 30.0, None],
+            "reliability": ["A", "A", "B", "B"],
+            "mode": ["intercity", "intercity", "car", "car"],
+            "measure": ["station_to_station", "station_to_station", "corridor_end_to_end", "corridor_end_to_end"],
+            "sign_agrees": [None, None, True, False],
+        }
+    )
+    st = strata_table(df).set_index("group")
+    assert list(st.index) == ["all", "reliability A", "reliability B", "car × corridor_end_to_end", "intercity × station_to_station"]
+    assert st.loc["all", "within_25"] == 2 and st.loc["reliability A", "within_25"] == 1 and st.loc["reliability B", "within_25"] == 1
+    assert st.loc["reliability A", "slope"] == pytest.approx((110 + 520) / 500, abs=1e-3)
+    assert st.loc["reliability B", "changes"] == 2 and st.loc["reliability B", "changes_sign_agree"] == 1
+    assert st.loc["car × corridor_end_to_end", "n_model"] == 1
+
+
+# ---------------------------------------------------------------- the model on the shared CSV
+
+
+@pytest.fixture(scope="module")
+def shared_validation() -> tuple[list[ObservedRow], Validation]:
+    rows = load_observed(shared_file(OBSERVED))
+    return rows, validate(rows, build_states(rows))
+
+
+def test_every_shared_row_gets_a_model_value_and_explaining_legs(shared_validation: tuple[list[ObservedRow], Validation]) -> None:
+    rows, v = shared_validation
+    assert list(v.rows["id"]) == [r.id for r in rows]
+    assert v.rows["model_min"].notna().all(), v.rows[v.rows["model_min"].isna()][["id", "note"]]
+    assert (v.rows["ratio"] == (v.rows["model_min"] / v.rows["observed_min"]).round(3)).all()
+    rail = v.rows[v.rows["measure"] == "station_to_station"]
+    assert rail["legs"].str.contains(r"\*ride ").all(), "station-to-station rows count their ride legs"
+    assert not rail["legs"].str.contains(r"\*access").any(), "access is never counted station to station"
+    assert v.tier == "embedded" and v.snapshot
+    with_km = v.rows[v.rows["published_km"].notna()]
+    assert len(with_km) >= 4 and with_km["km_ratio"].notna().all() and with_km["length_check"].str.len().gt(0).all()
+    assert set(v.strata["group"]) >= {"all", "reliability A", "reliability B"}
+    assert len(v.changes) == sum(r.year_before is not None for r in rows)
+
+
+def test_station_to_station_matches_the_independent_checker_contract(
+    shared_validation: tuple[list[ObservedRow], Validation], tmp_path: Path
+) -> None:
+    """The checker (../shared/tools/observed_check.py) sums route --json ride legs + waits after the first."""
+    rows, v = shared_validation
+    row = next(r for r in rows if r.measure == "station_to_station")
+    scenario = tmp_path / "obs.yaml"
+    name = f"obs-{row.year}-{row.period.replace('_', '')}"
+    scenario.write_text(f"name: {name}\nbase: surveyed\nyear: {row.year}\nperiod: {row.period}\n", encoding="utf-8")
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "run_scenario.py"), "route", "--scenario", str(scenario), "--from", "{},{}".format(*row.from_lonlat),
+         "--to", "{},{}".format(*row.to_lonlat), "--mode", "transit", "--json"],
+        capture_output=True, text=True, check=True, cwd=ROOT,
+    )  # fmt: skip
+    d = json.loads(out.stdout)
+    waits = [leg["minutes"] for leg in d["legs"] if leg["kind"] == "wait"]
+    checker = sum(leg["minutes"] for leg in d["legs"] if leg["kind"] == "ride") + sum(waits[1:])
+    ours = float(v.rows.set_index("id").loc[row.id, "model_min"])
+    assert ours == pytest.approx(checker, abs=0.05)
+
+
+@pytest.mark.xfail(strict=False, reason="calibration in progress (issue 11)")
+def test_validation_meets_the_ci_threshold(shared_validation: tuple[list[ObservedRow], Validation]) -> None:
+    """Issue 11 'done when': >= 85 % of rows within 25 % and >= 60 % within TAG 15 % / 1 min; changes with the observed sign."""
+    _, v = shared_validation
+    assert (v.share("within_25_share") or 0.0) >= 0.85, v.strata
+    assert (v.share("within_tag_share") or 0.0) >= 0.60, v.strata
+    assert v.changes["sign_agrees"].all(), v.changes
+
+
+# ---------------------------------------------------------------- report, plot and command line
+
+
+def test_report_section_escapes_and_shows_the_verdict(shared_validation: tuple[list[ObservedRow], Validation]) -> None:
+    _, v = shared_validation
+    rows = v.rows.copy()
+    rows.loc[0, "id"] = "<img src=x onerror=alert(1)>"
+    png = validation_scatter_png(rows)
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    html = validation_section_html(
+        rows=rows,
+        strata=v.strata,
+        changes=v.changes,
+        tier=v.tier,
+        snapshot=v.snapshot,
+        scatter_png=png,
+        thresholds={"within_25_share": 0.85},
+    )
+    assert "<img src=x" not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
+    assert "Validation against published journey times" in html and "TAG M3.1" in html and "data:image/png;base64," in html
+    assert "OpenStreetMap contributors" in html and v.tier in html
+
+
+def test_cli_writes_outputs_and_exit_code_follows_thresholds(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    csv_path = shared_file(OBSERVED)
+    out = tmp_path / "obs"
+    assert main(["observed", "--csv", str(csv_path), "--out", str(out), "--min-within-25", "0", "--min-tag", "0"]) == 0
+    printed = capsys.readouterr().out
+    assert "ic-cs-zzn-typical" in printed and "reliability A" in printed and "OpenStreetMap contributors" in printed
+    for f in ("validation.csv", "summary.json", "scatter.png", "report.html", "strata.csv", "changes.csv"):
+        assert (out / f).stat().st_size > 0, f
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["network"]["tier"] == "embedded" and summary["network"]["snapshot"]
+    assert summary["parameters"] and "within_tag" in summary["definitions"] and summary["thresholds_failed"] == []
+    table = pd.read_csv(out / "validation.csv")
+    assert len(table) == len(load_observed(csv_path)) and {"observed_min", "model_min", "ratio", "legs"} <= set(table.columns)
+    # a threshold above the measured share fails the command (exit 1) and says which
+    share = next(s for s in summary["strata"] if s["group"] == "all")["within_tag_share"]
+    assert share < 1.0, "the embedded model does not fit every row within TAG"
+    rc = main(["observed", "--csv", str(csv_path), "--out", str(out), "--min-within-25", "0", "--min-tag", "1", "--json"])
+    captured = capsys.readouterr()
+    assert rc == 1 and "FAIL threshold: within_tag_share" in captured.err
+    assert json.loads(captured.out)["thresholds_failed"]
+
+
+def test_cli_bad_csv_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = _write(tmp_path, _replace(GOOD, "minutes", "soon"))
+    assert main(["observed", "--csv", str(bad), "--out", str(tmp_path / "o")]) == 1
+    err = capsys.readouterr().err
+    assert f"{bad}:2: field 'minutes'" in err and "Traceback" not in err
+    assert not (tmp_path / "o").exists()
+
+
+def test_cli_bad_threshold_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["observed", "--min-tag", "85"])
+    assert exc.value.code == 2
+    assert "expected a share between 0 and 1" in capsys.readouterr().err
