@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import json
-import logging
 import math
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -41,16 +39,6 @@ GOOD = (
 CAR = (
     "road-b,car,corridor_end_to_end,A,112.990,28.068,B,112.950,27.885,2020,25,2018,47,26.2,off_peak,B,project figure,https://example.org/b"
 )
-
-
-@pytest.fixture(autouse=True)
-def _restore_logging() -> Iterator[None]:
-    """Registered commands reconfigure logging onto the current (captured) stderr; put the handlers back after."""
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    yield
-    root.handlers[:] = handlers
-    root.setLevel(level)
 
 
 def _write(tmp_path: Path, *lines: str, header: str = HEADER, name: str = "obs.csv") -> Path:

@@ -47,6 +47,7 @@ import pandas as pd
 
 from network._errors import InputError, NetworkError
 from network.model.graph import NetworkState
+from network.model.parameters import PARAMETERS
 from network.routing.route import Route, route
 from network.scenario.catalogue import STUDY_BBOX
 from network.scenario.resolve import resolve_state
@@ -750,7 +751,12 @@ def strata_table(rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def state_parameters(state: NetworkState) -> dict[str, float]:
-    """The numeric run parameters of ``state`` (``StateParams`` fields; dict fields flattened as ``name.key``)."""
+    """The physical parameters of ``state``: every name of the parameter table with its value in this state."""
+    return {name: state.params.value(name) for name in PARAMETERS}
+
+
+def state_settings(state: NetworkState) -> dict[str, float]:
+    """The numeric run settings of ``state`` (``StateParams`` fields; dict fields flattened as ``name.key``)."""
     out: dict[str, float] = {}
     for f in dataclasses.fields(state.params):
         v = getattr(state.params, f.name)
@@ -765,8 +771,14 @@ def state_parameters(state: NetworkState) -> dict[str, float]:
     return out
 
 
-def validation_summary(v: Validation, *, csv_path: str, parameters: Mapping[str, float]) -> dict[str, object]:
-    """The summary a run writes (summary.json): tier, snapshot, parameter values, definitions, strata, changes."""
+def validation_summary(
+    v: Validation, *, csv_path: str, parameters: Mapping[str, float], settings: Mapping[str, float] | None = None
+) -> dict[str, object]:
+    """The summary a run writes (summary.json): tier, snapshot, parameter values, definitions, strata, changes.
+
+    ``parameters``: the parameter table's values used (``state_parameters``); ``settings``: other run
+    settings of the states (``state_settings``).
+    """
     from network import OSM_ATTRIBUTION
 
     def clean(frame: pd.DataFrame) -> list[dict[str, object]]:
@@ -781,6 +793,7 @@ def validation_summary(v: Validation, *, csv_path: str, parameters: Mapping[str,
         "scenarios": list(v.states),
         "attribution": OSM_ATTRIBUTION,
         "parameters": {k: float(x) for k, x in sorted(parameters.items())},
+        "settings": {k: float(x) for k, x in sorted((settings or {}).items())},
         "definitions": dict(DEFINITIONS),
         "strata": clean(v.strata),
         "changes": clean(v.changes),

@@ -15,6 +15,7 @@ from network.analysis.observed import (
     build_states,
     load_observed,
     state_parameters,
+    state_settings,
     validate,
     validation_summary,
 )
@@ -108,8 +109,8 @@ def run_observed(args: argparse.Namespace) -> int:
     rows = load_observed(csv_path)
     states = build_states(rows)
     v = validate(rows, states)
-    params = state_parameters(next(iter(states.values())))
-    summary = validation_summary(v, csv_path=str(csv_path), parameters=params)
+    first = next(iter(states.values()))
+    summary = validation_summary(v, csv_path=str(csv_path), parameters=state_parameters(first), settings=state_settings(first))
     thresholds = {"within_25_share": args.min_within_25, "within_tag_share": args.min_tag}
     failed = []
     for key, limit in thresholds.items():
