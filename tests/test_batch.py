@@ -155,3 +155,17 @@ def test_cli_workers_option_runs_the_batch_and_keeps_exit_codes(scenario_files: 
     assert main([*map(str, good), "--workers", "2", "--output-dir", str(tmp_path), "--no-map"]) == 0
     assert all((tmp_path / p.stem / "metrics.json").exists() for p in good)
     assert main([*map(str, scenario_files[-1:]), *map(str, good), "--workers", "2", "--output-dir", str(tmp_path), "--no-map"]) == 1
+
+
+def test_all_with_a_named_file_runs_both_on_a_dask_cluster(cluster: object, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``--all x.yaml`` runs every shipped scenario and x.yaml (issue 13 point 4), on the cluster as serially."""
+    shipped = tmp_path / "scenarios"
+    shipped.mkdir()
+    (shipped / "a.yaml").write_text("name: a\n", encoding="utf-8")
+    x = tmp_path / "x.yaml"
+    x.write_text("name: x\nremove_lines: [IC-XT]\n", encoding="utf-8")
+    monkeypatch.setattr("network.cli.main.SCENARIO_DIR", shipped)
+    out = tmp_path / "out"
+    args = ["--all", str(x), "--no-map", "--output-dir", str(out), "--scheduler", cluster.scheduler_address]  # type: ignore[attr-defined]
+    assert main(args) == 0
+    assert (out / "a/metrics.json").exists() and (out / "x/metrics.json").exists()

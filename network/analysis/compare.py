@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +14,7 @@ from network.analysis.metrics import HALF_HOUR_MINUTES, Evaluation, evaluate, ha
 from network.model.region import CITIES, Region
 from network.scenario.catalogue import Project, load_catalogue
 from network.scenario.resolve import ResolvedScenario, build_state, resolve_projects
-from network.scenario.schema import Scenario, load_scenario
+from network.scenario.schema import EditSpec, Scenario, edit_type, load_scenario, scenario_edits, with_edits
 
 log = logging.getLogger(__name__)
 FloatArray = npt.NDArray[np.float64]
@@ -210,6 +210,16 @@ def _headline(ev: Evaluation, region: Region) -> dict[str, float]:
     return out
 
 
+def differing_edits(resolved: ResolvedScenario, against: ResolvedScenario) -> list[str]:
+    """Names of the hand-written edits ``resolved`` makes that ``against`` does not make identically."""
+    theirs = scenario_edits(against.scenario)
+    return [n for n, spec in scenario_edits(resolved.scenario).items() if theirs.get(n) != spec]
+
+
+def _edits_state(resolved: ResolvedScenario, edits: dict[str, EditSpec]) -> ResolvedScenario:
+    return replace(resolved, scenario=with_edits(resolved.scenario, edits))
+
+
 def attribution(
     resolved: ResolvedScenario,
     against: ResolvedScenario,
@@ -218,49 +228,69 @@ def attribution(
     catalogue: dict[str, Project] | None = None,
     incremental: bool = True,
 ) -> AttributionResult:
-    """Each project's contribution to ``resolved`` relative to ``against``.
+    """Each project's and each hand-written edit's contribution to ``resolved`` relative to ``against``.
 
-    The projects are those active in ``resolved`` but not in ``against``. Both measures use the
-    scenario's year (rail lines, period):
+    The items are the catalogue projects active in ``resolved`` but not in ``against`` (``item``
+    'project'), then the hand-written edits (``add:`` entries and ``remove_lines``, named by their name or
+    line id; ``item`` 'edit') that ``resolved`` makes and ``against`` does not make identically. Both
+    measures use the scenario's year (rail lines, period):
 
-    - leave-one-out: metric(scenario without p) − metric(scenario), i.e. minutes p saves at the margin;
-    - add-one-in: metric(against + p) − metric(against + nothing) with the scenario's rail/year.
+    - leave-one-out: metric(scenario without the item) − metric(scenario), i.e. minutes it saves at the margin;
+    - add-one-in: metric(against + the item) − metric(against), with the scenario's rail/year and
+      ``against``'s own projects and edits.
 
-    Positive minutes = the project makes trips faster. Index columns are the change in the
-    half-hour-circle index (best) the project brings (positive = better).
+    Positive minutes = the item makes trips faster (a closure or a removed line comes out negative).
+    Index columns are the change in the half-hour-circle index (best) it brings (positive = better).
 
     ``incremental``: each leave-one-out state is evaluated from the full scenario's shortest-path
-    trees and each add-one-in state from the reference's, recomputing only the origins the project can
-    change (same results as evaluating every state in full; projects that add nodes are evaluated in full).
+    trees and each add-one-in state from the reference's, recomputing only the origins the item can
+    change (same results as evaluating every state in full; items that add nodes are evaluated in full).
     """
     cat = catalogue if catalogue is not None else load_catalogue()
     projects = sorted(resolved.active - against.active, key=lambda p: list(cat).index(p))
+    mine = scenario_edits(resolved.scenario)
+    theirs = scenario_edits(against.scenario)
+    edits = differing_edits(resolved, against)
+    reference = _edits_state(resolved, theirs)  # the scenario's year, rail and period with against's edits
     full = evaluate(build_state(resolved), region, keep_trees=incremental)
-    base = evaluate(build_state(resolved, active=against.active), region, keep_trees=incremental)
+    base = evaluate(build_state(reference, active=against.active), region, keep_trees=incremental)
     h_full, h_base = _headline(full, region), _headline(base, region)
     rows = []
     warnings = []
     done = total = 0
-    for pid in projects:
-        loo_state = build_state(resolved, active=resolved.active - {pid})
-        aoi_state = build_state(resolved, active=against.active | {pid})
+    items = [("project", pid) for pid in projects] + [("edit", name) for name in edits]
+    for item, key in items:
+        if item == "project":
+            loo_state = build_state(resolved, active=resolved.active - {key})
+            aoi_state = build_state(reference, active=against.active | {key})
+            row: dict[str, object] = {
+                "item": item,
+                "project": key,
+                "name_zh": cat[key].name_zh,
+                "type": cat[key].type,
+                "year": cat[key].year,
+            }
+        else:
+            loo_state = build_state(_edits_state(resolved, {n: s for n, s in mine.items() if n != key}))
+            aoi_edits = {**{n: s for n, s in theirs.items() if n != key}, key: mine[key]}
+            aoi_state = build_state(_edits_state(resolved, aoi_edits), active=against.active)
+            row = {"item": item, "project": key, "name_zh": key, "type": edit_type(mine[key]), "year": None}
         loo_ev = evaluate(loo_state, region, reuse=full if incremental else None)
         aoi_ev = evaluate(aoi_state, region, reuse=base if incremental else None)
         for ev in (loo_ev, aoi_ev):
             done += sum(r[0] for r in ev.recomputed.values())
             total += sum(r[1] for r in ev.recomputed.values())
         h_loo, h_aoi = _headline(loo_ev, region), _headline(aoi_ev, region)
-        row: dict[str, object] = {"project": pid, "name_zh": cat[pid].name_zh, "type": cat[pid].type, "year": cat[pid].year}
         total_loo = 0.0
         total_aoi = 0.0
-        for key in h_full:
-            if key.startswith("index"):
+        for k in h_full:
+            if k.startswith("index"):
                 continue
-            loo = h_loo[key] - h_full[key]
-            aoi = h_base[key] - h_aoi[key]
-            row[f"loo:{key}"] = round(loo, 2)
-            row[f"aoi:{key}"] = round(aoi, 2)
-            if key.endswith(":best"):
+            loo = h_loo[k] - h_full[k]
+            aoi = h_base[k] - h_aoi[k]
+            row[f"loo:{k}"] = round(loo, 2)
+            row[f"aoi:{k}"] = round(aoi, 2)
+            if k.endswith(":best"):
                 total_loo += loo
                 total_aoi += aoi
         row["loo_minutes_best_total"] = round(total_loo, 2)
@@ -273,11 +303,12 @@ def attribution(
         )
         row["changes_any_time"] = not no_effect
         if no_effect:
-            warnings.append(f"project {pid} changes no travel time to any cell: it is probably not connected to the network")
+            warnings.append(f"{item} {key} changes no travel time to any cell: it is probably not connected to the network")
             log.warning(warnings[-1])
         rows.append(row)
     table = pd.DataFrame(rows)
     if len(table):
+        table["year"] = table["year"].astype("Int64")
         table = table.sort_values(
             ["loo_minutes_best_total", "aoi_minutes_best_total", "project"], ascending=[False, False, True]
         ).reset_index(drop=True)

@@ -10,26 +10,28 @@ from pathlib import Path
 import pandas as pd
 
 from network import OSM_ATTRIBUTION
+from network._errors import PlannerError
 from network.analysis.compare import (
     attribution,
     compare_pairs,
     compare_population,
     compare_zones,
+    differing_edits,
     resolve_file,
     timeline_chart,
     timeline_table,
     year_scenarios,
 )
+from network.analysis.edit_effects import edit_effects, edits_frame
 from network.analysis.isochrones import isochrone_polygons
 from network.analysis.metrics import evaluate
-from network.cli.main import _scenario_path
 from network.model.region import load_region
 from network.outputs.files import atomic_write_text, dumps_metrics, write_table
 from network.outputs.maps import BASEMAPS, basemap_problem, isochrone_difference, isochrone_map, save_map
 from network.paths import MAP_DIR, OUTPUT_DIR, SCENARIO_DIR
 from network.scenario.catalogue import catalogue_frame, load_catalogue
 from network.scenario.resolve import ResolvedScenario, build_state, resolve_projects
-from network.scenario.schema import Scenario
+from network.scenario.schema import Scenario, find_scenario_file, load_scenario, scenario_edits
 
 
 def main_compare(argv: list[str]) -> int:
@@ -52,8 +54,10 @@ def main_compare(argv: list[str]) -> int:
     if problem:
         ap.error(problem)
     region = load_region()
-    ra, rb = resolve_file(_scenario_path(args.a)), resolve_file(_scenario_path(args.b))
+    ra, rb = resolve_file(find_scenario_file(args.a)), resolve_file(find_scenario_file(args.b))
     sa, sb = build_state(ra), build_state(rb)
+    edits_a = edit_effects(ra, sa, own=scenario_edits(load_scenario(Path(ra.file))))
+    edits_b = edit_effects(rb, sb, own=scenario_edits(load_scenario(Path(rb.file))))
     ea, eb = evaluate(sa, region), evaluate(sb, region)
     name = f"compare-{ra.scenario.name}-vs-{rb.scenario.name}"
     out = args.output_dir / name
@@ -71,6 +75,10 @@ def main_compare(argv: list[str]) -> int:
         "population": pop.to_dict(orient="records"),
         "projects_only_in_a": sorted(ra.active - rb.active),
         "projects_only_in_b": sorted(rb.active - ra.active),
+        "edits_only_in_a": differing_edits(ra, rb),
+        "edits_only_in_b": differing_edits(rb, ra),
+        "edits_a": edits_a,
+        "edits_b": edits_b,
     }
     atomic_write_text(out / "compare.json", dumps_metrics(summary))
     print(f"== {rb.scenario.name} vs {ra.scenario.name}  [tier {sb.roads.tier}; {sb.roads.snapshot}]")
@@ -88,6 +96,7 @@ def main_compare(argv: list[str]) -> int:
             base_isochrones=iso_a,
             difference=isochrone_difference(iso_a, iso_b),
             projects=catalogue_frame(load_catalogue(), sb.rail.stops, active=set(changed) if changed else None),
+            edits=_compare_edits_frame(ra.scenario.name, edits_a, rb.scenario.name, edits_b),
             rail=sb.rail,
             region=region,
             tier=sb.roads.tier,
@@ -101,18 +110,38 @@ def main_compare(argv: list[str]) -> int:
     return 0
 
 
+def _compare_edits_frame(name_a: str, edits_a: list[dict[str, object]], name_b: str, edits_b: list[dict[str, object]]) -> object:
+    """Both scenarios' hand-written edits for the compare map, one layer per scenario (B first)."""
+    frames = [f for f in (edits_frame(edits_b, scenario=name_b), edits_frame(edits_a, scenario=f"{name_a} (reference)")) if len(f)]
+    return pd.concat(frames, ignore_index=True) if frames else None
+
+
 def main_timeline(argv: list[str]) -> int:
     ap = argparse.ArgumentParser(prog="run_scenario.py timeline", description="Centre-to-centre minutes and the half-hour index by year.")
+    ap.add_argument(
+        "scenarios", nargs="*", help="scenario names or files with a year (own or from their base); default: every one in --scenario-dir"
+    )
     ap.add_argument("--scenario-dir", type=Path, default=SCENARIO_DIR)
     ap.add_argument("--output-dir", type=Path, default=OUTPUT_DIR)
     args = ap.parse_args(argv)
     region = load_region()
     evals = []
     tier = snapshot = ""
-    for path, sc in year_scenarios(args.scenario_dir):
-        state = build_state(resolve_file(path))
+    if args.scenarios:
+        chosen = []
+        for text in args.scenarios:
+            r = resolve_file(find_scenario_file(text))
+            if r.year is None:
+                print(f"error: {r.file}: field 'year': the timeline needs a year; this scenario (and its base) gives none", file=sys.stderr)
+                return 1
+            chosen.append(r)
+        resolved = sorted(chosen, key=lambda r: (r.year or 0, r.scenario.name))
+    else:
+        resolved = [resolve_file(path) for path, _ in year_scenarios(args.scenario_dir)]
+    for r in resolved:
+        state = build_state(r)
         tier, snapshot = state.roads.tier, state.roads.snapshot
-        evals.append((sc, evaluate(state, region)))
+        evals.append((r.scenario, evaluate(state, region)))
     if not evals:
         print(f"no scenario with a 'year' in {args.scenario_dir}", file=sys.stderr)
         return 1
@@ -142,12 +171,13 @@ def main_attribution(argv: list[str]) -> int:
     ap.add_argument("--full", action="store_true", help="evaluate every state in full (default: incremental, same results)")
     args = ap.parse_args(argv)
     region = load_region()
-    r = resolve_file(_scenario_path(args.scenario))
-    against_name = args.against or r.scenario.base
-    if against_name == "surveyed":
-        against = resolve_projects(Scenario(name="surveyed"))
+    r = resolve_file(find_scenario_file(args.scenario))
+    if args.against:
+        against = _reference(args.against, search_dirs=None)
+    elif r.bases:  # the scenario's own base, looked up where resolving the scenario found it
+        against = _reference(r.bases[0], search_dirs=[Path(r.file).parent, SCENARIO_DIR])
     else:
-        against = resolve_file(_scenario_path(against_name))
+        against = _reference("surveyed", search_dirs=None)
     t0 = time.perf_counter()
     res = attribution(r, against, region, incremental=not args.full)
     seconds = time.perf_counter() - t0
@@ -158,6 +188,7 @@ def main_attribution(argv: list[str]) -> int:
     if len(res.table):
         cols = [
             "rank",
+            "item",
             "project",
             "year",
             "loo_minutes_best_total",
@@ -168,7 +199,7 @@ def main_attribution(argv: list[str]) -> int:
         ]
         print(res.table[cols].to_string(index=False))
     else:
-        print("no project differs between the two scenarios")
+        print("no catalogue project or hand-written edit differs between the two scenarios")
     done, total = res.origins_recomputed
     print(f"{2 * len(res.table)} states evaluated in {seconds:.1f} s; origin trees recomputed: {done} of {total}")
     for w in res.warnings:
@@ -178,12 +209,23 @@ def main_attribution(argv: list[str]) -> int:
     return 0
 
 
+def _reference(name_or_path: str, *, search_dirs: list[Path] | None) -> ResolvedScenario:
+    """The reference scenario of an attribution; ``surveyed`` without a file is the built network."""
+    try:
+        path = find_scenario_file(name_or_path, search_dirs=search_dirs)
+    except PlannerError:
+        if name_or_path != "surveyed":
+            raise
+        return resolve_projects(Scenario(name="surveyed"))
+    return resolve_file(path)
+
+
 def _attribution_report(r: ResolvedScenario, table: pd.DataFrame, output_dir: Path, *, notes: list[str]) -> Path:
     """The scenario report with the attribution table and, when made, the timeline chart."""
     from network.outputs.report import relative_href, write_report
     from network.run.runner import scenario_metrics
 
-    metrics, _, _ = scenario_metrics(r.scenario, file=r.file)
+    metrics, _, _ = scenario_metrics(load_scenario(Path(r.file)), file=r.file)
     path = output_dir / r.scenario.name / "report.html"
     map_path = MAP_DIR / f"{r.scenario.name}.html"
     timeline_png = output_dir / "timeline" / "timeline.png"

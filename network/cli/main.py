@@ -17,6 +17,7 @@ from network.cli import export as _export  # noqa: F401  (registers the ``export
 from network.cli import observed as _observed  # noqa: F401  (registers the 'observed' subcommand)
 from network.cli.commands import COMMANDS, dispatch
 from network.paths import MAP_DIR, OUTPUT_DIR, SCENARIO_DIR
+from network.scenario.schema import find_scenario_file
 
 if TYPE_CHECKING:
     from network.run.batch import BatchOutcome
@@ -41,11 +42,27 @@ def _lonlat(text: str) -> tuple[float, float]:
     return lon, lat
 
 
-def _scenario_path(name_or_path: str) -> Path:
-    p = Path(name_or_path)
-    if p.suffix in (".yaml", ".yml") or p.exists():
-        return p
-    return SCENARIO_DIR / f"{name_or_path}.yaml"
+def run_files(named: list[str], *, run_all: bool, scenario_dir: Path) -> list[Path]:
+    """The scenario files a run means: with ``--all`` every ``scenario_dir/*.yaml``, then each named one.
+
+    Names and paths go through ``schema.find_scenario_file``; a file named twice (or also under
+    ``--all``) runs once. A name that matches no file is kept as given, so that it fails alone in the
+    batch with its reason while the others run.
+    """
+    files = sorted(scenario_dir.glob("*.yaml")) if run_all else []
+    for text in named:
+        try:
+            files.append(find_scenario_file(text))
+        except PlannerError:
+            files.append(Path(text))
+    seen: set[Path] = set()
+    out = []
+    for f in files:
+        key = f.resolve()
+        if key not in seen:
+            seen.add(key)
+            out.append(f)
+    return out
 
 
 def cmd_run(
@@ -159,7 +176,7 @@ def cmd_route(args: argparse.Namespace) -> int:
     from network.scenario.resolve import resolve_state
     from network.scenario.schema import load_scenario
 
-    path = _scenario_path(args.scenario)
+    path = find_scenario_file(args.scenario)
     state = resolve_state(load_scenario(path), file=str(path))
     r = route(state, args.from_, args.to, args.mode)
     if args.json:
@@ -174,8 +191,8 @@ def cmd_route(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_validate(files: list[Path]) -> int:
-    """Check scenario files (and the project's catalogue and rail data they rely on) without running."""
+def cmd_validate(files: list[Path] | list[str]) -> int:
+    """Check scenario files or names (and the project's catalogue and rail data they rely on) without running."""
     from network.model.rail import load_rail
     from network.scenario.catalogue import load_catalogue
     from network.scenario.resolve import build_state, resolve_projects
@@ -188,8 +205,9 @@ def cmd_validate(files: list[Path]) -> int:
     except PlannerError as exc:
         print(f"FAIL {exc}", file=sys.stderr)
         return EXIT_FAILED
-    for path in files:
+    for named in files:
         try:
+            path = find_scenario_file(str(named))
             text, notice = read_scenario_text(path)
             state = build_state(resolve_projects(parse_scenario(text, file=str(path)), file=str(path)))
             notes = ([f"{path} {notice}"] if notice else []) + list(state.warnings)
@@ -212,8 +230,8 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Examples: run_scenario.py scenarios/surveyed.yaml | run_scenario.py --all | "
         "run_scenario.py route --scenario surveyed --from 112.97,28.20 --to 113.13,27.83 --mode transit",
     )
-    ap.add_argument("scenarios", nargs="*", type=Path, help="scenario YAML files")
-    ap.add_argument("--all", action="store_true", help="run every scenarios/*.yaml")
+    ap.add_argument("scenarios", nargs="*", help="scenario files or names (a name is looked up as ./<name>.yaml, then in scenarios/)")
+    ap.add_argument("--all", action="store_true", help="run every scenarios/*.yaml, and the scenarios named beside it too (each file once)")
     ap.add_argument("--output-dir", type=Path, default=OUTPUT_DIR)
     ap.add_argument("--map-dir", type=Path, default=MAP_DIR)
     ap.add_argument("--no-map", action="store_true", help="skip the HTML map")
@@ -274,10 +292,9 @@ def main(argv: list[str] | None = None) -> int:
         if argv and argv[0] == "route":
             return cmd_route(build_route_parser().parse_args(argv[1:]))
         if argv and argv[0] == "validate":
-            files = [Path(a) for a in argv[1:]] or sorted(SCENARIO_DIR.glob("*.yaml"))
-            return cmd_validate(files)
+            return cmd_validate(argv[1:] or sorted(SCENARIO_DIR.glob("*.yaml")))
         args = build_parser().parse_args(argv)
-        files = sorted(SCENARIO_DIR.glob("*.yaml")) if args.all else list(args.scenarios)
+        files = run_files(list(args.scenarios), run_all=args.all, scenario_dir=SCENARIO_DIR)
         from network.outputs.maps import basemap_problem
 
         problem = basemap_problem(args.basemap or ("none" if args.offline else "osm"), offline=args.offline)

@@ -8,12 +8,11 @@ from pathlib import Path
 
 from network import OSM_ATTRIBUTION
 from network.analysis.od_matrix import MAX_POINTS, load_points, od_minutes, write_long_table, zone_centroids
-from network.cli.main import _scenario_path
 from network.model.region import load_region
 from network.outputs.files import atomic_write_text, dumps_metrics
 from network.paths import OUTPUT_DIR
 from network.scenario.resolve import resolve_state
-from network.scenario.schema import load_scenario
+from network.scenario.schema import find_scenario_file, load_scenario
 
 
 def build_matrix_parser() -> argparse.ArgumentParser:
@@ -44,7 +43,7 @@ def main_matrix(argv: list[str]) -> int:
     args = ap.parse_args(argv)
     if args.out is not None and (args.out.is_dir() or args.out.suffix.lower() == ".json"):
         ap.error(f"--out {args.out}: expected a CSV file path (its .json sidecar is written beside it)")
-    path = _scenario_path(args.scenario)
+    path = find_scenario_file(args.scenario)
     scenario = load_scenario(path)
     points = load_points(args.points) if args.points is not None else zone_centroids(load_region())
     state = resolve_state(scenario, file=str(path))

@@ -46,6 +46,13 @@ PROJECT_TYPE_COLOURS = {
     "metro": "#1b7837",
 }
 PROJECT_OTHER_COLOUR = "#555555"
+EDIT_STYLES: dict[str, dict[str, Any]] = {
+    "new_road": {"color": "#d01c8b", "weight": 6},
+    "road_upgrade": {"color": "#e66101", "weight": 6},
+    "road_closure": {"color": "#000000", "weight": 5, "dashArray": "6 6"},
+    "remove_line": {"color": "#777777", "weight": 5, "dashArray": "2 8"},
+}
+"""How a scenario's hand-written edits are drawn (removals dashed)."""
 STATUS_DASH = {"opened": None, "open": None, "built": None, "under_construction": "8 5", "planned": "2 6", "concept": "1 8"}
 OPENED_STATUSES = ("opened", "open", "built")
 ZONE_BINS_MINUTES = (15, 30, 45, 60, 90, 120)
@@ -392,6 +399,41 @@ def _project_layers(m: folium.Map, projects: gpd.GeoDataFrame) -> list[str]:
     return names
 
 
+def edit_popup_html(row: pd.Series | dict[str, Any]) -> str:
+    """Popup of one hand-written edit (``edit_effects.edits_frame`` row): every value escaped."""
+    km = row.get("length_km")
+    parts = [
+        f"<b>{esc(row.get('name', ''))}</b>",
+        f"edit: {esc(row.get('type', ''))}" + (f" · drawn {float(km):.1f} km" if km is not None and km == km else ""),
+        esc(row.get("summary", "")),
+    ]
+    if row.get("warning"):
+        parts.append(f"<i>warning: {esc(row.get('warning'))}</i>")
+    if row.get("inherited"):
+        parts.append("inherited from the base scenario")
+    if row.get("scenario"):
+        parts.append(f"scenario: {esc(row.get('scenario'))}")
+    return "<br>".join(parts)
+
+
+def _edit_layers(m: folium.Map, edits: gpd.GeoDataFrame) -> list[str]:
+    """One layer per scenario of its hand-written edits (``add:`` roads, ``remove_lines``), with popups."""
+    names = []
+    scen = edits["scenario"].fillna("").astype(str) if "scenario" in edits else pd.Series("", index=edits.index)
+    for label in sorted(set(scen)):
+        sub = edits[scen == label]
+        name = f"edits · {label}" if label else "edits"
+        fg = folium.FeatureGroup(name=esc(name), show=True)
+        for _, row in sub.iterrows():
+            if row.geometry is None or row.geometry.is_empty:
+                continue
+            style = {"opacity": 0.95, **EDIT_STYLES.get(str(row.get("type", "")), {"color": PROJECT_OTHER_COLOUR, "weight": 5})}
+            _geojson(row.geometry, style, esc(f"{row.get('name', '')} ({row.get('type', '')})"), edit_popup_html(row)).add_to(fg)
+        fg.add_to(m)
+        names.append(name)
+    return names
+
+
 def _zone_colour(minutes: float) -> str:
     if not np.isfinite(minutes):
         return "#bdbdbd"
@@ -525,6 +567,7 @@ def isochrone_map(
     difference: gpd.GeoDataFrame | None = None,
     projects: gpd.GeoDataFrame | None = None,
     zone_minutes: pd.DataFrame | None = None,
+    edits: gpd.GeoDataFrame | None = None,
     basemap: str = "osm",
     offline: bool = False,
     data_date: str | None = None,
@@ -540,6 +583,8 @@ def isochrone_map(
     difference : ``isochrone_difference`` frame (centre, mode, change 'gained'/'lost', geometry).
     projects : id, name_zh, name_en, type, status, opened, source, geometry (WGS-84 lines or points).
     zone_minutes : ``zone_minutes_table`` frame (zone_id, centre, mode, minutes): zones shaded per centre.
+    edits : ``edit_effects.edits_frame`` frame: the scenario's hand-written edits, drawn with popups
+        (one layer per value of its ``scenario`` column).
     centre_table_html : trusted HTML from ``report.centre_matrix_html`` (numbers only).
     basemap : one of ``BASEMAPS``. ``gaode`` shifts every drawn geometry to GCJ-02.
     offline : the page must make no network request (requires ``basemap='none'``); ``save_map`` inlines Leaflet.
@@ -584,6 +629,9 @@ def isochrone_map(
     proj = prep(projects)
     if proj is not None:
         _project_layers(m, proj)
+    hand = prep(edits)
+    if hand is not None:
+        _edit_layers(m, hand)
     _centre_layer(m, region, shift)
 
     root.html.add_child(  # type: ignore[attr-defined]

@@ -359,6 +359,22 @@ def _population(metrics: dict[str, Any]) -> str:
     return _table(pd.DataFrame(rows))
 
 
+def _edits(metrics: dict[str, Any]) -> str:
+    """The scenario's hand-written edits (metrics ``edits``): name, type, drawn length, what each changed."""
+    rows = [
+        {
+            "edit": e.get("name"),
+            "type": e.get("type"),
+            "drawn km": f"{float(e['length_km']):.1f}" if e.get("length_km") is not None else None,
+            "what it changed": e.get("summary"),
+            "from": "base scenario" if e.get("inherited") else "this scenario",
+            "warning": e.get("warning") or "",
+        }
+        for e in metrics.get("edits") or []
+    ]
+    return _table(pd.DataFrame(rows), cls="edits")
+
+
 def _sources() -> str:
     items = [f"Road and rail geometry {OSM_ATTRIBUTION} (ODbL), via scgraph-data (MIT)."]
     snap = DATA_DIR / "snapshot.json"
@@ -412,6 +428,8 @@ def render_report(
         _population(metrics),
         f'<img class="chart" alt="population within 30 minutes" src="{_png_data_uri(population_chart_png(metrics["population_within_30"]))}">',
     ]
+    if metrics.get("edits"):
+        sections += ['<h2 id="edits">Edits this scenario makes (add, remove_lines)</h2>', _edits(metrics)]
     png: bytes | None = None
     if isinstance(timeline_png, bytes):
         png = timeline_png

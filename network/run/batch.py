@@ -91,14 +91,14 @@ def install_base(payload: BasePayload) -> None:
 def run_file(path: str, output_dir: str, map_dir: str, write_map: bool, map_options: dict[str, Any] | None = None) -> BatchOutcome:
     """Run one scenario file; every failure becomes an error outcome (never raises)."""
     from network.run.runner import run_scenario
-    from network.scenario.schema import load_scenario
+    from network.scenario.schema import find_scenario_file, load_scenario
 
     start = time.perf_counter()
     name: str | None = None
     title = ""
     worker = _worker_label()
     try:
-        scenario = load_scenario(Path(path))
+        scenario = load_scenario(find_scenario_file(path))
         name, title = scenario.name, scenario.title
         result = run_scenario(
             scenario, file=path, output_dir=Path(output_dir), map_dir=Path(map_dir), write_map=write_map, **(map_options or {})

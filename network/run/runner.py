@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from network import OSM_ATTRIBUTION, __version__
+from network.analysis.edit_effects import edit_effects, edits_frame
 from network.analysis.isochrones import isochrone_polygons
 from network.analysis.metrics import centre_pairs_table, evaluate, half_hour_index, population_within_table
 from network.model.region import load_region
@@ -15,8 +16,8 @@ from network.outputs.files import atomic_write_text, centre_matrix_html, dumps_m
 from network.outputs.maps import isochrone_map, save_map, zone_minutes_table
 from network.outputs.report import relative_href, write_report
 from network.paths import MAP_DIR, OUTPUT_DIR
-from network.scenario.resolve import resolve_state
-from network.scenario.schema import Scenario
+from network.scenario.resolve import build_state, resolve_projects
+from network.scenario.schema import Scenario, scenario_edits
 from network.sources.osm import network_report
 
 log = logging.getLogger(__name__)
@@ -42,17 +43,25 @@ class RunResult:
 
 
 def scenario_metrics(scenario: Scenario, *, file: str = "<scenario>") -> tuple[dict[str, Any], Any, Any]:
-    """Compute the metrics dict (deterministic; no timestamps) plus the isochrones and state."""
+    """Compute the metrics dict (deterministic; no timestamps) plus the isochrones and state.
+
+    Settings a scenario inherits from its ``base`` chain (period, thresholds, edits) are those of the
+    resolved scenario; ``edits`` lists every hand-written edit (``add:``, ``remove_lines``, own or
+    inherited) with what it changed (``analysis.edit_effects``).
+    """
     region = load_region()
-    state = resolve_state(scenario, file=file)
+    resolved = resolve_projects(scenario, file=file)
+    state = build_state(resolved)
+    flat = resolved.scenario
     ev = evaluate(state, region)
     pairs = centre_pairs_table(ev)
     within = population_within_table(ev, region)
-    iso = isochrone_polygons(ev.cell_minutes, region, scenario.thresholds_minutes)
+    iso = isochrone_polygons(ev.cell_minutes, region, flat.thresholds_minutes)
     metrics: dict[str, Any] = {
         "scenario": scenario.name,
         "title": scenario.title,
-        "period": scenario.period,
+        "period": flat.period,
+        "base_chain": list(resolved.bases),
         "network": {
             "tier": state.roads.tier,
             "snapshot": state.roads.snapshot,
@@ -65,6 +74,7 @@ def scenario_metrics(scenario: Scenario, *, file: str = "<scenario>") -> tuple[d
         },
         "year": state.year,
         "projects_active": list(state.projects),
+        "edits": edit_effects(resolved, state, own=scenario_edits(scenario)),
         "warnings": list(state.warnings),
         "attribution": OSM_ATTRIBUTION,
         "centre_minutes": pairs.to_dict(orient="records"),
@@ -127,6 +137,7 @@ def run_scenario(
             snapshot=state.roads.snapshot,
             centre_table_html=centre_matrix_html(pairs),
             zone_minutes=pd.DataFrame(metrics["zone_minutes"]),
+            edits=edits_frame(metrics["edits"], scenario=scenario.name),
             basemap=basemap or ("none" if offline else "osm"),
             offline=offline,
         )

@@ -7,6 +7,10 @@ Rules (the README repeats them):
   opened/planned year <= Y are active, later ones are not (built ones are reverted); rail lines whose
   ``opened`` date is after Y are removed.
 - ``projects`` adds ids (whatever the year), ``exclude`` removes ids; ``add`` applies ad-hoc projects.
+- A chain carries every field of the base (``schema.inherit_base``): its edits (``add``, ``remove_lines``)
+  accumulate, less those named in ``drop_edits``; period, tier and the other settings are the base's
+  unless the child writes them. The resolved scenario is flat: ``base: surveyed`` with its year and a
+  project list that reproduces the active set, so resolving it again gives the same state.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from network.model.graph import NetworkState, RoadNetwork, StateParams
 from network.model.rail import RailNetwork, lines_open_in, load_rail, with_headways, without_stops
 from network.scenario.catalogue import After, Project, RailBefore, load_catalogue, unknown_id_message
 from network.scenario.edits import add_road, close_road, corridor_edge_index, upgrade_road
-from network.scenario.schema import NewRoad, RoadClosure, RoadUpgrade, Scenario, load_scenario
+from network.scenario.schema import NewRoad, RoadClosure, RoadUpgrade, Scenario, find_scenario_file, inherit_base, load_scenario
 from network.sources.embedded import load_embedded_roads
 
 log = logging.getLogger(__name__)
@@ -36,6 +40,8 @@ class ResolvedScenario:
     active: frozenset[str]
     file: str = "<scenario>"
     warnings: tuple[str, ...] = field(default=())
+    bases: tuple[str, ...] = ()
+    """The ``base`` chain as written, nearest first (empty for ``base: surveyed``)."""
 
 
 @lru_cache(maxsize=2)
@@ -68,15 +74,18 @@ def resolve_projects(
     cat = catalogue if catalogue is not None else load_catalogue()
     sdir = scenario_dir if scenario_dir is not None else (Path(file).parent if file != "<scenario>" else SCENARIO_DIR)
     chain = (*_chain, scenario.name)
+    base: ResolvedScenario | None = None
     if scenario.base == "surveyed":
         active = {pid for pid, p in cat.items() if p.status == "built"}
         year = scenario.year
     else:
         if scenario.base in chain:
             raise InputError(file, "base", f"got {scenario.base!r}: base cycle {' -> '.join((*chain, scenario.base))}")
-        base_file = sdir / f"{scenario.base}.yaml"
-        if not base_file.exists():
-            raise InputError(file, "base", f"got {scenario.base!r}: expected 'surveyed' or the name of a scenario in {sdir}")
+        try:
+            base_file = find_scenario_file(scenario.base, search_dirs=_distinct_dirs(sdir, SCENARIO_DIR))
+        except InputError:
+            where = " or ".join(str(d) for d in _distinct_dirs(sdir, SCENARIO_DIR))
+            raise InputError(file, "base", f"got {scenario.base!r}: expected 'surveyed' or the name of a scenario in {where}") from None
         base = resolve_projects(load_scenario(base_file), file=str(base_file), scenario_dir=sdir, catalogue=cat, _chain=chain)
         active = set(base.active)
         year = scenario.year if scenario.year is not None else base.year
@@ -87,7 +96,26 @@ def resolve_projects(
     _check_ids(scenario.exclude, "exclude", cat, file)
     active |= set(scenario.projects)
     active -= set(scenario.exclude)
-    return ResolvedScenario(scenario=scenario, year=year, active=frozenset(active), file=file)
+    flat = _flat_projects(inherit_base(scenario, base.scenario if base else None, file=file), year, active, cat)
+    bases = (scenario.base, *base.bases) if base else ()
+    return ResolvedScenario(scenario=flat, year=year, active=frozenset(active), file=file, bases=bases)
+
+
+def _distinct_dirs(*dirs: Path) -> list[Path]:
+    return list({d.resolve(): d for d in dirs}.values())
+
+
+def _flat_projects(scenario: Scenario, year: int | None, active: set[str], cat: dict[str, Project]) -> Scenario:
+    """``scenario`` on ``base: surveyed`` with ``year`` and projects/exclude that give exactly ``active``."""
+    default = {pid for pid, p in cat.items() if (p.status != "concept" and p.year <= year if year is not None else p.status == "built")}
+    return scenario.model_copy(
+        update={
+            "base": "surveyed",
+            "year": year,
+            "projects": [pid for pid in cat if pid in active - default],
+            "exclude": [pid for pid in cat if pid in default - active],
+        }
+    )
 
 
 def build_state(

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import difflib
 import logging
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from network._errors import InputError
+from network.paths import SCENARIO_DIR
 
 NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
 MAX_SCENARIO_BYTES = 256 * 1024
@@ -109,10 +112,42 @@ class Scenario(_Strict):
     """Rail services (line_id from data/rail_lines.csv) taken out of this scenario."""
     add: list[AdHoc] = Field(default_factory=list)
     """Inline ad-hoc projects: new_road, road_upgrade, road_closure."""
+    drop_edits: list[str] = Field(default_factory=list)
+    """Edits of the ``base`` chain (an ``add`` entry's name or a ``remove_lines`` line id) this scenario does not make."""
     feeder_speed_kph: float = Field(default=18.0, gt=2, le=80)
     walk_limit_m: float = Field(default=1200.0, gt=0, le=5000)
     thresholds_minutes: list[int] = Field(default_factory=lambda: [15, 30, 45, 60], min_length=1)
     checks: list[Check] = Field(default_factory=list)
+
+    @field_validator("exclude")
+    @classmethod
+    def _not_also_included(cls, v: list[str], info: ValidationInfo) -> list[str]:
+        included = info.data.get("projects") or []
+        for k, pid in enumerate(v):
+            if pid in included:
+                raise ValueError(
+                    f"project {pid!r} (exclude[{k}]) is also in projects (projects[{included.index(pid)}]): "
+                    "a project is either added or left out; keep it in one of the two lists"
+                )
+        return v
+
+    @field_validator("add")
+    @classmethod
+    def _unique_edit_names(
+        cls, v: list[NewRoad | RoadUpgrade | RoadClosure], info: ValidationInfo
+    ) -> list[NewRoad | RoadUpgrade | RoadClosure]:
+        seen: dict[str, int] = {}
+        lines = list(info.data.get("remove_lines") or [])
+        for k, edit in enumerate(v):
+            if edit.name in seen:
+                raise ValueError(
+                    f"add[{k}].name {edit.name!r} is also the name of add[{seen[edit.name]}]: "
+                    "every edit needs its own name (outputs, maps and attribution name edits by it)"
+                )
+            if edit.name in lines:
+                raise ValueError(f"add[{k}].name {edit.name!r} is also a line id in remove_lines: every edit needs its own name")
+            seen[edit.name] = k
+        return v
 
     @field_validator("thresholds_minutes")
     @classmethod
@@ -242,3 +277,131 @@ def load_scenario(path: Path) -> Scenario:
     if notice:
         log.warning("%s: %s", path, notice)
     return parse_scenario(text, file=str(path))
+
+
+
+# ------------------------------------------------------------------------------ edits and base chains
+
+EditSpec = NewRoad | RoadUpgrade | RoadClosure | str
+"""One hand-written edit: an ``add`` entry, or a ``remove_lines`` line id (a ``str``)."""
+INHERITED_FIELDS = ("period", "tier", "feeder_speed_kph", "walk_limit_m", "thresholds_minutes")
+"""Fields a scenario takes from its ``base`` when it does not write them itself."""
+
+
+def edit_type(spec: EditSpec) -> str:
+    """``new_road``, ``road_upgrade``, ``road_closure`` or ``remove_line``."""
+    return "remove_line" if isinstance(spec, str) else spec.type
+
+
+def scenario_edits(scenario: Scenario) -> dict[str, EditSpec]:
+    """The scenario's hand-written edits by name, in the order they are applied.
+
+    An ``add`` entry is named by its ``name``, a ``remove_lines`` entry by its line id (the rail
+    changes come first in the dict, as ``resolve.build_state`` applies them first).
+    """
+    out: dict[str, EditSpec] = {lid: lid for lid in scenario.remove_lines}
+    out.update({a.name: a for a in scenario.add})
+    return out
+
+
+def with_edits(scenario: Scenario, edits: dict[str, EditSpec]) -> Scenario:
+    """A copy of ``scenario`` whose hand-written edits are exactly ``edits`` (``scenario_edits`` form)."""
+    return scenario.model_copy(
+        update={
+            "remove_lines": [s for s in edits.values() if isinstance(s, str)],
+            "add": [s for s in edits.values() if not isinstance(s, str)],
+        }
+    )
+
+
+def inherit_base(child: Scenario, base: Scenario | None, *, file: str) -> Scenario:
+    """``child`` with every field of its (already resolved) ``base`` carried into it.
+
+    - Edits accumulate: the base's ``add`` and ``remove_lines`` come first, then the child's, less the
+      base edits the child names in ``drop_edits`` (each must be an edit of the base).
+    - A child edit may not reuse the name of a base edit it keeps (drop it first to replace it).
+    - ``period``, ``tier``, ``feeder_speed_kph``, ``walk_limit_m`` and ``thresholds_minutes`` come
+      from the base unless the child writes them. ``name``, ``title`` and ``checks`` are the child's own.
+    - ``base=None`` is the surveyed network: it has no edits, so ``drop_edits`` must be empty.
+
+    The year and the catalogue projects are carried by ``resolve.resolve_projects`` (its active set).
+    Raises ``InputError`` naming ``file`` and the field (``drop_edits[k]``, ``add[k].name``, ``remove_lines[k]``).
+    """
+    base_edits = scenario_edits(base) if base is not None else {}
+    base_label = f"the base {child.base!r}"
+    for k, name in enumerate(child.drop_edits):
+        if name not in base_edits:
+            expected = f"one of {sorted(base_edits)}" if base_edits else f"nothing: {base_label} makes no edits"
+            raise InputError(file, f"drop_edits[{k}]", f"got {name!r}: not an edit of {base_label}; expected {expected}")
+    kept = {n: s for n, s in base_edits.items() if n not in set(child.drop_edits)}
+    for k, lid in enumerate(child.remove_lines):
+        if lid in kept:
+            raise InputError(file, f"remove_lines[{k}]", f"got {lid!r}: {base_label} already removes this line (it is inherited)")
+    for k, a in enumerate(child.add):
+        if a.name in kept:
+            raise InputError(
+                file,
+                f"add[{k}].name",
+                f"got {a.name!r}: {base_label} already makes an edit of that name; to replace it, "
+                f"also write drop_edits: [{a.name!r}], or choose another name",
+            )
+    merged = {**kept, **scenario_edits(child)}
+    update: dict[str, Any] = {"drop_edits": []}
+    if base is not None:
+        update.update({f: getattr(base, f) for f in INHERITED_FIELDS if f not in child.model_fields_set})
+    return with_edits(child, merged).model_copy(update=update)
+
+
+def find_scenario_file(name_or_path: str, *, search_dirs: Sequence[Path] | None = None) -> Path:
+    """The scenario file a user means by ``name_or_path`` (every command that names a scenario uses this).
+
+    A value ending in ``.yaml``/``.yml`` or containing a path separator is a path. Otherwise it is a
+    scenario name, looked up in ``search_dirs`` (default: the current directory, then ``scenarios/``)
+    first as ``<name>.yaml``/``<name>.yml``, then as a file whose ``name:`` field is ``name_or_path``.
+    Two different files answering to one name are refused (give the path).
+
+    Raises
+    ------
+    InputError
+        The file does not exist, no scenario has that name (the closest names are suggested), or the
+        name is ambiguous.
+    """
+    text = name_or_path.strip()
+    dirs = list(search_dirs) if search_dirs is not None else [Path.cwd(), SCENARIO_DIR]
+    if text.endswith((".yaml", ".yml")) or "/" in text or "\\" in text or Path(text).is_file():
+        path = Path(text)
+        if not path.exists():
+            raise InputError(text, "<file>", "file does not exist (a scenario is named by its name or by the path of its file)")
+        return path
+    by_file = [d / f"{text}{ext}" for d in dirs for ext in (".yaml", ".yml") if (d / f"{text}{ext}").is_file()]
+    found = _distinct(by_file) or _distinct([p for p in _yaml_files(dirs) if _declared_name(p) == text])
+    if len(found) == 1:
+        return found[0]
+    where = " and ".join(str(d) for d in dirs)
+    if found:
+        raise InputError(text, "<scenario>", f"ambiguous: {' and '.join(map(str, found))} both answer to this name; give the path")
+    known = sorted({p.stem for p in _yaml_files(dirs)} | {n for p in _yaml_files(dirs) if (n := _declared_name(p))})
+    close = difflib.get_close_matches(text, known, n=3)
+    hint = f"; did you mean {', '.join(close)}?" if close else (f"; scenarios there: {', '.join(known)}" if known else "")
+    raise InputError(text, "<scenario>", f"no scenario of that name (as <name>.yaml or a file's 'name:') in {where}{hint}")
+
+
+def _distinct(paths: list[Path]) -> list[Path]:
+    out: dict[Path, Path] = {}
+    for p in paths:
+        out.setdefault(p.resolve(), p)
+    return list(out.values())
+
+
+def _yaml_files(dirs: Sequence[Path]) -> list[Path]:
+    return [p for d in dirs if d.is_dir() for pattern in ("*.yaml", "*.yml") for p in sorted(d.glob(pattern)) if p.is_file()]
+
+
+def _declared_name(path: Path) -> str | None:
+    """The ``name:`` a YAML file declares, or None (unreadable, too large or not a scenario)."""
+    try:
+        doc = yaml.safe_load(read_scenario_text(path)[0])
+    except (InputError, yaml.YAMLError):
+        return None
+    name = doc.get("name") if isinstance(doc, dict) else None
+    return name if isinstance(name, str) else None
