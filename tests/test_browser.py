@@ -238,3 +238,83 @@ def test_online_map_asks_only_for_its_tiles(browser: Any, outputs: RunResult, tm
         )
     finally:
         pg.close()
+
+
+EDIT_ROAD = "黄兴大道—田心大道连接线"
+EDIT_SCENARIO = f"""\
+name: my-scenario
+title: my connector, and no intercity to Xiangtan
+remove_lines: [IC-XT]
+add:
+  - {{type: new_road, name: {EDIT_ROAD}, path: [[113.05, 28.06], [113.12, 27.89]], speed_kph: 60}}
+  - {{type: road_closure, name: close-north, path: [[112.97, 28.20], [112.99, 28.15]]}}
+"""
+NEW_ROAD_RGB = (0xD0, 0x1C, 0x8B)  # maps.EDIT_STYLES["new_road"]
+
+
+@pytest.fixture(scope="module")
+def edit_maps(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A hand-written scenario's offline map, and its offline comparison with surveyed, made by the CLI."""
+    from network.cli.main import main
+
+    tmp = tmp_path_factory.mktemp("edits")
+    f = tmp / "my-scenario.yaml"
+    f.write_text(EDIT_SCENARIO, encoding="utf-8")
+    out, maps = str(tmp / "out"), str(tmp / "maps")
+    assert main([str(f), "--offline", "--output-dir", out, "--map-dir", maps]) == 0
+    assert main(["compare", "surveyed", str(f), "--offline", "--output-dir", out, "--map-dir", maps]) == 0
+    return tmp / "maps/my-scenario.html", tmp / "maps/compare-surveyed-vs-my-scenario.html"
+
+
+def _edit_drawings(page: Any) -> list[dict[str, Any]]:
+    """Every drawn vector whose popup is an edit's: its popup text, stroke colour and on-screen box."""
+    return page.evaluate(
+        """() => {
+            const map = Object.values(window).find(v => v instanceof L.Map);
+            const out = [];
+            map.eachLayer(g => {
+                if (!g.getPopup || !g.getPopup() || !g.eachLayer) return;
+                const html = String(g.getPopup().getContent());
+                if (!html.includes('edit: ')) return;
+                g.eachLayer(l => {
+                    if (!l._path) return;
+                    g.openPopup(l.getCenter());
+                    const el = g.getPopup().getElement();
+                    const r = l._path.getBoundingClientRect();
+                    out.push({text: el ? el.innerText : '', stroke: l._path.getAttribute('stroke'),
+                              dash: l._path.getAttribute('stroke-dasharray'), w: r.width, h: r.height,
+                              onMap: map.hasLayer(l)});
+                    g.closePopup();
+                });
+            });
+            return out;
+        }"""
+    )
+
+
+@pytest.mark.parametrize("which", ["scenario", "compare"])
+def test_hand_written_edits_are_drawn_with_popups(browser: Any, edit_maps: tuple[Path, Path], which: str) -> None:
+    """Issue 13 point 1: the added road (and the closure and the removed line) are drawn, with popups, on both maps."""
+    path = edit_maps[0] if which == "scenario" else edit_maps[1]
+    pg = Page(browser, path.as_uri())
+    try:
+        p = pg.page
+        labels = [t.strip() for t in p.locator(".leaflet-control-layers-overlays label").all_inner_texts()]
+        assert "edits · my-scenario" in labels, labels
+        drawn = _edit_drawings(p)
+        road = [d for d in drawn if EDIT_ROAD in d["text"]]
+        assert len(road) == 1, drawn
+        assert road[0]["onMap"] and road[0]["stroke"] == "#d01c8b" and road[0]["w"] + road[0]["h"] > 20, road
+        assert "new_road" in road[0]["text"] and "adds 1 road edge" in road[0]["text"] and "20.1 km" in road[0]["text"]
+        assert any("close-north" in d["text"] and d["dash"] for d in drawn)
+        assert any("IC-XT" in d["text"] and "removes rail line" in d["text"] for d in drawn)
+        # and it shows on screen: pixels of the new road's colour
+        from PIL import Image
+
+        img = np.asarray(Image.open(io.BytesIO(p.screenshot())).convert("RGB"), dtype=int)
+        near = (np.abs(img - np.array(NEW_ROAD_RGB)).sum(axis=2) < 40).sum()
+        assert near > 50, near
+        assert pg.errors == []
+        assert pg.external == []
+    finally:
+        pg.close()

@@ -202,10 +202,10 @@ def test_all_with_a_named_file_runs_both_once(tmp_path: Path, monkeypatch: pytes
     x = tmp_path / "x.yaml"
     x.write_text("name: x\nremove_lines: [IC-XT]\n", encoding="utf-8")
     monkeypatch.setattr("network.cli.main.SCENARIO_DIR", shipped)
-    assert run_files([str(x), str(shipped / "a.yaml")], run_all=True, scenario_dir=shipped) == [shipped / "a.yaml", x]
     out = tmp_path / "out"
     assert main(["--all", str(x), "--no-map", "--output-dir", str(out)]) == 0
     assert (out / "a/metrics.json").exists() and (out / "x/metrics.json").exists()
+    assert run_files([str(x), str(shipped / "a.yaml")], run_all=True, scenario_dir=shipped) == [shipped / "a.yaml", x]
 
 
 # ------------------------------------------------------------------------------ 5. names or paths

@@ -6,7 +6,9 @@ import argparse
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
+import geopandas as gpd
 import pandas as pd
 
 from network import OSM_ATTRIBUTION
@@ -110,10 +112,12 @@ def main_compare(argv: list[str]) -> int:
     return 0
 
 
-def _compare_edits_frame(name_a: str, edits_a: list[dict[str, object]], name_b: str, edits_b: list[dict[str, object]]) -> object:
+def _compare_edits_frame(
+    name_a: str, edits_a: list[dict[str, Any]], name_b: str, edits_b: list[dict[str, Any]]
+) -> gpd.GeoDataFrame | None:
     """Both scenarios' hand-written edits for the compare map, one layer per scenario (B first)."""
     frames = [f for f in (edits_frame(edits_b, scenario=name_b), edits_frame(edits_a, scenario=f"{name_a} (reference)")) if len(f)]
-    return pd.concat(frames, ignore_index=True) if frames else None
+    return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=frames[0].crs) if frames else None
 
 
 def main_timeline(argv: list[str]) -> int:

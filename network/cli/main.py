@@ -217,8 +217,8 @@ def cmd_validate(files: list[Path] | list[str]) -> int:
             print(f"FAIL {exc}", file=sys.stderr)
         except Exception as exc:  # noqa: BLE001 - validate reports every file; an unexpected failure is one more FAIL line
             bad += 1
-            log.debug("validate %s", path, exc_info=True)
-            print(f"FAIL {path}: could not be checked ({type(exc).__name__}: {exc}); please report this", file=sys.stderr)
+            log.debug("validate %s", named, exc_info=True)
+            print(f"FAIL {named}: could not be checked ({type(exc).__name__}: {exc}); please report this", file=sys.stderr)
     return EXIT_FAILED if bad else EXIT_OK
 
 
