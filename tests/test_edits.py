@@ -60,7 +60,12 @@ def test_metrics_list_every_edit_with_its_length_and_what_it_changed(mine: Path)
     # the drawn geometry's length: the connector's two points are 20.1 km apart (UTM 49N)
     assert edits[ROAD]["length_km"] == pytest.approx(20.06, abs=0.05)
     assert all(e["length_km"] > 1 and not e["inherited"] for e in edits.values())
-    new, up, close, line = edits[ROAD]["changes"], edits["upgrade-west"]["changes"], edits["close-north"]["changes"], edits["IC-XT"]["changes"]
+    new, up, close, line = (
+        edits[ROAD]["changes"],
+        edits["upgrade-west"]["changes"],
+        edits["close-north"]["changes"],
+        edits["IC-XT"]["changes"],
+    )
     assert new["edges_added"] >= 1 and new["road_km_added"] > 19 and new["existing_nodes_joined"] == 2
     assert up["edges_changed"] >= 1 and up["edges_added"] == up["edges_removed"] == 0
     assert close["edges_removed"] >= 1 and close["edges_added"] == 0
@@ -110,7 +115,9 @@ def test_attribution_covers_hand_written_edits(mine: Path, region: Region) -> No
     assert table.at[ROAD, "type"] == "new_road" and table.at["close-north", "type"] == "road_closure"
 
 
-def test_attribution_command_on_a_hand_written_scenario_writes_its_rows(mine: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_attribution_command_on_a_hand_written_scenario_writes_its_rows(
+    mine: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(mine.parent)
     assert main(["attribution", "my-scenario", "--output-dir", str(tmp_path / "out")]) == 0
     text = (tmp_path / "out/my-scenario/attribution.csv").read_text(encoding="utf-8")
@@ -266,4 +273,3 @@ def test_an_edit_name_used_twice_is_refused() -> None:
     with pytest.raises(InputError) as exc:
         parse_scenario(text, file="x.yaml")
     assert exc.value.field == "add" and "add[1].name" in str(exc.value)
-
