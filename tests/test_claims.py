@@ -29,6 +29,7 @@ def test_the_file_holds_at_least_eight_sourced_claims() -> None:
     assert {c.definition for c in claims} >= {"corridor_end_to_end", "station_to_station", "urban_area_to_urban_area", "core_area_commute"}
 
 
+@pytest.mark.slow
 def test_every_claim_in_the_file_is_evaluated_for_its_year(audited: tuple[list[C.Claim], pd.DataFrame]) -> None:
     claims, table = audited
     assert list(table["id"]) == [c.id for c in claims]
@@ -41,6 +42,7 @@ def test_every_claim_in_the_file_is_evaluated_for_its_year(audited: tuple[list[C
         assert row["tier"] == "embedded"
 
 
+@pytest.mark.slow
 def test_the_2020_corridor_claim_names_each_road_and_what_it_lacks(audited: tuple[list[C.Claim], pd.DataFrame]) -> None:
     _, table = audited
     row = table.set_index("id").loc["sangan-2020-corridors"]
@@ -50,6 +52,7 @@ def test_the_2020_corridor_claim_names_each_road_and_what_it_lacks(audited: tupl
         assert "short" in row["to_change"]
 
 
+@pytest.mark.slow
 def test_a_claim_tied_to_fitted_rows_is_marked_not_independent(audited: tuple[list[C.Claim], pd.DataFrame]) -> None:
     shared_file("observed/journey_times_calibration.csv")
     _, table = audited
