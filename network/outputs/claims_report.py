@@ -11,6 +11,11 @@ from network import OSM_ATTRIBUTION
 from network.outputs.files import atomic_write_text
 from network.outputs.report import CSS, _sources, _table, esc
 
+def _q(value: object) -> str:
+    """An escaped, double-quoted HTML attribute value."""
+    return '"' + esc(value) + '"'
+
+
 VERDICT_CLASS = {"supported": "yes", "partly": "partly", "not supported": "no"}
 
 
@@ -25,11 +30,11 @@ def render_claims_report(audit: pd.DataFrame, *, title: str, notes: Sequence[str
         rows.append(
             "<tr>"
             f"<td>{esc(r['id'])}<br><span class=meta>{esc(r['date'])}</span></td>"
-            f'<td>{esc(r['wording_zh'])}<br><span class=meta>{esc(r['who'])}</span><br><a href="{esc(r['source_url'])}">source</a></td>'
+            f"<td>{esc(r['wording_zh'])}<br><span class=meta>{esc(r['who'])}</span><br><a href={_q(r['source_url'])}>source</a></td>"
             f"<td>{esc(r['definition'])}<br><span class=meta>{esc(r['measure'])} · {esc(r['mode'])} · {esc(r['period'])} · ≤ {float(r['threshold_minutes']):g} min</span>"
             f"<br><span class=meta>{esc(r['reading'])}</span></td>"
             f"<td class=num>{esc(r['year'])}<br><span class=meta>{esc(r['scenario'])}</span></td>"
-            f'<td class="{cls}">{esc(r['verdict'])}{indep}</td>'
+            f"<td class={_q(cls)}>{esc(r['verdict'])}{indep}</td>"
             f"<td>{esc(r['figures'])}</td><td>{esc(r['to_change'])}</td><td class=meta>{esc(r['calibration_note'])}</td>"
             "</tr>"
         )
