@@ -11,6 +11,7 @@ from network import OSM_ATTRIBUTION
 from network.outputs.files import atomic_write_text
 from network.outputs.report import CSS, _sources, _table, esc
 
+
 def _q(value: object) -> str:
     """An escaped, double-quoted HTML attribute value."""
     return '"' + esc(value) + '"'
@@ -25,8 +26,8 @@ def render_claims_report(audit: pd.DataFrame, *, title: str, notes: Sequence[str
     snap = ", ".join(sorted({str(x) for x in audit.get("snapshot", pd.Series(dtype=str))}))
     rows = []
     for r in (pd.Series(x) for x in audit.to_dict(orient="records")):
-        cls = VERDICT_CLASS.get(str(r['verdict']), "")
-        indep = "" if r['independent'] is not False else "<br><b>not independent</b>: calibrated on this figure"
+        cls = VERDICT_CLASS.get(str(r["verdict"]), "")
+        indep = "" if r["independent"] is not False else "<br><b>not independent</b>: calibrated on this figure"
         rows.append(
             "<tr>"
             f"<td>{esc(r['id'])}<br><span class=meta>{esc(r['date'])}</span></td>"
