@@ -75,10 +75,25 @@ def test_route_filter_and_unknown_route(tmp_path: Path) -> None:
     ("table", "old", "new", "expect"),
     [
         ("stops.txt", "b1,文昌阁,28.2174,", "b1,文昌阁,north,", r"\[stops\.txt\]:3: field 'stop_lat': got 'north'"),
-        ("stop_times.txt", "B1-0-25200,07:03:00,07:03:30,b1,2", "B1-0-25200,07:03:00,7h03,b1,2", r"\[stop_times\.txt\]:3: field 'departure_time': got '7h03'"),
-        ("stop_times.txt", "B1-0-25200,07:03:00,07:03:30,b1,2", "B1-0-25200,07:03:00,07:03:30,b99,2", r"\[stop_times\.txt\]:3: field 'stop_id': got 'b99'"),
+        (
+            "stop_times.txt",
+            "B1-0-25200,07:03:00,07:03:30,b1,2",
+            "B1-0-25200,07:03:00,7h03,b1,2",
+            r"\[stop_times\.txt\]:3: field 'departure_time': got '7h03'",
+        ),
+        (
+            "stop_times.txt",
+            "B1-0-25200,07:03:00,07:03:30,b1,2",
+            "B1-0-25200,07:03:00,07:03:30,b99,2",
+            r"\[stop_times\.txt\]:3: field 'stop_id': got 'b99'",
+        ),
         ("routes.txt", "B1,cs,1,芙蓉路公交,3,", "B1,cs,1,芙蓉路公交,bus,", r"\[routes\.txt\]:2: field 'route_type': got 'bus'"),
-        ("frequencies.txt", "MS-0,07:00:00,09:00:00,300", "MS-0,07:00:00,09:00:00,0", r"\[frequencies\.txt\]:2: field 'headway_secs': got '0'"),
+        (
+            "frequencies.txt",
+            "MS-0,07:00:00,09:00:00,300",
+            "MS-0,07:00:00,09:00:00,0",
+            r"\[frequencies\.txt\]:2: field 'headway_secs': got '0'",
+        ),
     ],
 )
 def test_bad_feed_names_file_table_row_and_field(tmp_path: Path, table: str, old: str, new: str, expect: str) -> None:

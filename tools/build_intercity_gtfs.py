@@ -30,7 +30,9 @@ def build(data_dir: Path = DATA_DIR, out: Path = FEED) -> Path:
     stops["minutes_from_first"] = stops["minutes_from_first"].astype(float)
     out_stops: dict[str, OutStop] = {}
     services = []
-    notes = ["Curated by the Chang-Zhu-Tan planner from data/intercity_bus_lines.csv and data/intercity_bus_stops.csv (sources in data/SOURCES.md)."]
+    notes = [
+        "Curated by the Chang-Zhu-Tan planner from data/intercity_bus_lines.csv and data/intercity_bus_stops.csv (sources in data/SOURCES.md)."
+    ]
     for line in lines.to_dict(orient="records"):
         s = stops[stops["line_id"] == line["line_id"]].sort_values("seq")
         if len(s) < 2:

@@ -71,7 +71,7 @@ def _hhmmss(seconds: float) -> str:
     return f"{s // 3600:02d}:{s % 3600 // 60:02d}:{s % 60:02d}"
 
 
-def _csv(rows: list[dict[str, object]], columns: list[str]) -> str:
+def _csv(rows: Sequence[Mapping[str, object]], columns: list[str]) -> str:
     buf = io.StringIO()
     w = csv.DictWriter(buf, fieldnames=columns, lineterminator="\n")
     w.writeheader()
@@ -82,7 +82,15 @@ def _csv(rows: list[dict[str, object]], columns: list[str]) -> str:
 
 def feed_tables(stops: Sequence[OutStop], services: Sequence[OutService], meta: FeedMeta) -> dict[str, str]:
     """The feed's tables as CSV text keyed by file name (deterministic)."""
-    agency = [{"agency_id": "czt", "agency_name": meta.agency_name, "agency_url": meta.url, "agency_timezone": "Asia/Shanghai", "agency_lang": "zh"}]
+    agency = [
+        {
+            "agency_id": "czt",
+            "agency_name": meta.agency_name,
+            "agency_url": meta.url,
+            "agency_timezone": "Asia/Shanghai",
+            "agency_lang": "zh",
+        }
+    ]
     stop_rows = [{"stop_id": s.stop_id, "stop_name": s.name, "stop_lat": f"{s.lat:.6f}", "stop_lon": f"{s.lon:.6f}"} for s in stops]
     routes, trips, stop_times, freqs = [], [], [], []
     for svc in services:
@@ -114,7 +122,9 @@ def feed_tables(stops: Sequence[OutStop], services: Sequence[OutService], meta: 
                     if k > 0:
                         t += float(ride[k - 1])
                     hhmmss = _hhmmss(t)
-                    stop_times.append({"trip_id": trip_id, "arrival_time": hhmmss, "departure_time": hhmmss, "stop_id": sid, "stop_sequence": k})
+                    stop_times.append(
+                        {"trip_id": trip_id, "arrival_time": hhmmss, "departure_time": hhmmss, "stop_id": sid, "stop_sequence": k}
+                    )
                 freqs.append(
                     {
                         "trip_id": trip_id,
@@ -145,7 +155,9 @@ def feed_tables(stops: Sequence[OutStop], services: Sequence[OutService], meta: 
     return {
         "agency.txt": _csv(agency, ["agency_id", "agency_name", "agency_url", "agency_timezone", "agency_lang"]),
         "stops.txt": _csv(stop_rows, ["stop_id", "stop_name", "stop_lat", "stop_lon"]),
-        "routes.txt": _csv(routes, ["route_id", "agency_id", "route_short_name", "route_long_name", "route_desc", "route_type", "route_color"]),
+        "routes.txt": _csv(
+            routes, ["route_id", "agency_id", "route_short_name", "route_long_name", "route_desc", "route_type", "route_color"]
+        ),
         "trips.txt": _csv(trips, ["route_id", "service_id", "trip_id", "direction_id"]),
         "stop_times.txt": _csv(stop_times, ["trip_id", "arrival_time", "departure_time", "stop_id", "stop_sequence"]),
         "frequencies.txt": _csv(freqs, ["trip_id", "start_time", "end_time", "headway_secs", "exact_times"]),

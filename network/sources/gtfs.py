@@ -122,7 +122,9 @@ def _tables(path: Path) -> dict[str, pd.DataFrame]:
             out[table] = df
     missing = [t for t in REQUIRED_TABLES if t not in out]
     if missing:
-        raise _err(file, missing[0], "<table>", f"required table missing (a GTFS feed needs {', '.join(t + '.txt' for t in REQUIRED_TABLES)})")
+        raise _err(
+            file, missing[0], "<table>", f"required table missing (a GTFS feed needs {', '.join(t + '.txt' for t in REQUIRED_TABLES)})"
+        )
     if "calendar" not in out and "calendar_dates" not in out:
         raise _err(file, "calendar", "<table>", "missing (a GTFS feed needs calendar.txt or calendar_dates.txt)")
     return out
@@ -156,10 +158,23 @@ def _check_values(file: str, t: dict[str, pd.DataFrame]) -> None:
             bad &= loc_type.isin([0, 1, 2]).to_numpy()
         if bad.any():
             i = int(np.flatnonzero(bad.to_numpy())[0])
-            raise _err(file, "stops", col, f"got {stops[col].iloc[i]!r} (stop_id {stops['stop_id'].iloc[i]!r}); expected decimal degrees in [{lo:g}, {hi:g}]", row=i)
+            raise _err(
+                file,
+                "stops",
+                col,
+                f"got {stops[col].iloc[i]!r} (stop_id {stops['stop_id'].iloc[i]!r}); expected decimal degrees in [{lo:g}, {hi:g}]",
+                row=i,
+            )
     rt = pd.to_numeric(t["routes"]["route_type"], errors="coerce")
-    for i in np.flatnonzero(rt.isna().to_numpy()):
-        raise _err(file, "routes", "route_type", f"got {t['routes']['route_type'].iloc[int(i)]!r}; expected a GTFS route type (e.g. 3 = bus)", row=int(i))
+    if rt.isna().any():
+        i = int(np.flatnonzero(rt.isna().to_numpy())[0])
+        raise _err(
+            file,
+            "routes",
+            "route_type",
+            f"got {t['routes']['route_type'].iloc[int(i)]!r}; expected a GTFS route type (e.g. 3 = bus)",
+            row=int(i),
+        )
     st = t["stop_times"]
     seq = pd.to_numeric(st["stop_sequence"], errors="coerce")
     if seq.isna().any():
@@ -316,7 +331,12 @@ def feed_services(path: Path, *, bbox: BBox, prefix: str = "", routes: list[str]
     if routes is not None:
         unknown = [r for r in routes if r not in set(rts["route_id"])]
         if unknown:
-            raise _err(file, "routes", "route_id", f"{unknown[0]!r} (asked for in 'routes') is not in routes.txt; the feed has {sorted(rts['route_id'])[:20]}")
+            raise _err(
+                file,
+                "routes",
+                "route_id",
+                f"{unknown[0]!r} (asked for in 'routes') is not in routes.txt; the feed has {sorted(rts['route_id'])[:20]}",
+            )
         rts = rts[rts["route_id"].isin(routes)]
     date = representative_date(feed)
     trips = feed.trips.copy()
@@ -333,7 +353,11 @@ def feed_services(path: Path, *, bbox: BBox, prefix: str = "", routes: list[str]
     st["arr_s"] = st["arrival_time"].map(time_to_s)
     st["dep_s"] = st["departure_time"].map(time_to_s)
     st["dep_s"] = st["dep_s"].fillna(st["arr_s"])
-    freq = feed.frequencies.copy() if feed.frequencies is not None else pd.DataFrame(columns=["trip_id", "start_time", "end_time", "headway_secs"])
+    freq = (
+        feed.frequencies.copy()
+        if feed.frequencies is not None
+        else pd.DataFrame(columns=["trip_id", "start_time", "end_time", "headway_secs"])
+    )
     freq_trips = set(freq["trip_id"])
     name_of = dict(zip(stops["stop_id"], stops["stop_name"].fillna("").astype(str) if "stop_name" in stops.columns else stops["stop_id"]))
     pos = dict(zip(stops["stop_id"], zip(lon, lat)))
@@ -373,7 +397,9 @@ def feed_services(path: Path, *, bbox: BBox, prefix: str = "", routes: list[str]
                 dropped_outside += 1
                 continue
             if len(keep) < len(pattern):
-                warnings.append(f"route {route['route_id']} direction {direction}: {len(pattern) - len(keep)} stop(s) outside the study area dropped")
+                warnings.append(
+                    f"route {route['route_id']} direction {direction}: {len(pattern) - len(keep)} stop(s) outside the study area dropped"
+                )
             line_id = f"{prefix}{route['route_id']}:{direction}"
             per_period: dict[str, tuple[np.ndarray, float]] = {}
             for period, (w0, w1) in PERIOD_WINDOWS_S.items():
@@ -397,7 +423,9 @@ def feed_services(path: Path, *, bbox: BBox, prefix: str = "", routes: list[str]
                 if departures > 0 and rides:
                     per_period[period] = (np.median(np.stack(rides), axis=0), (w1 - w0) / departures)
             if not per_period:
-                warnings.append(f"route {route['route_id']} direction {direction}: no departure in the AM peak or off-peak windows; left out")
+                warnings.append(
+                    f"route {route['route_id']} direction {direction}: no departure in the AM peak or off-peak windows; left out"
+                )
                 continue
             any_ride = next(iter(per_period.values()))[0]
             line_rows.append(
@@ -408,10 +436,10 @@ def feed_services(path: Path, *, bbox: BBox, prefix: str = "", routes: list[str]
                     "short_name": str(route.get("route_short_name") or ""),
                     "kind": kind,
                     "route_type": rtype,
-                    **{
-                        f"headway_{p}_min": (per_period[p][1] / 60.0 if p in per_period else np.nan) for p in PERIOD_WINDOWS_S
-                    },
-                    "colour": f"#{route['route_color']}" if isinstance(route.get("route_color"), str) and route.get("route_color") else "#555555",
+                    **{f"headway_{p}_min": (per_period[p][1] / 60.0 if p in per_period else np.nan) for p in PERIOD_WINDOWS_S},
+                    "colour": f"#{route['route_color']}"
+                    if isinstance(route.get("route_color"), str) and route.get("route_color")
+                    else "#555555",
                     "source": f"GTFS {path.name}",
                 }
             )
@@ -433,7 +461,9 @@ def feed_services(path: Path, *, bbox: BBox, prefix: str = "", routes: list[str]
     if dropped_outside:
         warnings.append(f"{dropped_outside} route direction(s) with fewer than 2 stops in the study area left out")
     if not line_rows:
-        raise _err(file, "trips", "<table>", "no route of the feed runs between two stops of the study area in the AM peak or off-peak window")
+        raise _err(
+            file, "trips", "<table>", "no route of the feed runs between two stops of the study area in the AM peak or off-peak window"
+        )
     for w in warnings:
         log.warning("%s: %s", file, w)
     return FeedServices(file=file, lines=pd.DataFrame(line_rows), stops=pd.DataFrame(stop_rows), warnings=tuple(warnings))
