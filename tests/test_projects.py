@@ -31,9 +31,14 @@ def test_catalogue_has_at_least_14_sourced_projects() -> None:
     assert {"furong-avenue", "tanzhou-avenue", "dongzhu-road", "west-ring-line", "czt-intercity", "g4-widening"} <= set(cat)
 
 
-def test_san_gan_cuts_car_times_2020_vs_2018(region: Region) -> None:
-    assert _minutes("year-2020", region, "car", "zhuzhou", "xiangtan") < _minutes("year-2018", region, "car", "zhuzhou", "xiangtan")
-    assert _minutes("year-2020", region, "car", "changsha", "zhuzhou") < _minutes("year-2018", region, "car", "changsha", "zhuzhou")
+def test_san_gan_never_slow_a_centre_pair_2020_vs_2018(region: Region) -> None:
+    """The 三干 (2020) make no centre-to-centre car trip slower. They do not shorten the AM-peak
+    centre-to-centre car routes on the embedded skeleton (the expressway routes stay faster than an
+    urban expressway at 45 km/h); their effect on trips along them is pinned per project in
+    tests/test_road_model.py. (Before issue 11 this test saw a gain that came from the 'before' state
+    of 洞株路 downgrading 24 km of expressway.)"""
+    for a, b in (("zhuzhou", "xiangtan"), ("changsha", "zhuzhou"), ("changsha", "xiangtan")):
+        assert _minutes("year-2020", region, "car", a, b) <= _minutes("year-2018", region, "car", a, b) + 1e-9
 
 
 def test_west_ring_line_2023_cuts_transit_xiangtan_to_changsha(region: Region) -> None:

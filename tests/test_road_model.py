@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pytest
+from pyproj import Transformer
+from scipy.sparse.csgraph import dijkstra
+from scipy.spatial import cKDTree
 
-from network.model.graph import RoadNetwork, StateParams, road_edge_times_s
+from network.model.graph import NetworkState, RoadNetwork, StateParams, build_car_graph, road_edge_times_s
 from network.model.parameters import DEFAULTS, PARAMETERS
+from network.model.region import load_centres
 from network.model.speeds import CLASS_SPEEDS_KPH, PERIODS, ROAD_CLASSES
+from network.paths import CRS_METRIC, CRS_WGS84
+from network.scenario.catalogue import load_catalogue
+from network.scenario.edits import add_road
+from network.scenario.resolve import base_network, build_state, resolve_projects
+from network.scenario.schema import parse_scenario
+from network.sources.embedded import road_openings
 
 
 def test_class_speeds_are_the_parameter_table() -> None:
@@ -45,3 +57,140 @@ def test_parameter_overrides_reach_edge_times() -> None:
     t = road_edge_times_s(roads, None, p)
     np.testing.assert_allclose(t, [1000 / (50 / 3.6), 1000 / (50 / 3.6) + 60.0])
     assert (t > base).all()
+
+
+# --- projects change only their own road; roads open on their dates ---------------------------------
+
+TO_M = Transformer.from_crs(CRS_WGS84, CRS_METRIC, always_xy=True)
+ROAD_PROJECT_TYPES = ("road_upgrade", "new_road", "road_opening")
+
+
+def _state(year: int, active: frozenset[str], period: str = "am_peak") -> NetworkState:
+    sc = parse_scenario(f"name: t{year}\ntitle: t\nbase: surveyed\nyear: {year}\nperiod: {period}\n", file="<test>")
+    return build_state(resolve_projects(sc, file="<test>"), active=active)
+
+
+def _car_minutes(state: NetworkState, points: list[tuple[float, float]], *, on: NetworkState | None = None) -> np.ndarray:
+    """Car minutes between points: crow-fly access x1.3 at 20 km/h to the 3 nearest connected road nodes
+    of ``on`` (default ``state``; pass the state with fewer nodes so two states use the same access)."""
+    ids = np.flatnonzero((on or state).roads.connected)
+    tree = cKDTree(state.roads.nodes[["x", "y"]].to_numpy()[ids])
+    x, y = TO_M.transform([p[0] for p in points], [p[1] for p in points])
+    d, j = tree.query(np.column_stack([x, y]), k=3)
+    nodes = ids[j]
+    access_s = d * 1.3 / (20.0 / 3.6)
+    t = dijkstra(build_car_graph(state).csr, indices=np.unique(nodes))
+    row = {int(n): k for k, n in enumerate(np.unique(nodes))}
+    out = np.full((len(points), len(points)), np.inf)
+    for a in range(len(points)):
+        for b in range(len(points)):
+            for ka in range(3):
+                for kb in range(3):
+                    cand = access_s[a, ka] + t[row[int(nodes[a, ka])], nodes[b, kb]] + access_s[b, kb]
+                    out[a, b] = min(out[a, b], cand)
+    return out / 60.0
+
+
+def _centres() -> list[tuple[float, float]]:
+    c = load_centres()
+    return list(zip(c["lon"].astype(float), c["lat"].astype(float)))
+
+
+def _resolved_active(year: int) -> frozenset[str]:
+    sc = parse_scenario(f"name: t{year}\ntitle: t\nbase: surveyed\nyear: {year}\n", file="<test>")
+    return resolve_projects(sc, file="<test>").active
+
+
+ROAD_PROJECTS = [pid for pid, p in load_catalogue().items() if p.type in ROAD_PROJECT_TYPES]
+NO_CAR_EFFECT = {
+    "airport-huaqiang-connector": "it runs beside 长株高速 (S21) at 55-70 km/h against the expressway's 85-100: "
+    "no car route between its waypoints and the centres is faster on it",
+}
+
+
+@pytest.mark.parametrize("pid", ROAD_PROJECTS)
+def test_each_road_project_speeds_up_some_car_trip_when_it_opens(pid: str) -> None:
+    """In the year a road project opens, its network beats the same year without it on some car trip
+    (between its own end points, waypoints and the city centres) and is slower on none, in both periods."""
+    p = load_catalogue()[pid]
+    points = [tuple(q) for q in (p.path or [])] + _centres()
+    active = _resolved_active(p.year) | {pid}
+    for period in ("am_peak", "off_peak"):
+        s_without = _state(p.year, active - {pid}, period)
+        with_p = _car_minutes(_state(p.year, active, period), points, on=s_without)  # type: ignore[arg-type]
+        without = _car_minutes(s_without, points)  # type: ignore[arg-type]
+        gain = without - with_p
+        if pid in NO_CAR_EFFECT:
+            assert gain.max() < 0.01, f"{pid} now changes car times: update NO_CAR_EFFECT ({NO_CAR_EFFECT[pid]})"
+            continue
+        assert gain.max() > 0.5, f"{pid} ({period}) changes no car time between its waypoints and the centres"
+        assert gain.min() > -1e-6, f"{pid} ({period}) makes a car trip slower by {-gain.min():.2f} min"
+
+
+def test_tanzhou_avenue_before_after() -> None:
+    """潭州大道 (Xiangtan section, 2020-10): the drive between its end points is faster in 2020 than in
+    2018; before, it is a signalised arterial (5 signals), after a grade-separated urban expressway."""
+    p = load_catalogue()["tanzhou-avenue"]
+    ends = [tuple(p.path[0]), tuple(p.path[-1])] if p.path else []
+    for period in ("am_peak", "off_peak"):
+        s2018 = _state(2018, _resolved_active(2018), period)
+        s2020 = _state(2020, _resolved_active(2020), period)
+        road18 = s2018.roads.edges[s2018.roads.edges["ref"] == "tanzhou-avenue"]
+        road20 = s2020.roads.edges[s2020.roads.edges["ref"] == "tanzhou-avenue"]
+        assert road18["length_m"].sum() == pytest.approx(14_700.0) and road20["length_m"].sum() == pytest.approx(14_700.0)
+        assert road18["signals"].sum() == pytest.approx(5.0) and road20["signals"].sum() == 0.0
+        before = _car_minutes(s2018, ends)[0, 1]  # type: ignore[arg-type]
+        after = _car_minutes(s2020, ends)[0, 1]  # type: ignore[arg-type]
+        assert after < before - 2.0, f"{period}: {before:.1f} -> {after:.1f} min"
+
+
+def test_expressway_absent_before_it_opened() -> None:
+    """长株高速 (S21, opened 2010-08-31) has no edge in 2009 and all of them in 2010; every corridor
+    opened after a year is absent in it, and no node it leaves behind counts as connected."""
+    openings = road_openings()
+    base = base_network("embedded")[0]
+    s2009 = _state(2009, _resolved_active(2009))
+    s2010 = _state(2010, _resolved_active(2010))
+    assert (s2009.roads.edges["ref"] == "S21").sum() == 0
+    assert (s2010.roads.edges["ref"] == "S21").sum() == (base.edges["ref"] == "S21").sum() > 0
+    late = {ref for ref, day in openings.items() if day.year > 2009}
+    assert not s2009.roads.edges["ref"].isin(late).any()
+    left = set(base.edges.loc[base.edges["ref"] == "S21", ["u", "v"]].to_numpy().ravel())
+    touched = set(s2009.roads.edges[["u", "v"]].to_numpy().ravel())
+    assert not s2009.roads.connected[sorted(left - touched)].any()
+    assert s2009.roads.connected.sum() > 0.9 * len(s2009.roads.nodes)
+
+
+def test_road_opening_dates_agree_with_the_corridor_table() -> None:
+    openings = road_openings()
+    for p in load_catalogue().values():
+        if p.type == "road_opening":
+            assert p.ref in openings and openings[p.ref] == p.opened, p.id
+
+
+def test_before_states_never_touch_an_expressway() -> None:
+    """In 2018 (三干 not open, their 'before' applied) every expressway edge keeps its class speed and
+    the same edges as the surveyed network: an urban project never claims an expressway."""
+    s2018 = _state(2018, _resolved_active(2018))
+    base = base_network("embedded")[0]
+    x18 = s2018.roads.edges[s2018.roads.edges["highway"] == "expressway"]
+    x0 = base.edges[base.edges["highway"] == "expressway"]
+    late = {ref for ref, day in road_openings().items() if day.year > 2018}
+    assert len(x18) == int((~x0["ref"].isin(late)).sum())
+    for col in ("speed_am_peak_kph", "speed_off_peak_kph"):
+        if col in x18.columns:
+            assert x18[col].isna().all()
+    assert (x18.get("signals", pd.Series(0.0, index=x18.index)).fillna(0) == 0).all()
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_adding_a_road_never_slows_a_car_trip(seed: int) -> None:
+    """A new road (random waypoints in the study area) never makes any node-to-node car time longer."""
+    rng = np.random.default_rng(seed)
+    state = _state(2020, _resolved_active(2020))
+    path = [(float(rng.uniform(112.85, 113.2)), float(rng.uniform(27.8, 28.2))) for _ in range(int(rng.integers(2, 5)))]
+    roads = add_road(state.roads, path, name="test", speed_kph=float(rng.uniform(20, 90)), highway="urban_arterial")
+    n = len(state.roads.nodes)
+    before = dijkstra(build_car_graph(state).csr)
+    after = dijkstra(build_car_graph(replace(state, roads=roads)).csr)[:n, :n]
+    assert (after <= before + 1e-6).all()

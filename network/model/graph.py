@@ -14,6 +14,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
 from network.model.parameters import DEFAULTS
@@ -50,6 +51,27 @@ class RoadNetwork:
     edges: pd.DataFrame
     tier: str
     snapshot: str
+
+    @cached_property
+    def connected(self) -> npt.NDArray[np.bool_]:
+        """Per node (by position = node_id): True when the node lies in the largest strongly connected
+        component of the roads. Edges removed for a year (a road not yet open) can leave nodes with no
+        road or on an island; points should snap only to connected nodes."""
+        n = len(self.nodes)
+        e = self.edges
+        u = e["u"].to_numpy(dtype=np.int64)
+        v = e["v"].to_numpy(dtype=np.int64)
+        oneway = e["oneway"].to_numpy(dtype=bool) if "oneway" in e.columns else np.zeros(len(e), dtype=bool)
+        src = np.r_[u, v[~oneway]]
+        dst = np.r_[v, u[~oneway]]
+        g = csr_matrix((np.ones(len(src)), (src, dst)), shape=(n, n))
+        _, label = connected_components(g, directed=True, connection="strong")
+        has_edge = np.zeros(n, dtype=bool)
+        has_edge[src] = True
+        if not has_edge.any():
+            return has_edge
+        biggest = np.bincount(label[has_edge]).argmax()
+        return np.asarray((label == biggest) & has_edge)
 
 
 @dataclass(frozen=True)

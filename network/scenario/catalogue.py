@@ -15,7 +15,7 @@ from network._errors import InputError
 from network.model.speeds import ROAD_CLASSES
 from network.paths import DATA_DIR
 
-ProjectType = Literal["road_upgrade", "new_road", "road_closure", "rail_line", "rail_extension", "rail_service"]
+ProjectType = Literal["road_upgrade", "new_road", "road_closure", "road_opening", "rail_line", "rail_extension", "rail_service"]
 Status = Literal["built", "under_construction", "planned", "concept"]
 ROAD_TYPES = ("road_upgrade", "new_road", "road_closure")
 RAIL_TYPES = ("rail_line", "rail_extension", "rail_service")
@@ -43,6 +43,8 @@ class After(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     highway: str | None = None
     speed_kph: PeriodSpeeds | None = None
+    signals: float | None = Field(default=None, ge=0, le=200)
+    """Signalised junctions on the road in this state (each adds signal_delay_<period>_s)."""
 
     @model_validator(mode="after")
     def _known_class(self) -> After:
@@ -72,6 +74,10 @@ class Project(BaseModel):
     planned_year: int | None = Field(default=None, ge=1990, le=2060)
     in_base: bool = False
     path: list[tuple[float, float]] | None = None
+    length_km: float | None = Field(default=None, gt=0, le=500)
+    """Published length of the road: a road the network lacks is added at this length."""
+    ref: str | None = Field(default=None, min_length=1, max_length=32)
+    """road_opening: the expressway corridor (``ref`` of its edges, data/expressway_corridors.csv)."""
     after: After | None = None
     line_id: str | None = None
     line_ids: list[str] | None = None
@@ -101,6 +107,12 @@ class Project(BaseModel):
                 raise ValueError(f"a {self.type} needs 'after.highway' (one of {list(ROAD_CLASSES)})")
             if self.type == "new_road" and (self.after is None or self.after.speed_kph is None):
                 raise ValueError("a new_road needs 'after.speed_kph' with am_peak and off_peak")
+        if self.type == "road_opening":
+            if not self.in_base or not self.ref:
+                raise ValueError("a road_opening needs in_base: true and 'ref' (the corridor its edges carry)")
+            if not self.path or len(self.path) < 2:
+                raise ValueError("a road_opening needs 'path' with at least 2 [lon, lat] points (drawn on maps)")
+            check_path_lonlat(self.path, field="path")
         if self.type == "rail_extension" and (not self.line_id or not self.stations):
             raise ValueError("a rail_extension needs 'line_id' and 'stations' (at least 2)")
         if self.type in ("rail_line", "rail_service") and not self.line_ids:

@@ -20,15 +20,33 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
+
 from network._errors import InputError
 from network.model.graph import NetworkState, RoadNetwork, StateParams
+from network.model.parameters import DEFAULTS
 from network.model.rail import RailNetwork, lines_open_in, load_rail, with_headways, without_stops
+from network.model.speeds import PERIODS
 from network.scenario.catalogue import After, Project, RailBefore, load_catalogue, unknown_id_message
-from network.scenario.edits import add_road, close_road, corridor_edge_index, upgrade_road
+from network.scenario.edits import (
+    add_road,
+    close_refs,
+    close_road,
+    corridor_edge_index,
+    eligible_edges,
+    match_corridor,
+    upgrade_road,
+)
 from network.scenario.schema import NewRoad, RoadClosure, RoadUpgrade, Scenario, find_scenario_file, inherit_base, load_scenario
-from network.sources.embedded import load_embedded_roads
+from network.sources.embedded import load_embedded_roads, road_openings
 
 log = logging.getLogger(__name__)
+
+OWN_ROAD_GAP_M = 1500.0
+"""A road project whose waypoint lies farther than this from every node its class may use (about the
+accuracy of the published end points) is added as its own road: the network lacks it."""
+OWN_ROAD_LENGTH_TOLERANCE = 0.25
+"""...or whose path through the network differs from its published ``length_km`` by more than this share."""
 
 
 @dataclass(frozen=True)
@@ -140,17 +158,36 @@ def build_state(
             raise InputError(file, f"remove_lines[{k}]", f"got {lid!r}: unknown rail line; expected one of {sorted(known)}")
     if sc.remove_lines:
         rail = rail.without_lines(list(sc.remove_lines))
-    # catalogue projects, in catalogue order (deterministic)
+    # expressways (and curated trunk roads) not yet open in the scenario's year are absent; those the
+    # catalogue names (road_opening projects) are handled as projects, so attribution sees them
+    named_refs = {p.ref for p in cat.values() if p.type == "road_opening" and p.ref}
+    if resolved.year is not None and sc.tier == "embedded":
+        year = resolved.year
+        roads = close_refs(roads, {ref for ref, day in road_openings().items() if day.year > year and ref not in named_refs})
+    # roads the network lacks, added as their own roads in every year (first, so their node ids are
+    # the same whatever else is active), then every other catalogue project, in catalogue order
+    own = [pid for pid, p in cat.items() if own_road_reason(sc.tier, p)]
+    for pid in own:
+        roads = _add_own_road(roads, cat[pid], on=pid in active)
     for pid, p in cat.items():
         on = pid in active
-        if p.in_base and not on:
+        if pid in own:
+            continue
+        if p.type == "road_opening":
+            if not on and p.ref:
+                roads = close_refs(roads, {p.ref})
+        elif p.in_base and not on:
             rail = _revert_rail(rail, p)
         elif not p.in_base and on:
-            roads, note = _apply_road(roads, p.type, p.path or [], p.name_zh, p.after.highway if p.after else None, _speeds(p.after))
+            after = p.after
+            roads, note = _apply_road(
+                roads, p.type, p.path or [], p.name_zh, after.highway if after else None, _speeds(after), length_km=p.length_km, ref=pid
+            )
             if note:
                 warnings.append(f"project {pid}: {note}")
         elif not p.in_base and not on and p.type == "road_upgrade" and isinstance(p.before, After):
-            roads, _ = _apply_road(roads, p.type, p.path or [], p.name_zh, p.before.highway, _speeds(p.before), only_set=True)
+            b = p.before
+            roads, _ = _apply_road(roads, p.type, p.path or [], p.name_zh, b.highway, _before_speeds(b), only_set=True, signals=b.signals)
     for k, adhoc in enumerate(sc.add):
         if isinstance(adhoc, NewRoad):
             roads, note = _apply_road(
@@ -176,6 +213,64 @@ def _speeds(after: After | None) -> dict[str, float] | None:
     return {"am_peak": after.speed_kph.am_peak, "off_peak": after.speed_kph.off_peak}
 
 
+def _before_speeds(before: After) -> dict[str, float] | None:
+    """A 'before' state's speeds: as given, else with signals the running speed between junctions
+    (parameters ``speed_signalised_running_<period>_kph``; the junction delay is added per signal)."""
+    given = _speeds(before)
+    if given is not None or not before.signals:
+        return given
+    return {period: DEFAULTS[f"speed_signalised_running_{period}_kph"] for period in PERIODS}
+
+
+@lru_cache(maxsize=64)
+def _own_road_reason_cached(tier: str, path: tuple[tuple[float, float], ...], highway: str | None, length_km: float) -> str:
+    roads = base_network(tier)[0]
+    m = match_corridor(roads, list(path), eligible=eligible_edges(roads, highway))
+    worst = int(m.waypoint_gap_m.argmax())
+    gap_m = float(m.waypoint_gap_m[worst])
+    if gap_m > OWN_ROAD_GAP_M:
+        return f"waypoint {worst} is {gap_m / 1000:.1f} km from the nearest node of the roads it may use"
+    if abs(m.length_m / 1000.0 - length_km) > OWN_ROAD_LENGTH_TOLERANCE * length_km:
+        return f"the network's path along its waypoints is {m.length_m / 1000.0:.1f} km against the published {length_km:g} km"
+    return ""
+
+
+def own_road_reason(tier: str, p: Project) -> str:
+    """Why road project ``p`` is added as its own road ('' when the base network carries it).
+
+    The network lacks the road when a waypoint lies more than ``OWN_ROAD_GAP_M`` from every node of the
+    roads the project may use (never an expressway for an urban project), or when the network's path
+    along the waypoints differs from the published ``length_km`` by more than ``OWN_ROAD_LENGTH_TOLERANCE``.
+    Only a project with a published length can be added (an expressway project never is: expressways
+    are in the base network). Decided on the surveyed base network, so the same in every year.
+    """
+    if p.type != "road_upgrade" or not p.path or p.length_km is None or (p.after is not None and p.after.highway == "expressway"):
+        return ""
+    return _own_road_reason_cached(tier, tuple(p.path), p.after.highway if p.after else None, p.length_km)
+
+
+def _add_own_road(roads: RoadNetwork, p: Project, *, on: bool) -> RoadNetwork:
+    """Add road project ``p`` as its own road, present in every year: its ``after`` attributes once open,
+    its ``before`` ones (default: a signalised arterial) before."""
+    if on:
+        state = p.after if p.after is not None else After(highway="urban_express")
+        speeds = _speeds(state)
+    else:
+        state = p.before if isinstance(p.before, After) else After(highway="urban_arterial")
+        speeds = _before_speeds(state)
+    highway = state.highway or "urban_arterial"
+    return add_road(
+        roads,
+        list(p.path or []),
+        name=p.name_zh,
+        speed_kph=speeds,
+        highway=highway,
+        length_m=p.length_km * 1000.0 if p.length_km else None,
+        signals=float(state.signals or 0.0),
+        ref=p.id,
+    )
+
+
 def _apply_road(
     roads: RoadNetwork,
     kind: str,
@@ -185,12 +280,27 @@ def _apply_road(
     speeds: dict[str, float] | None,
     *,
     only_set: bool = False,
+    signals: float | None = None,
+    length_km: float | None = None,
+    ref: str = "",
 ) -> tuple[RoadNetwork, str]:
-    """Apply one road project; return the new roads and a warning ('' when fine)."""
+    """Apply one road project; return the new roads and a warning ('' when fine).
+
+    An upgrade (or a 'before' state) claims only edges its class may use: never an expressway for
+    an urban project, only expressway edges for an expressway project.
+    """
     if kind == "new_road":
         assert highway is not None and speeds is not None
         before_nodes = len(roads.nodes)
-        new = add_road(roads, path, name=name, speed_kph=speeds, highway=highway)
+        new = add_road(
+            roads,
+            path,
+            name=name,
+            speed_kph=speeds,
+            highway=highway,
+            length_m=length_km * 1000.0 if length_km else None,
+            ref=ref or f"new:{name}",
+        )
         joined = len(path) - (len(new.nodes) - before_nodes)
         note = (
             ""
@@ -198,12 +308,20 @@ def _apply_road(
             else "no vertex joins the network (ends > 3 km and inner vertices > 500 m from any node): the road is disconnected and changes no travel time"
         )
         return new, note
-    idx = corridor_edge_index(roads, path)
+    if kind == "road_closure":
+        idx = corridor_edge_index(roads, path, highway="expressway") if highway == "expressway" else _closure_index(roads, path)
+    else:
+        idx = corridor_edge_index(roads, path, highway=highway)
     if len(idx) == 0:
         return roads, "matched no road edge (waypoints > 5 km from the network): it changes no travel time"
     if kind == "road_closure":
         return close_road(roads, idx), ""
-    return upgrade_road(roads, idx, highway=highway, speeds_kph=speeds, never_slower=not only_set), ""
+    return upgrade_road(roads, idx, highway=highway, speeds_kph=speeds, never_slower=not only_set, signals=signals), ""
+
+
+def _closure_index(roads: RoadNetwork, path: list[tuple[float, float]]) -> np.ndarray:
+    """A closure may close any road along its waypoints."""
+    return match_corridor(roads, path).edge_index
 
 
 def _revert_rail(rail: RailNetwork, p: Project) -> RailNetwork:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+from functools import lru_cache
 from pathlib import Path
 
 import geopandas as gpd
@@ -38,3 +40,26 @@ def load_embedded_roads(data_dir: Path = DATA_DIR) -> RoadNetwork:
         tier=TIER,
         snapshot=snap["roads"],
     )
+
+
+@lru_cache(maxsize=4)
+def road_openings(data_dir: Path = DATA_DIR) -> dict[str, dt.date]:
+    """Opening date of each expressway corridor (``data/expressway_corridors.csv``, column ``opened``),
+    keyed by the ``ref`` its skeleton edges carry. A scenario of year Y drops the edges of corridors
+    opened after Y.
+
+    Raises
+    ------
+    DataError naming the file, line and field when a date is missing, unreadable or differs within a corridor.
+    """
+    path = data_dir / "expressway_corridors.csv"
+    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    out: dict[str, dt.date] = {}
+    for k, (ref, text) in enumerate(zip(df["corridor"], df["opened"])):
+        try:
+            day = dt.date.fromisoformat(text.strip())
+        except ValueError:
+            raise DataError(f"{path}: line {k + 2}, field 'opened': got {text!r}; expected a date YYYY-MM-DD") from None
+        if out.setdefault(ref, day) != day:
+            raise DataError(f"{path}: line {k + 2}, field 'opened': {day} differs from {out[ref]} on the same corridor {ref}")
+    return out
