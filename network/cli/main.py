@@ -13,6 +13,7 @@ from tqdm import tqdm
 
 from network import OSM_ATTRIBUTION
 from network._errors import PlannerError
+from network.cli import calibrate as _calibrate  # noqa: F401  (registers the 'calibrate' subcommand)
 from network.cli import claims as _claims_command  # noqa: F401  (registers the 'claims' subcommand)
 from network.cli import export as _export  # noqa: F401  (registers the ``export`` subcommand)
 from network.cli import observed as _observed  # noqa: F401  (registers the 'observed' subcommand)
