@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -17,24 +17,16 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
+from network.model.area import area_type_codes, per_area
 from network.model.parameters import DEFAULTS
 from network.model.rail import RailNetwork, line_segments
-from network.model.speeds import (
-    FEEDER_SPEED_KPH,
-    LOCAL_ACCESS_SPEED_KPH,
-    ROAD_CLASSES,
-    WALK_SPEED_KPH,
-    Period,
-    class_speed_kph,
-)
+from network.model.speeds import ROAD_CLASSES, Period, class_speed_kph
 
 if TYPE_CHECKING:
     from network.routing.ch import ContractionHierarchy
 
 GraphMode = Literal["car", "transit"]
 MODES: tuple[str, ...] = ("car", "transit", "best")
-ACCESS_DETOUR = 1.3
-"""Crow-fly distances to/from graph nodes are multiplied by this (streets are not straight)."""
 
 
 @dataclass(frozen=True)
@@ -76,17 +68,16 @@ class RoadNetwork:
 
 @dataclass(frozen=True)
 class StateParams:
-    """Run parameters that shape the graphs."""
+    """Run parameters that shape the graphs. Physical parameters come from ``network.model.parameters``
+    (``value(name)``); the fields here are the scenario-level switches."""
 
     period: Period = "am_peak"
-    feeder_speed_kph: float = FEEDER_SPEED_KPH
-    walk_speed_kph: float = WALK_SPEED_KPH
-    walk_limit_m: float = 1200.0
-    local_access_speed_kph: float = LOCAL_ACCESS_SPEED_KPH
-    station_access_s: dict[str, float] = field(default_factory=lambda: {"metro": 120.0, "maglev": 180.0, "intercity": 300.0, "hsr": 600.0})
-    """Time from street to platform (entrances, security check), by rail kind."""
+    feeder_speed_kph: float | None = None
+    """A fixed bus-feeder speed on every road; ``None``: the road's car speed x ``bus_feeder_speed_factor``."""
+    walk_limit_m: float | None = None
+    """Longest walk to or from the network; ``None``: the parameter ``walk_max_m``."""
     transfer_walk_m: float = 500.0
-    transfer_penalty_s: float = 120.0
+    """Stations of different names this close are linked by a walking transfer."""
     class_speeds_kph: dict[str, dict[Period, float]] | None = None
     overrides: tuple[tuple[str, float], ...] = ()
     """Physical parameters changed from ``network.model.parameters`` (name, value), e.g. for sensitivity runs."""
@@ -97,6 +88,12 @@ class StateParams:
             if key == name:
                 return float(v)
         return DEFAULTS[name]
+
+    def values(self) -> dict[str, float]:
+        """Every physical parameter's value in this state."""
+        out = dict(DEFAULTS)
+        out.update({k: float(v) for k, v in self.overrides})
+        return out
 
 
 @dataclass(frozen=True)
@@ -141,9 +138,24 @@ class ModeGraph:
         return int(self.csr.shape[0])
 
     @cached_property
+    def road_ids(self) -> npt.NDArray[np.int64]:
+        """Road nodes with at least one edge of this graph (a node whose roads are all closed or not yet
+        open cannot be reached, so points never snap to it)."""
+        deg = np.diff(self.csr.indptr)[: self.n_road] + np.bincount(self.csr.indices, minlength=self.n_nodes)[: self.n_road]
+        return np.flatnonzero(deg > 0).astype(np.int64)
+
+    @cached_property
     def road_tree(self) -> cKDTree:
-        """KD-tree over the road nodes (UTM m), built on first use and kept with this graph."""
-        return cKDTree(np.column_stack([self.node_x[: self.n_road], self.node_y[: self.n_road]]))
+        """KD-tree over the connected road nodes (``road_ids``, UTM m), built on first use and kept."""
+        ids = self.road_ids
+        return cKDTree(np.column_stack([self.node_x[ids], self.node_y[ids]]))
+
+    @cached_property
+    def station_tree(self) -> cKDTree | None:
+        """KD-tree over the street-level station nodes (transit graphs), ``None`` without stations."""
+        if len(self.station_nodes) == 0:
+            return None
+        return cKDTree(np.column_stack([self.node_x[self.station_nodes], self.node_y[self.station_nodes]]))
 
     @cached_property
     def hierarchy(self) -> ContractionHierarchy:
@@ -249,110 +261,153 @@ def build_car_graph(state: NetworkState) -> ModeGraph:
     )
 
 
-def build_transit_graph(state: NetworkState) -> ModeGraph:
-    """Feeder (bus/taxi) on roads + stations + platforms with boarding waits of half the headway."""
+def initial_wait_s(headway_s: npt.ArrayLike, values: dict[str, float]) -> npt.NDArray[np.float64]:
+    """Expected wait (s) at the first boarding: half the headway up to ``initial_wait_cap_min``, beyond
+    it only ``initial_wait_slope_beyond_cap`` of the rest (a traveller who knows an hourly timetable
+    does not wait 30 min). Transfers wait the full half headway (they cannot time their arrival)."""
+    half = np.asarray(headway_s, dtype=float) / 2.0
+    cap = values["initial_wait_cap_min"] * 60.0
+    return np.minimum(half, cap) + values["initial_wait_slope_beyond_cap"] * np.maximum(half - cap, 0.0)
+
+
+def feeder_edge_times_s(state: NetworkState) -> npt.NDArray[np.float64]:
+    """Bus-feeder time (s) per road edge: the car time / ``bus_feeder_speed_factor``, or a fixed speed."""
     p = state.params
+    if p.feeder_speed_kph is not None:
+        return road_edge_times_s(state.roads, p.feeder_speed_kph, p)
+    return road_edge_times_s(state.roads, None, p) / p.value("bus_feeder_speed_factor")
+
+
+class _Edges:
+    """Edge lists being collected for one graph (kept as Python lists, turned into arrays once)."""
+
+    def __init__(self) -> None:
+        self.src: list[int] = []
+        self.dst: list[int] = []
+        self.w: list[float] = []
+        self.kind: list[str] = []
+        self.label: list[str] = []
+        self.length: list[float] = []
+
+    def add(self, a: int, b: int, w: float, kind: str, label: str, length_m: float = 0.0) -> None:
+        self.src.append(a)
+        self.dst.append(b)
+        self.w.append(w)
+        self.kind.append(kind)
+        self.label.append(label)
+        self.length.append(length_m)
+
+    def arrays(self) -> list[np.ndarray]:
+        return [
+            np.array(self.src, dtype=np.int64),
+            np.array(self.dst, dtype=np.int64),
+            np.array(self.w, dtype=float),
+            np.array(self.kind, dtype=object),
+            np.array(self.label, dtype=object),
+            np.array(self.length, dtype=float),
+        ]
+
+
+def build_transit_graph(state: NetworkState) -> ModeGraph:
+    """Bus feeder on roads + rail, in layers.
+
+    Nodes: road nodes (riding a feeder bus), one street-level node and one interchange node per station
+    name, and per (line, stop) an arrival and a departure platform node. Edges:
+
+    - road: bus-feeder time; road node <-> station: walking (or, for a station farther than the walk
+      limit from every road node, the bus connector at the area's speed); leaving a station by bus waits
+      ``bus_feeder_wait_min``;
+    - station -> departure platform: half the station's street-to-platform time + the initial wait
+      (:func:`initial_wait_s`); arrival platform -> interchange node: alight; interchange -> station:
+      the other half of the street-to-platform time; interchange -> departure platform of another line:
+      ``transfer_walk_s`` + half the headway (a transfer);
+    - departure -> next stop's arrival: run time; arrival -> departure at the same stop: the dwell.
+    """
+    p = state.params
+    v = p.values()
     roads = state.roads
     rail = state.rail
     n_road = len(roads.nodes)
     rx = roads.nodes["x"].to_numpy(dtype=float)
     ry = roads.nodes["y"].to_numpy(dtype=float)
-    t_feed = road_edge_times_s(roads, p.feeder_speed_kph, p)
-    parts = [list(_road_arrays(roads, t_feed))]
-
-    stops = rail.stops
+    parts = [list(_road_arrays(roads, feeder_edge_times_s(state)))]
+    seg = line_segments(rail, p.period, v)
+    running = set(seg["line_id"])
+    stops = rail.stops[rail.stops["line_id"].isin(running)].reset_index(drop=True)
     kind_of_line = dict(zip(rail.lines["line_id"], rail.lines["kind"]))
-    # station nodes: one per station name (interchanges share it)
+    headway = dict(zip(seg["line_id"], seg["headway_s"]))
     st = stops.groupby("name_zh", sort=True).agg(x=("x", "mean"), y=("y", "mean")).reset_index()
     n_st = len(st)
     st_id = {name: n_road + k for k, name in enumerate(st["name_zh"])}
-    # station access time: the slowest kind of line at the station sets the street-to-platform time
-    access_by_station: dict[str, float] = {}
-    for name, g in stops.groupby("name_zh"):
-        access_by_station[str(name)] = max(p.station_access_s.get(kind_of_line[lid], 120.0) for lid in g["line_id"])
-    # platform nodes
+    ic_id = {name: n_road + n_st + k for k, name in enumerate(st["name_zh"])}
     plat_keys = list(zip(stops["line_id"], stops["seq"]))
-    plat_id = {k: n_road + n_st + i for i, k in enumerate(plat_keys)}
-    n = n_road + n_st + len(plat_keys)
-
-    feeder_ms = p.feeder_speed_kph / 3.6
-    walk_ms = p.walk_speed_kph / 3.6
-    # access: station <-> road nodes within walk limit (at least the nearest one)
-    tree = cKDTree(np.column_stack([rx, ry]))
+    arr_id = {key: n_road + 2 * n_st + 2 * i for i, key in enumerate(plat_keys)}
+    dep_id = {key: n_road + 2 * n_st + 2 * i + 1 for i, key in enumerate(plat_keys)}
+    n = n_road + 2 * n_st + 2 * len(plat_keys)
+    access_by_station = {
+        str(name): max(v[f"station_access_{kind_of_line[lid]}_s"] for lid in g["line_id"]) for name, g in stops.groupby("name_zh")
+    }
+    walk_ms = v["walk_speed_kph"] / 3.6
+    walk_max = p.walk_limit_m if p.walk_limit_m is not None else v["walk_max_m"]
+    detour = v["access_detour"]
+    bus_wait = v["bus_feeder_wait_min"] * 60.0
+    e = _Edges()
     sxy = st[["x", "y"]].to_numpy()
-    src_l: list[Any] = []
-    dst_l: list[Any] = []
-    w_l: list[Any] = []
-    kind_l: list[Any] = []
-    lab_l: list[Any] = []
-    len_l: list[Any] = []
+    # station <-> road: walk to every road node within the walk limit; a station beyond it from every
+    # node is reached by the bus connector at its area's speed (the skeleton's gap, paid once)
+    connected = _connected_road_nodes(roads)
+    tree = cKDTree(np.column_stack([rx[connected], ry[connected]]))
+    area = area_type_codes(sxy[:, 0], sxy[:, 1])
+    bus_kph = per_area(v, "connector", "_kph") * v["bus_feeder_speed_factor"]
     for k, (name, x, y) in enumerate(zip(st["name_zh"], sxy[:, 0], sxy[:, 1])):
-        idx = set(tree.query_ball_point((x, y), r=p.walk_limit_m))
-        idx.add(int(tree.query((x, y))[1]))
-        for j in sorted(idx):
-            d = float(np.hypot(rx[j] - x, ry[j] - y)) * ACCESS_DETOUR
-            speed = walk_ms if d <= p.walk_limit_m else feeder_ms
-            w = d / speed + access_by_station[name] / 2.0
-            sid = n_road + k
-            src_l += [j, sid]
-            dst_l += [sid, j]
-            w_l += [w, w]
-            kind_l += ["access", "access"]
-            lab_l += [name, name]
-            len_l += [d, d]
-    # transfers between nearby stations with different names (e.g. metro 长沙火车南站 <-> HSR 长沙南)
-    st_tree = cKDTree(sxy)
-    for a, b in sorted(st_tree.query_pairs(r=p.transfer_walk_m)):
-        d = float(np.hypot(*(sxy[a] - sxy[b]))) * ACCESS_DETOUR
-        w = d / walk_ms + p.transfer_penalty_s
-        src_l += [n_road + a, n_road + b]
-        dst_l += [n_road + b, n_road + a]
-        w_l += [w, w]
-        kind_l += ["transfer", "transfer"]
-        lab_l += [f"{st['name_zh'][a]}↔{st['name_zh'][b]}"] * 2
-        len_l += [d, d]
-    # boarding / alighting
-    seg = line_segments(rail, p.period)
-    headway = dict(zip(rail.lines["line_id"], rail.lines[f"headway_{p.period}_min"].astype(float) * 60.0))
+        near = [int(connected[j]) for j in tree.query_ball_point((x, y), r=walk_max / detour)]
+        walkable = bool(near)
+        if not walkable:
+            near = [int(connected[j]) for j in np.atleast_1d(tree.query((x, y), k=min(3, len(connected)))[1])]
+        sid = st_id[name]
+        for j in near:
+            d = float(np.hypot(rx[j] - x, ry[j] - y)) * detour
+            t = d / walk_ms if walkable else d / (bus_kph[area[k]] / 3.6)
+            e.add(j, sid, t, "walk" if walkable else "feeder", name, d)
+            e.add(sid, j, t + bus_wait, "walk" if walkable else "feeder", name, d)
+    # walking transfers between nearby stations with different names (e.g. metro 长沙火车南站 <-> HSR 长沙南)
+    for a, b in sorted(cKDTree(sxy).query_pairs(r=p.transfer_walk_m)) if n_st > 1 else []:
+        d = float(np.hypot(*(sxy[a] - sxy[b]))) * detour
+        t = d / walk_ms + v["transfer_walk_s"]
+        na, nb = str(st["name_zh"][a]), str(st["name_zh"][b])
+        e.add(ic_id[na], ic_id[nb], t, "transfer", f"{na}↔{nb}", d)
+        e.add(ic_id[nb], ic_id[na], t, "transfer", f"{nb}↔{na}", d)
+    # station levels, boarding, alighting, transfers
+    for name in st["name_zh"]:
+        e.add(ic_id[name], st_id[name], access_by_station[name] / 2.0, "exit", name)
     for (lid, seq), name in zip(plat_keys, stops["name_zh"]):
-        s_node = st_id[name]
-        pl = plat_id[(lid, seq)]
-        src_l += [s_node, pl]
-        dst_l += [pl, s_node]
-        w_l += [headway[lid] / 2.0, 0.0]
-        kind_l += [f"board:{lid}", "alight"]
-        lab_l += [name, name]
-        len_l += [0.0, 0.0]
-    # riding (both directions)
+        half_access = access_by_station[name] / 2.0
+        hw = headway[lid]
+        e.add(st_id[name], dep_id[(lid, seq)], half_access + float(initial_wait_s(hw, v)), f"board:{lid}", name)
+        e.add(ic_id[name], dep_id[(lid, seq)], v["transfer_walk_s"] + hw / 2.0, f"board:{lid}", name)
+        e.add(arr_id[(lid, seq)], ic_id[name], 0.0, "alight", name)
+    # riding: both directions; dwell only when staying on board through a stop
     for r in seg.itertuples(index=False):
-        a = plat_id[(r.line_id, r.from_seq)]
-        b = plat_id[(r.line_id, r.to_seq)]
-        src_l += [a, b]
-        dst_l += [b, a]
-        w_l += [r.ride_s, r.ride_s]
-        kind_l += [f"ride:{r.line_id}", f"ride:{r.line_id}"]
-        lab_l += [f"{r.from_name}→{r.to_name}", f"{r.to_name}→{r.from_name}"]
-        len_l += [r.distance_m, r.distance_m]
-    parts.append(
-        [
-            np.array(src_l, dtype=np.int64),
-            np.array(dst_l, dtype=np.int64),
-            np.array(w_l, dtype=float),
-            np.array(kind_l, dtype=object),
-            np.array(lab_l, dtype=object),
-            np.array(len_l, dtype=float),
-        ]
-    )
+        a0, b0 = (r.line_id, r.from_seq), (r.line_id, r.to_seq)
+        run_s, dist_m = float(r.run_s), float(r.distance_m)  # type: ignore[arg-type]
+        e.add(dep_id[a0], arr_id[b0], run_s, f"ride:{r.line_id}", f"{r.from_name}→{r.to_name}", dist_m)
+        e.add(dep_id[b0], arr_id[a0], run_s, f"ride:{r.line_id}", f"{r.to_name}→{r.from_name}", dist_m)
+    dwell = dict(zip(seg["line_id"], seg["dwell_s"]))
+    for lid, seq in plat_keys:
+        e.add(arr_id[(lid, seq)], dep_id[(lid, seq)], float(dwell[lid]), f"ride:{lid}", "dwell")
+    parts.append(e.arrays())
     cols = [np.concatenate([part[i] for part in parts]) for i in range(6)]
     csr, kind, label, length = _assemble(n, *cols)
-    plat_xy = stops[["x", "y"]].to_numpy()
-    node_x = np.concatenate([rx, sxy[:, 0], plat_xy[:, 0]])
-    node_y = np.concatenate([ry, sxy[:, 1], plat_xy[:, 1]])
+    plat_xy = np.repeat(stops[["x", "y"]].to_numpy(), 2, axis=0)
+    node_x = np.concatenate([rx, sxy[:, 0], sxy[:, 0], plat_xy[:, 0]])
+    node_y = np.concatenate([ry, sxy[:, 1], sxy[:, 1], plat_xy[:, 1]])
+    plat_labels = [f"{lid}:{nm}:{side}" for (lid, _), nm in zip(plat_keys, stops["name_zh"]) for side in ("arr", "dep")]
     node_label = np.concatenate(
         [
             np.array(["road"] * n_road, dtype=object),
             st["name_zh"].to_numpy(dtype=object),
-            np.array([f"{lid}:{nm}" for (lid, _), nm in zip(plat_keys, stops["name_zh"])], dtype=object),
+            np.array([f"{nm} (interchange)" for nm in st["name_zh"]], dtype=object),
+            np.array(plat_labels, dtype=object),
         ]
     )
     return ModeGraph(
@@ -367,6 +422,12 @@ def build_transit_graph(state: NetworkState) -> ModeGraph:
         edge_length_m=length,
         station_nodes=np.arange(n_road, n_road + n_st, dtype=np.int64),
     )
+
+
+def _connected_road_nodes(roads: RoadNetwork) -> npt.NDArray[np.int64]:
+    """Road nodes with at least one edge."""
+    e = roads.edges
+    return np.unique(np.concatenate([e["u"].to_numpy(dtype=np.int64), e["v"].to_numpy(dtype=np.int64)]))
 
 
 def build_mode_graph(state: NetworkState, mode: GraphMode) -> ModeGraph:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,8 +19,10 @@ from network.paths import CRS_METRIC, CRS_WGS84, DATA_DIR
 class RailNetwork:
     """Rail services as data.
 
-    ``lines``: one row per service (line_id, name_zh, kind, top_speed_kph, accel_loss_s, dwell_s,
-    headway_am_peak_min, headway_off_peak_min, track_detour, colour, ...).
+    ``lines``: one row per service (line_id, name_zh, kind, top_speed_kph, headway_am_peak_min,
+    headway_off_peak_min (empty: no service in that period), track_detour, opened, pattern_of, colour, ...).
+    A *stopping pattern* (e.g. a peak express) is its own line with ``pattern_of`` = the line whose track
+    it runs on: its distances are measured along that line's stops, so skipped stations are run through.
     ``stops``: one row per (line_id, seq) with name_zh, lon, lat, x, y (UTM m).
     """
 
@@ -61,12 +64,13 @@ def load_rail(data_dir: Path = DATA_DIR) -> RailNetwork:
 # (column, lowest, highest): values outside are refused as absurd
 LINE_LIMITS: dict[str, tuple[float, float]] = {
     "top_speed_kph": (10.0, 450.0),
-    "accel_loss_s": (0.0, 600.0),
-    "dwell_s": (0.0, 900.0),
     "headway_am_peak_min": (0.5, 240.0),
     "headway_off_peak_min": (0.5, 240.0),
     "track_detour": (1.0, 2.0),
 }
+OPTIONAL_EMPTY = ("headway_am_peak_min", "headway_off_peak_min")
+"""Columns that may be empty: the service does not run in that period (e.g. a peak-only express)."""
+RAIL_KINDS = ("metro", "maglev", "intercity", "hsr", "conventional")
 
 
 def validate_lines(lines: pd.DataFrame, *, file: str) -> None:
@@ -75,7 +79,11 @@ def validate_lines(lines: pd.DataFrame, *, file: str) -> None:
     if missing:
         raise DataError(f"{file}: missing column(s) {missing}")
     for i, row in lines.iterrows():
+        if row["kind"] not in RAIL_KINDS:
+            raise DataError(f"{file}:{int(str(i)) + 2}: line {row['line_id']!r} field 'kind': got {row['kind']!r}; expected one of {list(RAIL_KINDS)}")
         for col, (lo, hi) in LINE_LIMITS.items():
+            if col in OPTIONAL_EMPTY and (pd.isna(row[col]) or str(row[col]).strip() == ""):
+                continue
             v = pd.to_numeric(row[col], errors="coerce")
             if not (lo <= v <= hi):
                 raise DataError(
@@ -83,47 +91,102 @@ def validate_lines(lines: pd.DataFrame, *, file: str) -> None:
                 )
 
 
-def run_time_s(distance_m: np.ndarray, top_speed_kph: float, accel_loss_s: float) -> np.ndarray:
-    """In-motion time between adjacent stops: distance at top speed plus a fixed start/stop loss.
+def run_time_s(distance_m: np.ndarray, top_speed_kph: float, accel_mps2: float, brake_mps2: float) -> np.ndarray:
+    """In-motion time (s) between two stops from train kinematics.
 
-    The loss stands for acceleration and braking (a train covering a short hop never reaches top
-    speed; the loss is what a stop costs over running through at top speed).
+    The train accelerates at ``accel_mps2`` to its top speed, cruises, and brakes at ``brake_mps2`` (mean
+    rates over the whole speed range, so they stand for traction limits, speed restrictions in station
+    throats and driving margins). A hop too short to reach top speed is a triangle: accelerate, then brake.
     """
-    return distance_m / (top_speed_kph / 3.6) + accel_loss_s
+    d = np.asarray(distance_m, dtype=float)
+    v = top_speed_kph / 3.6
+    ramp_m = v * v / (2 * accel_mps2) + v * v / (2 * brake_mps2)
+    cruise = d / v + v / (2 * accel_mps2) + v / (2 * brake_mps2)
+    peak = np.sqrt(2 * d * accel_mps2 * brake_mps2 / (accel_mps2 + brake_mps2))
+    triangle = peak / accel_mps2 + peak / brake_mps2
+    return np.where(d >= ramp_m, cruise, triangle)
 
 
-def line_segments(rail: RailNetwork, period: Period) -> pd.DataFrame:
-    """Timed segments between consecutive stops of every line.
+def _track_positions_m(rail: RailNetwork, line: pd.Series) -> tuple[pd.DataFrame, np.ndarray]:
+    """The line's stops and their distance (m) along the track from its first stop.
 
-    Returns columns line_id, from_seq, to_seq, from_name, to_name, distance_m, ride_s (run time + dwell
-    at the arriving stop), and per line ``headway_s`` for ``period``.
+    A stopping pattern (``pattern_of`` set) is measured along its parent line's stops."""
+    s = rail.stops[rail.stops["line_id"] == line["line_id"]]
+    parent_id = line.get("pattern_of")
+    detour = float(line["track_detour"])
+    if isinstance(parent_id, str) and parent_id:
+        p = rail.stops[rail.stops["line_id"] == parent_id]
+        if len(p) >= 2:
+            along = np.r_[0.0, np.cumsum(np.hypot(np.diff(p["x"].to_numpy()), np.diff(p["y"].to_numpy())))] * detour
+            pos = dict(zip(p["name_zh"], along))
+            if all(n in pos for n in s["name_zh"]):
+                return s, np.array([pos[n] for n in s["name_zh"]], dtype=float)
+    along = np.r_[0.0, np.cumsum(np.hypot(np.diff(s["x"].to_numpy()), np.diff(s["y"].to_numpy())))] * detour
+    return s, along
+
+
+def headway_s(line: pd.Series, period: Period) -> float:
+    """Headway (s) of ``line`` in ``period``; ``inf`` when it does not run then."""
+    v = float(pd.to_numeric(pd.Series([line.get(f"headway_{period}_min")]), errors="coerce").iloc[0])
+    return v * 60.0 if np.isfinite(v) and v > 0 else float("inf")
+
+
+def line_segments(rail: RailNetwork, period: Period, values: Mapping[str, float]) -> pd.DataFrame:
+    """Timed segments between consecutive stops of every line running in ``period``.
+
+    Returns columns line_id, kind, from_seq, to_seq, from_name, to_name, distance_m, run_s (in motion,
+    from :func:`run_time_s` with the kind's ``accel_<kind>_mps2`` / ``brake_<kind>_mps2``, at the line's top
+    speed or the kind's ``line_speed_<kind>_kph`` where that is lower), dwell_s (the
+    kind's ``dwell_<kind>_s``, spent at every intermediate stop) and headway_s for ``period``.
     """
     out = []
     for _, line in rail.lines.iterrows():
-        s = rail.stops[rail.stops["line_id"] == line["line_id"]]
+        hw = headway_s(line, period)
+        if not np.isfinite(hw):
+            continue
+        s, along = _track_positions_m(rail, line)
         if len(s) < 2:
             continue
-        x = s["x"].to_numpy()
-        y = s["y"].to_numpy()
-        d = np.hypot(np.diff(x), np.diff(y)) * float(line["track_detour"])
-        ride = run_time_s(d, float(line["top_speed_kph"]), float(line["accel_loss_s"])) + float(line["dwell_s"])
+        kind = str(line["kind"])
+        d = np.diff(along)
+        top_kph = min(float(line["top_speed_kph"]), values.get(f"line_speed_{kind}_kph", np.inf))
+        run = run_time_s(d, top_kph, values[f"accel_{kind}_mps2"], values[f"brake_{kind}_mps2"])
         out.append(
             pd.DataFrame(
                 {
                     "line_id": line["line_id"],
+                    "kind": kind,
                     "from_seq": s["seq"].to_numpy()[:-1],
                     "to_seq": s["seq"].to_numpy()[1:],
                     "from_name": s["name_zh"].to_numpy()[:-1],
                     "to_name": s["name_zh"].to_numpy()[1:],
                     "distance_m": d,
-                    "ride_s": ride,
-                    "headway_s": float(line[f"headway_{period}_min"]) * 60.0,
+                    "run_s": run,
+                    "dwell_s": float(values[f"dwell_{kind}_s"]),
+                    "headway_s": hw,
                 }
             )
         )
+    cols = ["line_id", "kind", "from_seq", "to_seq", "from_name", "to_name", "distance_m", "run_s", "dwell_s", "headway_s"]
     if not out:
-        return pd.DataFrame(columns=["line_id", "from_seq", "to_seq", "from_name", "to_name", "distance_m", "ride_s", "headway_s"])
+        return pd.DataFrame(columns=cols)
     return pd.concat(out, ignore_index=True)
+
+
+def ride_s(segments: pd.DataFrame, line_id: str, from_name: str, to_name: str) -> float | None:
+    """Time in the train from boarding at ``from_name`` to alighting at ``to_name`` on ``line_id``
+    (run times plus dwell at the stops in between); ``None`` when the line does not serve both in order."""
+    seg = segments[segments["line_id"] == line_id].sort_values("from_seq")
+    names = list(seg["from_name"]) + list(seg["to_name"].tail(1))
+    if from_name not in names or to_name not in names:
+        return None
+    i, j = names.index(from_name), names.index(to_name)
+    if i == j:
+        return None
+    if i > j:  # services run both ways on the same stops
+        i, j = j, i
+    part = seg.iloc[i:j]
+    return float(part["run_s"].sum() + part["dwell_s"].iloc[1:].sum())
 
 
 def without_stops(rail: RailNetwork, line_id: str, names: list[str]) -> RailNetwork:
@@ -139,6 +202,51 @@ def with_headways(rail: RailNetwork, line_ids: list[str], am_peak_min: list[floa
         lines.loc[lines["line_id"] == lid, "headway_am_peak_min"] = float(am)
         lines.loc[lines["line_id"] == lid, "headway_off_peak_min"] = float(off)
     return RailNetwork(lines, rail.stops)
+
+
+SERVICE_HISTORY_COLUMNS = ("line_id", "valid_from", "headway_am_peak_min", "headway_off_peak_min", "project", "source")
+
+
+def load_service_history(data_dir: Path = DATA_DIR) -> pd.DataFrame:
+    """Headways by date (``data/rail_service_history.csv``): one row per change, with the catalogue
+    project that made it (empty for changes that belong to no named project)."""
+    path = data_dir / "rail_service_history.csv"
+    if not path.exists():
+        return pd.DataFrame(columns=list(SERVICE_HISTORY_COLUMNS))
+    h = pd.read_csv(path, keep_default_na=False, dtype={"project": str})
+    missing = [c for c in SERVICE_HISTORY_COLUMNS if c not in h.columns]
+    if missing:
+        raise DataError(f"{path}: missing column(s) {missing}")
+    for i, row in h.iterrows():
+        line_no = int(str(i)) + 2
+        if pd.isna(pd.to_datetime(row["valid_from"], errors="coerce")):
+            raise DataError(f"{path}:{line_no}: field 'valid_from': got {row['valid_from']!r}; expected a date YYYY-MM-DD")
+        for col in ("headway_am_peak_min", "headway_off_peak_min"):
+            v = pd.to_numeric(row[col], errors="coerce")
+            if not (0.5 <= v <= 240):
+                raise DataError(f"{path}:{line_no}: field {col!r}: got {row[col]!r}; expected minutes in [0.5, 240]")
+    h["valid_from"] = pd.to_datetime(h["valid_from"])
+    return h
+
+
+def with_service_history(rail: RailNetwork, history: pd.DataFrame, *, year: int | None, active: frozenset[str] | set[str]) -> RailNetwork:
+    """Headways as they were at the end of ``year`` (``None``: the latest), from the history rows whose
+    project is empty or active. Lines without an applicable row keep their ``rail_lines.csv`` headways."""
+    if history.empty:
+        return rail
+    h = history[(history["project"] == "") | history["project"].isin(active)]
+    if year is not None:
+        h = h[h["valid_from"] <= pd.Timestamp(year=year, month=12, day=31)]
+    latest = h.sort_values("valid_from", kind="stable").groupby("line_id").tail(1)
+    latest = latest[latest["line_id"].isin(rail.lines["line_id"])]
+    if latest.empty:
+        return rail
+    return with_headways(
+        rail,
+        latest["line_id"].tolist(),
+        latest["headway_am_peak_min"].astype(float).tolist(),
+        latest["headway_off_peak_min"].astype(float).tolist(),
+    )
 
 
 def lines_open_in(rail: RailNetwork, year: int) -> RailNetwork:

@@ -17,7 +17,8 @@ import numpy.typing as npt
 from scipy.sparse.csgraph import dijkstra
 
 from network._errors import NetworkError
-from network.model.graph import ACCESS_DETOUR, ModeGraph, StateParams
+from network.model.area import area_type_codes, per_area
+from network.model.graph import ModeGraph, StateParams
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -36,36 +37,81 @@ MAX_SNAP_M = 25_000.0
 
 @dataclass(frozen=True)
 class Snap:
-    """Candidate nodes per point and the access time to each (s)."""
+    """Candidate nodes per point and the time to reach each (s) from the point (``access_s``) and from
+    each to the point (``egress_s``). ``terminal_s`` is the car terminal time per point (parking and
+    walking, by area type; zero for transit), included in both."""
 
     nodes: IntArray  # (m, k)
     access_s: FloatArray  # (m, k)
+    egress_s: FloatArray  # (m, k)
+    terminal_s: FloatArray  # (m,)
 
 
-def access_speed_kph(mode: str, params: StateParams) -> float:
-    return params.local_access_speed_kph if mode == "car" else params.feeder_speed_kph
+K_STATIONS = 2
+"""Transit points also connect directly to their ``K_STATIONS`` nearest stations (a walk or a feeder bus)."""
 
 
 def snap_points(
     graph: ModeGraph, x_m: FloatArray, y_m: FloatArray, params: StateParams, *, k: int = K_CANDIDATES, max_snap_m: float | None = MAX_SNAP_M
 ) -> Snap:
-    """Snap points to their ``k`` nearest road nodes (KD-tree, metric CRS).
+    """Connect points to the network, as a strategic model's zone connectors do.
+
+    - car: the ``k`` nearest connected road nodes, over local streets at the point's area-type connector
+      speed (``connector_<type>_kph``, crow-fly x ``access_detour``), plus a terminal time per trip end
+      (``car_terminal_<type>_min``: parking and walking);
+    - transit: the ``k`` nearest road nodes and the ``K_STATIONS`` nearest stations; walking (up to the
+      walk limit) or else a feeder bus at the connector speed x ``bus_feeder_speed_factor``; boarding a
+      feeder bus at the start costs ``bus_feeder_wait_min``.
 
     Raises ``NetworkError`` when a point is farther than ``max_snap_m`` from every node (``None``: no limit,
     for grid cells, which then carry a long access time).
     """
+    v = params.values()
+    x = np.asarray(x_m, dtype=float)
+    y = np.asarray(y_m, dtype=float)
+    m = len(x)
     tree = graph.road_tree
-    k = min(k, graph.n_road)
-    d, idx = tree.query(np.column_stack([x_m, y_m]), k=k)
-    d = np.asarray(d, dtype=float).reshape(len(x_m), k)
-    idx = np.asarray(idx, dtype=np.int64).reshape(len(x_m), k)
-    if max_snap_m is not None and len(x_m) and float(d[:, 0].max()) > max_snap_m:
+    ids = graph.road_ids
+    k = min(k, len(ids))
+    d, idx = tree.query(np.column_stack([x, y]), k=k)
+    d = np.asarray(d, dtype=float).reshape(m, k)
+    nodes = ids[np.asarray(idx, dtype=np.int64).reshape(m, k)]
+    if max_snap_m is not None and m and float(d[:, 0].max()) > max_snap_m:
         worst = int(np.argmax(d[:, 0]))
         raise NetworkError(
-            f"point ({x_m[worst]:.0f}, {y_m[worst]:.0f}) m is {d[worst, 0] / 1000:.1f} km from the nearest road node (limit {max_snap_m / 1000:.0f} km)"
+            f"point ({x[worst]:.0f}, {y[worst]:.0f}) m is {d[worst, 0] / 1000:.1f} km from the nearest road node (limit {max_snap_m / 1000:.0f} km)"
         )
-    speed_ms = access_speed_kph(graph.mode, params) / 3.6
-    return Snap(nodes=idx, access_s=d * ACCESS_DETOUR / speed_ms)
+    area = area_type_codes(x, y)
+    connector_ms = per_area(v, "connector", "_kph")[area] / 3.6
+    detour = v["access_detour"]
+    if graph.mode == "car":
+        terminal = per_area(v, "car_terminal", "_min")[area] * 60.0
+        t = d * detour / connector_ms[:, None] + terminal[:, None]
+        return Snap(nodes=nodes, access_s=t, egress_s=t.copy(), terminal_s=terminal)
+    walk_ms = v["walk_speed_kph"] / 3.6
+    walk_max = params.walk_limit_m if params.walk_limit_m is not None else v["walk_max_m"]
+    bus_ms = connector_ms * v["bus_feeder_speed_factor"]
+    bus_wait = v["bus_feeder_wait_min"] * 60.0
+
+    def leg(dist: FloatArray) -> tuple[FloatArray, npt.NDArray[np.bool_]]:
+        walk = dist * detour <= walk_max
+        ride = dist * detour / bus_ms[:, None]
+        return np.where(walk, dist * detour / walk_ms, ride).astype(float), walk
+
+    t_road, walk_road = leg(d)
+    access = t_road + bus_wait  # on the road layer = on a feeder bus
+    egress = t_road
+    st_tree = graph.station_tree
+    if st_tree is not None:
+        ks = min(K_STATIONS, len(graph.station_nodes))
+        ds, js = st_tree.query(np.column_stack([x, y]), k=ks)
+        ds = np.asarray(ds, dtype=float).reshape(m, ks)
+        t_st, walk_st = leg(ds)
+        t_st = np.where(walk_st, t_st, t_st + bus_wait)
+        nodes = np.concatenate([nodes, graph.station_nodes[np.asarray(js, dtype=np.int64).reshape(m, ks)]], axis=1)
+        access = np.concatenate([access, t_st], axis=1)
+        egress = np.concatenate([egress, t_st], axis=1)
+    return Snap(nodes=nodes, access_s=access, egress_s=egress, terminal_s=np.zeros(m))
 
 
 def node_times_s(graph: ModeGraph, sources: IntArray, *, limit_s: float = np.inf) -> FloatArray:
@@ -104,7 +150,7 @@ def times_to_points(node_field: FloatArray, targets: Snap) -> FloatArray:
 
     node_field: (n_origins, n_nodes). Returns (n_origins, n_targets).
     """
-    vals = node_field[:, targets.nodes] + targets.access_s[None, :, :]
+    vals = node_field[:, targets.nodes] + targets.egress_s[None, :, :]
     return vals.min(axis=2)
 
 
@@ -168,7 +214,7 @@ def point_matrix(
         for a in range(origins.nodes.shape[1]):
             for b in range(targets.nodes.shape[1]):
                 cand = (
-                    origins.access_s[r : r + chunk, a, None] + nodes[np.ix_(si[r : r + chunk, a], ti[:, b])] + targets.access_s[None, :, b]
+                    origins.access_s[r : r + chunk, a, None] + nodes[np.ix_(si[r : r + chunk, a], ti[:, b])] + targets.egress_s[None, :, b]
                 )
                 np.minimum(block, cand, out=block)
     out[out > limit_s] = np.inf

@@ -10,12 +10,14 @@ from scipy.sparse.csgraph import dijkstra
 
 from network._errors import NetworkError
 from network.model.graph import ModeGraph, NetworkState, build_mode_graph
+from network.model.rail import line_segments, ride_s
+from network.model.speeds import Period
 from network.routing.engine import path_nodes, snap_points
 
 
 @dataclass
 class Leg:
-    kind: str  # drive, feeder, access, wait, ride, transfer
+    kind: str  # terminal, access, drive, feeder, walk, wait, ride, transfer, exit
     label: str
     minutes: float
     km: float
@@ -80,6 +82,15 @@ def _summarise(g: ModeGraph, nodes: list[int]) -> list[Leg]:
     return legs
 
 
+def _end_legs(g: ModeGraph, total_s: float, terminal_s: float, direction: str, node: int) -> list[Leg]:
+    """The connector between a trip end and the network, and the car terminal time as its own leg."""
+    where = "station " + str(g.node_label[node]) if node >= g.n_road else "network"
+    legs = [Leg("access", f"{direction} {where}", float(total_s - terminal_s) / 60.0, 0.0)]
+    if terminal_s > 0:
+        legs.insert(0, Leg("terminal", "parking and walking", float(terminal_s) / 60.0, 0.0))
+    return legs
+
+
 def route(
     state: NetworkState,
     from_lonlat: tuple[float, float],
@@ -103,16 +114,16 @@ def route(
     d = snap_points(g, np.array([dx]), np.array([dy]), state.params)
     dist, pred = dijkstra(g.csr, directed=True, indices=o.nodes[0], return_predecessors=True)
     total = dist + o.access_s[0][:, None]  # (k_o, n)
-    cand = total[:, d.nodes[0]] + d.access_s[0][None, :]
+    cand = total[:, d.nodes[0]] + d.egress_s[0][None, :]
     i, j = np.unravel_index(int(np.argmin(cand)), cand.shape)
     minutes = float(cand[i, j]) / 60.0
     if not np.isfinite(minutes):
         raise NetworkError(f"no {mode} path between {from_lonlat} and {to_lonlat}")
     src, dst = int(o.nodes[0][i]), int(d.nodes[0][j])
     nodes = path_nodes(pred[i], src, dst)
-    legs = [Leg("access", "to network", float(o.access_s[0][i]) / 60.0, 0.0)]
+    legs = _end_legs(g, o.access_s[0][i], o.terminal_s[0], "to", int(src))
     legs += _summarise(g, nodes)
-    legs.append(Leg("access", "from network", float(d.access_s[0][j]) / 60.0, 0.0))
+    legs += _end_legs(g, d.egress_s[0][j], d.terminal_s[0], "from", int(dst))[::-1]
     waits = sum(leg.minutes for leg in legs if leg.kind == "wait")
     boards = sum(1 for leg in legs if leg.kind == "wait")
     lines: list[str] = []
@@ -130,3 +141,67 @@ def route(
         tier=state.roads.tier,
         snapshot=state.roads.snapshot,
     )
+
+
+@dataclass
+class RailTime:
+    """Time in the rail system between two stations (boarding to alighting; no access, no first wait)."""
+
+    minutes: float
+    from_station: str
+    to_station: str
+    pattern: str
+    lines: list[str]
+    """The services (stopping patterns) the figure is over."""
+    via_route: bool = False
+    """True when no single service serves both stations and the figure is the transit route's rides plus
+    the waits after its first boarding."""
+
+
+def rail_time(
+    state: NetworkState,
+    from_lonlat: tuple[float, float],
+    to_lonlat: tuple[float, float],
+    *,
+    pattern: str = "typical",
+) -> RailTime:
+    """Station-to-station time as a timetable gives it, between the stations nearest the two points.
+
+    ``pattern="typical"``: the mean over the services (stopping patterns) that run in the state's period
+    and serve both stations, weighted by their frequency (1 / headway); ``"fastest"``: the fastest
+    service that serves both on any period of the day (the fastest train of the day). When no single
+    service serves both, the transit route's ride legs plus the waits after its first boarding.
+    """
+    if pattern not in ("typical", "fastest"):
+        raise ValueError(f"pattern {pattern!r}: expected 'typical' or 'fastest'")
+    from pyproj import Transformer
+
+    rail = state.rail
+    to_m = Transformer.from_crs("EPSG:4326", "EPSG:32649", always_xy=True)
+    (ox, dx), (oy, dy) = to_m.transform([from_lonlat[0], to_lonlat[0]], [from_lonlat[1], to_lonlat[1]])
+    st = rail.stops.groupby("name_zh").agg(x=("x", "mean"), y=("y", "mean"))
+    names = st.index.to_numpy()
+    xy = st[["x", "y"]].to_numpy()
+    a = str(names[int(np.argmin(np.hypot(xy[:, 0] - ox, xy[:, 1] - oy)))])
+    b = str(names[int(np.argmin(np.hypot(xy[:, 0] - dx, xy[:, 1] - dy)))])
+    values = state.params.values()
+    periods: tuple[Period, ...] = (state.params.period,) if pattern == "typical" else ("am_peak", "off_peak")
+    options: dict[str, tuple[float, float]] = {}
+    for period in periods:
+        seg = line_segments(rail, period, values)
+        for lid in seg["line_id"].unique():
+            t = ride_s(seg, str(lid), a, b)
+            if t is not None:
+                hw = float(seg.loc[seg["line_id"] == lid, "headway_s"].iloc[0])
+                options.setdefault(str(lid), (t, hw))
+    if options:
+        if pattern == "fastest":
+            lid = min(options, key=lambda k: options[k][0])
+            return RailTime(options[lid][0] / 60.0, a, b, pattern, [lid])
+        weights = np.array([1.0 / options[k][1] for k in options])
+        times = np.array([options[k][0] for k in options])
+        return RailTime(float((weights * times).sum() / weights.sum()) / 60.0, a, b, pattern, sorted(options))
+    r = route(state, from_lonlat, to_lonlat, "transit")
+    rides = sum(leg.minutes for leg in r.legs if leg.kind == "ride")
+    waits = [leg.minutes for leg in r.legs if leg.kind == "wait"]
+    return RailTime(rides + sum(waits[1:]), a, b, pattern, r.lines, via_route=True)

@@ -120,12 +120,13 @@ class Project(BaseModel):
         if self.type in ROAD_TYPES and self.before is not None and not isinstance(self.before, After):
             raise ValueError("a road project's 'before' takes highway and speed_kph")
         if self.type == "rail_service":
-            if not isinstance(self.before, RailBefore) or not self.in_base:
-                raise ValueError("a rail_service needs in_base: true and 'before' headways")
+            if not self.in_base:
+                raise ValueError("a rail_service needs in_base: true (its headways are in data/rail_service_history.csv or 'before')")
             assert self.line_ids is not None
-            assert isinstance(self.before, RailBefore)
+            if self.before is not None and not isinstance(self.before, RailBefore):
+                raise ValueError("a rail_service's 'before' takes headway_am_peak_min and headway_off_peak_min")
             for name in ("headway_am_peak_min", "headway_off_peak_min"):
-                if len(getattr(self.before, name)) != len(self.line_ids):
+                if isinstance(self.before, RailBefore) and len(getattr(self.before, name)) != len(self.line_ids):
                     raise ValueError(f"before.{name} needs one value per line in line_ids ({len(self.line_ids)})")
         if self.type in RAIL_TYPES and not self.in_base:
             raise ValueError("rail projects must be in the base rail data (in_base: true); add new lines to data/rail_lines.csv")

@@ -25,7 +25,15 @@ import numpy as np
 from network._errors import InputError
 from network.model.graph import NetworkState, RoadNetwork, StateParams
 from network.model.parameters import DEFAULTS
-from network.model.rail import RailNetwork, lines_open_in, load_rail, with_headways, without_stops
+from network.model.rail import (
+    RailNetwork,
+    lines_open_in,
+    load_rail,
+    load_service_history,
+    with_headways,
+    with_service_history,
+    without_stops,
+)
 from network.model.speeds import PERIODS
 from network.scenario.catalogue import After, Project, RailBefore, load_catalogue, unknown_id_message
 from network.scenario.edits import (
@@ -152,6 +160,7 @@ def build_state(
     warnings: list[str] = []
     if resolved.year is not None:
         rail = lines_open_in(rail, resolved.year)
+    rail = with_service_history(rail, load_service_history(), year=resolved.year, active=active)
     known = set(base_network(sc.tier)[1].lines["line_id"])
     for k, lid in enumerate(sc.remove_lines):
         if lid not in known:
@@ -331,6 +340,8 @@ def _revert_rail(rail: RailNetwork, p: Project) -> RailNetwork:
         assert p.line_id is not None and p.stations is not None
         return without_stops(rail, p.line_id, list(p.stations))
     if p.type == "rail_service":
+        if p.before is None:  # its headways come from data/rail_service_history.csv rows tagged with it
+            return rail
         assert isinstance(p.before, RailBefore) and p.line_ids is not None
         present = set(rail.lines["line_id"])
         triples = [

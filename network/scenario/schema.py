@@ -114,8 +114,10 @@ class Scenario(_Strict):
     """Inline ad-hoc projects: new_road, road_upgrade, road_closure."""
     drop_edits: list[str] = Field(default_factory=list)
     """Edits of the ``base`` chain (an ``add`` entry's name or a ``remove_lines`` line id) this scenario does not make."""
-    feeder_speed_kph: float = Field(default=18.0, gt=2, le=80)
-    walk_limit_m: float = Field(default=1200.0, gt=0, le=5000)
+    feeder_speed_kph: float | None = Field(default=None, gt=2, le=80)
+    """A fixed bus-feeder speed; omitted: each road's car speed x the parameter bus_feeder_speed_factor."""
+    walk_limit_m: float | None = Field(default=None, gt=0, le=5000)
+    """Longest walk to or from the network; omitted: the parameter walk_max_m."""
     thresholds_minutes: list[int] = Field(default_factory=lambda: [15, 30, 45, 60], min_length=1)
     checks: list[Check] = Field(default_factory=list)
 

@@ -1,0 +1,113 @@
+"""Rail run times, stopping patterns, waits and service history (network/model/rail.py, graph.py),
+and each rail project of the catalogue changing the times it should in the year it opens."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from network.model.graph import NetworkState, StateParams, initial_wait_s
+from network.model.parameters import DEFAULTS
+from network.model.rail import load_rail, load_service_history, run_time_s, with_service_history
+from network.routing.route import rail_time, route
+from network.scenario.resolve import resolve_state
+from network.scenario.schema import parse_scenario
+
+CHANGSHA_STATION = (113.0088, 28.1972)
+ZHUZHOU_SOUTH = (113.1628, 27.7720)
+XIANGTAN_STATION = (112.9080, 27.8796)
+
+
+def _state(year: int | None, period: str = "off_peak", **extra: str) -> NetworkState:
+    text = f"name: t{year}\nperiod: {period}\n" + (f"year: {year}\n" if year else "")
+    text += "".join(f"{k}: {v}\n" for k, v in extra.items())
+    return resolve_state(parse_scenario(text, file="<test>"))
+
+
+def test_run_time_is_physics_long_hops_cruise_short_hops_are_triangles() -> None:
+    v_ms, a, b = 100 / 3.6, 0.5, 0.5
+    long_hop = 10_000.0
+    t = run_time_s(np.array([long_hop]), 100, a, b)[0]
+    assert t == pytest.approx(long_hop / v_ms + v_ms / (2 * a) + v_ms / (2 * b))
+    short = 500.0  # too short to reach 100 km/h at 0.5 m/s2: accelerate half, brake half
+    assert run_time_s(np.array([short]), 100, a, b)[0] == pytest.approx(2 * np.sqrt(short / a))
+    # a stop costs time: two hops are slower than one hop over the same distance
+    assert run_time_s(np.array([2000.0, 2000.0]), 100, a, b).sum() > run_time_s(np.array([4000.0]), 100, a, b)[0]
+
+
+def test_initial_wait_is_half_the_headway_up_to_the_cap_then_grows_slowly() -> None:
+    v = dict(DEFAULTS)
+    cap_s = v["initial_wait_cap_min"] * 60
+    assert initial_wait_s(600.0, v) == pytest.approx(300.0)
+    hourly = float(initial_wait_s(3600.0, v))
+    assert cap_s < hourly < 1800.0
+    assert float(initial_wait_s(7200.0, v)) > hourly  # never decreasing
+
+
+def test_express_is_faster_than_the_all_stop_train_and_typical_lies_between() -> None:
+    peak = _state(2017, "am_peak")
+    typical = rail_time(peak, CHANGSHA_STATION, XIANGTAN_STATION, pattern="typical")
+    fastest = rail_time(peak, CHANGSHA_STATION, XIANGTAN_STATION, pattern="fastest")
+    all_stop = rail_time(_state(2017, "off_peak"), CHANGSHA_STATION, XIANGTAN_STATION, pattern="typical")
+    assert fastest.lines == ["IC-XT-EXP"] and all_stop.lines == ["IC-XT"]
+    assert fastest.minutes + 10 < all_stop.minutes
+    assert fastest.minutes < typical.minutes < all_stop.minutes
+
+
+def test_station_to_station_times_are_in_the_published_range() -> None:
+    """Timetable order of magnitude (reliability-A rows of the observed file): 长沙→湘潭 all-stop about
+    50 min, the peak express about 35, 长沙→株洲南 about 50 (fastest 39)."""
+    off = _state(2017, "off_peak")
+    assert 40 < rail_time(off, CHANGSHA_STATION, XIANGTAN_STATION).minutes < 62
+    assert 40 < rail_time(off, CHANGSHA_STATION, ZHUZHOU_SOUTH).minutes < 63
+    assert 26 < rail_time(off, CHANGSHA_STATION, XIANGTAN_STATION, pattern="fastest").minutes < 44
+
+
+def test_service_history_gives_each_year_its_headways() -> None:
+    rail, hist = load_rail(), load_service_history()
+    def hw(year: int | None, line: str) -> float:
+        r = with_service_history(rail, hist, year=year, active=frozenset({"czt-intercity-frequency", "czt-intercity-frequency-2020", "czt-intercity-frequency-2022"}))
+        return float(r.lines.set_index("line_id").loc[line, "headway_off_peak_min"])
+    assert hw(2016, "IC-ZZ") == 60  # about one train an hour per branch at opening
+    assert hw(2020, "IC-XT") == 16  # the 2020-03 increase
+    assert hw(2021, "IC-ZZ") == 22
+    assert hw(None, "IC-ZZ") == hw(2024, "IC-ZZ")
+    # a frequency project left out keeps the headways of before it
+    r = with_service_history(rail, hist, year=2021, active=frozenset())
+    assert float(r.lines.set_index("line_id").loc["IC-ZZ", "headway_off_peak_min"]) == 24
+
+
+def test_conventional_trains_link_zhuzhou_and_xiangtan_stations() -> None:
+    """Before the intercity railway, 株洲站 → 湘潭站 is a conventional train, not 50 km of feeder bus."""
+    r = route(_state(2015), (113.1517, 27.8388), XIANGTAN_STATION, "transit")
+    assert "CR-ZX" in r.lines
+    assert r.minutes < 75
+
+
+@pytest.mark.parametrize(
+    ("project", "year", "origin", "destination", "min_saving"),
+    [
+        ("czt-intercity", 2016, CHANGSHA_STATION, XIANGTAN_STATION, 10.0),
+        ("czt-intercity-peak-express", 2017, CHANGSHA_STATION, XIANGTAN_STATION, 5.0),
+        ("czt-intercity-frequency-2020", 2020, CHANGSHA_STATION, XIANGTAN_STATION, 1.0),
+        # 24 -> 22 min on the 株洲 branch: half the headway is beyond the 10-min wait cap, so the first
+        # wait falls by only 0.3 x 1 min (a traveller who knows the timetable barely gains)
+        ("czt-intercity-frequency", 2021, CHANGSHA_STATION, (113.1242, 27.8994), 0.2),  # 田心东
+        ("czt-intercity-frequency-2022", 2022, CHANGSHA_STATION, (113.1242, 27.8994), 0.5),
+        ("west-ring-line", 2023, (112.90701, 28.04689), (112.9708, 28.1988), 5.0),  # 坪塘 → 五一广场
+    ],
+)
+def test_each_rail_project_cuts_transit_times_in_its_opening_year(
+    project: str, year: int, origin: tuple[float, float], destination: tuple[float, float], min_saving: float
+) -> None:
+    period = "am_peak" if project == "czt-intercity-peak-express" else "off_peak"
+    with_it = _state(year, period).with_params()
+    without = _state(year, period, exclude=f"[{project}]")
+    assert project in with_it.projects and project not in without.projects
+    assert route(with_it, origin, destination, "transit").minutes < route(without, origin, destination, "transit").minutes - min_saving
+
+
+def test_state_params_default_to_the_parameter_table() -> None:
+    p = StateParams()
+    assert p.value("walk_speed_kph") == DEFAULTS["walk_speed_kph"]
+    assert StateParams(overrides=(("walk_speed_kph", 4.6),)).value("walk_speed_kph") == 4.6
