@@ -79,12 +79,6 @@ OSM_HIGHWAY_CLASS: Final[dict[str, tuple[str, str]]] = {
     "road": ("urban_minor", "rural_minor"),
 }
 
-FEEDER_SPEED_KPH: Final[float] = 18.0
-"""Bus/taxi feeder speed on roads for transit access and egress (configurable per scenario)."""
-WALK_SPEED_KPH: Final[float] = 4.8
-LOCAL_ACCESS_SPEED_KPH: Final[float] = 20.0
-"""Speed on the local streets the skeleton omits, between a point and its nearest graph node (car)."""
-
 
 def class_speed_kph(
     road_class: str,
