@@ -60,8 +60,6 @@ def tiny() -> tuple[NetworkState, Region]:
             "name_zh": ["一线", "二线"],
             "kind": ["intercity", "intercity"],
             "top_speed_kph": [60.0, 60.0],
-            "accel_loss_s": [0.0, 0.0],
-            "dwell_s": [0.0, 0.0],
             "headway_am_peak_min": [20.0, 8.0],
             "headway_off_peak_min": [20.0, 8.0],
             "track_detour": [1.0, 1.0],
@@ -78,7 +76,13 @@ def tiny() -> tuple[NetworkState, Region]:
         }
     )
     stops["lon"], stops["lat"] = zip(*(_lonlat(x, y) for x, y in zip(stops["x"], stops["y"])))
-    state = NetworkState(roads=roads, rail=RailNetwork(lines, stops), params=StateParams(period="off_peak"), year=2020)
+    # car terminal times depend on the area type of the real population grid at these coordinates: zero
+    # them so the hand-computed drives stay exact
+    no_terminal = tuple((f"car_terminal_{t}_min", 0.0) for t in ("core", "urban", "suburban", "rural"))
+    # trains at constant speed (instant acceleration and braking), no dwell, no platform-to-platform walk
+    ideal_trains = (("accel_intercity_mps2", 1e9), ("brake_intercity_mps2", 1e9), ("dwell_intercity_s", 0.0), ("transfer_walk_s", 0.0))
+    params = StateParams(period="off_peak", overrides=no_terminal + ideal_trains)
+    state = NetworkState(roads=roads, rail=RailNetwork(lines, stops), params=params, year=2020)
     grid = pd.DataFrame(
         {
             "cell_id": range(4),

@@ -318,13 +318,17 @@ class Skims:
         return point_matrix(g, o, d) / 60.0
 
 
+RAIL_SYSTEM_EXCLUDED = ("walk", "feeder", "exit")
+"""Edge kinds outside the rail system: street connectors and leaving a station (besides the roads)."""
+
+
 def rail_graph(graph: ModeGraph) -> ModeGraph:
-    """The transit graph without its road and street-access arcs: only the rail system (platforms, rides,
-    alighting, boarding waits at transfers, station-to-station transfer walks)."""
+    """The transit graph without its roads, street connectors and station exits: only the rail system
+    (boarding at transfers, rides, dwell, alighting, walking transfers between stations)."""
     if graph.mode != "transit":
         raise ValueError("rail_graph needs a transit graph")
     kinds = graph.edge_kind
-    keep = np.array([not (str(k).startswith("road:") or k == "access") for k in kinds], dtype=bool)
+    keep = np.array([not (str(k).startswith("road:") or k in RAIL_SYSTEM_EXCLUDED) for k in kinds], dtype=bool)
     coo = graph.csr.tocoo()
     csr = csr_matrix((coo.data[keep], (coo.row[keep], coo.col[keep])), shape=graph.csr.shape)
     return replace(graph, csr=csr, edge_kind=kinds[keep], edge_label=graph.edge_label[keep], edge_length_m=graph.edge_length_m[keep])
@@ -333,22 +337,23 @@ def rail_graph(graph: ModeGraph) -> ModeGraph:
 def rail_minutes(transit: ModeGraph, origins: Sequence[str], destinations: Sequence[str]) -> FloatArray:
     """Minutes in the rail system from each origin station to each destination station (by name).
 
-    From stepping on the first train (its boarding wait and the street-to-platform time excluded) to
-    stepping off at the destination; rides, dwell, transfers and their waits included: what a
+    From the departure platforms at the origin (the first boarding wait and the street-to-platform time
+    excluded) to alighting at the destination; rides, dwell, transfers and their waits included: what a
     timetable gives. ``inf`` when the rail system does not connect them.
     """
     rg = rail_graph(transit)
-    labels = transit.node_label
-    station_ids = {str(labels[i]): int(i) for i in transit.station_nodes}
+    labels = np.array([str(s) for s in transit.node_label], dtype=object)
+    station_names = {str(labels[i]) for i in transit.station_nodes}
+    interchange = {str(lab)[: -len(" (interchange)")]: i for i, lab in enumerate(labels) if str(lab).endswith(" (interchange)")}
     for name in (*origins, *destinations):
-        if name not in station_ids:
+        if name not in station_names:
             raise DataError(f"station {name!r} is not a station of this scenario's rail network (data/rail_stations.csv name_zh)")
-    n_plat_start = transit.n_road + len(transit.station_nodes)
-    plat_names = np.array([str(s).split(":", 1)[1] for s in labels[n_plat_start:]], dtype=object)
+    is_dep = np.array([lab.endswith(":dep") for lab in labels], dtype=bool)
+    dep_station = np.array([lab.split(":")[1] if dep else "" for lab, dep in zip(labels, is_dep)], dtype=object)
     out = np.full((len(origins), len(destinations)), np.inf)
-    targets = np.array([station_ids[d] for d in destinations], dtype=np.int64)
+    targets = np.array([interchange[d] for d in destinations], dtype=np.int64)
     for i, name in enumerate(origins):
-        platforms = n_plat_start + np.flatnonzero(plat_names == name)
+        platforms = np.flatnonzero(is_dep & (dep_station == name))
         if len(platforms) == 0:
             continue
         t = node_times_s(rg, platforms.astype(np.int64))
