@@ -109,7 +109,7 @@ def test_attribution_covers_hand_written_edits(mine: Path, region: Region) -> No
     with_line = evaluate(build_state(resolve_projects(parse_scenario("name: x\n", file="x"))), region)
     without = evaluate(build_state(resolve_projects(parse_scenario("name: y\nremove_lines: [IC-XT]\n", file="y"))), region)
     slower = _transit(without, "changsha", "xiangtan") - _transit(with_line, "changsha", "xiangtan")
-    assert slower > 10
+    assert slower > 0.5  # the AM-peak express (IC-XT-EXP) still runs: the all-stop line is worth ~1 min centre to centre
     assert table.at["IC-XT", "aoi:changsha->xiangtan:transit"] == pytest.approx(-slower, abs=0.01)
     assert table.at["IC-XT", "changes_any_time"]
     assert table.at[ROAD, "type"] == "new_road" and table.at["close-north", "type"] == "road_closure"

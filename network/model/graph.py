@@ -336,7 +336,7 @@ def build_transit_graph(state: NetworkState) -> ModeGraph:
     stops = rail.stops[rail.stops["line_id"].isin(running)].reset_index(drop=True)
     kind_of_line = dict(zip(rail.lines["line_id"], rail.lines["kind"]))
     headway = dict(zip(seg["line_id"], seg["headway_s"]))
-    st = stops.groupby("name_zh", sort=True).agg(x=("x", "mean"), y=("y", "mean")).reset_index()
+    st = rail.station_places()
     n_st = len(st)
     st_id = {name: n_road + k for k, name in enumerate(st["name_zh"])}
     ic_id = {name: n_road + n_st + k for k, name in enumerate(st["name_zh"])}
@@ -378,7 +378,7 @@ def build_transit_graph(state: NetworkState) -> ModeGraph:
         e.add(ic_id[na], ic_id[nb], t, "transfer", f"{na}↔{nb}", d)
         e.add(ic_id[nb], ic_id[na], t, "transfer", f"{nb}↔{na}", d)
     # station levels, boarding, alighting, transfers
-    for name in st["name_zh"]:
+    for name in access_by_station:
         e.add(ic_id[name], st_id[name], access_by_station[name] / 2.0, "exit", name)
     for (lid, seq), name in zip(plat_keys, stops["name_zh"]):
         half_access = access_by_station[name] / 2.0

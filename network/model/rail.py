@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import geopandas as gpd
@@ -28,6 +28,15 @@ class RailNetwork:
 
     lines: pd.DataFrame
     stops: pd.DataFrame
+    places: pd.DataFrame | None = None
+    """Every station place of the base data (name_zh, x, y), kept when lines or stops are removed: a
+    station without service is still a place to walk to, so taking a line out never changes where trips
+    can join the network (only where they can board). ``None``: the stations of ``stops``."""
+
+    def station_places(self) -> pd.DataFrame:
+        """Station places (one row per name_zh, with x, y in UTM m), sorted by name."""
+        src = self.places if self.places is not None else self.stops
+        return src.groupby("name_zh", sort=True).agg(x=("x", "mean"), y=("y", "mean")).reset_index()
 
     def without_lines(self, line_ids: list[str]) -> RailNetwork:
         """A copy with the given services removed (the original is untouched)."""
@@ -35,6 +44,7 @@ class RailNetwork:
         return RailNetwork(
             self.lines[keep].reset_index(drop=True),
             self.stops[self.stops["line_id"].isin(self.lines.loc[keep, "line_id"])].reset_index(drop=True),
+            self.station_places(),
         )
 
 
@@ -58,7 +68,8 @@ def load_rail(data_dir: Path = DATA_DIR) -> RailNetwork:
     for lid in lines["line_id"]:
         if int(counts.get(lid, 0)) < 2:
             raise DataError(f"{spath}: line_id {lid!r} has {int(counts.get(lid, 0))} stop(s); a rail line needs at least 2")
-    return RailNetwork(lines=lines, stops=stops)
+    rail = RailNetwork(lines=lines, stops=with_track_positions(lines, stops))
+    return replace(rail, places=rail.station_places())
 
 
 # (column, lowest, highest): values outside are refused as absurd
@@ -110,19 +121,36 @@ def run_time_s(distance_m: np.ndarray, top_speed_kph: float, accel_mps2: float, 
 def _track_positions_m(rail: RailNetwork, line: pd.Series) -> tuple[pd.DataFrame, np.ndarray]:
     """The line's stops and their distance (m) along the track from its first stop.
 
-    A stopping pattern (``pattern_of`` set) is measured along its parent line's stops."""
+    Uses the stops' ``track_m`` (set by :func:`with_track_positions` when the data is read, so a stopping
+    pattern keeps its parent line's track even in a scenario without the parent); otherwise the
+    straight lines between the stops x the line's ``track_detour``."""
     s = rail.stops[rail.stops["line_id"] == line["line_id"]]
-    parent_id = line.get("pattern_of")
-    detour = float(line["track_detour"])
-    if isinstance(parent_id, str) and parent_id:
-        p = rail.stops[rail.stops["line_id"] == parent_id]
-        if len(p) >= 2:
-            along = np.r_[0.0, np.cumsum(np.hypot(np.diff(p["x"].to_numpy()), np.diff(p["y"].to_numpy())))] * detour
-            pos = dict(zip(p["name_zh"], along))
+    if "track_m" in s.columns and s["track_m"].notna().all():
+        return s, s["track_m"].to_numpy(dtype=float)
+    return s, _along_m(s, float(line["track_detour"]))
+
+
+def _along_m(stops: pd.DataFrame, detour: float) -> np.ndarray:
+    return np.r_[0.0, np.cumsum(np.hypot(np.diff(stops["x"].to_numpy()), np.diff(stops["y"].to_numpy())))] * detour
+
+
+def with_track_positions(lines: pd.DataFrame, stops: pd.DataFrame) -> pd.DataFrame:
+    """``stops`` with ``track_m``: distance along the track from the line's first stop. A stopping pattern
+    (``pattern_of``) is measured along its parent's stops, so the stations it skips are run through."""
+    out = stops.copy()
+    out["track_m"] = np.nan
+    detour = dict(zip(lines["line_id"], lines["track_detour"].astype(float)))
+    parent = dict(zip(lines["line_id"], lines["pattern_of"] if "pattern_of" in lines.columns else [""] * len(lines)))
+    for lid, s in stops.groupby("line_id", sort=False):
+        along = _along_m(s, detour[lid])
+        pid = parent.get(lid)
+        if isinstance(pid, str) and pid:
+            p = stops[stops["line_id"] == pid]
+            pos = dict(zip(p["name_zh"], _along_m(p, detour[pid])))
             if all(n in pos for n in s["name_zh"]):
-                return s, np.array([pos[n] for n in s["name_zh"]], dtype=float)
-    along = np.r_[0.0, np.cumsum(np.hypot(np.diff(s["x"].to_numpy()), np.diff(s["y"].to_numpy())))] * detour
-    return s, along
+                along = np.array([pos[n] for n in s["name_zh"]]) - pos[s["name_zh"].iloc[0]]
+        out.loc[s.index, "track_m"] = along
+    return out
 
 
 def headway_s(line: pd.Series, period: Period) -> float:
@@ -192,7 +220,7 @@ def ride_s(segments: pd.DataFrame, line_id: str, from_name: str, to_name: str) -
 def without_stops(rail: RailNetwork, line_id: str, names: list[str]) -> RailNetwork:
     """A copy with ``line_id``'s stops named in ``names`` removed (an extension not yet open)."""
     drop = (rail.stops["line_id"] == line_id) & rail.stops["name_zh"].isin(names)
-    return RailNetwork(rail.lines, rail.stops[~drop].reset_index(drop=True))
+    return RailNetwork(rail.lines, rail.stops[~drop].reset_index(drop=True), rail.station_places())
 
 
 def with_headways(rail: RailNetwork, line_ids: list[str], am_peak_min: list[float], off_peak_min: list[float]) -> RailNetwork:
@@ -201,7 +229,7 @@ def with_headways(rail: RailNetwork, line_ids: list[str], am_peak_min: list[floa
     for lid, am, off in zip(line_ids, am_peak_min, off_peak_min):
         lines.loc[lines["line_id"] == lid, "headway_am_peak_min"] = float(am)
         lines.loc[lines["line_id"] == lid, "headway_off_peak_min"] = float(off)
-    return RailNetwork(lines, rail.stops)
+    return RailNetwork(lines, rail.stops, rail.places)
 
 
 SERVICE_HISTORY_COLUMNS = ("line_id", "valid_from", "headway_am_peak_min", "headway_off_peak_min", "project", "source")
