@@ -154,3 +154,20 @@ def test_a_bad_claims_file_names_file_line_and_field(tmp_path: Path) -> None:
     bad.to_csv(p, index=False)
     with pytest.raises(InputError, match="field 'scope'"):
         C.load_claims(p)
+
+
+@pytest.mark.slow
+def test_timeline_by_definition_attributes_the_2020_corridor_change_to_the_san_gan(region: Region) -> None:
+    from network.analysis.claims import year_scenario
+    from network.analysis.definition_series import definition_attribution, definition_timeline
+
+    years = [year_scenario(y) for y in (2018, 2020)]
+    values, steps = definition_timeline(years, region, "corridor_end_to_end")
+    assert set(values["year"]) == {2018, 2020} and values["basis"].str.contains("not observed").all()
+    dz = steps[(steps["year"] == 2020) & steps["series"].str.contains("dongzhu-road") & (steps["item"] == "dongzhu-road")]
+    assert len(dz) == 1 and float(dz["effect"].iloc[0]) < 0  # 洞株路 makes its own end-to-end drive faster
+    # each step's parts add up to the change
+    for _, g in steps.groupby(["year", "series"]):
+        assert g["effect"].sum() == pytest.approx(g["change"].iloc[0], abs=1e-3)
+    att = definition_attribution(years[1], years[0], region, "corridor_end_to_end")
+    assert set(att["project"]) >= {"furong-avenue", "dongzhu-road", "tanzhou-avenue"}

@@ -24,6 +24,8 @@ from network.analysis.compare import (
     timeline_table,
     year_scenarios,
 )
+from network.analysis.definition_series import NATURAL_PERIOD, definition_attribution, definition_chart, definition_timeline
+from network.analysis.definitions import DEFINITIONS, POTENTIAL_BASIS
 from network.analysis.edit_effects import edit_effects, edits_frame
 from network.analysis.isochrones import isochrone_polygons
 from network.analysis.metrics import evaluate
@@ -112,9 +114,7 @@ def main_compare(argv: list[str]) -> int:
     return 0
 
 
-def _compare_edits_frame(
-    name_a: str, edits_a: list[dict[str, Any]], name_b: str, edits_b: list[dict[str, Any]]
-) -> gpd.GeoDataFrame | None:
+def _compare_edits_frame(name_a: str, edits_a: list[dict[str, Any]], name_b: str, edits_b: list[dict[str, Any]]) -> gpd.GeoDataFrame | None:
     """Both scenarios' hand-written edits for the compare map, one layer per scenario (B first)."""
     frames = [f for f in (edits_frame(edits_b, scenario=name_b), edits_frame(edits_a, scenario=f"{name_a} (reference)")) if len(f)]
     return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=frames[0].crs) if frames else None
@@ -127,6 +127,18 @@ def main_timeline(argv: list[str]) -> int:
     )
     ap.add_argument("--scenario-dir", type=Path, default=SCENARIO_DIR)
     ap.add_argument("--output-dir", type=Path, default=OUTPUT_DIR)
+    ap.add_argument(
+        "--definition",
+        choices=DEFINITIONS,
+        default=None,
+        help="a half-hour-circle definition: its headline series by year, each year's change attributed to projects",
+    )
+    ap.add_argument(
+        "--period",
+        choices=["am_peak", "off_peak"],
+        default=None,
+        help="with --definition: the period (default: the one its source wording implies)",
+    )
     args = ap.parse_args(argv)
     region = load_region()
     evals = []
@@ -142,6 +154,8 @@ def main_timeline(argv: list[str]) -> int:
         resolved = sorted(chosen, key=lambda r: (r.year or 0, r.scenario.name))
     else:
         resolved = [resolve_file(path) for path, _ in year_scenarios(args.scenario_dir)]
+    if args.definition:
+        return _definition_timeline(resolved, args.definition, args.period, args.output_dir)
     for r in resolved:
         state = build_state(r)
         tier, snapshot = state.roads.tier, state.roads.snapshot
@@ -173,6 +187,18 @@ def main_attribution(argv: list[str]) -> int:
     ap.add_argument("--against", default=None, help="reference scenario (default: the scenario's base; 'surveyed' = built projects)")
     ap.add_argument("--output-dir", type=Path, default=OUTPUT_DIR)
     ap.add_argument("--full", action="store_true", help="evaluate every state in full (default: incremental, same results)")
+    ap.add_argument(
+        "--definition",
+        choices=DEFINITIONS,
+        default=None,
+        help="attribute a half-hour-circle definition's headline series instead of centre minutes",
+    )
+    ap.add_argument(
+        "--period",
+        choices=["am_peak", "off_peak"],
+        default=None,
+        help="with --definition: the period (default: the one its source wording implies)",
+    )
     args = ap.parse_args(argv)
     region = load_region()
     r = resolve_file(find_scenario_file(args.scenario))
@@ -182,6 +208,8 @@ def main_attribution(argv: list[str]) -> int:
         against = _reference(r.bases[0], search_dirs=[Path(r.file).parent, SCENARIO_DIR])
     else:
         against = _reference("surveyed", search_dirs=None)
+    if args.definition:
+        return _definition_attribution(r, against, args.definition, args.period, args.output_dir)
     t0 = time.perf_counter()
     res = attribution(r, against, region, incremental=not args.full)
     seconds = time.perf_counter() - t0
@@ -242,3 +270,47 @@ def _attribution_report(r: ResolvedScenario, table: pd.DataFrame, output_dir: Pa
         attribution=table,
         notes=notes,
     )
+
+
+def _definition_timeline(resolved: list[ResolvedScenario], definition: str, period: str | None, output_dir: Path) -> int:
+    """``timeline --definition``: the definition's headline series by year and each year's change split by project."""
+    region = load_region()
+    if not resolved:
+        print("no scenario with a 'year'", file=sys.stderr)
+        return 1
+    values, steps = definition_timeline(resolved, region, definition, period=period)
+    p = period or NATURAL_PERIOD[definition]
+    out = output_dir / "timeline"
+    write_table(values, out / f"timeline_{definition}.csv")
+    write_table(steps, out / f"timeline_{definition}_attribution.csv")
+    tier = ", ".join(sorted({str(x) for x in values["tier"]}))
+    snap = ", ".join(sorted({str(x) for x in values["snapshot"]}))
+    png = definition_chart(
+        values,
+        steps,
+        out / f"timeline_{definition}.png",
+        title=f"{definition} ({p}) by year; labels: what changed it (tier {tier}; {snap}; {OSM_ATTRIBUTION}). {POTENTIAL_BASIS}",
+    )
+    print(f"== {definition} by year, {p}  [tier {tier}; {snap}]  ({POTENTIAL_BASIS})")
+    print(values.pivot_table(index="series", columns="year", values="value").round(3).to_string())
+    print("\neach year's change, by project (leave-one-out from that year) and the remainder:")
+    show = steps[steps["effect"].abs() > 1e-9] if len(steps) else steps
+    print(show.to_string(index=False) if len(show) else "no change in any year")
+    print(f"wrote {out / f'timeline_{definition}.csv'} and {png}\n{OSM_ATTRIBUTION}")
+    return 0
+
+
+def _definition_attribution(r: ResolvedScenario, against: ResolvedScenario, definition: str, period: str | None, output_dir: Path) -> int:
+    """``attribution --definition``: leave-one-out and add-one-in of each headline series per project."""
+    region = load_region()
+    table = definition_attribution(r, against, region, definition, period=period)
+    out = output_dir / r.scenario.name / f"attribution_{definition}.csv"
+    write_table(table, out)
+    state = build_state(r)
+    p = period or NATURAL_PERIOD[definition]
+    print(
+        f"== {definition} ({p}) attribution: {r.scenario.name} against {against.scenario.name}  [tier {state.roads.tier}; {state.roads.snapshot}]  ({POTENTIAL_BASIS})"
+    )
+    print(table.to_string(index=False) if len(table) else "no catalogue project differs between the two scenarios")
+    print(f"wrote {out}\n{OSM_ATTRIBUTION}")
+    return 0
