@@ -112,6 +112,10 @@ def test_attribution_covers_hand_written_edits(mine: Path, region: Region) -> No
     assert slower > 0.5  # the AM-peak express (IC-XT-EXP) still runs: the all-stop line is worth ~1 min centre to centre
     assert table.at["IC-XT", "aoi:changsha->xiangtan:transit"] == pytest.approx(-slower, abs=0.01)
     assert table.at["IC-XT", "changes_any_time"]
+    transit_slower = sum(
+        _transit(without, a, b) - _transit(with_line, a, b) for a in CITIES for b in CITIES if a != b
+    )  # summed over the 6 ordered pairs
+    assert table.at["IC-XT", "loo_minutes_transit_total"] == pytest.approx(-transit_slower, abs=0.05)
     assert table.at[ROAD, "type"] == "new_road" and table.at["close-north", "type"] == "road_closure"
 
 
@@ -273,3 +277,14 @@ def test_an_edit_name_used_twice_is_refused() -> None:
     with pytest.raises(InputError) as exc:
         parse_scenario(text, file="x.yaml")
     assert exc.value.field == "add" and "add[1].name" in str(exc.value)
+
+
+def test_attribution_names_what_only_the_reference_has(
+    mine: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(mine.parent)
+    (mine.parent / "b.yaml").write_text("name: b\nbase: my-scenario\ndrop_edits: [IC-XT]\n", encoding="utf-8")
+    assert main(["attribution", "b", "--output-dir", str(tmp_path / "out")]) == 0
+    out = capsys.readouterr().out
+    assert "b adds no catalogue project or hand-written edit over my-scenario" in out
+    assert "my-scenario has what b does not: IC-XT" in out and "attribution my-scenario --against b" in out

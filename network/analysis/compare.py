@@ -281,8 +281,8 @@ def attribution(
             done += sum(r[0] for r in ev.recomputed.values())
             total += sum(r[1] for r in ev.recomputed.values())
         h_loo, h_aoi = _headline(loo_ev, region), _headline(aoi_ev, region)
-        total_loo = 0.0
-        total_aoi = 0.0
+        total_loo = dict.fromkeys(MODES, 0.0)
+        total_aoi = dict.fromkeys(MODES, 0.0)
         for k in h_full:
             if k.startswith("index"):
                 continue
@@ -290,11 +290,13 @@ def attribution(
             aoi = h_base[k] - h_aoi[k]
             row[f"loo:{k}"] = round(loo, 2)
             row[f"aoi:{k}"] = round(aoi, 2)
-            if k.endswith(":best"):
-                total_loo += loo
-                total_aoi += aoi
-        row["loo_minutes_best_total"] = round(total_loo, 2)
-        row["aoi_minutes_best_total"] = round(total_aoi, 2)
+            total_loo[k.rsplit(":", 1)[1]] += loo
+            total_aoi[k.rsplit(":", 1)[1]] += aoi
+        row["loo_minutes_best_total"] = round(total_loo["best"], 2)
+        row["aoi_minutes_best_total"] = round(total_aoi["best"], 2)
+        for mode in ("car", "transit"):
+            row[f"loo_minutes_{mode}_total"] = round(total_loo[mode], 2)
+            row[f"aoi_minutes_{mode}_total"] = round(total_aoi[mode], 2)
         row["loo_index_best"] = round(h_full["index:best"] - h_loo["index:best"], 4)
         row["aoi_index_best"] = round(h_aoi["index:best"] - h_base["index:best"], 4)
         no_effect = all(

@@ -225,13 +225,21 @@ def main_attribution(argv: list[str]) -> int:
             "year",
             "loo_minutes_best_total",
             "aoi_minutes_best_total",
+            "loo_minutes_car_total",
+            "loo_minutes_transit_total",
             "loo_index_best",
             "aoi_index_best",
             "changes_any_time",
         ]
         print(res.table[cols].to_string(index=False))
     else:
-        print("no catalogue project or hand-written edit differs between the two scenarios")
+        print(f"{r.scenario.name} adds no catalogue project or hand-written edit over {against.scenario.name}")
+    only_against = sorted(against.active - r.active) + differing_edits(against, r)
+    if only_against:
+        print(
+            f"note: {against.scenario.name} has what {r.scenario.name} does not: {', '.join(only_against)}; attribution credits "
+            f"what a scenario adds, so run it the other way round for these (attribution {against.scenario.name} --against {r.scenario.name})"
+        )
     done, total = res.origins_recomputed
     print(f"{2 * len(res.table)} states evaluated in {seconds:.1f} s; origin trees recomputed: {done} of {total}")
     for w in res.warnings:
