@@ -81,9 +81,13 @@ def test_snapping_uses_each_graphs_own_nodes(surveyed_state: NetworkState) -> No
     # graph it is given, including nodes a project added
     for _ in range(3):
         build_mode_graph(surveyed_state, "car")  # built and garbage-collected
-    lonely = [(112.60, 27.35), (112.62, 27.36), (112.64, 27.37)]
-    roads = add_road(surveyed_state.roads, lonely, name="far road", speed_kph=40, snap_ends_m=0.0)
+    # a spur from an existing junction out to new nodes (a road joined to nothing is an island, and
+    # points never snap to islands)
+    start = surveyed_state.roads.nodes.iloc[0]
+    spur = [(float(start["lon"]), float(start["lat"])), (float(start["lon"]) - 0.06, float(start["lat"]) - 0.05)]
+    roads = add_road(surveyed_state.roads, spur, name="spur", speed_kph=40, snap_m=0.0)
     g = build_mode_graph(NetworkState(roads=roads, rail=surveyed_state.rail, params=surveyed_state.params), "car")
     new = roads.nodes.iloc[-1]
     snap = snap_points(g, np.array([new["x"]]), np.array([new["y"]]), surveyed_state.params)
-    assert int(snap.nodes[0, 0]) == int(new["node_id"]) and snap.access_s[0, 0] < 1e-6
+    assert int(snap.nodes[0, 0]) == int(new["node_id"])
+    assert snap.access_s[0, 0] - snap.terminal_s[0] < 1e-6

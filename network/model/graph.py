@@ -139,10 +139,24 @@ class ModeGraph:
 
     @cached_property
     def road_ids(self) -> npt.NDArray[np.int64]:
-        """Road nodes with at least one edge of this graph (a node whose roads are all closed or not yet
-        open cannot be reached, so points never snap to it)."""
-        deg = np.diff(self.csr.indptr)[: self.n_road] + np.bincount(self.csr.indices, minlength=self.n_nodes)[: self.n_road]
-        return np.flatnonzero(deg > 0).astype(np.int64)
+        """Road nodes with edges, outside strongly connected fragments of fewer than ``MIN_COMPONENT_NODES``
+        nodes: a node whose roads are all closed or not yet open, or a fragment left by them (an
+        interchange stub of an expressway not yet built), cannot be reached, so points never snap to it."""
+        n = self.n_road
+        sub = self.csr[:n, :n]
+        if sub.nnz == 0:
+            return np.zeros(0, dtype=np.int64)
+        _, label = connected_components(sub, directed=True, connection="strong")
+        deg = np.diff(sub.indptr) + np.bincount(sub.indices, minlength=n)
+        size = np.bincount(label[deg > 0], minlength=int(label.max()) + 1)
+        keep = size[label] >= min(MIN_COMPONENT_NODES, int(size.max()))
+        return np.flatnonzero(keep & (deg > 0)).astype(np.int64)
+
+    @cached_property
+    def road_samples(self) -> RoadSamples:
+        """Points every ``SAMPLE_SPACING_M`` along the road arcs between connected nodes, for snapping a
+        point onto the nearest road (not only the nearest junction)."""
+        return _road_samples(self)
 
     @cached_property
     def road_tree(self) -> cKDTree:
@@ -167,6 +181,51 @@ class ModeGraph:
     @property
     def has_hierarchy(self) -> bool:
         return "hierarchy" in self.__dict__
+
+
+MIN_COMPONENT_NODES = 4
+"""Strongly connected road fragments smaller than this are not snapped to (stubs left by removed roads)."""
+SAMPLE_SPACING_M = 200.0
+"""Spacing of the points sampled along road arcs for snapping onto the nearest road."""
+
+
+@dataclass(frozen=True)
+class RoadSamples:
+    """Points along road arcs: position, the arc's end nodes, the fraction of the way from ``u`` to ``v``,
+    and the arc's times each way (``inf`` where one-way)."""
+
+    tree: cKDTree
+    u: npt.NDArray[np.int64]
+    v: npt.NDArray[np.int64]
+    frac: npt.NDArray[np.float64]
+    time_uv_s: npt.NDArray[np.float64]
+    time_vu_s: npt.NDArray[np.float64]
+
+
+def _road_samples(g: ModeGraph) -> RoadSamples:
+    n = g.n_road
+    ok = np.zeros(g.n_nodes, dtype=bool)
+    ok[g.road_ids] = True
+    coo = g.csr.tocoo()
+    keep = (coo.row < n) & (coo.col < n) & ok[coo.row] & ok[coo.col]
+    a, b, w = coo.row[keep], coo.col[keep], coo.data[keep]
+    fwd = {(int(x), int(y)): float(t) for x, y, t in zip(a, b, w)}
+    pairs = sorted({(min(int(x), int(y)), max(int(x), int(y))) for x, y in zip(a, b)})
+    if not pairs:
+        empty = np.zeros(0)
+        return RoadSamples(cKDTree(np.zeros((1, 2))), empty.astype(np.int64), empty.astype(np.int64), empty, empty, empty)
+    u = np.array([p[0] for p in pairs], dtype=np.int64)
+    v = np.array([p[1] for p in pairs], dtype=np.int64)
+    t_uv = np.array([fwd.get((int(x), int(y)), np.inf) for x, y in zip(u, v)])
+    t_vu = np.array([fwd.get((int(y), int(x)), np.inf) for x, y in zip(u, v)])
+    length = np.hypot(g.node_x[v] - g.node_x[u], g.node_y[v] - g.node_y[u])
+    count = np.maximum(np.ceil(length / SAMPLE_SPACING_M).astype(np.int64), 1) + 1
+    arc = np.repeat(np.arange(len(u)), count)
+    start = np.repeat(np.cumsum(count) - count, count)
+    frac = (np.arange(len(arc)) - start) / np.repeat(count - 1, count)
+    x = g.node_x[u[arc]] + frac * (g.node_x[v[arc]] - g.node_x[u[arc]])
+    y = g.node_y[u[arc]] + frac * (g.node_y[v[arc]] - g.node_y[u[arc]])
+    return RoadSamples(cKDTree(np.column_stack([x, y])), u[arc], v[arc], frac, t_uv[arc], t_vu[arc])
 
 
 def road_edge_times_s(roads: RoadNetwork, speed_kph: float | None, params: StateParams) -> np.ndarray:

@@ -84,10 +84,24 @@ def snap_points(
     area = area_type_codes(x, y)
     connector_ms = per_area(v, "connector", "_kph")[area] / 3.6
     detour = v["access_detour"]
+    # the nearest road itself: its two end nodes, reached along the road at the road's own speed
+    rs = graph.road_samples
+    d_edge, js = rs.tree.query(np.column_stack([x, y]))
+    d_edge = np.asarray(d_edge, dtype=float).reshape(m)
+    js = np.asarray(js, dtype=np.int64).reshape(m)
+    ends = np.column_stack([rs.u[js], rs.v[js]]) if len(rs.u) else np.zeros((m, 0), dtype=np.int64)
+    f = rs.frac[js][:, None] if len(rs.u) else np.zeros((m, 1))
+    along_in = np.column_stack([f[:, 0] * rs.time_vu_s[js], (1 - f[:, 0]) * rs.time_uv_s[js]]) if len(rs.u) else ends * 0.0
+    along_out = np.column_stack([f[:, 0] * rs.time_uv_s[js], (1 - f[:, 0]) * rs.time_vu_s[js]]) if len(rs.u) else ends * 0.0
+    nodes = np.concatenate([nodes, ends], axis=1)
+    d_all = np.concatenate([d, np.repeat(d_edge[:, None], ends.shape[1], axis=1)], axis=1)
+    zero = np.zeros_like(d)
+    in_s = np.concatenate([zero, np.nan_to_num(along_in, nan=np.inf)], axis=1)
+    out_s = np.concatenate([zero, np.nan_to_num(along_out, nan=np.inf)], axis=1)
     if graph.mode == "car":
         terminal = per_area(v, "car_terminal", "_min")[area] * 60.0
-        t = d * detour / connector_ms[:, None] + terminal[:, None]
-        return Snap(nodes=nodes, access_s=t, egress_s=t.copy(), terminal_s=terminal)
+        conn = d_all * detour / connector_ms[:, None] + terminal[:, None]
+        return Snap(nodes=nodes, access_s=conn + in_s, egress_s=conn + out_s, terminal_s=terminal)
     walk_ms = v["walk_speed_kph"] / 3.6
     walk_max = params.walk_limit_m if params.walk_limit_m is not None else v["walk_max_m"]
     bus_ms = connector_ms * v["bus_feeder_speed_factor"]
@@ -98,17 +112,17 @@ def snap_points(
         ride = dist * detour / bus_ms[:, None]
         return np.where(walk, dist * detour / walk_ms, ride).astype(float), walk
 
-    t_road, walk_road = leg(d)
-    access = t_road + bus_wait  # on the road layer = on a feeder bus
-    egress = t_road
+    t_road, _ = leg(d_all)
+    access = t_road + bus_wait + in_s  # on the road layer = on a feeder bus
+    egress = t_road + out_s
     st_tree = graph.station_tree
     if st_tree is not None:
         ks = min(K_STATIONS, len(graph.station_nodes))
-        ds, js = st_tree.query(np.column_stack([x, y]), k=ks)
+        ds, jst = st_tree.query(np.column_stack([x, y]), k=ks)
         ds = np.asarray(ds, dtype=float).reshape(m, ks)
         t_st, walk_st = leg(ds)
         t_st = np.where(walk_st, t_st, t_st + bus_wait)
-        nodes = np.concatenate([nodes, graph.station_nodes[np.asarray(js, dtype=np.int64).reshape(m, ks)]], axis=1)
+        nodes = np.concatenate([nodes, graph.station_nodes[np.asarray(jst, dtype=np.int64).reshape(m, ks)]], axis=1)
         access = np.concatenate([access, t_st], axis=1)
         egress = np.concatenate([egress, t_st], axis=1)
     return Snap(nodes=nodes, access_s=access, egress_s=egress, terminal_s=np.zeros(m))
