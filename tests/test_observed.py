@@ -19,8 +19,11 @@ from network.analysis.observed import (
     build_states,
     fit_stats,
     load_observed,
+    measure,
+    observed_scenario,
     pattern_of,
     sign_agrees,
+    station_to_station,
     strata_table,
     validate,
     within_share,
@@ -28,6 +31,8 @@ from network.analysis.observed import (
 )
 from network.cli.main import main
 from network.outputs.report import validation_scatter_png, validation_section_html
+from network.routing.route import route
+from network.scenario.resolve import resolve_state
 from tests.conftest import ROOT, shared_file
 
 OBSERVED = "observed/journey_times_calibration.csv"
@@ -265,11 +270,10 @@ def test_every_shared_row_gets_a_model_value_and_explaining_legs(shared_validati
     assert len(v.changes) == sum(r.year_before is not None for r in rows)
 
 
-def test_station_to_station_matches_the_independent_checker_contract(
-    shared_validation: tuple[list[ObservedRow], Validation], tmp_path: Path
-) -> None:
-    """The checker (../shared/tools/observed_check.py) sums route --json ride legs + waits after the first."""
-    rows, v = shared_validation
+def test_route_json_keeps_the_independent_checker_contract(shared_validation: tuple[list[ObservedRow], Validation], tmp_path: Path) -> None:
+    """../shared/tools/observed_check.py sums the ride legs + waits after the first of `route --json`: the same as
+    `station_to_station` on the route in-process (the transit route's rail part)."""
+    rows, _ = shared_validation
     row = next(r for r in rows if r.measure == "station_to_station")
     scenario = tmp_path / "obs.yaml"
     name = f"obs-{row.year}-{row.period.replace('_', '')}"
@@ -282,8 +286,20 @@ def test_station_to_station_matches_the_independent_checker_contract(
     d = json.loads(out.stdout)
     waits = [leg["minutes"] for leg in d["legs"] if leg["kind"] == "wait"]
     checker = sum(leg["minutes"] for leg in d["legs"] if leg["kind"] == "ride") + sum(waits[1:])
-    ours = float(v.rows.set_index("id").loc[row.id, "model_min"])
-    assert ours == pytest.approx(checker, abs=0.05)
+    ours = station_to_station(route(resolve_state(observed_scenario(row.year, row.period)), row.from_lonlat, row.to_lonlat, "transit"))
+    assert ours.minutes == pytest.approx(checker, abs=0.05)
+
+
+def test_fastest_rows_compare_with_the_fastest_pattern(shared_validation: tuple[list[ObservedRow], Validation]) -> None:
+    """A 'fastest' row gets the fastest stopping pattern, a 'typical' row the frequency-weighted mean: fastest <= typical."""
+    rows, v = shared_validation
+    typical = next(r for r in rows if r.measure == "station_to_station" and r.pattern == "typical")
+    state = build_states([typical])[(typical.year, typical.period)]
+    fast = measure(state, typical, pattern="fastest", explain=False)
+    slow = measure(state, typical, pattern="typical", explain=False)
+    assert fast.minutes is not None and slow.minutes is not None and fast.minutes <= slow.minutes + 1e-9
+    assert "(fastest)" in fast.legs and "(typical)" in slow.legs
+    assert "rail time (typical)" in str(v.rows.set_index("id").loc[typical.id, "legs"])
 
 
 @pytest.mark.xfail(strict=False, reason="calibration in progress (issue 11)")

@@ -57,7 +57,7 @@ def with_overrides(states: Mapping[StateKey, NetworkState], values: Overrides) -
 
 def model_minutes(rows: Sequence[ObservedRow], states: Mapping[StateKey, NetworkState]) -> list[float | None]:
     """The model's comparable measure (minutes, or None) for each row, in the state of its year and period."""
-    return [measure(states[(r.year, r.period)], r).minutes for r in rows]
+    return [measure(states[(r.year, r.period)], r, explain=False).minutes for r in rows]
 
 
 def log_ratio_objective(observed_minutes: Sequence[float], model: Sequence[float | None]) -> float:

@@ -11,8 +11,11 @@ Definitions (the README repeats them; ``DEFINITIONS`` is written into every summ
 - scenario of a row: ``base: surveyed`` at the row's ``year`` (``obs-<year>-<period>``), the same as
   ``../shared/tools/observed_check.py`` builds;
 - ``station_to_station``: time in the rail system from boarding to alighting, transfers included, first
-  wait and access excluded (what a timetable gives): the transit route between the two points, its
-  ride legs plus the waits after the first boarding;
+  wait and access excluded (what a timetable gives): ``network.routing.route.rail_time`` between the
+  stations nearest the two points, for the row's stopping pattern (typical = the frequency-weighted mean
+  over the patterns serving both stations in the period; fastest = the fastest pattern of the day); when
+  no single service serves both, the transit route's ride legs plus the waits after its first boarding
+  (the contract of ``../shared/tools/observed_check.py``). The legs shown are the transit route's;
 - ``corridor_end_to_end``: the car route between the end points (terminal legs, if any, excluded);
 - ``door_to_door``: the whole trip, by transit for rail and bus rows, by car for car rows;
 - stopping pattern of a ``station_to_station`` row (``pattern_of``): the ``pattern`` column when the
@@ -48,7 +51,7 @@ import pandas as pd
 from network._errors import InputError, NetworkError
 from network.model.graph import NetworkState
 from network.model.parameters import PARAMETERS
-from network.routing.route import Route, route
+from network.routing.route import Route, rail_time, route
 from network.scenario.catalogue import STUDY_BBOX
 from network.scenario.resolve import resolve_state
 from network.scenario.schema import Scenario, parse_scenario
@@ -99,7 +102,9 @@ _EPS = 1e-9
 DEFINITIONS: Final[dict[str, str]] = {
     "period": "period_hint am_peak -> AM-peak scenario; any other hint -> off-peak scenario",
     "scenario": "base surveyed at the row's year and period (obs-<year>-<period>, as ../shared/tools/observed_check.py)",
-    "station_to_station": "transit route between the points: ride legs + waits after the first boarding (first wait and access excluded)",
+    "station_to_station": "rail_time between the stations nearest the points for the row's pattern (typical: frequency-weighted mean "
+    "over the stopping patterns serving both in the period; fastest: fastest pattern of the day); without a single service serving both, "
+    "the transit route's ride legs + waits after the first boarding (first wait and access excluded)",
     "corridor_end_to_end": "car route between the end points (terminal legs excluded)",
     "door_to_door": "whole trip: transit for rail and bus rows, car for car rows",
     "pattern": "station_to_station rows: column 'pattern' if present; else id tokens typical/allstop -> typical, "
@@ -437,16 +442,18 @@ def station_to_station(r: Route) -> Measured:
     return Measured(minutes, km, _leg_text(r, lambda k, kind: k in counted))
 
 
-def measure(state: NetworkState, row: ObservedRow, *, pattern: Pattern | None = None) -> Measured:
+def measure(state: NetworkState, row: ObservedRow, *, pattern: Pattern | None = None, explain: bool = True) -> Measured:
     """The model's comparable measure for ``row`` in ``state`` (see the module's definitions).
 
     Parameters
     ----------
     state : the network state of the row's year and period.
     row : the observed row.
-    pattern : for station-to-station rows, the stopping pattern (default: the row's own). The transit
-        route has no stopping patterns yet (one fastest path), so both patterns give the same value until
-        the model offers per-pattern rail times.
+    pattern : for station-to-station rows, the stopping pattern (default: the row's own): the figure is
+        ``network.routing.route.rail_time`` (typical = frequency-weighted mean over the stopping patterns
+        serving both stations in the period, fastest = the fastest pattern of the day).
+    explain : also route the trip for the legs that explain a station-to-station figure (and its ride
+        km); calibration runs skip it.
 
     Returns
     -------
@@ -454,7 +461,14 @@ def measure(state: NetworkState, row: ObservedRow, *, pattern: Pattern | None = 
     """
     try:
         if row.measure == "station_to_station":
-            return station_to_station(route(state, row.from_lonlat, row.to_lonlat, "transit"))
+            pat = pattern or row.pattern or "typical"
+            rt = rail_time(state, row.from_lonlat, row.to_lonlat, pattern=pat)
+            how = "no single service serves both: the transit route's rides + waits after the first" if rt.via_route else f"over {', '.join(rt.lines)}"
+            label = f"rail time ({pat}) {rt.from_station}→{rt.to_station} {how}"
+            if not explain:
+                return Measured(rt.minutes, None, label)
+            st = station_to_station(route(state, row.from_lonlat, row.to_lonlat, "transit"))
+            return Measured(rt.minutes, st.km, f"{label} || transit route: {st.legs}")
         mode = "car" if row.measure == "corridor_end_to_end" else row.graph_mode
         r = route(state, row.from_lonlat, row.to_lonlat, mode)
     except NetworkError as exc:
