@@ -21,9 +21,12 @@ from network.analysis.calibrate import (
     sensitivity,
     with_overrides,
 )
+from network.analysis.metrics import Evaluation, centre_minutes
 from network.analysis.observed import COLUMNS, load_observed
 from network.cli.main import main
+from network.model.graph import NetworkState
 from network.model.parameters import DEFAULTS, PARAMETER_TABLE, PARAMETERS, check_parameters
+from network.model.region import Region
 
 # a timed drive on 长潭西高速 (the shared file's B row, marked A here so that it may be fitted), and a B claim
 CAR_A = "ctw-a,car,corridor_end_to_end,含浦,112.862,28.100,湘潭,112.860,27.855,2006,17,,,27.95,off_peak,A,timed drive,https://example.org/a"
@@ -71,6 +74,21 @@ def test_coordinate_search_stays_inside_bounds_and_keeps_ties() -> None:
     assert flat.values["x"] == 4.2 and flat.objective == 1.0  # an insensitive parameter does not move
     with pytest.raises(ValueError, match="outside"):
         coordinate_search(lambda v: 0.0, ["x"], {"x": (0.0, 1.0)}, {"x": 2.0})
+
+
+def test_local_search_stays_in_the_start_basin() -> None:
+    """coarse=False (leave-one-out refits) searches around the start; the default sweeps the whole range first."""
+    f = lambda v: min((v["x"] - 2.0) ** 2, (v["x"] - 8.0) ** 2 - 1.0)  # noqa: E731  (local minimum 2, global 8)
+    local = coordinate_search(f, ["x"], {"x": (0.0, 10.0)}, {"x": 2.5}, coarse=False)
+    full = coordinate_search(f, ["x"], {"x": (0.0, 10.0)}, {"x": 2.5})
+    assert local.values["x"] == pytest.approx(2.0, abs=0.2) and full.values["x"] == pytest.approx(8.0, abs=0.2)
+
+
+def test_centre_minutes_equal_the_full_evaluation(surveyed_state: NetworkState, surveyed_eval: Evaluation, region: Region) -> None:
+    """The sensitivity runs' centre-only search gives the headline's centre-to-centre minutes exactly."""
+    only = centre_minutes(surveyed_state, region)
+    for mode in ("car", "transit", "best"):
+        assert only[mode] == pytest.approx(surveyed_eval.centre_minutes[mode], abs=1e-9), mode
 
 
 @pytest.fixture(scope="module")

@@ -17,12 +17,12 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 import pandas as pd
 
-from network.analysis.metrics import evaluate
+from network.analysis.metrics import centre_minutes
 from network.analysis.observed import ObservedRow, StateKey, build_states, fit_stats, measure
 from network.model.graph import NetworkState
 from network.model.parameters import DEFAULTS, PARAMETER_TABLE, PARAMETERS, check_parameters
@@ -94,6 +94,7 @@ def coordinate_search(
     refine_points: int = REFINE_POINTS,
     max_rounds: int = MAX_ROUNDS,
     tol: float = IMPROVEMENT_TOL,
+    coarse: bool = True,
 ) -> SearchResult:
     """Minimise ``objective`` over ``names`` inside ``bounds`` by a bounded coordinate search.
 
@@ -102,7 +103,9 @@ def coordinate_search(
     current value, the step halving each round. A value replaces the current one only when it lowers the
     objective by more than ``tol`` (ties keep the current value, so an insensitive parameter stays where
     it is). Stops after ``max_rounds`` or when a round improves by less than ``tol``. Derivative-free, so
-    it copes with the steps a shortest-path model produces when a route switches.
+    it copes with the steps a shortest-path model produces when a route switches. ``coarse=False`` skips
+    the whole-range sweep: round 1 already sweeps ``refine_points`` values within one grid step of the
+    start (a local refit, e.g. leave-one-out from the full fit).
 
     Parameters
     ----------
@@ -138,7 +141,7 @@ def coordinate_search(
         before_round = best
         for n in names:
             lo, hi = bounds[n]
-            if rnd == 1:
+            if rnd == 1 and coarse:
                 cands = np.linspace(lo, hi, grid_points)
             else:
                 cands = np.clip(np.linspace(values[n] - steps[n], values[n] + steps[n], refine_points), lo, hi)
@@ -148,7 +151,7 @@ def coordinate_search(
                 if val < best - tol:
                     best, values = val, trial
             trace.append((rnd, n, values[n], best))
-            if rnd > 1:
+            if rnd > 1 or not coarse:
                 steps[n] /= 2.0
         if rnd > 1 and before_round - best < tol:
             break
@@ -182,7 +185,7 @@ class Calibrator:
         return log_ratio_objective([r.minutes for r in rows], model_minutes(rows, with_overrides(self.states, values)))
 
     def fit(
-        self, names: Sequence[str], *, start: Overrides | None = None, rows: Sequence[ObservedRow] | None = None, **search: int
+        self, names: Sequence[str], *, start: Overrides | None = None, rows: Sequence[ObservedRow] | None = None, **search: Any
     ) -> SearchResult:
         """Fit ``names`` on ``rows`` (default: the A rows) from ``start`` (default: the table's values)."""
         fit_rows = list(self.a_rows if rows is None else rows)
@@ -197,8 +200,7 @@ class Calibrator:
         out: dict[str, float] = {}
         ov = tuple(sorted((k, float(v)) for k, v in values.items()))
         for period, state in self.headline_states.items():
-            ev = evaluate(state.with_params(overrides=ov), self.region)
-            best = ev.centre_minutes["best"]
+            best = centre_minutes(state.with_params(overrides=ov), self.region)["best"]
             for i, a in enumerate(CITIES):
                 for j in range(i + 1, len(CITIES)):
                     out[f"{a}-{CITIES[j]} best {period} (min)"] = round(float(max(best[i, j], best[j, i])), 2)
@@ -208,8 +210,11 @@ class Calibrator:
         return out
 
 
-def leave_one_out(cal: Calibrator, names: Sequence[str], centre: Overrides, **search: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+def leave_one_out(cal: Calibrator, names: Sequence[str], centre: Overrides, **search: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Refit without each A row and predict it.
+
+    Each refit is local: a coordinate search from ``centre`` (the full fit, or the table's values) without
+    the whole-range sweep (``coarse=False``, unless ``search`` says otherwise).
 
     Returns
     -------
@@ -230,7 +235,7 @@ def leave_one_out(cal: Calibrator, names: Sequence[str], centre: Overrides, **se
     for k, row in enumerate(a_rows):
         others = a_rows[:k] + a_rows[k + 1 :]
         if names and others:
-            res = cal.fit(names, start=centre_vals, rows=others, **search)
+            res = cal.fit(names, start=centre_vals, rows=others, **{"coarse": False, **search})
             vals = res.values
         else:
             vals = dict(centre_vals)

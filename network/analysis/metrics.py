@@ -10,7 +10,7 @@ import pandas as pd
 
 from network.model.graph import ModeGraph, NetworkState, build_mode_graph
 from network.model.region import CITIES, Region
-from network.routing.engine import IntArray, fields_from_rows, node_times_s, snap_points, times_to_points
+from network.routing.engine import IntArray, fields_from_points, fields_from_rows, node_times_s, snap_points, times_to_points
 from network.routing.incremental import TreeSolve, affected_origins, diff, recompute, solve
 
 FloatArray = npt.NDArray[np.float64]
@@ -104,6 +104,26 @@ def evaluate(state: NetworkState, region: Region, *, reuse: Evaluation | None = 
     return Evaluation(
         centre_minutes=centre_min, cell_minutes=cell_min, graphs=graphs, zone_minutes=zone_min, trees=trees, recomputed=recomputed
     )
+
+
+def centre_minutes(state: NetworkState, region: Region) -> dict[str, FloatArray]:
+    """Centre-to-centre minutes only, per mode (car, transit, best): the ``centre_minutes`` of ``evaluate``
+    without the grid and zone fields (a few searches; for sensitivity runs).
+
+    Returns
+    -------
+    dict mode -> (3, 3) array, row = origin centre, column = destination centre (CITIES order).
+    """
+    cx = region.centres.set_index("city").loc[list(CITIES), "x_m"].to_numpy(dtype=float)
+    cy = region.centres.set_index("city").loc[list(CITIES), "y_m"].to_numpy(dtype=float)
+    out: dict[str, FloatArray] = {}
+    for mode in ("car", "transit"):
+        g = build_mode_graph(state, mode)  # type: ignore[arg-type]
+        origins = snap_points(g, cx, cy, state.params)
+        out[mode] = times_to_points(fields_from_points(g, origins, limit_s=FIELD_LIMIT_S), origins) / 60.0
+        np.fill_diagonal(out[mode], 0.0)
+    out["best"] = np.minimum(out["car"], out["transit"])
+    return out
 
 
 def zone_points(region: Region) -> tuple[FloatArray, FloatArray]:
