@@ -13,6 +13,7 @@ restarted after a crash gets it again). Tasks carry only a file path.
 
 from __future__ import annotations
 
+import gc
 import logging
 import multiprocessing
 import os
@@ -21,6 +22,7 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from multiprocessing import forkserver, resource_tracker
 from pathlib import Path
 from typing import Any
 
@@ -222,34 +224,56 @@ def _run_pool(
     payload = base_payload(Path(p) for p in paths)
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload(["network.run.batch", "network.run.runner"])
-    done: dict[int, BatchOutcome] = {}
-    todo = list(range(len(paths)))
-    for attempt in range(POOL_RESTARTS + 1):
-        if not todo:
-            break
-        if attempt:
-            log.warning("a worker process died; re-running %d unfinished scenario(s) in a new pool", len(todo))
-        try:
-            with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=install_base, initargs=(payload,)) as pool:
-                pending: dict[Future[BatchOutcome], int] = {pool.submit(run_file, paths[i], out, maps, write_map, opts): i for i in todo}
-                while pending:
-                    finished, _ = wait(pending, return_when=FIRST_COMPLETED)
-                    for fut in finished:
-                        i = pending.pop(fut)
-                        try:
-                            done[i] = fut.result()
-                        except BrokenProcessPool:
-                            continue
-                        if on_outcome:
-                            on_outcome(done[i])
-        except BrokenProcessPool:
-            pass
-        todo = [i for i in todo if i not in done]
-    for i in todo:
-        done[i] = _lost(paths[i], f"worker process died {POOL_RESTARTS + 1} times while running it")
-        if on_outcome:
-            on_outcome(done[i])
+    try:
+        done: dict[int, BatchOutcome] = {}
+        todo = list(range(len(paths)))
+        for attempt in range(POOL_RESTARTS + 1):
+            if not todo:
+                break
+            if attempt:
+                log.warning("a worker process died; re-running %d unfinished scenario(s) in a new pool", len(todo))
+            try:
+                with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=install_base, initargs=(payload,)) as pool:
+                    pending: dict[Future[BatchOutcome], int] = {pool.submit(run_file, paths[i], out, maps, write_map, opts): i for i in todo}
+                    while pending:
+                        finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+                        for fut in finished:
+                            i = pending.pop(fut)
+                            try:
+                                done[i] = fut.result()
+                            except BrokenProcessPool:
+                                continue
+                            if on_outcome:
+                                on_outcome(done[i])
+            except BrokenProcessPool:
+                pass
+            todo = [i for i in todo if i not in done]
+        for i in todo:
+            done[i] = _lost(paths[i], f"worker process died {POOL_RESTARTS + 1} times while running it")
+            if on_outcome:
+                on_outcome(done[i])
+    finally:
+        stop_helper_processes()
     return done
+
+
+def stop_helper_processes() -> None:
+    """Stop multiprocessing's fork server and resource tracker and wait for them to exit.
+
+    A process pool started with the ``forkserver`` context leaves these two helper processes running
+    after the pool is shut down; they end on their own only some time after this process exits, so a
+    caller (a shell script, a CI job killing the process group) would see them still running. Both
+    restart on demand if another pool is made later.
+    """
+    gc.collect()  # release the pool's semaphores first, so the tracker has nothing left to clean up
+    for helper in (getattr(forkserver, "_forkserver", None), getattr(resource_tracker, "_resource_tracker", None)):
+        stop = getattr(helper, "_stop", None)  # CPython's own shutdown method (used by its test suite)
+        if stop is None:
+            continue
+        try:
+            stop()
+        except (OSError, ChildProcessError) as exc:  # already gone
+            log.debug("stopping %s: %s", type(helper).__name__, exc)
 
 
 def _run_dask(
