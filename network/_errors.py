@@ -34,3 +34,7 @@ class DataError(PlannerError):
 
 class NetworkError(PlannerError):
     """A network state cannot answer a query (e.g. a point too far from any node)."""
+
+
+class SourceUnavailable(PlannerError):
+    """A network source cannot be used right now (an Overpass server that cannot be reached or answers errors)."""

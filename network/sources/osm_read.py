@@ -37,6 +37,7 @@ from tqdm import tqdm
 from network._errors import DataError, InputError
 from network.model.speeds import OSM_HIGHWAY_CLASS
 from network.sources.osm_area import inside_polygon
+from network.sources.overpass import check_overpass_reachable, overpass_errors
 
 log = logging.getLogger(__name__)
 
@@ -465,15 +466,18 @@ def graph_from_overpass(
     if http_cache_dir is not None and str(ox.settings.cache_folder) in {"./cache", "cache"}:
         changes["cache_folder"] = str(http_cache_dir)
     with _osmnx_settings(**changes):
-        log.info("Overpass: downloading the %s network from %s", road_filter, ox.settings.overpass_url)
-        return ox.graph_from_polygon(
-            polygon,
-            network_type="drive",
-            simplify=False,
-            retain_all=True,
-            truncate_by_edge=True,
-            custom_filter=overpass_filter(road_filter),
-        )
+        url = str(ox.settings.overpass_url)
+        check_overpass_reachable(url)  # one line, not a minute of retries and a traceback, when offline
+        log.info("Overpass: downloading the %s network from %s", road_filter, url)
+        with overpass_errors(url):
+            return ox.graph_from_polygon(
+                polygon,
+                network_type="drive",
+                simplify=False,
+                retain_all=True,
+                truncate_by_edge=True,
+                custom_filter=overpass_filter(road_filter),
+            )
 
 
 def write_osm_xml(ways: RawWays, path: Path) -> None:
