@@ -130,7 +130,8 @@ def test_offline_map_initialises_with_its_layers_and_no_network(browser: Any, ou
         assert p.evaluate("typeof window.L") == "object"
         assert str(p.evaluate("window.L.version")).startswith("1.9.")  # npm 1.9.4, or 1.9.3 from the django-leaflet fallback
         assert p.locator(".leaflet-container").count() == 1
-        labels = [t.strip() for t in p.locator(".leaflet-control-layers-overlays label").all_inner_texts()]
+        labels = p.evaluate("window.cztLayers.entries.map(e => e.label)")  # every layer the panel switches
+        assert p.locator(".czt-layers input").count() < 20  # grouped: one row per kind, not per (kind, centre, mode)
         for name in (
             "isochrones · 长沙 changsha · best",
             "isochrones · 湘潭 xiangtan · transit",
@@ -158,7 +159,7 @@ def test_comparison_map_shows_projects_difference_and_escaped_popups(browser: An
     pg = Page(browser, comparison_map.as_uri())
     try:
         p = pg.page
-        labels = [t.strip() for t in p.locator(".leaflet-control-layers-overlays label").all_inner_texts()]
+        labels = p.evaluate("window.cztLayers.entries.map(e => e.label)")
         for name in (
             "difference ≤ 30 min · 长沙 changsha · best",
             "base ≤ 30 min · 长沙 changsha · best",

@@ -43,3 +43,238 @@ def test_compare_refuses_tiles_on_an_offline_map(capsys: pytest.CaptureFixture[s
         main(["compare", "year-2018", "year-2023", "--offline", "--basemap", "osm", "--output-dir", str(tmp_path)])
     assert exc.value.code == 2
     assert "offline map cannot load 'osm' tiles" in capsys.readouterr().err
+
+
+# ----------------------------------------------------------------------------------- in the browser
+# (issue 13 points 8 and 9: real headless Chromium, offline, every console error recorded)
+
+from typing import Any  # noqa: E402
+
+from network.model.rail import load_rail  # noqa: E402
+from network.outputs.maps import CENTRE_FILL, PANES  # noqa: E402
+
+from .test_browser import CHROMIUM, Page, browser  # noqa: E402,F401 - the shared browser fixture
+
+needs_chromium = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium is not installed at /usr/bin/chromium")
+COMPARE_HTML = "maps/compare-year-2018-vs-year-2023.html"
+
+ON_MAP = """() => window.cztLayers.entries.filter(e => window.cztLayers.map.hasLayer(e.layer))
+    .map(e => [e.kind, e.centre, e.mode])"""
+
+
+def _most_changed(summary: dict[str, Any]) -> str:
+    """The centre with the largest area gained + lost within 30 min by the best mode (computed here from compare.json)."""
+    area: dict[str, float] = {}
+    for r in summary["difference_within_30"]:
+        if r["mode"] == "best":
+            area[r["centre"]] = area.get(r["centre"], 0.0) + float(r["area_km2"])
+    return max(area, key=lambda c: area[c])
+
+
+def _summary(folder: Path) -> dict[str, Any]:
+    doc: dict[str, Any] = json.loads((folder / "outputs" / "compare-year-2018-vs-year-2023" / "compare.json").read_text(encoding="utf-8"))
+    return doc
+
+
+def _click(page: Any, selector: str) -> None:
+    page.locator(selector).click()
+    page.wait_for_timeout(50)
+
+
+@needs_chromium
+def test_compare_map_opens_on_the_difference_of_the_centre_that_changed_most(browser: Any, offline_compare: Path) -> None:
+    summary = _summary(offline_compare)
+    centre = _most_changed(summary)
+    pg = Page(browser, (offline_compare / COMPARE_HTML).as_uri())
+    try:
+        on = pg.page.evaluate(ON_MAP)
+        assert ["difference", centre, "best"] in on, on  # the difference layer is on at load
+        assert [k for k in on if k[0] == "difference"] == [["difference", centre, "best"]]
+        assert ["isochrones", centre, "best"] in on
+        assert pg.page.locator(".leaflet-czt-difference-pane path").count() > 0  # drawn, not just listed
+        assert pg.page.locator(f'.czt-layers input[name=czt-centre][value="{centre}"]').is_checked()
+        assert pg.errors == [] and pg.external == []
+    finally:
+        pg.close()
+
+
+@needs_chromium
+def test_compare_layer_control_is_small_and_grouped_by_centre_and_mode(browser: Any, offline_compare: Path) -> None:
+    pg = Page(browser, (offline_compare / COMPARE_HTML).as_uri())
+    try:
+        p = pg.page
+        n_layers = p.evaluate("window.cztLayers.entries.length")
+        box = p.locator(".czt-layers").bounding_box()
+        view = p.viewport_size
+        assert n_layers >= 20  # 9 scenario isochrones + base outlines + differences + rail, centres, outlines, projects
+        assert p.locator(".czt-layers input").count() <= 16
+        assert box is not None and box["width"] * box["height"] < 0.08 * view["width"] * view["height"], box
+        # pick 长沙 · transit: its difference layer replaces the one shown, the base outline follows when asked for
+        _click(p, '.czt-layers input[name=czt-centre][value="changsha"]')
+        _click(p, '.czt-layers input[name=czt-mode][value="transit"]')
+        _click(p, '.czt-layers input[data-kind="base"]')
+        on = p.evaluate(ON_MAP)
+        assert [k for k in on if k[0] in ("difference", "isochrones", "base")] == [
+            ["isochrones", "changsha", "transit"],
+            ["base", "changsha", "transit"],
+            ["difference", "changsha", "transit"],
+        ], on
+        # a centre and mode where nothing changed says so instead of showing nothing silently
+        _click(p, '.czt-layers input[name=czt-centre][value="zhuzhou"]')
+        assert "gained / lost within 30 min" in p.locator("#czt-layer-note").inner_text()
+        assert pg.errors == []
+    finally:
+        pg.close()
+
+
+@needs_chromium
+def test_difference_stays_above_isochrones_whatever_the_toggling_order(browser: Any, offline_compare: Path) -> None:
+    pg = Page(browser, (offline_compare / COMPARE_HTML).as_uri())
+    try:
+        p = pg.page
+        for other in p.locator(".czt-layers input[data-layer]").all():  # rail, centres, outlines, projects off
+            other.uncheck()
+        # difference off, isochrones off, difference on, then isochrones on: isochrones are added last
+        for kind in ("difference", "isochrones", "difference", "isochrones"):
+            _click(p, f'.czt-layers input[data-kind="{kind}"]')
+        on = p.evaluate(ON_MAP)
+        assert any(k[0] == "difference" for k in on) and any(k[0] == "isochrones" for k in on), on
+        hits = p.evaluate(
+            """() => {
+                const {map, entries} = window.cztLayers;
+                const diff = entries.find(e => e.kind === "difference" && map.hasLayer(e.layer));
+                const out = [];
+                // even-odd ray casting over every ring of the polygon, in screen pixels
+                const rings = ll => Array.isArray(ll[0]) ? ll.flatMap(rings) : [ll];
+                const inside = (pt, rs) => rs.reduce((acc, ring) => {
+                    const q = ring.map(x => map.latLngToContainerPoint(x));
+                    let c = false;
+                    for (let i = 0, j = q.length - 1; i < q.length; j = i++) {
+                        if ((q[i].y > pt.y) !== (q[j].y > pt.y) && pt.x < (q[j].x - q[i].x) * (pt.y - q[i].y) / (q[j].y - q[i].y) + q[i].x) c = !c;
+                    }
+                    return acc !== c;
+                }, false);
+                diff.layer.eachLayer(gj => gj.eachLayer(poly => {
+                    const rs = rings(poly.getLatLngs());
+                    const b = L.latLngBounds(rs[0]);
+                    map.setView(b.getCenter(), 13, {animate: false});
+                    const nw = map.latLngToContainerPoint(b.getNorthWest()), se = map.latLngToContainerPoint(b.getSouthEast());
+                    const r = map.getContainer().getBoundingClientRect();
+                    for (let k = 1; k < 20 && out.length < 5; k++) {
+                        for (let l = 1; l < 20 && out.length < 5; l++) {
+                            const pt = L.point(nw.x + (se.x - nw.x) * k / 20, nw.y + (se.y - nw.y) * l / 20);
+                            if (!inside(pt, rs)) continue;
+                            const el = document.elementFromPoint(r.left + pt.x, r.top + pt.y);
+                            const pane = el && el.closest(".leaflet-pane:not(.leaflet-map-pane)");
+                            out.push(pane ? pane.className : String(el && el.tagName));
+                        }
+                    }
+                }));
+                return out;
+            }"""
+        )
+        assert hits and all("leaflet-czt-difference-pane" in h for h in hits), hits
+        assert PANES["czt-difference"] > PANES["czt-isochrones"] > PANES["czt-zones"]
+        assert pg.errors == []
+    finally:
+        pg.close()
+
+
+@needs_chromium
+def test_legend_keys_centre_labels_panes_scale_and_readable_view(browser: Any, offline_compare: Path) -> None:
+    summary = _summary(offline_compare)
+    centre = _most_changed(summary)
+    pg = Page(browser, (offline_compare / COMPARE_HTML).as_uri())
+    try:
+        p = pg.page
+        # centres labelled in Chinese beside their markers
+        assert sorted(p.locator(".czt-centre-label").all_inner_texts()) == sorted(["长沙", "株洲", "湘潭"])
+        # a key for every rail-line colour drawn, and for the centre marker (same colour as the marker)
+        keys = p.locator("#czt-rail-key .czt-key-rail")
+        drawn = {str(c).lower() for c in load_rail().lines["colour"]}
+        assert {str(k.get_attribute("data-colour")).lower() for k in keys.all()} == drawn
+        assert "长株潭城际铁路" in p.locator("#czt-rail-key").inner_text()
+        marker_fill = p.evaluate("() => document.querySelector('.leaflet-czt-centres-pane path').getAttribute('fill')")
+        assert marker_fill.lower() == CENTRE_FILL
+        key_bg = p.evaluate("() => getComputedStyle(document.querySelector('.czt-key-centre')).backgroundColor")
+        assert key_bg == "rgb(255, 215, 0)"
+        # panes: zones below lines and centres; differences above isochrones
+        z = p.evaluate(
+            """() => Object.fromEntries(["zones", "isochrones", "difference", "rail", "centres"].map(k =>
+                [k, Number(getComputedStyle(document.querySelector(`.leaflet-czt-${k}-pane`)).zIndex)]))"""
+        )
+        assert z["zones"] < z["isochrones"] < z["difference"] < z["rail"] < z["centres"], z
+        # the scale bar and the legend do not overlap, and both are on screen
+        scale = p.locator(".leaflet-control-scale").bounding_box()
+        legend = p.locator("#czt-legend").bounding_box()
+        assert scale and legend
+        apart = (
+            scale["x"] >= legend["x"] + legend["width"]
+            or legend["x"] >= scale["x"] + scale["width"]
+            or scale["y"] >= legend["y"] + legend["height"]
+            or legend["y"] >= scale["y"] + scale["height"]
+        )
+        assert apart, (scale, legend)
+        # the default view: the opened centre's 15-min band is large on screen and its 30-min band fits
+        sizes = p.evaluate(
+            """(centre) => {
+                const {map, entries} = window.cztLayers;
+                const iso = entries.find(e => e.kind === "isochrones" && e.centre === centre && e.mode === "best");
+                const size = map.getSize(), out = {};
+                iso.layer.eachLayer(gj => {
+                    const tip = gj.getTooltip ? gj.getTooltip() : null;
+                    const m = tip && String(tip.getContent()).match(/≤ (\\d+) min/);
+                    if (!m) return;
+                    const b = gj.getBounds();
+                    const a = map.latLngToContainerPoint(b.getNorthWest()), c = map.latLngToContainerPoint(b.getSouthEast());
+                    out[m[1]] = {w: c.x - a.x, h: c.y - a.y, inside: a.x >= 0 && a.y >= 0 && c.x <= size.x && c.y <= size.y};
+                });
+                return out;
+            }""",
+            centre,
+        )
+        assert min(sizes["15"]["w"], sizes["15"]["h"]) >= 80, sizes
+        assert sizes["30"]["inside"], sizes
+        assert pg.errors == [] and pg.external == []
+    finally:
+        pg.close()
+
+
+@needs_chromium
+def test_scenario_map_zones_lie_below_rail_and_centres(browser: Any, tmp_path: Path) -> None:
+    rc = main(["scenarios/surveyed.yaml", "--offline", "--output-dir", str(tmp_path / "o"), "--map-dir", str(tmp_path / "m")])
+    assert rc == 0
+    pg = Page(browser, (tmp_path / "m" / "surveyed.html").as_uri())
+    try:
+        p = pg.page
+        assert p.evaluate(ON_MAP)[:1] == [["isochrones", "changsha", "best"]] or ["isochrones", "changsha", "best"] in p.evaluate(ON_MAP)
+        _click(p, '.czt-layers input[data-kind="zones"]')  # zones switched on after the centres were drawn
+        _click(p, '.czt-layers input[data-kind="isochrones"]')
+        hit = p.evaluate(
+            """() => {
+                const {map} = window.cztLayers;
+                const el0 = document.querySelector('.leaflet-czt-centres-pane path');
+                const r = el0.getBoundingClientRect();
+                const el = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+                return el.closest('.leaflet-pane:not(.leaflet-map-pane)').className;
+            }"""
+        )
+        assert "leaflet-czt-centres-pane" in hit, hit
+        assert p.locator(".leaflet-czt-zones-pane path").count() > 0
+        assert pg.errors == [] and pg.external == []
+    finally:
+        pg.close()
+
+
+def test_report_tables_use_chinese_city_names_with_pinyin(tmp_path: Path) -> None:
+    import re
+
+    rc = main(["scenarios/surveyed.yaml", "--no-map", "--output-dir", str(tmp_path)])
+    assert rc == 0
+    page = (tmp_path / "surveyed" / "report.html").read_text(encoding="utf-8")
+    cells = re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", page)
+    for name in ("长沙 Changsha", "株洲 Zhuzhou", "湘潭 Xiangtan"):
+        assert any(name in c for c in cells), name
+    assert "长沙 Changsha ↔ 株洲 Zhuzhou" in page and "from 长沙 Changsha" in page and "to 湘潭 Xiangtan" in page
+    bare = [c for c in cells if re.search(r"(?<![A-Za-z])(changsha|zhuzhou|xiangtan)(?![A-Za-z])", c)]
+    assert bare == [], bare[:5]

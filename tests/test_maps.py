@@ -193,7 +193,7 @@ def test_map_has_the_requested_layers_legend_and_provenance(iso: gpd.GeoDataFram
         "city centres",
     ):
         assert json.dumps(name)[1:-1] in page, name
-    assert "L.control.layers" in page and "L.control.scale" in page
+    assert "czt-layers" in page and "L.control.scale" in page  # the grouped layer panel, not one row per layer
     assert "czt-light-tiles" in page and "tile.openstreetmap.org" in page
     assert "network tier: embedded · data: snap-2024" in page
     assert "© OpenStreetMap contributors" in page

@@ -31,7 +31,7 @@ from network.analysis.isochrones import isochrone_polygons
 from network.analysis.metrics import evaluate
 from network.model.region import load_region
 from network.outputs.files import atomic_write_text, dumps_metrics, write_table
-from network.outputs.maps import BASEMAPS, basemap_problem, isochrone_difference, isochrone_map, save_map
+from network.outputs.maps import BASEMAPS, basemap_problem, difference_focus, isochrone_difference, isochrone_map, save_map
 from network.paths import MAP_DIR, OUTPUT_DIR, SCENARIO_DIR
 from network.scenario.catalogue import catalogue_frame, load_catalogue
 from network.scenario.resolve import ResolvedScenario, build_state, resolve_projects
@@ -70,6 +70,11 @@ def main_compare(argv: list[str]) -> int:
     write_table(pairs, out / "pairs.csv")
     write_table(compare_zones(ea, eb, region), out / "zones.csv")
     write_table(pop, out / "population.csv")
+    thresholds = sorted(set(ra.scenario.thresholds_minutes) | set(rb.scenario.thresholds_minutes))
+    iso_a = isochrone_polygons(ea.cell_minutes, region, thresholds)
+    iso_b = isochrone_polygons(eb.cell_minutes, region, thresholds)
+    difference = isochrone_difference(iso_a, iso_b)
+    focus = difference_focus(difference)
     summary = {
         "a": ra.scenario.name,
         "b": rb.scenario.name,
@@ -83,6 +88,8 @@ def main_compare(argv: list[str]) -> int:
         "edits_only_in_b": differing_edits(rb, ra),
         "edits_a": edits_a,
         "edits_b": edits_b,
+        "difference_within_30": difference.drop(columns="geometry").to_dict(orient="records"),
+        "map_opens_on": {"centre": focus[0], "mode": focus[1]} if focus else None,
     }
     atomic_write_text(out / "compare.json", dumps_metrics(summary))
     print(f"== {rb.scenario.name} vs {ra.scenario.name}  [tier {sb.roads.tier}; {sb.roads.snapshot}]")
@@ -90,15 +97,12 @@ def main_compare(argv: list[str]) -> int:
     print(best.to_string(index=False))
     print(pop[pop["mode"] == "best"][["centre", "newly_within", "no_longer_within"]].to_string(index=False))
     if not args.no_map:
-        thresholds = sorted(set(ra.scenario.thresholds_minutes) | set(rb.scenario.thresholds_minutes))
-        iso_a = isochrone_polygons(ea.cell_minutes, region, thresholds)
-        iso_b = isochrone_polygons(eb.cell_minutes, region, thresholds)
         changed = (ra.active ^ rb.active) or None
         m = isochrone_map(
             title=f"{rb.scenario.title or rb.scenario.name} vs {ra.scenario.title or ra.scenario.name}",
             isochrones=iso_b,
             base_isochrones=iso_a,
-            difference=isochrone_difference(iso_a, iso_b),
+            difference=difference,
             projects=catalogue_frame(load_catalogue(), sb.rail.stops, active=set(changed) if changed else None),
             edits=_compare_edits_frame(ra.scenario.name, edits_a, rb.scenario.name, edits_b),
             rail=sb.rail,

@@ -16,6 +16,14 @@ from network._errors import DataError
 from network.paths import CRS_METRIC, CRS_WGS84, DATA_DIR
 
 CITIES: tuple[str, ...] = ("changsha", "zhuzhou", "xiangtan")
+CITY_ZH: dict[str, str] = {"changsha": "长沙", "zhuzhou": "株洲", "xiangtan": "湘潭"}
+"""Each city's Chinese name (as in data/centres.csv)."""
+
+
+def city_label(city: str) -> str:
+    """The city's Chinese name with its pinyin beside it, e.g. '长沙 Changsha' (unknown ids as given)."""
+    zh = CITY_ZH.get(city)
+    return f"{zh} {city.capitalize()}" if zh else city
 GRID_CELL_M = 1000.0
 
 

@@ -12,6 +12,8 @@ from typing import Any, TextIO
 
 import pandas as pd
 
+from network.model.region import CITY_ZH
+
 
 @contextlib.contextmanager
 def atomic_open(path: Path) -> Iterator[TextIO]:
@@ -74,7 +76,7 @@ def centre_matrix_html(pairs: pd.DataFrame, mode: str = "best") -> str:
     """A small HTML table of centre-to-centre minutes for one mode (numbers only: nothing to escape)."""
     sub = pairs[pairs["mode"] == mode]
     rows = "".join(
-        f"<tr><td>{r['from']}→{r['to']}</td><td style='text-align:right'>{_fmt_minutes(r['minutes'])}</td>"
+        f"<tr><td>{CITY_ZH.get(str(r['from']), r['from'])}→{CITY_ZH.get(str(r['to']), r['to'])}</td><td style='text-align:right'>{_fmt_minutes(r['minutes'])}</td>"
         f"<td>{'✓' if r['within_30'] else '✗'}</td></tr>"
         for _, r in sub.iterrows()
     )

@@ -15,7 +15,6 @@ import html
 import json
 import os
 import re
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +30,7 @@ from jinja2 import Template
 from network import OSM_ATTRIBUTION
 from network._errors import PlannerError
 from network.model.rail import RailNetwork
-from network.model.region import CITIES, Region
+from network.model.region import CITIES, CITY_ZH, Region
 from network.paths import CRS_METRIC, CRS_WGS84
 
 BAND_COLOURS = {15: "#1a9850", 30: "#91cf60", 45: "#fee08b", 60: "#fc8d59"}
@@ -58,8 +57,30 @@ OPENED_STATUSES = ("opened", "open", "built")
 ZONE_BINS_MINUTES = (15, 30, 45, 60, 90, 120)
 ZONE_COLOURS = ("#1a9850", "#91cf60", "#d9ef8b", "#fee08b", "#fc8d59", "#d73027", "#7f0000")
 MODES = ("best", "car", "transit")
-MODE_DEFAULT_SHOWN = {("changsha", "best")}
-CITY_ZH = {"changsha": "长沙", "zhuzhou": "株洲", "xiangtan": "湘潭"}
+DEFAULT_FOCUS = ("changsha", "best")
+"""The (centre, mode) a map opens on when nothing changed (scenario maps)."""
+CENTRE_FILL = "#ffd700"
+PANES = {
+    "czt-zones": 402,
+    "czt-outlines": 404,
+    "czt-isochrones": 410,
+    "czt-base": 420,
+    "czt-difference": 430,
+    "czt-projects": 440,
+    "czt-rail": 450,
+    "czt-centres": 460,
+}
+"""Leaflet panes (z-index; Leaflet's overlayPane is 400, markers 600, tooltips 650): what lies above what."""
+PANE_OF = {kind: f"czt-{kind}" for kind in ("zones", "outlines", "isochrones", "base", "difference", "projects", "rail", "centres")}
+SELECTED_KINDS = ("difference", "isochrones", "base", "zones")
+"""Layer kinds drawn per (centre, mode): the layer panel shows the one for the picked centre and mode."""
+OTHER_KINDS_HIDDEN: tuple[str, ...] = ()
+"""Other layer kinds hidden when the page opens (rail, centres, outlines, projects and added layers are shown)."""
+LABEL_CSS = (
+    "<style>.czt-centre-label{background:rgba(255,255,255,.9);border:1px solid #333;border-radius:3px;"
+    "font:bold 13px sans-serif;padding:0 4px;box-shadow:none}.czt-centre-label:before{display:none}"
+    ".czt-layers label.czt-radio{display:inline-block;margin-right:6px;white-space:nowrap}.czt-layers input{margin:0 3px 0 0}</style>"
+)
 BASEMAPS = ("osm", "light", "tianditu", "gaode", "none")
 TIANDITU_ENV = "TIANDITU_KEY"
 COORD_DECIMALS = 5
@@ -286,13 +307,33 @@ def _add_basemap(m: folium.Map, basemap: str, *, offline: bool) -> str:
 # ------------------------------------------------------------------------------------------- layers
 
 
-def _geojson(geom: Any, style: dict[str, Any], tooltip_html: str | None, popup_html: str | None = None) -> folium.GeoJson:
-    gj = folium.GeoJson(geom.__geo_interface__, style_function=lambda _f, s=style: s)
+def _geojson(
+    geom: Any, style: dict[str, Any], tooltip_html: str | None, popup_html: str | None = None, *, pane: str | None = None
+) -> folium.GeoJson:
+    extra: dict[str, Any] = {"pane": pane} if pane else {}  # GeoJson passes extra options to L.geoJson
+    gj = folium.GeoJson(geom.__geo_interface__, style_function=lambda _f, s=style: s, **extra)
     if tooltip_html:
         gj.add_child(_Bind(tooltip_html))
     if popup_html:
         gj.add_child(_Bind(popup_html, popup=True))
     return gj
+
+
+def _in_pane(layer: Any, pane: str) -> Any:
+    """Put a folium vector layer (CircleMarker, PolyLine) in ``pane`` (folium drops unknown path options)."""
+    layer.options["pane"] = pane
+    return layer
+
+
+def _group(m: folium.Map, label: str, kind: str, *, centre: str | None = None, mode: str | None = None) -> folium.FeatureGroup:
+    """A feature group the layer panel switches: per (centre, mode) for ``SELECTED_KINDS``, else on its own.
+
+    Groups start hidden; the panel's script shows the ones the page opens on.
+    """
+    fg = folium.FeatureGroup(name=esc(label), show=False, control=False)
+    registry: list[dict[str, Any]] = m.__dict__.setdefault("_czt_layers", [])
+    registry.append({"group": fg, "label": label, "kind": kind, "centre": centre, "mode": mode})
+    return fg
 
 
 def _band_colour(minutes: int) -> str:
@@ -302,7 +343,7 @@ def _band_colour(minutes: int) -> str:
     return "#d73027"
 
 
-def _isochrone_layers(m: folium.Map, iso: gpd.GeoDataFrame, *, label: str, base: bool, shown: set[tuple[str, str]]) -> list[str]:
+def _isochrone_layers(m: folium.Map, iso: gpd.GeoDataFrame, *, label: str, base: bool) -> list[str]:
     names = []
     for centre in CITIES:
         for mode in MODES:
@@ -310,7 +351,8 @@ def _isochrone_layers(m: folium.Map, iso: gpd.GeoDataFrame, *, label: str, base:
             if sub.empty:
                 continue
             name = f"{label} · {CITY_ZH.get(centre, centre)} {centre} · {mode}"
-            fg = folium.FeatureGroup(name=esc(name), show=(centre, mode) in shown)
+            fg = _group(m, name, "base" if base else "isochrones", centre=centre, mode=mode)
+            pane = PANE_OF["base" if base else "isochrones"]
             for _, row in sub.sort_values("minutes", ascending=False).iterrows():
                 if row.geometry is None or row.geometry.is_empty:
                     continue
@@ -324,17 +366,17 @@ def _isochrone_layers(m: folium.Map, iso: gpd.GeoDataFrame, *, label: str, base:
                 tip = f"{label}: {centre} {mode} ≤ {minutes} min — {row.get('area_km2', '')} km², " + (
                     f"{int(pop):,} people" if pd.notna(pop) else ""
                 )
-                _geojson(row.geometry, style, esc(tip)).add_to(fg)
+                _geojson(row.geometry, style, esc(tip), pane=pane).add_to(fg)
             fg.add_to(m)
             names.append(name)
     return names
 
 
-def _difference_layers(m: folium.Map, diff: gpd.GeoDataFrame, shown: set[tuple[str, str]]) -> list[str]:
+def _difference_layers(m: folium.Map, diff: gpd.GeoDataFrame) -> list[str]:
     names = []
     for (centre, mode), sub in diff.groupby(["centre", "mode"], sort=True):
         name = f"difference ≤ 30 min · {CITY_ZH.get(str(centre), centre)} {centre} · {mode}"
-        fg = folium.FeatureGroup(name=esc(name), show=(centre, mode) in shown)
+        fg = _group(m, name, "difference", centre=str(centre), mode=str(mode))
         for _, row in sub.iterrows():
             if row.geometry is None or row.geometry.is_empty:
                 continue
@@ -343,10 +385,31 @@ def _difference_layers(m: folium.Map, diff: gpd.GeoDataFrame, shown: set[tuple[s
             style = {"fillColor": colour, "color": colour, "weight": 1, "fillOpacity": 0.55}
             minutes = int(row["minutes"]) if "minutes" in row and pd.notna(row["minutes"]) else 30
             tip = f"{change} within {minutes} min from {centre} ({mode})" + (f": {row['area_km2']} km²" if "area_km2" in row else "")
-            _geojson(row.geometry, style, esc(tip)).add_to(fg)
+            _geojson(row.geometry, style, esc(tip), pane=PANE_OF["difference"]).add_to(fg)
         fg.add_to(m)
         names.append(name)
     return names
+
+
+def difference_focus(difference: gpd.GeoDataFrame | None) -> tuple[str, str] | None:
+    """The (centre, mode) whose area within 30 min changed most (gained + lost km²), preferring the best mode.
+
+    None when nothing changed. Ties go to the first centre in ``CITIES`` order.
+    """
+    if difference is None or len(difference) == 0:
+        return None
+    area_km2 = difference.to_crs(CRS_METRIC).area.to_numpy() / 1e6
+    totals: dict[tuple[str, str], float] = {}
+    for centre, mode, km2 in zip(difference["centre"].astype(str), difference["mode"].astype(str), area_km2):
+        totals[(centre, mode)] = totals.get((centre, mode), 0.0) + float(km2)
+    order = {c: i for i, c in enumerate(CITIES)}
+    for mode in MODES:  # best first: the headline mode
+        ranked = sorted(
+            ((-round(km2, 6), order.get(c, 99), c) for (c, mo), km2 in totals.items() if mo == mode and km2 > 0),
+        )
+        if ranked:
+            return ranked[0][2], mode
+    return None
 
 
 def project_popup_html(row: pd.Series) -> str:
@@ -368,11 +431,12 @@ def project_popup_html(row: pd.Series) -> str:
 
 def _project_layers(m: folium.Map, projects: gpd.GeoDataFrame) -> list[str]:
     names = []
+    pane = PANE_OF["projects"]
     status_of = projects["status"].fillna("unknown").astype(str) if "status" in projects else pd.Series("unknown", index=projects.index)
     for status in sorted(set(status_of)):
         sub = projects[status_of == status]
         name = f"projects · {status}"
-        fg = folium.FeatureGroup(name=esc(name), show=True)
+        fg = _group(m, name, "projects")
         for _, row in sub.iterrows():
             geom = row.geometry
             if geom is None or geom.is_empty:
@@ -387,13 +451,13 @@ def _project_layers(m: folium.Map, projects: gpd.GeoDataFrame) -> list[str]:
                     )
                     cm.add_child(_Bind(tip))
                     cm.add_child(_Bind(popup, popup=True))
-                    cm.add_to(fg)
+                    _in_pane(cm, pane).add_to(fg)
             else:
                 style: dict[str, Any] = {"color": colour, "weight": 5, "opacity": 0.95, "fillOpacity": 0.2}
                 dash = STATUS_DASH.get(status, "1 4")
                 if dash:
                     style["dashArray"] = dash
-                _geojson(geom, style, tip, popup).add_to(fg)
+                _geojson(geom, style, tip, popup, pane=pane).add_to(fg)
         fg.add_to(m)
         names.append(name)
     return names
@@ -451,22 +515,34 @@ def _zone_layers(m: folium.Map, zones: gpd.GeoDataFrame, zone_minutes: pd.DataFr
     for (centre, mode), sub in groups:
         lookup = dict(zip(sub["zone_id"].astype(str), sub["minutes"].astype(float)))
         name = f"zones: minutes to {CITY_ZH.get(str(centre), centre)} {centre} · {mode}"
-        fg = folium.FeatureGroup(name=esc(name), show=False)
+        fg = _group(m, name, "zones", centre=str(centre), mode=str(mode))
         for _, z in zones.iterrows():
             minutes = lookup.get(str(z["zone_id"]), float("nan"))
             colour = _zone_colour(minutes)
             style = {"fillColor": colour, "color": "#444444", "weight": 0.8, "fillOpacity": 0.55}
             label = "not reached" if not np.isfinite(minutes) else f"{minutes:.0f} min"
             tip = esc(f"{z.get('name_zh', '')} ({z['zone_id']}): {label} to {centre} by {mode} (population-weighted mean)")
-            _geojson(z.geometry, style, tip).add_to(fg)
+            _geojson(z.geometry, style, tip, pane=PANE_OF["zones"]).add_to(fg)
         fg.add_to(m)
         names.append(name)
     return names
 
 
+def rail_key(rail: RailNetwork) -> list[tuple[str, str]]:
+    """(colour, label) per line colour, in line order: lines sharing a colour (the intercity branches) share a row."""
+    out: dict[str, list[str]] = {}
+    for _, line in rail.lines.iterrows():
+        short = re.split(r"[(（]", str(line["name_zh"]))[0].strip() or str(line["line_id"])
+        names = out.setdefault(str(line["colour"]), [])
+        if short not in names:
+            names.append(short)
+    return [(colour, " / ".join(names)) for colour, names in out.items()]
+
+
 def _rail_layer(m: folium.Map, rail: RailNetwork, shift: bool) -> str:
     name = "rail lines and stations"
-    fg = folium.FeatureGroup(name=name, show=True)
+    fg = _group(m, name, "rail")
+    pane = PANE_OF["rail"]
     colours = dict(zip(rail.lines["line_id"], rail.lines["colour"]))
     names = dict(zip(rail.lines["line_id"], rail.lines["name_zh"]))
     for lid, stops in rail.stops.groupby("line_id", sort=True):
@@ -477,39 +553,41 @@ def _rail_layer(m: folium.Map, rail: RailNetwork, shift: bool) -> str:
         colour = str(colours.get(lid, "#333333"))
         line = folium.PolyLine([[float(a), float(o)] for o, a in zip(lon, lat)], color=colour, weight=3, opacity=0.9)
         line.add_child(_Bind(esc(f"{lid} {names.get(lid, '')}")))
-        line.add_to(fg)
+        _in_pane(line, pane).add_to(fg)
         for lo, la, nm in zip(lon, lat, stops["name_zh"]):
             cm = folium.CircleMarker([float(la), float(lo)], radius=2.5, color=colour, fill=True, fill_opacity=1.0)
             cm.add_child(_Bind(esc(f"{nm} ({lid})")))
-            cm.add_to(fg)
+            _in_pane(cm, pane).add_to(fg)
     fg.add_to(m)
     return name
 
 
 def _centre_layer(m: folium.Map, region: Region, shift: bool) -> str:
     name = "city centres"
-    fg = folium.FeatureGroup(name=name, show=True)
+    fg = _group(m, name, "centres")
     lon = region.centres["lon"].to_numpy(dtype=float)
     lat = region.centres["lat"].to_numpy(dtype=float)
     if shift:
         lon, lat = wgs84_to_gcj02(lon, lat)
     for (_, c), lo, la in zip(region.centres.iterrows(), lon, lat):
         cm = folium.CircleMarker(
-            [float(la), float(lo)], radius=8, color="#000000", weight=2, fill=True, fill_color="#ffd700", fill_opacity=1.0
+            [float(la), float(lo)], radius=8, color="#000000", weight=2, fill=True, fill_color=CENTRE_FILL, fill_opacity=1.0
         )
-        cm.add_child(_Bind(esc(f"{c['name_zh']} centre")))
-        cm.add_child(_Bind(esc(str(c["reason"])), popup=True))
-        cm.add_to(fg)
+        # the city's name beside its marker, always shown (a permanent tooltip, so it stays above every layer)
+        cm.add_child(_Bind(esc(str(c["name_zh"])), permanent=True, direction="right", offset=[8, 0], className="czt-centre-label"))
+        cm.add_child(_Bind(f"<b>{esc(c['name_zh'])} centre</b><br>{esc(str(c['reason']))}", popup=True))
+        _in_pane(cm, PANE_OF["centres"]).add_to(fg)
     fg.add_to(m)
     return name
 
 
 def _outline_layer(m: folium.Map, zones: gpd.GeoDataFrame) -> str:
     name = "district outlines"
-    fg = folium.FeatureGroup(name=name, show=True)
+    fg = _group(m, name, "outlines")
     style = {"fill": False, "color": "#666666", "weight": 0.7, "opacity": 0.8}
     for _, z in zones.iterrows():
-        _geojson(z.geometry, style, esc(f"{z.get('name_zh', '')} · population 2020: {int(z.get('population_2020', 0)):,}")).add_to(fg)
+        tip = esc(f"{z.get('name_zh', '')} · population 2020: {int(z.get('population_2020', 0)):,}")
+        _geojson(z.geometry, style, tip, pane=PANE_OF["outlines"]).add_to(fg)
     fg.add_to(m)
     return name
 
@@ -525,15 +603,27 @@ def _legend_html(
     has_base: bool,
     project_types: list[str],
     has_zones: bool,
+    rail_rows: list[tuple[str, str]],
 ) -> str:
     sw = 'style="background:{c};width:14px;height:10px;display:inline-block;opacity:.75;margin-right:4px"'
-    parts = [f"<div><span {sw.format(c=c)}></span>≤ {t} min</div>" for t, c in sorted(BAND_COLOURS.items())]
+    bands = "".join(
+        f"<span style='white-space:nowrap;margin-right:6px'><span {sw.format(c=c)}></span>≤ {t}</span>"
+        for t, c in sorted(BAND_COLOURS.items())
+    )
+    parts = [f"<div>isochrones (min): {bands}</div>"]
     if has_base:
         parts.append(
-            '<div><span style="border-top:2px dashed #333;width:14px;display:inline-block;margin-right:4px"></span>base scenario</div>'
+            '<div><span style="border-top:2px dashed #333;width:14px;display:inline-block;margin-right:4px"></span>base scenario ≤ 30 min</div>'
         )
     if has_diff:
-        parts += [f"<div><span {sw.format(c=c)}></span>{esc(k)} within 30 min</div>" for k, c in DIFF_COLOURS.items()]
+        parts.append(
+            "<div>"
+            + "".join(
+                f"<span style='margin-right:8px'><span {sw.format(c=c)}></span>{esc(k)} within 30 min</span>"
+                for k, c in DIFF_COLOURS.items()
+            )
+            + "</div>"
+        )
     elif diff_empty:
         parts.append("<div>difference: no area gained or lost within 30 min</div>")
     if project_types:
@@ -545,13 +635,148 @@ def _legend_html(
             f"<span {sw.format(c=c)} title='≤{t}'></span>{t}" for t, c in zip((*ZONE_BINS_MINUTES, ">"), ZONE_COLOURS) if isinstance(t, int)
         )
         parts.append(f"<div>zones (min): {bins} <span {sw.format(c=ZONE_COLOURS[-1])}></span>&gt;{ZONE_BINS_MINUTES[-1]}</div>")
+    centre_dot = (
+        f'<span class="czt-key-centre" style="display:inline-block;width:12px;height:12px;border-radius:50%;background:{CENTRE_FILL};'
+        'border:2px solid #000;box-sizing:border-box;vertical-align:middle;margin-right:4px"></span>'
+    )
+    parts.append(
+        f"<div>{centre_dot}city centre (长沙 / 株洲 / 湘潭) · <span style='border-top:1px solid #666;width:14px;display:inline-block;margin:0 4px 3px 0'></span>district outline</div>"
+    )
+    if rail_rows:
+        rows = "".join(
+            f'<span class="czt-key-rail" data-colour="{esc(c)}" style="white-space:nowrap;margin-right:8px">'
+            f'<span style="border-top:3px solid {esc(c)};width:16px;display:inline-block;margin:0 3px 3px 0"></span>{esc(label)}</span> '
+            for c, label in rail_rows
+        )
+        parts.append(f'<div id="czt-rail-key">rail (dot = station): {rows}</div>')
     return (
-        '<div id="czt-legend" style="position:fixed;bottom:48px;left:12px;z-index:9999;background:white;'
-        'padding:8px 10px;border:1px solid #888;font:12px sans-serif;max-width:380px;max-height:60vh;overflow:auto">'
+        '<div id="czt-legend" style="position:fixed;bottom:24px;left:12px;z-index:9999;background:white;'
+        'padding:8px 10px;border:1px solid #888;font:12px sans-serif;max-width:400px;max-height:55vh;overflow:auto">'
         f'<div id="czt-title" style="font-weight:bold;font-size:13px">{esc(title)}</div>{"".join(parts)}'
         f'<div style="margin-top:4px">{centre_table_html}</div>'
         f'<div id="czt-provenance" style="margin-top:4px;color:#444">{esc(provenance)}<br>{esc(OSM_ATTRIBUTION)} · basemap: {esc(tiles_attr)}</div></div>'
     )
+
+
+KIND_LABELS = {
+    "difference": "gained / lost within 30 min",
+    "isochrones": "isochrones (15–60 min)",
+    "base": "base scenario ≤ 30 min (dashed)",
+    "zones": "zones: minutes to the centre",
+}
+
+
+class _LayerPanel(MacroElement):
+    """A small grouped layer control: pick a centre and a mode once, then which kinds of layer to show.
+
+    Per-(centre, mode) layers (``SELECTED_KINDS``) follow the picked centre and mode, so the control has
+    one row per kind instead of one per (kind, centre, mode); every other layer (rail, centres, outlines,
+    projects, and any layer added later) gets its own checkbox. The panel exposes ``window.cztLayers``.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function(map) {
+            var entries = [{% for e in this.entries %}{layer: {{ e.var }}, id: {{ e.id|tojson }}, kind: {{ e.kind|tojson }}, centre: {{ e.centre|tojson }}, mode: {{ e.mode|tojson }}, label: {{ e.label|tojson }}}{{ "," if not loop.last }}{% endfor %}];
+            var state = {{ this.state|tojson }};
+            var selected = {{ this.selected_kinds|tojson }};
+            var kindLabels = {{ this.kind_labels|tojson }};
+            var cityZh = {{ this.city_zh|tojson }};
+            function pick(kind) {
+                var same = entries.filter(function(e) { return e.kind === kind && e.centre === state.centre; });
+                var exact = same.filter(function(e) { return e.mode === state.mode; });
+                return exact.length ? exact[0] : (kind === "zones" && same.length ? same[0] : null);
+            }
+            function apply() {
+                var on = {}, missing = [];
+                selected.forEach(function(kind) {
+                    if (!state.kinds[kind]) return;
+                    var e = pick(kind);
+                    if (e) { on[e.id] = true; } else if (entries.some(function(x) { return x.kind === kind; })) { missing.push(kindLabels[kind]); }
+                });
+                entries.forEach(function(e) {
+                    var show = selected.indexOf(e.kind) >= 0 ? !!on[e.id] : !!state.other[e.id];
+                    if (show && !map.hasLayer(e.layer)) { map.addLayer(e.layer); }
+                    if (!show && map.hasLayer(e.layer)) { map.removeLayer(e.layer); }
+                });
+                var note = document.getElementById("czt-layer-note");
+                if (note) {
+                    note.textContent = missing.length ? "nothing to show for " + (cityZh[state.centre] || state.centre) + " · " + state.mode + ": " + missing.join(", ") : "";
+                }
+            }
+            var Panel = L.Control.extend({
+                options: {position: "topright"},
+                onAdd: function() {
+                    var div = L.DomUtil.create("div", "leaflet-control-layers leaflet-control czt-layers");
+                    div.innerHTML = {{ this.html|tojson }};
+                    L.DomEvent.disableClickPropagation(div);
+                    L.DomEvent.disableScrollPropagation(div);
+                    div.querySelectorAll("input[name=czt-centre]").forEach(function(i) { i.checked = i.value === state.centre; });
+                    div.querySelectorAll("input[name=czt-mode]").forEach(function(i) { i.checked = i.value === state.mode; });
+                    div.querySelectorAll("input[data-kind]").forEach(function(i) { i.checked = !!state.kinds[i.dataset.kind]; });
+                    div.querySelectorAll("input[data-layer]").forEach(function(i) { i.checked = !!state.other[i.dataset.layer]; });
+                    div.addEventListener("change", function(ev) {
+                        var t = ev.target;
+                        if (t.name === "czt-centre") { state.centre = t.value; }
+                        else if (t.name === "czt-mode") { state.mode = t.value; }
+                        else if (t.dataset.kind) { state.kinds[t.dataset.kind] = t.checked; }
+                        else if (t.dataset.layer) { state.other[t.dataset.layer] = t.checked; }
+                        apply();
+                    });
+                    return div;
+                }
+            });
+            new Panel().addTo(map);
+            apply();
+            window.cztLayers = {map: map, entries: entries, state: state, apply: apply};
+        })({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, registry: list[dict[str, Any]], *, focus: tuple[str, str], kinds_on: set[str], labels: dict[str, str]) -> None:
+        super().__init__()
+        self._name = "LayerPanel"
+        self.entries = [
+            {
+                "var": e["group"].get_name(),
+                "id": f"l{i}",
+                "kind": e["kind"],
+                "centre": e["centre"],
+                "mode": e["mode"],
+                "label": e["label"],
+                "show": e.get("show", True),
+            }
+            for i, e in enumerate(registry)
+        ]
+        present = [k for k in SELECTED_KINDS if any(e["kind"] == k for e in registry)]
+        centres = [c for c in CITIES if any(e["centre"] == c for e in registry if e["kind"] in SELECTED_KINDS)]
+        modes = [mo for mo in MODES if any(e["mode"] == mo for e in registry if e["kind"] in SELECTED_KINDS)]
+        self.selected_kinds = list(SELECTED_KINDS)
+        self.kind_labels = {k: labels.get(k, KIND_LABELS[k]) for k in SELECTED_KINDS}
+        self.city_zh = CITY_ZH
+        self.state = {
+            "centre": focus[0],
+            "mode": focus[1],
+            "kinds": {k: k in kinds_on for k in present},
+            "other": {e["id"]: e["kind"] not in OTHER_KINDS_HIDDEN and e["show"] for e in self.entries if e["kind"] not in SELECTED_KINDS},
+        }
+        radio = '<label class="czt-radio"><input type="radio" name="{n}" value="{v}">{t}</label>'
+        rows = []
+        if centres:
+            rows.append(
+                "<div><b>centre</b> " + "".join(radio.format(n="czt-centre", v=c, t=esc(CITY_ZH.get(c, c))) for c in centres) + "</div>"
+            )
+        if modes:
+            rows.append("<div><b>mode</b> " + "".join(radio.format(n="czt-mode", v=mo, t=esc(mo)) for mo in modes) + "</div>")
+        rows += [f'<div><label><input type="checkbox" data-kind="{k}">{esc(self.kind_labels[k])}</label></div>' for k in present]
+        rows.append('<div id="czt-layer-note" style="color:#a00;max-width:220px"></div>')
+        others = [e for e in self.entries if e["kind"] not in SELECTED_KINDS]
+        if others:
+            rows.append('<div class="leaflet-control-layers-separator"></div>')
+            rows += [f'<div><label><input type="checkbox" data-layer="{e["id"]}">{esc(e["label"])}</label></div>' for e in others]
+        self.html = '<div class="czt-layers-body" style="font:12px sans-serif;line-height:1.5;padding:2px 4px">' + "".join(rows) + "</div>"
 
 
 def isochrone_map(
@@ -571,7 +796,7 @@ def isochrone_map(
     basemap: str = "osm",
     offline: bool = False,
     data_date: str | None = None,
-    shown: Iterable[tuple[str, str]] = MODE_DEFAULT_SHOWN,
+    focus: tuple[str, str] | None = None,
 ) -> folium.Map:
     """Build the scenario (or comparison) map.
 
@@ -589,17 +814,25 @@ def isochrone_map(
     basemap : one of ``BASEMAPS``. ``gaode`` shifts every drawn geometry to GCJ-02.
     offline : the page must make no network request (requires ``basemap='none'``); ``save_map`` inlines Leaflet.
     data_date : shown with the tier; defaults to ``snapshot``.
-    shown : (centre, mode) pairs whose layers are visible when the page opens.
+    focus : the (centre, mode) the page opens on; default: on a comparison map the one whose area within
+        30 min changed most (``difference_focus``), else 长沙 by the best mode. The view is fitted to
+        that centre's 30-min band so the 15/30-min bands are readable.
+
+    Layers sit in panes stacked by kind (``PANES``: zones lowest, then outlines, isochrones, base outlines,
+    differences, projects, rail, centres), so the order never depends on which layer was switched on last.
     """
     shift = basemap == "gaode"
-    m = folium.Map(location=[27.98, 113.0], zoom_start=9, tiles=None, control_scale=True, prefer_canvas=False)
+    m = folium.Map(location=[27.98, 113.0], zoom_start=9, tiles=None, control_scale=False, prefer_canvas=False)
     tiles_attr = _add_basemap(m, basemap, offline=offline)
     m._czt_offline = offline  # type: ignore[attr-defined]
+    for pane, z_index in PANES.items():
+        folium.map.CustomPane(pane, z_index=z_index, pointer_events=True).add_to(m)
     provenance = f"network tier: {tier} · data: {data_date or snapshot}"
     root = m.get_root()
     root.header.add_child(Element(f"<title>{esc(title)}</title>"))  # type: ignore[attr-defined]
     root.header.add_child(Element(f'<meta name="czt-provenance" content="{esc(provenance)}">'))  # type: ignore[attr-defined]
     root.header.add_child(Element(f'<meta name="czt-basemap" content="{esc(basemap)}">'))  # type: ignore[attr-defined]
+    root.header.add_child(Element(LABEL_CSS))  # type: ignore[attr-defined]
 
     def prep(g: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | None:
         if g is None or len(g) == 0:
@@ -609,7 +842,6 @@ def isochrone_map(
         g["geometry"] = shapely.transform(g.geometry.to_numpy(), lambda xy: np.round(xy, COORD_DECIMALS))  # ~1 m: smaller pages
         return g
 
-    shown_set = set(shown)
     zones = prep(region.zones.assign(geometry=region.zones.geometry.simplify(ZONE_SIMPLIFY_DEG, preserve_topology=True)))
     assert zones is not None
     _outline_layer(m, zones)
@@ -618,13 +850,13 @@ def isochrone_map(
         _zone_layers(m, zones, zm)
     iso = prep(isochrones)
     if iso is not None:
-        _isochrone_layers(m, iso, label="scenario" if base_isochrones is not None else "isochrones", base=False, shown=shown_set)
+        _isochrone_layers(m, iso, label="scenario" if base_isochrones is not None else "isochrones", base=False)
     base = prep(base_isochrones)
     if base is not None:
-        _isochrone_layers(m, base[base["minutes"] == 30], label="base ≤ 30 min", base=True, shown=shown_set)
+        _isochrone_layers(m, base[base["minutes"] == 30], label="base ≤ 30 min", base=True)
     diff = prep(difference)
     if diff is not None:
-        _difference_layers(m, diff, shown_set)
+        _difference_layers(m, diff)
     _rail_layer(m, rail, shift)
     proj = prep(projects)
     if proj is not None:
@@ -634,6 +866,13 @@ def isochrone_map(
         _edit_layers(m, hand)
     _centre_layer(m, region, shift)
 
+    _register_other_groups(m)
+    focus = focus or difference_focus(difference) or DEFAULT_FOCUS
+    kinds_on = {"isochrones"} | ({"difference"} if diff is not None else set())
+    m.add_child(_LayerPanel(m.__dict__.get("_czt_layers", []), focus=focus, kinds_on=kinds_on, labels=_kind_labels(base is not None)))
+    bounds = _focus_bounds([g for g in (iso, base) if g is not None], focus)
+    if bounds is not None:
+        m.fit_bounds(bounds, padding_top_left=(20, 20), padding_bottom_right=(250, 20), max_zoom=12)
     root.html.add_child(  # type: ignore[attr-defined]
         Element(
             _legend_html(
@@ -646,13 +885,49 @@ def isochrone_map(
                 has_base=base is not None,
                 project_types=sorted({str(t) for t in proj["type"]}) if proj is not None and "type" in proj else [],
                 has_zones=zm is not None,
+                rail_rows=rail_key(rail),
             )
         )
     )
     attribution = esc(provenance if basemap in ("osm", "light") else f"{OSM_ATTRIBUTION} · {provenance}")
     m.add_child(_Script(f"map.attributionControl && map.attributionControl.addAttribution({json.dumps(attribution)});"))
-    folium.LayerControl(collapsed=False).add_to(m)
+    # the scale sits bottom right, above the attribution, clear of the legend (bottom left)
+    m.add_child(_Script('L.control.scale({position: "bottomright", imperial: false, maxWidth: 150}).addTo(map);'))
     return m
+
+
+def _register_other_groups(m: folium.Map) -> None:
+    """Feature groups added to the map without ``_group`` join the panel as their own checkbox (shown if they were)."""
+    registry: list[dict[str, Any]] = m.__dict__.setdefault("_czt_layers", [])
+    known = {id(e["group"]) for e in registry}
+    for child in list(m._children.values()):
+        if isinstance(child, folium.FeatureGroup) and id(child) not in known:
+            registry.append(
+                {
+                    "group": child,
+                    "label": html.unescape(child.layer_name),
+                    "kind": "other",
+                    "centre": None,
+                    "mode": None,
+                    "show": child.show,
+                }
+            )
+            child.show = False
+            child.control = False
+
+
+def _kind_labels(comparison: bool) -> dict[str, str]:
+    return {**KIND_LABELS, "isochrones": "scenario isochrones (15–60 min)"} if comparison else dict(KIND_LABELS)
+
+
+def _focus_bounds(frames: list[gpd.GeoDataFrame], focus: tuple[str, str]) -> list[list[float]] | None:
+    """[[south, west], [north, east]] of the focus (centre, mode)'s 30-min bands (scenario and base)."""
+    parts = [g[(g["centre"] == focus[0]) & (g["mode"] == focus[1]) & (g["minutes"] == 30)] for g in frames]
+    geoms = [geom for p in parts for geom in p.geometry if geom is not None and not geom.is_empty]
+    if not geoms:
+        return None
+    w, s, e, n = shapely.union_all(geoms).bounds
+    return [[float(s), float(w)], [float(n), float(e)]]
 
 
 _FOLIUM_ID = re.compile(r"(?<=_)[0-9a-f]{32}(?![0-9a-f])")

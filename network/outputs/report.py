@@ -21,7 +21,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from network import OSM_ATTRIBUTION
-from network.model.region import CITIES
+from network.model.region import CITIES, city_label
 from network.paths import DATA_DIR
 
 MODES = ("car", "transit", "best")
@@ -293,7 +293,7 @@ def _headline(metrics: dict[str, Any], base_metrics: dict[str, Any] | None) -> s
             worst = max(vals) if vals else None
             ok = worst is not None and worst <= HALF_HOUR_MINUTES
             if ok:
-                yes_any.append(f"{a}–{b} by {mode}")
+                yes_any.append(f"{city_label(a)} – {city_label(b)} by {mode}")
             delta = ""
             if base_metrics is not None:
                 bvals = [
@@ -304,7 +304,7 @@ def _headline(metrics: dict[str, Any], base_metrics: dict[str, Any] | None) -> s
                 if bvals and worst is not None:
                     delta = f" <span class=delta>({worst - max(bvals):+.1f} vs base)</span>"
             tds.append(f'<td class="{"yes" if ok else "no"}">{"✓ yes" if ok else "✗ no"} · {_fmt(worst)} min{delta}</td>')
-        cells.append(f"<tr><th>{esc(a)} ↔ {esc(b)}</th>{''.join(tds)}</tr>")
+        cells.append(f"<tr><th>{esc(city_label(a))} ↔ {esc(city_label(b))}</th>{''.join(tds)}</tr>")
     summary = (
         "Within 30 minutes: " + esc(", ".join(yes_any)) + "."
         if yes_any
@@ -324,7 +324,7 @@ def _matrix(metrics: dict[str, Any]) -> str:
     rows = metrics["centre_minutes"]
     out = []
     for mode in MODES:
-        head = "".join(f"<th>to {esc(c)}</th>" for c in CITIES)
+        head = "".join(f"<th>to {esc(city_label(c))}</th>" for c in CITIES)
         body = ""
         for a in CITIES:
             tds = ""
@@ -332,7 +332,7 @@ def _matrix(metrics: dict[str, Any]) -> str:
                 v = 0.0 if a == b else _minutes(rows, a, b, mode)
                 cls = "diag" if a == b else ("yes" if v is not None and v <= HALF_HOUR_MINUTES else "no")
                 tds += f'<td class="num {cls}">{"—" if a == b else _fmt(v)}</td>'
-            body += f"<tr><th>from {esc(a)}</th>{tds}</tr>"
+            body += f"<tr><th>from {esc(city_label(a))}</th>{tds}</tr>"
         out.append(
             f'<div class="matrix"><h3>{esc(mode)} (minutes)</h3><table><thead><tr><th></th>{head}</tr></thead><tbody>{body}</tbody></table></div>'
         )
@@ -349,7 +349,7 @@ def _population(metrics: dict[str, Any]) -> str:
             other = sub[sub["city"] != c]
             rows.append(
                 {
-                    "centre": c,
+                    "centre": city_label(c),
                     "mode": mode,
                     "own city within 30 min": f"{int(own['population'].sum()):,}",
                     "own share": f"{float(own['share'].sum()):.0%}",
