@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -28,6 +30,7 @@ def _members(pgid: int) -> list[str]:
     return out
 
 
+@pytest.mark.slow
 def test_workers_2_leave_no_process_in_the_group_after_exit(tmp_path: Path) -> None:
     proc = subprocess.Popen(
         [

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from network.cli.main import main
+from network.model.rail import load_rail
+from network.outputs.maps import CENTRE_FILL, PANES
+
+from .test_browser import ARGS, CHROMIUM, Page
 
 LEAFLET_CDN = ("cdn.jsdelivr", "unpkg.com", "code.jquery", "cdnjs.cloudflare", "bootstrapcdn")
 
@@ -48,14 +54,18 @@ def test_compare_refuses_tiles_on_an_offline_map(capsys: pytest.CaptureFixture[s
 # ----------------------------------------------------------------------------------- in the browser
 # (issue 13 points 8 and 9: real headless Chromium, offline, every console error recorded)
 
-from typing import Any  # noqa: E402
-
-from network.model.rail import load_rail  # noqa: E402
-from network.outputs.maps import CENTRE_FILL, PANES  # noqa: E402
-
-from .test_browser import CHROMIUM, Page, browser  # noqa: E402,F401 - the shared browser fixture
-
 needs_chromium = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium is not installed at /usr/bin/chromium")
+
+
+@pytest.fixture(scope="module")
+def chrome() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+        yield b
+        b.close()
+
 COMPARE_HTML = "maps/compare-year-2018-vs-year-2023.html"
 
 ON_MAP = """() => window.cztLayers.entries.filter(e => window.cztLayers.map.hasLayer(e.layer))
@@ -81,11 +91,12 @@ def _click(page: Any, selector: str) -> None:
     page.wait_for_timeout(50)
 
 
+@pytest.mark.slow
 @needs_chromium
-def test_compare_map_opens_on_the_difference_of_the_centre_that_changed_most(browser: Any, offline_compare: Path) -> None:
+def test_compare_map_opens_on_the_difference_of_the_centre_that_changed_most(chrome: Any, offline_compare: Path) -> None:
     summary = _summary(offline_compare)
     centre = _most_changed(summary)
-    pg = Page(browser, (offline_compare / COMPARE_HTML).as_uri())
+    pg = Page(chrome, (offline_compare / COMPARE_HTML).as_uri())
     try:
         on = pg.page.evaluate(ON_MAP)
         assert ["difference", centre, "best"] in on, on  # the difference layer is on at load
@@ -98,9 +109,10 @@ def test_compare_map_opens_on_the_difference_of_the_centre_that_changed_most(bro
         pg.close()
 
 
+@pytest.mark.slow
 @needs_chromium
-def test_compare_layer_control_is_small_and_grouped_by_centre_and_mode(browser: Any, offline_compare: Path) -> None:
-    pg = Page(browser, (offline_compare / COMPARE_HTML).as_uri())
+def test_compare_layer_control_is_small_and_grouped_by_centre_and_mode(chrome: Any, offline_compare: Path) -> None:
+    pg = Page(chrome, (offline_compare / COMPARE_HTML).as_uri())
     try:
         p = pg.page
         n_layers = p.evaluate("window.cztLayers.entries.length")
@@ -127,9 +139,10 @@ def test_compare_layer_control_is_small_and_grouped_by_centre_and_mode(browser: 
         pg.close()
 
 
+@pytest.mark.slow
 @needs_chromium
-def test_difference_stays_above_isochrones_whatever_the_toggling_order(browser: Any, offline_compare: Path) -> None:
-    pg = Page(browser, (offline_compare / COMPARE_HTML).as_uri())
+def test_difference_stays_above_isochrones_whatever_the_toggling_order(chrome: Any, offline_compare: Path) -> None:
+    pg = Page(chrome, (offline_compare / COMPARE_HTML).as_uri())
     try:
         p = pg.page
         for other in p.locator(".czt-layers input[data-layer]").all():  # rail, centres, outlines, projects off
@@ -180,11 +193,12 @@ def test_difference_stays_above_isochrones_whatever_the_toggling_order(browser: 
         pg.close()
 
 
+@pytest.mark.slow
 @needs_chromium
-def test_legend_keys_centre_labels_panes_scale_and_readable_view(browser: Any, offline_compare: Path) -> None:
+def test_legend_keys_centre_labels_panes_scale_and_readable_view(chrome: Any, offline_compare: Path) -> None:
     summary = _summary(offline_compare)
     centre = _most_changed(summary)
-    pg = Page(browser, (offline_compare / COMPARE_HTML).as_uri())
+    pg = Page(chrome, (offline_compare / COMPARE_HTML).as_uri())
     try:
         p = pg.page
         # centres labelled in Chinese beside their markers
@@ -240,11 +254,12 @@ def test_legend_keys_centre_labels_panes_scale_and_readable_view(browser: Any, o
         pg.close()
 
 
+@pytest.mark.slow
 @needs_chromium
-def test_scenario_map_zones_lie_below_rail_and_centres(browser: Any, tmp_path: Path) -> None:
+def test_scenario_map_zones_lie_below_rail_and_centres(chrome: Any, tmp_path: Path) -> None:
     rc = main(["scenarios/surveyed.yaml", "--offline", "--output-dir", str(tmp_path / "o"), "--map-dir", str(tmp_path / "m")])
     assert rc == 0
-    pg = Page(browser, (tmp_path / "m" / "surveyed.html").as_uri())
+    pg = Page(chrome, (tmp_path / "m" / "surveyed.html").as_uri())
     try:
         p = pg.page
         assert p.evaluate(ON_MAP)[:1] == [["isochrones", "changsha", "best"]] or ["isochrones", "changsha", "best"] in p.evaluate(ON_MAP)

@@ -18,7 +18,7 @@ import logging
 import multiprocessing
 import os
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -224,6 +224,7 @@ def _run_pool(
     payload = base_payload(Path(p) for p in paths)
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload(["network.run.batch", "network.run.runner"])
+    helpers_before = _running_helpers()
     try:
         done: dict[int, BatchOutcome] = {}
         todo = list(range(len(paths)))
@@ -253,27 +254,39 @@ def _run_pool(
             if on_outcome:
                 on_outcome(done[i])
     finally:
-        stop_helper_processes()
+        stop_helper_processes(keep=helpers_before)
     return done
 
 
-def stop_helper_processes() -> None:
-    """Stop multiprocessing's fork server and resource tracker and wait for them to exit.
+def _helpers() -> dict[str, Any]:
+    """multiprocessing's process-wide helpers: the fork server and the resource tracker (CPython internals)."""
+    return {"forkserver": getattr(forkserver, "_forkserver", None), "resource_tracker": getattr(resource_tracker, "_resource_tracker", None)}
+
+
+def _running_helpers() -> set[str]:
+    """Which helper processes are running now (started by someone else if before our pool)."""
+    pids = {"forkserver": "_forkserver_pid", "resource_tracker": "_pid"}
+    return {name for name, helper in _helpers().items() if getattr(helper, pids[name], None) is not None}
+
+
+def stop_helper_processes(*, keep: Collection[str] = ()) -> None:
+    """Stop multiprocessing's fork server and resource tracker (except those in ``keep``) and wait for them.
 
     A process pool started with the ``forkserver`` context leaves these two helper processes running
     after the pool is shut down; they end on their own only some time after this process exits, so a
-    caller (a shell script, a CI job killing the process group) would see them still running. Both
-    restart on demand if another pool is made later.
+    caller (a shell script, a CI job waiting on the process group) sees them still running. Helpers that
+    were already running before the pool (``keep``: another user in this process, e.g. a local Dask
+    cluster, relies on them) are left alone. Both restart on demand if another pool is made later.
     """
     gc.collect()  # release the pool's semaphores first, so the tracker has nothing left to clean up
-    for helper in (getattr(forkserver, "_forkserver", None), getattr(resource_tracker, "_resource_tracker", None)):
+    for name, helper in _helpers().items():  # the fork server first: it uses the tracker
         stop = getattr(helper, "_stop", None)  # CPython's own shutdown method (used by its test suite)
-        if stop is None:
+        if stop is None or name in keep:
             continue
         try:
             stop()
         except (OSError, ChildProcessError) as exc:  # already gone
-            log.debug("stopping %s: %s", type(helper).__name__, exc)
+            log.debug("stopping the %s: %s", name, exc)
 
 
 def _run_dask(
