@@ -18,22 +18,45 @@ from .test_browser import ARGS, CHROMIUM, Page
 LEAFLET_CDN = ("cdn.jsdelivr", "unpkg.com", "code.jquery", "cdnjs.cloudflare", "bootstrapcdn")
 
 
+SCENARIO = """name: zz-road
+title: 株洲 fast connector (test)
+base: surveyed
+period: am_peak
+add:
+  - {type: new_road, name: 株洲北快速连接, path: [[113.145, 27.833], [113.09, 27.93], [113.02, 28.02]], speed_kph: 100}
+"""
+"""A hand-written scenario whose change is around 株洲 (not the default centre 长沙): ~110 km² gained within 30 min."""
+COMPARE = "compare-surveyed-vs-zz-road"
+
+
 @pytest.fixture(scope="module")
 def offline_compare(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """``compare year-2018 year-2023 --offline``: the map folder (with compare-…html) and outputs."""
+    """``compare surveyed <file> --offline``: the folder with maps/compare-….html and outputs/compare-…/."""
     tmp = tmp_path_factory.mktemp("compare")
-    rc = main(["compare", "year-2018", "year-2023", "--offline", "--output-dir", str(tmp / "outputs"), "--map-dir", str(tmp / "maps")])
+    (tmp / "zz-road.yaml").write_text(SCENARIO, encoding="utf-8")
+    rc = main(
+        [
+            "compare",
+            "surveyed",
+            str(tmp / "zz-road.yaml"),
+            "--offline",
+            "--output-dir",
+            str(tmp / "outputs"),
+            "--map-dir",
+            str(tmp / "maps"),
+        ]
+    )
     assert rc == 0
     return tmp
 
 
 def test_compare_offline_writes_a_self_contained_map(offline_compare: Path) -> None:
-    page = (offline_compare / "maps" / "compare-year-2018-vs-year-2023.html").read_text(encoding="utf-8")
+    page = (offline_compare / "maps" / f"{COMPARE}.html").read_text(encoding="utf-8")
     assert not [c for c in LEAFLET_CDN if c in page], "an offline compare map must not link to a CDN"
     assert "tile.openstreetmap.org" not in page
     assert '<meta name="czt-basemap" content="none">' in page
     assert "L.Map" in page or "L.map" in page  # Leaflet itself is inlined
-    summary = json.loads((offline_compare / "outputs" / "compare-year-2018-vs-year-2023" / "compare.json").read_text(encoding="utf-8"))
+    summary = json.loads((offline_compare / "outputs" / COMPARE / "compare.json").read_text(encoding="utf-8"))
     assert summary["network"]["tier"] == "embedded"
 
 
@@ -66,23 +89,27 @@ def chrome() -> Iterator[Any]:
         yield b
         b.close()
 
-COMPARE_HTML = "maps/compare-year-2018-vs-year-2023.html"
+
+COMPARE_HTML = f"maps/{COMPARE}.html"
 
 ON_MAP = """() => window.cztLayers.entries.filter(e => window.cztLayers.map.hasLayer(e.layer))
     .map(e => [e.kind, e.centre, e.mode])"""
 
 
-def _most_changed(summary: dict[str, Any]) -> str:
-    """The centre with the largest area gained + lost within 30 min by the best mode (computed here from compare.json)."""
-    area: dict[str, float] = {}
-    for r in summary["difference_within_30"]:
-        if r["mode"] == "best":
-            area[r["centre"]] = area.get(r["centre"], 0.0) + float(r["area_km2"])
-    return max(area, key=lambda c: area[c])
+def _most_changed(summary: dict[str, Any]) -> tuple[str, str]:
+    """The (centre, mode) with the largest area gained + lost within 30 min, best mode first (computed here from compare.json)."""
+    for mode in ("best", "car", "transit"):
+        area: dict[str, float] = {}
+        for r in summary["difference_within_30"]:
+            if r["mode"] == mode:
+                area[r["centre"]] = area.get(r["centre"], 0.0) + float(r["area_km2"])
+        if area:
+            return max(area, key=lambda c: area[c]), mode
+    raise AssertionError("the comparison changes nothing")
 
 
 def _summary(folder: Path) -> dict[str, Any]:
-    doc: dict[str, Any] = json.loads((folder / "outputs" / "compare-year-2018-vs-year-2023" / "compare.json").read_text(encoding="utf-8"))
+    doc: dict[str, Any] = json.loads((folder / "outputs" / COMPARE / "compare.json").read_text(encoding="utf-8"))
     return doc
 
 
@@ -95,13 +122,15 @@ def _click(page: Any, selector: str) -> None:
 @needs_chromium
 def test_compare_map_opens_on_the_difference_of_the_centre_that_changed_most(chrome: Any, offline_compare: Path) -> None:
     summary = _summary(offline_compare)
-    centre = _most_changed(summary)
+    centre, mode = _most_changed(summary)
+    assert (centre, mode) == ("zhuzhou", "best")  # the scenario's new road is at 株洲
+    assert summary["map_opens_on"] == {"centre": centre, "mode": mode}
     pg = Page(chrome, (offline_compare / COMPARE_HTML).as_uri())
     try:
         on = pg.page.evaluate(ON_MAP)
-        assert ["difference", centre, "best"] in on, on  # the difference layer is on at load
-        assert [k for k in on if k[0] == "difference"] == [["difference", centre, "best"]]
-        assert ["isochrones", centre, "best"] in on
+        assert ["difference", centre, mode] in on, on  # the difference layer is on at load
+        assert [k for k in on if k[0] == "difference"] == [["difference", centre, mode]]
+        assert ["isochrones", centre, mode] in on
         assert pg.page.locator(".leaflet-czt-difference-pane path").count() > 0  # drawn, not just listed
         assert pg.page.locator(f'.czt-layers input[name=czt-centre][value="{centre}"]').is_checked()
         assert pg.errors == [] and pg.external == []
@@ -118,21 +147,22 @@ def test_compare_layer_control_is_small_and_grouped_by_centre_and_mode(chrome: A
         n_layers = p.evaluate("window.cztLayers.entries.length")
         box = p.locator(".czt-layers").bounding_box()
         view = p.viewport_size
-        assert n_layers >= 20  # 9 scenario isochrones + base outlines + differences + rail, centres, outlines, projects
-        assert p.locator(".czt-layers input").count() <= 16
+        assert n_layers >= 25  # 9 scenario isochrones + base outlines + differences + rail, centres, outlines, projects
+        assert p.locator(".czt-layers input").count() <= 20 < n_layers  # grouped: not one row per layer
         assert box is not None and box["width"] * box["height"] < 0.08 * view["width"] * view["height"], box
-        # pick 长沙 · transit: its difference layer replaces the one shown, the base outline follows when asked for
-        _click(p, '.czt-layers input[name=czt-centre][value="changsha"]')
-        _click(p, '.czt-layers input[name=czt-mode][value="transit"]')
+        # pick car: the difference layer follows the mode; the base outline follows when asked for
+        _click(p, '.czt-layers input[name=czt-mode][value="car"]')
         _click(p, '.czt-layers input[data-kind="base"]')
         on = p.evaluate(ON_MAP)
         assert [k for k in on if k[0] in ("difference", "isochrones", "base")] == [
-            ["isochrones", "changsha", "transit"],
-            ["base", "changsha", "transit"],
-            ["difference", "changsha", "transit"],
+            ["isochrones", "zhuzhou", "car"],
+            ["base", "zhuzhou", "car"],
+            ["difference", "zhuzhou", "car"],
         ], on
-        # a centre and mode where nothing changed says so instead of showing nothing silently
-        _click(p, '.czt-layers input[name=czt-centre][value="zhuzhou"]')
+        assert p.locator("#czt-layer-note").inner_text() == ""
+        # a centre where nothing changed says so instead of showing nothing silently
+        _click(p, '.czt-layers input[name=czt-centre][value="xiangtan"]')
+        assert [k for k in p.evaluate(ON_MAP) if k[0] == "base"] == [["base", "xiangtan", "car"]]
         assert "gained / lost within 30 min" in p.locator("#czt-layer-note").inner_text()
         assert pg.errors == []
     finally:
@@ -170,7 +200,8 @@ def test_difference_stays_above_isochrones_whatever_the_toggling_order(chrome: A
                 diff.layer.eachLayer(gj => gj.eachLayer(poly => {
                     const rs = rings(poly.getLatLngs());
                     const b = L.latLngBounds(rs[0]);
-                    map.setView(b.getCenter(), 13, {animate: false});
+                    document.getElementById("czt-legend").style.display = "none";
+                    map.fitBounds(b, {animate: false});
                     const nw = map.latLngToContainerPoint(b.getNorthWest()), se = map.latLngToContainerPoint(b.getSouthEast());
                     const r = map.getContainer().getBoundingClientRect();
                     for (let k = 1; k < 20 && out.length < 5; k++) {
@@ -178,7 +209,8 @@ def test_difference_stays_above_isochrones_whatever_the_toggling_order(chrome: A
                             const pt = L.point(nw.x + (se.x - nw.x) * k / 20, nw.y + (se.y - nw.y) * l / 20);
                             if (!inside(pt, rs)) continue;
                             const el = document.elementFromPoint(r.left + pt.x, r.top + pt.y);
-                            const pane = el && el.closest(".leaflet-pane:not(.leaflet-map-pane)");
+                            if (!el || el.closest(".leaflet-control-container")) continue;  // under the panel or zoom buttons
+                            const pane = el.closest(".leaflet-pane:not(.leaflet-map-pane)");
                             out.push(pane ? pane.className : String(el && el.tagName));
                         }
                     }
@@ -196,8 +228,7 @@ def test_difference_stays_above_isochrones_whatever_the_toggling_order(chrome: A
 @pytest.mark.slow
 @needs_chromium
 def test_legend_keys_centre_labels_panes_scale_and_readable_view(chrome: Any, offline_compare: Path) -> None:
-    summary = _summary(offline_compare)
-    centre = _most_changed(summary)
+    centre, mode = _most_changed(_summary(offline_compare))
     pg = Page(chrome, (offline_compare / COMPARE_HTML).as_uri())
     try:
         p = pg.page
@@ -231,9 +262,9 @@ def test_legend_keys_centre_labels_panes_scale_and_readable_view(chrome: Any, of
         assert apart, (scale, legend)
         # the default view: the opened centre's 15-min band is large on screen and its 30-min band fits
         sizes = p.evaluate(
-            """(centre) => {
+            """([centre, mode]) => {
                 const {map, entries} = window.cztLayers;
-                const iso = entries.find(e => e.kind === "isochrones" && e.centre === centre && e.mode === "best");
+                const iso = entries.find(e => e.kind === "isochrones" && e.centre === centre && e.mode === mode);
                 const size = map.getSize(), out = {};
                 iso.layer.eachLayer(gj => {
                     const tip = gj.getTooltip ? gj.getTooltip() : null;
@@ -245,7 +276,7 @@ def test_legend_keys_centre_labels_panes_scale_and_readable_view(chrome: Any, of
                 });
                 return out;
             }""",
-            centre,
+            [centre, mode],
         )
         assert min(sizes["15"]["w"], sizes["15"]["h"]) >= 80, sizes
         assert sizes["30"]["inside"], sizes

@@ -487,12 +487,13 @@ def _edit_layers(m: folium.Map, edits: gpd.GeoDataFrame) -> list[str]:
     for label in sorted(set(scen)):
         sub = edits[scen == label]
         name = f"edits · {label}" if label else "edits"
-        fg = folium.FeatureGroup(name=esc(name), show=True)
+        fg = _group(m, name, "edits")
         for _, row in sub.iterrows():
             if row.geometry is None or row.geometry.is_empty:
                 continue
             style = {"opacity": 0.95, **EDIT_STYLES.get(str(row.get("type", "")), {"color": PROJECT_OTHER_COLOUR, "weight": 5})}
-            _geojson(row.geometry, style, esc(f"{row.get('name', '')} ({row.get('type', '')})"), edit_popup_html(row)).add_to(fg)
+            tip = esc(f"{row.get('name', '')} ({row.get('type', '')})")
+            _geojson(row.geometry, style, tip, edit_popup_html(row), pane=PANE_OF["projects"]).add_to(fg)
         fg.add_to(m)
         names.append(name)
     return names
@@ -775,7 +776,11 @@ class _LayerPanel(MacroElement):
         others = [e for e in self.entries if e["kind"] not in SELECTED_KINDS]
         if others:
             rows.append('<div class="leaflet-control-layers-separator"></div>')
-            rows += [f'<div><label><input type="checkbox" data-layer="{e["id"]}">{esc(e["label"])}</label></div>' for e in others]
+            rows.append(
+                '<div class="leaflet-control-layers-overlays">'
+                + "".join(f'<label><input type="checkbox" data-layer="{e["id"]}">{esc(e["label"])}</label>' for e in others)
+                + "</div>"
+            )
         self.html = '<div class="czt-layers-body" style="font:12px sans-serif;line-height:1.5;padding:2px 4px">' + "".join(rows) + "</div>"
 
 
@@ -870,7 +875,7 @@ def isochrone_map(
     focus = focus or difference_focus(difference) or DEFAULT_FOCUS
     kinds_on = {"isochrones"} | ({"difference"} if diff is not None else set())
     m.add_child(_LayerPanel(m.__dict__.get("_czt_layers", []), focus=focus, kinds_on=kinds_on, labels=_kind_labels(base is not None)))
-    bounds = _focus_bounds([g for g in (iso, base) if g is not None], focus)
+    bounds = _focus_bounds([g for g in (iso, base) if g is not None], focus, also=hand)
     if bounds is not None:
         m.fit_bounds(bounds, padding_top_left=(20, 20), padding_bottom_right=(250, 20), max_zoom=12)
     root.html.add_child(  # type: ignore[attr-defined]
@@ -920,9 +925,14 @@ def _kind_labels(comparison: bool) -> dict[str, str]:
     return {**KIND_LABELS, "isochrones": "scenario isochrones (15–60 min)"} if comparison else dict(KIND_LABELS)
 
 
-def _focus_bounds(frames: list[gpd.GeoDataFrame], focus: tuple[str, str]) -> list[list[float]] | None:
-    """[[south, west], [north, east]] of the focus (centre, mode)'s 30-min bands (scenario and base)."""
+def _focus_bounds(
+    frames: list[gpd.GeoDataFrame], focus: tuple[str, str], *, also: gpd.GeoDataFrame | None = None
+) -> list[list[float]] | None:
+    """[[south, west], [north, east]] of the focus (centre, mode)'s 30-min bands (scenario and base) and of
+    ``also`` (the scenario's hand-written edits: a planner's own road is in view when the page opens)."""
     parts = [g[(g["centre"] == focus[0]) & (g["mode"] == focus[1]) & (g["minutes"] == 30)] for g in frames]
+    if also is not None:
+        parts.append(also)
     geoms = [geom for p in parts for geom in p.geometry if geom is not None and not geom.is_empty]
     if not geoms:
         return None
