@@ -278,8 +278,15 @@ def test_legend_keys_centre_labels_panes_scale_and_readable_view(chrome: Any, of
             }""",
             [centre, mode],
         )
-        assert min(sizes["15"]["w"], sizes["15"]["h"]) >= 80, sizes
-        assert sizes["30"]["inside"], sizes
+        # readable: a 1-km cell (the bands' grain) spans at least 10 px, the 30-min band fills a good part of the
+        # view and lies inside it, and the 15-min band is more than a dot
+        km_per_100px = p.evaluate(
+            """() => { const m = window.cztLayers.map;
+                return m.distance(m.containerPointToLatLng([0, 300]), m.containerPointToLatLng([100, 300])) / 1000; }"""
+        )
+        assert km_per_100px <= 10.0, km_per_100px
+        assert max(sizes["30"]["w"], sizes["30"]["h"]) >= 250 and sizes["30"]["inside"], sizes
+        assert max(sizes["15"]["w"], sizes["15"]["h"]) >= 20, sizes
         assert pg.errors == [] and pg.external == []
     finally:
         pg.close()
@@ -299,7 +306,9 @@ def test_scenario_map_zones_lie_below_rail_and_centres(chrome: Any, tmp_path: Pa
         hit = p.evaluate(
             """() => {
                 const {map} = window.cztLayers;
-                const el0 = document.querySelector('.leaflet-czt-centres-pane path');
+                const onScreen = r => r.left >= 0 && r.top >= 0 && r.right <= innerWidth && r.bottom <= innerHeight;
+                const el0 = Array.from(document.querySelectorAll('.leaflet-czt-centres-pane path'))
+                    .find(e => onScreen(e.getBoundingClientRect()));
                 const r = el0.getBoundingClientRect();
                 const el = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
                 return el.closest('.leaflet-pane:not(.leaflet-map-pane)').className;

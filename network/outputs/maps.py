@@ -533,9 +533,10 @@ def rail_key(rail: RailNetwork) -> list[tuple[str, str]]:
     """(colour, label) per line colour, in line order: lines sharing a colour (the intercity branches) share a row."""
     out: dict[str, list[str]] = {}
     for _, line in rail.lines.iterrows():
-        short = re.split(r"[(（]", str(line["name_zh"]))[0].strip() or str(line["line_id"])
+        # the line's name without branch or service details: up to the first bracket or space
+        short = re.split(r"[(（ ]", str(line["name_zh"]).strip())[0] or str(line["line_id"])
         names = out.setdefault(str(line["colour"]), [])
-        if short not in names:
+        if not any(n.startswith(short) or short.startswith(n) for n in names):  # 长株潭城际 is 长株潭城际铁路
             names.append(short)
     return [(colour, " / ".join(names)) for colour, names in out.items()]
 
@@ -653,8 +654,9 @@ def _legend_html(
     return (
         '<div id="czt-legend" style="position:fixed;bottom:24px;left:12px;z-index:9999;background:white;'
         'padding:8px 10px;border:1px solid #888;font:12px sans-serif;max-width:400px;max-height:55vh;overflow:auto">'
-        f'<div id="czt-title" style="font-weight:bold;font-size:13px">{esc(title)}</div>{"".join(parts)}'
-        f'<div style="margin-top:4px">{centre_table_html}</div>'
+        f'<div id="czt-title" style="font-weight:bold;font-size:13px">{esc(title)}</div>'
+        f'<details open><summary style="cursor:pointer;color:#444">legend</summary>{"".join(parts)}'
+        f'<div style="margin-top:4px">{centre_table_html}</div></details>'
         f'<div id="czt-provenance" style="margin-top:4px;color:#444">{esc(provenance)}<br>{esc(OSM_ATTRIBUTION)} · basemap: {esc(tiles_attr)}</div></div>'
     )
 
@@ -877,7 +879,8 @@ def isochrone_map(
     m.add_child(_LayerPanel(m.__dict__.get("_czt_layers", []), focus=focus, kinds_on=kinds_on, labels=_kind_labels(base is not None)))
     bounds = _focus_bounds([g for g in (iso, base) if g is not None], focus, also=hand)
     if bounds is not None:
-        m.fit_bounds(bounds, padding_top_left=(20, 20), padding_bottom_right=(250, 20), max_zoom=12)
+        # keep the band's middle clear of the legend (bottom left) and the layer panel (top right)
+        m.fit_bounds(bounds, padding_top_left=(200, 20), padding_bottom_right=(230, 110), max_zoom=12)
     root.html.add_child(  # type: ignore[attr-defined]
         Element(
             _legend_html(
