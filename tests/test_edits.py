@@ -288,3 +288,13 @@ def test_attribution_names_what_only_the_reference_has(
     out = capsys.readouterr().out
     assert "b adds no catalogue project or hand-written edit over my-scenario" in out
     assert "my-scenario has what b does not: IC-XT" in out and "attribution my-scenario --against b" in out
+
+
+def test_a_child_with_its_own_year_keeps_its_base_project_choices(tmp_path: Path) -> None:
+    """The base's `exclude` and `projects` survive a child that sets another year (they used to be dropped)."""
+    (tmp_path / "b.yaml").write_text("name: b\nexclude: [g4-widening]\nprojects: [huangxing-tianxin-connector]\n", encoding="utf-8")
+    (tmp_path / "c.yaml").write_text("name: c\nbase: b\nyear: 2030\n", encoding="utf-8")
+    r = resolve_projects(load_scenario(tmp_path / "c.yaml"), file=str(tmp_path / "c.yaml"))
+    assert "g4-widening" not in r.active and "huangxing-tianxin-connector" in r.active
+    plain = resolve_projects(parse_scenario("name: d\nyear: 2030\n", file="d.yaml"))
+    assert "g4-widening" in plain.active  # planned by 2030: only the base's exclude keeps it out

@@ -9,7 +9,8 @@ Rules (the README repeats them):
 - ``projects`` adds ids (whatever the year), ``exclude`` removes ids; ``add`` applies ad-hoc projects.
 - A chain carries every field of the base (``schema.inherit_base``): its edits (``add``, ``remove_lines``)
   accumulate, less those named in ``drop_edits``; period, tier and the other settings are the base's
-  unless the child writes them. The resolved scenario is flat: ``base: surveyed`` with its year and a
+  unless the child writes them; the base's ``projects``/``exclude`` also hold when the child sets another
+  ``year``. The resolved scenario is flat: ``base: surveyed`` with its year and a
   project list that reproduces the active set, so resolving it again gives the same state.
 """
 
@@ -118,11 +119,15 @@ def resolve_projects(
     if scenario.year is not None:
         concepts_kept = {pid for pid in active if cat[pid].status == "concept" and cat[pid].year <= scenario.year}
         active = {pid for pid, p in cat.items() if p.status != "concept" and p.year <= scenario.year} | concepts_kept
+        if base is not None:  # the base chain's own project choices carry into the new year (its flat lists)
+            active = (active | set(base.scenario.projects)) - set(base.scenario.exclude)
     _check_ids(scenario.projects, "projects", cat, file)
     _check_ids(scenario.exclude, "exclude", cat, file)
     active |= set(scenario.projects)
     active -= set(scenario.exclude)
-    flat = _flat_projects(inherit_base(scenario, base.scenario if base else None, file=file), year, active, cat)
+    bp, be = (set(base.scenario.projects), set(base.scenario.exclude)) if base else (set(), set())
+    chosen = ((bp - set(scenario.exclude)) | set(scenario.projects), (be - set(scenario.projects)) | set(scenario.exclude))
+    flat = _flat_projects(inherit_base(scenario, base.scenario if base else None, file=file), year, active, cat, chosen)
     bases = (scenario.base, *base.bases) if base else ()
     return ResolvedScenario(scenario=flat, year=year, active=frozenset(active), file=file, bases=bases)
 
@@ -131,15 +136,21 @@ def _distinct_dirs(*dirs: Path) -> list[Path]:
     return list({d.resolve(): d for d in dirs}.values())
 
 
-def _flat_projects(scenario: Scenario, year: int | None, active: set[str], cat: dict[str, Project]) -> Scenario:
-    """``scenario`` on ``base: surveyed`` with ``year`` and projects/exclude that give exactly ``active``."""
+def _flat_projects(
+    scenario: Scenario, year: int | None, active: set[str], cat: dict[str, Project], chosen: tuple[set[str], set[str]]
+) -> Scenario:
+    """``scenario`` on ``base: surveyed`` with ``year`` and projects/exclude that give exactly ``active``.
+
+    ``chosen`` = the (projects, exclude) the chain wrote; they stay in the lists even where the year
+    makes them redundant, so that a child setting another year still carries them.
+    """
     default = {pid for pid, p in cat.items() if (p.status != "concept" and p.year <= year if year is not None else p.status == "built")}
     return scenario.model_copy(
         update={
             "base": "surveyed",
             "year": year,
-            "projects": [pid for pid in cat if pid in active - default],
-            "exclude": [pid for pid in cat if pid in default - active],
+            "projects": [pid for pid in cat if pid in (active - default) | chosen[0]],
+            "exclude": [pid for pid in cat if pid in (default - active) | chosen[1]],
         }
     )
 
