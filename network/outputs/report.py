@@ -146,7 +146,15 @@ def timeline_chart_png(timeline: pd.DataFrame, *, mode: str = "best") -> bytes:
     return _fig_png(fig)
 
 
-VALIDATION_MODE_COLOURS = {"car": "#d95f02", "intercity": "#1b9e77", "hsr": "#e7298a", "metro": "#7570b3", "maglev": "#66a61e", "rail": "#a6761d", "bus": "#666666"}
+VALIDATION_MODE_COLOURS = {
+    "car": "#d95f02",
+    "intercity": "#1b9e77",
+    "hsr": "#e7298a",
+    "metro": "#7570b3",
+    "maglev": "#66a61e",
+    "rail": "#a6761d",
+    "bus": "#666666",
+}
 
 
 def validation_scatter_png(rows: pd.DataFrame) -> bytes:
@@ -177,7 +185,10 @@ def validation_scatter_png(rows: pd.DataFrame) -> bytes:
             label=f"{mode} ({grade})",
         )
     # label boxes and markers in axis fractions (x0, y0, x1, y1): a label moves up until it overlaps neither
-    placed = [(o / top - 0.012, m / top - 0.012, o / top + 0.012, m / top + 0.012) for o, m in zip(df["observed_min"].astype(float), df["model_min"].astype(float))]
+    placed = [
+        (o / top - 0.012, m / top - 0.012, o / top + 0.012, m / top + 0.012)
+        for o, m in zip(df["observed_min"].astype(float), df["model_min"].astype(float))
+    ]
     for r in df.sort_values(["model_min", "observed_min"]).to_dict(orient="records"):
         x, y = float(r["observed_min"]), float(r["model_min"])
         fx, fy = x / top + 0.012, y / top - 0.008
@@ -203,6 +214,12 @@ def validation_scatter_png(rows: pd.DataFrame) -> bytes:
     ax.legend(fontsize=7, loc="upper left", frameon=False)
     ax.spines[["top", "right"]].set_visible(False)
     return _fig_png(fig)
+
+
+def _num(v: object, nd: int = 1, *, sign: bool = False) -> str:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "—"
+    return f"{float(v):{'+' if sign else ''}.{nd}f}"  # type: ignore[arg-type]
 
 
 def _pct(v: object) -> str:
@@ -244,17 +261,65 @@ def validation_section_html(
                 ok = val is not None and not (isinstance(val, float) and math.isnan(val)) and float(val) >= limit
                 checks.append(f"{esc(key)} {_pct(val)} ≥ {_pct(limit)}: {'met' if ok else 'NOT met'}")
             parts.append(f"<p>CI thresholds: {' · '.join(checks)}</p>")
-    shown = strata.copy()
-    for col in ("within_tag_share", "within_25_share"):
-        shown[col] = [_pct(v) for v in shown[col]]
-    parts += ["<h3>Fit by group (reliability A rows are fitted; B rows are claims, reported only)</h3>", _table(shown, cls="validation-strata")]
-    cols = ["id", "reliability", "mode", "measure", "year", "period", "pattern", "observed_min", "model_min", "ratio", "within_tag", "within_25", "model_km", "published_km", "length_check"]
-    per_row = rows[[c for c in cols if c in rows.columns]].copy()
-    per_row["within_tag"] = ["✓" if bool(v) else "✗" for v in per_row["within_tag"]]
-    per_row["within_25"] = ["✓" if bool(v) else "✗" for v in per_row["within_25"]]
-    parts += ["<h3>Row by row</h3>", _table(per_row, cls="validation-rows")]
+    shown = pd.DataFrame(
+        {
+            "group": strata["group"],
+            "rows": strata["n"],
+            "within TAG": [f"{int(a)} ({_pct(b)})" for a, b in zip(strata["within_tag"], strata["within_tag_share"])],
+            "within 25 %": [f"{int(a)} ({_pct(b)})" for a, b in zip(strata["within_25"], strata["within_25_share"])],
+            "MAPE %": [_num(v) for v in strata["mape_pct"]],
+            "bias %": [_num(v) for v in strata["bias_pct"]],
+            "bias min": [_num(v) for v in strata["bias_minutes"]],
+            "slope": [_num(v, 2) for v in strata["slope"]],
+            "changes: sign agrees": [
+                f"{int(b)}/{int(a)}" if int(a) else "—" for a, b in zip(strata["changes"], strata["changes_sign_agree"])
+            ],
+        }
+    )
+    parts += [
+        "<h3>Fit by group (reliability A rows are fitted; B rows are claims, reported only)</h3>",
+        _table(shown, cls="validation-strata"),
+    ]
+    per_row = pd.DataFrame(
+        {
+            "id": rows["id"],
+            "rel.": rows["reliability"],
+            "mode · measure": rows["mode"] + " · " + rows["measure"].str.replace("_", " "),
+            "year, period": rows["year"].astype(str)
+            + " "
+            + rows["period"].str.replace("_", "-")
+            + [f" ({p})" if p else "" for p in rows["pattern"]],
+            "observed": [_num(v) for v in rows["observed_min"]],
+            "model": [_num(v) for v in rows["model_min"]],
+            "ratio": [_num(v, 2) for v in rows["ratio"]],
+            "TAG": ["✓" if bool(v) else "✗" for v in rows["within_tag"]],
+            "25 %": ["✓" if bool(v) else "✗" for v in rows["within_25"]],
+            "km model / published": [
+                f"{_num(a)} / {_num(b)}" if _num(b) != "—" else "" for a, b in zip(rows["model_km"], rows["published_km"])
+            ],
+            "length check": rows["length_check"],
+        }
+    )
+    parts += ["<h3>Row by row (minutes)</h3>", _table(per_row, cls="validation-rows")]
     if len(changes):
-        parts += ["<h3>Before → after changes</h3>", _table(changes, cls="validation-changes")]
+        ch = pd.DataFrame(
+            {
+                "id": changes["id"],
+                "rel.": changes["reliability"],
+                "years": changes["year_before"].astype(str) + " → " + changes["year"].astype(str),
+                "observed": [
+                    f"{_num(a)} → {_num(b)} ({_num(c, 1, sign=True)})"
+                    for a, b, c in zip(changes["observed_before_min"], changes["observed_after_min"], changes["observed_change_min"])
+                ],
+                "model": [
+                    f"{_num(a)} → {_num(b)} ({_num(c, 1, sign=True)})"
+                    for a, b, c in zip(changes["model_before_min"], changes["model_after_min"], changes["model_change_min"])
+                ],
+                "sign": ["agrees" if bool(v) else "DISAGREES" for v in changes["sign_agrees"]],
+                "note": changes["note"],
+            }
+        )
+        parts += ["<h3>Before → after changes (minutes)</h3>", _table(ch, cls="validation-changes")]
     parts.append(f'<img class="chart" alt="observed vs model journey times" src="{_png_data_uri(scatter_png)}">')
     legs = rows[["id", "legs", "note"]]
     parts += ["<h3>The legs that explain each row (* = counted in the measure)</h3>", _table(legs, cls="validation-legs")]
@@ -263,7 +328,7 @@ def validation_section_html(
     return "\n".join(parts)
 
 
-def render_validation_page(section_html: str, *, title: str = "Validation against published journey times") -> str:
+def render_validation_page(section_html: str, *, title: str = "Chang-Zhu-Tan planner: model validation") -> str:
     """A standalone printable page around ``validation_section_html``."""
     return (
         '<!DOCTYPE html>\n<html lang="zh-CN"><head><meta charset="utf-8">'
