@@ -376,9 +376,9 @@ def build_transit_graph(state: NetworkState) -> ModeGraph:
     - road: bus-feeder time; road node <-> station: walking (or, for a station farther than the walk
       limit from every road node, the bus connector at the area's speed); leaving a station by bus waits
       ``bus_feeder_wait_min``;
-    - station -> departure platform: half the station's street-to-platform time + the initial wait
-      (:func:`initial_wait_s`); arrival platform -> interchange node: alight; interchange -> station:
-      the other half of the street-to-platform time; interchange -> departure platform of another line:
+    - station -> departure platform: half the line kind's street-to-platform time + the initial wait
+      (:func:`initial_wait_s`); arrival platform -> station: the other half (leaving); arrival platform
+      -> interchange node: alight to change; interchange -> departure platform of another line:
       ``transfer_walk_s`` + half the headway (a transfer);
     - departure -> next stop's arrival: run time; arrival -> departure at the same stop: the dwell.
     """
@@ -403,9 +403,6 @@ def build_transit_graph(state: NetworkState) -> ModeGraph:
     arr_id = {key: n_road + 2 * n_st + 2 * i for i, key in enumerate(plat_keys)}
     dep_id = {key: n_road + 2 * n_st + 2 * i + 1 for i, key in enumerate(plat_keys)}
     n = n_road + 2 * n_st + 2 * len(plat_keys)
-    access_by_station = {
-        str(name): max(v[f"station_access_{kind_of_line[lid]}_s"] for lid in g["line_id"]) for name, g in stops.groupby("name_zh")
-    }
     walk_ms = v["walk_speed_kph"] / 3.6
     walk_max = p.walk_limit_m if p.walk_limit_m is not None else v["walk_max_m"]
     detour = v["access_detour"]
@@ -436,15 +433,16 @@ def build_transit_graph(state: NetworkState) -> ModeGraph:
         na, nb = str(st["name_zh"][a]), str(st["name_zh"][b])
         e.add(ic_id[na], ic_id[nb], t, "transfer", f"{na}↔{nb}", d)
         e.add(ic_id[nb], ic_id[na], t, "transfer", f"{nb}↔{na}", d)
-    # station levels, boarding, alighting, transfers
-    for name in access_by_station:
-        e.add(ic_id[name], st_id[name], access_by_station[name] / 2.0, "exit", name)
+    # station levels, boarding, alighting, transfers: street <-> platform costs half the line kind's
+    # street-to-platform time each way (an intercity platform at 株洲 is not behind the national-rail
+    # security hall); a transfer stays inside (interchange node) and waits the full half headway
     for (lid, seq), name in zip(plat_keys, stops["name_zh"]):
-        half_access = access_by_station[name] / 2.0
+        half_access = v[f"station_access_{kind_of_line[lid]}_s"] / 2.0
         hw = headway[lid]
         e.add(st_id[name], dep_id[(lid, seq)], half_access + float(initial_wait_s(hw, v)), f"board:{lid}", name)
         e.add(ic_id[name], dep_id[(lid, seq)], v["transfer_walk_s"] + hw / 2.0, f"board:{lid}", name)
         e.add(arr_id[(lid, seq)], ic_id[name], 0.0, "alight", name)
+        e.add(arr_id[(lid, seq)], st_id[name], half_access, "exit", name)
     # riding: both directions; dwell only when staying on board through a stop
     for r in seg.itertuples(index=False):
         a0, b0 = (r.line_id, r.from_seq), (r.line_id, r.to_seq)

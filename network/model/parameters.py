@@ -100,7 +100,7 @@ PARAMETER_TABLE: Final[tuple[Parameter, ...]] = (
     Parameter("accel_hsr_mps2", 0.2, 0.2, 0.5, "m/s2", _RAIL + "; 0-300 km/h in about 6-7 min including station-throat limits"),
     Parameter("brake_hsr_mps2", 0.25, 0.25, 0.6, "m/s2", _RAIL + "; service braking from 300 km/h over 12-15 km"),
     Parameter("dwell_hsr_s", 120.0, 60.0, 300.0, "s", "HSR intermediate stop 2-5 min"),
-    Parameter("accel_conventional_mps2", 0.2, 0.1, 0.4, "m/s2", "loco-hauled passenger trains, 0-120 km/h in 3-5 min"),
+    Parameter("accel_conventional_mps2", 0.15, 0.1, 0.4, "m/s2", "loco-hauled passenger trains, 0-120 km/h in 3-5 min"),
     Parameter("brake_conventional_mps2", 0.3, 0.2, 0.5, "m/s2", "loco-hauled passenger trains"),
     Parameter("dwell_conventional_s", 240.0, 120.0, 600.0, "s", "long-distance trains stop 3-10 min at large stations"),
     Parameter("station_access_metro_s", 120.0, 60.0, 240.0, "s", "street to platform (entrance, security check, stairs)"),
