@@ -47,6 +47,13 @@ class Snap:
     terminal_s: FloatArray  # (m,)
 
 
+def _part(fraction: FloatArray, time_s: FloatArray) -> FloatArray:
+    """``fraction`` of an arc's time; zero at its end node even where the arc is one-way (``inf``)."""
+    return np.where(fraction > 0, fraction * np.where(np.isfinite(time_s), time_s, 0.0), 0.0) + np.where(
+        (fraction > 0) & ~np.isfinite(time_s), np.inf, 0.0
+    )
+
+
 K_STATIONS = 2
 """Transit points also connect directly to their ``K_STATIONS`` nearest stations (a walk or a feeder bus)."""
 
@@ -91,8 +98,8 @@ def snap_points(
     js = np.asarray(js, dtype=np.int64).reshape(m)
     ends = np.column_stack([rs.u[js], rs.v[js]]) if len(rs.u) else np.zeros((m, 0), dtype=np.int64)
     f = rs.frac[js][:, None] if len(rs.u) else np.zeros((m, 1))
-    along_in = np.column_stack([f[:, 0] * rs.time_vu_s[js], (1 - f[:, 0]) * rs.time_uv_s[js]]) if len(rs.u) else ends * 0.0
-    along_out = np.column_stack([f[:, 0] * rs.time_uv_s[js], (1 - f[:, 0]) * rs.time_vu_s[js]]) if len(rs.u) else ends * 0.0
+    along_in = np.column_stack([_part(f[:, 0], rs.time_vu_s[js]), _part(1 - f[:, 0], rs.time_uv_s[js])]) if len(rs.u) else ends * 0.0
+    along_out = np.column_stack([_part(f[:, 0], rs.time_uv_s[js]), _part(1 - f[:, 0], rs.time_vu_s[js])]) if len(rs.u) else ends * 0.0
     nodes = np.concatenate([nodes, ends], axis=1)
     d_all = np.concatenate([d, np.repeat(d_edge[:, None], ends.shape[1], axis=1)], axis=1)
     zero = np.zeros_like(d)
