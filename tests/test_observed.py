@@ -302,7 +302,16 @@ def test_fastest_rows_compare_with_the_fastest_pattern(shared_validation: tuple[
     assert "rail time (typical)" in str(v.rows.set_index("id").loc[typical.id, "legs"])
 
 
-@pytest.mark.xfail(strict=False, reason="calibration in progress (issue 11)")
+def test_validation_does_not_fall_below_what_was_reached(shared_validation: tuple[list[ObservedRow], Validation]) -> None:
+    """A ratchet in CI until the target below is met: the calibration reached 10 of 12 rows within 25 % and
+    every reliability-A row within 25 % (embedded tier, measured 2026-11-29); a change that loses any of it fails."""
+    _, v = shared_validation
+    assert (v.share("within_25_share") or 0.0) >= 0.83, v.strata  # 10 / 12, as the summary rounds it
+    a_rows = v.rows[v.rows["reliability"] == "A"]
+    assert a_rows["within_25"].all(), a_rows[["id", "observed_min", "model_min"]]
+
+
+@pytest.mark.xfail(strict=False, reason="calibration in progress (issue 11): the car rows are not yet within 25 %")
 def test_validation_meets_the_ci_threshold(shared_validation: tuple[list[ObservedRow], Validation]) -> None:
     """Issue 11 'done when': >= 85 % of rows within 25 % and >= 60 % within TAG 15 % / 1 min; changes with the observed sign."""
     _, v = shared_validation
