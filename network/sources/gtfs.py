@@ -441,6 +441,7 @@ def feed_services(path: Path, *, bbox: BBox, prefix: str = "", routes: list[str]
                     if isinstance(route.get("route_color"), str) and route.get("route_color")
                     else "#555555",
                     "source": f"GTFS {path.name}",
+                    "desc": str(route.get("route_desc") or "") if isinstance(route.get("route_desc"), str) else "",
                 }
             )
             for j, k in enumerate(keep):

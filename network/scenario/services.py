@@ -1,0 +1,116 @@
+"""Services from GTFS feeds joined to a scenario's rail services (one transit model for both).
+
+A feed's route directions (``network.sources.gtfs.feed_services``) become lines of the scenario's
+``RailNetwork``: kind from the route type, headways per period from the timetable, and the feed's own
+run and dwell times per stop (columns ``run_<period>_s`` / ``dwell_<period>_s`` of the stops table,
+which ``network.model.rail.line_segments`` uses instead of train kinematics). Stops become stations
+like rail stations (same access rules, the kind's street-to-platform time); GTFS stops with the same
+name and kind within 500 m of each other form one station, so both directions of a bus line share it,
+while a bus stop named like a rail station stays its own station, linked by the transfer walk.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from network._errors import InputError
+from network.model.rail import RailNetwork
+from network.paths import CRS_METRIC, CRS_WGS84, PROJECT_DIR
+from network.scenario.catalogue import STUDY_BBOX
+from network.sources.gtfs import FeedServices, feed_services
+
+log = logging.getLogger(__name__)
+SAME_STATION_M = 500.0
+
+
+@dataclass(frozen=True)
+class ServiceSource:
+    """Where a scenario's services come from: a GTFS feed, optionally a subset of its routes."""
+
+    gtfs: Path
+    routes: tuple[str, ...] | None = None
+    prefix: str = ""
+    opened: str = ""
+    """ISO date the services start (catalogue projects), empty when unknown."""
+    label: str = ""
+    """Where the source was named (``services[0]`` or ``projects.yaml czt-bus-201``), for errors."""
+
+
+def feed_path(text: str, *, base_dir: Path) -> Path:
+    """A feed path as written: absolute, relative to ``base_dir`` (the scenario's folder), else to the project."""
+    p = Path(text)
+    if p.is_absolute():
+        return p
+    for root in (base_dir, PROJECT_DIR):
+        if (root / p).exists():
+            return root / p
+    return base_dir / p
+
+
+def _station_labels(stops: pd.DataFrame, kinds: pd.Series) -> pd.Series:
+    """``<name> (<kind>)`` per stop; same-named stops of one kind farther than 500 m apart get ``#2``, ``#3``."""
+    labels = pd.Series(index=stops.index, dtype=object)
+    for (name, kind), g in stops.assign(kind=kinds.to_numpy()).groupby(["name_zh", "kind"], sort=False):
+        centres: list[tuple[float, float]] = []
+        for idx, x, y in zip(g.index, g["x"], g["y"]):
+            k = next((i for i, (cx, cy) in enumerate(centres) if np.hypot(cx - x, cy - y) <= SAME_STATION_M), None)
+            if k is None:
+                centres.append((float(x), float(y)))
+                k = len(centres) - 1
+            labels[idx] = f"{name} ({kind})" + (f" #{k + 1}" if k else "")
+    return labels
+
+
+def services_as_rail(fs: FeedServices, *, opened: str = "") -> RailNetwork:
+    """A feed's services in the ``RailNetwork`` shape (lines + stops with explicit run and dwell times)."""
+    lines = fs.lines.copy()
+    lines["name_en"] = lines["short_name"]
+    lines["top_speed_kph"] = np.nan
+    lines["track_detour"] = 1.0
+    lines["opened"] = opened
+    lines["pattern_of"] = ""
+    lines["gtfs"] = fs.file
+    stops = fs.stops.copy()
+    pts = gpd.GeoSeries(gpd.points_from_xy(stops["lon"], stops["lat"]), crs=CRS_WGS84).to_crs(CRS_METRIC)
+    stops["x"] = pts.x.to_numpy()
+    stops["y"] = pts.y.to_numpy()
+    stops["gtfs_stop_name"] = stops["name_zh"]
+    kinds = stops["line_id"].map(dict(zip(lines["line_id"], lines["kind"])))
+    stops["name_zh"] = _station_labels(stops, kinds)
+    stops["inferred"] = False
+    stops["source"] = f"GTFS {Path(fs.file).name}"
+    return RailNetwork(lines=lines.reset_index(drop=True), stops=stops.reset_index(drop=True))
+
+
+def with_services(rail: RailNetwork, extra: RailNetwork, *, label: str) -> RailNetwork:
+    """``rail`` plus ``extra``'s lines; a line id already present is an ``InputError`` (give a prefix)."""
+    clash = sorted(set(rail.lines["line_id"]) & set(extra.lines["line_id"]))
+    if clash:
+        raise InputError(label, "gtfs", f"line ids {clash[:5]} already exist in the scenario; give this feed a different 'prefix'")
+    lines = pd.concat([rail.lines, extra.lines], ignore_index=True)
+    stops = pd.concat([rail.stops, extra.stops], ignore_index=True)
+    return RailNetwork(lines=lines, stops=stops)
+
+
+def load_services(source: ServiceSource) -> RailNetwork:
+    """Read a feed (errors name the feed, table, line and field) and return its services as rail lines."""
+    fs = feed_services(source.gtfs, bbox=STUDY_BBOX, prefix=source.prefix, routes=list(source.routes) if source.routes else None)
+    return services_as_rail(fs, opened=source.opened)
+
+
+def assumed_notes(rail: RailNetwork) -> dict[str, str]:
+    """Line id -> what its data says is assumed (the ``source`` note of rail lines, ``route_desc`` of GTFS
+    routes when it says 'assumed'); lines with nothing assumed are absent."""
+    out: dict[str, str] = {}
+    cols = [c for c in ("source", "desc") if c in rail.lines.columns]
+    for row in rail.lines.to_dict(orient="records"):
+        text = "; ".join(str(row[c]) for c in cols if isinstance(row.get(c), str))
+        if "assum" in text.lower():
+            out[str(row["line_id"])] = text
+    return out
