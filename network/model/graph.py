@@ -444,14 +444,18 @@ def build_transit_graph(state: NetworkState) -> ModeGraph:
         e.add(arr_id[(lid, seq)], ic_id[name], 0.0, "alight", name)
         e.add(arr_id[(lid, seq)], st_id[name], half_access, "exit", name)
     # riding: both directions; dwell only when staying on board through a stop
+    # (a line marked one_way, e.g. one direction of a GTFS route, runs only in its stop order)
+    one_way = set(rail.lines.loc[rail.lines["one_way"].fillna(False).astype(bool), "line_id"]) if "one_way" in rail.lines.columns else set()
     for r in seg.itertuples(index=False):
         a0, b0 = (r.line_id, r.from_seq), (r.line_id, r.to_seq)
         run_s, dist_m = float(r.run_s), float(r.distance_m)  # type: ignore[arg-type]
         e.add(dep_id[a0], arr_id[b0], run_s, f"ride:{r.line_id}", f"{r.from_name}→{r.to_name}", dist_m)
-        e.add(dep_id[b0], arr_id[a0], run_s, f"ride:{r.line_id}", f"{r.to_name}→{r.from_name}", dist_m)
+        if r.line_id not in one_way:
+            e.add(dep_id[b0], arr_id[a0], run_s, f"ride:{r.line_id}", f"{r.to_name}→{r.from_name}", dist_m)
     dwell = dict(zip(seg["line_id"], seg["dwell_s"]))
+    dwell_at = {(r.line_id, r.to_seq): float(r.dwell_s) for r in seg.itertuples(index=False)}  # type: ignore[arg-type]
     for lid, seq in plat_keys:
-        e.add(arr_id[(lid, seq)], dep_id[(lid, seq)], float(dwell[lid]), f"ride:{lid}", "dwell")
+        e.add(arr_id[(lid, seq)], dep_id[(lid, seq)], dwell_at.get((lid, seq), float(dwell[lid])), f"ride:{lid}", "dwell")
     parts.append(e.arrays())
     cols = [np.concatenate([part[i] for part in parts]) for i in range(6)]
     csr, kind, label, length = _assemble(n, *cols)

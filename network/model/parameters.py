@@ -108,6 +108,9 @@ PARAMETER_TABLE: Final[tuple[Parameter, ...]] = (
     Parameter("station_access_intercity_s", 300.0, 180.0, 480.0, "s", "street to platform incl. ticket and security check"),
     Parameter("station_access_hsr_s", 600.0, 300.0, 900.0, "s", "street to platform incl. ID check and security; HSR stations are large"),
     Parameter("station_access_conventional_s", 600.0, 300.0, 900.0, "s", "street to platform incl. ID check and security at national-rail stations"),
+    Parameter("station_access_bus_s", 30.0, 0.0, 120.0, "s", "kerbside bus stop (GTFS services): no entrance or security check; a minute at most to find the stand at a bus station"),
+    Parameter("station_access_tram_s", 60.0, 0.0, 180.0, "s", "tram stop on the street (GTFS services)"),
+    Parameter("station_access_ferry_s", 300.0, 120.0, 600.0, "s", "ferry pier: ticket and boarding (GTFS services)"),
     Parameter("transfer_walk_s", 120.0, 60.0, 300.0, "s", "platform to platform inside a station"),
 )
 

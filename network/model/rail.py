@@ -165,7 +165,9 @@ def line_segments(rail: RailNetwork, period: Period, values: Mapping[str, float]
     Returns columns line_id, kind, from_seq, to_seq, from_name, to_name, distance_m, run_s (in motion,
     from :func:`run_time_s` with the kind's ``accel_<kind>_mps2`` / ``brake_<kind>_mps2``, at the line's top
     speed or the kind's ``line_speed_<kind>_kph`` where that is lower), dwell_s (the
-    kind's ``dwell_<kind>_s``, spent at every intermediate stop) and headway_s for ``period``.
+    kind's ``dwell_<kind>_s``, spent at every intermediate stop) and headway_s for ``period``. A line whose
+    stops carry their own times (:func:`explicit_times_s`, GTFS services) uses those instead: run_s from
+    the timetable and dwell_s = the dwell at the arriving stop.
     """
     out = []
     for _, line in rail.lines.iterrows():
@@ -177,8 +179,13 @@ def line_segments(rail: RailNetwork, period: Period, values: Mapping[str, float]
             continue
         kind = str(line["kind"])
         d = np.diff(along)
-        top_kph = min(float(line["top_speed_kph"]), values.get(f"line_speed_{kind}_kph", np.inf))
-        run = run_time_s(d, top_kph, values[f"accel_{kind}_mps2"], values[f"brake_{kind}_mps2"])
+        explicit = explicit_times_s(s, period)
+        if explicit is not None:  # a timetabled service (GTFS): its own run and dwell times
+            run, dwell = explicit
+        else:
+            top_kph = min(float(line["top_speed_kph"]), values.get(f"line_speed_{kind}_kph", np.inf))
+            run = run_time_s(d, top_kph, values[f"accel_{kind}_mps2"], values[f"brake_{kind}_mps2"])
+            dwell = np.full(len(d), float(values[f"dwell_{kind}_s"]))
         out.append(
             pd.DataFrame(
                 {
@@ -190,7 +197,7 @@ def line_segments(rail: RailNetwork, period: Period, values: Mapping[str, float]
                     "to_name": s["name_zh"].to_numpy()[1:],
                     "distance_m": d,
                     "run_s": run,
-                    "dwell_s": float(values[f"dwell_{kind}_s"]),
+                    "dwell_s": dwell,
                     "headway_s": hw,
                 }
             )
@@ -199,6 +206,19 @@ def line_segments(rail: RailNetwork, period: Period, values: Mapping[str, float]
     if not out:
         return pd.DataFrame(columns=cols)
     return pd.concat(out, ignore_index=True)
+
+
+def explicit_times_s(stops: pd.DataFrame, period: Period) -> tuple[np.ndarray, np.ndarray] | None:
+    """Run times between consecutive stops and the dwell at each arriving stop (s) when the stops carry
+    them (``run_<period>_s`` / ``dwell_<period>_s``, e.g. services read from a GTFS timetable); else None."""
+    run_col, dwell_col = f"run_{period}_s", f"dwell_{period}_s"
+    if run_col not in stops.columns:
+        return None
+    run = pd.to_numeric(stops[run_col], errors="coerce").to_numpy(dtype=float)[1:]
+    if len(run) == 0 or not np.isfinite(run).all():
+        return None
+    dwell = pd.to_numeric(stops[dwell_col], errors="coerce").fillna(0.0).to_numpy(dtype=float)[1:] if dwell_col in stops.columns else np.zeros(len(run))
+    return run, dwell
 
 
 def ride_s(segments: pd.DataFrame, line_id: str, from_name: str, to_name: str) -> float | None:

@@ -15,7 +15,7 @@ from network._errors import InputError
 from network.model.speeds import ROAD_CLASSES
 from network.paths import DATA_DIR
 
-ProjectType = Literal["road_upgrade", "new_road", "road_closure", "road_opening", "rail_line", "rail_extension", "rail_service"]
+ProjectType = Literal["road_upgrade", "new_road", "road_closure", "road_opening", "rail_line", "rail_extension", "rail_service", "gtfs_services"]
 Status = Literal["built", "under_construction", "planned", "concept"]
 ROAD_TYPES = ("road_upgrade", "new_road", "road_closure")
 RAIL_TYPES = ("rail_line", "rail_extension", "rail_service")
@@ -83,6 +83,10 @@ class Project(BaseModel):
     line_ids: list[str] | None = None
     stations: list[str] | None = Field(default=None, min_length=2)
     before: RailBefore | After | None = None
+    feed: str | None = None
+    """gtfs_services: a GTFS .zip (path relative to the project folder)."""
+    routes: list[str] | None = None
+    """gtfs_services: the feed's route_id values this project opens (all when omitted)."""
     facts: str = ""
     inferred: str = ""
     source: str = ""
@@ -128,6 +132,8 @@ class Project(BaseModel):
             for name in ("headway_am_peak_min", "headway_off_peak_min"):
                 if isinstance(self.before, RailBefore) and len(getattr(self.before, name)) != len(self.line_ids):
                     raise ValueError(f"before.{name} needs one value per line in line_ids ({len(self.line_ids)})")
+        if self.type == "gtfs_services" and (not self.feed or self.in_base):
+            raise ValueError("a gtfs_services project needs 'feed' (a GTFS .zip) and in_base: false (its services are added when active)")
         if self.type in RAIL_TYPES and not self.in_base:
             raise ValueError("rail projects must be in the base rail data (in_base: true); add new lines to data/rail_lines.csv")
         return self

@@ -36,6 +36,7 @@ from network.model.rail import (
     without_stops,
 )
 from network.model.speeds import PERIODS
+from network.paths import PROJECT_DIR
 from network.scenario.catalogue import After, Project, RailBefore, load_catalogue, unknown_id_message
 from network.scenario.edits import (
     add_road,
@@ -47,6 +48,7 @@ from network.scenario.edits import (
     upgrade_road,
 )
 from network.scenario.schema import NewRoad, RoadClosure, RoadUpgrade, Scenario, find_scenario_file, inherit_base, load_scenario
+from network.scenario.services import ServiceSource, feed_path, load_services, with_services
 from network.sources.embedded import load_embedded_roads, road_openings
 
 log = logging.getLogger(__name__)
@@ -193,7 +195,14 @@ def build_state(
         on = pid in active
         if pid in own:
             continue
-        if p.type == "road_opening":
+        if p.type == "gtfs_services":
+            if on:
+                assert p.feed is not None
+                src = ServiceSource(
+                    gtfs=feed_path(p.feed, base_dir=PROJECT_DIR), routes=tuple(p.routes) if p.routes else None, opened=str(p.opened or "")
+                )
+                rail = with_services(rail, _services(src), label=f"data/projects.yaml project {pid}")
+        elif p.type == "road_opening":
             if not on and p.ref:
                 roads = close_refs(roads, {p.ref})
         elif p.in_base and not on:
@@ -221,10 +230,33 @@ def build_state(
             roads, note = _apply_road(roads, "road_closure", list(adhoc.path), adhoc.name, None, None)
         if note:
             warnings.append(f"add[{k}] {adhoc.name}: {note}")
+    sdir = Path(file).parent if file != "<scenario>" else PROJECT_DIR
+    for k, svc in enumerate(sc.services):
+        src = ServiceSource(gtfs=feed_path(svc.gtfs, base_dir=sdir), routes=tuple(svc.routes) if svc.routes else None, prefix=svc.prefix)
+        try:
+            extra = _services(src)
+        except InputError as exc:
+            raise InputError(file, f"services[{k}].gtfs", str(exc)) from None
+        rail = with_services(rail, extra, label=f"{file} services[{k}]")
     for w in warnings:
         log.warning("%s: %s", file, w)
     params = StateParams(period=sc.period, feeder_speed_kph=sc.feeder_speed_kph, walk_limit_m=sc.walk_limit_m)
     return NetworkState(roads=roads, rail=rail, params=params, projects=tuple(sorted(active)), warnings=tuple(warnings), year=resolved.year)
+
+
+@lru_cache(maxsize=16)
+def _cached_services(path: Path, mtime_ns: int, routes: tuple[str, ...] | None, prefix: str, opened: str) -> RailNetwork:
+    """A feed's services, read once per process per file version (attribution builds many states)."""
+    return load_services(ServiceSource(gtfs=path, routes=routes, prefix=prefix, opened=opened))
+
+
+def _services(src: ServiceSource) -> RailNetwork:
+    """The services of ``src``; a feed that cannot be used is an ``InputError`` naming the feed's table, line and field."""
+    try:
+        mtime = src.gtfs.stat().st_mtime_ns
+    except OSError:
+        raise InputError(str(src.gtfs), "file", "does not exist (expected a GTFS .zip)") from None
+    return _cached_services(src.gtfs, mtime, src.routes, src.prefix, src.opened)
 
 
 def _speeds(after: After | None) -> dict[str, float] | None:

@@ -94,6 +94,17 @@ class Check(_Strict):
         return v
 
 
+class GtfsServices(_Strict):
+    """Services from a GTFS feed added to the scenario's transit network (``services: [{gtfs: feed.zip}]``)."""
+
+    gtfs: str = Field(min_length=1, max_length=500)
+    """Path of a GTFS .zip: absolute, relative to the scenario file's folder, or to the project folder."""
+    routes: list[str] | None = Field(default=None, min_length=1)
+    """Only these route_id values (all routes when omitted)."""
+    prefix: str = Field(default="", max_length=40, pattern=r"^[A-Za-z0-9_.:-]*$")
+    """Put before the feed's line ids (needed when two feeds share route ids)."""
+
+
 class Scenario(_Strict):
     """One planner's question as data."""
 
@@ -112,6 +123,8 @@ class Scenario(_Strict):
     """Rail services (line_id from data/rail_lines.csv) taken out of this scenario."""
     add: list[AdHoc] = Field(default_factory=list)
     """Inline ad-hoc projects: new_road, road_upgrade, road_closure."""
+    services: list[GtfsServices] = Field(default_factory=list)
+    """Transit services from GTFS feeds (bus, tram, rail, metro by route type), added to the transit network."""
     drop_edits: list[str] = Field(default_factory=list)
     """Edits of the ``base`` chain (an ``add`` entry's name or a ``remove_lines`` line id) this scenario does not make."""
     feeder_speed_kph: float | None = Field(default=None, gt=2, le=80)
@@ -286,7 +299,7 @@ def load_scenario(path: Path) -> Scenario:
 
 EditSpec = NewRoad | RoadUpgrade | RoadClosure | str
 """One hand-written edit: an ``add`` entry, or a ``remove_lines`` line id (a ``str``)."""
-INHERITED_FIELDS = ("period", "tier", "feeder_speed_kph", "walk_limit_m", "thresholds_minutes")
+INHERITED_FIELDS = ("period", "tier", "feeder_speed_kph", "walk_limit_m", "thresholds_minutes", "services")
 """Fields a scenario takes from its ``base`` when it does not write them itself."""
 
 
@@ -322,8 +335,8 @@ def inherit_base(child: Scenario, base: Scenario | None, *, file: str) -> Scenar
     - Edits accumulate: the base's ``add`` and ``remove_lines`` come first, then the child's, less the
       base edits the child names in ``drop_edits`` (each must be an edit of the base).
     - A child edit may not reuse the name of a base edit it keeps (drop it first to replace it).
-    - ``period``, ``tier``, ``feeder_speed_kph``, ``walk_limit_m`` and ``thresholds_minutes`` come
-      from the base unless the child writes them. ``name``, ``title`` and ``checks`` are the child's own.
+    - ``period``, ``tier``, ``feeder_speed_kph``, ``walk_limit_m``, ``thresholds_minutes`` and ``services``
+      come from the base unless the child writes them. ``name``, ``title`` and ``checks`` are the child's own.
     - ``base=None`` is the surveyed network: it has no edits, so ``drop_edits`` must be empty.
 
     The year and the catalogue projects are carried by ``resolve.resolve_projects`` (its active set).

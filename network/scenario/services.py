@@ -75,6 +75,7 @@ def services_as_rail(fs: FeedServices, *, opened: str = "") -> RailNetwork:
     lines["track_detour"] = 1.0
     lines["opened"] = opened
     lines["pattern_of"] = ""
+    lines["one_way"] = True  # each GTFS direction is its own line
     lines["gtfs"] = fs.file
     stops = fs.stops.copy()
     pts = gpd.GeoSeries(gpd.points_from_xy(stops["lon"], stops["lat"]), crs=CRS_WGS84).to_crs(CRS_METRIC)
@@ -95,7 +96,9 @@ def with_services(rail: RailNetwork, extra: RailNetwork, *, label: str) -> RailN
         raise InputError(label, "gtfs", f"line ids {clash[:5]} already exist in the scenario; give this feed a different 'prefix'")
     lines = pd.concat([rail.lines, extra.lines], ignore_index=True)
     stops = pd.concat([rail.stops, extra.stops], ignore_index=True)
-    return RailNetwork(lines=lines, stops=stops)
+    places = pd.concat([rail.station_places(), extra.station_places()], ignore_index=True)
+    places = places.groupby("name_zh", sort=True).agg(x=("x", "mean"), y=("y", "mean")).reset_index()
+    return RailNetwork(lines=lines, stops=stops, places=places)
 
 
 def load_services(source: ServiceSource) -> RailNetwork:
