@@ -22,9 +22,10 @@ def _grid_km(text: str) -> float:
     return v
 
 
-@command("export", "write a scenario's layers (GeoPackage, GeoParquet) and skims (OMX) to outputs/<scenario>/")
+@command("export", "write a scenario's services (GTFS), layers (GeoPackage, GeoParquet) and skims (OMX) to outputs/<scenario>/")
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("scenario", nargs="?", default="surveyed", help="scenario name or file (default: surveyed)")
+    parser.add_argument("--gtfs", action="store_true", help="the scenario's services as a frequency-based GTFS feed: gtfs.zip")
     parser.add_argument("--gpkg", action="store_true", help="one GeoPackage with every layer: <scenario>.gpkg")
     parser.add_argument("--parquet", action="store_true", help="the same layers as GeoParquet files in layers/")
     parser.add_argument("--skims", action="store_true", help="OMX travel-time matrices by mode and period: skims.omx")
@@ -41,8 +42,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run_export(args: argparse.Namespace) -> int:
-    if not (args.gpkg or args.parquet or args.skims):
-        print("run_scenario.py export: nothing to write; give --gpkg, --parquet and/or --skims")
+    if not (args.gtfs or args.gpkg or args.parquet or args.skims):
+        print("run_scenario.py export: nothing to write; give --gtfs, --gpkg, --parquet and/or --skims")
         return 2
     path = scenario_path(args.scenario)
     scenario = load_scenario(path)
@@ -50,6 +51,7 @@ def run_export(args: argparse.Namespace) -> int:
     result = export_scenario(
         scenario,
         file=str(path),
+        gtfs=args.gtfs,
         gpkg=args.gpkg,
         parquet=args.parquet,
         skims=args.skims,

@@ -36,11 +36,13 @@ from network.outputs.gis import (
     write_gpkg,
     zone_layer,
 )
+from network.outputs.gtfs_out import FeedMeta, state_services, write_feed
 from network.outputs.skims import id_table, write_omx
 from network.paths import OUTPUT_DIR
 from network.scenario.catalogue import catalogue_frame, load_catalogue
 from network.scenario.resolve import resolve_state
 from network.scenario.schema import Scenario
+from network.scenario.services import assumed_notes
 
 log = logging.getLogger(__name__)
 PointsChoice = Literal["zones", "grid"] | Path
@@ -59,13 +61,7 @@ class ExportResult:
 
 def assumed_services(rail: RailNetwork) -> dict[str, str]:
     """Services whose run times or headways rest on assumptions (their data note says so), with the note."""
-    out: dict[str, str] = {}
-    if "source" not in rail.lines.columns:
-        return out
-    for lid, src in zip(rail.lines["line_id"].astype(str), rail.lines["source"].fillna("").astype(str)):
-        if "assum" in src.lower():
-            out[lid] = src
-    return out
+    return assumed_notes(rail)
 
 
 def layer_meta(scenario: Scenario, state: NetworkState) -> LayerMeta:
@@ -131,6 +127,7 @@ def export_scenario(
     scenario: Scenario,
     *,
     file: str = "<scenario>",
+    gtfs: bool = False,
     gpkg: bool = False,
     parquet: bool = False,
     skims: bool = False,
@@ -145,6 +142,8 @@ def export_scenario(
     ----------
     scenario
         The validated scenario.
+    gtfs
+        Write ``gtfs.zip``: the scenario's rail, metro and GTFS services as a frequency-based GTFS feed.
     gpkg, parquet
         Write ``<name>.gpkg`` (all layers in one file) and/or ``layers/<layer>.parquet`` (GeoParquet).
     skims
@@ -172,6 +171,25 @@ def export_scenario(
         "tool_version": __version__,
         "files": {},
     }
+    if gtfs:
+        stops, services = state_services(state)
+        path = out / "gtfs.zip"
+        notes = [
+            f"scenario {scenario.name} ({scenario.title}); network tier {state.roads.tier}; data snapshot {state.roads.snapshot}",
+            f"{OSM_ATTRIBUTION} (road network the services were modelled on)",
+            "frequency-based: one template trip per direction and period (am_peak 07:00-09:00, off_peak 10:00-16:00); "
+            "run times and dwells as the planner models them",
+            *(f"assumed: {a}" for a in meta.assumptions),
+        ]
+        fm = FeedMeta(
+            publisher="Chang-Zhu-Tan half-hour-circle planner",
+            url="https://www.openstreetmap.org/copyright",
+            version=f"{scenario.name}-{__version__}",
+            notes=notes,
+        )
+        write_feed(path, stops, services, fm)
+        result.files.append(path)
+        manifest["files"][path.name] = {"format": "GTFS (frequency-based)", "routes": len(services), "stops": len(stops)}
     if gpkg or parquet:
         t0 = time.perf_counter()
         layers = gis_layers(scenario, state)
@@ -220,7 +238,8 @@ def export_scenario(
             "engines": info,
         }
     if meta.assumptions:
-        result.notes.append("results depend on assumed headways or run times of: " + ", ".join(a.split(":")[0] for a in meta.assumptions))
+        lines = sorted({a.split(": ", 1)[0].rsplit(":", 1)[0] if a.count(":") > 1 else a.split(":")[0] for a in meta.assumptions})
+        result.notes.append("results depend on assumed headways or run times of: " + ", ".join(lines))
     manifest_path = out / "export.json"
     atomic_write_text(manifest_path, dumps_metrics(manifest))
     result.files.append(manifest_path)

@@ -18,6 +18,7 @@ from network.outputs.report import relative_href, write_report
 from network.paths import MAP_DIR, OUTPUT_DIR
 from network.scenario.resolve import build_state, resolve_projects
 from network.scenario.schema import Scenario, scenario_edits
+from network.scenario.services import assumed_notes
 from network.sources.osm import network_report
 
 log = logging.getLogger(__name__)
@@ -76,6 +77,7 @@ def scenario_metrics(scenario: Scenario, *, file: str = "<scenario>") -> tuple[d
         "projects_active": list(state.projects),
         "edits": edit_effects(resolved, state, own=scenario_edits(scenario)),
         "warnings": list(state.warnings),
+        "services_with_assumptions": sorted(assumed_notes(state.rail)),
         "attribution": OSM_ATTRIBUTION,
         "centre_minutes": pairs.to_dict(orient="records"),
         "population_within_30": within.to_dict(orient="records"),

@@ -4,9 +4,9 @@ A feed's route directions (``network.sources.gtfs.feed_services``) become lines 
 ``RailNetwork``: kind from the route type, headways per period from the timetable, and the feed's own
 run and dwell times per stop (columns ``run_<period>_s`` / ``dwell_<period>_s`` of the stops table,
 which ``network.model.rail.line_segments`` uses instead of train kinematics). Stops become stations
-like rail stations (same access rules, the kind's street-to-platform time); GTFS stops with the same
-name and kind within 500 m of each other form one station, so both directions of a bus line share it,
-while a bus stop named like a rail station stays its own station, linked by the transfer walk.
+like rail stations (same access rules, the kind's street-to-platform time): one station per GTFS stop
+(or per ``parent_station``), named by its stop name; a stop named like a station already in the
+scenario is renamed ``<name> (GTFS)`` and stays its own station, linked by the transfer walk.
 """
 
 from __future__ import annotations
@@ -26,7 +26,6 @@ from network.scenario.catalogue import STUDY_BBOX
 from network.sources.gtfs import FeedServices, feed_services
 
 log = logging.getLogger(__name__)
-SAME_STATION_M = 500.0
 
 
 @dataclass(frozen=True)
@@ -53,18 +52,16 @@ def feed_path(text: str, *, base_dir: Path) -> Path:
     return base_dir / p
 
 
-def _station_labels(stops: pd.DataFrame, kinds: pd.Series) -> pd.Series:
-    """``<name> (<kind>)`` per stop; same-named stops of one kind farther than 500 m apart get ``#2``, ``#3``."""
-    labels = pd.Series(index=stops.index, dtype=object)
-    for (name, kind), g in stops.assign(kind=kinds.to_numpy()).groupby(["name_zh", "kind"], sort=False):
-        centres: list[tuple[float, float]] = []
-        for idx, x, y in zip(g.index, g["x"], g["y"]):
-            k = next((i for i, (cx, cy) in enumerate(centres) if np.hypot(cx - x, cy - y) <= SAME_STATION_M), None)
-            if k is None:
-                centres.append((float(x), float(y)))
-                k = len(centres) - 1
-            labels[idx] = f"{name} ({kind})" + (f" #{k + 1}" if k else "")
-    return labels
+def _station_labels(stops: pd.DataFrame) -> pd.Series:
+    """A station name per stop: its GTFS stop name, one per ``station_id`` (parent_station, else stop_id);
+    different stations with the same name get `` #2``, `` #3``."""
+    first = stops.drop_duplicates("station_id")
+    label: dict[str, str] = {}
+    seen: dict[str, int] = {}
+    for sid, name in zip(first["station_id"], first["name_zh"]):
+        seen[name] = seen.get(name, 0) + 1
+        label[sid] = str(name) if seen[name] == 1 else f"{name} #{seen[name]}"
+    return stops["station_id"].map(label)
 
 
 def services_as_rail(fs: FeedServices, *, opened: str = "") -> RailNetwork:
@@ -82,8 +79,7 @@ def services_as_rail(fs: FeedServices, *, opened: str = "") -> RailNetwork:
     stops["x"] = pts.x.to_numpy()
     stops["y"] = pts.y.to_numpy()
     stops["gtfs_stop_name"] = stops["name_zh"]
-    kinds = stops["line_id"].map(dict(zip(lines["line_id"], lines["kind"])))
-    stops["name_zh"] = _station_labels(stops, kinds)
+    stops["name_zh"] = _station_labels(stops)
     stops["inferred"] = False
     stops["source"] = f"GTFS {Path(fs.file).name}"
     return RailNetwork(lines=lines.reset_index(drop=True), stops=stops.reset_index(drop=True))
@@ -94,6 +90,10 @@ def with_services(rail: RailNetwork, extra: RailNetwork, *, label: str) -> RailN
     clash = sorted(set(rail.lines["line_id"]) & set(extra.lines["line_id"]))
     if clash:
         raise InputError(label, "gtfs", f"line ids {clash[:5]} already exist in the scenario; give this feed a different 'prefix'")
+    taken = set(rail.station_places()["name_zh"])
+    rename = {n: f"{n} (GTFS)" for n in set(extra.stops["name_zh"]) if n in taken}
+    if rename:  # a feed stop named like a rail station stays its own station (linked by the transfer walk)
+        extra = RailNetwork(extra.lines, extra.stops.assign(name_zh=extra.stops["name_zh"].replace(rename)))
     lines = pd.concat([rail.lines, extra.lines], ignore_index=True)
     stops = pd.concat([rail.stops, extra.stops], ignore_index=True)
     places = pd.concat([rail.station_places(), extra.station_places()], ignore_index=True)

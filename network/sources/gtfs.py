@@ -13,8 +13,9 @@ and direction (its most common stop sequence), with per period (``am_peak`` 07:0
   first stop in the window and ``frequencies.txt`` rows (overlap / headway_secs).
 
 Route types: the basic GTFS types and the extended (Hierarchical Vehicle Type) ranges map to the
-planner's kinds (``bus``, ``tram``, ``metro``, ``intercity``, ``hsr``, ``ferry``), which set the station
-access time. Stops outside the study area are dropped (a service keeps its longest run of stops inside);
+planner's kinds (``bus``, ``tram``, ``metro``, ``maglev`` = 12 monorail, ``intercity``, ``hsr`` = 101,
+``conventional`` = 102 long-distance trains, ``ferry``), which set the station access time. Stops that
+share a ``parent_station`` form one station. Stops outside the study area are dropped (a service keeps its longest run of stops inside);
 a feed with no stop inside is refused.
 """
 
@@ -37,6 +38,8 @@ log = logging.getLogger(__name__)
 
 PERIOD_WINDOWS_S: dict[str, tuple[int, int]] = {"am_peak": (7 * 3600, 9 * 3600), "off_peak": (10 * 3600, 16 * 3600)}
 """Time windows of the planner's periods (seconds after midnight of the service day)."""
+PLANNER_KINDS = ("bus", "tram", "metro", "maglev", "intercity", "hsr", "conventional", "ferry")
+"""Kinds of service the transit graph knows (each has a station access time parameter)."""
 MAX_FEED_BYTES = 200 * 1024 * 1024
 """Uncompressed size above which a feed is refused (a metropolitan bus feed is a few tens of MB)."""
 REQUIRED_TABLES = ("agency", "stops", "routes", "trips", "stop_times")
@@ -45,11 +48,13 @@ _TIME = re.compile(r"^\s*(\d{1,3}):([0-5]\d):([0-5]\d)\s*$")
 
 def kind_of_route_type(route_type: int) -> str | None:
     """The planner's kind for a GTFS ``route_type`` (basic or extended); None for types it cannot route."""
-    basic = {0: "tram", 1: "metro", 2: "intercity", 3: "bus", 4: "ferry", 5: "tram", 11: "bus", 12: "metro"}
+    basic = {0: "tram", 1: "metro", 2: "intercity", 3: "bus", 4: "ferry", 5: "tram", 11: "bus", 12: "maglev"}
     if route_type in basic:
         return basic[route_type]
     if route_type == 101:
         return "hsr"
+    if route_type == 102:
+        return "conventional"
     if 100 <= route_type <= 199 or 300 <= route_type <= 399:
         return "intercity"
     if 200 <= route_type <= 299 or 700 <= route_type <= 899:
@@ -77,7 +82,7 @@ class FeedServices:
 
     ``lines``: line_id (``<prefix><route_id>:<direction>``), route_id, name_zh, kind, route_type,
     headway_am_peak_min, headway_off_peak_min (NaN: no departure in that period), colour, source.
-    ``stops``: line_id, seq, stop_id, name_zh, lon, lat, run_<period>_s (in motion from the previous
+    ``stops``: line_id, seq, stop_id, station_id (parent_station, else stop_id), name_zh, lon, lat, run_<period>_s (in motion from the previous
     stop, 0 at the first stop) and dwell_<period>_s (time standing at the stop) for each period.
     """
 
@@ -361,13 +366,16 @@ def feed_services(path: Path, *, bbox: BBox, prefix: str = "", routes: list[str]
     freq_trips = set(freq["trip_id"])
     name_of = dict(zip(stops["stop_id"], stops["stop_name"].fillna("").astype(str) if "stop_name" in stops.columns else stops["stop_id"]))
     pos = dict(zip(stops["stop_id"], zip(lon, lat)))
+    parent = stops["parent_station"].fillna("").astype(str) if "parent_station" in stops.columns else pd.Series([""] * len(stops))
+    station_of = {sid: (p if p.strip() else sid) for sid, p in zip(stops["stop_id"], parent)}
     line_rows: list[dict[str, object]] = []
     stop_rows: list[dict[str, object]] = []
     dropped_outside = 0
     by_trip = {tid: g for tid, g in st.groupby("trip_id", sort=False)}
     for route in rts.to_dict(orient="records"):
         rtype = int(route["route_type"])
-        kind = kind_of_route_type(rtype)
+        own = str(route.get("czt_kind") or "") if isinstance(route.get("czt_kind"), str) else ""
+        kind = own if own in PLANNER_KINDS else kind_of_route_type(rtype)  # this planner's own exports carry the kind
         if kind is None:
             warnings.append(f"route {route['route_id']}: route_type {rtype} is not routable here; left out")
             continue
@@ -450,6 +458,7 @@ def feed_services(path: Path, *, bbox: BBox, prefix: str = "", routes: list[str]
                     "line_id": line_id,
                     "seq": j,
                     "stop_id": sid,
+                    "station_id": station_of.get(sid, sid),
                     "name_zh": name_of.get(sid, sid) or sid,
                     "lon": pos[sid][0],
                     "lat": pos[sid][1],
