@@ -15,7 +15,9 @@ from network._errors import InputError
 from network.model.speeds import ROAD_CLASSES
 from network.paths import DATA_DIR
 
-ProjectType = Literal["road_upgrade", "new_road", "road_closure", "road_opening", "rail_line", "rail_extension", "rail_service", "gtfs_services"]
+ProjectType = Literal[
+    "road_upgrade", "new_road", "road_closure", "road_opening", "rail_line", "rail_extension", "rail_service", "gtfs_services"
+]
 Status = Literal["built", "under_construction", "planned", "concept"]
 ROAD_TYPES = ("road_upgrade", "new_road", "road_closure")
 RAIL_TYPES = ("rail_line", "rail_extension", "rail_service")
@@ -209,6 +211,16 @@ def catalogue_frame(catalogue: dict[str, Project], rail_stops: Any = None, *, ac
         elif rail_stops is not None:
             if p.type == "rail_extension" and p.line_id and p.stations:
                 s = rail_stops[(rail_stops["line_id"] == p.line_id) & rail_stops["name_zh"].isin(p.stations)]
+            elif p.type == "gtfs_services" and p.feed:
+                # the feed's stops (line ids are <route_id>:<direction>), first direction of each route
+                src = rail_stops["source"] if "source" in rail_stops.columns else None
+                ok = src == f"GTFS {Path(p.feed).name}" if src is not None else rail_stops["line_id"].astype(bool) & False
+                route_of = rail_stops["line_id"].astype(str).str.rsplit(":", n=1).str[0]
+                if p.routes:
+                    ok &= route_of.isin(p.routes)
+                first = rail_stops.loc[ok, "line_id"].drop_duplicates()
+                first = first[~route_of[first.index].duplicated()]
+                s = rail_stops[rail_stops["line_id"].isin(first)]
             else:
                 s = rail_stops[rail_stops["line_id"].isin(p.line_ids or [])].drop_duplicates("name_zh")
             if len(s) >= 2:
