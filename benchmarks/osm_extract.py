@@ -459,6 +459,16 @@ def rural(
         if length > 22000 or in_city(*mid, -500):
             continue
         kept.append((a, b, length))
+    # every city joins the rural network at least twice (its two gates nearest to any town)
+    if len(pts) > n_t and n_t:
+        city_of_gate = np.argmin([[math.hypot(gx - cx, gy - cy) for cx, cy, _ in centres] for gx, gy in pts[n_t:]], axis=1)
+        linked = {int(city_of_gate[b - n_t]) for a, b, _ in kept if b >= n_t}
+        town_tree = cKDTree(pts[:n_t])
+        for c in set(city_of_gate.tolist()) - linked:
+            gates_c = np.flatnonzero(city_of_gate == c) + n_t
+            d, j = town_tree.query(pts[gates_c])
+            for g in gates_c[np.argsort(d)[:2]]:
+                kept.append((int(j[np.flatnonzero(gates_c == g)[0]]), int(g), float(d[np.flatnonzero(gates_c == g)[0]])))
     # junction nodes: towns (maybe a roundabout), gates (existing grid nodes)
     deg = np.zeros(len(pts), int)
     for a, b, _ in kept:
