@@ -113,7 +113,9 @@ class Builder:
         return nid
 
 
-def curve(a: npt.ArrayLike, b: npt.ArrayLike, rng: np.random.Generator, *, step_m: float, wiggle: float, n_ctrl: int = 4) -> npt.NDArray[np.float64]:
+def curve(
+    a: npt.ArrayLike, b: npt.ArrayLike, rng: np.random.Generator, *, step_m: float, wiggle: float, n_ctrl: int = 4
+) -> npt.NDArray[np.float64]:
     """Points from a to b (inclusive) every ~step_m along a smooth curve bending sideways by up to
     ``wiggle`` × length (random control offsets, cubic interpolation)."""
     a, b = np.asarray(a, float), np.asarray(b, float)
@@ -149,12 +151,15 @@ def to_m(lon: float, lat: float) -> tuple[float, float]:
 # --------------------------------------------------------------------------------------------------
 
 
-def city_grid(bld: Builder, cx: float, cy: float, radius_m: float, spacing_m: float, rotation: float, *, dual_every: int, town: bool = False) -> list[int]:
+def city_grid(
+    bld: Builder, cx: float, cy: float, radius_m: float, spacing_m: float, rotation: float, *, dual_every: int, town: bool = False
+) -> list[int]:
     """A rotated street grid over a (ragged) disc; returns the ids of its boundary-ish primary nodes."""
     rng = bld.rng
     k_max = int(radius_m / spacing_m) + 1
     ks = np.arange(-k_max, k_max + 1)
     cos, sin = math.cos(rotation), math.sin(rotation)
+
     # per line: class and track offsets (dual carriageway: two tracks)
     def line_class(k: int) -> str:
         if k % dual_every == 0 and not town:
@@ -400,8 +405,14 @@ def interchanges(bld: Builder, mways: list[tuple[npt.NDArray[np.float64], Road, 
                     right = np.array([d[1], -d[0]]) / max(np.hypot(*d), 1e-9)
                     ends.append(
                         {
-                            "in": [bld.insert(ra, *(_arc_point(center, s - 900) + right * 15)), bld.insert(rb, *(_arc_point(center, s + 900) - right * 15))],
-                            "out": [bld.insert(ra, *(_arc_point(center, s + 900) + right * 15)), bld.insert(rb, *(_arc_point(center, s - 900) - right * 15))],
+                            "in": [
+                                bld.insert(ra, *(_arc_point(center, s - 900) + right * 15)),
+                                bld.insert(rb, *(_arc_point(center, s + 900) - right * 15)),
+                            ],
+                            "out": [
+                                bld.insert(ra, *(_arc_point(center, s + 900) + right * 15)),
+                                bld.insert(rb, *(_arc_point(center, s - 900) - right * 15)),
+                            ],
                         }
                     )
                 for src, dst in ((ends[0], ends[1]), (ends[1], ends[0])):
@@ -537,7 +548,9 @@ def rural(
         target = int(road_ids[j])
         hub = bld.node(vx, vy)
         lane = curve(np.array([vx, vy]), np.array([bld.x[target], bld.y[target]]), rng, step_m=32.0, wiggle=0.12, n_ctrl=4)
-        bld.road([hub, *bld.nodes(lane[1:-1]), target], split_m=3000.0, highway="unclassified", name=bld.name() if rng.random() < 0.3 else "")
+        bld.road(
+            [hub, *bld.nodes(lane[1:-1]), target], split_m=3000.0, highway="unclassified", name=bld.name() if rng.random() < 0.3 else ""
+        )
         for _b in range(int(rng.integers(2, 6))):
             ang = rng.uniform(0, 2 * np.pi)
             ln = rng.uniform(80, 350)
@@ -636,7 +649,9 @@ def build_extract(
     n_ring = 0
     if "changsha" in cities and city_extent >= 1.0:
         cs = to_m(*CITIES["changsha"][:2])
-        cs_primary = [r for r in grid_roads if r.tags.get("highway") == "primary" and float(np.hypot(*(bld.xy(r.nodes) - cs).T).min()) < 9000]
+        cs_primary = [
+            r for r in grid_roads if r.tags.get("highway") == "primary" and float(np.hypot(*(bld.xy(r.nodes) - cs).T).min()) < 9000
+        ]
         _ring, n_ring = changsha_ring(bld, cs_primary)
     # gates: a subsample of the boulevards' ends, so rural roads join the grids there
     gates = sorted(set(gates))
@@ -650,7 +665,14 @@ def build_extract(
     ]
     n_ic = interchanges(bld, mways, crossing)
     stage_nodes["expressways"] = len(bld.x) - sum(stage_nodes.values())
-    counts = {"nodes": len(bld.x), **{f"nodes_{k}": v for k, v in stage_nodes.items()}, "roads": len(bld.roads), "roundabouts": n_round, "interchanges": n_ic, "ring_interchanges": n_ring}
+    counts = {
+        "nodes": len(bld.x),
+        **{f"nodes_{k}": v for k, v in stage_nodes.items()},
+        "roads": len(bld.roads),
+        "roundabouts": n_round,
+        "interchanges": n_ic,
+        "ring_interchanges": n_ring,
+    }
     return bld, counts
 
 

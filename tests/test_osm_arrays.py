@@ -107,3 +107,18 @@ def test_clip_keeps_nodes_inside_and_their_neighbours() -> None:
     g = osm.clip_to_polygon(osm.raw_graph(ways), osm.bbox_polygon(112.93, 27.9, 113.0, 28.1))
     assert sorted(g.node_osm_id.tolist()) == [1, 2, 3]  # 2 inside; 1 and 3 are its neighbours; 4 goes
     assert len(g.u) == 4  # two two-way segments
+
+
+def test_cli_pipeline_option_is_part_of_the_cache_key(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from network.cli.main import main
+
+    pbf = write_czt_pbf(tmp_path / "czt-test.osm.pbf")
+    root = tmp_path / "cache"
+    for pipeline in ("osmnx", "arrays"):
+        assert main(["network", "build", "--source", "pbf", "--path", str(pbf), "--pipeline", pipeline, "--cache-dir", str(root), "--json"]) == 0
+    capsys.readouterr()
+    entries = osm.cache_entries(root)
+    assert sorted(osm.read_manifest(e)["request"]["pipeline"] for e in entries) == ["arrays", "osmnx"]
+    a, b = (osm.read_cache(e) for e in entries)
+    _assert_equivalent(a, b, n_points=len(a.nodes))
+    assert main(["network", "build", "--source", "pbf", "--path", str(pbf), "--pipeline", "networkx", "--cache-dir", str(root)]) == 2

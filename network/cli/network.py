@@ -36,6 +36,12 @@ def build_network_parser() -> argparse.ArgumentParser:
     b.add_argument(
         "--filter", dest="road_filter", choices=sorted(ROAD_FILTERS), default="drive", help="road classes to keep (default: drive)"
     )
+    b.add_argument(
+        "--pipeline",
+        choices=["arrays", "osmnx"],
+        default=None,
+        help="cleaning: arrays (linear, any size; default for --source pbf) or osmnx (default for --source overpass)",
+    )
     b.add_argument("--tolerance-m", type=float, default=CONSOLIDATE_TOLERANCE_M, help="intersection consolidation tolerance in metres")
     b.add_argument("--bbox", help="west,south,east,north (WGS-84) instead of the study area from data/zones.geojson")
     b.add_argument("--cache-dir", type=Path, help="cache root (default: $CZT_CACHE_DIR or <repo>/cache)")
@@ -129,6 +135,7 @@ def main_network(argv: list[str]) -> int:
             overpass_url=args.overpass_url,
             road_filter=args.road_filter,
             tolerance_m=args.tolerance_m,
+            pipeline=args.pipeline,
             max_age_days=args.max_age_days,
             refresh=args.refresh,
             cache_dir=args.cache_dir,
