@@ -107,6 +107,19 @@ class RawWays:
         return len(self.way_ptr) - 1
 
 
+def unique_first_inverse(a: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """``np.unique(a, return_index=True, return_inverse=True)`` by one stable sort (NumPy 2's hash-based
+    unique took 7 s on 3M integers here; a sort takes a fraction of a second)."""
+    order = np.argsort(a, kind="stable")
+    s = a[order]
+    start = np.ones(len(s), dtype=bool)
+    start[1:] = s[1:] != s[:-1]
+    group = np.cumsum(start) - 1
+    inv = np.empty(len(a), dtype=np.int64)
+    inv[order] = group
+    return s[start], order[start].astype(np.int64), inv
+
+
 def _file_timestamp(path: Path) -> str | None:
     import osmium
 
@@ -137,7 +150,7 @@ def _ways_from_lists(
     refs, lon, lat = refs[keep_pos], lon[keep_pos], lat[keep_pos]
     kept = np.flatnonzero(keep_way)
     new_ptr = np.concatenate([[0], np.cumsum(lengths[kept])]).astype(np.int64)
-    uniq, first, inv = np.unique(refs, return_index=True, return_inverse=True)
+    uniq, first, inv = unique_first_inverse(refs)
     signal = np.isin(uniq, np.fromiter(signal_ids, dtype=np.int64, count=len(signal_ids)))
     tags = pd.DataFrame([tag_rows[k] for k in kept], columns=["osm_id", *WAY_TAGS], dtype=object).fillna("")
     used = set(uniq[signal].tolist())
