@@ -32,6 +32,7 @@ from network.analysis.metrics import evaluate
 from network.model.region import load_region
 from network.outputs.files import atomic_write_text, dumps_metrics, write_table
 from network.outputs.maps import BASEMAPS, basemap_problem, difference_focus, isochrone_difference, isochrone_map, save_map
+from network.outputs.output_set import record_file
 from network.paths import MAP_DIR, OUTPUT_DIR, SCENARIO_DIR
 from network.scenario.catalogue import catalogue_frame, load_catalogue
 from network.scenario.resolve import ResolvedScenario, build_state, resolve_projects
@@ -273,7 +274,7 @@ def _attribution_report(r: ResolvedScenario, table: pd.DataFrame, output_dir: Pa
     path = output_dir / r.scenario.name / "report.html"
     map_path = MAP_DIR / f"{r.scenario.name}.html"
     timeline_png = output_dir / "timeline" / "timeline.png"
-    return write_report(
+    write_report(
         path,
         scenario_title=r.scenario.title or r.scenario.name,
         metrics=metrics,
@@ -282,6 +283,8 @@ def _attribution_report(r: ResolvedScenario, table: pd.DataFrame, output_dir: Pa
         attribution=table,
         notes=notes,
     )
+    record_file(path.parent, path.name)  # the run's set stays consistent with its manifest
+    return path
 
 
 def _definition_timeline(resolved: list[ResolvedScenario], definition: str, period: str | None, output_dir: Path) -> int:

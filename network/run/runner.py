@@ -14,6 +14,7 @@ from network.analysis.metrics import centre_pairs_table, evaluate, half_hour_ind
 from network.model.region import load_region
 from network.outputs.files import atomic_write_text, centre_matrix_html, dumps_metrics, write_table
 from network.outputs.maps import isochrone_map, save_map, zone_minutes_table
+from network.outputs.output_set import staged_output_set
 from network.outputs.report import relative_href, write_report
 from network.paths import MAP_DIR, OUTPUT_DIR
 from network.scenario.resolve import build_state, resolve_projects
@@ -117,41 +118,42 @@ def run_scenario(
     Leaflet so the map makes no network request.
     """
     metrics, iso, state = scenario_metrics(scenario, file=file)
-    out = output_dir / scenario.name
     import pandas as pd
 
-    write_table(pd.DataFrame(metrics["centre_minutes"]), out / "centre_minutes.csv")
-    write_table(pd.DataFrame(metrics["population_within_30"]), out / "population_within_30.csv")
-    write_table(pd.DataFrame(metrics["isochrones"]), out / "isochrones.csv")
-    write_table(pd.DataFrame(metrics["zone_minutes"]), out / "zone_minutes.csv")
-    atomic_write_text(out / "isochrones.geojson", iso.to_json(drop_id=True, ensure_ascii=False))
-    metrics_path = out / "metrics.json"
-    atomic_write_text(metrics_path, dumps_metrics(metrics))
-    map_path = None
-    if write_map:
-        pairs = pd.DataFrame(metrics["centre_minutes"])
-        m = isochrone_map(
-            title=scenario.title or scenario.name,
-            isochrones=iso,
-            rail=state.rail,
-            region=load_region(),
-            tier=state.roads.tier,
-            snapshot=state.roads.snapshot,
-            centre_table_html=centre_matrix_html(pairs),
-            zone_minutes=pd.DataFrame(metrics["zone_minutes"]),
-            edits=edits_frame(metrics["edits"], scenario=scenario.name),
-            basemap=basemap or ("none" if offline else "osm"),
-            offline=offline,
-        )
-        map_path = map_dir / f"{scenario.name}.html"
-        save_map(m, map_path)
-    report_path = None
-    if write_report_html:
-        report_path = out / "report.html"
-        write_report(
-            report_path,
-            scenario_title=scenario.title or scenario.name,
-            metrics=metrics,
-            map_href=relative_href(map_path, report_path) if map_path else None,
-        )
+    final_map = map_dir / f"{scenario.name}.html" if write_map else None
+    with staged_output_set(output_dir, scenario.name, map_path=final_map) as stage:
+        out = stage.folder
+        write_table(pd.DataFrame(metrics["centre_minutes"]), out / "centre_minutes.csv")
+        write_table(pd.DataFrame(metrics["population_within_30"]), out / "population_within_30.csv")
+        write_table(pd.DataFrame(metrics["isochrones"]), out / "isochrones.csv")
+        write_table(pd.DataFrame(metrics["zone_minutes"]), out / "zone_minutes.csv")
+        atomic_write_text(out / "isochrones.geojson", iso.to_json(drop_id=True, ensure_ascii=False))
+        atomic_write_text(out / "metrics.json", dumps_metrics(metrics))
+        if stage.map_file is not None:
+            pairs = pd.DataFrame(metrics["centre_minutes"])
+            m = isochrone_map(
+                title=scenario.title or scenario.name,
+                isochrones=iso,
+                rail=state.rail,
+                region=load_region(),
+                tier=state.roads.tier,
+                snapshot=state.roads.snapshot,
+                centre_table_html=centre_matrix_html(pairs),
+                zone_minutes=pd.DataFrame(metrics["zone_minutes"]),
+                edits=edits_frame(metrics["edits"], scenario=scenario.name),
+                basemap=basemap or ("none" if offline else "osm"),
+                offline=offline,
+            )
+            save_map(m, stage.map_file)
+        if write_report_html:
+            write_report(
+                out / "report.html",
+                scenario_title=scenario.title or scenario.name,
+                metrics=metrics,
+                map_href=relative_href(final_map, stage.final / "report.html") if final_map else None,
+            )
+    # the set is swapped in as a whole: these paths now hold this run's files
+    metrics_path = stage.final / "metrics.json"
+    map_path = final_map
+    report_path = stage.final / "report.html" if write_report_html else None
     return RunResult(scenario.name, metrics_path, map_path, metrics, evaluate_checks(scenario, metrics), report_path)
