@@ -157,6 +157,7 @@ def test_cli_workers_option_runs_the_batch_and_keeps_exit_codes(scenario_files: 
     assert main([*map(str, scenario_files[-1:]), *map(str, good), "--workers", "2", "--output-dir", str(tmp_path), "--no-map"]) == 1
 
 
+@pytest.mark.slow
 def test_all_with_a_named_file_runs_both_on_a_dask_cluster(cluster: object, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """``--all x.yaml`` runs every shipped scenario and x.yaml (issue 13 point 4), on the cluster as serially."""
     shipped = tmp_path / "scenarios"

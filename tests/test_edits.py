@@ -98,6 +98,7 @@ def test_compare_names_and_draws_both_scenarios_edits(mine: Path, tmp_path: Path
 # ------------------------------------------------------------------------------ 2. attribution
 
 
+@pytest.mark.slow
 def test_attribution_covers_hand_written_edits(mine: Path, region: Region) -> None:
     r = resolve_projects(load_scenario(mine), file=str(mine))
     against = resolve_projects(load_scenario(ROOT / "scenarios/surveyed.yaml"))
@@ -121,6 +122,7 @@ def test_attribution_covers_hand_written_edits(mine: Path, region: Region) -> No
     assert table.at[ROAD, "type"] == "new_road" and table.at["close-north", "type"] == "road_closure"
 
 
+@pytest.mark.slow
 def test_attribution_command_on_a_hand_written_scenario_writes_its_rows(
     mine: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -148,6 +148,7 @@ def test_diff_gives_the_edit_between_two_graphs_on_the_same_nodes() -> None:
         inc.diff(g, _grid(12, 3))
 
 
+@pytest.mark.slow
 def test_attribution_from_reused_trees_equals_full_evaluation(region: Region) -> None:
     """Leave-one-out and add-one-in states evaluated incrementally give the very same table, with fewer trees."""
     from network.analysis.compare import attribution
