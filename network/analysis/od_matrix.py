@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,10 +25,10 @@ from pyproj import Transformer
 
 from network._errors import InputError
 from network.analysis.metrics import zone_points
-from network.model.graph import NetworkState, build_mode_graph
+from network.model.graph import ModeGraph, NetworkState, build_mode_graph
 from network.model.region import Region
 from network.outputs.files import atomic_open
-from network.routing.engine import MAX_SNAP_M, Method, point_matrix, snap_points, use_hierarchy
+from network.routing.engine import MAX_SNAP_M, Method, Snap, point_matrix, snap_points, use_hierarchy
 from network.scenario.catalogue import check_path_lonlat
 
 FloatArray = npt.NDArray[np.float64]
@@ -143,14 +146,49 @@ def load_points(path: Path) -> Points:
     return Points(ids, np.array(lon), np.array(lat), np.asarray(x), np.asarray(y), file, lines)
 
 
+Progress = Callable[[str, int, int], None]
+"""``progress(stage, done, total)``: stage is 'car hierarchy', 'car rows', 'transit hierarchy' or 'transit rows'."""
+ROWS_PER_STEP = 100
+"""Origins computed per step of the row progress (the matrix is computed in blocks of origins)."""
+PROGRESS_INTERVAL_S = 0.25
+
+
+def _build_hierarchy(graph: ModeGraph, label: str, progress: Progress) -> None:
+    """Build ``graph``'s contraction hierarchy in a thread (the numba kernel releases the GIL), reporting
+    the contracted node count every PROGRESS_INTERVAL_S."""
+    counter = np.zeros(1, np.int64)
+    failure: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            graph.build_hierarchy(progress=counter)
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread below
+            failure.append(exc)
+
+    thread = threading.Thread(target=work, name=f"{label}-hierarchy", daemon=True)
+    thread.start()
+    while thread.is_alive():
+        progress(f"{label} hierarchy", int(counter[0]), graph.n_nodes)
+        thread.join(PROGRESS_INTERVAL_S)
+    if failure:
+        raise failure[0]
+    progress(f"{label} hierarchy", graph.n_nodes, graph.n_nodes)
+
+
+def _rows(snap: Snap, start: int, stop: int) -> Snap:
+    return Snap(snap.nodes[start:stop], snap.access_s[start:stop], snap.egress_s[start:stop], snap.terminal_s[start:stop])
+
+
 def od_minutes(
-    state: NetworkState, points: Points, *, method: Method = "auto", check_reach: bool = True
+    state: NetworkState, points: Points, *, method: Method = "auto", check_reach: bool = True, progress: Progress | None = None
 ) -> tuple[dict[str, FloatArray], dict[str, Any]]:
     """Minutes between every pair of points for car, transit and best (``inf``: unreachable); plus how
     they were computed. ``check_reach=False`` accepts points beyond MAX_SNAP_M of the network (they get a
-    long access leg, as the grid cells of a run do)."""
+    long access leg, as the grid cells of a run do). ``progress`` is told how the hierarchy build and the
+    rows advance (the CLI draws bars from it)."""
     out: dict[str, FloatArray] = {}
     info: dict[str, Any] = {}
+    report: Progress = progress or (lambda stage, done, total: None)
     for mode in ("car", "transit"):
         g = build_mode_graph(state, mode)  # type: ignore[arg-type]
         d, _ = g.road_tree.query(np.column_stack([points.x_m, points.y_m]))
@@ -171,9 +209,18 @@ def od_minutes(
             )
         snap = snap_points(g, points.x_m, points.y_m, state.params, max_snap_m=None)
         t0 = time.perf_counter()
-        engine = "contraction hierarchy" if use_hierarchy(g, len(np.unique(snap.nodes)), method) else "dijkstra"
-        out[mode] = point_matrix(g, snap, snap, method=method) / 60.0
+        hierarchy = use_hierarchy(g, len(np.unique(snap.nodes)), method)
+        if hierarchy and method != "dijkstra":
+            _build_hierarchy(g, mode, report)  # built once for the whole matrix; the row blocks below use it
+        block_method: Method = "ch" if hierarchy else "dijkstra"
+        m = np.empty((len(points), len(points)))
+        for start in range(0, len(points), ROWS_PER_STEP):
+            stop = min(start + ROWS_PER_STEP, len(points))
+            m[start:stop] = point_matrix(g, _rows(snap, start, stop), snap, method=block_method)
+            report(f"{mode} rows", stop, len(points))
+        out[mode] = m / 60.0
         np.fill_diagonal(out[mode], 0.0)  # a point to itself: no trip
+        engine = "contraction hierarchy" if hierarchy else "dijkstra"
         info[mode] = {"engine": engine, "graph_nodes": g.n_nodes, "seconds": round(time.perf_counter() - t0, 3)}
     out["best"] = np.minimum(out["car"], out["transit"])
     return out, info
@@ -197,14 +244,101 @@ def long_table(points: Points, minutes: dict[str, FloatArray], modes: list[str],
     return pd.concat(frames, ignore_index=True)
 
 
-def write_long_table(path: Path, points: Points, minutes: dict[str, FloatArray], modes: list[str], *, origins_per_chunk: int = 200) -> None:
-    """Write the long table mode by mode, a chunk of origins at a time (memory stays flat), atomically."""
+MATRIX_FORMATS = ("long", "wide", "parquet")
+"""long: CSV from_id,to_id,mode,minutes; wide: CSV with one row per origin and mode, one column per
+destination; parquet: the long table as Apache Parquet (compressed, typed; read with pandas/pyarrow/R/QGIS)."""
+UTF8_BOM = "\ufeff"
+"""Written at the start of a CSV so Excel (also on Chinese Windows, whose default is GBK) reads it as UTF-8."""
+
+
+def write_long_table(
+    path: Path, points: Points, minutes: dict[str, FloatArray], modes: list[str], *, origins_per_chunk: int = 200, bom: bool = True
+) -> None:
+    """Write the long table mode by mode, a chunk of origins at a time (memory stays flat), atomically.
+
+    ``bom``: start with a UTF-8 byte-order mark (Excel then reads Chinese ids correctly).
+    """
     with atomic_open(path) as fh:
-        fh.write("from_id,to_id,mode,minutes\n")
+        fh.write((UTF8_BOM if bom else "") + "from_id,to_id,mode,minutes\n")
         for mode in modes:
             for start in range(0, len(points), origins_per_chunk):
                 part = long_table(points, minutes, [mode], rows=slice(start, start + origins_per_chunk))
                 part.to_csv(fh, index=False, header=False, lineterminator="\n")
+
+
+def write_wide_table(
+    path: Path, points: Points, minutes: dict[str, FloatArray], modes: list[str], *, origins_per_chunk: int = 200, bom: bool = True
+) -> None:
+    """Write one row per origin and mode (``from_id, mode, <to_id>…``: minutes, empty = unreachable), atomically.
+
+    A 3,000-point matrix is 3,002 columns: within Excel's 16,384. ``bom`` as for ``write_long_table``.
+    """
+    ids = np.array(points.ids, dtype=object)
+    with atomic_open(path) as fh:
+        header = pd.DataFrame(columns=["from_id", "mode", *points.ids]).to_csv(index=False, lineterminator="\n")
+        fh.write((UTF8_BOM if bom else "") + header)
+        for mode in modes:
+            for start in range(0, len(points), origins_per_chunk):
+                block = minutes[mode][start : start + origins_per_chunk]
+                values = pd.DataFrame(np.round(np.where(np.isfinite(block), block, np.nan), 2), columns=range(len(points)))
+                values.insert(0, "mode", mode)
+                values.insert(0, "from_id", ids[start : start + origins_per_chunk])
+                values.to_csv(fh, index=False, header=False, lineterminator="\n")
+
+
+def write_parquet(
+    path: Path,
+    points: Points,
+    minutes: dict[str, FloatArray],
+    modes: list[str],
+    *,
+    origins_per_chunk: int = 200,
+    metadata: dict[str, str] | None = None,
+) -> None:
+    """Write the long table as Parquet (one row group per chunk of origins; minutes null = unreachable), atomically.
+
+    ``metadata``: key/value pairs stored in the file's schema (provenance: tier, snapshot, attribution).
+    """
+    import pyarrow as pa  # heavy: imported when Parquet is asked for
+    import pyarrow.parquet as pq
+
+    schema = pa.schema(
+        [("from_id", pa.string()), ("to_id", pa.string()), ("mode", pa.dictionary(pa.int8(), pa.string())), ("minutes", pa.float64())],
+        metadata={k.encode(): v.encode() for k, v in (metadata or {}).items()},
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with pq.ParquetWriter(tmp, schema, compression="zstd") as writer:
+            for mode in modes:
+                for start in range(0, len(points), origins_per_chunk):
+                    part = long_table(points, minutes, [mode], rows=slice(start, start + origins_per_chunk))
+                    writer.write_table(pa.Table.from_pandas(part, schema=schema, preserve_index=False))
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def write_matrix(
+    path: Path,
+    points: Points,
+    minutes: dict[str, FloatArray],
+    modes: list[str],
+    *,
+    fmt: str = "long",
+    bom: bool = True,
+    metadata: dict[str, str] | None = None,
+) -> None:
+    """Write the matrix in ``fmt`` (one of ``MATRIX_FORMATS``) to ``path``; ``metadata`` goes into Parquet files."""
+    if fmt == "long":
+        write_long_table(path, points, minutes, modes, bom=bom)
+    elif fmt == "wide":
+        write_wide_table(path, points, minutes, modes, bom=bom)
+    elif fmt == "parquet":
+        write_parquet(path, points, minutes, modes, metadata=metadata)
+    else:
+        raise ValueError(f"format {fmt!r} is not one of {MATRIX_FORMATS}")
 
 
 def grid_points(region: Region, *, block_km: float) -> Points:
@@ -217,9 +351,7 @@ def grid_points(region: Region, *, block_km: float) -> Points:
     size_m = block_km * 1000.0
     col = np.floor(g["x_m"].to_numpy(dtype=float) / size_m).astype(np.int64)
     row = np.floor(g["y_m"].to_numpy(dtype=float) / size_m).astype(np.int64)
-    df = pd.DataFrame(
-        {"col": col - col.min(), "row": row - row.min(), "x": g["x_m"], "y": g["y_m"], "pop": g["population"].astype(float)}
-    )
+    df = pd.DataFrame({"col": col - col.min(), "row": row - row.min(), "x": g["x_m"], "y": g["y_m"], "pop": g["population"].astype(float)})
     df = df[df["pop"] > 0]
     df["wx"] = df["x"] * df["pop"]
     df["wy"] = df["y"] * df["pop"]
@@ -228,6 +360,10 @@ def grid_points(region: Region, *, block_km: float) -> Points:
     y = (b["wy"] / b["pop"]).to_numpy(dtype=float)
     ids = [str(int(c) * 10000 + int(r)) for c, r in zip(b["col"], b["row"])]
     if len(ids) > MAX_POINTS:
-        raise InputError("--grid-km", "grid-km", f"{block_km:g} km blocks give {len(ids):,} points; expected at most {MAX_POINTS:,} (use larger blocks)")
+        raise InputError(
+            "--grid-km", "grid-km", f"{block_km:g} km blocks give {len(ids):,} points; expected at most {MAX_POINTS:,} (use larger blocks)"
+        )
     lon, lat = _TO_LONLAT.transform(x, y)
-    return Points(ids, np.asarray(lon), np.asarray(lat), x, y, f"grid ({block_km:g} km blocks, population-weighted centroids)", [0] * len(ids))
+    return Points(
+        ids, np.asarray(lon), np.asarray(lat), x, y, f"grid ({block_km:g} km blocks, population-weighted centroids)", [0] * len(ids)
+    )

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from pathlib import Path
 
+from tqdm import tqdm
+
 from network import OSM_ATTRIBUTION
-from network.analysis.od_matrix import MAX_POINTS, load_points, od_minutes, write_long_table, zone_centroids
+from network.analysis.od_matrix import MATRIX_FORMATS, MAX_POINTS, load_points, od_minutes, write_matrix, zone_centroids
 from network.model.region import load_region
 from network.outputs.files import atomic_write_text, dumps_metrics
 from network.paths import OUTPUT_DIR
@@ -33,38 +36,106 @@ def build_matrix_parser() -> argparse.ArgumentParser:
         help="ch: contraction hierarchy (fast for many points on large graphs); dijkstra; auto picks (default)",
     )
     ap.add_argument(
-        "--out", type=Path, default=None, help="CSV path (default: outputs/<scenario>/od_matrix.csv); a .json sidecar goes beside it"
+        "--format",
+        dest="fmt",
+        choices=list(MATRIX_FORMATS),
+        default="long",
+        help="long: CSV from_id,to_id,mode,minutes (default); wide: CSV with one row per origin and mode, one column per "
+        "destination; parquet: the long table as Apache Parquet (compressed; pandas, R arrow, QGIS, DuckDB read it)",
+    )
+    ap.add_argument(
+        "--no-bom",
+        action="store_true",
+        help="write CSVs without the UTF-8 byte-order mark (by default they start with one, so Excel, also on Chinese "
+        "Windows, reads Chinese ids as UTF-8 instead of GBK)",
+    )
+    ap.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="output path (default: outputs/<scenario>/od_matrix.csv, od_matrix_wide.csv or od_matrix.parquet); "
+        "a .json sidecar goes beside it",
     )
     return ap
+
+
+DEFAULT_NAMES = {"long": "od_matrix.csv", "wide": "od_matrix_wide.csv", "parquet": "od_matrix.parquet"}
+COLUMNS = {
+    "long": {
+        "from_id": "origin point id",
+        "to_id": "destination point id",
+        "mode": "car, transit or best",
+        "minutes": "door to door; empty = unreachable",
+    },
+    "wide": {
+        "from_id": "origin point id",
+        "mode": "car, transit or best",
+        "<to_id>": "one column per destination point id: minutes door to door; empty = unreachable",
+    },
+    "parquet": {
+        "from_id": "origin point id (string)",
+        "to_id": "destination point id (string)",
+        "mode": "car, transit or best (dictionary-encoded string)",
+        "minutes": "door to door (float64); null = unreachable",
+    },
+}
+
+
+class _Bars:
+    """tqdm bars on stderr, one per stage ('car hierarchy', 'car rows', ...), fed by ``od_minutes``'s progress."""
+
+    def __init__(self) -> None:
+        self.bars: dict[str, tqdm] = {}
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        unit = "node" if stage.endswith("hierarchy") else "origin"
+        desc = f"{stage.split()[0]}: {'contraction hierarchy' if unit == 'node' else 'matrix rows'}"
+        bar = self.bars.get(stage)
+        if bar is None:
+            bar = self.bars[stage] = tqdm(total=total, desc=desc, unit=unit, file=sys.stderr, mininterval=0.2, leave=True)
+        bar.update(done - bar.n)
+        if done >= total:
+            bar.close()
+
+    def close(self) -> None:
+        for bar in self.bars.values():
+            bar.close()
 
 
 def main_matrix(argv: list[str]) -> int:
     ap = build_matrix_parser()
     args = ap.parse_args(argv)
     if args.out is not None and (args.out.is_dir() or args.out.suffix.lower() == ".json"):
-        ap.error(f"--out {args.out}: expected a CSV file path (its .json sidecar is written beside it)")
+        ap.error(
+            f"--out {args.out}: expected a {'Parquet' if args.fmt == 'parquet' else 'CSV'} file path (its .json sidecar is written beside it)"
+        )
+    if args.out is not None and (args.out.suffix.lower() == ".parquet") != (args.fmt == "parquet"):
+        ap.error(f"--out {args.out}: a {'.parquet' if args.fmt == 'parquet' else '.csv'} path is expected with --format {args.fmt}")
     path = find_scenario_file(args.scenario)
     scenario = load_scenario(path)
     points = load_points(args.points) if args.points is not None else zone_centroids(load_region())
     state = resolve_state(scenario, file=str(path))
     t0 = time.perf_counter()
-    minutes, info = od_minutes(state, points, method=args.engine)
+    bars = _Bars()
+    try:
+        minutes, info = od_minutes(state, points, method=args.engine, progress=bars)
+    finally:
+        bars.close()
     seconds = time.perf_counter() - t0
     modes = ["car", "transit", "best"] if args.mode == "all" else [args.mode]
-    out = args.out or OUTPUT_DIR / scenario.name / "od_matrix.csv"
-    write_long_table(out, points, minutes, modes)
+    out = args.out or OUTPUT_DIR / scenario.name / DEFAULT_NAMES[args.fmt]
+    provenance = {"tier": state.roads.tier, "snapshot": state.roads.snapshot, "attribution": OSM_ATTRIBUTION, "scenario": scenario.name}
+    print(f"writing {out} ({args.fmt})...", file=sys.stderr)
+    write_matrix(out, points, minutes, modes, fmt=args.fmt, bom=not args.no_bom, metadata=provenance)
     meta = {
         "scenario": scenario.name,
         "network": {"tier": state.roads.tier, "snapshot": state.roads.snapshot},
         "attribution": OSM_ATTRIBUTION,
         "points": {"source": points.source, "count": len(points)},
         "modes": modes,
-        "columns": {
-            "from_id": "origin point id",
-            "to_id": "destination point id",
-            "mode": "car, transit or best",
-            "minutes": "door to door; empty = unreachable",
-        },
+        "format": args.fmt,
+        "encoding": None if args.fmt == "parquet" else ("UTF-8" if args.no_bom else "UTF-8 with byte-order mark (opens in Excel)"),
+        "columns": COLUMNS[args.fmt],
         "engines": info,
         "seconds": round(seconds, 3),
     }

@@ -182,6 +182,14 @@ class ModeGraph:
     def has_hierarchy(self) -> bool:
         return "hierarchy" in self.__dict__
 
+    def build_hierarchy(self, *, progress: npt.NDArray[np.int64] | None = None) -> ContractionHierarchy:
+        """Build the hierarchy now (kept, as ``hierarchy``); ``progress[0]`` counts contracted nodes meanwhile."""
+        from network.routing.ch import build
+
+        if not self.has_hierarchy:
+            self.__dict__["hierarchy"] = build(self.csr, progress=progress)
+        return self.hierarchy
+
 
 MIN_COMPONENT_NODES = 4
 """Strongly connected road fragments smaller than this are not snapped to (stubs left by removed roads)."""

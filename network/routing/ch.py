@@ -371,11 +371,13 @@ def _layout(n: int, tails: IntArray, heads: IntArray, w: FloatArray) -> tuple[In
     return start, length, room, to, wt, top
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _build(
-    n: int, src0: IntArray, dst0: IntArray, w0: FloatArray, contract_limit: int
+    n: int, src0: IntArray, dst0: IntArray, w0: FloatArray, contract_limit: int, progress: IntArray
 ) -> tuple[IntArray, IntArray, IntArray, FloatArray, IntArray, IntArray, FloatArray, int]:
     """Contract every node (no self-loops, no parallel arcs in the input).
+
+    ``progress[0]`` counts the nodes contracted so far (runs without the GIL: another thread can read it).
 
     Returns rank, the upward arcs (tail, head, time) and the backward upward arcs (at, from, time) as
     recorded when their lower end was contracted, and the number of shortcuts added.
@@ -421,6 +423,7 @@ def _build(
             continue
         rank[v] = order
         order += 1
+        progress[0] = order
         # v's remaining arcs all lead to nodes contracted later: they are v's upward arcs in the hierarchy
         if n_up + oln[v] > len(up_t):
             c = 2 * len(up_t) + oln[v]
@@ -611,8 +614,12 @@ class ContractionHierarchy:
         return len(self.up_dst) + len(self.dn_dst)
 
 
-def build(csr: csr_matrix, *, witness_settle_limit: int = WITNESS_SETTLE_LIMIT) -> ContractionHierarchy:
-    """Contract a directed graph given as a CSR matrix of arc times (s); parallel arcs keep the fastest."""
+def build(csr: csr_matrix, *, witness_settle_limit: int = WITNESS_SETTLE_LIMIT, progress: IntArray | None = None) -> ContractionHierarchy:
+    """Contract a directed graph given as a CSR matrix of arc times (s); parallel arcs keep the fastest.
+
+    ``progress``: an int64 array whose element 0 counts the nodes contracted so far, for a progress bar
+    read by another thread (the contraction runs without the GIL).
+    """
     if csr.ndim != 2 or csr.shape[0] != csr.shape[1]:
         raise ValueError(f"expected a square adjacency matrix (nodes × nodes), got shape {csr.shape}")
     n = int(csr.shape[0])
@@ -623,7 +630,8 @@ def build(csr: csr_matrix, *, witness_settle_limit: int = WITNESS_SETTLE_LIMIT) 
     if len(w) and (not np.all(np.isfinite(w)) or float(w.min()) < 0):
         raise ValueError("arc times must be finite and non-negative")
     keep = tails != heads  # a self-loop is never on a shortest path
-    rank, up_t, up_h, up_w, dn_a, dn_f, dn_w, added = _build(n, tails[keep], heads[keep], w[keep], witness_settle_limit)
+    counter = progress if progress is not None else np.zeros(1, np.int64)
+    rank, up_t, up_h, up_w, dn_a, dn_f, dn_w, added = _build(n, tails[keep], heads[keep], w[keep], witness_settle_limit, counter)
     up_ptr, up_dst, up_wt = _csr_arrays(n, up_t, up_h, up_w)
     dn_ptr, dn_dst, dn_wt = _csr_arrays(n, dn_a, dn_f, dn_w)
     return ContractionHierarchy(n, rank, up_ptr, up_dst, up_wt, dn_ptr, dn_dst, dn_wt, int(added))
