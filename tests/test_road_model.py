@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -11,16 +12,17 @@ from pyproj import Transformer
 from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 
+from network._errors import DataError
 from network.model.graph import NetworkState, RoadNetwork, StateParams, build_car_graph, road_edge_times_s
 from network.model.parameters import DEFAULTS, PARAMETERS
 from network.model.region import load_centres
 from network.model.speeds import CLASS_SPEEDS_KPH, PERIODS, ROAD_CLASSES
-from network.paths import CRS_METRIC, CRS_WGS84
+from network.paths import CRS_METRIC, CRS_WGS84, DATA_DIR
 from network.scenario.catalogue import load_catalogue
 from network.scenario.edits import add_road
 from network.scenario.resolve import base_network, build_state, resolve_projects
 from network.scenario.schema import parse_scenario
-from network.sources.embedded import road_openings
+from network.sources.embedded import load_trunk_roads, road_openings
 
 
 def test_class_speeds_are_the_parameter_table() -> None:
@@ -34,7 +36,16 @@ def test_class_speeds_are_the_parameter_table() -> None:
 def _two_edges(signals: list[float]) -> RoadNetwork:
     nodes = pd.DataFrame({"node_id": [0, 1, 2], "lon": 0.0, "lat": 0.0, "x": [0.0, 1000.0, 2000.0], "y": 0.0})
     edges = pd.DataFrame(
-        {"u": [0, 1], "v": [1, 2], "length_m": 1000.0, "highway": "rural_highway", "name": "", "ref": "", "oneway": False, "signals": signals}
+        {
+            "u": [0, 1],
+            "v": [1, 2],
+            "length_m": 1000.0,
+            "highway": "rural_highway",
+            "name": "",
+            "ref": "",
+            "oneway": False,
+            "signals": signals,
+        }
     )
     return RoadNetwork(nodes=nodes, edges=edges, tier="test", snapshot="test")
 
@@ -103,8 +114,17 @@ def _resolved_active(year: int) -> frozenset[str]:
 
 ROAD_PROJECTS = [pid for pid, p in load_catalogue().items() if p.type in ROAD_PROJECT_TYPES]
 NO_CAR_EFFECT = {
-    "airport-huaqiang-connector": "it runs beside 长株高速 (S21) at 55-70 km/h against the expressway's 85-100: "
-    "no car route between its waypoints and the centres is faster on it",
+    "new-shaoshan-south-road": "its ends join the 芙蓉大道 corridor at 暮云 and 昭山, which is an urban expressway since "
+    "2020-10 (65/45 km/h off-peak/AM) over the same 6-8 km; the connector (55/40 km/h) is no faster for any car trip "
+    "between its waypoints and the centres (it serves local trips the skeleton does not model)",
+}
+SMALL_CAR_EFFECT = {
+    "airport-huaqiang-connector": (
+        0.5,
+        "it runs beside 长株高速 (S21) at 55-70 km/h against the expressway's 85-100: only a trip from its north "
+        "waypoint gains a fraction of a minute off-peak (0.28 min), where the built-up roads it bypasses are "
+        "signalised arterials",
+    ),
 }
 
 
@@ -123,6 +143,10 @@ def test_each_road_project_speeds_up_some_car_trip_when_it_opens(pid: str) -> No
         if pid in NO_CAR_EFFECT:
             assert gain.max() < 0.01, f"{pid} now changes car times: update NO_CAR_EFFECT ({NO_CAR_EFFECT[pid]})"
             continue
+        if pid in SMALL_CAR_EFFECT:
+            most, why = SMALL_CAR_EFFECT[pid]
+            assert gain.max() < most and gain.min() > -1e-6, f"{pid} ({period}): gain {gain.max():.2f} min; update SMALL_CAR_EFFECT ({why})"
+            continue
         assert gain.max() > 0.5, f"{pid} ({period}) changes no car time between its waypoints and the centres"
         assert gain.min() > -1e-6, f"{pid} ({period}) makes a car trip slower by {-gain.min():.2f} min"
 
@@ -137,8 +161,15 @@ def test_tanzhou_avenue_before_after() -> None:
         s2020 = _state(2020, _resolved_active(2020), period)
         road18 = s2018.roads.edges[s2018.roads.edges["ref"] == "tanzhou-avenue"]
         road20 = s2020.roads.edges[s2020.roads.edges["ref"] == "tanzhou-avenue"]
-        assert road18["length_m"].sum() == pytest.approx(14_700.0) and road20["length_m"].sum() == pytest.approx(14_700.0)
+        # 14.7 km between its published end points, plus the links from each end to the nearest junction
+        for road in (road18, road20):
+            assert 14_700.0 <= road["length_m"].sum() <= 14_700.0 + 2 * 3_000.0 * 1.2
         assert road18["signals"].sum() == pytest.approx(5.0) and road20["signals"].sum() == 0.0
+        # its published end points are nodes of the road (a trip from them can use it)
+        ids = set(road20[["u", "v"]].to_numpy().ravel())
+        xy = s2020.roads.nodes.set_index("node_id").loc[sorted(ids), ["lon", "lat"]].to_numpy()
+        for end in ends:
+            assert np.hypot(*(xy - np.array(end)).T).min() < 1e-6
         before = _car_minutes(s2018, ends)[0, 1]  # type: ignore[arg-type]
         after = _car_minutes(s2020, ends)[0, 1]  # type: ignore[arg-type]
         assert after < before - 2.0, f"{period}: {before:.1f} -> {after:.1f} min"
@@ -194,3 +225,32 @@ def test_adding_a_road_never_slows_a_car_trip(seed: int) -> None:
     before = dijkstra(build_car_graph(state).csr)
     after = dijkstra(build_car_graph(replace(state, roads=roads)).csr)[:n, :n]
     assert (after <= before + 1e-6).all()
+
+
+# --- curated trunk roads (data/trunk_roads.csv) ------------------------------------------------------
+
+
+def test_changtan_west_expressway_runs_between_its_published_end_points() -> None:
+    """长潭西高速 (G0421, 2006-12-26) is a curated trunk road from 含浦 to the 潭邵 link on the west bank:
+    absent in 2005; in 2006 the drive between its published end points runs on it for 27.95 km
+    (±10 %) at expressway speed."""
+    ends = [(112.862, 28.100), (112.860, 27.855)]
+    s2005 = _state(2005, _resolved_active(2005), "off_peak")
+    s2006 = _state(2006, _resolved_active(2006), "off_peak")
+    assert (s2005.roads.edges["ref"] == "G0421").sum() == 0
+    road = s2006.roads.edges[s2006.roads.edges["ref"] == "G0421"]
+    assert set(road["highway"]) == {"expressway"}
+    assert road["length_m"].sum() == pytest.approx(27_950.0, rel=0.10)
+    after = _car_minutes(s2006, ends)[0, 1]  # type: ignore[arg-type]
+    before = _car_minutes(s2005, ends)[0, 1]  # type: ignore[arg-type]
+    assert after < 27.95 / 100.0 * 60.0 + 2 * 1.3 * 0.5 / 20.0 * 60.0 + 0.5 and after < before - 5.0
+
+
+def test_trunk_road_table_errors_name_file_line_and_field(tmp_path: Path) -> None:
+    text = (DATA_DIR / "trunk_roads.csv").read_text(encoding="utf-8").splitlines()
+    bad = text[:2] + [text[2].replace(",expressway,", ",motorway,")] + text[3:]
+    (tmp_path / "trunk_roads.csv").write_text("\n".join(bad) + "\n", encoding="utf-8")
+    load_trunk_roads.cache_clear()
+    with pytest.raises(DataError, match=r"trunk_roads.csv: line 3, field 'class': got 'motorway'"):
+        load_trunk_roads(tmp_path)
+    load_trunk_roads.cache_clear()

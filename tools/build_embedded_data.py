@@ -33,9 +33,10 @@ from shapely.geometry import MultiPolygon, Polygon, mapping, shape
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from network.model.area import cell_codes, codes_on_grid  # noqa: E402
 from network.model.speeds import DETOUR_FACTOR  # noqa: E402
 from network.paths import CRS_METRIC, CRS_WGS84, DATA_DIR  # noqa: E402
-from network.sources.classify import classify_edges  # noqa: E402
+from network.sources.classify import built_up_share, classify_edges  # noqa: E402
 
 # The official 长株潭都市圈 (approved 2022): 长沙市全域; 株洲 中心城区 + 醴陵; 湘潭 中心城区 + 湘潭县 + 韶山.
 STUDY_DISTRICTS: dict[str, tuple[str, str]] = {
@@ -205,9 +206,9 @@ def build_roads(
     nodes: list[list[float]],
     study_metric: Polygon | MultiPolygon,
     corridors: list[np.ndarray],
-    centres_xy: np.ndarray,
-    radius_m: np.ndarray,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The skeleton clipped to the study area (+3 km), its largest component; expressway edges marked
+    (``corridor_edges``), the others 'unclassified' until ``classify_by_area`` (which needs the grid)."""
     to_m = Transformer.from_crs(CRS_WGS84, CRS_METRIC, always_xy=True)
     arr = np.asarray(nodes, dtype=float)  # lat, lon
     bb = (arr[:, 1] > 112.0) & (arr[:, 1] < 114.2) & (arr[:, 0] > 27.0) & (arr[:, 0] < 28.9)
@@ -243,21 +244,36 @@ def build_roads(
     straight_m = np.hypot(nx_[u] - nx_[v], ny_[u] - ny_[v])
     ok = straight_m > 1.0
     u, v, straight_m = u[ok], v[ok], straight_m[ok]
-    classes = classify_edges(nx_[u], ny_[u], nx_[v], ny_[v], corridors=[], centres_xy=centres_xy, urban_radius_m=radius_m)
     on_corridor = corridor_edges(u, v, straight_m, nx_, ny_, corridors)
-    classes = ["expressway" if c >= 0 else k for c, k in zip(on_corridor, classes)]
-    detour = np.array([DETOUR_FACTOR[c] for c in classes])
     nodes_df = pd.DataFrame({"node_id": np.arange(len(keep_nodes)), "lon": np.round(lon, 5), "lat": np.round(lat, 5)})
     edges_df = pd.DataFrame(
         {
             "u": u,
             "v": v,
             "straight_m": np.round(straight_m, 1),
-            "length_m": np.round(straight_m * detour, 1),
-            "highway": classes,
+            "highway": np.where(on_corridor >= 0, "expressway", "unclassified"),
         }
     )
     return nodes_df, edges_df
+
+
+def classify_by_area(edges: pd.DataFrame, nodes: pd.DataFrame, grid: pd.DataFrame) -> pd.DataFrame:
+    """Classify the non-expressway edges by the area type they run through (network/sources/classify.py:
+    urban arterial where most of the length is in core/urban/suburban cells of ``grid``, else rural
+    highway) and give every edge its length = straight length x the class detour factor."""
+    from scipy.spatial import cKDTree
+
+    to_m = Transformer.from_crs(CRS_WGS84, CRS_METRIC, always_xy=True)
+    nx_, ny_ = (np.asarray(a) for a in to_m.transform(nodes["lon"].to_numpy(), nodes["lat"].to_numpy()))
+    tree = cKDTree(grid[["x_m", "y_m"]].to_numpy(dtype=float))
+    codes = cell_codes(grid["population"])
+    u, v = edges["u"].to_numpy(), edges["v"].to_numpy()
+    share = built_up_share(nx_[u], ny_[u], nx_[v], ny_[v], area_code_at=lambda x, y: codes_on_grid(tree, codes, x, y))
+    by_area = classify_edges(nx_[u], ny_[u], nx_[v], ny_[v], corridors=[], built_up=share)
+    classes = np.where(edges["highway"].to_numpy() == "expressway", "expressway", by_area)
+    detour = np.array([DETOUR_FACTOR[str(c)] for c in classes])
+    out = edges.assign(highway=classes, length_m=np.round(edges["straight_m"].to_numpy() * detour, 1))
+    return out[["u", "v", "straight_m", "length_m", "highway"]]
 
 
 def corridor_edges(
@@ -447,12 +463,7 @@ def main() -> int:
     cx, cy = to_m.transform(centres["lon"].to_numpy(), centres["lat"].to_numpy())
     corridors, corridors_df = corridor_lines(DATA_DIR / "expressway_corridors.csv")
     graph, nodes = load_skeleton(sk_path)
-    nodes_df, edges_df = build_roads(
-        graph, nodes, study_m, corridors, np.column_stack([cx, cy]), centres["urban_radius_km"].to_numpy() * 1000.0
-    )
-    edges_df = name_edges_by_corridor(edges_df, nodes_df, corridors_df)
-    print(f"roads: {len(nodes_df)} nodes, {len(edges_df)} edges, {edges_df['straight_m'].sum() / 1000:,.0f} km straight")
-    print(edges_df.groupby("highway")["straight_m"].sum().div(1000).round(0).to_string())
+    nodes_df, edges_df = build_roads(graph, nodes, study_m, corridors)
 
     stations = build_stations(ref / "rail/changsha_metro_line_stations.csv")
     print(f"rail: {stations['name_zh'].nunique()} unique stations on {stations['line_id'].nunique()} lines")
@@ -468,6 +479,10 @@ def main() -> int:
     )
     grid = build_grid(zones_m.reset_index(drop=True), markers)
     print(f"grid: {len(grid)} cells, population {grid['population'].sum():,}")
+    # the grid's urban weights come from node positions only, so classes can follow the grid
+    edges_df = name_edges_by_corridor(classify_by_area(edges_df, nodes_df, grid), nodes_df, corridors_df)
+    print(f"roads: {len(nodes_df)} nodes, {len(edges_df)} edges, {edges_df['straight_m'].sum() / 1000:,.0f} km straight")
+    print(edges_df.groupby("highway")["straight_m"].sum().div(1000).round(0).to_string())
 
     zones_w = zones_m.to_crs(CRS_WGS84)
     zones_w["geometry"] = zones_w.geometry.set_precision(1e-5)
@@ -481,7 +496,12 @@ def main() -> int:
     )
     nodes_df.to_csv(DATA_DIR / "road_nodes.csv", index=False)
     edges_df.to_csv(DATA_DIR / "road_edges.csv", index=False, quoting=csv.QUOTE_MINIMAL)
-    stations.to_csv(DATA_DIR / "rail_stations.csv", index=False)
+    stations_out = stations
+    if (DATA_DIR / "rail_stations.csv").exists():  # lines curated by hand (express patterns, conventional rail) stay
+        kept = pd.read_csv(DATA_DIR / "rail_stations.csv", dtype=str, keep_default_na=False)
+        kept = kept[~kept["line_id"].isin(set(stations["line_id"]))]
+        stations_out = pd.concat([stations.astype(str), kept[stations.columns]], ignore_index=True)
+    stations_out.to_csv(DATA_DIR / "rail_stations.csv", index=False)
     grid.to_csv(DATA_DIR / "pop_grid.csv", index=False)
     (DATA_DIR / "snapshot.json").write_text(json.dumps(SNAPSHOT, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     return 0

@@ -35,19 +35,28 @@ DENSITY_THRESHOLDS_PER_KM2: Final[tuple[float, float, float]] = (10_000.0, 1_500
 _CELL_HALF_DIAGONAL_M: Final[float] = 710.0
 
 
+def cell_codes(population: npt.ArrayLike) -> npt.NDArray[np.int64]:
+    """Area type code of each 1 km cell from its population (persons per km²)."""
+    dens = np.asarray(population, dtype=float)
+    codes = np.full(len(dens), 3, dtype=np.int64)
+    for code, threshold in reversed(list(enumerate(DENSITY_THRESHOLDS_PER_KM2))):
+        codes[dens >= threshold] = code
+    return codes
+
+
 @lru_cache(maxsize=2)
 def _grid(data_dir: Path = DATA_DIR) -> tuple[cKDTree, npt.NDArray[np.int64]]:
     g = pd.read_csv(data_dir / "pop_grid.csv", usecols=["x_m", "y_m", "population"])
-    dens = g["population"].to_numpy(dtype=float)  # 1 km² cells: persons = persons per km²
-    codes = np.full(len(g), 3, dtype=np.int64)
-    for code, threshold in reversed(list(enumerate(DENSITY_THRESHOLDS_PER_KM2))):
-        codes[dens >= threshold] = code
-    return cKDTree(g[["x_m", "y_m"]].to_numpy(dtype=float)), codes
+    return cKDTree(g[["x_m", "y_m"]].to_numpy(dtype=float)), cell_codes(g["population"])  # 1 km² cells
 
 
 def area_type_codes(x_m: npt.ArrayLike, y_m: npt.ArrayLike, *, data_dir: Path = DATA_DIR) -> npt.NDArray[np.int64]:
     """Area type code (index into ``AREA_TYPES``) of each point (UTM 49N metres); rural outside the grid."""
-    tree, codes = _grid(data_dir)
+    return codes_on_grid(*_grid(data_dir), x_m, y_m)
+
+
+def codes_on_grid(tree: cKDTree, codes: npt.NDArray[np.int64], x_m: npt.ArrayLike, y_m: npt.ArrayLike) -> npt.NDArray[np.int64]:
+    """Area type code of each point on a grid (``tree`` over its cell centres, ``codes`` per cell)."""
     x = np.atleast_1d(np.asarray(x_m, dtype=float))
     y = np.atleast_1d(np.asarray(y_m, dtype=float))
     if len(x) == 0:

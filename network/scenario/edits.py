@@ -1,4 +1,8 @@
-"""Project types and what each does to a network state (always on a copy, never in place)."""
+"""Project types and what each does to a network state (always on a copy, never in place).
+
+``add_road`` (a new road along waypoints) lives in ``network.model.road_add``: the embedded source adds
+the curated trunk roads with it too. It is re-exported here.
+"""
 
 from __future__ import annotations
 
@@ -12,94 +16,24 @@ from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 
 from network.model.graph import RoadNetwork
+from network.model.road_add import SNAP_ENDS_M, SNAP_TO_NODE_M, add_road, with_period_speeds, with_signals
 from network.model.speeds import DETOUR_FACTOR, Period
 from network.paths import CRS_METRIC, CRS_WGS84
 from network.sources.classify import nearest_on_polyline
 
-SNAP_TO_NODE_M = 500.0
-"""A new road's inner vertex within this distance of an existing node joins that node (a junction)."""
-SNAP_ENDS_M = 3000.0
-"""A new road's end joins the nearest node within this distance (roads end at other roads)."""
-
 _TO_M = Transformer.from_crs(CRS_WGS84, CRS_METRIC, always_xy=True)
 
-
-def add_road(
-    roads: RoadNetwork,
-    path_lonlat: list[tuple[float, float]],
-    *,
-    name: str,
-    speed_kph: float | dict[str, float] | None,
-    highway: str = "urban_express",
-    snap_m: float = SNAP_TO_NODE_M,
-    snap_ends_m: float = SNAP_ENDS_M,
-    length_m: float | None = None,
-    signals: float = 0.0,
-    ref: str = "",
-) -> RoadNetwork:
-    """Return a copy of ``roads`` with a new two-way road along ``path_lonlat``.
-
-    Its two ends join the nearest existing node within ``snap_ends_m`` (the gap is added to the road);
-    inner vertices join a node within ``snap_m`` (a junction); otherwise a new node is made (a road
-    that joins nothing is disconnected from the network). With ``length_m`` (a published length) the
-    segments are scaled to sum to it, else each is its straight length x the class detour factor.
-    ``signals`` (signalised junctions on the whole road) are spread over its segments by length.
-    """
-    nodes = roads.nodes
-    lon = np.array([p[0] for p in path_lonlat], dtype=float)
-    lat = np.array([p[1] for p in path_lonlat], dtype=float)
-    x, y = _TO_M.transform(lon, lat)
-    x = np.asarray(x, dtype=float)
-    y = np.asarray(y, dtype=float)
-    tree = cKDTree(nodes[["x", "y"]].to_numpy())
-    d, idx = tree.query(np.column_stack([x, y]))
-    next_id = int(nodes["node_id"].max()) + 1
-    ids: list[int] = []
-    new_rows = []
-    for k in range(len(x)):
-        limit = snap_ends_m if k in (0, len(x) - 1) else snap_m
-        if d[k] <= limit:
-            ids.append(int(idx[k]))
-        else:
-            ids.append(next_id)
-            new_rows.append({"node_id": next_id, "lon": lon[k], "lat": lat[k], "x": x[k], "y": y[k]})
-            next_id += 1
-    nodes2 = pd.concat([nodes, pd.DataFrame(new_rows)], ignore_index=True) if new_rows else nodes
-    nx_ = nodes2["x"].to_numpy()
-    ny_ = nodes2["y"].to_numpy()
-    u = np.array(ids[:-1])
-    v = np.array(ids[1:])
-    keep = u != v
-    u, v = u[keep], v[keep]
-    straight = np.hypot(nx_[u] - nx_[v], ny_[u] - ny_[v])
-    if length_m is not None and straight.sum() > 0:
-        length = straight * (float(length_m) / float(straight.sum()))
-    else:
-        length = straight * DETOUR_FACTOR.get(highway, 1.1)
-    share = length / length.sum() if length.sum() > 0 else np.zeros(len(length))
-    if speed_kph is None:  # the class speeds apply (NaN = no per-edge speed)
-        per_period = {"am_peak": np.nan, "off_peak": np.nan}
-    elif isinstance(speed_kph, dict):
-        per_period = speed_kph
-    else:
-        per_period = {"am_peak": float(speed_kph), "off_peak": float(speed_kph)}
-    new_edges = pd.DataFrame(
-        {
-            "u": u,
-            "v": v,
-            "length_m": length,
-            "highway": highway,
-            "name": name,
-            "ref": ref,
-            "oneway": False,
-            "speed_am_peak_kph": float(per_period["am_peak"]),
-            "speed_off_peak_kph": float(per_period["off_peak"]),
-            "signals": float(signals) * share,
-        }
-    )
-    edges = _with_signals(_with_period_speeds(roads.edges))
-    return RoadNetwork(nodes=nodes2, edges=pd.concat([edges, new_edges], ignore_index=True), tier=roads.tier, snapshot=roads.snapshot)
-
+__all__ = [
+    "SNAP_ENDS_M",
+    "SNAP_TO_NODE_M",
+    "add_road",
+    "close_refs",
+    "close_road",
+    "corridor_edge_index",
+    "eligible_edges",
+    "match_corridor",
+    "upgrade_road",
+]
 
 CORRIDOR_SNAP_M = 5000.0
 """A corridor waypoint must lie within this distance of a network node."""
@@ -227,17 +161,6 @@ def close_refs(roads: RoadNetwork, refs: list[str] | set[str] | frozenset[str]) 
     return close_road(roads, np.flatnonzero(gone))
 
 
-def _with_signals(edges: pd.DataFrame) -> pd.DataFrame:
-    return edges if "signals" in edges.columns else edges.assign(signals=0.0)
-
-
-def _with_period_speeds(edges: pd.DataFrame) -> pd.DataFrame:
-    for col in ("speed_am_peak_kph", "speed_off_peak_kph"):
-        if col not in edges.columns:
-            edges = edges.assign(**{col: np.nan})
-    return edges
-
-
 def _current_speed_kph(edges: pd.DataFrame, period: Period) -> np.ndarray:
     from network.model.speeds import CLASS_SPEEDS_KPH
 
@@ -260,16 +183,16 @@ def upgrade_road(
 ) -> RoadNetwork:
     """Copy of ``roads`` with the given edges upgraded to ``highway`` and/or per-period speeds.
 
-    An upgrade never slows an edge: where the matched path runs on a faster road (e.g. an expressway
-    segment the corridor shares), that edge keeps its class and speed (``never_slower=False`` sets the
-    values as given, used for a corridor's 'before' state). On the embedded tier a class change also
+    An upgrade never slows an edge: in each period an edge keeps its current speed where that is faster
+    than the upgrade's, and it keeps its class only where it is faster in every period (a faster road
+    the corridor shares); ``never_slower=False`` sets the values as given (a corridor's 'before' state). On the embedded tier a class change also
     rescales the straight-segment detour factor (an upgraded corridor is straightened). ``signals``
     (the road's signalised junctions) are spread over the edges by length; an upgrade that gives a new
     class and no count removes them (a 快速化 upgrade grade-separates its junctions).
     """
     from network.model.speeds import CLASS_SPEEDS_KPH, PERIODS
 
-    edges = _with_period_speeds(roads.edges.copy())
+    edges = with_period_speeds(roads.edges.copy())
     rows = edges.index[edge_index]
     sub = edges.loc[rows]
     target: dict[Period, np.ndarray] = {}
@@ -283,8 +206,13 @@ def upgrade_road(
         keep_current = (current > float(want)) & never_slower
         target[period] = np.where(keep_current, current, float(want))
     if highway is not None:
-        want_am = (speeds_kph or {}).get("am_peak", CLASS_SPEEDS_KPH[highway]["am_peak"])
-        faster_now = (_current_speed_kph(sub, "am_peak") > float(want_am)) & never_slower
+        # an edge keeps its class only when it is faster than the upgrade in every period (a faster
+        # road the corridor shares); judged on one period, an upgrade to urban_express (65/45 km/h)
+        # left a rural highway (60/52) in its class although its off-peak speed rose
+        faster_now = np.full(len(sub), never_slower)
+        for period in PERIODS:
+            want = (speeds_kph or {}).get(period, CLASS_SPEEDS_KPH[highway][period])
+            faster_now &= _current_speed_kph(sub, period) > float(want)
         new_class = np.where(faster_now, sub["highway"].to_numpy(), highway)
         if roads.tier == "embedded":
             old_f = np.array([DETOUR_FACTOR[str(c)] for c in sub["highway"]])
@@ -294,7 +222,7 @@ def upgrade_road(
     for period, values in target.items():
         edges.loc[rows, f"speed_{period}_kph"] = values
     if signals is not None or (highway is not None and never_slower):
-        edges = _with_signals(edges)
+        edges = with_signals(edges)
         lengths = edges.loc[rows, "length_m"].to_numpy(dtype=float)
         total = float(lengths.sum())
         edges.loc[rows, "signals"] = float(signals or 0.0) * lengths / total if total > 0 else 0.0

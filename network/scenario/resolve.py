@@ -303,7 +303,9 @@ def own_road_reason(tier: str, p: Project) -> str:
 
 def _add_own_road(roads: RoadNetwork, p: Project, *, on: bool) -> RoadNetwork:
     """Add road project ``p`` as its own road, present in every year: its ``after`` attributes once open,
-    its ``before`` ones (default: a signalised arterial) before."""
+    its ``before`` ones (default: a signalised arterial) before. It runs from its first to its last
+    waypoint (the published end points), each end linked to the nearest node, so a trip between its
+    published end points can use it."""
     if on:
         state = p.after if p.after is not None else After(highway="urban_express")
         speeds = _speeds(state)
@@ -320,6 +322,7 @@ def _add_own_road(roads: RoadNetwork, p: Project, *, on: bool) -> RoadNetwork:
         length_m=p.length_km * 1000.0 if p.length_km else None,
         signals=float(state.signals or 0.0),
         ref=p.id,
+        ends_at_waypoints=True,
     )
 
 

@@ -1,25 +1,40 @@
 """Classify untagged skeleton edges (expressway / urban arterial / rural highway).
 
 The embedded skeleton (``scgraph-data`` world_highways) carries no OSM tags, so each straight
-segment gets a class from geometry alone, in this order:
+segment gets a class from geometry and land use, in this order:
 
 1. ``expressway`` when the segment runs along a curated expressway corridor
    (``data/expressway_corridors.csv``): every sample point along it lies within
    ``corridor_tolerance_m`` of the same corridor polyline and its bearing is within
    ``max_bearing_diff_deg`` of the corridor's local bearing (so crossing arterials are not caught).
-2. ``urban_arterial`` when its midpoint lies inside a city's urban core
-   (a disc of ``urban_radius_km`` around the centre, in ``data/centres.csv``).
-3. ``rural_highway`` otherwise.
+   (The embedded build, ``tools/build_embedded_data.py``, routes each corridor along the skeleton instead.)
+2. ``urban_arterial`` when at least ``min_built_up_share`` of its length lies in built-up area: the
+   1 km population cells of area type core, urban or suburban (``network.model.area``: >= 300
+   persons / km², the GHSL urban-cluster threshold). A main road through a built-up place, between the
+   cities as much as in them (暮云, 昭山, 易家湾, 九华, the 株洲–湘潭 belt), is a signalised arterial
+   with frontage access; its class speed includes the average signal delay (CJJ 37 主干路).
+3. ``rural_highway`` otherwise (一级/二级公路 through open country, running speed, no signals).
+
+The share is measured at ``samples`` points spaced evenly along the segment (the centres of equal
+pieces). Earlier builds used a disc of ``urban_radius_km`` around each city centre instead, which made
+the built-up corridors between the cities 60 km/h rural highways.
 
 All inputs are metric (UTM 49N) arrays; the functions are pure and vectorised.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import numpy.typing as npt
 
 FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+BUILT_UP_MAX_CODE = 2
+"""Area type codes 0-2 (core, urban, suburban; ``network.model.area.AREA_TYPES``) are built-up."""
+MIN_BUILT_UP_SHARE = 0.5
+"""A segment is an urban arterial when at least this share of its length is built-up."""
 
 
 def _bearing_deg(dx: FloatArray, dy: FloatArray) -> FloatArray:
@@ -59,6 +74,34 @@ def nearest_on_polyline(px: FloatArray, py: FloatArray, line_xy: FloatArray) -> 
     return d[np.arange(len(px)), j], seg_bearing[j]
 
 
+def built_up_share(
+    ux: FloatArray,
+    uy: FloatArray,
+    vx: FloatArray,
+    vy: FloatArray,
+    *,
+    area_code_at: Callable[[FloatArray, FloatArray], IntArray],
+    samples: int = 9,
+) -> FloatArray:
+    """Share of each segment's length in built-up area (area type core, urban or suburban).
+
+    Parameters
+    ----------
+    ux, uy, vx, vy : edge end coordinates (m), shape (m,)
+    area_code_at : area type code (``network.model.area.AREA_TYPES`` index) of points (m)
+    samples : points per segment, at the centres of ``samples`` equal pieces
+
+    Returns
+    -------
+    share in [0, 1], shape (m,)
+    """
+    ts = (np.arange(samples) + 0.5) / samples
+    built = np.zeros(len(ux), dtype=float)
+    for t in ts:
+        built += np.asarray(area_code_at(ux + t * (vx - ux), uy + t * (vy - uy))) <= BUILT_UP_MAX_CODE
+    return built / samples
+
+
 def classify_edges(
     ux: FloatArray,
     uy: FloatArray,
@@ -66,8 +109,8 @@ def classify_edges(
     vy: FloatArray,
     *,
     corridors: list[FloatArray],
-    centres_xy: FloatArray,
-    urban_radius_m: FloatArray,
+    built_up: FloatArray,
+    min_built_up_share: float = MIN_BUILT_UP_SHARE,
     corridor_tolerance_m: float = 1500.0,
     max_bearing_diff_deg: float = 30.0,
     samples: int = 5,
@@ -78,8 +121,8 @@ def classify_edges(
     ----------
     ux, uy, vx, vy : edge end coordinates (m), shape (m,)
     corridors : expressway polylines (m), each shape (k, 2)
-    centres_xy : city centres (m), shape (c, 2)
-    urban_radius_m : urban core radius per centre (m), shape (c,)
+    built_up : share of each edge's length in built-up area (``built_up_share``), shape (m,)
+    min_built_up_share : share from which an edge is an urban arterial
     """
     m = len(ux)
     is_express = np.zeros(m, dtype=bool)
@@ -94,9 +137,6 @@ def classify_edges(
             ok &= dist <= corridor_tolerance_m
             ok &= _angle_diff_deg(edge_bearing, seg_bearing) <= max_bearing_diff_deg
         is_express |= ok
-    mx = (ux + vx) / 2.0
-    my = (uy + vy) / 2.0
-    dc = np.hypot(mx[:, None] - centres_xy[None, :, 0], my[:, None] - centres_xy[None, :, 1])
-    is_urban = (dc <= urban_radius_m[None, :]).any(axis=1)
+    is_urban = np.asarray(built_up, dtype=float) >= min_built_up_share
     out = np.where(is_express, "expressway", np.where(is_urban, "urban_arterial", "rural_highway"))
     return [str(c) for c in out]

@@ -1,4 +1,5 @@
-"""Tier 1: the offline strategic skeleton shipped in data/ (built by tools/build_embedded_data.py)."""
+"""Tier 1: the offline strategic skeleton shipped in data/ (built by tools/build_embedded_data.py), plus
+the curated trunk roads the skeleton lacks (``data/trunk_roads.csv``)."""
 
 from __future__ import annotations
 
@@ -12,9 +13,12 @@ import pandas as pd
 
 from network._errors import DataError
 from network.model.graph import RoadNetwork
+from network.model.road_add import add_road
+from network.model.speeds import ROAD_CLASSES
 from network.paths import CRS_METRIC, CRS_WGS84, DATA_DIR
 
 TIER = "embedded"
+TRUNK_COLUMNS = ("road", "name", "class", "seq", "lon", "lat", "length_km", "opened", "source", "inferred")
 
 
 def load_embedded_roads(data_dir: Path = DATA_DIR) -> RoadNetwork:
@@ -34,32 +38,106 @@ def load_embedded_roads(data_dir: Path = DATA_DIR) -> RoadNetwork:
     nodes["x"] = pts.x.to_numpy()
     nodes["y"] = pts.y.to_numpy()
     snap = json.loads((data_dir / "snapshot.json").read_text(encoding="utf-8"))
-    return RoadNetwork(
+    roads = RoadNetwork(
         nodes=nodes[["node_id", "lon", "lat", "x", "y"]],
         edges=edges[["u", "v", "length_m", "highway", "name", "ref"]].assign(oneway=False),
         tier=TIER,
         snapshot=snap["roads"],
     )
+    return with_trunk_roads(roads, load_trunk_roads(data_dir))
+
+
+def with_trunk_roads(roads: RoadNetwork, trunk: pd.DataFrame) -> RoadNetwork:
+    """``roads`` with each curated trunk road added along its waypoints (``network.model.road_add.add_road``
+    with ``ends_at_waypoints``: it runs from its first to its last waypoint, each end linked to the nearest
+    node within 3 km; inner waypoints join a node within 500 m), at its published
+    length when given, with its class speeds and its ``road`` id as ``ref`` (so no project claims it and a
+    scenario year before ``opened`` drops it, see ``road_openings``)."""
+    for road, g in trunk.groupby("road", sort=False):
+        g = g.sort_values("seq")
+        length_km = g["length_km"].iloc[0]
+        roads = add_road(
+            roads,
+            list(zip(g["lon"].astype(float), g["lat"].astype(float))),
+            name=str(g["name"].iloc[0]),
+            speed_kph=None,
+            highway=str(g["class"].iloc[0]),
+            length_m=float(length_km) * 1000.0 if pd.notna(length_km) else None,
+            ref=str(road),
+            ends_at_waypoints=True,
+        )
+    return roads
+
+
+@lru_cache(maxsize=4)
+def load_trunk_roads(data_dir: Path = DATA_DIR) -> pd.DataFrame:
+    """Read ``data/trunk_roads.csv``: one row per waypoint (``road``, ``name``, ``class``, ``seq``, ``lon``,
+    ``lat``, ``length_km`` (empty: straight length x class detour), ``opened``, ``source``, ``inferred``).
+
+    Raises
+    ------
+    DataError naming the file, line and field of the first bad value.
+    """
+    path = data_dir / "trunk_roads.csv"
+    if not path.exists():
+        return pd.DataFrame({c: [] for c in TRUNK_COLUMNS})
+    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    missing = [c for c in TRUNK_COLUMNS if c not in df.columns]
+    if missing:
+        raise DataError(f"{path}: missing column(s) {missing}; expected {list(TRUNK_COLUMNS)}")
+    rows = []
+    for k, r in enumerate(df.to_dict("records")):
+        where = f"{path}: line {k + 2}"
+        if r["class"] not in ROAD_CLASSES:
+            raise DataError(f"{where}, field 'class': got {r['class']!r}; expected one of {list(ROAD_CLASSES)}")
+        try:
+            lon, lat, seq = float(r["lon"]), float(r["lat"]), int(r["seq"])
+        except ValueError:
+            raise DataError(f"{where}, fields 'seq'/'lon'/'lat': expected an integer and two numbers") from None
+        if not (111.0 <= lon <= 115.0 and 26.0 <= lat <= 30.0):
+            raise DataError(f"{where}, fields 'lon'/'lat': ({lon}, {lat}) lies outside Hunan; expected WGS-84 degrees")
+        try:
+            length_km = float(r["length_km"]) if r["length_km"].strip() else float("nan")
+        except ValueError:
+            raise DataError(f"{where}, field 'length_km': got {r['length_km']!r}; expected km or empty") from None
+        try:
+            dt.date.fromisoformat(r["opened"].strip())
+        except ValueError:
+            raise DataError(f"{where}, field 'opened': got {r['opened']!r}; expected a date YYYY-MM-DD") from None
+        if not r["source"].strip():
+            raise DataError(f"{where}, field 'source': empty; every trunk road names its source")
+        rows.append({**r, "seq": seq, "lon": lon, "lat": lat, "length_km": length_km})
+    out = pd.DataFrame(rows, columns=list(TRUNK_COLUMNS))
+    for road, g in out.groupby("road", sort=False):
+        if len(g) < 2:
+            raise DataError(f"{path}: road {road!r} has {len(g)} waypoint; expected at least 2")
+        for col in ("name", "class", "opened"):
+            if g[col].nunique() != 1:
+                raise DataError(f"{path}: road {road!r}, field {col!r} differs between its rows")
+    return out
 
 
 @lru_cache(maxsize=4)
 def road_openings(data_dir: Path = DATA_DIR) -> dict[str, dt.date]:
-    """Opening date of each expressway corridor (``data/expressway_corridors.csv``, column ``opened``),
-    keyed by the ``ref`` its skeleton edges carry. A scenario of year Y drops the edges of corridors
-    opened after Y.
+    """Opening date of each expressway corridor (``data/expressway_corridors.csv``) and curated trunk road
+    (``data/trunk_roads.csv``), column ``opened``, keyed by the ``ref`` their edges carry. A scenario of
+    year Y drops the edges of roads opened after Y.
 
     Raises
     ------
     DataError naming the file, line and field when a date is missing, unreadable or differs within a corridor.
     """
-    path = data_dir / "expressway_corridors.csv"
-    df = pd.read_csv(path, dtype=str, keep_default_na=False)
     out: dict[str, dt.date] = {}
-    for k, (ref, text) in enumerate(zip(df["corridor"], df["opened"])):
-        try:
-            day = dt.date.fromisoformat(text.strip())
-        except ValueError:
-            raise DataError(f"{path}: line {k + 2}, field 'opened': got {text!r}; expected a date YYYY-MM-DD") from None
-        if out.setdefault(ref, day) != day:
-            raise DataError(f"{path}: line {k + 2}, field 'opened': {day} differs from {out[ref]} on the same corridor {ref}")
+    for name, key in (("expressway_corridors.csv", "corridor"), ("trunk_roads.csv", "road")):
+        path = data_dir / name
+        if not path.exists():
+            continue
+        df = pd.read_csv(path, dtype=str, keep_default_na=False)
+        for k, (ref, text) in enumerate(zip(df[key], df["opened"])):
+            try:
+                day = dt.date.fromisoformat(text.strip())
+            except ValueError:
+                raise DataError(f"{path}: line {k + 2}, field 'opened': got {text!r}; expected a date YYYY-MM-DD") from None
+            if out.setdefault(ref, day) != day:
+                raise DataError(f"{path}: line {k + 2}, field 'opened': {day} differs from {out[ref]} on the same road {ref}")
     return out
