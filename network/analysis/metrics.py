@@ -153,7 +153,23 @@ def centre_pairs_table(ev: Evaluation) -> pd.DataFrame:
                 if i == j:
                     continue
                 rows.append({"from": a, "to": b, "mode": mode, "minutes": _r(m[i, j]), "within_30": bool(m[i, j] <= HALF_HOUR_MINUTES)})
-    return pd.DataFrame(rows)
+    df = pd.DataFrame(rows)
+    df["minutes"] = df["minutes"].astype(object).where(df["minutes"].notna(), None)  # unreachable: None, not NaN
+    return df
+
+
+def unreachable_pairs(ev: Evaluation) -> list[str]:
+    """'长沙 changsha → 株洲 zhuzhou by car' for every ordered centre pair with no finite time."""
+    from network.model.region import CITY_ZH
+
+    out = []
+    for mode in ("car", "transit", "best"):
+        m = ev.centre_minutes[mode]
+        for i, a in enumerate(CITIES):
+            for j, b in enumerate(CITIES):
+                if i != j and not np.isfinite(m[i, j]):
+                    out.append(f"{CITY_ZH.get(a, a)} {a} → {CITY_ZH.get(b, b)} {b} by {mode}")
+    return out
 
 
 def population_within_table(ev: Evaluation, region: Region, minutes: float = HALF_HOUR_MINUTES) -> pd.DataFrame:

@@ -30,7 +30,7 @@ from network.analysis.edit_effects import edit_effects, edits_frame
 from network.analysis.isochrones import isochrone_polygons
 from network.analysis.metrics import evaluate
 from network.model.region import load_region
-from network.outputs.files import atomic_write_text, dumps_metrics, write_table
+from network.outputs.files import atomic_write_text, dumps_metrics, json_safe, write_table
 from network.outputs.maps import BASEMAPS, basemap_problem, difference_focus, isochrone_difference, isochrone_map, save_map
 from network.outputs.output_set import record_file
 from network.paths import MAP_DIR, OUTPUT_DIR, SCENARIO_DIR
@@ -92,6 +92,7 @@ def main_compare(argv: list[str]) -> int:
         "difference_within_30": difference.drop(columns="geometry").to_dict(orient="records"),
         "map_opens_on": {"centre": focus[0], "mode": focus[1]} if focus else None,
     }
+    summary, _ = json_safe(summary)  # unreachable pairs (partial OSM networks) are null, never NaN
     atomic_write_text(out / "compare.json", dumps_metrics(summary))
     print(f"== {rb.scenario.name} vs {ra.scenario.name}  [tier {sb.roads.tier}; {sb.roads.snapshot}]")
     best = pairs[pairs["mode"] == "best"][["from", "to", "minutes_a", "minutes_b", "minutes_saved"]]

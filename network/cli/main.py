@@ -127,6 +127,8 @@ def _report_outcomes(
         print(f"\n== {o.scenario}: {o.title}  [tier {net['tier']}; {net['snapshot']}]")
         print(_centre_table(result.metrics["centre_minutes"]))
         print(f"half-hour-circle index (best): {result.metrics['half_hour_index']['best']:.4f}")
+        for w in result.metrics.get("warnings", []):
+            print(f"  warning: {w}")
         extra = [str(p) for p in (result.map_path, getattr(result, "report_path", None)) if p]
         print(f"wrote {result.metrics_path}" + "".join(f" and {p}" for p in extra))
         for c in result.checks:

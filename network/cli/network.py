@@ -79,6 +79,16 @@ def _print_report(report: dict[str, Any]) -> None:
     print(f"  edges with a tagged maxspeed: {share:.1%}; signals passed (summed over edges): {report.get('signals_passed')}")
 
 
+def _print_coverage(coverage: Any) -> None:
+    from network.model.region import CITY_ZH
+
+    cores = ", ".join(f"{CITY_ZH.get(c, c)} {share:.0%}" for c, share in coverage.core_share.items())
+    print(
+        f"  covers {coverage.study_area_share:.0%} of the study area's {coverage.cells:,} 1-km cells "
+        f"({coverage.population_share:.0%} of its population); urban cores: {cores}"
+    )
+
+
 def main_network(argv: list[str]) -> int:
     """Entry point of ``run_scenario.py network``; returns the exit code."""
     import logging
@@ -117,7 +127,9 @@ def main_network(argv: list[str]) -> int:
                 m.to_csv(args.csv, index=False)
                 print(f"wrote {args.csv}")
             return EXIT_OK
+        from network.model.region import load_region
         from network.sources.osm import build_osm_network, network_report
+        from network.sources.osm_coverage import extract_coverage
 
         if args.source == "pbf" and args.path is None:
             print("run_scenario.py network build: --source pbf needs --path FILE", file=sys.stderr)
@@ -140,13 +152,22 @@ def main_network(argv: list[str]) -> int:
             refresh=args.refresh,
             cache_dir=args.cache_dir,
         )
-        report = {**network_report(roads), "cache_entry": str(entry), "seconds": round(time.perf_counter() - t0, 1)}
+        coverage = extract_coverage(roads, load_region())
+        report = {
+            **network_report(roads),
+            "coverage": coverage.to_dict(),
+            "cache_entry": str(entry),
+            "seconds": round(time.perf_counter() - t0, 1),
+        }
         if args.json:
             print(json.dumps(report, ensure_ascii=False, indent=2))
         else:
             _print_report(report)
+            _print_coverage(coverage)
             print(f"cached in {entry} ({report['seconds']} s); scenarios with 'tier: osm' now use it")
             print(OSM_ATTRIBUTION)
+        for w in coverage.warnings:
+            print(f"warning: {w}", file=sys.stderr)
         return EXIT_OK
     except PlannerError as exc:
         print(f"error: {exc}", file=sys.stderr)

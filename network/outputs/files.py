@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
 import tempfile
 from collections.abc import Iterator
@@ -55,6 +56,27 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+def json_safe(doc: Any, *, path: str = "") -> tuple[Any, list[str]]:
+    """``doc`` with every NaN or infinite float replaced by None (JSON ``null``), and the paths replaced.
+
+    JSON has no NaN: ``dumps_metrics`` refuses one, so a value that could not be computed (an unreachable
+    pair on a partial network) must be written as null, and said so in a warning by the caller.
+    """
+    if isinstance(doc, float):
+        return (doc, []) if math.isfinite(doc) else (None, [path or "<value>"])
+    if isinstance(doc, dict):
+        out: dict[Any, Any] = {}
+        bad: list[str] = []
+        for k, v in doc.items():
+            out[k], b = json_safe(v, path=f"{path}.{k}" if path else str(k))
+            bad += b
+        return out, bad
+    if isinstance(doc, (list, tuple)):
+        items = [json_safe(v, path=f"{path}[{i}]") for i, v in enumerate(doc)]
+        return [v for v, _ in items], [b for _, bs in items for b in bs]
+    return doc, []
 
 
 def dumps_metrics(metrics: dict[str, Any]) -> str:

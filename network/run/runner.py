@@ -10,9 +10,9 @@ from typing import Any
 from network import OSM_ATTRIBUTION, __version__
 from network.analysis.edit_effects import edit_effects, edits_frame
 from network.analysis.isochrones import isochrone_polygons
-from network.analysis.metrics import centre_pairs_table, evaluate, half_hour_index, population_within_table
+from network.analysis.metrics import centre_pairs_table, evaluate, half_hour_index, population_within_table, unreachable_pairs
 from network.model.region import load_region
-from network.outputs.files import atomic_write_text, centre_matrix_html, dumps_metrics, write_table
+from network.outputs.files import atomic_write_text, centre_matrix_html, dumps_metrics, json_safe, write_table
 from network.outputs.maps import isochrone_map, save_map, zone_minutes_table
 from network.outputs.output_set import staged_output_set
 from network.outputs.report import relative_href, write_report
@@ -21,6 +21,7 @@ from network.scenario.resolve import build_state, resolve_projects
 from network.scenario.schema import Scenario, scenario_edits
 from network.scenario.services import assumed_notes
 from network.sources.osm import network_report
+from network.sources.osm_coverage import extract_coverage
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +88,21 @@ def scenario_metrics(scenario: Scenario, *, file: str = "<scenario>") -> tuple[d
         "zone_minutes": zone_minutes_table(ev.cell_minutes, region, mode="best").to_dict(orient="records"),
         "tool_version": __version__,
     }
+    notes: list[str] = []
+    if state.roads.tier.startswith("osm"):
+        coverage = extract_coverage(state.roads, region)
+        metrics["network"]["coverage"] = coverage.to_dict()
+        notes += coverage.warnings
+    unreachable = unreachable_pairs(ev)
+    if unreachable:
+        notes.append(f"no route on the {state.roads.tier} network (written as null): " + "; ".join(unreachable))
+    metrics, not_finite = json_safe(metrics)  # JSON has no NaN: anything not computed is null, and said so
+    if not_finite:
+        shown = ", ".join(not_finite[:5]) + (f" and {len(not_finite) - 5} more" if len(not_finite) > 5 else "")
+        notes.append(f"{len(not_finite)} value(s) could not be computed and are written as null: {shown}")
+    for note in notes:
+        log.warning("%s: %s", scenario.name, note)
+    metrics["warnings"] = list(metrics["warnings"]) + notes
     return metrics, iso, state
 
 
