@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Set-up and tasks in one place. Usage:
 #   ./dev.sh run [scenario files...]   set up, then run scenarios (default: scenarios/surveyed.yaml)
-#   ./dev.sh test                      set up (incl. dev tools and Chromium), then ruff, mypy, pytest
+#   ./dev.sh test                      set up (incl. dev tools and Chromium), then ruff, mypy, lint-imports, pytest
 # Set-up is idempotent: a virtualenv in .venv, re-installed only when pyproject.toml changes.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -44,6 +44,7 @@ case "$cmd" in
     setup_browser
     "$VENV/bin/ruff" check network tests tools benchmarks run_scenario.py
     "$VENV/bin/mypy"
+    "$VENV/bin/lint-imports" --no-cache   # the layers contract in pyproject.toml: stages import one way
     set +e
     "$VENV/bin/python" -m pytest -q "$@"
     rc=$?

@@ -119,7 +119,7 @@ def test_adding_a_fast_arc_never_slows_a_trip_in_the_hierarchy() -> None:
 def test_parallel_arcs_keep_the_fastest_as_dijkstra_does() -> None:
     """A non-canonical CSR with two 0→1 arcs (5 s and 2 s): both the hierarchy and the incremental
     engine's canonical form keep 2 s (summing them, 7 s, was the old incremental behaviour)."""
-    from network.routing.incremental import canonical
+    from network.model.csr import canonical
 
     g = csr_matrix((np.array([5.0, 2.0, 1.0]), np.array([1, 1, 2]), np.array([0, 2, 3, 3])), shape=(3, 3))
     assert not g.has_canonical_format

@@ -14,6 +14,7 @@ from scipy.sparse.csgraph import dijkstra
 from network.model.graph import NetworkState, build_mode_graph
 from network.model.region import Region
 from network.routing import incremental as inc
+from network.routing.dijkstra import csr_times_between
 
 
 def _grid(n_side: int, seed: int) -> csr_matrix:
@@ -115,7 +116,7 @@ def test_two_worker_processes_give_the_same_times_trees_and_leave_one_out() -> N
     two = inc.solve(csr, sources, targets=sources, chunk=5, workers=2)
     assert np.array_equal(one.times_s, two.times_s)
     assert (one.usage != two.usage).nnz == 0
-    assert np.array_equal(inc.times_between(csr, sources, sources, chunk=5, workers=2), one.times_s)
+    assert np.array_equal(csr_times_between(csr, sources, sources, chunk=5, workers=2), one.times_s)
     removals = [rng.choice(csr.nnz, 6, replace=False) for _ in range(4)]
     for (a, ra), (b, rb) in zip(inc.leave_one_out(one, removals), inc.leave_one_out(two, removals, workers=2)):
         assert np.array_equal(a, b) and np.array_equal(ra, rb)

@@ -121,7 +121,8 @@ def test_matrix_refuses_an_out_path_it_would_clobber_before_computing(tmp_path: 
 
 
 def test_long_table_is_written_in_chunks_with_the_same_rows(tmp_path: Path, surveyed_state: NetworkState, region: Region) -> None:
-    from network.analysis.od_matrix import long_table, write_long_table
+    from network.analysis.od_matrix import long_table
+    from network.outputs.od_table import write_long_table
 
     pts = zone_centroids(region)
     minutes, _ = od_minutes(surveyed_state, pts)

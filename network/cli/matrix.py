@@ -10,9 +10,10 @@ from pathlib import Path
 from tqdm import tqdm
 
 from network import OSM_ATTRIBUTION
-from network.analysis.od_matrix import MATRIX_FORMATS, MAX_POINTS, load_points, od_minutes, write_matrix, zone_centroids
+from network.analysis.od_matrix import MAX_POINTS, load_points, od_minutes, zone_centroids
 from network.model.region import load_region
 from network.outputs.files import atomic_write_text, dumps_metrics
+from network.outputs.od_table import MATRIX_FORMATS, write_matrix
 from network.paths import OUTPUT_DIR
 from network.scenario.resolve import resolve_state
 from network.scenario.schema import find_scenario_file, load_scenario

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from functools import cached_property
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -18,12 +18,10 @@ from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
 from network.model.area import area_type_codes, per_area
+from network.model.csr import fastest_arcs_csr
 from network.model.parameters import DEFAULTS
 from network.model.rail import RailNetwork, line_segments
 from network.model.speeds import ROAD_CLASSES, Period, class_speed_kph
-
-if TYPE_CHECKING:
-    from network.routing.ch import ContractionHierarchy
 
 GraphMode = Literal["car", "transit"]
 MODES: tuple[str, ...] = ("car", "transit", "best")
@@ -171,24 +169,10 @@ class ModeGraph:
             return None
         return cKDTree(np.column_stack([self.node_x[self.station_nodes], self.node_y[self.station_nodes]]))
 
-    @cached_property
-    def hierarchy(self) -> ContractionHierarchy:
-        """Contraction hierarchy of this graph (exact many-to-many queries), built on first use and kept."""
-        from network.routing.ch import build
-
-        return build(self.csr)
-
     @property
     def has_hierarchy(self) -> bool:
+        """True once ``network.routing.ch.graph_hierarchy`` has built this graph's contraction hierarchy (kept with it)."""
         return "hierarchy" in self.__dict__
-
-    def build_hierarchy(self, *, progress: npt.NDArray[np.int64] | None = None) -> ContractionHierarchy:
-        """Build the hierarchy now (kept, as ``hierarchy``); ``progress[0]`` counts contracted nodes meanwhile."""
-        from network.routing.ch import build
-
-        if not self.has_hierarchy:
-            self.__dict__["hierarchy"] = build(self.csr, progress=progress)
-        return self.hierarchy
 
 
 MIN_COMPONENT_NODES = 4
@@ -277,17 +261,8 @@ def _assemble(
     length: np.ndarray,
 ) -> tuple[csr_matrix, np.ndarray, np.ndarray, np.ndarray]:
     """CSR with parallel edges reduced to the fastest; edge attributes in CSR order."""
-    order = np.lexsort((w, dst, src))
-    src, dst, w, kind, label, length = src[order], dst[order], w[order], kind[order], label[order], length[order]
-    first = np.ones(len(src), dtype=bool)
-    first[1:] = (src[1:] != src[:-1]) | (dst[1:] != dst[:-1])
-    src, dst, w, kind, label, length = src[first], dst[first], w[first], kind[first], label[first], length[first]
     # zero weights would be dropped by scipy's sparse storage: keep them as a tiny positive time
-    w = np.maximum(w, 1e-6)
-    indptr = np.zeros(n + 1, dtype=np.int64)
-    np.add.at(indptr, src + 1, 1)
-    indptr = np.cumsum(indptr)
-    csr = csr_matrix((w, dst.astype(np.int32), indptr), shape=(n, n))
+    csr, (kind, label, length) = fastest_arcs_csr(n, src, dst, w, kind, label, length, min_time_s=1e-6)
     return csr, kind, label, length
 
 

@@ -26,10 +26,10 @@ import numpy.typing as npt
 from numba import njit
 from scipy.sparse import csr_matrix
 
-from network.routing.incremental import canonical
+from network.model.csr import canonical
+from network.model.graph import ModeGraph
+from network.model.types import FloatArray, IntArray
 
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
 WITNESS_SETTLE_LIMIT = 1000
 """Settled-node bound of the witness searches that decide which shortcuts to add (priorities are
 estimated with witnesses of at most two arcs). Measured on the 268,837-node benchmark graph: 1000 and
@@ -635,6 +635,29 @@ def build(csr: csr_matrix, *, witness_settle_limit: int = WITNESS_SETTLE_LIMIT, 
     up_ptr, up_dst, up_wt = _csr_arrays(n, up_t, up_h, up_w)
     dn_ptr, dn_dst, dn_wt = _csr_arrays(n, dn_a, dn_f, dn_w)
     return ContractionHierarchy(n, rank, up_ptr, up_dst, up_wt, dn_ptr, dn_dst, dn_wt, int(added))
+
+
+def graph_hierarchy(graph: ModeGraph, *, progress: IntArray | None = None) -> ContractionHierarchy:
+    """The contraction hierarchy of ``graph``, built on first use and kept with the graph.
+
+    Parameters
+    ----------
+    graph
+        A mode graph; its hierarchy is cached on it (``graph.has_hierarchy`` then says so).
+    progress
+        Passed to ``build`` when the hierarchy is built now: element 0 counts the contracted nodes.
+
+    Returns
+    -------
+    ContractionHierarchy
+        The same object on every later call for this graph.
+    """
+    cached: ContractionHierarchy | None = graph.__dict__.get("hierarchy")
+    if cached is None:
+        cached = build(graph.csr, progress=progress)
+        # kept beside the frozen fields, as functools.cached_property would keep it
+        graph.__dict__["hierarchy"] = cached
+    return cached
 
 
 def _node_ids(ids: npt.ArrayLike, name: str, n: int) -> IntArray:

@@ -19,9 +19,10 @@ from scipy.sparse.csgraph import dijkstra
 from network._errors import NetworkError
 from network.model.area import area_type_codes, per_area
 from network.model.graph import ModeGraph, StateParams
+from network.model.types import FloatArray, IntArray
+from network.routing.ch import graph_hierarchy, many_to_many
+from network.routing.dijkstra import csr_times_between
 
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
 Method = Literal["auto", "ch", "dijkstra"]
 K_CANDIDATES = 3
 CH_MIN_SOURCES = 100
@@ -195,7 +196,7 @@ def times_between(
     """Travel times (s) from each source node to each target node; ``inf`` when unreachable or beyond ``limit_s``.
 
     Returns shape (len(sources), len(targets)). ``method``: "dijkstra" (scipy, chunks of sources over
-    ``workers`` processes, ``network.routing.incremental.times_between``),
+    ``workers`` processes, ``network.routing.dijkstra.csr_times_between``),
     "ch" (contraction hierarchy, built once per graph and kept; no cutoff during the search, ``limit_s``
     applied after) or "auto" (see ``CH_MIN_SOURCES``).
     Both are exact; they may differ in the last bits (sums in another order, ~1e-9 s).
@@ -204,13 +205,9 @@ def times_between(
     tgt = np.asarray(targets, dtype=np.int64).ravel()
     uniq, inv = np.unique(src, return_inverse=True)
     if use_hierarchy(graph, len(uniq), method, limit_s=limit_s):
-        from network.routing.ch import many_to_many
-
-        rows = many_to_many(graph.hierarchy, uniq, tgt)
+        rows = many_to_many(graph_hierarchy(graph), uniq, tgt)
     else:
-        from network.routing.incremental import times_between as dijkstra_matrix
-
-        rows = dijkstra_matrix(graph.csr, uniq, tgt, limit_s=limit_s, workers=workers)
+        rows = csr_times_between(graph.csr, uniq, tgt, limit_s=limit_s, workers=workers)
     out = rows if len(uniq) == len(src) and np.array_equal(uniq, src) else rows[inv]  # no copy when already unique, sorted
     out[out > limit_s] = np.inf
     return out

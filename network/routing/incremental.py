@@ -17,21 +17,18 @@ Leave-one-out over projects and attribution are the main users.
 
 from __future__ import annotations
 
-import multiprocessing
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 from scipy.sparse import coo_matrix, csc_matrix, csr_matrix
-from scipy.sparse.csgraph import dijkstra
 
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
-CHUNK_ORIGINS = 32
-"""Origins per compiled call: bounds memory to CHUNK × n_nodes × 12 bytes (times + predecessors)."""
+from network.model.csr import arc_keys, canonical, fastest_arcs_csr
+from network.model.types import FloatArray, IntArray
+from network.routing.ch import build, many_to_many
+from network.routing.dijkstra import CHUNK_ORIGINS, solve_blocks
+from network.routing.engine import CH_MIN_SOURCES
 
 
 @dataclass(frozen=True)
@@ -58,29 +55,6 @@ class TreeSolve:
         return len(self.sources)
 
 
-def canonical(csr: csr_matrix) -> csr_matrix:
-    """Canonical CSR (sorted, one entry per arc); parallel arcs keep the fastest, as Dijkstra would."""
-    if csr.has_canonical_format:
-        return csr
-    coo = csr.tocoo()
-    n = csr.shape[0]
-    key = coo.row.astype(np.int64) * n + coo.col
-    order = np.lexsort((coo.data, key))
-    first = np.ones(len(order), dtype=bool)
-    first[1:] = key[order][1:] != key[order][:-1]
-    keep = order[first]
-    out = csr_matrix((coo.data[keep], (coo.row[keep], coo.col[keep])), shape=csr.shape)
-    out.sort_indices()
-    return out
-
-
-def arc_keys(csr: csr_matrix) -> IntArray:
-    """One sortable int64 key per CSR entry, ``tail * n + head`` (ascending for canonical CSR)."""
-    n = csr.shape[0]
-    tails = np.repeat(np.arange(n, dtype=np.int64), np.diff(csr.indptr))
-    return tails * n + csr.indices.astype(np.int64)
-
-
 def arc_ids(csr: csr_matrix, tails: npt.ArrayLike, heads: npt.ArrayLike) -> IntArray:
     """CSR entry index of each arc ``tail → head``; ``-1`` where there is no such arc."""
     t = np.asarray(tails, dtype=np.int64)
@@ -91,86 +65,6 @@ def arc_ids(csr: csr_matrix, tails: npt.ArrayLike, heads: npt.ArrayLike) -> IntA
     pos_c = np.minimum(pos, len(keys) - 1)
     found = (pos < len(keys)) & (keys[pos_c] == want)
     return np.where(found, pos_c, -1).astype(np.int64)
-
-
-def _tree_arcs(csr: csr_matrix, keys: IntArray, pred: npt.NDArray[np.int32], targets: IntArray | None) -> tuple[IntArray, IntArray]:
-    """(row, arc id) of the tree arcs on paths from each row's source to its targets."""
-    c, n = pred.shape
-    if targets is None:
-        rows, heads = np.nonzero(pred >= 0)
-        tails = pred[rows, heads].astype(np.int64)
-    else:
-        marked = np.zeros((c, n), dtype=bool)
-        rows = np.repeat(np.arange(c), len(targets))
-        nodes = np.tile(targets, c)
-        out_r: list[IntArray] = []
-        out_h: list[IntArray] = []
-        out_t: list[IntArray] = []
-        while len(rows):
-            parent = pred[rows, nodes].astype(np.int64)
-            ok = (parent >= 0) & ~marked[rows, nodes]
-            # two targets whose paths meet reach the same node in the same step: walk on once
-            key = np.unique(rows[ok] * n + nodes[ok])
-            rows, nodes = key // n, key % n
-            parent = pred[rows, nodes].astype(np.int64)
-            marked.ravel()[key] = True
-            out_r.append(rows)
-            out_h.append(nodes)
-            out_t.append(parent)
-            nodes = parent
-        rows = np.concatenate(out_r) if out_r else np.zeros(0, np.int64)
-        heads = np.concatenate(out_h) if out_h else np.zeros(0, np.int64)
-        tails = np.concatenate(out_t) if out_t else np.zeros(0, np.int64)
-    pos = np.searchsorted(keys, tails * n + heads)
-    return rows.astype(np.int64), pos.astype(np.int64)
-
-
-def _run(csr: csr_matrix, sources: IntArray, limit_s: float, *, predecessors: bool) -> tuple[FloatArray, npt.NDArray[np.int32] | None]:
-    if predecessors:
-        d, p = dijkstra(csr, directed=True, indices=sources, limit=limit_s, return_predecessors=True)
-        return np.atleast_2d(d), np.atleast_2d(p)
-    return np.atleast_2d(dijkstra(csr, directed=True, indices=sources, limit=limit_s)), None
-
-
-_SHARED: dict[str, Any] = {}
-"""The arrays of a parallel solve, set before the worker processes fork (inherited, never pickled)."""
-
-
-def _block(start: int, block: IntArray, limit_s: float, targets: IntArray | None, usage: bool, full: bool) -> tuple[Any, ...]:
-    """One compiled call for ``block`` (runs in this process or a forked worker)."""
-    csr: csr_matrix = _SHARED["csr"]
-    d, pred = _run(csr, block, limit_s, predecessors=usage)
-    times = d if targets is None else d[:, targets]
-    if not usage:
-        return start, times, None, None, None
-    assert pred is not None
-    r, a = _tree_arcs(csr, _SHARED["keys"], pred, targets)
-    return start, times, d if full else None, r + start, a
-
-
-def _solve_blocks(
-    csr: csr_matrix,
-    keys: IntArray,
-    src: IntArray,
-    limit_s: float,
-    tgt: IntArray | None,
-    *,
-    usage: bool,
-    full: bool,
-    chunk: int,
-    workers: int,
-) -> list[tuple[Any, ...]]:
-    tasks = [(start, src[start : start + chunk], limit_s, tgt, usage, full) for start in range(0, len(src), chunk)]
-    _SHARED.update(csr=csr, keys=keys)
-    try:
-        if workers <= 1 or len(tasks) < 2 or "fork" not in multiprocessing.get_all_start_methods():
-            return [_block(*t) for t in tasks]
-        ctx = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=min(workers, len(tasks)), mp_context=ctx) as pool:
-            futures = [pool.submit(_block, *t) for t in tasks]
-            return [f.result() for f in futures]
-    finally:
-        _SHARED.clear()
 
 
 def solve(
@@ -197,7 +91,7 @@ def solve(
     fields = (times if tgt is None else np.empty((len(src), n))) if keep_fields else None
     rows_all: list[IntArray] = []
     arcs_all: list[IntArray] = []
-    for start, t, d, r, a in _solve_blocks(csr, keys, src, limit_s, tgt, usage=True, full=keep_fields, chunk=chunk, workers=workers):
+    for start, t, d, r, a in solve_blocks(csr, keys, src, limit_s, tgt, usage=True, full=keep_fields, chunk=chunk, workers=workers):
         times[start : start + len(t)] = t
         if fields is not None and tgt is not None:
             fields[start : start + len(t)] = d
@@ -207,24 +101,6 @@ def solve(
     arcs = np.concatenate(arcs_all) if arcs_all else np.zeros(0, np.int64)
     usage = coo_matrix((np.ones(len(rows), dtype=bool), (rows, arcs)), shape=(len(src), csr.nnz)).tocsc()
     return TreeSolve(csr=csr, sources=src, targets=tgt, limit_s=limit_s, times_s=times, usage=usage, fields_s=fields)
-
-
-def times_between(
-    csr: csr_matrix,
-    sources: npt.ArrayLike,
-    targets: npt.ArrayLike,
-    *,
-    limit_s: float = np.inf,
-    chunk: int = CHUNK_ORIGINS,
-    workers: int = 1,
-) -> FloatArray:
-    """Times (s) from each source to each target (a zone matrix), memory bounded by ``chunk``."""
-    src = np.asarray(sources, dtype=np.int64)
-    tgt = np.asarray(targets, dtype=np.int64)
-    out = np.empty((len(src), len(tgt)))
-    for start, t, *_ in _solve_blocks(csr, np.zeros(0, np.int64), src, limit_s, tgt, usage=False, full=False, chunk=chunk, workers=workers):
-        out[start : start + len(t)] = t
-    return out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -256,14 +132,8 @@ def with_new_arcs(csr: csr_matrix, tails: npt.ArrayLike, heads: npt.ArrayLike, t
     t = np.concatenate([coo.row, np.asarray(tails, dtype=np.int64)])
     h = np.concatenate([coo.col, np.asarray(heads, dtype=np.int64)])
     w = np.concatenate([coo.data, np.maximum(np.asarray(times_s, dtype=float), 1e-6)])
-    order = np.lexsort((w, h, t))
-    t, h, w = t[order], h[order], w[order]
-    first = np.ones(len(t), dtype=bool)
-    first[1:] = (t[1:] != t[:-1]) | (h[1:] != h[:-1])
-    t, h, w = t[first], h[first], w[first]
-    indptr = np.zeros(csr.shape[0] + 1, dtype=np.int64)
-    np.add.at(indptr, t + 1, 1)
-    return csr_matrix((w, h.astype(np.int32), np.cumsum(indptr)), shape=csr.shape)
+    out, _ = fastest_arcs_csr(csr.shape[0], t, h, w)
+    return out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -301,20 +171,16 @@ def recompute(
     With targets and no cutoff, many rows (``network.routing.engine.CH_MIN_SOURCES``) are cheaper through a
     contraction hierarchy of the edited graph than row by row ("auto"; or "ch", "dijkstra").
     """
-    from network.routing.engine import CH_MIN_SOURCES
-
     out = base.times_s.copy()
     r = np.asarray(rows, dtype=np.int64)
     src = base.sources[r]
     many = len(r) >= CH_MIN_SOURCES and not np.isfinite(base.limit_s)
     if base.targets is not None and len(r) and (method == "ch" or (method == "auto" and many)):
-        from network.routing.ch import build, many_to_many
-
         t = many_to_many(build(csr), src, base.targets)
         t[t > base.limit_s] = np.inf
         out[r] = t
         return out
-    blocks = _solve_blocks(
+    blocks = solve_blocks(
         csr, np.zeros(0, np.int64), src, base.limit_s, base.targets, usage=False, full=False, chunk=chunk, workers=workers
     )
     for start, t, *_ in blocks:
