@@ -140,10 +140,10 @@ def timeline_table(evals: list[tuple[Scenario, Evaluation]], region: Region) -> 
 
 def timeline_chart(minutes: pd.DataFrame, index: pd.DataFrame, path: Path, *, title: str = "Chang-Zhu-Tan half-hour circle") -> Path:
     """PNG: centre-to-centre minutes per mode by year against the 30-minute line, and the index."""
-    import matplotlib
+    import matplotlib  # heavy (plotting): loaded only to draw a chart
 
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt  # heavy (plotting): loaded only to draw a chart
 
     _use_cjk_font(plt)
     fig, axes = plt.subplots(1, 4, figsize=(16, 4.2), sharex=True)
@@ -184,7 +184,7 @@ def timeline_chart(minutes: pd.DataFrame, index: pd.DataFrame, path: Path, *, ti
 
 def _use_cjk_font(plt: object) -> None:
     """Prefer an installed CJK font so Chinese titles render (falls back silently)."""
-    from matplotlib import font_manager, rcParams
+    from matplotlib import font_manager, rcParams  # heavy (plotting): loaded only to draw a chart
 
     for name in ("Noto Sans CJK SC", "Noto Sans CJK JP", "WenQuanYi Zen Hei", "AR PL UMing CN", "Droid Sans Fallback"):
         if any(f.name == name for f in font_manager.fontManager.ttflist):

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from network.analysis import definitions as D
+from network.analysis.compare import _use_cjk_font
 from network.model.region import Region
 from network.scenario.catalogue import load_catalogue
 from network.scenario.resolve import ResolvedScenario, build_state
@@ -135,12 +136,10 @@ def definition_attribution(
 
 def definition_chart(values: pd.DataFrame, steps: pd.DataFrame, path: Path, *, title: str) -> Path:
     """PNG: each headline series over the years; each year's change labelled with the projects that made it."""
-    import matplotlib
+    import matplotlib  # heavy (plotting): loaded only to draw a chart
 
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from network.analysis.compare import _use_cjk_font
+    import matplotlib.pyplot as plt  # heavy (plotting): loaded only to draw a chart
 
     _use_cjk_font(plt)
     units = sorted(set(values["unit"]))

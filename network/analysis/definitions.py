@@ -28,11 +28,12 @@ import geopandas as gpd
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+import shapely
 from scipy import ndimage
 from scipy.sparse import csr_matrix
 
 from network._errors import DataError
-from network.analysis.metrics import Evaluation
+from network.analysis.metrics import Evaluation, evaluate
 from network.model.graph import ModeGraph, NetworkState, build_mode_graph
 from network.model.region import CITIES, GRID_CELL_M, Region, grid_cell_polygons
 from network.paths import CRS_METRIC, CRS_WGS84, DATA_DIR
@@ -237,8 +238,6 @@ def core_area_mask(region: Region, core: pd.DataFrame | None = None) -> BoolArra
 
 def area_polygons(region: Region, labels: pd.Series | BoolArray, *, name: str = "area") -> gpd.GeoDataFrame:
     """Dissolved cell squares per label (WGS-84): for maps. ``labels``: a city per cell ("" = none) or a mask."""
-    import shapely
-
     g = region.grid
     lab = np.where(np.asarray(labels, dtype=bool), name, "") if np.asarray(labels).dtype == bool else np.asarray(labels, dtype=object)
     rows = []
@@ -737,8 +736,6 @@ def measure(
     areas: pd.Series | None = None,
 ) -> pd.DataFrame:
     """Every requested definition on one network state (one period), as one tidy table."""
-    from network.analysis.metrics import evaluate
-
     defs = list(definitions)
     unknown = [d for d in defs if d not in DEFINITIONS]
     if unknown:

@@ -48,6 +48,7 @@ from typing import Final, Literal
 import numpy as np
 import pandas as pd
 
+from network import OSM_ATTRIBUTION
 from network._errors import InputError, NetworkError
 from network.model.graph import NetworkState
 from network.model.parameters import PARAMETERS
@@ -793,8 +794,6 @@ def validation_summary(
     ``parameters``: the parameter table's values used (``state_parameters``); ``settings``: other run
     settings of the states (``state_settings``).
     """
-    from network import OSM_ATTRIBUTION
-
     def clean(frame: pd.DataFrame) -> list[dict[str, object]]:
         return [
             {str(k): (None if isinstance(x, float) and math.isnan(x) else x) for k, x in r.items()} for r in frame.to_dict(orient="records")

@@ -28,7 +28,7 @@ from network.model.graph import ModeGraph, NetworkState, build_mode_graph
 from network.model.region import Region
 from network.routing.ch import graph_hierarchy
 from network.routing.engine import MAX_SNAP_M, Method, Snap, point_matrix, snap_points, use_hierarchy
-from network.scenario.catalogue import check_path_lonlat
+from network.scenario.validation import check_path_lonlat
 
 FloatArray = npt.NDArray[np.float64]
 MAX_POINTS = 3000

@@ -33,7 +33,9 @@ from network.model.region import load_region
 from network.outputs.files import atomic_write_text, dumps_metrics, json_safe, write_table
 from network.outputs.maps import BASEMAPS, basemap_problem, difference_focus, isochrone_difference, isochrone_map, save_map
 from network.outputs.output_set import record_file
+from network.outputs.report import relative_href, write_report
 from network.paths import MAP_DIR, OUTPUT_DIR, SCENARIO_DIR
+from network.run.runner import scenario_metrics
 from network.scenario.catalogue import catalogue_frame, load_catalogue
 from network.scenario.resolve import ResolvedScenario, build_state, resolve_projects
 from network.scenario.schema import Scenario, find_scenario_file, load_scenario, scenario_edits
@@ -268,9 +270,6 @@ def _reference(name_or_path: str, *, search_dirs: list[Path] | None) -> Resolved
 
 def _attribution_report(r: ResolvedScenario, table: pd.DataFrame, output_dir: Path, *, notes: list[str]) -> Path:
     """The scenario report with the attribution table and, when made, the timeline chart."""
-    from network.outputs.report import relative_href, write_report
-    from network.run.runner import scenario_metrics
-
     metrics, _, _ = scenario_metrics(load_scenario(Path(r.file)), file=r.file)
     path = output_dir / r.scenario.name / "report.html"
     map_path = MAP_DIR / f"{r.scenario.name}.html"

@@ -485,7 +485,7 @@ def build_mode_graph(state: NetworkState, mode: GraphMode) -> ModeGraph:
 
 def to_networkx(state: NetworkState, mode: GraphMode = "car") -> object:
     """The mode graph as an osmnx-style ``networkx.MultiDiGraph`` (edge attribute ``travel_time`` in s)."""
-    import networkx as nx
+    import networkx as nx  # heavy, only for this export to networkx
 
     g = build_mode_graph(state, mode)
     G = nx.MultiDiGraph(crs="EPSG:32649")

@@ -10,6 +10,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 from shapely.geometry import shape
 
 from network._errors import DataError
@@ -82,7 +83,5 @@ def load_region(data_dir: Path = DATA_DIR) -> Region:
 
 def grid_cell_polygons(x_m: np.ndarray, y_m: np.ndarray, cell_m: float = GRID_CELL_M) -> np.ndarray:
     """Square cell polygons (UTM) around cell centres."""
-    import shapely
-
     h = cell_m / 2.0
     return shapely.box(x_m - h, y_m - h, x_m + h, y_m + h)

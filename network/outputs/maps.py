@@ -31,6 +31,8 @@ from network import OSM_ATTRIBUTION
 from network._errors import PlannerError
 from network.model.rail import RailNetwork
 from network.model.region import CITIES, CITY_ZH, Region
+from network.outputs.files import atomic_write_text
+from network.outputs.offline_assets import inline_offline, leaflet_assets
 from network.paths import CRS_METRIC, CRS_WGS84
 
 BAND_COLOURS = {15: "#1a9850", 30: "#91cf60", 45: "#fee08b", 60: "#fc8d59"}
@@ -975,8 +977,6 @@ def render_map(m: folium.Map, *, offline: bool | None = None) -> str:
     if offline is None:
         offline = bool(getattr(m, "_czt_offline", False))
     if offline:
-        from network.outputs.offline_assets import inline_offline, leaflet_assets
-
         return inline_offline(text, leaflet_assets())
     head, sep, tail = text.rpartition("</body>")
     return head + NO_LEAFLET_NOTICE + sep + tail if sep else text + NO_LEAFLET_NOTICE
@@ -984,6 +984,4 @@ def render_map(m: folium.Map, *, offline: bool | None = None) -> str:
 
 def save_map(m: folium.Map, path: Path, *, offline: bool | None = None) -> None:
     """Write the map atomically (temp file + rename); ``offline`` defaults to what the map was built with."""
-    from network.outputs.files import atomic_write_text
-
     atomic_write_text(path, render_map(m, offline=offline))

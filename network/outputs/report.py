@@ -21,7 +21,9 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from network import OSM_ATTRIBUTION
+from network.analysis.metrics import half_hour_index
 from network.model.region import CITIES, city_label
+from network.outputs.files import atomic_write_text
 from network.paths import DATA_DIR
 
 MODES = ("car", "transit", "best")
@@ -40,8 +42,6 @@ METHOD_NOTES = (
 
 def _index_definition() -> str:
     """The half-hour-circle index's definition, from metrics.half_hour_index itself (so the two never disagree)."""
-    from network.analysis.metrics import half_hour_index
-
     doc = (half_hour_index.__doc__ or "").strip()
     return doc.split("\n\n")[0].replace("\n", " ").strip() or "the half-hour-circle index"
 
@@ -554,8 +554,6 @@ def write_report(
     notes : extra method notes (escaped).
     validation_html : the section from ``validation_section_html`` (validation against published times).
     """
-    from network.outputs.files import atomic_write_text
-
     atomic_write_text(
         path,
         render_report(

@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
+from pyproj import Transformer
 from scipy.sparse.csgraph import dijkstra
 
 from network._errors import NetworkError
@@ -105,7 +106,6 @@ def route(
         return best
     if mode not in ("car", "transit"):
         raise ValueError(f"unknown mode {mode!r}; expected car, transit or best")
-    from pyproj import Transformer
 
     to_m = Transformer.from_crs("EPSG:4326", "EPSG:32649", always_xy=True)
     (ox, dx), (oy, dy) = to_m.transform([from_lonlat[0], to_lonlat[0]], [from_lonlat[1], to_lonlat[1]])
@@ -174,7 +174,6 @@ def rail_time(
     """
     if pattern not in ("typical", "fastest"):
         raise ValueError(f"pattern {pattern!r}: expected 'typical' or 'fastest'")
-    from pyproj import Transformer
 
     rail = state.rail
     to_m = Transformer.from_crs("EPSG:4326", "EPSG:32649", always_xy=True)

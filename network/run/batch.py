@@ -28,7 +28,10 @@ from typing import Any
 
 from network._errors import PlannerError
 from network.paths import MAP_DIR, OUTPUT_DIR
-from network.run.runner import RunResult
+from network.run.runner import RunResult, run_scenario
+from network.scenario import resolve
+from network.scenario.resolve import base_network
+from network.scenario.schema import find_scenario_file, load_scenario
 
 log = logging.getLogger(__name__)
 
@@ -73,8 +76,6 @@ def install_base(payload: BasePayload) -> None:
     Runs once per worker process (pool initializer or Dask worker plugin). Tiers not in ``payload``
     fall back to the normal loader.
     """
-    from network.scenario import resolve
-
     _SHIPPED.update(payload)
     loader = resolve.base_network
     if getattr(loader, "_czt_shipped", False):
@@ -92,9 +93,6 @@ def install_base(payload: BasePayload) -> None:
 
 def run_file(path: str, output_dir: str, map_dir: str, write_map: bool, map_options: dict[str, Any] | None = None) -> BatchOutcome:
     """Run one scenario file; every failure becomes an error outcome (never raises)."""
-    from network.run.runner import run_scenario
-    from network.scenario.schema import find_scenario_file, load_scenario
-
     start = time.perf_counter()
     name: str | None = None
     title = ""
@@ -115,7 +113,7 @@ def run_file(path: str, output_dir: str, map_dir: str, write_map: bool, map_opti
 
 def _worker_label() -> str:
     try:
-        from distributed import get_worker
+        from distributed import get_worker  # heavy, only on a Dask cluster
 
         return str(get_worker().address)
     except (ImportError, ValueError):
@@ -146,9 +144,6 @@ class BaseNetworkPlugin(_WorkerPluginBase):  # type: ignore[misc,valid-type]
 
 def base_payload(files: Iterable[Path]) -> BasePayload:
     """The base network of every tier the readable scenario files use (unreadable ones are skipped)."""
-    from network.scenario.resolve import base_network
-    from network.scenario.schema import load_scenario
-
     tiers: set[str] = set()
     for path in files:
         try:
@@ -298,7 +293,7 @@ def _run_dask(
     opts: dict[str, Any],
     on_outcome: Callable[[BatchOutcome], None] | None,
 ) -> dict[int, BatchOutcome]:
-    from distributed import Client, as_completed
+    from distributed import Client, as_completed  # heavy, only on a Dask cluster
 
     payload = base_payload(Path(p) for p in paths)
     done: dict[int, BatchOutcome] = {}

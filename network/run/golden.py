@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from network.paths import PROJECT_DIR, SCENARIO_DIR
+from network.run.runner import scenario_metrics
+from network.scenario.schema import load_scenario
 
 GOLDEN_PATH = PROJECT_DIR / "tests" / "golden" / "headline_metrics.json"
 TOLERANCE_MINUTES = 0.5
@@ -28,9 +30,6 @@ def headline(metrics: dict[str, Any]) -> dict[str, float]:
 
 
 def current_headlines(scenario_dir: Path = SCENARIO_DIR) -> dict[str, dict[str, float]]:
-    from network.run.runner import scenario_metrics
-    from network.scenario.schema import load_scenario
-
     out = {}
     for path in sorted(scenario_dir.glob("*.yaml")):
         sc = load_scenario(path)

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from network import OSM_ATTRIBUTION, __version__
 from network.analysis.edit_effects import edit_effects, edits_frame
 from network.analysis.isochrones import isochrone_polygons
@@ -134,8 +136,6 @@ def run_scenario(
     Leaflet so the map makes no network request.
     """
     metrics, iso, state = scenario_metrics(scenario, file=file)
-    import pandas as pd
-
     final_map = map_dir / f"{scenario.name}.html" if write_map else None
     with staged_output_set(output_dir, scenario.name, map_path=final_map) as stage:
         out = stage.folder

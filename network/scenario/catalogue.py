@@ -8,12 +8,16 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
+import geopandas as gpd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from shapely.geometry import LineString
 
 from network._errors import InputError
 from network.model.speeds import ROAD_CLASSES
 from network.paths import DATA_DIR
+from network.scenario.validation import STUDY_BBOX as STUDY_BBOX  # re-exported: callers import it from here
+from network.scenario.validation import check_path_lonlat, validation_message
 
 ProjectType = Literal[
     "road_upgrade", "new_road", "road_closure", "road_opening", "rail_line", "rail_extension", "rail_service", "gtfs_services"
@@ -21,18 +25,6 @@ ProjectType = Literal[
 Status = Literal["built", "under_construction", "planned", "concept"]
 ROAD_TYPES = ("road_upgrade", "new_road", "road_closure")
 RAIL_TYPES = ("rail_line", "rail_extension", "rail_service")
-# Study-area bounding box (WGS-84) with a margin: geometry outside it is refused.
-STUDY_BBOX = (111.8, 26.9, 114.4, 28.9)
-
-
-def check_path_lonlat(path: list[tuple[float, float]], *, field: str = "point") -> None:
-    """Refuse swapped [lat, lon] points and points outside the study area (raises ValueError)."""
-    x0, y0, x1, y1 = STUDY_BBOX
-    for k, (lon, lat) in enumerate(path):
-        if 18.0 <= lon <= 54.0 and 73.0 <= lat <= 135.0:
-            raise ValueError(f"{field}[{k}] = [{lon}, {lat}] looks like [lat, lon]; expected [lon, lat]")
-        if not (x0 <= lon <= x1 and y0 <= lat <= y1):
-            raise ValueError(f"{field}[{k}] = [{lon}, {lat}] lies outside the study area (lon {x0}..{x1}, lat {y0}..{y1})")
 
 
 class PeriodSpeeds(BaseModel):
@@ -141,21 +133,6 @@ class Project(BaseModel):
         return self
 
 
-def validation_message(exc: ValidationError) -> tuple[str, str]:
-    """(field path, message) of the first pydantic error."""
-    err = exc.errors()[0]
-    loc = ".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in err["loc"]).replace(".[", "[")
-    value = err.get("input")
-    shown = "a mapping" if isinstance(value, dict) else repr(value)
-    if len(shown) > 80:
-        shown = shown[:77] + "..."
-    more = f" (and {len(exc.errors()) - 1} more problem(s))" if len(exc.errors()) > 1 else ""
-    msg = err["msg"].removeprefix("Value error, ")
-    if err["type"] == "extra_forbidden":
-        msg = "unknown field"
-    return loc or "<document>", f"got {shown}: {msg}{more}"
-
-
 def parse_catalogue(text: str, *, file: str) -> dict[str, Project]:
     try:
         doc: Any = yaml.safe_load(text)
@@ -171,7 +148,7 @@ def parse_catalogue(text: str, *, file: str) -> dict[str, Project]:
         try:
             p = Project.model_validate(raw)
         except ValidationError as exc:
-            where, msg = validation_message(exc)
+            where, msg = validation_message(exc, top_level_fields=Project.model_fields)
             pid = raw.get("id") if isinstance(raw, dict) else None
             raise InputError(file, f"projects[{k}]{'(' + str(pid) + ')' if pid else ''}.{where}", msg) from None
         if p.id in out:
@@ -198,9 +175,6 @@ def catalogue_frame(catalogue: dict[str, Project], rail_stops: Any = None, *, ac
     Road projects are drawn along their waypoints; rail projects along their stations (from
     ``rail_stops``, the RailNetwork.stops frame) when given. ``active`` limits the rows.
     """
-    import geopandas as gpd
-    from shapely.geometry import LineString
-
     rows = []
     for pid, p in catalogue.items():
         if active is not None and pid not in active:

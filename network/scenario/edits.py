@@ -17,7 +17,7 @@ from scipy.spatial import cKDTree
 
 from network.model.graph import RoadNetwork
 from network.model.road_add import SNAP_ENDS_M, SNAP_TO_NODE_M, add_road, with_period_speeds, with_signals
-from network.model.speeds import DETOUR_FACTOR, Period
+from network.model.speeds import CLASS_SPEEDS_KPH, DETOUR_FACTOR, PERIODS, Period
 from network.paths import CRS_METRIC, CRS_WGS84
 from network.sources.classify import nearest_on_polyline
 
@@ -162,8 +162,6 @@ def close_refs(roads: RoadNetwork, refs: list[str] | set[str] | frozenset[str]) 
 
 
 def _current_speed_kph(edges: pd.DataFrame, period: Period) -> np.ndarray:
-    from network.model.speeds import CLASS_SPEEDS_KPH
-
     speed = np.array([CLASS_SPEEDS_KPH[str(c)][period] for c in edges["highway"]], dtype=np.float64)
     for col in ("speed_kph", f"speed_{period}_kph"):
         if col in edges.columns:
@@ -190,8 +188,6 @@ def upgrade_road(
     (the road's signalised junctions) are spread over the edges by length; an upgrade that gives a new
     class and no count removes them (a 快速化 upgrade grade-separates its junctions).
     """
-    from network.model.speeds import CLASS_SPEEDS_KPH, PERIODS
-
     edges = with_period_speeds(roads.edges.copy())
     rows = edges.index[edge_index]
     sub = edges.loc[rows]

@@ -36,7 +36,7 @@ from network.model.rail import (
     without_stops,
 )
 from network.model.speeds import PERIODS
-from network.paths import PROJECT_DIR
+from network.paths import PROJECT_DIR, SCENARIO_DIR
 from network.scenario.catalogue import After, Project, RailBefore, load_catalogue, unknown_id_message
 from network.scenario.edits import (
     add_road,
@@ -77,6 +77,7 @@ class ResolvedScenario:
 def base_network(tier: str) -> tuple[RoadNetwork, RailNetwork]:
     """The surveyed base network of a tier (read once per process)."""
     if tier != "embedded":
+        # the OSM tiers load osmnx and numba kernels (~1 s): only when a scenario asks for one
         from network.sources.osm import load_cached_osm_roads  # type: ignore[import-not-found,unused-ignore]
 
         return load_cached_osm_roads(), load_rail()
@@ -98,8 +99,6 @@ def resolve_projects(
     _chain: tuple[str, ...] = (),
 ) -> ResolvedScenario:
     """The active project set and year of ``scenario`` (following its ``base`` chain)."""
-    from network.paths import SCENARIO_DIR
-
     cat = catalogue if catalogue is not None else load_catalogue()
     sdir = scenario_dir if scenario_dir is not None else (Path(file).parent if file != "<scenario>" else SCENARIO_DIR)
     chain = (*_chain, scenario.name)

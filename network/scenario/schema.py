@@ -12,7 +12,10 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from network._errors import InputError
+from network.model.region import CITIES
+from network.model.speeds import ROAD_CLASSES
 from network.paths import SCENARIO_DIR
+from network.scenario.validation import check_path_lonlat, validation_message
 
 NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
 MAX_SCENARIO_BYTES = 256 * 1024
@@ -33,16 +36,12 @@ class _AdHocRoad(_Strict):
     @field_validator("path")
     @classmethod
     def _in_area(cls, v: list[tuple[float, float]]) -> list[tuple[float, float]]:
-        from network.scenario.catalogue import check_path_lonlat
-
         check_path_lonlat(v)
         return v
 
     @field_validator("highway", check_fields=False)
     @classmethod
     def _class(cls, v: str) -> str:
-        from network.model.speeds import ROAD_CLASSES
-
         if v not in ROAD_CLASSES:
             raise ValueError(f"expected a road class, one of {list(ROAD_CLASSES)}")
         return v
@@ -87,8 +86,6 @@ class Check(_Strict):
     @field_validator("from_", "to")
     @classmethod
     def _city(cls, v: str) -> str:
-        from network.model.region import CITIES
-
         if v not in CITIES:
             raise ValueError(f"expected one of {list(CITIES)}")
         return v
@@ -172,18 +169,6 @@ class Scenario(_Strict):
         return sorted(set(v))
 
 
-def _field_path(loc: tuple[int | str, ...]) -> str:
-    out = ""
-    for part in loc:
-        if part in ("new_road", "road_upgrade", "road_closure"):
-            continue  # pydantic's discriminator tag, not a field the user wrote
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += ("." if out else "") + ("from" if part == "from_" else str(part))
-    return out or "<document>"
-
-
 def _line_of(text: str, field_path: str) -> int | None:
     """Best-effort line number of the top-level key of ``field_path`` in the YAML text."""
     top = field_path.split(".")[0].split("[")[0]
@@ -208,19 +193,8 @@ def parse_scenario(text: str, *, file: str) -> Scenario:
     try:
         return Scenario.model_validate(doc)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        path = _field_path(tuple(err["loc"]))
-        value = err.get("input")
-        shown = repr(value) if not isinstance(value, dict) else "a mapping"
-        if len(shown) > 80:
-            shown = shown[:77] + "..."
-        msg = err["msg"].removeprefix("Value error, ")
-        if isinstance(value, bool) and err["type"] == "string_type":
-            msg += "; YAML reads on/off/yes/no/true/false as a boolean: put the value in quotes (e.g. name: 'off')"
-        if err["type"] == "extra_forbidden":
-            msg = f"unknown field; expected one of {sorted(Scenario.model_fields) if '.' not in path and '[' not in path else 'the documented fields'}"
-        more = f" (and {len(exc.errors()) - 1} more problem(s))" if len(exc.errors()) > 1 else ""
-        raise InputError(file, path, f"got {shown}: {msg}{more}", line=_line_of(text, path)) from None
+        path, msg = validation_message(exc, top_level_fields=Scenario.model_fields)
+        raise InputError(file, path, msg, line=_line_of(text, path)) from None
 
 
 def decode_scenario_bytes(data: bytes, *, file: str) -> tuple[str, str | None]:

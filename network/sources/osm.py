@@ -226,7 +226,7 @@ def build_osm_network(
             raise InputError(str(path), "--path", "file does not exist")
         source_id = f"{path.name}:{sha256_file(path)[:16]}"
     else:
-        import osmnx as ox
+        import osmnx as ox  # heavy (osmnx): only when building from OSM
 
         source_id = overpass_url or str(ox.settings.overpass_url)
     request = {

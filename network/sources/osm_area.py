@@ -13,6 +13,7 @@ import shapely
 from shapely.geometry import MultiPolygon, Polygon, box
 
 from network._errors import DataError
+from network.model.region import load_zones
 from network.paths import CRS_METRIC, CRS_WGS84, DATA_DIR
 
 STUDY_AREA_BUFFER_M: Final[float] = 1000.0
@@ -24,8 +25,6 @@ def study_area_polygon(data_dir: Path = DATA_DIR) -> Polygon | MultiPolygon:
 
     A simple outline keeps Overpass queries short; the buffer keeps roads on the boundary.
     """
-    from network.model.region import load_zones
-
     zones = load_zones(data_dir).to_crs(CRS_METRIC)
     area = shapely.union_all(zones.geometry.to_numpy()).buffer(STUDY_AREA_BUFFER_M).simplify(STUDY_AREA_SIMPLIFY_M)
     out = gpd.GeoSeries([area], crs=CRS_METRIC).to_crs(CRS_WGS84).iloc[0]

@@ -40,41 +40,14 @@ import pyproj
 from network import OSM_ATTRIBUTION
 from network._errors import DataError
 from network.model.graph import RoadNetwork
+from network.model.region import load_centres
 from network.model.speeds import CLASS_SPEEDS_KPH, OSM_HIGHWAY_CLASS, PERIODS, ROAD_CLASSES, SIGNAL_DELAY_INCLUDED, parse_maxspeed_kph
 from network.paths import CRS_METRIC, CRS_WGS84
-from network.sources.osm_simplify import SimpleGraph
+from network.sources.osm_read import first_highway
+from network.sources.osm_simplify import SimpleGraph, osmnx_to_simple
 
 OPERATING_SHARE_OF_LIMIT: Final[float] = 0.9
 """Free-flow running speed as a share of a tagged speed limit (judgement)."""
-_HIGHWAY_RANK: Final[dict[str, int]] = {h: i for i, h in enumerate(OSM_HIGHWAY_CLASS)}
-
-def first_highway(value: object) -> str:
-    if isinstance(value, list):
-        known = [str(v) for v in value if str(v) in _HIGHWAY_RANK]
-        return min(known, key=_HIGHWAY_RANK.__getitem__) if known else str(value[0])
-    return str(value) if value is not None else ""
-
-
-def joined(value: object) -> str:
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return ""
-    items = value if isinstance(value, list) else [value]
-    seen: list[str] = []
-    for item in items:
-        for part in str(item).split(";"):
-            part = part.strip()
-            if part and part not in seen:
-                seen.append(part)
-    return ";".join(seen)
-
-
-def oneway_flag(value: object) -> bool:
-    if isinstance(value, list):
-        return any(oneway_flag(v) for v in value)
-    if isinstance(value, str):
-        return value.lower() in {"yes", "true", "1", "-1", "reverse"}
-    return bool(value)
-
 
 
 def classify_edges(edges: pd.DataFrame, centres: pd.DataFrame) -> pd.Series:
@@ -110,8 +83,6 @@ def road_network_from_simple(s: SimpleGraph, *, tier: str, snapshot: str, centre
     one row with ``oneway=True`` in their direction of travel; a two-way road whose reverse edge was
     clipped keeps the direction that exists. Self-loops are dropped (they never shorten a path).
     """
-    from network.model.region import load_centres
-
     centres = load_centres() if centres is None else centres
     n = s.n_nodes
     x, y = s.x, s.y
@@ -178,8 +149,6 @@ def road_network_from_simple(s: SimpleGraph, *, tier: str, snapshot: str, centre
 def to_road_network(G: Any, *, tier: str, snapshot: str, centres: pd.DataFrame | None = None) -> RoadNetwork:
     """A projected, simplified osmnx graph as a ``RoadNetwork`` (China speed profile applied); see
     ``road_network_from_simple``."""
-    from network.sources.osm_simplify import osmnx_to_simple
-
     return road_network_from_simple(osmnx_to_simple(G), tier=tier, snapshot=snapshot, centres=centres)
 
 

@@ -60,6 +60,40 @@ _UNDEFINED_COORDINATE: Final[int] = 2147483647
 """libosmium's integer coordinate of a node whose location is unknown (not in the extract)."""
 
 
+_HIGHWAY_RANK: Final[dict[str, int]] = {h: i for i, h in enumerate(OSM_HIGHWAY_CLASS)}
+
+
+def first_highway(value: object) -> str:
+    """The most important of an OSM ``highway`` tag's values (osmnx gives a list where ways were merged)."""
+    if isinstance(value, list):
+        known = [str(v) for v in value if str(v) in _HIGHWAY_RANK]
+        return min(known, key=_HIGHWAY_RANK.__getitem__) if known else str(value[0])
+    return str(value) if value is not None else ""
+
+
+def joined(value: object) -> str:
+    """The distinct parts of a tag value (a list or ``a;b`` text), in order, joined with ``;``."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    items = value if isinstance(value, list) else [value]
+    seen: list[str] = []
+    for item in items:
+        for part in str(item).split(";"):
+            part = part.strip()
+            if part and part not in seen:
+                seen.append(part)
+    return ";".join(seen)
+
+
+def oneway_flag(value: object) -> bool:
+    """True when an OSM ``oneway`` value (or any of a list of them) means one-way."""
+    if isinstance(value, list):
+        return any(oneway_flag(v) for v in value)
+    if isinstance(value, str):
+        return value.lower() in {"yes", "true", "1", "-1", "reverse"}
+    return bool(value)
+
+
 def overpass_filter(road_filter: str = "drive") -> str:
     """The Overpass QL way filter for ``road_filter`` (osmnx ``custom_filter``)."""
     values = "|".join(ROAD_FILTERS[road_filter])
@@ -121,7 +155,7 @@ def unique_first_inverse(a: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.int64
 
 
 def _file_timestamp(path: Path) -> str | None:
-    import osmium
+    import osmium  # heavy (osmium): only when reading OSM files
 
     try:
         header = osmium.io.Reader(str(path), osmium.osm.osm_entity_bits.NOTHING).header()
@@ -175,7 +209,7 @@ def read_pbf_ways(path: Path, bbox: tuple[float, float, float, float], allowed: 
     nodes) to Python; node locations come from pyosmium's location cache. A way whose node locations
     are missing from the extract is skipped (as before).
     """
-    import osmium
+    import osmium  # heavy (osmium): only when reading OSM files
 
     values = sorted(set(allowed) | {"traffic_signals"})
     fp = osmium.FileProcessor(str(path)).with_locations().with_filter(osmium.filter.TagFilter(*[("highway", v) for v in values]))
@@ -447,7 +481,7 @@ def clip_to_polygon(g: RawGraph, polygon: Polygon | MultiPolygon) -> RawGraph:
 
 @contextmanager
 def _osmnx_settings(**changes: Any) -> Iterator[None]:
-    import osmnx as ox
+    import osmnx as ox  # heavy (osmnx): only when building from OSM
 
     old = {k: getattr(ox.settings, k) for k in changes}
     try:
@@ -471,7 +505,7 @@ def graph_from_overpass(
     ``overpass_url`` overrides ``osmnx.settings.overpass_url`` for this call; ``http_cache_dir`` sets the
     osmnx response cache when osmnx still uses its default (``./cache``).
     """
-    import osmnx as ox
+    import osmnx as ox  # heavy (osmnx): only when building from OSM
 
     changes: dict[str, Any] = {}
     if overpass_url:
@@ -495,8 +529,8 @@ def graph_from_overpass(
 
 def write_osm_xml(ways: RawWays, path: Path) -> None:
     """Write ``ways`` (and their nodes, with signal tags) as an .osm file with pyosmium."""
-    import osmium
-    from osmium.osm.mutable import Node, Way
+    import osmium  # heavy (osmium): only when reading OSM files
+    from osmium.osm.mutable import Node, Way  # heavy (osmium): only when reading OSM files
 
     if path.exists():
         path.unlink()
@@ -523,7 +557,7 @@ def graph_from_file(path: Path, polygon: Polygon | MultiPolygon, *, road_filter:
     with ``osmnx.graph_from_xml``, then ``truncate_graph_polygon``. Returns the graph and the file's
     snapshot date if it has one.
     """
-    import osmnx as ox
+    import osmnx as ox  # heavy (osmnx): only when building from OSM
 
     ways = read_ways(path, polygon, road_filter=road_filter)
     with tempfile.TemporaryDirectory(prefix="czt-osm-") as tmp:

@@ -46,7 +46,7 @@ from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
 from network.paths import CRS_METRIC, CRS_WGS84
-from network.sources.osm_read import RawGraph, unique_first_inverse
+from network.sources.osm_read import RawGraph, first_highway, joined, oneway_flag, unique_first_inverse
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +70,7 @@ def simplify_and_consolidate(G: Any, *, tolerance_m: float = CONSOLIDATE_TOLERAN
     be reached from every other (no one-way dead ends at the study-area boundary); ``"weak"`` the largest
     weakly connected one; ``"all"`` keeps everything (for inspecting a clipped extract).
     """
-    import osmnx as ox
+    import osmnx as ox  # heavy (osmnx): only when building from OSM
 
     for _, v, data in G.edges(data=True):
         data["signals"] = 1 if G.nodes[v].get("highway") == "traffic_signals" else 0
@@ -460,8 +460,6 @@ def osmnx_to_simple(G: Any) -> SimpleGraph:
             )
         )
     df = pd.DataFrame(rows, columns=["u", "v", "length", "signals", "highway", "maxspeed", "oneway", "name", "ref"])
-    from network.sources.osm_profile import first_highway, joined, oneway_flag
-
     df["highway"] = df["highway"].map(first_highway)
     df["maxspeed"] = df["maxspeed"].map(lambda m: joined(m))
     df["oneway"] = df["oneway"].map(oneway_flag)

@@ -1,0 +1,82 @@
+"""Validation shared by scenario files, the project catalogue and point files: the study-area
+coordinate check and the one formatter that turns a pydantic error into "field: got value: message"."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from pydantic import ValidationError
+
+STUDY_BBOX = (111.8, 26.9, 114.4, 28.9)
+"""Study-area bounding box (WGS-84 lon/lat, with a margin): geometry outside it is refused."""
+_DISCRIMINATOR_TAGS = frozenset({"new_road", "road_upgrade", "road_closure"})
+"""pydantic's tagged-union tags: they appear in an error's location but are not fields the user wrote."""
+
+
+def check_path_lonlat(path: list[tuple[float, float]], *, field: str = "point") -> None:
+    """Refuse swapped [lat, lon] points and points outside the study area.
+
+    Parameters
+    ----------
+    path
+        Points as (lon, lat) in WGS-84 degrees.
+    field
+        Name used in the message, e.g. ``"path"`` gives ``path[3] = [...] ...``.
+
+    Raises
+    ------
+    ValueError
+        For the first point that looks like [lat, lon] or lies outside ``STUDY_BBOX``.
+    """
+    x0, y0, x1, y1 = STUDY_BBOX
+    for k, (lon, lat) in enumerate(path):
+        if 18.0 <= lon <= 54.0 and 73.0 <= lat <= 135.0:
+            raise ValueError(f"{field}[{k}] = [{lon}, {lat}] looks like [lat, lon]; expected [lon, lat]")
+        if not (x0 <= lon <= x1 and y0 <= lat <= y1):
+            raise ValueError(f"{field}[{k}] = [{lon}, {lat}] lies outside the study area (lon {x0}..{x1}, lat {y0}..{y1})")
+
+
+def field_path(loc: Iterable[int | str]) -> str:
+    """The field as the user wrote it (``add[0].path``) from a pydantic error location."""
+    out = ""
+    for part in loc:
+        if part in _DISCRIMINATOR_TAGS:
+            continue
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + ("from" if part == "from_" else str(part))
+    return out or "<document>"
+
+
+def validation_message(exc: ValidationError, *, top_level_fields: Iterable[str] = ()) -> tuple[str, str]:
+    """(field path, message) for the first error of ``exc``, e.g. ``("year", "got 'x': ...")``.
+
+    Parameters
+    ----------
+    exc
+        A pydantic validation error.
+    top_level_fields
+        The document's own field names: an unknown top-level field is answered with this list.
+
+    Returns
+    -------
+    tuple of str
+        The field path and ``"got <value>: <what was expected> (and N more problem(s))"``. A YAML
+        boolean where text was expected gets a hint to quote it (YAML reads ``off`` as false).
+    """
+    errors = exc.errors()
+    err = errors[0]
+    path = field_path(err["loc"])
+    value = err.get("input")
+    shown = "a mapping" if isinstance(value, dict) else repr(value)
+    if len(shown) > 80:
+        shown = shown[:77] + "..."
+    msg = err["msg"].removeprefix("Value error, ")
+    if isinstance(value, bool) and err["type"] == "string_type":
+        msg += "; YAML reads on/off/yes/no/true/false as a boolean: put the value in quotes (e.g. name: 'off')"
+    if err["type"] == "extra_forbidden":
+        known = sorted(top_level_fields)
+        msg = f"unknown field; expected one of {known}" if known and "." not in path and "[" not in path else "unknown field"
+    more = f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""
+    return path, f"got {shown}: {msg}{more}"
