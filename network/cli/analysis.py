@@ -29,6 +29,7 @@ from network.analysis.definitions import DEFINITIONS, POTENTIAL_BASIS
 from network.analysis.edit_effects import edit_effects, edits_frame
 from network.analysis.isochrones import isochrone_polygons
 from network.analysis.metrics import evaluate
+from network.cli.commands import command, usage_error
 from network.model.region import load_region
 from network.outputs.files import atomic_write_text, dumps_metrics, json_safe, write_table
 from network.outputs.maps import BASEMAPS, basemap_problem, difference_focus, isochrone_difference, isochrone_map, save_map
@@ -41,8 +42,8 @@ from network.scenario.resolve import ResolvedScenario, build_state, resolve_proj
 from network.scenario.schema import Scenario, find_scenario_file, load_scenario, scenario_edits
 
 
-def main_compare(argv: list[str]) -> int:
-    ap = argparse.ArgumentParser(prog="run_scenario.py compare", description="Compare scenario B against scenario A.")
+@command("compare", "compare scenario B against scenario A: minutes saved, population newly within 30 min, difference map")
+def configure_compare(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("a", help="scenario name or file (the reference)")
     ap.add_argument("b", help="scenario name or file (the one compared)")
     ap.add_argument("--output-dir", type=Path, default=OUTPUT_DIR)
@@ -55,11 +56,15 @@ def main_compare(argv: list[str]) -> int:
         help="map tiles: osm (default), light, tianditu (key in $TIANDITU_KEY), gaode (data shifted to GCJ-02), none",
     )
     ap.add_argument("--offline", action="store_true", help="self-contained map: Leaflet inlined, no tiles, no network request")
-    args = ap.parse_args(argv)
+    ap.set_defaults(run=run_compare)
+
+
+def run_compare(args: argparse.Namespace) -> int:
+    """Run ``compare``: tables, summary JSON and (unless ``--no-map``) the difference map; returns the exit code."""
     basemap = args.basemap or ("none" if args.offline else "osm")
     problem = None if args.no_map else basemap_problem(basemap, offline=args.offline)
     if problem:
-        ap.error(problem)
+        usage_error(args, problem)
     region = load_region()
     ra, rb = resolve_file(find_scenario_file(args.a)), resolve_file(find_scenario_file(args.b))
     sa, sb = build_state(ra), build_state(rb)
@@ -128,8 +133,8 @@ def _compare_edits_frame(name_a: str, edits_a: list[dict[str, Any]], name_b: str
     return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=frames[0].crs) if frames else None
 
 
-def main_timeline(argv: list[str]) -> int:
-    ap = argparse.ArgumentParser(prog="run_scenario.py timeline", description="Centre-to-centre minutes and the half-hour index by year.")
+@command("timeline", "centre-to-centre minutes and the half-hour index by year (the year-* scenarios), with a chart")
+def configure_timeline(ap: argparse.ArgumentParser) -> None:
     ap.add_argument(
         "scenarios", nargs="*", help="scenario names or files with a year (own or from their base); default: every one in --scenario-dir"
     )
@@ -147,7 +152,11 @@ def main_timeline(argv: list[str]) -> int:
         default=None,
         help="with --definition: the period (default: the one its source wording implies)",
     )
-    args = ap.parse_args(argv)
+    ap.set_defaults(run=run_timeline)
+
+
+def run_timeline(args: argparse.Namespace) -> int:
+    """Run ``timeline``; returns the exit code."""
     region = load_region()
     evals = []
     tier = snapshot = ""
@@ -187,10 +196,8 @@ def main_timeline(argv: list[str]) -> int:
     return 0
 
 
-def main_attribution(argv: list[str]) -> int:
-    ap = argparse.ArgumentParser(
-        prog="run_scenario.py attribution", description="Which project bought how many minutes (leave-one-out and add-one-in)."
-    )
+@command("attribution", "which project bought how many minutes (leave-one-out and add-one-in)")
+def configure_attribution(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("scenario", help="scenario name or file")
     ap.add_argument("--against", default=None, help="reference scenario (default: the scenario's base; 'surveyed' = built projects)")
     ap.add_argument("--output-dir", type=Path, default=OUTPUT_DIR)
@@ -207,7 +214,11 @@ def main_attribution(argv: list[str]) -> int:
         default=None,
         help="with --definition: the period (default: the one its source wording implies)",
     )
-    args = ap.parse_args(argv)
+    ap.set_defaults(run=run_attribution)
+
+
+def run_attribution(args: argparse.Namespace) -> int:
+    """Run ``attribution``; returns the exit code."""
     region = load_region()
     r = resolve_file(find_scenario_file(args.scenario))
     if args.against:

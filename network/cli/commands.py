@@ -1,8 +1,8 @@
 """Registry of argparse subcommands (``run_scenario.py <command> ...``).
 
-A command module registers itself with :func:`command`; :func:`network.cli.main.main` dispatches
-to a registered command before falling back to the older hand-dispatched commands, which move onto
-this registry one by one. Each command gets its own ``--help`` and the shared ``-v/--verbose`` and
+A command module registers itself with :func:`command` and is imported by ``network/cli/main.py``;
+:func:`network.cli.main.main` dispatches every command through :func:`dispatch` (with no command
+name, ``run`` is implied). Each command gets its own ``--help`` and the shared ``-v/--verbose`` and
 ``--quiet`` options.
 """
 
@@ -13,9 +13,7 @@ import logging
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
-
-from network.paths import SCENARIO_DIR
+from typing import NoReturn
 
 
 @dataclass(frozen=True)
@@ -45,11 +43,22 @@ def command(name: str, help: str) -> Callable[[Callable[[argparse.ArgumentParser
     return register
 
 
-def add_common_options(parser: argparse.ArgumentParser) -> None:
-    """``-v/--verbose`` and ``--quiet``, the same on every command."""
+def add_common_options(parser: argparse.ArgumentParser, *, nested: bool = False) -> None:
+    """``-v/--verbose`` and ``--quiet``, the same on every command.
+
+    ``nested=True`` for the parsers of a command's own subcommands (``network build``): their
+    defaults are suppressed so that ``network -v build`` keeps the ``-v`` given before ``build``.
+    """
+    default = argparse.SUPPRESS if nested else False
     level = parser.add_mutually_exclusive_group()
-    level.add_argument("-v", "--verbose", action="store_true", help="log progress (INFO)")
-    level.add_argument("--quiet", action="store_true", help="log errors only")
+    level.add_argument("-v", "--verbose", action="store_true", default=default, help="log progress (INFO)")
+    level.add_argument("--quiet", action="store_true", default=default, help="log errors only")
+
+
+def usage_error(args: argparse.Namespace, message: str) -> NoReturn:
+    """Stop with the command's usage and ``message`` (exit code 2), as argparse does for a bad option."""
+    parser: argparse.ArgumentParser = args._parser
+    parser.error(message)
 
 
 class _CurrentStderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
@@ -77,26 +86,31 @@ def configure_logging(args: argparse.Namespace) -> None:
 
 
 def build_subcommand_parser(prog: str = "run_scenario.py") -> argparse.ArgumentParser:
-    """A parser with one subparser per registered command."""
-    parser = argparse.ArgumentParser(prog=prog)
+    """A parser with one subparser per registered command (``<prog> <command> --help`` shows its options)."""
+    parser = argparse.ArgumentParser(
+        prog=prog,
+        description="Chang-Zhu-Tan half-hour-circle planner. With no command, 'run' is implied: "
+        f"{prog} scenarios/surveyed.yaml runs that scenario. '{prog} <command> --help' shows a command's options.",
+        epilog=f"Examples: {prog} --all | {prog} route --scenario surveyed --from 112.97,28.20 --to 113.13,27.83 --mode transit "
+        f"| {prog} validate scenarios/*.yaml",
+    )
+    add_common_options(parser)
     sub = parser.add_subparsers(dest="command", metavar="<command>")
-    for cmd in COMMANDS.values():
-        p = sub.add_parser(cmd.name, help=cmd.help, description=cmd.help)
+    for cmd in sorted(COMMANDS.values(), key=lambda c: (c.name != "run", c.name)):
+        # argparse %-formats a subcommand's help: a literal % (e.g. "±10%") must be doubled
+        p = sub.add_parser(cmd.name, help=cmd.help.replace("%", "%%"), description=cmd.help)
         add_common_options(p)
         cmd.configure(p)
+        p.set_defaults(_parser=p)
     return parser
 
 
 def dispatch(argv: list[str]) -> int:
     """Parse ``argv`` (starting with a registered command name) and run the command."""
-    args = build_subcommand_parser().parse_args(argv)
+    parser = build_subcommand_parser()
+    args = parser.parse_args(argv)
     configure_logging(args)
+    if args.command is None:  # only common options (e.g. "-v"): nothing to run
+        parser.print_usage(sys.stderr)
+        return 2
     return COMMANDS[args.command].run(args)
-
-
-def scenario_path(name_or_path: str) -> Path:
-    """A scenario given by file path (``.yaml``/``.yml`` or an existing file) or by name in ``scenarios/``."""
-    p = Path(name_or_path)
-    if p.suffix in (".yaml", ".yml") or p.exists():
-        return p
-    return SCENARIO_DIR / f"{name_or_path}.yaml"

@@ -6,10 +6,10 @@ import argparse
 from pathlib import Path
 
 from network import OSM_ATTRIBUTION
-from network.cli.commands import command, scenario_path
+from network.cli.commands import command
 from network.paths import OUTPUT_DIR
 from network.run.export import PointsChoice, export_scenario
-from network.scenario.schema import load_scenario
+from network.scenario.schema import find_scenario_file, load_scenario
 
 
 def _grid_km(text: str) -> float:
@@ -45,7 +45,7 @@ def run_export(args: argparse.Namespace) -> int:
     if not (args.gtfs or args.gpkg or args.parquet or args.skims):
         print("run_scenario.py export: nothing to write; give --gtfs, --gpkg, --parquet and/or --skims")
         return 2
-    path = scenario_path(args.scenario)
+    path = find_scenario_file(args.scenario)
     scenario = load_scenario(path)
     points: PointsChoice = args.points if args.points in ("zones", "grid") else Path(args.points)
     result = export_scenario(

@@ -1,4 +1,10 @@
-"""Command line: run scenarios, query routes, validate files. ``run_scenario.py`` calls ``main``."""
+"""Command line: run scenarios, query routes, validate files. ``run_scenario.py`` calls ``main``.
+
+Every command is an argparse subcommand registered in ``network.cli.commands`` (this module's
+``run``, ``route`` and ``validate``; the others in their own modules, imported below so that they
+register). ``run_scenario.py <command> --help`` shows a command's options; with no command name,
+``run`` is implied (``run_scenario.py scenarios/surveyed.yaml``).
+"""
 
 from __future__ import annotations
 
@@ -6,23 +12,30 @@ import argparse
 import json
 import logging
 import sys
+import time
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from tqdm import tqdm
 
 from network import OSM_ATTRIBUTION
 from network._errors import PlannerError
+from network.cli import analysis as _analysis  # noqa: F401  (registers 'compare', 'timeline', 'attribution')
 from network.cli import calibrate as _calibrate  # noqa: F401  (registers the 'calibrate' subcommand)
 from network.cli import claims as _claims_command  # noqa: F401  (registers the 'claims' subcommand)
 from network.cli import export as _export  # noqa: F401  (registers the ``export`` subcommand)
+from network.cli import matrix as _matrix  # noqa: F401  (registers the 'matrix' subcommand)
+from network.cli import network as _network  # noqa: F401  (registers the 'network' subcommand)
 from network.cli import observed as _observed  # noqa: F401  (registers the 'observed' subcommand)
-from network.cli.commands import COMMANDS, dispatch
+from network.cli.commands import COMMANDS, build_subcommand_parser, command, dispatch
+from network.model.rail import load_rail
+from network.outputs.checks_report import CheckRecord, write_check_reports
+from network.outputs.maps import BASEMAPS, basemap_problem
 from network.paths import MAP_DIR, OUTPUT_DIR, SCENARIO_DIR
-from network.scenario.schema import find_scenario_file
-
-if TYPE_CHECKING:
-    from network.run.batch import BatchOutcome
+from network.routing.route import route
+from network.run.batch import BatchOutcome, run_batch
+from network.scenario.catalogue import load_catalogue
+from network.scenario.resolve import build_state, resolve_projects, resolve_state
+from network.scenario.schema import find_scenario_file, load_scenario, parse_scenario, read_scenario_text
 
 log = logging.getLogger(__name__)
 
@@ -84,10 +97,6 @@ def cmd_run(
     A scenario that fails to run fails only itself; the exit code is 1 when any failed or any of
     their ``checks`` failed. ``check_reports`` = (JUnit XML path, Markdown summary path).
     """
-    import time
-
-    from network.run.batch import run_batch
-
     start = time.perf_counter()
     where = f"Dask scheduler {scheduler}" if scheduler else (f"{workers} local processes" if workers > 1 else "this process")
     bar = tqdm(total=len(files), desc="scenarios", unit="scenario", disable=len(files) < 2, file=sys.stderr)
@@ -109,10 +118,6 @@ def cmd_run(
 def _report_outcomes(
     outcomes: list[BatchOutcome], *, started: float, where: str, n_files: int, check_reports: tuple[Path, Path] | None
 ) -> int:
-    import time
-
-    from network.outputs.checks_report import CheckRecord, write_check_reports
-
     failures: list[str] = []
     check_failures: list[str] = []
     records: list[CheckRecord] = []
@@ -176,10 +181,6 @@ def _centre_table(rows: list[dict[str, object]]) -> str:
 
 
 def cmd_route(args: argparse.Namespace) -> int:
-    from network.routing.route import route
-    from network.scenario.resolve import resolve_state
-    from network.scenario.schema import load_scenario
-
     path = find_scenario_file(args.scenario)
     state = resolve_state(load_scenario(path), file=str(path))
     r = route(state, args.from_, args.to, args.mode)
@@ -197,11 +198,6 @@ def cmd_route(args: argparse.Namespace) -> int:
 
 def cmd_validate(files: list[Path] | list[str]) -> int:
     """Check scenario files or names (and the project's catalogue and rail data they rely on) without running."""
-    from network.model.rail import load_rail
-    from network.scenario.catalogue import load_catalogue
-    from network.scenario.resolve import build_state, resolve_projects
-    from network.scenario.schema import parse_scenario, read_scenario_text
-
     bad = 0
     try:
         load_catalogue()
@@ -226,14 +222,9 @@ def cmd_validate(files: list[Path] | list[str]) -> int:
     return EXIT_FAILED if bad else EXIT_OK
 
 
-def build_parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(
-        prog="run_scenario.py",
-        description="Chang-Zhu-Tan half-hour-circle planner. Run scenario files, or a subcommand: route, matrix, validate, "
-        "compare, timeline, attribution, network.",
-        epilog="Examples: run_scenario.py scenarios/surveyed.yaml | run_scenario.py --all | "
-        "run_scenario.py route --scenario surveyed --from 112.97,28.20 --to 113.13,27.83 --mode transit",
-    )
+@command("run", "run scenario files (the default command): metrics, tables, isochrones, map and report per scenario")
+def configure_run(ap: argparse.ArgumentParser) -> None:
+    ap.epilog = "Examples: run_scenario.py scenarios/surveyed.yaml | run_scenario.py --all | run_scenario.py run year-2023 --no-map"
     ap.add_argument("scenarios", nargs="*", help="scenario files or names (a name is looked up as ./<name>.yaml, then in scenarios/)")
     ap.add_argument("--all", action="store_true", help="run every scenarios/*.yaml, and the scenarios named beside it too (each file once)")
     ap.add_argument("--output-dir", type=Path, default=OUTPUT_DIR)
@@ -248,7 +239,7 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--summary", type=Path, default=None, help="Markdown summary path for --check (default: <output-dir>/checks.md)")
     ap.add_argument(
         "--basemap",
-        choices=["osm", "light", "tianditu", "gaode", "none"],
+        choices=list(BASEMAPS),
         default=None,
         help="map tiles: osm (default), light, tianditu (key in $TIANDITU_KEY), gaode (data shifted to GCJ-02), none",
     )
@@ -257,70 +248,65 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument(
         "--scheduler", metavar="URL", help="run scenarios on a Dask cluster, e.g. tcp://host:8786 (outputs go to a shared filesystem)"
     )
-    ap.add_argument("-v", "--verbose", action="store_true")
-    return ap
+    ap.set_defaults(run=run_command)
 
 
-def build_route_parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog="run_scenario.py route", description="Fastest path between two points.")
+def run_command(args: argparse.Namespace) -> int:
+    """Run ``run``: every scenario file named (or ``--all``); returns the exit code."""
+    files = run_files(list(args.scenarios), run_all=args.all, scenario_dir=SCENARIO_DIR)
+    problem = basemap_problem(args.basemap or ("none" if args.offline else "osm"), offline=args.offline)
+    if problem and not args.no_map:
+        print(f"run_scenario.py: {problem}", file=sys.stderr)
+        return EXIT_USAGE
+    if not files:
+        args._parser.print_usage(sys.stderr)
+        print("run_scenario.py: give scenario files or --all", file=sys.stderr)
+        return EXIT_USAGE
+    reports = (args.junit or args.output_dir / "checks.xml", args.summary or args.output_dir / "checks.md") if args.check else None
+    return cmd_run(
+        files,
+        output_dir=args.output_dir,
+        map_dir=args.map_dir,
+        no_map=args.no_map,
+        basemap=args.basemap,
+        offline=args.offline,
+        workers=args.workers,
+        scheduler=args.scheduler,
+        check_reports=reports,
+    )
+
+
+@command("route", "fastest path between two points (car, transit or the best of both)")
+def configure_route(ap: argparse.ArgumentParser) -> None:
+    ap.epilog = "Example: run_scenario.py route --scenario surveyed --from 112.97,28.20 --to 113.13,27.83 --mode transit"
     ap.add_argument("--scenario", default="surveyed", help="scenario name or file (default: surveyed)")
     ap.add_argument("--from", dest="from_", type=_lonlat, required=True, help="lon,lat (WGS-84)")
     ap.add_argument("--to", type=_lonlat, required=True, help="lon,lat (WGS-84)")
     ap.add_argument("--mode", choices=["car", "transit", "best"], default="best")
     ap.add_argument("--json", action="store_true", help="print a JSON object with a 'minutes' field")
-    return ap
+    ap.set_defaults(run=cmd_route)
+
+
+@command("validate", "check scenario files or names (and the catalogue and rail data they rely on) without running them")
+def configure_validate(ap: argparse.ArgumentParser) -> None:
+    ap.add_argument("files", nargs="*", metavar="scenario", help="scenario files or names (default: every scenarios/*.yaml)")
+    ap.set_defaults(run=lambda args: cmd_validate(args.files or sorted(SCENARIO_DIR.glob("*.yaml"))))
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the command line on ``argv`` (default: ``sys.argv[1:]``) and return the exit code.
+
+    ``argv[0]`` names a registered command; anything else runs scenario files (``run`` implied), so
+    ``run_scenario.py scenarios/surveyed.yaml --no-map`` and ``run_scenario.py run ...`` are the same.
+    """
     argv = list(sys.argv[1:] if argv is None else argv)
-    logging.basicConfig(level=logging.INFO if "-v" in argv else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
+        if argv and argv[0] in ("-h", "--help"):
+            build_subcommand_parser().print_help()
+            return EXIT_OK
         if argv and argv[0] in COMMANDS:
             return dispatch(argv)
-        if argv and argv[0] == "network":
-            from network.cli.network import main_network
-
-            return main_network(argv[1:])
-        if argv and argv[0] in ("compare", "timeline", "attribution"):
-            from network.cli import analysis as cli_analysis
-
-            return {
-                "compare": cli_analysis.main_compare,
-                "timeline": cli_analysis.main_timeline,
-                "attribution": cli_analysis.main_attribution,
-            }[argv[0]](argv[1:])
-        if argv and argv[0] == "matrix":
-            from network.cli.matrix import main_matrix
-
-            return main_matrix(argv[1:])
-        if argv and argv[0] == "route":
-            return cmd_route(build_route_parser().parse_args(argv[1:]))
-        if argv and argv[0] == "validate":
-            return cmd_validate(argv[1:] or sorted(SCENARIO_DIR.glob("*.yaml")))
-        args = build_parser().parse_args(argv)
-        files = run_files(list(args.scenarios), run_all=args.all, scenario_dir=SCENARIO_DIR)
-        from network.outputs.maps import basemap_problem
-
-        problem = basemap_problem(args.basemap or ("none" if args.offline else "osm"), offline=args.offline)
-        if problem and not args.no_map:
-            print(f"run_scenario.py: {problem}", file=sys.stderr)
-            return EXIT_USAGE
-        if not files:
-            build_parser().print_usage(sys.stderr)
-            print("run_scenario.py: give scenario files or --all", file=sys.stderr)
-            return EXIT_USAGE
-        reports = (args.junit or args.output_dir / "checks.xml", args.summary or args.output_dir / "checks.md") if args.check else None
-        return cmd_run(
-            files,
-            output_dir=args.output_dir,
-            map_dir=args.map_dir,
-            no_map=args.no_map,
-            basemap=args.basemap,
-            offline=args.offline,
-            workers=args.workers,
-            scheduler=args.scheduler,
-            check_reports=reports,
-        )
+        return dispatch(["run", *argv])
     except PlannerError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_FAILED

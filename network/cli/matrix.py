@@ -11,6 +11,7 @@ from tqdm import tqdm
 
 from network import OSM_ATTRIBUTION
 from network.analysis.od_matrix import MAX_POINTS, load_points, od_minutes, zone_centroids
+from network.cli.commands import command, usage_error
 from network.model.region import load_region
 from network.outputs.files import atomic_write_text, dumps_metrics
 from network.outputs.od_table import MATRIX_FORMATS, write_matrix
@@ -19,12 +20,9 @@ from network.scenario.resolve import resolve_state
 from network.scenario.schema import find_scenario_file, load_scenario
 
 
-def build_matrix_parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(
-        prog="run_scenario.py matrix",
-        description="Travel times between every pair of points (the zones, or your own CSV of id,lon,lat) for one scenario.",
-        epilog="Example: run_scenario.py matrix --scenario year-2023 --points taz.csv --mode best",
-    )
+@command("matrix", "travel times between every pair of points (the zones, or your own CSV of id,lon,lat) for one scenario")
+def configure_matrix(ap: argparse.ArgumentParser) -> None:
+    ap.epilog = "Example: run_scenario.py matrix --scenario year-2023 --points taz.csv --mode best"
     ap.add_argument("--scenario", default="surveyed", help="scenario name or file (default: surveyed)")
     ap.add_argument(
         "--points", type=Path, default=None, help=f"CSV with columns id, lon, lat (WGS-84; at most {MAX_POINTS:,} rows); default: the zones"
@@ -57,7 +55,7 @@ def build_matrix_parser() -> argparse.ArgumentParser:
         help="output path (default: outputs/<scenario>/od_matrix.csv, od_matrix_wide.csv or od_matrix.parquet); "
         "a .json sidecar goes beside it",
     )
-    return ap
+    ap.set_defaults(run=run_matrix)
 
 
 DEFAULT_NAMES = {"long": "od_matrix.csv", "wide": "od_matrix_wide.csv", "parquet": "od_matrix.parquet"}
@@ -103,15 +101,17 @@ class _Bars:
             bar.close()
 
 
-def main_matrix(argv: list[str]) -> int:
-    ap = build_matrix_parser()
-    args = ap.parse_args(argv)
+def run_matrix(args: argparse.Namespace) -> int:
+    """Run ``matrix``: the matrix in the chosen format and its JSON sidecar; returns the exit code."""
     if args.out is not None and (args.out.is_dir() or args.out.suffix.lower() == ".json"):
-        ap.error(
-            f"--out {args.out}: expected a {'Parquet' if args.fmt == 'parquet' else 'CSV'} file path (its .json sidecar is written beside it)"
+        usage_error(
+            args,
+            f"--out {args.out}: expected a {'Parquet' if args.fmt == 'parquet' else 'CSV'} file path (its .json sidecar is written beside it)",
         )
     if args.out is not None and (args.out.suffix.lower() == ".parquet") != (args.fmt == "parquet"):
-        ap.error(f"--out {args.out}: a {'.parquet' if args.fmt == 'parquet' else '.csv'} path is expected with --format {args.fmt}")
+        usage_error(
+            args, f"--out {args.out}: a {'.parquet' if args.fmt == 'parquet' else '.csv'} path is expected with --format {args.fmt}"
+        )
     path = find_scenario_file(args.scenario)
     scenario = load_scenario(path)
     points = load_points(args.points) if args.points is not None else zone_centroids(load_region())

@@ -17,18 +17,30 @@ from pathlib import Path
 from typing import Any
 
 from network import OSM_ATTRIBUTION
-from network._errors import PlannerError
+from network.cli.commands import add_common_options, command
+from network.model.rail import load_rail
+from network.model.region import CITY_ZH, load_region
+from network.sources.osm import (
+    CONSOLIDATE_TOLERANCE_M,
+    ROAD_FILTERS,
+    bbox_polygon,
+    build_osm_network,
+    iter_reports,
+    match_rail_stations,
+    network_report,
+    read_osm_stations,
+)
+from network.sources.osm_coverage import extract_coverage
 
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 
 
-def build_network_parser() -> argparse.ArgumentParser:
-    from network.sources.osm import CONSOLIDATE_TOLERANCE_M, ROAD_FILTERS
-
-    ap = argparse.ArgumentParser(prog="run_scenario.py network", description="Full OpenStreetMap road networks (tiers 2 and 3), cached.")
-    sub = ap.add_subparsers(dest="command", required=True)
+@command("network", "full OpenStreetMap road networks (tiers 2 and 3): build, list the cache, match stations")
+def configure_network(ap: argparse.ArgumentParser) -> None:
+    """Options of ``run_scenario.py network build|stations|report``."""
+    sub = ap.add_subparsers(dest="network_command", metavar="<build|stations|report>", required=True)
     b = sub.add_parser("build", help="download (Overpass) or read (local .osm.pbf) the study area's road network and cache it")
     b.add_argument("--source", choices=["overpass", "pbf"], required=True)
     b.add_argument("--path", type=Path, help="local .osm.pbf, .osm or Overpass .geojson file (--source pbf)")
@@ -48,19 +60,18 @@ def build_network_parser() -> argparse.ArgumentParser:
     b.add_argument("--max-age-days", type=int, default=30, help="reuse an Overpass download younger than this (default 30)")
     b.add_argument("--refresh", action="store_true", help="rebuild even if a valid cache entry exists")
     b.add_argument("--json", action="store_true", help="print the network report as JSON")
-    b.add_argument("-v", "--verbose", action="store_true")
     st = sub.add_parser("stations", help="match OSM railway station points (GeoJSON export) to the curated rail stations")
     st.add_argument("--path", type=Path, required=True, help="GeoJSON of OSM railway=station points (properties name, station)")
     st.add_argument("--csv", type=Path, help="write the match table here")
     r = sub.add_parser("report", help="print the report of every cached OSM network, newest first")
     r.add_argument("--cache-dir", type=Path)
     r.add_argument("--json", action="store_true")
-    return ap
+    for nested, run in ((b, run_build), (st, run_stations), (r, run_report)):
+        add_common_options(nested, nested=True)
+        nested.set_defaults(run=run)  # a PlannerError is reported by network.cli.main.main (exit 1)
 
 
 def _bbox(text: str) -> Any:
-    from network.sources.osm import bbox_polygon
-
     try:
         w, s, e, n = (float(v) for v in text.split(","))
     except ValueError:
@@ -80,8 +91,6 @@ def _print_report(report: dict[str, Any]) -> None:
 
 
 def _print_coverage(coverage: Any) -> None:
-    from network.model.region import CITY_ZH
-
     cores = ", ".join(f"{CITY_ZH.get(c, c)} {share:.0%}" for c, share in coverage.core_share.items())
     print(
         f"  covers {coverage.study_area_share:.0%} of the study area's {coverage.cells:,} 1-km cells "
@@ -89,86 +98,72 @@ def _print_coverage(coverage: Any) -> None:
     )
 
 
-def main_network(argv: list[str]) -> int:
-    """Entry point of ``run_scenario.py network``; returns the exit code."""
-    import logging
-
-    try:
-        args = build_network_parser().parse_args(argv)
-    except SystemExit as exc:
-        return EXIT_OK if exc.code == 0 else EXIT_USAGE
-    if getattr(args, "verbose", False):
-        logging.getLogger("network").setLevel(logging.INFO)
-    try:
-        if args.command == "report":
-            from network.sources.osm import iter_reports
-
-            reports = [{"entry": str(p), **rep} for p, rep in iter_reports(args.cache_dir)]
-            if args.json:
-                print(json.dumps(reports, ensure_ascii=False, indent=2))
-            elif not reports:
-                print("no cached OSM network; build one with: run_scenario.py network build --source overpass")
-            for rep in [] if args.json else reports:
-                print(rep["entry"])
-                _print_report(rep)
-            return EXIT_OK
-        if args.command == "stations":
-            from network.model.rail import load_rail
-            from network.sources.osm import match_rail_stations, read_osm_stations
-
-            if not args.path.exists():
-                print(f"error: {args.path}: file does not exist", file=sys.stderr)
-                return EXIT_FAILED
-            rail = load_rail()
-            m = match_rail_stations(read_osm_stations(args.path), rail.stops, rail.lines)
-            print(m.groupby(["kind", "method"]).size().rename("stations").to_string())
-            print("unmatched:", ", ".join(m.loc[m["method"] == "none", "name_zh"]) or "none")
-            if args.csv:
-                m.to_csv(args.csv, index=False)
-                print(f"wrote {args.csv}")
-            return EXIT_OK
-        from network.model.region import load_region
-        from network.sources.osm import build_osm_network, network_report
-        from network.sources.osm_coverage import extract_coverage
-
-        if args.source == "pbf" and args.path is None:
-            print("run_scenario.py network build: --source pbf needs --path FILE", file=sys.stderr)
-            return EXIT_USAGE
-        try:
-            polygon = _bbox(args.bbox) if args.bbox else None
-        except argparse.ArgumentTypeError as exc:
-            print(f"run_scenario.py network build: {exc}", file=sys.stderr)
-            return EXIT_USAGE
-        t0 = time.perf_counter()
-        roads, entry = build_osm_network(
-            args.source,
-            path=args.path,
-            polygon=polygon,
-            overpass_url=args.overpass_url,
-            road_filter=args.road_filter,
-            tolerance_m=args.tolerance_m,
-            pipeline=args.pipeline,
-            max_age_days=args.max_age_days,
-            refresh=args.refresh,
-            cache_dir=args.cache_dir,
-        )
-        coverage = extract_coverage(roads, load_region())
-        report = {
-            **network_report(roads),
-            "coverage": coverage.to_dict(),
-            "cache_entry": str(entry),
-            "seconds": round(time.perf_counter() - t0, 1),
-        }
-        if args.json:
-            print(json.dumps(report, ensure_ascii=False, indent=2))
-        else:
-            _print_report(report)
-            _print_coverage(coverage)
-            print(f"cached in {entry} ({report['seconds']} s); scenarios with 'tier: osm' now use it")
-            print(OSM_ATTRIBUTION)
-        for w in coverage.warnings:
-            print(f"warning: {w}", file=sys.stderr)
+def run_report(args: argparse.Namespace) -> int:
+    """Run ``network report``: every cached OSM network, newest first."""
+    reports = [{"entry": str(p), **rep} for p, rep in iter_reports(args.cache_dir)]
+    if args.json:
+        print(json.dumps(reports, ensure_ascii=False, indent=2))
         return EXIT_OK
-    except PlannerError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    if not reports:
+        print("no cached OSM network; build one with: run_scenario.py network build --source overpass")
+    for rep in reports:
+        print(rep["entry"])
+        _print_report(rep)
+    return EXIT_OK
+
+
+def run_stations(args: argparse.Namespace) -> int:
+    """Run ``network stations``: match OSM station points to the curated rail stations."""
+    if not args.path.exists():
+        print(f"error: {args.path}: file does not exist", file=sys.stderr)
         return EXIT_FAILED
+    rail = load_rail()
+    m = match_rail_stations(read_osm_stations(args.path), rail.stops, rail.lines)
+    print(m.groupby(["kind", "method"]).size().rename("stations").to_string())
+    print("unmatched:", ", ".join(m.loc[m["method"] == "none", "name_zh"]) or "none")
+    if args.csv:
+        m.to_csv(args.csv, index=False)
+        print(f"wrote {args.csv}")
+    return EXIT_OK
+
+
+def run_build(args: argparse.Namespace) -> int:
+    """Run ``network build``: download or read the study area's roads, simplify, cache, report."""
+    if args.source == "pbf" and args.path is None:
+        print("run_scenario.py network build: --source pbf needs --path FILE", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        polygon = _bbox(args.bbox) if args.bbox else None
+    except argparse.ArgumentTypeError as exc:
+        print(f"run_scenario.py network build: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    t0 = time.perf_counter()
+    roads, entry = build_osm_network(
+        args.source,
+        path=args.path,
+        polygon=polygon,
+        overpass_url=args.overpass_url,
+        road_filter=args.road_filter,
+        tolerance_m=args.tolerance_m,
+        pipeline=args.pipeline,
+        max_age_days=args.max_age_days,
+        refresh=args.refresh,
+        cache_dir=args.cache_dir,
+    )
+    coverage = extract_coverage(roads, load_region())
+    report = {
+        **network_report(roads),
+        "coverage": coverage.to_dict(),
+        "cache_entry": str(entry),
+        "seconds": round(time.perf_counter() - t0, 1),
+    }
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False, indent=2))
+    else:
+        _print_report(report)
+        _print_coverage(coverage)
+        print(f"cached in {entry} ({report['seconds']} s); scenarios with 'tier: osm' now use it")
+        print(OSM_ATTRIBUTION)
+    for w in coverage.warnings:
+        print(f"warning: {w}", file=sys.stderr)
+    return EXIT_OK
