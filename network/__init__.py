@@ -2,8 +2,46 @@
 
 The package turns a base network (embedded skeleton, Overpass or a local PBF) plus scenario
 projects into travel-time fields, half-hour-circle metrics, isochrone maps and reports.
+
+Use from Python (the names in ``__all__``, defined in ``network.api``)::
+
+    import network
+
+    state = network.resolve_state("year-2023")
+    minutes = network.evaluate(state).centre_minutes["best"]
+    trip = network.route(state, (112.97, 28.20), (113.13, 27.83), mode="transit")
 """
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
 OSM_ATTRIBUTION = "© OpenStreetMap contributors"
+
+__all__ = [
+    "OSM_ATTRIBUTION",
+    "InputError",
+    "PlannerError",
+    "evaluate",
+    "load_scenario",
+    "od_matrix",
+    "resolve_state",
+    "route",
+    "run_scenario",
+]
+
+if TYPE_CHECKING:
+    from network._errors import InputError, PlannerError
+    from network.api import evaluate, load_scenario, od_matrix, resolve_state, route, run_scenario
+
+
+def __getattr__(name: str) -> Any:
+    """The public functions, imported on first use: every module of the package imports ``network``
+    (for ``OSM_ATTRIBUTION``), so importing them here at the top would load every stage for each."""
+    if name in __all__:
+        from network import _errors, api  # on first use, see above
+
+        return getattr(api if hasattr(api, name) else _errors, name)
+    raise AttributeError(f"module 'network' has no attribute {name!r}")
