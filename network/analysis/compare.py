@@ -7,7 +7,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
-import numpy.typing as npt
 import pandas as pd
 
 from network.analysis.metrics import HALF_HOUR_MINUTES, Evaluation, evaluate, half_hour_index
@@ -17,7 +16,6 @@ from network.scenario.resolve import ResolvedScenario, build_state, resolve_proj
 from network.scenario.schema import EditSpec, Scenario, edit_type, load_scenario, scenario_edits, with_edits
 
 log = logging.getLogger(__name__)
-FloatArray = npt.NDArray[np.float64]
 MODES = ("car", "transit", "best")
 
 

@@ -36,12 +36,10 @@ from network._errors import DataError
 from network.analysis.metrics import Evaluation, evaluate
 from network.model.graph import ModeGraph, NetworkState, build_mode_graph
 from network.model.region import CITIES, GRID_CELL_M, Region, grid_cell_polygons
+from network.model.types import BoolArray, FloatArray
 from network.paths import CRS_METRIC, CRS_WGS84, DATA_DIR
 from network.routing.engine import node_times_s, point_matrix, snap_points
 from network.routing.route import route
-
-FloatArray = npt.NDArray[np.float64]
-BoolArray = npt.NDArray[np.bool_]
 
 POTENTIAL_BASIS = "potential (time-based) measure from modelled travel times, not observed commuting"
 COLUMNS = [

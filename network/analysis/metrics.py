@@ -5,15 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-import numpy.typing as npt
 import pandas as pd
 
 from network.model.graph import ModeGraph, NetworkState, build_mode_graph
 from network.model.region import CITIES, Region
+from network.model.types import FloatArray
 from network.routing.engine import IntArray, fields_from_points, fields_from_rows, node_times_s, snap_points, times_to_points
 from network.routing.incremental import TreeSolve, affected_origins, diff, recompute, solve
 
-FloatArray = npt.NDArray[np.float64]
 HALF_HOUR_MINUTES = 30.0
 FIELD_LIMIT_S = 3 * 3600.0
 """Fields are cut at 3 h: every indicator asks about far less."""

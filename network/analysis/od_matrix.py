@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 import pandas as pd
 from pyproj import Transformer
 
@@ -26,11 +25,11 @@ from network._errors import InputError
 from network.analysis.metrics import zone_points
 from network.model.graph import ModeGraph, NetworkState, build_mode_graph
 from network.model.region import Region
+from network.model.types import FloatArray
 from network.routing.ch import graph_hierarchy
 from network.routing.engine import MAX_SNAP_M, Method, Snap, point_matrix, snap_points, use_hierarchy
 from network.scenario.validation import check_path_lonlat
 
-FloatArray = npt.NDArray[np.float64]
 MAX_POINTS = 3000
 """A 3,000-point matrix is 9 million pairs per mode; more than that belongs in a database, not a CSV."""
 MAX_FILE_BYTES = 1 << 20

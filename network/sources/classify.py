@@ -27,10 +27,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-import numpy.typing as npt
 
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
+from network.model.types import FloatArray, IntArray
+
 BUILT_UP_MAX_CODE = 2
 """Area type codes 0-2 (core, urban, suburban; ``network.model.area.AREA_TYPES``) are built-up."""
 MIN_BUILT_UP_SHARE = 0.5
