@@ -143,7 +143,7 @@ def timeline_chart(minutes: pd.DataFrame, index: pd.DataFrame, path: Path, *, ti
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt  # heavy (plotting): loaded only to draw a chart
 
-    _use_cjk_font(plt)
+    use_cjk_font()
     fig, axes = plt.subplots(1, 4, figsize=(16, 4.2), sharex=True)
     pairs = [("changsha", "zhuzhou"), ("changsha", "xiangtan"), ("zhuzhou", "xiangtan")]
     for ax, mode in zip(axes[:3], MODES):
@@ -180,7 +180,7 @@ def timeline_chart(minutes: pd.DataFrame, index: pd.DataFrame, path: Path, *, ti
     return path
 
 
-def _use_cjk_font(plt: object) -> None:
+def use_cjk_font() -> None:
     """Prefer an installed CJK font so Chinese titles render (falls back silently)."""
     from matplotlib import font_manager, rcParams  # heavy (plotting): loaded only to draw a chart
 

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from network.analysis import definitions as D
-from network.analysis.compare import _use_cjk_font
+from network.analysis.compare import use_cjk_font
 from network.model.region import Region
 from network.scenario.catalogue import load_catalogue
 from network.scenario.resolve import ResolvedScenario, build_state
@@ -141,7 +141,7 @@ def definition_chart(values: pd.DataFrame, steps: pd.DataFrame, path: Path, *, t
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt  # heavy (plotting): loaded only to draw a chart
 
-    _use_cjk_font(plt)
+    use_cjk_font()
     units = sorted(set(values["unit"]))
     fig, axes = plt.subplots(len(units), 1, figsize=(13, 4.2 * len(units)), squeeze=False)
     years = sorted(int(y) for y in values["year"].dropna().unique())

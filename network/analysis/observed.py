@@ -436,11 +436,11 @@ def station_to_station(r: Route) -> Measured:
     waits = [k for k, leg in enumerate(r.legs) if leg.kind == "wait"]
     rides = [k for k, leg in enumerate(r.legs) if leg.kind == "ride"]
     if not rides:
-        return Measured(None, None, _leg_text(r, lambda k, kind: False), "the transit route uses no rail service")
+        return Measured(None, None, _leg_text(r, lambda _k, _kind: False), "the transit route uses no rail service")
     counted = set(rides) | set(waits[1:])
     minutes = sum(r.legs[k].minutes for k in counted)
     km = sum(r.legs[k].km for k in rides)
-    return Measured(minutes, km, _leg_text(r, lambda k, kind: k in counted))
+    return Measured(minutes, km, _leg_text(r, lambda k, _kind: k in counted))
 
 
 def measure(state: NetworkState, row: ObservedRow, *, pattern: Pattern | None = None, explain: bool = True) -> Measured:
@@ -476,8 +476,8 @@ def measure(state: NetworkState, row: ObservedRow, *, pattern: Pattern | None = 
         return Measured(None, None, "", str(exc))
     if row.measure == "corridor_end_to_end":
         minutes = sum(leg.minutes for leg in r.legs if leg.kind not in CORRIDOR_EXCLUDED_LEGS)
-        return Measured(minutes, r.km, _leg_text(r, lambda k, kind: kind not in CORRIDOR_EXCLUDED_LEGS))
-    return Measured(r.minutes, r.km, _leg_text(r, lambda k, kind: True))
+        return Measured(minutes, r.km, _leg_text(r, lambda _k, kind: kind not in CORRIDOR_EXCLUDED_LEGS))
+    return Measured(r.minutes, r.km, _leg_text(r, lambda _k, _kind: True))
 
 
 # --------------------------------------------------------------------------- statistics

@@ -134,7 +134,7 @@ class BaseNetworkPlugin(_WorkerPluginBase):  # type: ignore[misc,valid-type]
     def __init__(self, payload: BasePayload) -> None:
         self.payload = payload
 
-    def setup(self, worker: Any) -> None:
+    def setup(self, worker: Any) -> None:  # noqa: ARG002 - Dask's WorkerPlugin.setup signature
         install_base(self.payload)
 
 

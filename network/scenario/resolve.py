@@ -161,7 +161,6 @@ def build_state(
     *,
     active: frozenset[str] | None = None,
     catalogue: dict[str, Project] | None = None,
-    check_connected: bool = True,
 ) -> NetworkState:
     """Build the network state of ``resolved`` (or of another ``active`` project set on the same base)."""
     cat = catalogue if catalogue is not None else load_catalogue()
@@ -244,7 +243,7 @@ def build_state(
 
 
 @lru_cache(maxsize=16)
-def _cached_services(path: Path, mtime_ns: int, routes: tuple[str, ...] | None, prefix: str, opened: str) -> RailNetwork:
+def _cached_services(path: Path, mtime_ns: int, routes: tuple[str, ...] | None, prefix: str, opened: str) -> RailNetwork:  # noqa: ARG001 - mtime_ns is part of the cache key
     """A feed's services, read once per process per file version (attribution builds many states)."""
     return load_services(ServiceSource(gtfs=path, routes=routes, prefix=prefix, opened=opened))
 
