@@ -222,6 +222,8 @@ def independence(claim: Claim, observed: pd.DataFrame | None) -> tuple[bool | No
 
 @dataclass(frozen=True)
 class Verdict:
+    """A claim's verdict, the figures it rests on, and what would have to change for it to hold."""
+
     verdict: str  # supported | partly | not supported | not evaluable
     figures: str
     to_change: str

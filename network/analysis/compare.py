@@ -195,6 +195,8 @@ def use_cjk_font() -> None:
 
 @dataclass(frozen=True)
 class AttributionResult:
+    """Per project: minutes and index gained, leave-one-out and add-one-in, with warnings."""
+
     table: pd.DataFrame
     """One row per project: leave-one-out and add-one-in minutes saved per pair/mode, index change."""
     warnings: list[str]
@@ -317,4 +319,5 @@ def attribution(
 
 
 def resolve_file(path: Path) -> ResolvedScenario:
+    """The scenario in ``path`` with its base chain, year and active projects resolved."""
     return resolve_projects(load_scenario(path), file=str(path))

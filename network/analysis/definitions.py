@@ -103,6 +103,7 @@ class Context:
 
     @classmethod
     def of(cls, state: NetworkState, scenario: str) -> Context:
+        """The context of ``state``: its year, period, network tier and data snapshot."""
         return cls(scenario=scenario, year=state.year, period=state.params.period, tier=state.roads.tier, snapshot=state.roads.snapshot)
 
 
@@ -298,6 +299,7 @@ class Skims:
     _graphs: dict[str, ModeGraph] = field(default_factory=dict)
 
     def graph(self, mode: str) -> ModeGraph:
+        """The mode graph of ``mode``, built on first use and kept."""
         if mode not in self._graphs:
             self._graphs[mode] = build_mode_graph(self.state, mode)  # type: ignore[arg-type]
         return self._graphs[mode]

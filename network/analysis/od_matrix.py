@@ -50,6 +50,7 @@ class Points:
     line: list[int]
 
     def __len__(self) -> int:
+        """Number of points."""
         return len(self.ids)
 
 

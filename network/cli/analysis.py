@@ -44,6 +44,7 @@ from network.scenario.schema import Scenario, find_scenario_file, load_scenario,
 
 @command("compare", "compare scenario B against scenario A: minutes saved, population newly within 30 min, difference map")
 def configure_compare(ap: argparse.ArgumentParser) -> None:
+    """Options of ``run_scenario.py compare``."""
     ap.add_argument("a", help="scenario name or file (the reference)")
     ap.add_argument("b", help="scenario name or file (the one compared)")
     ap.add_argument("--output-dir", type=Path, default=OUTPUT_DIR)
@@ -135,6 +136,7 @@ def _compare_edits_frame(name_a: str, edits_a: list[dict[str, Any]], name_b: str
 
 @command("timeline", "centre-to-centre minutes and the half-hour index by year (the year-* scenarios), with a chart")
 def configure_timeline(ap: argparse.ArgumentParser) -> None:
+    """Options of ``run_scenario.py timeline``."""
     ap.add_argument(
         "scenarios", nargs="*", help="scenario names or files with a year (own or from their base); default: every one in --scenario-dir"
     )
@@ -198,6 +200,7 @@ def run_timeline(args: argparse.Namespace) -> int:
 
 @command("attribution", "which project bought how many minutes (leave-one-out and add-one-in)")
 def configure_attribution(ap: argparse.ArgumentParser) -> None:
+    """Options of ``run_scenario.py attribution``."""
     ap.add_argument("scenario", help="scenario name or file")
     ap.add_argument("--against", default=None, help="reference scenario (default: the scenario's base; 'surveyed' = built projects)")
     ap.add_argument("--output-dir", type=Path, default=OUTPUT_DIR)

@@ -123,6 +123,7 @@ def run_calibrate(args: argparse.Namespace) -> int:
 
 @command("calibrate", "calibration: parameter table, fit on reliability-A rows (--fit), leave-one-out, ±10% sensitivity (--sensitivity)")
 def configure_calibrate(parser: argparse.ArgumentParser) -> None:
+    """Options of ``run_scenario.py calibrate``."""
     parser.add_argument("--fit", action="store_true", help="fit the fitted=True parameters (or --fit-parameters) on reliability-A rows")
     parser.add_argument("--sensitivity", action="store_true", help="±10%% sensitivity of the headline figures to every parameter")
     parser.add_argument(

@@ -30,6 +30,7 @@ NOTES = (
 
 @command("claims", "Audit official half-hour-circle claims (data/claims.csv) against each claim's year")
 def configure(parser: argparse.ArgumentParser) -> None:
+    """Options of ``run_scenario.py claims``."""
     parser.add_argument("--claims", type=Path, default=DATA_DIR / "claims.csv", help="claims file (default: data/claims.csv)")
     parser.add_argument("--scenario-dir", type=Path, default=SCENARIO_DIR, help="where year-<Y>.yaml scenarios live")
     parser.add_argument(
@@ -41,6 +42,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Run ``claims``; returns the exit code."""
     claims = load_claims(args.claims)
     if args.only:
         unknown = sorted(set(args.only) - {c.id for c in claims})

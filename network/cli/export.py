@@ -24,6 +24,7 @@ def _grid_km(text: str) -> float:
 
 @command("export", "write a scenario's services (GTFS), layers (GeoPackage, GeoParquet) and skims (OMX) to outputs/<scenario>/")
 def configure(parser: argparse.ArgumentParser) -> None:
+    """Options of ``run_scenario.py export``."""
     parser.add_argument("scenario", nargs="?", default="surveyed", help="scenario name or file (default: surveyed)")
     parser.add_argument("--gtfs", action="store_true", help="the scenario's services as a frequency-based GTFS feed: gtfs.zip")
     parser.add_argument("--gpkg", action="store_true", help="one GeoPackage with every layer: <scenario>.gpkg")
@@ -42,6 +43,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run_export(args: argparse.Namespace) -> int:
+    """Run ``export``; returns the exit code (2 when nothing is asked for)."""
     if not (args.gtfs or args.gpkg or args.parquet or args.skims):
         print("run_scenario.py export: nothing to write; give --gtfs, --gpkg, --parquet and/or --skims")
         return 2

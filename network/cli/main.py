@@ -181,6 +181,7 @@ def _centre_table(rows: list[dict[str, object]]) -> str:
 
 
 def cmd_route(args: argparse.Namespace) -> int:
+    """Run ``route``: print the fastest path (or a JSON object with ``--json``); returns the exit code."""
     path = find_scenario_file(args.scenario)
     state = resolve_state(load_scenario(path), file=str(path))
     r = route(state, args.from_, args.to, args.mode)
@@ -224,6 +225,7 @@ def cmd_validate(files: list[Path] | list[str]) -> int:
 
 @command("run", "run scenario files (the default command): metrics, tables, isochrones, map and report per scenario")
 def configure_run(ap: argparse.ArgumentParser) -> None:
+    """Options of ``run_scenario.py run`` (also those of ``run_scenario.py`` with no command)."""
     ap.epilog = "Examples: run_scenario.py scenarios/surveyed.yaml | run_scenario.py --all | run_scenario.py run year-2023 --no-map"
     ap.add_argument("scenarios", nargs="*", help="scenario files or names (a name is looked up as ./<name>.yaml, then in scenarios/)")
     ap.add_argument("--all", action="store_true", help="run every scenarios/*.yaml, and the scenarios named beside it too (each file once)")
@@ -278,6 +280,7 @@ def run_command(args: argparse.Namespace) -> int:
 
 @command("route", "fastest path between two points (car, transit or the best of both)")
 def configure_route(ap: argparse.ArgumentParser) -> None:
+    """Options of ``run_scenario.py route``."""
     ap.epilog = "Example: run_scenario.py route --scenario surveyed --from 112.97,28.20 --to 113.13,27.83 --mode transit"
     ap.add_argument("--scenario", default="surveyed", help="scenario name or file (default: surveyed)")
     ap.add_argument("--from", dest="from_", type=_lonlat, required=True, help="lon,lat (WGS-84)")
@@ -289,6 +292,7 @@ def configure_route(ap: argparse.ArgumentParser) -> None:
 
 @command("validate", "check scenario files or names (and the catalogue and rail data they rely on) without running them")
 def configure_validate(ap: argparse.ArgumentParser) -> None:
+    """Options of ``run_scenario.py validate``."""
     ap.add_argument("files", nargs="*", metavar="scenario", help="scenario files or names (default: every scenarios/*.yaml)")
     ap.set_defaults(run=lambda args: cmd_validate(args.files or sorted(SCENARIO_DIR.glob("*.yaml"))))
 

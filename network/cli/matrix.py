@@ -22,6 +22,7 @@ from network.scenario.schema import find_scenario_file, load_scenario
 
 @command("matrix", "travel times between every pair of points (the zones, or your own CSV of id,lon,lat) for one scenario")
 def configure_matrix(ap: argparse.ArgumentParser) -> None:
+    """Options of ``run_scenario.py matrix``."""
     ap.epilog = "Example: run_scenario.py matrix --scenario year-2023 --points taz.csv --mode best"
     ap.add_argument("--scenario", default="surveyed", help="scenario name or file (default: surveyed)")
     ap.add_argument(

@@ -151,6 +151,7 @@ def run_observed(args: argparse.Namespace) -> int:
 
 @command("observed", "validate the model against published journey times (observed-times CSV); exit 1 when a threshold fails")
 def configure_observed(parser: argparse.ArgumentParser) -> None:
+    """Options of ``run_scenario.py observed``."""
     parser.add_argument(
         "--csv",
         type=Path,

@@ -107,6 +107,7 @@ class NetworkState:
     year: int | None = None
 
     def with_params(self, **changes: object) -> NetworkState:
+        """A copy of this state with some parameters changed (e.g. ``signal_delay_am_peak_s=40``)."""
         return replace(self, params=replace(self.params, **changes))  # type: ignore[arg-type]
 
 
@@ -133,6 +134,7 @@ class ModeGraph:
 
     @property
     def n_nodes(self) -> int:
+        """Number of nodes (road, station, platform)."""
         return int(self.csr.shape[0])
 
     @cached_property
@@ -284,6 +286,7 @@ def _road_arrays(roads: RoadNetwork, t: np.ndarray) -> tuple[np.ndarray, ...]:
 
 
 def build_car_graph(state: NetworkState) -> ModeGraph:
+    """The car graph of ``state``: road arcs at class speeds (plus signal delays), both ways unless one-way."""
     roads = state.roads
     n = len(roads.nodes)
     t = road_edge_times_s(roads, None, state.params)

@@ -49,6 +49,7 @@ class RailNetwork:
 
 
 def load_rail(data_dir: Path = DATA_DIR) -> RailNetwork:
+    """The curated rail lines, stops and run times (validated; ``DataError`` names file and field)."""
     lpath = data_dir / "rail_lines.csv"
     spath = data_dir / "rail_stations.csv"
     for p in (lpath, spath):

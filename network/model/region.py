@@ -52,6 +52,7 @@ def _read_csv(path: Path) -> pd.DataFrame:
 
 
 def load_zones(data_dir: Path = DATA_DIR) -> gpd.GeoDataFrame:
+    """The 23 zones (districts and counties) with their 2020 census population, in WGS-84."""
     path = data_dir / "zones.geojson"
     if not path.exists():
         raise DataError(f"{path}: missing; rebuild with tools/build_embedded_data.py")
@@ -61,6 +62,7 @@ def load_zones(data_dir: Path = DATA_DIR) -> gpd.GeoDataFrame:
 
 
 def load_centres(data_dir: Path = DATA_DIR) -> pd.DataFrame:
+    """The three city centres from ``centres.csv`` with their UTM 49N position (``x_m``, ``y_m``)."""
     centres = _read_csv(data_dir / "centres.csv")
     pts = gpd.GeoSeries(gpd.points_from_xy(centres["lon"], centres["lat"]), crs=CRS_WGS84).to_crs(CRS_METRIC)
     centres["x_m"] = pts.x.to_numpy()

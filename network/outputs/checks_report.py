@@ -53,5 +53,6 @@ def markdown_summary(records: list[CheckRecord]) -> str:
 
 
 def write_check_reports(records: list[CheckRecord], *, junit_path: Path, summary_path: Path) -> None:
+    """Write the checks as JUnit XML (one test case per check) and as a Markdown summary, atomically."""
     atomic_write_text(junit_path, junit_xml(records))
     atomic_write_text(summary_path, markdown_summary(records))

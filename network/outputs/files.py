@@ -85,6 +85,7 @@ def dumps_metrics(metrics: dict[str, Any]) -> str:
 
 
 def write_table(df: pd.DataFrame, path: Path) -> None:
+    """Write ``df`` as CSV at ``path`` atomically (UTF-8, LF line ends, no index)."""
     atomic_write_text(path, df.to_csv(index=False, lineterminator="\n"))
 
 

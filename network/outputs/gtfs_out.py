@@ -35,6 +35,8 @@ _FIXED_ZIP_TIME = (2020, 1, 1, 0, 0, 0)
 
 @dataclass(frozen=True)
 class OutStop:
+    """One stop of the written feed (WGS-84)."""
+
     stop_id: str
     name: str
     lon: float
@@ -66,6 +68,8 @@ class OutService:
 
 @dataclass(frozen=True)
 class FeedMeta:
+    """The feed's publisher, version, validity dates, agency and notes (feed_info.txt, agency.txt, notes.txt)."""
+
     publisher: str
     url: str
     version: str

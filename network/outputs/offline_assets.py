@@ -43,6 +43,8 @@ class OfflineAssetsError(PlannerError):
 
 @dataclass(frozen=True)
 class LeafletAssets:
+    """Leaflet's JavaScript and CSS (images inlined) for a self-contained map."""
+
     js: str
     css: str
     source: str
@@ -153,6 +155,7 @@ def _inline_css_images(css: str, folder: Path) -> str:
 
 
 def leaflet_assets(dest: Path | None = None) -> LeafletAssets:
+    """Leaflet's files read from the local copy (fetched first if missing), ready to inline."""
     folder = ensure_leaflet(dest)
     js = (folder / "leaflet.js").read_text(encoding="utf-8")
     css = _inline_css_images((folder / "leaflet.css").read_text(encoding="utf-8"), folder)
@@ -183,6 +186,7 @@ def inline_offline(html_text: str, assets: LeafletAssets) -> str:
 
 
 def main() -> int:
+    """Fetch Leaflet for offline maps and print where it is; returns the exit code."""
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     try:
         folder = ensure_leaflet()

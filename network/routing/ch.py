@@ -611,6 +611,7 @@ class ContractionHierarchy:
 
     @property
     def n_arcs(self) -> int:
+        """Number of upward plus downward arcs (original arcs and shortcuts)."""
         return len(self.up_dst) + len(self.dn_dst)
 
 

@@ -88,6 +88,7 @@ def solve_blocks(
     chunk: int,
     workers: int,
 ) -> list[tuple[Any, ...]]:
+    """Run Dijkstra for ``src`` in blocks of ``chunk`` origins (over ``workers`` forked processes); one tuple per block."""
     tasks = [(start, src[start : start + chunk], limit_s, tgt, usage, full) for start in range(0, len(src), chunk)]
     _SHARED.update(csr=csr, keys=keys)
     try:

@@ -177,6 +177,7 @@ def times_to_points(node_field: FloatArray, targets: Snap) -> FloatArray:
 
 
 def use_hierarchy(graph: ModeGraph, n_sources: int, method: Method = "auto", *, limit_s: float = np.inf) -> bool:
+    """Whether ``times_between`` answers through a contraction hierarchy (see ``CH_MIN_SOURCES``)."""
     if method not in ("auto", "ch", "dijkstra"):
         raise ValueError(f"method {method!r}: expected 'auto', 'ch' or 'dijkstra'")
     if method != "auto":

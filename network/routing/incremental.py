@@ -52,6 +52,7 @@ class TreeSolve:
 
     @property
     def n_sources(self) -> int:
+        """Number of origins solved."""
         return len(self.sources)
 
 

@@ -18,6 +18,8 @@ from network.routing.engine import path_nodes, snap_points
 
 @dataclass
 class Leg:
+    """One leg of a route: kind (road, access, wait, ride, ...), minutes, km and a label."""
+
     kind: str  # terminal, access, drive, feeder, walk, wait, ride, transfer, exit
     label: str
     minutes: float
@@ -26,6 +28,8 @@ class Leg:
 
 @dataclass
 class Route:
+    """A point-to-point result: minutes, km, legs, and for transit the lines, waits and transfers."""
+
     mode: str
     minutes: float
     km: float
@@ -37,6 +41,7 @@ class Route:
     snapshot: str = ""
 
     def to_dict(self) -> dict[str, Any]:
+        """The route as JSON-ready values (minutes and km rounded to 0.01)."""
         d = asdict(self)
         d["minutes"] = round(self.minutes, 2)
         d["km"] = round(self.km, 2)

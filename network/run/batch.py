@@ -60,6 +60,7 @@ class BatchOutcome:
 
     @property
     def ok(self) -> bool:
+        """True when the scenario ran (its checks may still have failed)."""
         return self.error is None
 
 
@@ -132,9 +133,11 @@ class BaseNetworkPlugin(_WorkerPluginBase):  # type: ignore[misc,valid-type]
     name = PLUGIN_NAME
 
     def __init__(self, payload: BasePayload) -> None:
+        """Keep the base-network payload to install on each worker."""
         self.payload = payload
 
     def setup(self, worker: Any) -> None:  # noqa: ARG002 - Dask's WorkerPlugin.setup signature
+        """Install the base networks on a Dask worker as it starts."""
         install_base(self.payload)
 
 

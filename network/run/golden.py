@@ -30,6 +30,7 @@ def headline(metrics: dict[str, Any]) -> dict[str, float]:
 
 
 def current_headlines(scenario_dir: Path = SCENARIO_DIR) -> dict[str, dict[str, float]]:
+    """Headline numbers of every scenario in ``scenario_dir``, computed now."""
     out = {}
     for path in sorted(scenario_dir.glob("*.yaml")):
         sc = load_scenario(path)
@@ -60,6 +61,7 @@ def differences(golden: dict[str, dict[str, float]], current: dict[str, dict[str
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Compare (or with ``--update`` rewrite) the golden headline numbers; returns the exit code."""
     ap = argparse.ArgumentParser(prog="python -m network.run.golden", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--update", action="store_true", help="rewrite the golden file from the current code and data")
     args = ap.parse_args(argv)

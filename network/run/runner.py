@@ -30,6 +30,8 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class CheckResult:
+    """One scenario check: what it asserts, the measured value, its limit and whether it passed."""
+
     scenario: str
     description: str
     passed: bool
@@ -39,6 +41,8 @@ class CheckResult:
 
 @dataclass(frozen=True)
 class RunResult:
+    """What a scenario run wrote (metrics, map, report) and its checks."""
+
     scenario: str
     metrics_path: Path
     map_path: Path | None
@@ -109,6 +113,7 @@ def scenario_metrics(scenario: Scenario, *, file: str = "<scenario>") -> tuple[d
 
 
 def evaluate_checks(scenario: Scenario, metrics: dict[str, Any]) -> list[CheckResult]:
+    """The scenario's ``checks`` evaluated on its metrics."""
     out = []
     for c in scenario.checks:
         value = next(

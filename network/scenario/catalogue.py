@@ -28,12 +28,16 @@ RAIL_TYPES = ("rail_line", "rail_extension", "rail_service")
 
 
 class PeriodSpeeds(BaseModel):
+    """A speed (km/h) for each period."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
     am_peak: float = Field(gt=0, le=130)
     off_peak: float = Field(gt=0, le=130)
 
 
 class After(BaseModel):
+    """A road project's attributes after it opens (class and/or speeds)."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
     highway: str | None = None
     speed_kph: PeriodSpeeds | None = None
@@ -48,6 +52,8 @@ class After(BaseModel):
 
 
 class RailBefore(BaseModel):
+    """A rail project's service attributes before it (per line in ``line_ids``)."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
     headway_am_peak_min: list[Annotated[float, Field(gt=0, le=240)]] = Field(min_length=1)
     headway_off_peak_min: list[Annotated[float, Field(gt=0, le=240)]] = Field(min_length=1)
@@ -134,6 +140,7 @@ class Project(BaseModel):
 
 
 def parse_catalogue(text: str, *, file: str) -> dict[str, Project]:
+    """Validate catalogue YAML text; ``InputError`` names the file, the project and the field."""
     try:
         doc: Any = yaml.safe_load(text)
     except yaml.YAMLError as exc:
@@ -164,6 +171,7 @@ def load_catalogue(path: Path = DATA_DIR / "projects.yaml") -> dict[str, Project
 
 
 def unknown_id_message(pid: str, known: list[str]) -> str:
+    """The message for an unknown project id, with the closest known ids."""
     close = difflib.get_close_matches(pid, known, n=3, cutoff=0.5)
     hint = f"; closest known ids: {', '.join(close)}" if close else f"; known ids: {', '.join(sorted(known))}"
     return f"got {pid!r}: unknown project id{hint}"

@@ -226,5 +226,6 @@ def upgrade_road(
 
 
 def close_road(roads: RoadNetwork, edge_index: np.ndarray) -> RoadNetwork:
+    """A copy of ``roads`` without the edges in ``edge_index`` (a road closed or not yet open)."""
     edges = roads.edges.drop(roads.edges.index[edge_index]).reset_index(drop=True)
     return RoadNetwork(nodes=roads.nodes, edges=edges, tier=roads.tier, snapshot=roads.snapshot)

@@ -55,6 +55,7 @@ def cache_key(*, source: str, source_id: str, area: str, road_filter: str, toler
 
 
 def sha256_file(path: Path) -> str:
+    """SHA-256 hex digest of a file, read 1 MiB at a time."""
     h = hashlib.sha256()
     with path.open("rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
@@ -97,6 +98,7 @@ class CacheCorrupt(DataError):
 
 
 def read_manifest(entry: Path, *, check_format: bool = True) -> dict[str, Any]:
+    """A cache entry's manifest (file checksums); ``CacheCorrupt`` when unreadable or of another format."""
     try:
         doc = json.loads((entry / "manifest.json").read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:

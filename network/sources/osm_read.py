@@ -138,6 +138,7 @@ class RawWays:
 
     @property
     def n_ways(self) -> int:
+        """Number of ways."""
         return len(self.way_ptr) - 1
 
 
@@ -358,6 +359,7 @@ class RawGraph:
 
     @property
     def n_nodes(self) -> int:
+        """Number of nodes."""
         return len(self.lon)
 
 

@@ -114,9 +114,11 @@ class SimpleGraph:
 
     @property
     def n_nodes(self) -> int:
+        """Number of nodes."""
         return len(self.x)
 
     def take_edges(self, keep: npt.NDArray[np.bool_]) -> SimpleGraph:
+        """The same nodes with only the edges where ``keep`` is True."""
         return SimpleGraph(
             self.x,
             self.y,
