@@ -308,6 +308,12 @@ def main(argv: list[str] | None = None) -> int:
         if argv and argv[0] in ("-h", "--help"):
             build_subcommand_parser().print_help()
             return EXIT_OK
+        if argv and argv[0] == "network":
+            # ``network`` has always returned its usage errors as exit code 2 instead of raising SystemExit
+            try:
+                return dispatch(argv)
+            except SystemExit as exc:
+                return EXIT_OK if exc.code in (0, None) else EXIT_USAGE
         if argv and argv[0] in COMMANDS:
             return dispatch(argv)
         return dispatch(["run", *argv])
