@@ -187,7 +187,7 @@ def od_minutes(
     rows advance (the CLI draws bars from it)."""
     out: dict[str, FloatArray] = {}
     info: dict[str, Any] = {}
-    report: Progress = progress or (lambda stage, done, total: None)
+    report: Progress = progress or (lambda _stage, _done, _total: None)
     for mode in ("car", "transit"):
         g = build_mode_graph(state, mode)  # type: ignore[arg-type]
         d, _ = g.road_tree.query(np.column_stack([points.x_m, points.y_m]))
