@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from network.model.graph import ModeGraph, NetworkState, build_mode_graph
-from network.model.region import CITIES, Region
+from network.model.region import CITIES, CITY_ZH, Region
 from network.model.types import FloatArray
 from network.routing.engine import IntArray, fields_from_points, fields_from_rows, node_times_s, snap_points, times_to_points
 from network.routing.incremental import TreeSolve, affected_origins, diff, recompute, solve
@@ -159,8 +159,6 @@ def centre_pairs_table(ev: Evaluation) -> pd.DataFrame:
 
 def unreachable_pairs(ev: Evaluation) -> list[str]:
     """'长沙 changsha → 株洲 zhuzhou by car' for every ordered centre pair with no finite time."""
-    from network.model.region import CITY_ZH
-
     out = []
     for mode in ("car", "transit", "best"):
         m = ev.centre_minutes[mode]

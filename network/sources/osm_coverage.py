@@ -41,6 +41,7 @@ class Coverage:
     warnings: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
+        """The coverage as JSON-ready values (for the network report and metrics.json)."""
         return asdict(self)
 
 
