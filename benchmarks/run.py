@@ -823,8 +823,8 @@ def main(argv: list[str] | None = None) -> int:
         repeats=args.repeats,
         heavy_repeats=args.repeats,
         nx_sample=zones,
-        nx_loo_sample=2 if quick else 20,
-        pandana_loo_sample=2 if quick else 20,
+        nx_loo_sample=2 if quick else 5,
+        pandana_loo_sample=2 if quick else 5,
         igraph=not args.no_igraph,
     )
     rows += bench_evaluation(state, region, repeats=args.repeats, n_loo=20, attribution_row=not quick)
