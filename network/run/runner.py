@@ -51,6 +51,16 @@ class RunResult:
     report_path: Path | None = None
 
 
+def calibration_status(tier: str) -> str:
+    """What the travel times of a tier were checked against (named in every metrics.json and OSM report)."""
+    if tier == "embedded":
+        return "validated: the embedded tier is checked against published journey times (run_scenario.py observed; README)"
+    return (
+        f"uncalibrated: tier {tier} shares the embedded tier's physical parameters, but its travel times have not been "
+        "checked against published journey times (run run_scenario.py observed on a scenario of this tier)"
+    )
+
+
 def scenario_metrics(scenario: Scenario, *, file: str = "<scenario>") -> tuple[dict[str, Any], Any, Any]:
     """Compute the metrics dict (deterministic; no timestamps) plus the isochrones and state.
 
@@ -95,10 +105,12 @@ def scenario_metrics(scenario: Scenario, *, file: str = "<scenario>") -> tuple[d
         "tool_version": __version__,
     }
     notes: list[str] = []
+    metrics["network"]["calibration"] = calibration_status(state.roads.tier)
     if state.roads.tier.startswith("osm"):
         coverage = extract_coverage(state.roads, region)
         metrics["network"]["coverage"] = coverage.to_dict()
         notes += coverage.warnings
+        notes.append(metrics["network"]["calibration"])
     unreachable = unreachable_pairs(ev)
     if unreachable:
         notes.append(f"no route on the {state.roads.tier} network (written as null): " + "; ".join(unreachable))
