@@ -50,9 +50,7 @@ class Snap:
 
 def _part(fraction: FloatArray, time_s: FloatArray) -> FloatArray:
     """``fraction`` of an arc's time; zero at its end node even where the arc is one-way (``inf``)."""
-    return np.where(fraction > 0, fraction * np.where(np.isfinite(time_s), time_s, 0.0), 0.0) + np.where(
-        (fraction > 0) & ~np.isfinite(time_s), np.inf, 0.0
-    )
+    return np.multiply(fraction, time_s, out=np.zeros(np.broadcast(fraction, time_s).shape), where=fraction > 0)
 
 
 K_STATIONS = 2
