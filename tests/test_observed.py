@@ -259,7 +259,8 @@ def test_every_shared_row_gets_a_model_value_and_explaining_legs(shared_validati
     rows, v = shared_validation
     assert list(v.rows["id"]) == [r.id for r in rows]
     assert v.rows["model_min"].notna().all(), v.rows[v.rows["model_min"].isna()][["id", "note"]]
-    assert (v.rows["ratio"] == (v.rows["model_min"] / v.rows["observed_min"]).round(3)).all()
+    # the ratio is of the unrounded model minutes; model_min is shown to 2 decimals
+    assert ((v.rows["ratio"] - v.rows["model_min"] / v.rows["observed_min"]).abs() <= 0.0005 + 0.005 / v.rows["observed_min"]).all()
     rail = v.rows[v.rows["measure"] == "station_to_station"]
     assert rail["legs"].str.contains(r"\*ride ").all(), "station-to-station rows count their ride legs"
     assert not rail["legs"].str.contains(r"\*access").any(), "access is never counted station to station"
@@ -303,15 +304,16 @@ def test_fastest_rows_compare_with_the_fastest_pattern(shared_validation: tuple[
 
 
 def test_validation_does_not_fall_below_what_was_reached(shared_validation: tuple[list[ObservedRow], Validation]) -> None:
-    """A ratchet in CI until the target below is met: the calibration reached 10 of 12 rows within 25 % and
-    every reliability-A row within 25 % (embedded tier, measured 2026-11-29); a change that loses any of it fails."""
+    """A ratchet in CI: the calibration reached 11 of 12 rows within 25 %, 10 of 12 within TAG 15 % / 1 min
+    and every reliability-A row within TAG (embedded tier, measured 2026-11-30); a change that loses any
+    of it fails."""
     _, v = shared_validation
-    assert (v.share("within_25_share") or 0.0) >= 0.83, v.strata  # 10 / 12, as the summary rounds it
+    assert (v.share("within_25_share") or 0.0) >= 0.91, v.strata  # 11 / 12
+    assert (v.share("within_tag_share") or 0.0) >= 0.83, v.strata  # 10 / 12
     a_rows = v.rows[v.rows["reliability"] == "A"]
-    assert a_rows["within_25"].all(), a_rows[["id", "observed_min", "model_min"]]
+    assert a_rows["within_tag"].all(), a_rows[["id", "observed_min", "model_min"]]
 
 
-@pytest.mark.xfail(strict=False, reason="calibration in progress (issue 11): 7/12 rows within TAG 15 %/1 min, target 60 %")
 def test_validation_meets_the_ci_threshold(shared_validation: tuple[list[ObservedRow], Validation]) -> None:
     """Issue 11 'done when': >= 85 % of rows within 25 % and >= 60 % within TAG 15 % / 1 min; changes with the observed sign."""
     _, v = shared_validation

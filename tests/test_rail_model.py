@@ -6,9 +6,18 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from network._errors import DataError
 from network.model.graph import NetworkState, StateParams, initial_wait_s
 from network.model.parameters import DEFAULTS
-from network.model.rail import load_rail, load_service_history, run_time_s, with_service_history
+from network.model.rail import (
+    load_rail,
+    load_service_history,
+    load_station_calendar,
+    run_time_s,
+    run_time_sections_s,
+    section_limits_kph,
+    with_service_history,
+)
 from network.routing.route import rail_time, route
 from network.scenario.resolve import resolve_state
 from network.scenario.schema import parse_scenario
@@ -33,6 +42,58 @@ def test_run_time_is_physics_long_hops_cruise_short_hops_are_triangles() -> None
     assert run_time_s(np.array([short]), 100, a, b)[0] == pytest.approx(2 * np.sqrt(short / a))
     # a stop costs time: two hops are slower than one hop over the same distance
     assert run_time_s(np.array([2000.0, 2000.0]), 100, a, b).sum() > run_time_s(np.array([4000.0]), 100, a, b)[0]
+
+
+def test_a_speed_profile_through_sections_agrees_with_the_closed_form_and_never_beats_it() -> None:
+    a, b = 0.45, 0.45
+    for d in (600.0, 3000.0, 13_000.0):
+        assert run_time_sections_s([(d, 180.0)], a, b) == pytest.approx(run_time_s(np.array([d]), 180.0, a, b)[0], abs=1.0)
+    mixed = run_time_sections_s([(4000.0, 70.0), (9000.0, 180.0)], a, b)
+    assert run_time_s(np.array([13_000.0]), 180.0, a, b)[0] < mixed < run_time_s(np.array([13_000.0]), 70.0, a, b)[0]
+    # the same track run the other way takes the same time; a slower section never speeds a hop up
+    assert run_time_sections_s([(9000.0, 180.0), (4000.0, 70.0)], a, b) == pytest.approx(mixed, rel=1e-6)
+    assert run_time_sections_s([(4000.0, 60.0), (9000.0, 180.0)], a, b) > mixed
+
+
+def test_section_limits_cover_only_the_hops_that_touch_a_section() -> None:
+    values = {"line_speed_intercity_urban_kph": 70.0}
+    sections = [(0.0, 20_000.0, "line_speed_intercity_urban_kph")]
+    assert section_limits_kph(21_000.0, 30_000.0, sections, 180.0, values) == []
+    assert section_limits_kph(5_000.0, 8_000.0, sections, 180.0, values) == [(3000.0, 70.0)]
+    assert section_limits_kph(15_000.0, 25_000.0, sections, 180.0, values) == [(5000.0, 70.0), (5000.0, 180.0)]
+
+
+def test_the_intercity_is_slower_under_changsha_than_on_the_open_line() -> None:
+    """The urban trunk (长沙–暮云, tunnel and curves) runs at the table's urban line speed: 长沙→芙蓉南
+    (about 21 km, all stops) takes longer per km than 暮云→株洲南 (about 35 km)."""
+    off = _state(2022, "off_peak")
+    urban = rail_time(off, CHANGSHA_STATION, (112.9906, 28.0369))
+    open_line = rail_time(off, (113.0006, 27.9935), ZHUZHOU_SOUTH)
+    assert urban.minutes / 21.4 > 1.3 * open_line.minutes / 35.0
+
+
+def test_a_train_runs_through_a_station_not_yet_open() -> None:
+    """株洲站's intercity platforms opened on 2021-01-28 (data/rail_station_calendar.csv): in 2017 the
+    株洲南 trains ran through it, so the ride is shorter than once it is a stop; the station is no stop
+    before, and in 2020 (株洲南 closed for the 株洲站 rebuilding) the branch ends short of 株洲南."""
+    def zz_stops(year: int) -> list[str]:
+        st = _state(year).rail.stops
+        return list(st.loc[st["line_id"] == "IC-ZZ", "name_zh"])
+
+    assert "株洲" not in zz_stops(2017) and "株洲" in zz_stops(2022)
+    assert "株洲南" not in zz_stops(2020) and "株洲南" in zz_stops(2021)
+    before = rail_time(_state(2017), CHANGSHA_STATION, ZHUZHOU_SOUTH)
+    after = rail_time(_state(2022), CHANGSHA_STATION, ZHUZHOU_SOUTH)
+    assert before.lines == after.lines == ["IC-ZZ"]
+    assert 1.0 < after.minutes - before.minutes < 4.0  # a stop: dwell plus braking and accelerating
+
+
+def test_a_bad_station_calendar_names_file_line_and_field(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "rail_station_calendar.csv").write_text(
+        "line_id,name_zh,opened,closed_from,closed_to,source\nIC-ZZ,株洲,2021-13-45,,,x\n", encoding="utf-8"
+    )
+    with pytest.raises(DataError, match=r"rail_station_calendar.csv:2: field 'opened'.*YYYY-MM-DD"):
+        load_station_calendar(tmp_path)
 
 
 def test_initial_wait_is_half_the_headway_up_to_the_cap_then_grows_slowly() -> None:

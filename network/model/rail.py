@@ -69,7 +69,9 @@ def load_rail(data_dir: Path = DATA_DIR) -> RailNetwork:
     for lid in lines["line_id"]:
         if int(counts.get(lid, 0)) < 2:
             raise DataError(f"{spath}: line_id {lid!r} has {int(counts.get(lid, 0))} stop(s); a rail line needs at least 2")
-    rail = RailNetwork(lines=lines, stops=with_track_positions(lines, stops))
+    stops = with_track_positions(lines, stops)
+    lines = with_speed_sections(lines, stops, load_speed_sections(data_dir))
+    rail = RailNetwork(lines=lines, stops=stops)
     return replace(rail, places=rail.station_places())
 
 
@@ -117,6 +119,154 @@ def run_time_s(distance_m: np.ndarray, top_speed_kph: float, accel_mps2: float, 
     peak = np.sqrt(2 * d * accel_mps2 * brake_mps2 / (accel_mps2 + brake_mps2))
     triangle = peak / accel_mps2 + peak / brake_mps2
     return np.where(d >= ramp_m, cruise, triangle)
+
+
+SPEED_SECTION_COLUMNS = ("line_id", "from_name", "to_name", "speed_parameter", "source")
+
+
+def load_speed_sections(data_dir: Path = DATA_DIR) -> pd.DataFrame:
+    """Sections of a line with their own line-speed limit (``data/rail_speed_sections.csv``): the line,
+    the two stations that bound the section, and the parameter of the table that holds its speed."""
+    path = data_dir / "rail_speed_sections.csv"
+    if not path.exists():
+        return pd.DataFrame(columns=list(SPEED_SECTION_COLUMNS))
+    sec = pd.read_csv(path, dtype=str, keep_default_na=False)
+    missing = [c for c in SPEED_SECTION_COLUMNS if c not in sec.columns]
+    if missing:
+        raise DataError(f"{path}: missing column(s) {missing}")
+    for i, row in sec.iterrows():
+        if not str(row["speed_parameter"]).endswith("_kph"):
+            raise DataError(
+                f"{path}:{int(str(i)) + 2}: field 'speed_parameter': got {row['speed_parameter']!r}; expected the name of a speed (…_kph) in the parameter table"
+            )
+    sec.attrs["file"] = str(path)
+    return sec
+
+
+def with_speed_sections(lines: pd.DataFrame, stops: pd.DataFrame, sections: pd.DataFrame) -> pd.DataFrame:
+    """``lines`` with ``speed_sections``: the sections of ``sections`` on each line (or on the line a
+    stopping pattern runs on) as ``start_m:end_m:parameter`` items joined by ``;``, in metres along the
+    line's own track (its ``track_m``). Sections are placed when the data is read, so a stopping
+    pattern keeps them in a scenario without its parent line."""
+    out = lines.copy()
+    out["speed_sections"] = ""
+    if sections.empty:
+        return out
+    file = sections.attrs.get("file", "rail_speed_sections.csv")
+    parent = dict(zip(lines["line_id"], lines["pattern_of"] if "pattern_of" in lines.columns else [""] * len(lines)))
+    for i, line in lines.iterrows():
+        lid = str(line["line_id"])
+        pid = parent.get(lid)
+        track = str(pid) if isinstance(pid, str) and pid else lid
+        own = stops[stops["line_id"] == lid]
+        base = stops[stops["line_id"] == track]
+        pos = dict(zip(base["name_zh"], _along_m(base, float(lines.loc[lines["line_id"] == track, "track_detour"].iloc[0]))))
+        if own.empty or own["name_zh"].iloc[0] not in pos:
+            continue
+        origin = pos[own["name_zh"].iloc[0]]
+        items = []
+        for k, row in sections[sections["line_id"] == track].iterrows():
+            for field in ("from_name", "to_name"):
+                if row[field] not in pos:
+                    raise DataError(f"{file}:{int(str(k)) + 2}: field {field!r}: got {row[field]!r}; expected a station of line {track!r}")
+            a, b = sorted((pos[row["from_name"]] - origin, pos[row["to_name"]] - origin))
+            items.append(f"{a:.1f}:{b:.1f}:{row['speed_parameter']}")
+        out.loc[i, "speed_sections"] = ";".join(items)
+    return out
+
+
+def parse_sections(text: object) -> list[tuple[float, float, str]]:
+    """The ``speed_sections`` of a line as (start_m, end_m, parameter) triples (none when empty)."""
+    if not isinstance(text, str) or not text.strip():
+        return []
+    out = []
+    for item in text.split(";"):
+        a, b, name = item.split(":")
+        out.append((float(a), float(b), name))
+    return out
+
+
+def section_limits_kph(
+    start_m: float, end_m: float, sections: list[tuple[float, float, str]], line_kph: float, values: Mapping[str, float]
+) -> list[tuple[float, float]]:
+    """The speed limits along one hop from ``start_m`` to ``end_m`` as (length_m, kph) pieces in running
+    order; empty when no section touches the hop (the line's own limit holds throughout)."""
+    lo, hi = min(start_m, end_m), max(start_m, end_m)
+    cuts = {lo, hi}
+    touched = False
+    for a, b, _ in sections:
+        if a < hi and b > lo:
+            touched = True
+            cuts.update(x for x in (a, b) if lo < x < hi)
+    if not touched:
+        return []
+    edges = sorted(cuts)
+    pieces = []
+    for a, b in zip(edges[:-1], edges[1:]):
+        mid = 0.5 * (a + b)
+        kph = line_kph
+        for s0, s1, name in sections:
+            if s0 <= mid <= s1:
+                kph = min(kph, float(values[name]))
+        pieces.append((b - a, kph))
+    return pieces if start_m <= end_m else pieces[::-1]
+
+
+def run_time_sections_s(pieces_kph: list[tuple[float, float]], accel_mps2: float, brake_mps2: float, step_m: float = 10.0) -> float:
+    """In-motion time (s) of a hop from rest to rest through pieces with their own speed limits
+    ((length_m, kph) in running order): accelerate at ``accel_mps2`` to each limit, brake at
+    ``brake_mps2`` in time for the next lower limit and for the stop (a speed profile on a ``step_m``
+    grid). With one piece it equals :func:`run_time_s` to within a second."""
+    limit = np.concatenate([np.full(max(int(round(length / step_m)), 1), kph / 3.6) for length, kph in pieces_kph])
+    n = len(limit)
+    dx = sum(length for length, _ in pieces_kph) / n
+    v = np.empty(n + 1)
+    v[0] = 0.0
+    for i in range(n):  # forward: accelerate up to the limit of the step ahead
+        v[i + 1] = min(limit[i], np.sqrt(v[i] ** 2 + 2 * accel_mps2 * dx))
+    v[n] = 0.0
+    for i in range(n - 1, -1, -1):  # backward: brake in time for what follows
+        v[i] = min(v[i], np.sqrt(v[i + 1] ** 2 + 2 * brake_mps2 * dx), limit[i] if i < n else np.inf)
+    mean = 0.5 * (v[:-1] + v[1:])
+    return float(np.sum(dx / np.maximum(mean, 1e-9)))
+
+
+STATION_CALENDAR_COLUMNS = ("line_id", "name_zh", "opened", "closed_from", "closed_to", "source")
+
+
+def load_station_calendar(data_dir: Path = DATA_DIR) -> pd.DataFrame:
+    """Stops of a line that opened after the line or closed for a while (``data/rail_station_calendar.csv``).
+    A train runs through a stop that is not open; a line whose end stop is not open ends at the last open one."""
+    path = data_dir / "rail_station_calendar.csv"
+    if not path.exists():
+        return pd.DataFrame(columns=list(STATION_CALENDAR_COLUMNS))
+    cal = pd.read_csv(path, dtype=str, keep_default_na=False)
+    missing = [c for c in STATION_CALENDAR_COLUMNS if c not in cal.columns]
+    if missing:
+        raise DataError(f"{path}: missing column(s) {missing}")
+    for i, row in cal.iterrows():
+        for col in ("opened", "closed_from", "closed_to"):
+            if row[col] and pd.isna(pd.to_datetime(row[col], errors="coerce")):
+                raise DataError(f"{path}:{int(str(i)) + 2}: field {col!r}: got {row[col]!r}; expected a date YYYY-MM-DD or empty")
+        if bool(row["closed_from"]) != bool(row["closed_to"]):
+            raise DataError(f"{path}:{int(str(i)) + 2}: fields 'closed_from'/'closed_to': expected both dates or neither")
+    return cal
+
+
+def stops_open_in(rail: RailNetwork, calendar: pd.DataFrame, year: int) -> RailNetwork:
+    """``rail`` with the stops that were not open at the end of ``year`` removed (see
+    :func:`load_station_calendar`); track positions are kept, so the trains run through them."""
+    end = pd.Timestamp(year=year, month=12, day=31)
+    drop = pd.Series(False, index=rail.stops.index)
+    for _, row in calendar.iterrows():
+        shut = bool(row["opened"]) and pd.Timestamp(row["opened"]) > end
+        if row["closed_from"]:
+            shut |= pd.Timestamp(row["closed_from"]) <= end < pd.Timestamp(row["closed_to"])
+        if shut:
+            drop |= (rail.stops["line_id"] == row["line_id"]) & (rail.stops["name_zh"] == row["name_zh"])
+    if not drop.any():
+        return rail
+    return RailNetwork(rail.lines, rail.stops[~drop].reset_index(drop=True), rail.station_places())
 
 
 def _track_positions_m(rail: RailNetwork, line: pd.Series) -> tuple[pd.DataFrame, np.ndarray]:
@@ -185,7 +335,13 @@ def line_segments(rail: RailNetwork, period: Period, values: Mapping[str, float]
             run, dwell = explicit
         else:
             top_kph = min(float(line["top_speed_kph"]), values.get(f"line_speed_{kind}_kph", np.inf))
-            run = run_time_s(d, top_kph, values[f"accel_{kind}_mps2"], values[f"brake_{kind}_mps2"])
+            accel, brake = values[f"accel_{kind}_mps2"], values[f"brake_{kind}_mps2"]
+            run = run_time_s(d, top_kph, accel, brake)
+            sections = parse_sections(line.get("speed_sections"))
+            for k in range(len(d)):
+                limits = section_limits_kph(float(along[k]), float(along[k + 1]), sections, top_kph, values)
+                if limits:
+                    run[k] = run_time_sections_s(limits, accel, brake)
             dwell = np.full(len(d), float(values[f"dwell_{kind}_s"]))
         out.append(
             pd.DataFrame(

@@ -31,6 +31,8 @@ from network.model.rail import (
     lines_open_in,
     load_rail,
     load_service_history,
+    load_station_calendar,
+    stops_open_in,
     with_headways,
     with_service_history,
     without_stops,
@@ -170,7 +172,7 @@ def build_state(
     roads, rail = base_network(sc.tier)
     warnings: list[str] = []
     if resolved.year is not None:
-        rail = lines_open_in(rail, resolved.year)
+        rail = stops_open_in(lines_open_in(rail, resolved.year), load_station_calendar(), resolved.year)
     rail = with_service_history(rail, load_service_history(), year=resolved.year, active=active)
     known = set(base_network(sc.tier)[1].lines["line_id"])
     for k, lid in enumerate(sc.remove_lines):
