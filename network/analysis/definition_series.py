@@ -37,6 +37,10 @@ NATURAL_PERIOD = {
 KEY = ["definition", "measure", "mode", "origin", "destination", "threshold_minutes", "period", "unit"]
 
 
+DATED_CHANGES = "rail lines and stations opening by date, service changes outside the catalogue"
+"""What the remainder of a year's change holds besides interactions between projects."""
+
+
 def headline_values(
     resolved: ResolvedScenario,
     region: Region,
@@ -90,7 +94,7 @@ def definition_timeline(
                         "year": r.year,
                         "from_year": prev.year,
                         "series": s,
-                        "item": "other (rail lines opening by date, interactions)" if new else "other (no catalogue project opened)",
+                        "item": f"other ({DATED_CHANGES}, interactions)" if new else f"other (no catalogue project opened: {DATED_CHANGES})",
                         "effect": change + explained if np.isfinite(change) else np.nan,
                         "change": change,
                     }
