@@ -146,9 +146,13 @@ class ModeGraph:
         sub = self.csr[:n, :n]
         if sub.nnz == 0:
             return np.zeros(0, dtype=np.int64)
-        _, label = connected_components(sub, directed=True, connection="strong")
+        # car: connectivity through the expressway layer too (a road node reached only by a ramp is
+        # reachable); a point snaps only to road nodes with a road of their own (never to an expressway)
+        whole = self.csr if self.mode == "car" else sub
+        _, label_all = connected_components(whole, directed=True, connection="strong")
+        label = label_all[:n]
         deg = np.diff(sub.indptr) + np.bincount(sub.indices, minlength=n)
-        size = np.bincount(label[deg > 0], minlength=int(label.max()) + 1)
+        size = np.bincount(label[deg > 0], minlength=int(label_all.max()) + 1)
         keep = size[label] >= min(MIN_COMPONENT_NODES, int(size.max()))
         return np.flatnonzero(keep & (deg > 0)).astype(np.int64)
 
@@ -268,10 +272,13 @@ def _assemble(
     return csr, kind, label, length
 
 
-def _road_arrays(roads: RoadNetwork, t: np.ndarray) -> tuple[np.ndarray, ...]:
+def _road_arrays(
+    roads: RoadNetwork, t: np.ndarray, *, u: npt.NDArray[np.int64] | None = None, v: npt.NDArray[np.int64] | None = None
+) -> tuple[np.ndarray, ...]:
+    """Arcs of the road edges (both ways unless one-way); ``u`` / ``v`` replace the edges' end nodes."""
     e = roads.edges
-    u = e["u"].to_numpy(dtype=np.int64)
-    v = e["v"].to_numpy(dtype=np.int64)
+    u = e["u"].to_numpy(dtype=np.int64) if u is None else u
+    v = e["v"].to_numpy(dtype=np.int64) if v is None else v
     oneway = e["oneway"].to_numpy(dtype=bool) if "oneway" in e.columns else np.zeros(len(e), dtype=bool)
     two = ~oneway
     src = np.concatenate([u, v[two]])
@@ -285,20 +292,140 @@ def _road_arrays(roads: RoadNetwork, t: np.ndarray) -> tuple[np.ndarray, ...]:
     return src, dst, w, kind, label, np.concatenate([length, length[two]])
 
 
+EXPRESSWAY_CLASS = "expressway"
+"""The closed (tolled, access-controlled) class: entered and left only through ramps and a toll station."""
+
+
+@dataclass(frozen=True)
+class ExpresswaySplit:
+    """The car graph's expressway layer: nodes beyond the road nodes, one per carriageway through a node.
+
+    ``u`` / ``v``: each road edge's end nodes in the car graph (an expressway edge's ends are layer
+    nodes). ``node`` / ``ref``: the road node and the expressway(s) of each layer node (ids ``n_road + i``).
+    ``link_*``: arcs between layers: road node <-> expressway (ramp + toll station, where the node has a
+    non-expressway road) and one carriageway -> another at the same node (a ramp).
+    """
+
+    u: npt.NDArray[np.int64]
+    v: npt.NDArray[np.int64]
+    node: npt.NDArray[np.int64]
+    ref: npt.NDArray[np.object_]
+    link_src: npt.NDArray[np.int64]
+    link_dst: npt.NDArray[np.int64]
+    link_s: npt.NDArray[np.float64]
+    link_label: npt.NDArray[np.object_]
+
+
+def _carriageways(ends: list[tuple[int, float, str]]) -> list[list[int]]:
+    """Group the expressway edge ends at one node into carriageways: ``ends`` are (end code, bearing away
+    from the node in degrees, expressway ref). Where two ends meet the expressway goes on (a bend, or
+    one corridor's label giving way to another's along the same road): one carriageway. Where more
+    meet, each expressway (ref) is one carriageway, and moving between them is a system interchange
+    (the skeleton's short spurs of one expressway are not told apart from its main line)."""
+    if len(ends) <= 2:
+        return [[code for code, _, _ in ends]]
+    by_ref: dict[str, list[int]] = {}
+    for code, _, r in ends:
+        by_ref.setdefault(r, []).append(code)
+    return list(by_ref.values())
+
+
+def expressway_split(roads: RoadNetwork, values: dict[str, float]) -> ExpresswaySplit:
+    """Separate the expressways from the other roads (Chinese expressways are closed toll systems).
+
+    Each node an expressway edge touches gets one layer node per carriageway through it
+    (:func:`_carriageways`). A car drives on along a carriageway at no cost; it changes to another
+    expressway through a ramp (``expressway_ramp_s``, a system interchange), and it gets on or off only
+    where the node also has a non-expressway road, through a ramp and a toll station
+    (``expressway_ramp_s + expressway_toll_s`` each way). So a point never snaps onto an expressway
+    mid-way, and a trip that uses an expressway pays for getting on and off it.
+    """
+    e = roads.edges
+    n = len(roads.nodes)
+    u0 = e["u"].to_numpy(dtype=np.int64)
+    v0 = e["v"].to_numpy(dtype=np.int64)
+    u, v = u0.copy(), v0.copy()
+    is_x = (e["highway"].astype(str) == EXPRESSWAY_CLASS).to_numpy()
+    refs = e["ref"].astype(str).to_numpy() if "ref" in e.columns else np.full(len(e), "", dtype=object)
+    names = e["name"].astype(str).to_numpy() if "name" in e.columns else np.full(len(e), "", dtype=object)
+    ref = np.where(refs != "", refs, np.where(names != "", names, EXPRESSWAY_CLASS)).astype(object)
+    x = roads.nodes["x"].to_numpy(dtype=float)
+    y = roads.nodes["y"].to_numpy(dtype=float)
+    # expressway edge ends at each node: code 2 * edge (its u end) or 2 * edge + 1 (its v end), bearing
+    at: dict[int, list[tuple[int, float, str]]] = {}
+    for i in np.flatnonzero(is_x):
+        for side, here, there in ((0, int(u0[i]), int(v0[i])), (1, int(v0[i]), int(u0[i]))):
+            bearing = float(np.degrees(np.arctan2(x[there] - x[here], y[there] - y[here])))
+            at.setdefault(here, []).append((2 * int(i) + side, bearing, str(ref[i])))
+    local = set(np.r_[u0[~is_x], v0[~is_x]].tolist())
+    on_off = values["expressway_ramp_s"] + values["expressway_toll_s"]
+    layer_node: list[int] = []
+    layer_ref: list[str] = []
+    src: list[int] = []
+    dst: list[int] = []
+    time_s: list[float] = []
+    label: list[str] = []
+    for node in sorted(at):
+        ids: list[int] = []
+        for group in _carriageways(at[node]):
+            lid = n + len(layer_node)
+            gref = "/".join(dict.fromkeys(str(ref[code // 2]) for code in group))
+            layer_node.append(node)
+            layer_ref.append(gref)
+            for code in group:
+                (v if code % 2 else u)[code // 2] = lid
+            if node in local:
+                src += [node, lid]
+                dst += [lid, node]
+                time_s += [on_off, on_off]
+                label += [f"on-ramp and toll station ({gref})", f"toll station and off-ramp ({gref})"]
+            ids.append(lid)
+        for a in ids:
+            for b in ids:
+                if a != b:
+                    src.append(a)
+                    dst.append(b)
+                    time_s.append(values["expressway_ramp_s"])
+                    label.append(f"interchange ramp {layer_ref[a - n]} → {layer_ref[b - n]}")
+    return ExpresswaySplit(
+        u=u,
+        v=v,
+        node=np.array(layer_node, dtype=np.int64),
+        ref=np.array(layer_ref, dtype=object),
+        link_src=np.array(src, dtype=np.int64),
+        link_dst=np.array(dst, dtype=np.int64),
+        link_s=np.array(time_s, dtype=float),
+        link_label=np.array(label, dtype=object),
+    )
+
+
 def build_car_graph(state: NetworkState) -> ModeGraph:
-    """The car graph of ``state``: road arcs at class speeds (plus signal delays), both ways unless one-way."""
+    """The car graph of ``state``: road arcs at class speeds (plus signal delays), both ways unless
+    one-way; expressways on a layer of their own, entered and left through ramps and toll stations
+    (:func:`expressway_split`). Nodes ``0..n_road-1`` are the road nodes, the expressway layer follows."""
     roads = state.roads
     n = len(roads.nodes)
     t = road_edge_times_s(roads, None, state.params)
-    src, dst, w, kind, label, length = _road_arrays(roads, t)
-    csr, kind, label, length = _assemble(n, src, dst, w, kind, label, length)
+    split = expressway_split(roads, state.params.values())
+    src, dst, w, kind, label, length = _road_arrays(roads, t, u=split.u, v=split.v)
+    m = len(split.link_src)
+    src = np.r_[src, split.link_src]
+    dst = np.r_[dst, split.link_dst]
+    w = np.r_[w, split.link_s]
+    kind = np.r_[kind, np.full(m, "ramp", dtype=object)].astype(object)
+    label = np.r_[label, split.link_label].astype(object)
+    length = np.r_[length, np.zeros(m)]
+    n_all = n + len(split.node)
+    csr, kind, label, length = _assemble(n_all, src, dst, w, kind, label, length)
+    rx = roads.nodes["x"].to_numpy(dtype=float)
+    ry = roads.nodes["y"].to_numpy(dtype=float)
     return ModeGraph(
         mode="car",
         csr=csr,
         n_road=n,
-        node_x=roads.nodes["x"].to_numpy(dtype=float),
-        node_y=roads.nodes["y"].to_numpy(dtype=float),
-        node_label=np.array(["road"] * n, dtype=object),
+        node_x=np.r_[rx, rx[split.node]],
+        node_y=np.r_[ry, ry[split.node]],
+        node_label=np.array(["road"] * n + [f"expressway {r}" for r in split.ref], dtype=object),
         edge_kind=kind,
         edge_label=label,
         edge_length_m=length,

@@ -44,6 +44,15 @@ class Parameter:
 _HCM = "HCM 2010 ch. 18 (Exhibit 18-4): control delay per vehicle at a signal, LOS B 10-20, C 20-35, D 35-55 s"
 _CJJ = "CJJ 37-2012 design speeds; operating speed below design speed"
 _JTG = "JTG B01-2014 design speeds (expressway 120/100/80 km/h)"
+_RAMP = (
+    "JTG B01-2014 interchange ramp design speeds 40-80 km/h (loops 40): a 0.5-1 km ramp at 40-60 km/h takes 20-45 s longer"
+    " than the main line at 100 km/h, plus 5-15 s to slow down and speed up; charged per ramp (getting on, off, or changing expressway)"
+)
+_TOLL = (
+    "toll station passage: about 20 s to check a car through a manual toll gate, 3 s by ETC (China Daily 2008-12-04,"
+    " http://www.chinadaily.com.cn/china/2008-12/04/content_7268757.htm), plus stopping from and regaining ramp speed (about 10 s);"
+    " queues at busy plazas add more; charged once on entry and once on exit (closed toll system)"
+)
 _TAG = "UK TAG unit M3.2 / A1.3: walk and wait time valued at 1.5-2.5 x in-vehicle time; interchange penalty 5-10 min"
 _RAIL = "train performance: B-type metro 1.0 m/s2 accel / 1.0 brake; CRH6 intercity 0.6-0.8 m/s2; CRH380 0.4-0.5 m/s2 (a stop costs v/2a + v/2b over running through)"
 
@@ -66,6 +75,9 @@ PARAMETER_TABLE: Final[tuple[Parameter, ...]] = (
     Parameter("signal_delay_am_peak_s", 35.0, 20.0, 55.0, "s", _HCM + "; AM peak: LOS C-D"),
     Parameter("speed_signalised_running_off_peak_kph", 50.0, 40.0, 60.0, "km/h", _CJJ + "; 主干路 (design 60) between junctions"),
     Parameter("speed_signalised_running_am_peak_kph", 40.0, 30.0, 55.0, "km/h", _CJJ + "; 主干路 between junctions, AM peak"),
+    # --- roads: expressway ramps and toll stations (closed toll system; network/model/graph.py expressway_split) ---
+    Parameter("expressway_ramp_s", 30.0, 15.0, 60.0, "s", _RAMP),
+    Parameter("expressway_toll_s", 30.0, 10.0, 90.0, "s", _TOLL),
     # --- road access and terminals ---
     Parameter("access_detour", 1.3, 1.2, 1.4, "x crow-fly", "road-network circuity 1.2-1.4 over straight lines (Ballou et al. 2002)"),
     Parameter("connector_core_kph", 15.0, 10.0, 25.0, "km/h", "local streets in a city core (次干路/支路 peak speeds)"),

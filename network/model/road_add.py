@@ -12,7 +12,7 @@ from network.model.graph import RoadNetwork
 from network.model.speeds import DETOUR_FACTOR
 from network.paths import CRS_METRIC, CRS_WGS84
 
-__all__ = ["SNAP_ENDS_M", "SNAP_TO_NODE_M", "add_road", "with_period_speeds", "with_signals"]
+__all__ = ["EXPRESSWAY_ACCESS_CLASS", "SNAP_ENDS_M", "SNAP_TO_NODE_M", "add_road", "with_period_speeds", "with_signals"]
 
 _TO_M = Transformer.from_crs(CRS_WGS84, CRS_METRIC, always_xy=True)
 
@@ -21,7 +21,8 @@ SNAP_TO_NODE_M = 500.0
 SNAP_ENDS_M = 3000.0
 """A new road's end joins the nearest node within this distance (roads end at other roads)."""
 
-_TO_M = Transformer.from_crs(CRS_WGS84, CRS_METRIC, always_xy=True)
+EXPRESSWAY_ACCESS_CLASS = "rural_highway"
+"""Class of the short link from an added expressway's end waypoint to the nearest node: its access road."""
 
 
 def add_road(
@@ -50,7 +51,9 @@ def add_road(
     curated trunk road) the road runs exactly from its first to its last waypoint: an end joins a node
     only within ``snap_m``, otherwise it gets its own node at the waypoint, linked to the nearest
     existing node within ``snap_ends_m`` by a short edge of the same road (straight x detour, not part
-    of ``length_m``). So the road's published end points lie on it and a trip from them can use it.
+    of ``length_m``; on an expressway it is the access road, class ``EXPRESSWAY_ACCESS_CLASS``, so the
+    end is where a car gets on and off). So the road's published end points lie on it and a trip from
+    them can use it.
     """
     nodes = roads.nodes
     lon = np.array([p[0] for p in path_lonlat], dtype=float)
@@ -100,12 +103,16 @@ def add_road(
         per_period = speed_kph
     else:
         per_period = {"am_peak": float(speed_kph), "off_peak": float(speed_kph)}
+    # an expressway's end links (waypoint -> nearest node) are its access roads, through which a car
+    # gets on and off it (a toll station, see graph.expressway_split): not part of the closed system
+    is_link = np.r_[np.zeros(len(u) - len(links), dtype=bool), np.ones(len(links), dtype=bool)]
+    classes = np.where(is_link & (highway == "expressway"), EXPRESSWAY_ACCESS_CLASS, highway)
     new_edges = pd.DataFrame(
         {
             "u": u,
             "v": v,
             "length_m": length,
-            "highway": highway,
+            "highway": classes,
             "name": name,
             "ref": ref,
             "oneway": False,
