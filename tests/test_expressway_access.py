@@ -32,7 +32,9 @@ def _toy_roads() -> RoadNetwork:
     parallel to X 300 m south of it."""
     xy = {0: (0, 0), 1: (1000, 0), 2: (2000, 0), 3: (0, -1000), 4: (1000, -1000), 5: (2000, -1000),
           6: (1000, 1000), 7: (1000, 2000), 8: (500, -300), 9: (1500, -300)}  # fmt: skip
-    nodes = pd.DataFrame({"node_id": list(xy), "x": [p[0] + 700_000.0 for p in xy.values()], "y": [p[1] + 3_100_000.0 for p in xy.values()]})
+    nodes = pd.DataFrame(
+        {"node_id": list(xy), "x": [p[0] + 700_000.0 for p in xy.values()], "y": [p[1] + 3_100_000.0 for p in xy.values()]}
+    )
     lon, lat = Transformer.from_crs(CRS_METRIC, CRS_WGS84, always_xy=True).transform(nodes["x"], nodes["y"])
     nodes = nodes.assign(lon=lon, lat=lat)
     rows = [(0, 1, "expressway", "X"), (1, 2, "expressway", "X"), (1, 6, "expressway", "Y"),

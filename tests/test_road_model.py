@@ -13,10 +13,10 @@ from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 
 from network._errors import DataError
-from network.model.graph import NetworkState, RoadNetwork, StateParams, build_car_graph, expressway_split, road_edge_times_s
-from network.model.road_add import EXPRESSWAY_ACCESS_CLASS
+from network.model.graph import NetworkState, RoadNetwork, StateParams, build_car_graph, road_edge_times_s
 from network.model.parameters import DEFAULTS, PARAMETERS
 from network.model.region import load_centres
+from network.model.road_add import EXPRESSWAY_ACCESS_CLASS
 from network.model.speeds import CLASS_SPEEDS_KPH, PERIODS, ROAD_CLASSES
 from network.paths import CRS_METRIC, CRS_WGS84, DATA_DIR
 from network.scenario.catalogue import load_catalogue
