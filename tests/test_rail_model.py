@@ -172,3 +172,17 @@ def test_state_params_default_to_the_parameter_table() -> None:
     p = StateParams()
     assert p.value("walk_speed_kph") == DEFAULTS["walk_speed_kph"]
     assert StateParams(overrides=(("walk_speed_kph", 4.6),)).value("walk_speed_kph") == 4.6
+
+
+def test_removing_a_line_removes_its_stopping_patterns() -> None:
+    """`remove_lines: [IC-XT]` withdraws the 湘潭 branch and its peak express (which runs on its track):
+    no train is left between 长沙 and 湘潭 on the intercity, and the trip gets slower."""
+    with_line = _state(2017, "am_peak")
+    without = _state(2017, "am_peak", remove_lines="[IC-XT]")
+    assert "IC-XT-EXP" in set(with_line.rail.lines["line_id"])
+    assert not {"IC-XT", "IC-XT-EXP"} & set(without.rail.lines["line_id"])
+    before = route(with_line, CHANGSHA_STATION, XIANGTAN_STATION, "transit")
+    after = route(without, CHANGSHA_STATION, XIANGTAN_STATION, "transit")
+    assert before.lines == ["IC-XT-EXP"]
+    assert not {"IC-XT", "IC-XT-EXP"} & {leg.label for leg in after.legs}
+    assert after.minutes > before.minutes

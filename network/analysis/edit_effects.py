@@ -190,8 +190,12 @@ def _record(
             "line_name": str(lines.at[spec, "name_zh"]) if running else None,
             "stops_removed": len(path),
         }
+        patterns = sorted(lines.index[lines["pattern_of"] == spec]) if "pattern_of" in lines.columns else []
+        changes["patterns_removed"] = patterns
         if running:
             summary = f"removes rail line {spec} {changes['line_name']} ({len(path)} stops)"
+            if patterns:
+                summary += f" and its stopping pattern(s) {', '.join(patterns)}"
         else:
             when = f" in {resolved.year}" if resolved.year is not None else ""
             summary = f"line {spec} does not run{when}: removing it changes nothing"

@@ -39,8 +39,13 @@ class RailNetwork:
         return src.groupby("name_zh", sort=True).agg(x=("x", "mean"), y=("y", "mean")).reset_index()
 
     def without_lines(self, line_ids: list[str]) -> RailNetwork:
-        """A copy with the given services removed (the original is untouched)."""
-        keep = ~self.lines["line_id"].isin(line_ids)
+        """A copy with the given services removed, and with them their stopping patterns (lines whose
+        ``pattern_of`` is removed: an express runs on its parent's track and service); the original is
+        untouched."""
+        gone = set(line_ids)
+        if "pattern_of" in self.lines.columns:
+            gone |= set(self.lines.loc[self.lines["pattern_of"].isin(gone), "line_id"])
+        keep = ~self.lines["line_id"].isin(gone)
         return RailNetwork(
             self.lines[keep].reset_index(drop=True),
             self.stops[self.stops["line_id"].isin(self.lines.loc[keep, "line_id"])].reset_index(drop=True),
