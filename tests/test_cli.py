@@ -55,6 +55,20 @@ def test_route_json_has_minutes_and_path() -> None:
     assert any(leg["kind"] == "wait" for leg in doc["legs"])
 
 
+def test_route_in_another_year_and_period_says_which(capsys) -> None:  # type: ignore[no-untyped-def]
+    """`route --year 2015 --period off_peak` on the surveyed scenario: before the intercity opened the trip
+    长沙站→株洲南 cannot ride it, and the output names the scenario, year and period it is for."""
+    args = ["route", "--from", "113.0088,28.1972", "--to", "113.1628,27.7720", "--mode", "transit", "--json"]
+    assert main([*args, "--year", "2015", "--period", "off_peak"]) == 0
+    then = json.loads(capsys.readouterr().out)
+    assert main(args) == 0
+    now = json.loads(capsys.readouterr().out)
+    assert (then["scenario"], then["year"], then["period"]) == ("surveyed", 2015, "off_peak")
+    assert now["year"] is None and now["period"] == "am_peak"
+    assert not any(line.startswith("IC-") for line in then["lines"]) and any(line.startswith("IC-") for line in now["lines"])
+    assert then["minutes"] > now["minutes"]
+
+
 def test_route_rejects_swapped_coordinates() -> None:
     out = subprocess.run(
         [sys.executable, str(ROOT / "run_scenario.py"), "route", "--from", "28.20,112.97", "--to", "113.13,27.83"],

@@ -183,12 +183,18 @@ def _centre_table(rows: list[dict[str, object]]) -> str:
 def cmd_route(args: argparse.Namespace) -> int:
     """Run ``route``: print the fastest path (or a JSON object with ``--json``); returns the exit code."""
     path = find_scenario_file(args.scenario)
-    state = resolve_state(load_scenario(path), file=str(path))
+    scenario = load_scenario(path)
+    update = {k: v for k, v in (("year", args.year), ("period", args.period)) if v is not None}
+    if update:  # the same scenario in another year or period (its projects follow the year)
+        scenario = scenario.model_copy(update=update)
+    state = resolve_state(scenario, file=str(path))
     r = route(state, args.from_, args.to, args.mode)
+    about = {"scenario": scenario.name, "year": state.year, "period": state.params.period}
     if args.json:
-        print(json.dumps({**r.to_dict(), "attribution": OSM_ATTRIBUTION}, ensure_ascii=False, indent=2))
+        print(json.dumps({**r.to_dict(), **about, "attribution": OSM_ATTRIBUTION}, ensure_ascii=False, indent=2))
         return EXIT_OK
-    print(f"{r.mode}: {r.minutes:.1f} min, {r.km:.1f} km  [tier {r.tier}; {r.snapshot}]")
+    when = f"year {state.year}" if state.year is not None else "as surveyed"
+    print(f"{r.mode}: {r.minutes:.1f} min, {r.km:.1f} km  [scenario {scenario.name}, {when}, {state.params.period}; tier {r.tier}; {r.snapshot}]")
     for leg in r.legs:
         print(f"  {leg.kind:9s} {leg.minutes:6.1f} min {leg.km:6.1f} km  {leg.label}")
     if r.lines:
@@ -278,6 +284,17 @@ def run_command(args: argparse.Namespace) -> int:
     )
 
 
+def _year(text: str) -> int:
+    """A calendar year for ``--year`` (the range scenario files accept)."""
+    try:
+        year = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"got {text!r}; expected a year such as 2017") from None
+    if not 1990 <= year <= 2060:
+        raise argparse.ArgumentTypeError(f"got {year}; expected a year in [1990, 2060]")
+    return year
+
+
 @command("route", "fastest path between two points (car, transit or the best of both)")
 def configure_route(ap: argparse.ArgumentParser) -> None:
     """Options of ``run_scenario.py route``."""
@@ -286,6 +303,8 @@ def configure_route(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("--from", dest="from_", type=_lonlat, required=True, help="lon,lat (WGS-84)")
     ap.add_argument("--to", type=_lonlat, required=True, help="lon,lat (WGS-84)")
     ap.add_argument("--mode", choices=["car", "transit", "best"], default="best")
+    ap.add_argument("--year", type=_year, default=None, help="the scenario in this year (its catalogue projects follow the year; default: the scenario's own)")
+    ap.add_argument("--period", choices=["am_peak", "off_peak"], default=None, help="the scenario in this period (default: the scenario's own)")
     ap.add_argument("--json", action="store_true", help="print a JSON object with a 'minutes' field")
     ap.set_defaults(run=cmd_route)
 
