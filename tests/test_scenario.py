@@ -64,3 +64,25 @@ def test_document_that_is_not_a_mapping() -> None:
 def test_yaml_boolean_name_gets_a_quoting_hint() -> None:
     e = _err("name: off\n")
     assert e.field == "name" and "quotes" in str(e)
+
+
+def test_every_problem_of_a_scenario_is_listed_with_its_own_line() -> None:
+    """A planner fixes a broken file in one pass: each problem names its field and the line of its entry."""
+    text = (
+        "name: my plan\n"
+        "period: rush\n"
+        "add:\n"
+        "  - name: link\n"
+        "    path: [[112.99, 28.1], [113.0, 28.0]]\n"
+        "  - name: second\n"
+        "    type: new_road\n"
+        "    path: [[112.99, 28.1], [113.0, 28.0]]\n"
+    )
+    with pytest.raises(InputError) as info:
+        parse_scenario(text, file="plan.yaml")
+    msg = str(info.value)
+    assert msg.startswith("plan.yaml:1: field 'name'") and "no spaces" in msg
+    assert "also plan.yaml:2: field 'period'" in msg
+    assert "also plan.yaml:4: field 'add[0]': missing field 'type'" in msg
+    assert "plan.yaml:6: field 'add[1].speed_kph': missing" in msg
+    assert "Traceback" not in msg

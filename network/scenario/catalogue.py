@@ -16,8 +16,8 @@ from shapely.geometry import LineString
 from network._errors import InputError
 from network.model.speeds import ROAD_CLASSES
 from network.paths import DATA_DIR
+from network.scenario.validation import NAME_PATTERN, check_path_lonlat, validation_message
 from network.scenario.validation import STUDY_BBOX as STUDY_BBOX  # re-exported: callers import it from here
-from network.scenario.validation import check_path_lonlat, validation_message
 
 ProjectType = Literal[
     "road_upgrade", "new_road", "road_closure", "road_opening", "rail_line", "rail_extension", "rail_service", "gtfs_services"
@@ -64,7 +64,7 @@ class Project(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")
+    id: str = Field(pattern=NAME_PATTERN)
     name_zh: str = Field(min_length=1, max_length=200)
     name_en: str = Field(default="", max_length=200)
     group: str = ""

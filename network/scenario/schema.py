@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import logging
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -15,9 +16,8 @@ from network._errors import InputError
 from network.model.region import CITIES
 from network.model.speeds import ROAD_CLASSES
 from network.paths import SCENARIO_DIR
-from network.scenario.validation import check_path_lonlat, validation_message
+from network.scenario.validation import NAME_PATTERN, check_path_lonlat, validation_problems
 
-NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
 MAX_SCENARIO_BYTES = 256 * 1024
 
 log = logging.getLogger(__name__)
@@ -170,12 +170,33 @@ class Scenario(_Strict):
 
 
 def _line_of(text: str, field_path: str) -> int | None:
-    """Best-effort line number of the top-level key of ``field_path`` in the YAML text."""
-    top = field_path.split(".")[0].split("[")[0]
-    for i, line in enumerate(text.splitlines(), start=1):
-        if line.startswith(f"{top}:"):
-            return i
-    return None
+    """Line number (1-based) of the deepest YAML node on ``field_path`` (``add[1].highway``): the entry's
+    own line, not its list's; ``None`` when the text cannot be composed."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return None
+    line = None
+    for part in re.findall(r"[^.\[\]]+|\[\d+\]", field_path):
+        if node is None:
+            break
+        line = node.start_mark.line + 1
+        if part.startswith("[") and isinstance(node, yaml.SequenceNode):
+            k = int(part[1:-1])
+            node = node.value[k] if k < len(node.value) else None
+        elif isinstance(node, yaml.MappingNode):
+            key = "from" if part == "from_" else part
+            match = [(kn, vn) for kn, vn in node.value if getattr(kn, "value", None) == key]
+            if not match:
+                break
+            line = match[0][0].start_mark.line + 1
+            node = match[0][1]
+        else:
+            break
+    else:
+        if node is not None:
+            line = node.start_mark.line + 1
+    return line
 
 
 def parse_scenario(text: str, *, file: str) -> Scenario:
@@ -193,7 +214,11 @@ def parse_scenario(text: str, *, file: str) -> Scenario:
     try:
         return Scenario.model_validate(doc)
     except ValidationError as exc:
-        path, msg = validation_message(exc, top_level_fields=Scenario.model_fields)
+        problems = validation_problems(exc, top_level_fields=Scenario.model_fields)
+        path, msg = problems[0]
+        for p, m in problems[1:]:  # every problem, each with its own line, so a file is fixed in one pass
+            where = _line_of(text, p)
+            msg += f"\n  also {file}{f':{where}' if where else ''}: field '{p}': {m}"
         raise InputError(file, path, msg, line=_line_of(text, path)) from None
 
 

@@ -9,6 +9,8 @@ from pydantic import ValidationError
 
 STUDY_BBOX = (111.8, 26.9, 114.4, 28.9)
 """Study-area bounding box (WGS-84 lon/lat, with a margin): geometry outside it is refused."""
+NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
+"""Ids of scenarios and projects: what a file name, a URL and a shell accept without quoting."""
 _DISCRIMINATOR_TAGS = frozenset({"new_road", "road_upgrade", "road_closure"})
 """pydantic's tagged-union tags: they appear in an error's location but are not fields the user wrote."""
 
@@ -49,8 +51,8 @@ def field_path(loc: Iterable[int | str]) -> str:
     return out or "<document>"
 
 
-def validation_message(exc: ValidationError, *, top_level_fields: Iterable[str] = ()) -> tuple[str, str]:
-    """(field path, message) for the first error of ``exc``, e.g. ``("year", "got 'x': ...")``.
+def validation_problems(exc: ValidationError, *, top_level_fields: Iterable[str] = ()) -> list[tuple[str, str]]:
+    """(field path, message) for every error of ``exc``, e.g. ``[("year", "got 'x': ...")]``.
 
     Parameters
     ----------
@@ -61,22 +63,41 @@ def validation_message(exc: ValidationError, *, top_level_fields: Iterable[str] 
 
     Returns
     -------
-    tuple of str
-        The field path and ``"got <value>: <what was expected> (and N more problem(s))"``. A YAML
-        boolean where text was expected gets a hint to quote it (YAML reads ``off`` as false).
+    list of (str, str)
+        The field path and ``"got <value>: <what was expected>"`` per problem. A YAML boolean where
+        text was expected gets a hint to quote it (YAML reads ``off`` as false).
     """
-    errors = exc.errors()
-    err = errors[0]
-    path = field_path(err["loc"])
-    value = err.get("input")
-    shown = "a mapping" if isinstance(value, dict) else repr(value)
-    if len(shown) > 80:
-        shown = shown[:77] + "..."
-    msg = err["msg"].removeprefix("Value error, ")
-    if isinstance(value, bool) and err["type"] == "string_type":
-        msg += "; YAML reads on/off/yes/no/true/false as a boolean: put the value in quotes (e.g. name: 'off')"
-    if err["type"] == "extra_forbidden":
-        known = sorted(top_level_fields)
-        msg = f"unknown field; expected one of {known}" if known and "." not in path and "[" not in path else "unknown field"
-    more = f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""
-    return path, f"got {shown}: {msg}{more}"
+    known = sorted(top_level_fields)
+    out = []
+    for err in exc.errors():
+        path = field_path(err["loc"])
+        value = err.get("input")
+        shown = "a mapping" if isinstance(value, dict) else repr(value)
+        if len(shown) > 80:
+            shown = shown[:77] + "..."
+        msg = err["msg"].removeprefix("Value error, ")
+        if isinstance(value, bool) and err["type"] == "string_type":
+            msg += "; YAML reads on/off/yes/no/true/false as a boolean: put the value in quotes (e.g. name: 'off')"
+        if err["type"] == "extra_forbidden":
+            msg = f"unknown field; expected one of {known}" if known and "." not in path and "[" not in path else "unknown field"
+        if err["type"] == "string_pattern_mismatch" and err.get("ctx", {}).get("pattern") == NAME_PATTERN:
+            msg = "expected a short id: lowercase letters a-z, digits, '-' or '_', no spaces, starting with a letter or digit (e.g. my-plan)"
+        if err["type"] == "union_tag_not_found":
+            tag = str(err.get("ctx", {}).get("discriminator", "type")).strip("'")
+            out.append((path, f"missing field '{tag}': expected one of {sorted(_DISCRIMINATOR_TAGS)}"))
+            continue
+        if err["type"] == "union_tag_invalid":
+            msg = f"unknown {err.get('ctx', {}).get('discriminator', 'type')}; expected one of {err.get('ctx', {}).get('expected_tags', '')}"
+        if err["type"] == "missing":
+            out.append((path, "missing: this field is required"))
+            continue
+        out.append((path, f"got {shown}: {msg}"))
+    return out
+
+
+def validation_message(exc: ValidationError, *, top_level_fields: Iterable[str] = ()) -> tuple[str, str]:
+    """(field path, message) for the first error of ``exc``; the other problems follow in the message,
+    one per line (``also: <field>: <message>``), so a file can be fixed in one pass."""
+    problems = validation_problems(exc, top_level_fields=top_level_fields)
+    path, msg = problems[0]
+    return path, msg + "".join(f"\n  also: field '{p}': {m}" for p, m in problems[1:])
