@@ -23,6 +23,16 @@ def test_surveyed_run_writes_metrics_and_map(tmp_path: Path) -> None:
     assert "OpenStreetMap contributors" in html and "network tier: embedded" in html
     for f in ("centre_minutes.csv", "population_within_30.csv", "isochrones.csv", "isochrones.geojson"):
         assert (tmp_path / "out/surveyed" / f).stat().st_size > 0
+    # every table names its tier, snapshot and definition and credits OSM, on every row
+    import pandas as pd
+
+    for f in ("centre_minutes", "population_within_30", "isochrones", "zone_minutes"):
+        t = pd.read_csv(tmp_path / f"out/surveyed/{f}.csv")
+        assert set(t["tier"]) == {"embedded"} and set(t["snapshot"]) == {metrics["network"]["snapshot"]}
+        assert set(t["definition"]) == {metrics["definitions"][f]} and set(t["attribution"]) == {"© OpenStreetMap contributors"}
+    assert metrics["definitions"]["centre_minutes"].startswith("centre_to_centre: door to door")
+    report = (tmp_path / "out/surveyed/report.html").read_text(encoding="utf-8")
+    assert "as surveyed (no catalogue year)" in report and "Definitions of these figures" in report
 
 
 def test_batch_continues_past_a_bad_scenario_and_exits_nonzero(tmp_path: Path) -> None:

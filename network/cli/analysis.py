@@ -31,7 +31,7 @@ from network.analysis.isochrones import isochrone_polygons
 from network.analysis.metrics import evaluate
 from network.cli.commands import command, usage_error
 from network.model.region import load_region
-from network.outputs.files import atomic_write_text, dumps_metrics, json_safe, write_table
+from network.outputs.files import atomic_write_text, dumps_metrics, json_safe, table_provenance, write_table
 from network.outputs.maps import BASEMAPS, basemap_problem, difference_focus, isochrone_difference, isochrone_map, save_map
 from network.outputs.output_set import record_file
 from network.outputs.report import relative_href, write_report
@@ -76,9 +76,13 @@ def run_compare(args: argparse.Namespace) -> int:
     out = args.output_dir / name
     pairs = compare_pairs(ea, eb)
     pop = compare_population(ea, eb, region)
-    write_table(pairs, out / "pairs.csv")
-    write_table(compare_zones(ea, eb, region), out / "zones.csv")
-    write_table(pop, out / "population.csv")
+    vs = f"{ra.scenario.name} ({ra.scenario.period}) vs {rb.scenario.name} ({rb.scenario.period})"
+    tier, snap = sb.roads.tier, sb.roads.snapshot
+    write_table(pairs, out / "pairs.csv", provenance=table_provenance(tier=tier, snapshot=snap, definition=f"centre_to_centre door to door by mode, {vs}"))
+    zones_def = f"zone population-weighted centroid to each city centre door to door, {vs}"
+    write_table(compare_zones(ea, eb, region), out / "zones.csv", provenance=table_provenance(tier=tier, snapshot=snap, definition=zones_def))
+    pop_def = f"2020 census population within 30 min door to door of each city centre by mode, {vs}"
+    write_table(pop, out / "population.csv", provenance=table_provenance(tier=tier, snapshot=snap, definition=pop_def))
     thresholds = sorted(set(ra.scenario.thresholds_minutes) | set(rb.scenario.thresholds_minutes))
     iso_a = isochrone_polygons(ea.cell_minutes, region, thresholds)
     iso_b = isochrone_polygons(eb.cell_minutes, region, thresholds)
@@ -184,8 +188,9 @@ def run_timeline(args: argparse.Namespace) -> int:
         return 1
     minutes, index = timeline_table(evals, region)
     out = args.output_dir / "timeline"
-    write_table(minutes, out / "timeline_minutes.csv")
-    write_table(index, out / "timeline_index.csv")
+    tl_def = "centre_to_centre door to door between the city centre points, each year scenario in its own period"
+    write_table(minutes, out / "timeline_minutes.csv", provenance=table_provenance(tier=tier, snapshot=snapshot, definition=tl_def))
+    write_table(index, out / "timeline_index.csv", provenance=table_provenance(tier=tier, snapshot=snapshot, definition="half-hour-circle index by year (see README)"))
     png = timeline_chart(
         minutes, index, out / "timeline.png", title=f"Chang-Zhu-Tan half-hour circle by year (tier {tier}; {snapshot}; {OSM_ATTRIBUTION})"
     )
@@ -310,10 +315,11 @@ def _definition_timeline(resolved: list[ResolvedScenario], definition: str, peri
     values, steps = definition_timeline(resolved, region, definition, period=period)
     p = period or NATURAL_PERIOD[definition]
     out = output_dir / "timeline"
-    write_table(values, out / f"timeline_{definition}.csv")
-    write_table(steps, out / f"timeline_{definition}_attribution.csv")
     tier = ", ".join(sorted({str(x) for x in values["tier"]}))
     snap = ", ".join(sorted({str(x) for x in values["snapshot"]}))
+    write_table(values, out / f"timeline_{definition}.csv", provenance={"attribution": OSM_ATTRIBUTION})
+    steps_def = f"{definition} ({p}): each year's change split by project (leave-one-out from that year)"
+    write_table(steps, out / f"timeline_{definition}_attribution.csv", provenance=table_provenance(tier=tier, snapshot=snap, definition=steps_def))
     png = definition_chart(
         values,
         steps,

@@ -7,12 +7,13 @@ import json
 import math
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, TextIO
 
 import pandas as pd
 
+from network import OSM_ATTRIBUTION
 from network.model.region import CITY_ZH
 
 
@@ -82,9 +83,18 @@ def dumps_metrics(metrics: dict[str, Any]) -> str:
     return json.dumps(metrics, ensure_ascii=False, sort_keys=True, indent=2, allow_nan=False) + "\n"
 
 
-def write_table(df: pd.DataFrame, path: Path) -> None:
-    """Write ``df`` as CSV at ``path`` atomically (UTF-8, LF line ends, no index)."""
+def write_table(df: pd.DataFrame, path: Path, *, provenance: Mapping[str, str] | None = None) -> None:
+    """Write ``df`` as CSV at ``path`` atomically (UTF-8, LF line ends, no index). ``provenance``
+    (see :func:`table_provenance`) adds its fields as constant columns, so the file says on every row
+    which network tier, data snapshot and definition it is and credits OpenStreetMap."""
+    if provenance:
+        df = df.assign(**{k: v for k, v in provenance.items() if k not in df.columns})
     atomic_write_text(path, df.to_csv(index=False, lineterminator="\n"))
+
+
+def table_provenance(*, tier: str, snapshot: str, definition: str) -> dict[str, str]:
+    """The provenance columns of an output table: tier, snapshot, definition and the OSM credit."""
+    return {"tier": tier, "snapshot": snapshot, "definition": definition, "attribution": OSM_ATTRIBUTION}
 
 
 def _fmt_minutes(value: object) -> str:

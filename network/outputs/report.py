@@ -32,12 +32,21 @@ MODE_COLOURS = {"car": "#d95f02", "transit": "#1b9e77", "best": "#7570b3"}
 
 METHOD_NOTES = (
     "Times are door to door between the city centres (五一广场, 株洲中心广场, 湘潭 centre), not station to station.",
-    "car: the road skeleton at class speeds for the period (expressway, urban arterial, rural highway), lengths × a detour factor.",
-    "transit: feeder at 18 km/h on the road graph, station access, boarding wait = half the headway, run time + dwell, transfers.",
+    "car: the road skeleton at class speeds for the period (expressway, urban expressway, urban arterial, rural highway), signals and toll stations as delays, connectors by area type, parking and walking at each end.",
+    "transit: walk up to 1 km or a feeder bus (car speed × 0.6 + a 4-min wait) to stations, street-to-platform time by kind, first wait half the headway up to 10 min, train kinematics + dwell, transfers wait the full half headway.",
     "best: the faster of car and transit for each origin and destination.",
     "Population within 30 min: 1 km cells (census 2020 by county, disaggregated by a proxy) whose centre is reached within 30 min.",
     "Isochrones are exact unions of the 1 km cells reached within 15/30/45/60 min, so they nest and follow the travel-time grid.",
 )
+
+
+def _definitions(metrics: dict[str, Any]) -> str:
+    """The definition of each table of the run (metrics.json ``definitions``), as a short list."""
+    defs = metrics.get("definitions") or {}
+    if not defs:
+        return ""
+    items = "".join(f"<li><b>{esc(k)}</b>: {esc(v)}</li>" for k, v in defs.items())
+    return f'<details class="meta"><summary>Definitions of these figures</summary><ul>{items}</ul></details>'
 
 
 def _index_definition() -> str:
@@ -480,10 +489,13 @@ def render_report(
     net = metrics.get("network", {})
     sections = [
         f"<h1>{esc(scenario_title)}</h1>",
-        f'<p class="meta">scenario <code>{esc(metrics.get("scenario"))}</code> · period {esc(metrics.get("period"))} · '
+        f'<p class="meta">scenario <code>{esc(metrics.get("scenario"))}</code> · '
+        + (f"year {esc(metrics.get('year'))}" if metrics.get("year") is not None else "as surveyed (no catalogue year)")
+        + f" · period {esc(metrics.get('period'))} · "
         f"network tier <b>{esc(net.get('tier'))}</b> · data: {esc(net.get('snapshot'))} · tool {esc(metrics.get('tool_version'))}"
         + (f" · compared with base <code>{esc(base_metrics.get('scenario'))}</code>" if base_metrics else "")
         + "</p>",
+        _definitions(metrics),
         '<h2 id="headline">Headline: is each pair of centres within 30 minutes?</h2>',
         _headline(metrics, base_metrics),
         f'<img class="chart" alt="centre-to-centre minutes by mode" src="{_png_data_uri(centre_minutes_chart_png(metrics["centre_minutes"]))}">',

@@ -14,7 +14,7 @@ from network.analysis.edit_effects import edit_effects, edits_frame
 from network.analysis.isochrones import isochrone_polygons
 from network.analysis.metrics import centre_pairs_table, evaluate, half_hour_index, population_within_table, unreachable_pairs
 from network.model.region import load_region
-from network.outputs.files import atomic_write_text, centre_matrix_html, dumps_metrics, json_safe, write_table
+from network.outputs.files import atomic_write_text, centre_matrix_html, dumps_metrics, json_safe, table_provenance, write_table
 from network.outputs.maps import isochrone_map, save_map, zone_minutes_table
 from network.outputs.output_set import staged_output_set
 from network.outputs.report import relative_href, write_report
@@ -61,6 +61,17 @@ def calibration_status(tier: str) -> str:
     )
 
 
+def table_definitions(period: str) -> dict[str, str]:
+    """What each table of a scenario run measures (written into metrics.json, the CSVs and the report)."""
+    p = period.replace("_", "-")
+    return {
+        "centre_minutes": f"centre_to_centre: door to door between the city centre points (data/centres.csv), fastest path by mode, {p}",
+        "population_within_30": f"2020 census population (disaggregated to 1 km cells) whose cell centre is reached from each city centre within 30 min door to door, by mode, {p}",
+        "isochrones": f"1 km cells reached from each city centre within each threshold, door to door, by mode, {p}",
+        "zone_minutes": f"each zone's population-weighted centroid to each city centre, door to door by the best mode, {p}",
+    }
+
+
 def scenario_metrics(scenario: Scenario, *, file: str = "<scenario>") -> tuple[dict[str, Any], Any, Any]:
     """Compute the metrics dict (deterministic; no timestamps) plus the isochrones and state.
 
@@ -92,6 +103,8 @@ def scenario_metrics(scenario: Scenario, *, file: str = "<scenario>") -> tuple[d
             "report": network_report(state.roads),
         },
         "year": state.year,
+        "year_note": "the network as surveyed (the embedded data's snapshot), no catalogue year" if state.year is None else f"the network at the end of {state.year}",
+        "definitions": table_definitions(flat.period),
         "projects_active": list(state.projects),
         "edits": edit_effects(resolved, state, own=scenario_edits(scenario)),
         "warnings": list(state.warnings),
@@ -156,10 +169,10 @@ def run_scenario(
     final_map = map_dir / f"{scenario.name}.html" if write_map else None
     with staged_output_set(output_dir, scenario.name, map_path=final_map) as stage:
         out = stage.folder
-        write_table(pd.DataFrame(metrics["centre_minutes"]), out / "centre_minutes.csv")
-        write_table(pd.DataFrame(metrics["population_within_30"]), out / "population_within_30.csv")
-        write_table(pd.DataFrame(metrics["isochrones"]), out / "isochrones.csv")
-        write_table(pd.DataFrame(metrics["zone_minutes"]), out / "zone_minutes.csv")
+        net = metrics["network"]
+        for key in ("centre_minutes", "population_within_30", "isochrones", "zone_minutes"):
+            prov = table_provenance(tier=net["tier"], snapshot=net["snapshot"], definition=metrics["definitions"][key])
+            write_table(pd.DataFrame(metrics[key]), out / f"{key}.csv", provenance=prov)
         atomic_write_text(out / "isochrones.geojson", iso.to_json(drop_id=True, ensure_ascii=False))
         atomic_write_text(out / "metrics.json", dumps_metrics(metrics))
         if stage.map_file is not None:
