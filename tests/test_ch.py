@@ -13,7 +13,15 @@ from network.analysis.metrics import zone_points
 from network.model.graph import NetworkState, build_mode_graph
 from network.model.region import Region
 from network.routing import ch
-from network.routing.engine import fields_from_points, point_matrix, snap_points, times_between, times_to_points, use_hierarchy
+from network.routing.engine import (
+    fields_from_points,
+    node_times_s,
+    point_matrix,
+    snap_points,
+    times_between,
+    times_to_points,
+    use_hierarchy,
+)
 
 TOL_S = 1e-6
 
@@ -93,6 +101,10 @@ def test_zone_matrix_by_hierarchy_equals_the_fields_the_metrics_use(mode: str, s
     assert np.array_equal(point_matrix(g, snap, snap, method="dijkstra"), by_fields)  # same sums, same order: bit for bit
     _same_times(point_matrix(g, snap, snap, method="ch"), by_fields)
     every = np.arange(g.n_nodes)
+    if g.generalized:  # transit: paths by generalized cost, clock times along them; never a hierarchy
+        assert not use_hierarchy(g, 10_000, "ch")
+        _same_times(times_between(g, every, every, method="ch"), node_times_s(g, every))
+        return
     _same_times(times_between(g, every, every, method="ch"), dijkstra(g.csr, directed=True))
 
 

@@ -90,13 +90,15 @@ def test_progress_while_the_hierarchy_builds_and_rows_are_computed(
     pts.write_text(text, encoding="utf-8")
     assert main(["matrix", "--points", str(pts), "--format", "parquet", "--out", str(tmp_path / "cells.parquet")]) == 0
     err = capsys.readouterr().err
-    assert "car: contraction hierarchy" in err and "transit: contraction hierarchy" in err
+    # transit paths are chosen by generalized cost and reported in clock time: Dijkstra's trees, no hierarchy
+    assert "car: contraction hierarchy" in err and "transit: contraction hierarchy" not in err
     assert "car: matrix rows" in err and "150/150" in err
     lines = err.replace("\r", "\n").splitlines()
     assert any("contraction hierarchy: 100%" in line and "node" in line for line in lines), err[-2000:]
     assert any("matrix rows: 100%" in line and "150/150" in line for line in lines), err[-2000:]
     meta = json.loads((tmp_path / "cells.json").read_text(encoding="utf-8"))
     assert meta["engines"]["car"]["engine"] == "contraction hierarchy" and meta["points"]["count"] == 150
+    assert meta["engines"]["transit"]["engine"] == "dijkstra" and "generalized cost" in meta["engines"]["transit"]["paths_chosen_by"]
 
 
 def test_hierarchy_build_counts_contracted_nodes(surveyed_state: NetworkState) -> None:

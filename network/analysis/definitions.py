@@ -330,7 +330,14 @@ def rail_graph(graph: ModeGraph) -> ModeGraph:
     keep = np.array([not (str(k).startswith("road:") or k in RAIL_SYSTEM_EXCLUDED) for k in kinds], dtype=bool)
     coo = graph.csr.tocoo()
     csr = csr_matrix((coo.data[keep], (coo.row[keep], coo.col[keep])), shape=graph.csr.shape)
-    return replace(graph, csr=csr, edge_kind=kinds[keep], edge_label=graph.edge_label[keep], edge_length_m=graph.edge_length_m[keep])
+    return replace(
+        graph,
+        csr=csr,
+        edge_kind=kinds[keep],
+        edge_label=graph.edge_label[keep],
+        edge_length_m=graph.edge_length_m[keep],
+        edge_clock_s=None if graph.edge_clock_s is None else graph.edge_clock_s[keep],
+    )
 
 
 def rail_minutes(transit: ModeGraph, origins: Sequence[str], destinations: Sequence[str]) -> FloatArray:

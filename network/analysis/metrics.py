@@ -10,8 +10,8 @@ import pandas as pd
 from network.model.graph import ModeGraph, NetworkState, build_mode_graph
 from network.model.region import CITIES, CITY_ZH, Region
 from network.model.types import FloatArray
-from network.routing.engine import IntArray, fields_from_points, fields_from_rows, node_times_s, snap_points, times_to_points
-from network.routing.incremental import TreeSolve, affected_origins, diff, recompute, solve
+from network.routing.engine import Field, IntArray, fields_from_points, fields_from_rows, node_costs_s, snap_points, times_to_points
+from network.routing.incremental import TreeSolve, affected_origins, diff, recompute, recompute_costs, solve
 
 HALF_HOUR_MINUTES = 30.0
 FIELD_LIMIT_S = 3 * 3600.0
@@ -38,13 +38,15 @@ class Evaluation:
     """Per mode: (origin nodes recomputed, origin nodes in all); fewer than all after an incremental reuse."""
 
 
-def _origin_rows(
-    g: ModeGraph, nodes: IntArray, reuse: Evaluation | None, mode: str, keep_trees: bool
-) -> tuple[FloatArray, TreeSolve | None, int]:
-    """Node times (s) from each origin node (``nodes``, sorted), cut at FIELD_LIMIT_S; the tree solve when
-    asked for; how many rows were computed. Reuses ``reuse``'s rows where the edit cannot change them."""
+def _origin_rows(g: ModeGraph, nodes: IntArray, reuse: Evaluation | None, mode: str, keep_trees: bool) -> tuple[Field, TreeSolve | None, int]:
+    """Node costs and clock times (s) from each origin node (``nodes``, sorted), cut at FIELD_LIMIT_S of
+    clock time; the tree solve when asked for; how many rows were computed. Reuses ``reuse``'s rows where
+    the edit cannot change them. On a generalized graph (transit) the trees are by generalized cost and
+    the clock times are summed along them (``network.routing.engine.node_costs_s``)."""
     base = reuse.trees.get(mode) if reuse is not None else None
     old = reuse.graphs.get(mode) if reuse is not None else None
+    clock = g.clock_s if g.generalized else None
+    search_s = g.search_limit_s(FIELD_LIMIT_S)
     if (
         base is not None
         and old is not None
@@ -52,14 +54,27 @@ def _origin_rows(
         and np.array_equal(base.sources, nodes)
         and np.array_equal(old.node_x, g.node_x)
         and np.array_equal(old.node_y, g.node_y)
+        and (base.clock_s is None) == (clock is None)
+        and base.limit_s == search_s
     ):
         rows = affected_origins(base, diff(base.csr, g.csr))
+        if clock is not None:
+            gen, clk = recompute_costs(base, g.csr, clock, rows) if len(rows) else (base.times_s, base.clock_s)
+            assert clk is not None
+            return _clock_cut(gen, clk), None, len(rows)
         times = recompute(base, g.csr, rows) if len(rows) else base.times_s
-        return times, None, len(rows)
+        return Field(times, times), None, len(rows)
     if keep_trees:
-        tree = solve(g.csr, nodes, limit_s=FIELD_LIMIT_S, keep_fields=True)
-        return tree.times_s, tree, len(nodes)
-    return node_times_s(g, nodes, limit_s=FIELD_LIMIT_S), None, len(nodes)
+        tree = solve(g.csr, nodes, limit_s=search_s, keep_fields=True, clock_s=clock)
+        if tree.clock_s is not None:
+            return _clock_cut(tree.times_s, tree.clock_s), tree, len(nodes)
+        return Field(tree.times_s, tree.times_s), tree, len(nodes)
+    return node_costs_s(g, nodes, limit_s=FIELD_LIMIT_S), None, len(nodes)
+
+
+def _clock_cut(gen: FloatArray, clock: FloatArray) -> Field:
+    """Costs and clock times, the clock time ``inf`` where it exceeds FIELD_LIMIT_S (a copy)."""
+    return Field(gen, np.where(clock <= FIELD_LIMIT_S, clock, np.inf))
 
 
 def evaluate(state: NetworkState, region: Region, *, reuse: Evaluation | None = None, keep_trees: bool = False) -> Evaluation:

@@ -27,7 +27,7 @@ from network.model.graph import ModeGraph, NetworkState, build_mode_graph
 from network.model.region import Region
 from network.model.types import FloatArray
 from network.routing.ch import graph_hierarchy
-from network.routing.engine import MAX_SNAP_M, Method, Snap, point_matrix, snap_points, use_hierarchy
+from network.routing.engine import MAX_SNAP_M, Method, point_matrix, snap_points, use_hierarchy
 from network.scenario.validation import check_path_lonlat
 
 MAX_POINTS = 3000
@@ -147,6 +147,11 @@ def load_points(path: Path) -> Points:
 
 Progress = Callable[[str, int, int], None]
 """``progress(stage, done, total)``: stage is 'car hierarchy', 'car rows', 'transit hierarchy' or 'transit rows'."""
+PATHS_CHOSEN_BY_GENERALIZED = (
+    "generalized cost (walk x walk_weight, waits x wait_weight, transfer_penalty_min per boarding after the first); "
+    "minutes are clock minutes along those paths; Dijkstra (a contraction hierarchy cannot give the clock time of its path)"
+)
+"""How a transit matrix's paths are chosen, as its provenance says."""
 ROWS_PER_STEP = 100
 """Origins computed per step of the row progress (the matrix is computed in blocks of origins)."""
 PROGRESS_INTERVAL_S = 0.25
@@ -172,10 +177,6 @@ def _build_hierarchy(graph: ModeGraph, label: str, progress: Progress) -> None:
     if failure:
         raise failure[0]
     progress(f"{label} hierarchy", graph.n_nodes, graph.n_nodes)
-
-
-def _rows(snap: Snap, start: int, stop: int) -> Snap:
-    return Snap(snap.nodes[start:stop], snap.access_s[start:stop], snap.egress_s[start:stop], snap.terminal_s[start:stop])
 
 
 def od_minutes(
@@ -215,12 +216,17 @@ def od_minutes(
         m = np.empty((len(points), len(points)))
         for start in range(0, len(points), ROWS_PER_STEP):
             stop = min(start + ROWS_PER_STEP, len(points))
-            m[start:stop] = point_matrix(g, _rows(snap, start, stop), snap, method=block_method)
+            m[start:stop] = point_matrix(g, snap.rows(start, stop), snap, method=block_method)
             report(f"{mode} rows", stop, len(points))
         out[mode] = m / 60.0
         np.fill_diagonal(out[mode], 0.0)  # a point to itself: no trip
         engine = "contraction hierarchy" if hierarchy else "dijkstra"
-        info[mode] = {"engine": engine, "graph_nodes": g.n_nodes, "seconds": round(time.perf_counter() - t0, 3)}
+        info[mode] = {
+            "engine": engine,
+            "graph_nodes": g.n_nodes,
+            "seconds": round(time.perf_counter() - t0, 3),
+            "paths_chosen_by": PATHS_CHOSEN_BY_GENERALIZED if g.generalized else "clock time (the fastest path)",
+        }
     out["best"] = np.minimum(out["car"], out["transit"])
     return out, info
 

@@ -131,6 +131,30 @@ class ModeGraph:
     edge_length_m: npt.NDArray[np.float64]
     station_nodes: npt.NDArray[np.int64]
     """Transit only: ids of station (street-level) nodes."""
+    edge_clock_s: npt.NDArray[np.float64] | None = None
+    """Clock seconds per CSR entry when ``csr.data`` holds generalized seconds (transit: walks and waits
+    weighted, a boarding penalty); ``None`` when ``csr.data`` are clock seconds (car)."""
+    cost_weight_max: float = 1.0
+    """Largest weight on clock time in ``csr.data`` (bounds generalized cost by clock time for a search cutoff)."""
+    boarding_penalty_s: float = 0.0
+    """Generalized seconds charged per boarding (``transfer_penalty_min``); see :func:`generalized_costs`."""
+
+    @cached_property
+    def generalized(self) -> bool:
+        """True when paths are chosen by a cost other than clock time (``csr.data`` != clock seconds)."""
+        return self.edge_clock_s is not None and not np.array_equal(self.edge_clock_s, self.csr.data)
+
+    @property
+    def clock_s(self) -> npt.NDArray[np.float64]:
+        """Clock seconds per CSR entry (``csr.data`` when the graph is not generalized)."""
+        return self.csr.data if self.edge_clock_s is None else self.edge_clock_s
+
+    def search_limit_s(self, limit_s: float) -> float:
+        """Cutoff on generalized cost that keeps every path of clock time up to ``limit_s`` with up to
+        ``SEARCH_BOARDINGS`` boardings (clock time ``limit_s`` itself is then applied to the result)."""
+        if not self.generalized or not np.isfinite(limit_s):
+            return limit_s
+        return limit_s * self.cost_weight_max + SEARCH_BOARDINGS * self.boarding_penalty_s
 
     @property
     def n_nodes(self) -> int:
@@ -181,6 +205,8 @@ class ModeGraph:
         return "hierarchy" in self.__dict__
 
 
+SEARCH_BOARDINGS = 10
+"""A search cut at a clock limit on a generalized graph keeps paths with up to this many boardings."""
 MIN_COMPONENT_NODES = 4
 """Strongly connected road fragments smaller than this are not snapped to (stubs left by removed roads)."""
 SAMPLE_SPACING_M = 200.0
@@ -270,6 +296,36 @@ def _assemble(
     # zero weights would be dropped by scipy's sparse storage: keep them as a tiny positive time
     csr, (kind, label, length) = fastest_arcs_csr(n, src, dst, w, kind, label, length, min_time_s=1e-6)
     return csr, kind, label, length
+
+
+def _assemble_generalized(
+    n: int, src: np.ndarray, dst: np.ndarray, clock_s: np.ndarray, gen_s: np.ndarray, *attributes: np.ndarray
+) -> tuple[csr_matrix, np.ndarray, list[np.ndarray]]:
+    """CSR of generalized seconds (parallel edges reduced to the cheapest), the clock seconds and the
+    attributes in CSR order. Both are floored at 1e-6 s like every graph's times (scipy drops zeros)."""
+    csr, (clock, *attrs) = fastest_arcs_csr(n, src, dst, gen_s, np.asarray(clock_s, dtype=float), *attributes, min_time_s=1e-6)
+    return csr, np.maximum(np.asarray(clock, dtype=float), 1e-6), attrs
+
+
+@dataclass(frozen=True)
+class CostWeights:
+    """How a transit path is chosen: generalized seconds = in-vehicle x 1 + walking x ``walk`` + waiting x
+    ``wait`` + ``boarding_penalty_s`` per boarding after the first (parameters ``walk_weight``,
+    ``wait_weight``, ``transfer_penalty_min``; UK TAG M3.2)."""
+
+    walk: float
+    wait: float
+    boarding_penalty_s: float
+
+    @property
+    def max_weight(self) -> float:
+        """The largest weight on clock time."""
+        return max(1.0, self.walk, self.wait)
+
+
+def cost_weights(values: dict[str, float]) -> CostWeights:
+    """The generalized-cost weights of a parameter set (see :class:`CostWeights`)."""
+    return CostWeights(values["walk_weight"], values["wait_weight"], values["transfer_penalty_min"] * 60.0)
 
 
 def _road_arrays(
@@ -460,14 +516,17 @@ class _Edges:
         self.kind: list[str] = []
         self.label: list[str] = []
         self.length: list[float] = []
+        self.gen: list[float] = []
 
-    def add(self, a: int, b: int, w: float, kind: str, label: str, length_m: float = 0.0) -> None:
+    def add(self, a: int, b: int, w: float, kind: str, label: str, length_m: float = 0.0, *, gen_s: float | None = None) -> None:
+        """One edge of clock time ``w`` (s) and generalized cost ``gen_s`` (default: ``w``, in-vehicle)."""
         self.src.append(a)
         self.dst.append(b)
         self.w.append(w)
         self.kind.append(kind)
         self.label.append(label)
         self.length.append(length_m)
+        self.gen.append(w if gen_s is None else gen_s)
 
     def arrays(self) -> list[np.ndarray]:
         return [
@@ -477,6 +536,7 @@ class _Edges:
             np.array(self.kind, dtype=object),
             np.array(self.label, dtype=object),
             np.array(self.length, dtype=float),
+            np.array(self.gen, dtype=float),
         ]
 
 
@@ -494,15 +554,24 @@ def build_transit_graph(state: NetworkState) -> ModeGraph:
       -> interchange node: alight to change; interchange -> departure platform of another line:
       ``transfer_walk_s`` + half the headway (a transfer);
     - departure -> next stop's arrival: run time; arrival -> departure at the same stop: the dwell.
+
+    Every edge carries clock seconds (``edge_clock_s``) and generalized seconds (``csr.data``, what paths
+    are chosen by; :class:`CostWeights`): walking (connectors, street-to-platform, transfers) x
+    ``walk_weight``, waiting (for a train or a feeder bus) x ``wait_weight``, riding x 1, and
+    ``transfer_penalty_min`` on every boarding edge (a train, or a feeder bus from a station). The origin
+    connectors of ``network.routing.engine.snap_points`` refund one penalty, so a trip pays it on each
+    boarding after the first.
     """
     p = state.params
     v = p.values()
+    cw = cost_weights(v)
     roads = state.roads
     rail = state.rail
     n_road = len(roads.nodes)
     rx = roads.nodes["x"].to_numpy(dtype=float)
     ry = roads.nodes["y"].to_numpy(dtype=float)
-    parts = [list(_road_arrays(roads, feeder_edge_times_s(state)))]
+    road_parts = list(_road_arrays(roads, feeder_edge_times_s(state)))
+    parts = [[*road_parts, road_parts[2]]]  # riding a feeder bus: in-vehicle, generalized = clock
     seg = line_segments(rail, p.period, v)
     running = set(seg["line_id"])
     stops = rail.stops[rail.stops["line_id"].isin(running)].reset_index(drop=True)
@@ -537,25 +606,30 @@ def build_transit_graph(state: NetworkState) -> ModeGraph:
         for j in near:
             d = float(np.hypot(rx[j] - x, ry[j] - y)) * detour
             t = d / walk_ms if walkable else d / (bus_kph[area[k]] / 3.6)
-            e.add(j, sid, t, "walk" if walkable else "feeder", name, d)
-            e.add(sid, j, t + bus_wait, "walk" if walkable else "feeder", name, d)
+            t_gen = t * cw.walk if walkable else t
+            e.add(j, sid, t, "walk" if walkable else "feeder", name, d, gen_s=t_gen)
+            # from a station onto a feeder bus: a boarding (its wait and the penalty)
+            e.add(sid, j, t + bus_wait, "walk" if walkable else "feeder", name, d, gen_s=t_gen + bus_wait * cw.wait + cw.boarding_penalty_s)
     # walking transfers between nearby stations with different names (e.g. metro 长沙火车南站 <-> HSR 长沙南)
     for a, b in sorted(cKDTree(sxy).query_pairs(r=p.transfer_walk_m)) if n_st > 1 else []:
         d = float(np.hypot(*(sxy[a] - sxy[b]))) * detour
         t = d / walk_ms + v["transfer_walk_s"]
         na, nb = str(st["name_zh"][a]), str(st["name_zh"][b])
-        e.add(ic_id[na], ic_id[nb], t, "transfer", f"{na}↔{nb}", d)
-        e.add(ic_id[nb], ic_id[na], t, "transfer", f"{nb}↔{na}", d)
+        e.add(ic_id[na], ic_id[nb], t, "transfer", f"{na}↔{nb}", d, gen_s=t * cw.walk)
+        e.add(ic_id[nb], ic_id[na], t, "transfer", f"{nb}↔{na}", d, gen_s=t * cw.walk)
     # station levels, boarding, alighting, transfers: street <-> platform costs half the line kind's
     # street-to-platform time each way (an intercity platform at 株洲 is not behind the national-rail
     # security hall); a transfer stays inside (interchange node) and waits the full half headway
     for (lid, seq), name in zip(plat_keys, stops["name_zh"]):
         half_access = v[f"station_access_{kind_of_line[lid]}_s"] / 2.0
         hw = headway[lid]
-        e.add(st_id[name], dep_id[(lid, seq)], half_access + float(initial_wait_s(hw, v)), f"board:{lid}", name)
-        e.add(ic_id[name], dep_id[(lid, seq)], v["transfer_walk_s"] + hw / 2.0, f"board:{lid}", name)
+        first_wait = float(initial_wait_s(hw, v))
+        board_gen_s = half_access * cw.walk + first_wait * cw.wait + cw.boarding_penalty_s
+        e.add(st_id[name], dep_id[(lid, seq)], half_access + first_wait, f"board:{lid}", name, gen_s=board_gen_s)
+        transfer_gen_s = v["transfer_walk_s"] * cw.walk + hw / 2.0 * cw.wait + cw.boarding_penalty_s
+        e.add(ic_id[name], dep_id[(lid, seq)], v["transfer_walk_s"] + hw / 2.0, f"board:{lid}", name, gen_s=transfer_gen_s)
         e.add(arr_id[(lid, seq)], ic_id[name], 0.0, "alight", name)
-        e.add(arr_id[(lid, seq)], st_id[name], half_access, "exit", name)
+        e.add(arr_id[(lid, seq)], st_id[name], half_access, "exit", name, gen_s=half_access * cw.walk)
     # riding: both directions; dwell only when staying on board through a stop
     # (a line marked one_way, e.g. one direction of a GTFS route, runs only in its stop order)
     one_way = set(rail.lines.loc[rail.lines["one_way"].fillna(False).astype(bool), "line_id"]) if "one_way" in rail.lines.columns else set()
@@ -570,8 +644,8 @@ def build_transit_graph(state: NetworkState) -> ModeGraph:
     for lid, seq in plat_keys:
         e.add(arr_id[(lid, seq)], dep_id[(lid, seq)], dwell_at.get((lid, seq), float(dwell[lid])), f"ride:{lid}", "dwell")
     parts.append(e.arrays())
-    cols = [np.concatenate([part[i] for part in parts]) for i in range(6)]
-    csr, kind, label, length = _assemble(n, *cols)
+    src, dst, clock_s, kind, label, length, gen_s = [np.concatenate([part[i] for part in parts]) for i in range(7)]
+    csr, edge_clock_s, (kind, label, length) = _assemble_generalized(n, src, dst, clock_s, gen_s, kind, label, length)
     plat_xy = np.repeat(stops[["x", "y"]].to_numpy(), 2, axis=0)
     node_x = np.concatenate([rx, sxy[:, 0], sxy[:, 0], plat_xy[:, 0]])
     node_y = np.concatenate([ry, sxy[:, 1], sxy[:, 1], plat_xy[:, 1]])
@@ -595,6 +669,9 @@ def build_transit_graph(state: NetworkState) -> ModeGraph:
         edge_label=label,
         edge_length_m=length,
         station_nodes=np.arange(n_road, n_road + n_st, dtype=np.int64),
+        edge_clock_s=edge_clock_s,
+        cost_weight_max=cw.max_weight,
+        boarding_penalty_s=cw.boarding_penalty_s,
     )
 
 
@@ -614,7 +691,8 @@ def build_mode_graph(state: NetworkState, mode: GraphMode) -> ModeGraph:
 
 
 def to_networkx(state: NetworkState, mode: GraphMode = "car") -> object:
-    """The mode graph as an osmnx-style ``networkx.MultiDiGraph`` (edge attribute ``travel_time`` in s)."""
+    """The mode graph as an osmnx-style ``networkx.MultiDiGraph`` (edge attributes ``travel_time``, clock s, and
+    ``generalized_time``, the generalized s transit paths are chosen by; equal on car graphs)."""
     import networkx as nx  # heavy, only for this export to networkx
 
     g = build_mode_graph(state, mode)
@@ -622,6 +700,9 @@ def to_networkx(state: NetworkState, mode: GraphMode = "car") -> object:
     for i in range(g.n_nodes):
         G.add_node(i, x=float(g.node_x[i]), y=float(g.node_y[i]))
     coo = g.csr.tocoo()
+    clock = g.clock_s
     for k, (a, b, w) in enumerate(zip(coo.row, coo.col, coo.data)):
-        G.add_edge(int(a), int(b), travel_time=float(w), length=float(g.edge_length_m[k]), kind=str(g.edge_kind[k]))
+        G.add_edge(
+            int(a), int(b), travel_time=float(clock[k]), generalized_time=float(w), length=float(g.edge_length_m[k]), kind=str(g.edge_kind[k])
+        )
     return G

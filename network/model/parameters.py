@@ -54,6 +54,7 @@ _TOLL = (
     " queues at busy plazas add more; charged once on entry and once on exit (closed toll system)"
 )
 _TAG = "UK TAG unit M3.2 / A1.3: walk and wait time valued at 1.5-2.5 x in-vehicle time; interchange penalty 5-10 min"
+_GEN = "; transit paths are chosen by generalized cost (network.model.graph.CostWeights), reported in clock minutes; applies to "
 _RAIL = "train performance: B-type metro 1.0 m/s2 accel / 1.0 brake; CRH6 intercity 0.6-0.8 m/s2; CRH380 0.4-0.5 m/s2 (a stop costs v/2a + v/2b over running through)"
 
 PARAMETER_TABLE: Final[tuple[Parameter, ...]] = (
@@ -95,9 +96,9 @@ PARAMETER_TABLE: Final[tuple[Parameter, ...]] = (
     Parameter("bus_feeder_wait_min", 4.0, 2.0, 8.0, "min", "half the headway of urban feeder buses (4-15 min)"),
     Parameter("initial_wait_cap_min", 10.0, 8.0, 15.0, "min", "waits grow as half the headway up to ~10-12 min; beyond, travellers time their arrival (TAG M3.2)"),
     Parameter("initial_wait_slope_beyond_cap", 0.3, 0.0, 0.5, "x half-headway", "share of half the headway beyond the cap still waited (TAG M3.2 timetable-aware)"),
-    Parameter("walk_weight", 2.0, 1.5, 2.5, "x in-vehicle", _TAG),
-    Parameter("wait_weight", 2.0, 1.5, 2.5, "x in-vehicle", _TAG),
-    Parameter("transfer_penalty_min", 5.0, 3.0, 10.0, "min", _TAG),
+    Parameter("walk_weight", 2.0, 1.5, 2.5, "x in-vehicle", _TAG + _GEN + "walking (connectors, street to platform, walking transfers)"),
+    Parameter("wait_weight", 2.0, 1.5, 2.5, "x in-vehicle", _TAG + _GEN + "waiting (first boarding, transfers, feeder buses)"),
+    Parameter("transfer_penalty_min", 5.0, 3.0, 10.0, "min", _TAG + _GEN + "each boarding after the first (train or feeder bus)"),
     # --- rail operations (mean acceleration / braking over the speed range; dwell at intermediate stops) ---
     Parameter("accel_metro_mps2", 0.8, 0.6, 1.0, "m/s2", _RAIL),
     Parameter("brake_metro_mps2", 0.8, 0.6, 1.0, "m/s2", _RAIL),

@@ -15,6 +15,7 @@ import numpy.typing as npt
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
+from network.model.csr import arc_keys
 from network.model.types import FloatArray, IntArray
 
 CHUNK_ORIGINS = 32
@@ -53,6 +54,44 @@ def tree_arcs(keys: IntArray, pred: npt.NDArray[np.int32], targets: IntArray | N
     return rows.astype(np.int64), pos.astype(np.int64)
 
 
+def clock_along_tree(csr: csr_matrix, clock_s: FloatArray, pred: npt.NDArray[np.int32], cost_s: FloatArray) -> FloatArray:
+    """Clock seconds from each row's source to every node along its shortest-path tree by ``csr.data``.
+
+    Parameters
+    ----------
+    csr
+        The canonical graph searched (sorted indices, one entry per arc), weights the cost chosen by.
+    clock_s
+        Clock seconds per CSR entry (same order as ``csr.data``).
+    pred
+        (rows, n_nodes) predecessors of the search (scipy: ``-9999`` at the source and where unreached).
+    cost_s
+        (rows, n_nodes) the search's costs: ``inf`` where unreached (or beyond its cutoff).
+
+    Returns
+    -------
+    (rows, n_nodes) clock seconds, ``inf`` where ``cost_s`` is. Sums up the tree by pointer doubling
+    (log2 of the tree's depth vectorised steps), so the sum's order differs from a search's.
+    """
+    pred = np.atleast_2d(pred)
+    rows, n = pred.shape
+    has = pred >= 0
+    acc = np.zeros((rows, n))
+    r, c = np.nonzero(has)
+    if len(r):
+        tails = pred[r, c].astype(np.int64)
+        pos = np.searchsorted(arc_keys(csr), tails * n + c)  # the arc tail -> head (canonical CSR: keys ascending)
+        acc[r, c] = clock_s[pos]
+    anc = np.where(has, pred, -1).astype(np.int64)
+    row_idx = np.arange(rows)[:, None]
+    while (anc >= 0).any():
+        up = anc >= 0
+        a = np.where(up, anc, 0)
+        acc = np.where(up, acc + acc[row_idx, a], acc)
+        anc = np.where(up, anc[row_idx, a], -1)
+    return np.where(np.isfinite(cost_s), acc, np.inf)
+
+
 def _run(csr: csr_matrix, sources: IntArray, limit_s: float, *, predecessors: bool) -> tuple[FloatArray, npt.NDArray[np.int32] | None]:
     if predecessors:
         d, p = dijkstra(csr, directed=True, indices=sources, limit=limit_s, return_predecessors=True)
@@ -65,15 +104,22 @@ _SHARED: dict[str, Any] = {}
 
 
 def _block(start: int, block: IntArray, limit_s: float, targets: IntArray | None, usage: bool, full: bool) -> tuple[Any, ...]:
-    """One compiled call for ``block`` (runs in this process or a forked worker)."""
+    """One compiled call for ``block`` (runs in this process or a forked worker): (start, costs at the
+    targets, full cost rows or None, tree rows, tree arcs, clock seconds at the targets or None)."""
     csr: csr_matrix = _SHARED["csr"]
-    d, pred = _run(csr, block, limit_s, predecessors=usage)
+    clock: FloatArray | None = _SHARED.get("clock")
+    d, pred = _run(csr, block, limit_s, predecessors=usage or clock is not None)
     times = d if targets is None else d[:, targets]
+    clock_t = None
+    if clock is not None:
+        assert pred is not None
+        along = clock_along_tree(csr, clock, pred, d)
+        clock_t = along if targets is None else along[:, targets]
     if not usage:
-        return start, times, None, None, None
+        return start, times, None, None, None, clock_t
     assert pred is not None
     r, a = tree_arcs(_SHARED["keys"], pred, targets)
-    return start, times, d if full else None, r + start, a
+    return start, times, d if full else None, r + start, a, clock_t
 
 
 def solve_blocks(
@@ -87,10 +133,15 @@ def solve_blocks(
     full: bool,
     chunk: int,
     workers: int,
+    clock_s: FloatArray | None = None,
 ) -> list[tuple[Any, ...]]:
-    """Run Dijkstra for ``src`` in blocks of ``chunk`` origins (over ``workers`` forked processes); one tuple per block."""
+    """Run Dijkstra for ``src`` in blocks of ``chunk`` origins (over ``workers`` forked processes); one tuple per block.
+
+    ``clock_s`` (per CSR entry): ``csr.data`` is a generalized cost, and each block also returns the clock
+    seconds along its shortest-path trees (:func:`clock_along_tree`).
+    """
     tasks = [(start, src[start : start + chunk], limit_s, tgt, usage, full) for start in range(0, len(src), chunk)]
-    _SHARED.update(csr=csr, keys=keys)
+    _SHARED.update(csr=csr, keys=keys, clock=clock_s)
     try:
         if workers <= 1 or len(tasks) < 2 or "fork" not in multiprocessing.get_all_start_methods():
             return [_block(*t) for t in tasks]
@@ -118,3 +169,31 @@ def csr_times_between(
     for start, t, *_ in solve_blocks(csr, np.zeros(0, np.int64), src, limit_s, tgt, usage=False, full=False, chunk=chunk, workers=workers):
         out[start : start + len(t)] = t
     return out
+
+
+def csr_costs_between(
+    csr: csr_matrix,
+    clock_s: FloatArray,
+    sources: npt.ArrayLike,
+    targets: npt.ArrayLike,
+    *,
+    limit_s: float = np.inf,
+    chunk: int = CHUNK_ORIGINS,
+    workers: int = 1,
+) -> tuple[FloatArray, FloatArray]:
+    """Paths chosen by the cost in ``csr.data`` (generalized s): (cost, clock seconds along them) from each
+    source to each target, both ``inf`` where the cost exceeds the cutoff ``limit_s`` or is unreachable.
+
+    ``csr`` must be canonical (as every mode graph is); ``clock_s`` holds clock seconds per CSR entry.
+    """
+    src = np.asarray(sources, dtype=np.int64)
+    tgt = np.asarray(targets, dtype=np.int64)
+    cost = np.empty((len(src), len(tgt)))
+    clock = np.empty((len(src), len(tgt)))
+    blocks = solve_blocks(
+        csr, np.zeros(0, np.int64), src, limit_s, tgt, usage=False, full=False, chunk=chunk, workers=workers, clock_s=np.asarray(clock_s, dtype=float)
+    )
+    for start, t, _, _, _, c in blocks:
+        cost[start : start + len(t)] = t
+        clock[start : start + len(t)] = c
+    return cost, clock

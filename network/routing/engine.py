@@ -10,7 +10,7 @@ cutoff) and a contraction hierarchy (``network.routing.ch``, numba) for many-to-
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -18,10 +18,10 @@ from scipy.sparse.csgraph import dijkstra
 
 from network._errors import NetworkError
 from network.model.area import area_type_codes, per_area
-from network.model.graph import ModeGraph, StateParams
+from network.model.graph import ModeGraph, StateParams, cost_weights
 from network.model.types import FloatArray, IntArray
 from network.routing.ch import graph_hierarchy, many_to_many
-from network.routing.dijkstra import csr_times_between
+from network.routing.dijkstra import clock_along_tree, csr_costs_between, csr_times_between
 
 Method = Literal["auto", "ch", "dijkstra"]
 K_CANDIDATES = 3
@@ -40,12 +40,58 @@ MAX_SNAP_M = 25_000.0
 class Snap:
     """Candidate nodes per point and the time to reach each (s) from the point (``access_s``) and from
     each to the point (``egress_s``). ``terminal_s`` is the car terminal time per point (parking and
-    walking, by area type; zero for transit), included in both."""
+    walking, by area type; zero for transit), included in both.
+
+    ``access_gen_s`` / ``egress_gen_s``: the same connectors in generalized seconds (transit: walking and
+    waiting weighted, see ``network.model.graph.CostWeights``), what a candidate is chosen by; ``None``
+    when equal to the clock times (car)."""
 
     nodes: IntArray  # (m, k)
     access_s: FloatArray  # (m, k)
     egress_s: FloatArray  # (m, k)
     terminal_s: FloatArray  # (m,)
+    access_gen_s: FloatArray | None = None  # (m, k)
+    egress_gen_s: FloatArray | None = None  # (m, k)
+
+    @property
+    def generalized(self) -> bool:
+        """True when candidates are chosen by a generalized cost other than the clock times."""
+        return self.access_gen_s is not None or self.egress_gen_s is not None
+
+    @property
+    def access_cost_s(self) -> FloatArray:
+        """Access in the cost candidates are chosen by (generalized s, or clock s)."""
+        return self.access_s if self.access_gen_s is None else self.access_gen_s
+
+    @property
+    def egress_cost_s(self) -> FloatArray:
+        """Egress in the cost candidates are chosen by (generalized s, or clock s)."""
+        return self.egress_s if self.egress_gen_s is None else self.egress_gen_s
+
+    def rows(self, start: int, stop: int) -> Snap:
+        """The points ``start:stop`` (a block of origins)."""
+        sl = slice(start, stop)
+        return Snap(
+            self.nodes[sl],
+            self.access_s[sl],
+            self.egress_s[sl],
+            self.terminal_s[sl],
+            None if self.access_gen_s is None else self.access_gen_s[sl],
+            None if self.egress_gen_s is None else self.egress_gen_s[sl],
+        )
+
+
+class Field(NamedTuple):
+    """Per (origin, node): the cost paths were chosen by (``gen_s``, generalized s) and the clock seconds
+    along them (``clock_s``). On graphs without generalized costs both are the same array."""
+
+    gen_s: FloatArray
+    clock_s: FloatArray
+
+    @property
+    def generalized(self) -> bool:
+        """True when the two differ (transit)."""
+        return self.gen_s is not self.clock_s
 
 
 def _part(fraction: FloatArray, time_s: FloatArray) -> FloatArray:
@@ -67,7 +113,11 @@ def snap_points(
       (``car_terminal_<type>_min``: parking and walking);
     - transit: the ``k`` nearest road nodes and the ``K_STATIONS`` nearest stations; walking (up to the
       walk limit) or else a feeder bus at the connector speed x ``bus_feeder_speed_factor``; boarding a
-      feeder bus at the start costs ``bus_feeder_wait_min``.
+      feeder bus at the start costs ``bus_feeder_wait_min``. Transit connectors also carry generalized
+      seconds (``access_gen_s``, ``egress_gen_s``): walking x ``walk_weight``, waiting x ``wait_weight``;
+      the first boarding pays no ``transfer_penalty_min``: walking to a station, whose every way on
+      (a train, a feeder bus) is a boarding edge carrying the penalty, refunds it, and leaving a station
+      by feeder bus (a boarding after the train) pays it.
 
     Raises ``NetworkError`` when a point is farther than ``max_snap_m`` from every node (``None``: no limit,
     for grid cells, which then carry a long access time).
@@ -118,69 +168,179 @@ def snap_points(
         ride = dist * detour / bus_ms[:, None]
         return np.where(walk, dist * detour / walk_ms, ride).astype(float), walk
 
-    t_road, _ = leg(d_all)
+    cw = cost_weights(v)
+    t_road, walk_road = leg(d_all)
     access = t_road + bus_wait + in_s  # on the road layer = on a feeder bus
     egress = t_road + out_s
+    road_gen = np.where(walk_road, t_road * cw.walk, t_road)
+    access_gen = road_gen + bus_wait * cw.wait + in_s  # the first boarding: no penalty
+    egress_gen = road_gen + out_s
     st_tree = graph.station_tree
     if st_tree is not None:
         ks = min(K_STATIONS, len(graph.station_nodes))
         ds, jst = st_tree.query(np.column_stack([x, y]), k=ks)
         ds = np.asarray(ds, dtype=float).reshape(m, ks)
         t_st, walk_st = leg(ds)
+        # walking to a station: every way on from it boards (penalty), refunded here for the first boarding;
+        # a feeder bus to a station is the first boarding (the train after it is a boarding with penalty)
+        gen_in = np.where(walk_st, t_st * cw.walk - cw.boarding_penalty_s, t_st + bus_wait * cw.wait)
+        gen_out = np.where(walk_st, t_st * cw.walk, t_st + bus_wait * cw.wait + cw.boarding_penalty_s)
         t_st = np.where(walk_st, t_st, t_st + bus_wait)
         nodes = np.concatenate([nodes, graph.station_nodes[np.asarray(jst, dtype=np.int64).reshape(m, ks)]], axis=1)
         access = np.concatenate([access, t_st], axis=1)
         egress = np.concatenate([egress, t_st], axis=1)
-    return Snap(nodes=nodes, access_s=access, egress_s=egress, terminal_s=np.zeros(m))
+        access_gen = np.concatenate([access_gen, gen_in], axis=1)
+        egress_gen = np.concatenate([egress_gen, gen_out], axis=1)
+    same = np.array_equal(access_gen, access) and np.array_equal(egress_gen, egress)
+    return Snap(
+        nodes=nodes,
+        access_s=access,
+        egress_s=egress,
+        terminal_s=np.zeros(m),
+        access_gen_s=None if same else access_gen,
+        egress_gen_s=None if same else egress_gen,
+    )
+
+
+def node_costs_s(graph: ModeGraph, sources: IntArray, *, limit_s: float = np.inf) -> Field:
+    """From each source node to every node: the cost paths are chosen by and the clock seconds along them.
+
+    On a generalized graph (transit) the search minimises generalized seconds, cut at
+    ``graph.search_limit_s(limit_s)``, and clock seconds are summed along its shortest-path trees; a node
+    whose clock time exceeds ``limit_s`` gets ``inf`` clock time (its cost kept, so that a point's candidate
+    is chosen by cost whatever the limit, then found beyond it). Otherwise one compiled call gives times,
+    ``inf`` beyond ``limit_s`` (both fields the same array). Shape (len(sources), n_nodes) each.
+    """
+    if len(sources) == 0:
+        empty = np.zeros((0, graph.n_nodes))
+        return Field(empty, empty)
+    idx = np.asarray(sources, dtype=np.int64)
+    if not graph.generalized:
+        out = np.atleast_2d(np.asarray(dijkstra(graph.csr, directed=True, indices=idx, limit=limit_s), dtype=float))
+        return Field(out, out)
+    d, pred = dijkstra(graph.csr, directed=True, indices=idx, limit=graph.search_limit_s(limit_s), return_predecessors=True)
+    gen = np.atleast_2d(np.asarray(d, dtype=float))
+    clock = clock_along_tree(graph.csr, graph.clock_s, np.atleast_2d(pred), gen)
+    clock[clock > limit_s] = np.inf  # the cost stays: a candidate is chosen by it, then found beyond the limit
+    return Field(gen, clock)
 
 
 def node_times_s(graph: ModeGraph, sources: IntArray, *, limit_s: float = np.inf) -> FloatArray:
     """Travel time (s) from each source node to every node; ``inf`` beyond ``limit_s``.
 
-    Returns shape (len(sources), n_nodes). One compiled multi-source call.
+    Clock seconds along the paths the graph's cost chooses (:func:`node_costs_s`). Returns shape
+    (len(sources), n_nodes).
     """
-    if len(sources) == 0:
-        return np.zeros((0, graph.n_nodes))
-    out = dijkstra(graph.csr, directed=True, indices=np.asarray(sources, dtype=np.int64), limit=limit_s)
-    return np.atleast_2d(np.asarray(out, dtype=float))
+    return node_costs_s(graph, sources, limit_s=limit_s).clock_s
 
 
-def fields_from_points(graph: ModeGraph, origins: Snap, *, limit_s: float = np.inf) -> FloatArray:
-    """Node time fields (s) from each origin point: min over its candidates of access + path.
+def fields_from_points(graph: ModeGraph, origins: Snap, *, limit_s: float = np.inf) -> Field:
+    """Node fields from each origin point: the candidate (access + path) of least cost, and its clock time.
 
-    Returns shape (n_origins, n_nodes).
+    Returns a :class:`Field` of shape (n_origins, n_nodes).
     """
     uniq = np.unique(origins.nodes.ravel())
-    return fields_from_rows(node_times_s(graph, uniq, limit_s=limit_s), uniq, origins, limit_s=limit_s)
+    return fields_from_rows(node_costs_s(graph, uniq, limit_s=limit_s), uniq, origins, limit_s=limit_s)
 
 
-def fields_from_rows(rows: FloatArray, row_nodes: IntArray, origins: Snap, *, limit_s: float = np.inf) -> FloatArray:
-    """Point fields from node rows already computed: ``rows[i]`` holds the times from node ``row_nodes[i]``
-    (sorted, covering every candidate of ``origins``). Returns shape (n_origins, n_nodes)."""
+def fields_from_rows(rows: Field | FloatArray, row_nodes: IntArray, origins: Snap, *, limit_s: float = np.inf) -> Field:
+    """Point fields from node rows already computed: ``rows[i]`` holds the costs (a :class:`Field`, or
+    clock times) from node ``row_nodes[i]`` (sorted, covering every candidate of ``origins``).
+
+    Each origin's candidate is chosen by cost (access + path); its clock time is reported, ``inf``
+    beyond ``limit_s``. Returns a :class:`Field` of shape (n_origins, n_nodes).
+    """
+    f = rows if isinstance(rows, Field) else Field(rows, rows)
     m, k = origins.nodes.shape
     idx = np.searchsorted(row_nodes, origins.nodes.ravel())
-    per = rows[idx].reshape(m, k, rows.shape[1]) + origins.access_s[:, :, None]
-    out = per.min(axis=1)
-    out[out > limit_s] = np.inf
-    return out
+    if not f.generalized and not origins.generalized:
+        per = f.clock_s[idx].reshape(m, k, f.clock_s.shape[1]) + origins.access_s[:, :, None]
+        out = per.min(axis=1)
+        out[out > limit_s] = np.inf
+        return Field(out, out)
+    gen = f.gen_s[idx].reshape(m, k, f.gen_s.shape[1]) + origins.access_cost_s[:, :, None]
+    pick = gen.argmin(axis=1)[:, None, :]
+    gen_best = np.take_along_axis(gen, pick, axis=1)[:, 0, :]
+    del gen
+    clock = np.take_along_axis(f.clock_s[idx].reshape(m, k, f.clock_s.shape[1]), pick, axis=1)[:, 0, :]
+    clock = clock + np.take_along_axis(origins.access_s, pick[:, 0, :], axis=1)
+    clock[~(clock <= limit_s)] = np.inf
+    return Field(gen_best, clock)
 
 
-def times_to_points(node_field: FloatArray, targets: Snap) -> FloatArray:
-    """Times (s) at target points from node fields: min over candidates of field + egress.
+def costs_to_points(node_field: Field | FloatArray, targets: Snap) -> Field:
+    """Costs at target points from node fields: the candidate (field + egress) of least cost, with its
+    clock seconds. ``node_field``: (n_origins, n_nodes). Returns a :class:`Field` (n_origins, n_targets)."""
+    f = node_field if isinstance(node_field, Field) else Field(node_field, node_field)
+    if not f.generalized and not targets.generalized:
+        out = (f.clock_s[:, targets.nodes] + targets.egress_s[None, :, :]).min(axis=2)
+        return Field(out, out)
+    gen = f.gen_s[:, targets.nodes] + targets.egress_cost_s[None, :, :]
+    pick = gen.argmin(axis=2)[:, :, None]
+    clock = np.take_along_axis(f.clock_s[:, targets.nodes] + targets.egress_s[None, :, :], pick, axis=2)[:, :, 0]
+    return Field(np.take_along_axis(gen, pick, axis=2)[:, :, 0], clock)
+
+
+def times_to_points(node_field: Field | FloatArray, targets: Snap) -> FloatArray:
+    """Times (s) at target points from node fields: the clock time of the least-cost candidate
+    (field + egress; on car graphs simply the fastest).
 
     node_field: (n_origins, n_nodes). Returns (n_origins, n_targets).
     """
-    vals = node_field[:, targets.nodes] + targets.egress_s[None, :, :]
-    return vals.min(axis=2)
+    return costs_to_points(node_field, targets).clock_s
 
 
 def use_hierarchy(graph: ModeGraph, n_sources: int, method: Method = "auto", *, limit_s: float = np.inf) -> bool:
-    """Whether ``times_between`` answers through a contraction hierarchy (see ``CH_MIN_SOURCES``)."""
+    """Whether ``times_between`` answers through a contraction hierarchy (see ``CH_MIN_SOURCES``).
+
+    Never on a generalized graph (transit): a hierarchy returns the least generalized cost but not the
+    clock time along that path (unpacking every shortcut would be needed); Dijkstra's trees give both.
+    """
     if method not in ("auto", "ch", "dijkstra"):
         raise ValueError(f"method {method!r}: expected 'auto', 'ch' or 'dijkstra'")
+    if graph.generalized:
+        return False  # the hierarchy gives costs only; clock times along the paths need the search trees
     if method != "auto":
         return method == "ch"
     return graph.has_hierarchy or (n_sources >= CH_MIN_SOURCES and not np.isfinite(limit_s))
+
+
+def costs_between(
+    graph: ModeGraph,
+    sources: npt.ArrayLike,
+    targets: npt.ArrayLike,
+    *,
+    limit_s: float = np.inf,
+    method: Method = "auto",
+    workers: int = 1,
+) -> Field:
+    """Costs and clock times (s) from each source node to each target node (:class:`Field`); ``inf`` when
+    unreachable; clock time ``inf`` when it exceeds ``limit_s``.
+
+    Returns shape (len(sources), len(targets)) each. ``method``: "dijkstra" (scipy, chunks of sources over
+    ``workers`` processes, ``network.routing.dijkstra.csr_times_between``),
+    "ch" (contraction hierarchy, built once per graph and kept; no cutoff during the search, ``limit_s``
+    applied after) or "auto" (see ``CH_MIN_SOURCES``). A generalized graph (transit) is always searched
+    by Dijkstra (see ``use_hierarchy``). Both are exact; they may differ in the last bits (sums in
+    another order, ~1e-9 s).
+    """
+    src = np.asarray(sources, dtype=np.int64).ravel()
+    tgt = np.asarray(targets, dtype=np.int64).ravel()
+    uniq, inv = np.unique(src, return_inverse=True)
+    same = len(uniq) == len(src) and np.array_equal(uniq, src)
+    if graph.generalized:
+        gen, clock = csr_costs_between(graph.csr, graph.clock_s, uniq, tgt, limit_s=graph.search_limit_s(limit_s), workers=workers)
+        if not same:
+            gen, clock = gen[inv], clock[inv]
+        clock[~(clock <= limit_s)] = np.inf
+        return Field(gen, clock)
+    if use_hierarchy(graph, len(uniq), method, limit_s=limit_s):
+        rows = many_to_many(graph_hierarchy(graph), uniq, tgt)
+    else:
+        rows = csr_times_between(graph.csr, uniq, tgt, limit_s=limit_s, workers=workers)
+    out = rows if same else rows[inv]  # no copy when already unique, sorted
+    out[out > limit_s] = np.inf
+    return Field(out, out)
 
 
 def times_between(
@@ -192,48 +352,45 @@ def times_between(
     method: Method = "auto",
     workers: int = 1,
 ) -> FloatArray:
-    """Travel times (s) from each source node to each target node; ``inf`` when unreachable or beyond ``limit_s``.
+    """Travel times (s) from each source node to each target node; ``inf`` when unreachable or beyond ``limit_s``:
+    the clock time along the least-cost path (:func:`costs_between`; on car graphs the fastest path).
 
-    Returns shape (len(sources), len(targets)). ``method``: "dijkstra" (scipy, chunks of sources over
-    ``workers`` processes, ``network.routing.dijkstra.csr_times_between``),
-    "ch" (contraction hierarchy, built once per graph and kept; no cutoff during the search, ``limit_s``
-    applied after) or "auto" (see ``CH_MIN_SOURCES``).
-    Both are exact; they may differ in the last bits (sums in another order, ~1e-9 s).
+    Returns shape (len(sources), len(targets)).
     """
-    src = np.asarray(sources, dtype=np.int64).ravel()
-    tgt = np.asarray(targets, dtype=np.int64).ravel()
-    uniq, inv = np.unique(src, return_inverse=True)
-    if use_hierarchy(graph, len(uniq), method, limit_s=limit_s):
-        rows = many_to_many(graph_hierarchy(graph), uniq, tgt)
-    else:
-        rows = csr_times_between(graph.csr, uniq, tgt, limit_s=limit_s, workers=workers)
-    out = rows if len(uniq) == len(src) and np.array_equal(uniq, src) else rows[inv]  # no copy when already unique, sorted
-    out[out > limit_s] = np.inf
-    return out
+    return costs_between(graph, sources, targets, limit_s=limit_s, method=method, workers=workers).clock_s
 
 
 def point_matrix(
     graph: ModeGraph, origins: Snap, targets: Snap, *, limit_s: float = np.inf, method: Method = "auto", chunk: int = 2048
 ) -> FloatArray:
-    """Times (s) between snapped points: min over candidate pairs of access + path + egress.
+    """Times (s) between snapped points: the clock time of the least-cost candidate pair (access + path +
+    egress; on car graphs simply the fastest).
 
     Same values as ``times_to_points(fields_from_points(graph, origins), targets)`` without fields over
     every node. Returns shape (n_origins, n_targets).
     """
     src, s_inv = np.unique(origins.nodes.ravel(), return_inverse=True)
     tgt, t_inv = np.unique(targets.nodes.ravel(), return_inverse=True)
-    nodes = times_between(graph, src, tgt, method=method)
+    nodes = costs_between(graph, src, tgt, method=method)
     si = s_inv.reshape(origins.nodes.shape)
     ti = t_inv.reshape(targets.nodes.shape)
     out = np.full((len(si), len(ti)), np.inf)
+    generalized = nodes.generalized or origins.generalized or targets.generalized
+    cost = np.full((len(si), len(ti)), np.inf) if generalized else out
     for r in range(0, len(si), chunk):
         block = out[r : r + chunk]
+        block_cost = cost[r : r + chunk]
         for a in range(origins.nodes.shape[1]):
             for b in range(targets.nodes.shape[1]):
-                cand = (
-                    origins.access_s[r : r + chunk, a, None] + nodes[np.ix_(si[r : r + chunk, a], ti[:, b])] + targets.egress_s[None, :, b]
-                )
-                np.minimum(block, cand, out=block)
+                pair = np.ix_(si[r : r + chunk, a], ti[:, b])
+                cand = origins.access_s[r : r + chunk, a, None] + nodes.clock_s[pair] + targets.egress_s[None, :, b]
+                if not generalized:
+                    np.minimum(block, cand, out=block)
+                    continue
+                cand_cost = origins.access_cost_s[r : r + chunk, a, None] + nodes.gen_s[pair] + targets.egress_cost_s[None, :, b]
+                better = cand_cost < block_cost
+                block_cost[better] = cand_cost[better]
+                block[better] = cand[better]
     out[out > limit_s] = np.inf
     return out
 

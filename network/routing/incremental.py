@@ -49,6 +49,9 @@ class TreeSolve:
     times_s: FloatArray
     usage: csc_matrix
     fields_s: FloatArray | None = None
+    clock_s: FloatArray | None = None
+    """With ``clock_s`` given to :func:`solve` (``csr.data`` a generalized cost): the clock seconds along
+    the trees, same shape as ``times_s`` (which then holds generalized seconds)."""
 
     @property
     def n_sources(self) -> int:
@@ -77,11 +80,16 @@ def solve(
     keep_fields: bool = False,
     chunk: int = CHUNK_ORIGINS,
     workers: int = 1,
+    clock_s: FloatArray | None = None,
 ) -> TreeSolve:
     """Base solve: times from ``sources`` (to ``targets``, or to every node) and their tree arcs.
 
-    ``workers`` > 1 splits the origins over that many forked processes (same results).
+    ``workers`` > 1 splits the origins over that many forked processes (same results). ``clock_s`` (per
+    entry of ``csr``, which must then be canonical): ``csr.data`` is the generalized cost paths are
+    chosen by, and the solve also keeps the clock seconds along the trees (``TreeSolve.clock_s``).
     """
+    if clock_s is not None and not csr.has_canonical_format:
+        raise ValueError("solve with clock_s needs a canonical csr (its entries in the order of clock_s)")
     csr = canonical(csr)
     src = np.asarray(sources, dtype=np.int64)
     tgt = None if targets is None else np.asarray(targets, dtype=np.int64)
@@ -90,18 +98,22 @@ def solve(
     width = n if tgt is None else len(tgt)
     times = np.empty((len(src), width))
     fields = (times if tgt is None else np.empty((len(src), n))) if keep_fields else None
+    clock = None if clock_s is None else np.empty((len(src), width))
     rows_all: list[IntArray] = []
     arcs_all: list[IntArray] = []
-    for start, t, d, r, a in solve_blocks(csr, keys, src, limit_s, tgt, usage=True, full=keep_fields, chunk=chunk, workers=workers):
+    blocks = solve_blocks(csr, keys, src, limit_s, tgt, usage=True, full=keep_fields, chunk=chunk, workers=workers, clock_s=clock_s)
+    for start, t, d, r, a, c in blocks:
         times[start : start + len(t)] = t
         if fields is not None and tgt is not None:
             fields[start : start + len(t)] = d
+        if clock is not None:
+            clock[start : start + len(t)] = c
         rows_all.append(r)
         arcs_all.append(a)
     rows = np.concatenate(rows_all) if rows_all else np.zeros(0, np.int64)
     arcs = np.concatenate(arcs_all) if arcs_all else np.zeros(0, np.int64)
     usage = coo_matrix((np.ones(len(rows), dtype=bool), (rows, arcs)), shape=(len(src), csr.nnz)).tocsc()
-    return TreeSolve(csr=csr, sources=src, targets=tgt, limit_s=limit_s, times_s=times, usage=usage, fields_s=fields)
+    return TreeSolve(csr=csr, sources=src, targets=tgt, limit_s=limit_s, times_s=times, usage=usage, fields_s=fields, clock_s=clock)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -187,6 +199,26 @@ def recompute(
     for start, t, *_ in blocks:
         out[r[start : start + len(t)]] = t
     return out
+
+
+def recompute_costs(
+    base: TreeSolve, csr: csr_matrix, clock_s: FloatArray, rows: npt.ArrayLike, *, chunk: int = CHUNK_ORIGINS, workers: int = 1
+) -> tuple[FloatArray, FloatArray]:
+    """:func:`recompute` for a generalized graph (``base`` solved with ``clock_s``): the costs and the clock
+    seconds along the new trees on the edited (canonical) ``csr`` with its clock seconds ``clock_s``; base
+    rows copied, ``rows`` recomputed by Dijkstra (a hierarchy cannot give the clock times)."""
+    if base.clock_s is None:
+        raise ValueError("recompute_costs needs a base solved with clock_s")
+    gen = base.times_s.copy()
+    clock = base.clock_s.copy()
+    r = np.asarray(rows, dtype=np.int64)
+    blocks = solve_blocks(
+        csr, np.zeros(0, np.int64), base.sources[r], base.limit_s, base.targets, usage=False, full=False, chunk=chunk, workers=workers, clock_s=clock_s
+    )
+    for start, t, _, _, _, c in blocks:
+        gen[r[start : start + len(t)]] = t
+        clock[r[start : start + len(t)]] = c
+    return gen, clock
 
 
 @dataclass(frozen=True)

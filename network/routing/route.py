@@ -18,21 +18,29 @@ from network.routing.engine import path_nodes, snap_points
 
 @dataclass
 class Leg:
-    """One leg of a route: kind (road, access, wait, ride, ...), minutes, km and a label."""
+    """One leg of a route: kind (road, access, wait, ride, ...), clock minutes, km, a label, and the
+    generalized minutes the path was chosen by (walks and waits weighted, a boarding penalty; equal to
+    ``minutes`` for car legs and rides)."""
 
     kind: str  # terminal, access, drive, feeder, walk, wait, ride, transfer, exit
     label: str
     minutes: float
     km: float
+    generalized_minutes: float = 0.0
 
 
 @dataclass
 class Route:
-    """A point-to-point result: minutes, km, legs, and for transit the lines, waits and transfers."""
+    """A point-to-point result: clock minutes, km, legs, and for transit the lines, waits and transfers.
+
+    ``generalized_minutes``: the cost the path was chosen by (``network.model.graph.CostWeights``: walking
+    and waiting weighted, ``transfer_penalty_min`` per boarding after the first); for car trips the
+    minutes themselves."""
 
     mode: str
     minutes: float
     km: float
+    generalized_minutes: float = 0.0
     legs: list[Leg] = field(default_factory=list)
     waits_minutes: float = 0.0
     transfers: int = 0
@@ -44,10 +52,12 @@ class Route:
         """The route as JSON-ready values (minutes and km rounded to 0.01)."""
         d = asdict(self)
         d["minutes"] = round(self.minutes, 2)
+        d["generalized_minutes"] = round(self.generalized_minutes, 2)
         d["km"] = round(self.km, 2)
         d["waits_minutes"] = round(self.waits_minutes, 2)
         for leg in d["legs"]:
             leg["minutes"] = round(leg["minutes"], 2)
+            leg["generalized_minutes"] = round(leg["generalized_minutes"], 2)
             leg["km"] = round(leg["km"], 2)
         return d
 
@@ -62,10 +72,12 @@ def _edge_lookup(g: ModeGraph, a: int, b: int) -> int:
 
 def _summarise(g: ModeGraph, nodes: list[int]) -> list[Leg]:
     legs: list[Leg] = []
+    clock = g.clock_s
     for a, b in zip(nodes[:-1], nodes[1:]):
         k = _edge_lookup(g, a, b)
         kind = str(g.edge_kind[k])
-        minutes = float(g.csr.data[k]) / 60.0
+        minutes = float(clock[k]) / 60.0
+        gen_minutes = float(g.csr.data[k]) / 60.0
         km = float(g.edge_length_m[k]) / 1000.0
         if kind.startswith("road:"):
             cls = kind.split(":", 1)[1]
@@ -82,18 +94,20 @@ def _summarise(g: ModeGraph, nodes: list[int]) -> list[Leg]:
             leg_kind, label = kind, str(g.edge_label[k])
         if legs and legs[-1].kind == leg_kind and legs[-1].label == label and leg_kind in ("drive", "feeder", "ride"):
             legs[-1].minutes += minutes
+            legs[-1].generalized_minutes += gen_minutes
             legs[-1].km += km
         else:
-            legs.append(Leg(leg_kind, label, minutes, km))
+            legs.append(Leg(leg_kind, label, minutes, km, gen_minutes))
     return legs
 
 
-def _end_legs(g: ModeGraph, total_s: float, terminal_s: float, direction: str, node: int) -> list[Leg]:
-    """The connector between a trip end and the network, and the car terminal time as its own leg."""
+def _end_legs(g: ModeGraph, total_s: float, gen_s: float, terminal_s: float, direction: str, node: int) -> list[Leg]:
+    """The connector between a trip end and the network (clock ``total_s``, generalized ``gen_s``), and the
+    car terminal time as its own leg."""
     where = "station " + str(g.node_label[node]) if node >= g.n_road else "network"
-    legs = [Leg("access", f"{direction} {where}", float(total_s - terminal_s) / 60.0, 0.0)]
+    legs = [Leg("access", f"{direction} {where}", float(total_s - terminal_s) / 60.0, 0.0, float(gen_s - terminal_s) / 60.0)]
     if terminal_s > 0:
-        legs.insert(0, Leg("terminal", "parking and walking", float(terminal_s) / 60.0, 0.0))
+        legs.insert(0, Leg("terminal", "parking and walking", float(terminal_s) / 60.0, 0.0, float(terminal_s) / 60.0))
     return legs
 
 
@@ -103,7 +117,12 @@ def route(
     to_lonlat: tuple[float, float],
     mode: str,
 ) -> Route:
-    """Fastest path between two WGS-84 points by ``mode`` (car, transit or best)."""
+    """The path between two WGS-84 points by ``mode`` (car, transit or best), with its legs.
+
+    Car: the fastest path. Transit: the path of least generalized cost (``network.model.graph.CostWeights``),
+    reported in clock minutes (``minutes``) beside its ``generalized_minutes``. Best: the mode of fewer
+    clock minutes.
+    """
     if mode == "best":
         options = [route(state, from_lonlat, to_lonlat, m) for m in ("car", "transit")]
         best = min(options, key=lambda r: r.minutes)
@@ -118,17 +137,27 @@ def route(
     o = snap_points(g, np.array([ox]), np.array([oy]), state.params)
     d = snap_points(g, np.array([dx]), np.array([dy]), state.params)
     dist, pred = dijkstra(g.csr, directed=True, indices=o.nodes[0], return_predecessors=True)
-    total = dist + o.access_s[0][:, None]  # (k_o, n)
-    cand = total[:, d.nodes[0]] + d.egress_s[0][None, :]
+    total = dist + o.access_cost_s[0][:, None]  # (k_o, n), the cost paths are chosen by
+    cand = total[:, d.nodes[0]] + d.egress_cost_s[0][None, :]
     i, j = np.unravel_index(int(np.argmin(cand)), cand.shape)
-    minutes = float(cand[i, j]) / 60.0
-    if not np.isfinite(minutes):
+    if not np.isfinite(cand[i, j]):
         raise NetworkError(f"no {mode} path between {from_lonlat} and {to_lonlat}")
     src, dst = int(o.nodes[0][i]), int(d.nodes[0][j])
     nodes = path_nodes(pred[i], src, dst)
-    legs = _end_legs(g, o.access_s[0][i], o.terminal_s[0], "to", int(src))
-    legs += _summarise(g, nodes)
-    legs += _end_legs(g, d.egress_s[0][j], d.terminal_s[0], "from", int(dst))[::-1]
+    legs = _end_legs(g, o.access_s[0][i], o.access_cost_s[0][i], o.terminal_s[0], "to", int(src))
+    path_legs = _summarise(g, nodes)
+    if path_legs and legs[-1].generalized_minutes < legs[-1].minutes:
+        # walking to a station refunds the first boarding's penalty (engine.snap_points): show it on that boarding
+        refund = g.boarding_penalty_s / 60.0
+        legs[-1].generalized_minutes += refund
+        path_legs[0].generalized_minutes -= refund
+    legs += path_legs
+    legs += _end_legs(g, d.egress_s[0][j], d.egress_cost_s[0][j], d.terminal_s[0], "from", int(dst))[::-1]
+    if g.generalized or o.generalized or d.generalized:
+        idx = [_edge_lookup(g, a, b) for a, b in zip(nodes[:-1], nodes[1:])]
+        minutes = float(o.access_s[0][i] + g.clock_s[idx].sum() + d.egress_s[0][j]) / 60.0
+    else:
+        minutes = float(cand[i, j]) / 60.0
     waits = sum(leg.minutes for leg in legs if leg.kind == "wait")
     boards = sum(1 for leg in legs if leg.kind == "wait")
     lines: list[str] = []
@@ -138,6 +167,7 @@ def route(
     return Route(
         mode=mode,
         minutes=minutes,
+        generalized_minutes=float(cand[i, j]) / 60.0,
         km=sum(leg.km for leg in legs),
         legs=legs,
         waits_minutes=waits,
