@@ -102,6 +102,22 @@ def test_list_verdicts_supported_partly_not_and_minutes_short() -> None:
     assert C.judge(c, _tab(rows)).verdict == "not supported"
 
 
+def test_an_approximate_figure_is_met_within_the_tag_tolerance() -> None:
+    """"20分钟左右" (about 20 min) is met by 20.9 and by 23.0 (15 % of 20 = 3 min) but not by 23.5; a plain
+    "20分钟内" (within 20 min) is not met by 20.9."""
+    about = _claim(wording_zh="通勤时间将缩短至20分钟左右", threshold_minutes=20.0, scope=("a",))
+    within = _claim(wording_zh="20分钟内", threshold_minutes=20.0, scope=("a",))
+    assert C.allowed_minutes(about) == 23.0 and C.allowed_minutes(within) == 20.0
+
+    def tab(v: float) -> pd.DataFrame:
+        return _tab([{"definition": "corridor_end_to_end", "measure": "minutes", "origin": "a", "value": v}])
+
+    assert C.judge(about, tab(20.9)).verdict == "supported" and "approximate" in C.judge(about, tab(20.9)).figures
+    assert C.judge(about, tab(23.0)).verdict == "supported"
+    assert C.judge(about, tab(23.5)).verdict == "not supported"
+    assert C.judge(within, tab(20.9)).verdict == "not supported"
+
+
 def test_share_verdicts_use_the_majority_rule() -> None:
     c = _claim(definition="core_area_commute", measure="share_intercity_pairs_within", scope=("中心区",), mode="best")
 

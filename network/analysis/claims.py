@@ -9,7 +9,9 @@ observed commuting.
 Verdict rules (one per kind of measure):
 
 - minutes over a list of items (corridors, station pairs, pairs of areas): **supported** when every item
-  is within the threshold, **partly** when some are, **not supported** when none is;
+  is within the threshold, **partly** when some are, **not supported** when none is; a threshold the
+  wording gives as approximate ("20分钟左右", "约20分钟") is met within the journey-time tolerance the
+  validation uses (UK TAG M3.1: 15 % or 1 min, whichever is larger), and the figures say so;
 - shares (通勤圈, 生活圈: a share of population or of population-weighted pairs): **supported** when the
   share is at least ``MAJORITY`` (a circle "formed" for more than half of the people), **partly** from
   ``SOME`` up, **not supported** below; a list of cities needs each city's share.
@@ -37,6 +39,22 @@ from network.model.region import CITIES, Region
 from network.paths import DATA_DIR, PROJECT_DIR, SCENARIO_DIR
 from network.scenario.resolve import ResolvedScenario, build_state, resolve_projects
 from network.scenario.schema import Scenario, load_scenario
+
+APPROXIMATE_WORDS = ("左右", "约", "大约", "上下")
+"""Words that make a claim's figure approximate ("about 20 minutes")."""
+APPROXIMATE_SHARE = 0.15
+APPROXIMATE_FLOOR_MINUTES = 1.0
+"""An approximate figure is met within max(15 % of it, 1 min): the TAG M3.1 journey-time tolerance."""
+
+
+def allowed_minutes(claim: Claim) -> float:
+    """The most minutes that still meet ``claim``'s threshold: the threshold itself, or for an
+    approximate figure (:data:`APPROXIMATE_WORDS` in the wording) the threshold plus the TAG tolerance."""
+    t = claim.threshold_minutes
+    if any(w in claim.wording_zh for w in APPROXIMATE_WORDS):
+        return t + max(APPROXIMATE_SHARE * t, APPROXIMATE_FLOOR_MINUTES)
+    return t
+
 
 MAJORITY = 0.5
 SOME = 0.1
@@ -262,10 +280,13 @@ def judge(claim: Claim, table: pd.DataFrame, names: dict[str, str] | None = None
         if any(math.isnan(v) for _, v in items):
             missing = [lbl for lbl, v in items if math.isnan(v)]
             return Verdict("not evaluable", f"not measured: {', '.join(missing)}", "")
-        ok = [v <= t for _, v in items]
+        limit = allowed_minutes(claim)
+        ok = [v <= limit for _, v in items]
         verdict = "supported" if all(ok) else ("partly" if any(ok) else "not supported")
         figures = "; ".join(f"{lbl} {_fmt_min(v)}" for lbl, v in items)
-        short = [f"{lbl} {_fmt_min(v)}: {_short(v - t)}" for (lbl, v), good in zip(items, ok) if not good and np.isfinite(v)]
+        if limit > t:
+            figures += f" (an approximate figure: met up to {_fmt_min(limit)}, the TAG tolerance)"
+        short = [f"{lbl} {_fmt_min(v)}: {_short(v - limit)}" for (lbl, v), good in zip(items, ok) if not good and np.isfinite(v)]
         short += [f"{lbl}: no path in the model" for (lbl, v), good in zip(items, ok) if not good and not np.isfinite(v)]
         return Verdict(verdict, figures, "; ".join(short) or "nothing: every item is within the threshold")
     if claim.definition == "core_area_commute":
