@@ -112,11 +112,17 @@ def cmd_run(
         on_outcome=lambda _: bar.update(),
     )
     bar.close()
-    return _report_outcomes(outcomes, started=start, where=where, n_files=len(files), check_reports=check_reports)
+    return _report_outcomes(outcomes, started=start, where=where, n_files=len(files), check_reports=check_reports, online_map=not (no_map or offline))
 
 
 def _report_outcomes(
-    outcomes: list[BatchOutcome], *, started: float, where: str, n_files: int, check_reports: tuple[Path, Path] | None
+    outcomes: list[BatchOutcome],
+    *,
+    started: float,
+    where: str,
+    n_files: int,
+    check_reports: tuple[Path, Path] | None,
+    online_map: bool = False,
 ) -> int:
     failures: list[str] = []
     check_failures: list[str] = []
@@ -142,6 +148,8 @@ def _report_outcomes(
             records.append(CheckRecord(str(o.scenario), c.description, c.passed, c.value, c.limit))
             if not c.passed:
                 check_failures.append(f"{o.scenario}: {c.description} (value {c.value})")
+    if online_map and any(o.result is not None for o in outcomes):
+        print("maps load Leaflet and the base map tiles from the web; without internet (an intranet) add --offline for a self-contained map")
     print(f"\n{OSM_ATTRIBUTION}")
     print(f"{n_files} scenario(s) on {where} in {time.perf_counter() - started:.1f} s", file=sys.stderr)
     if check_reports is not None:

@@ -28,7 +28,13 @@ def configure_matrix(ap: argparse.ArgumentParser) -> None:
     ap.add_argument(
         "--points", type=Path, default=None, help=f"CSV with columns id, lon, lat (WGS-84; at most {MAX_POINTS:,} rows); default: the zones"
     )
-    ap.add_argument("--mode", choices=["car", "transit", "best", "all"], default="all", help="which matrices to write (default: all three)")
+    ap.add_argument(
+        "--mode",
+        choices=["car", "transit", "best", "all"],
+        action="append",
+        default=None,
+        help="which matrices to write; repeat for several (--mode car --mode transit); default: all three",
+    )
     ap.add_argument(
         "--engine",
         choices=["auto", "ch", "dijkstra"],
@@ -124,7 +130,8 @@ def run_matrix(args: argparse.Namespace) -> int:
     finally:
         bars.close()
     seconds = time.perf_counter() - t0
-    modes = ["car", "transit", "best"] if args.mode == "all" else [args.mode]
+    chosen = args.mode or ["all"]
+    modes = ["car", "transit", "best"] if "all" in chosen else list(dict.fromkeys(chosen))
     out = args.out or OUTPUT_DIR / scenario.name / DEFAULT_NAMES[args.fmt]
     provenance = {"tier": state.roads.tier, "snapshot": state.roads.snapshot, "attribution": OSM_ATTRIBUTION, "scenario": scenario.name}
     print(f"writing {out} ({args.fmt})...", file=sys.stderr)
