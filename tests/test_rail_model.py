@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from network._errors import DataError
-from network.model.graph import NetworkState, StateParams, initial_wait_s
+from network.model.graph import NetworkState, StateParams, build_transit_graph, initial_wait_s
 from network.model.parameters import DEFAULTS
 from network.model.rail import (
     load_rail,
@@ -186,3 +186,14 @@ def test_removing_a_line_removes_its_stopping_patterns() -> None:
     assert before.lines == ["IC-XT-EXP"]
     assert not {"IC-XT", "IC-XT-EXP"} & {leg.label for leg in after.legs}
     assert after.minutes > before.minutes
+
+
+def test_feeder_buses_never_run_on_expressways() -> None:
+    """The feeder is a local bus: 长沙南 to a point 3.7 km from 株洲西 rides the HSR, not a 44-km 'feeder'
+    along G0401/G4 (intercity buses are services of their own)."""
+    r = route(_state(2023, "am_peak"), (113.0650, 28.1470), (113.0760, 27.8570), "transit")
+    assert r.lines, [(leg.kind, leg.label) for leg in r.legs]
+    assert not [leg for leg in r.legs if leg.kind == "feeder" and "expressway" in leg.label]
+    g = build_transit_graph(_state(2023, "am_peak"))
+    kinds = set(map(str, g.edge_kind))
+    assert "road:expressway" not in kinds and "road:urban_arterial" in kinds

@@ -546,7 +546,8 @@ def build_transit_graph(state: NetworkState) -> ModeGraph:
     Nodes: road nodes (riding a feeder bus), one street-level node and one interchange node per station
     name, and per (line, stop) an arrival and a departure platform node. Edges:
 
-    - road: bus-feeder time; road node <-> station: walking (or, for a station farther than the walk
+    - road: bus-feeder time on every road but expressways (feeder buses are local buses; intercity
+      buses are services of their own, e.g. GTFS); road node <-> station: walking (or, for a station farther than the walk
       limit from every road node, the bus connector at the area's speed); leaving a station by bus waits
       ``bus_feeder_wait_min``;
     - station -> departure platform: half the line kind's street-to-platform time + the initial wait
@@ -570,7 +571,10 @@ def build_transit_graph(state: NetworkState) -> ModeGraph:
     n_road = len(roads.nodes)
     rx = roads.nodes["x"].to_numpy(dtype=float)
     ry = roads.nodes["y"].to_numpy(dtype=float)
+    # feeder buses are local buses: they do not run on expressways (intercity buses are services of their own)
     road_parts = list(_road_arrays(roads, feeder_edge_times_s(state)))
+    local = road_parts[3] != f"road:{EXPRESSWAY_CLASS}"
+    road_parts = [a[local] for a in road_parts]
     parts = [[*road_parts, road_parts[2]]]  # riding a feeder bus: in-vehicle, generalized = clock
     seg = line_segments(rail, p.period, v)
     running = set(seg["line_id"])
