@@ -197,3 +197,16 @@ def test_feeder_buses_never_run_on_expressways() -> None:
     g = build_transit_graph(_state(2023, "am_peak"))
     kinds = set(map(str, g.edge_kind))
     assert "road:expressway" not in kinds and "road:urban_arterial" in kinds
+
+
+def test_route_legs_show_the_connector_length_and_the_road_run_along() -> None:
+    """A planner reads the legs: the connector's km is shown (not 0.0), the part of a trip run along the
+    nearest road is a drive on that road (洞株路's end point lies on it), and legs add up to the total."""
+    r = route(_state(2020, "off_peak"), (113.034, 28.087), (113.105, 27.895), "car")
+    drives = [leg for leg in r.legs if leg.kind == "drive"]
+    assert drives and "洞株路" in drives[0].label and drives[0].km > 25.0
+    assert sum(leg.minutes for leg in r.legs) == pytest.approx(r.minutes, abs=0.02)
+    assert sum(leg.km for leg in r.legs) == pytest.approx(r.km, abs=0.01)
+    centre = route(_state(2023, "am_peak"), (113.1450, 27.8330), (112.926, 27.857), "car")
+    access = [leg for leg in centre.legs if leg.kind == "access"]
+    assert all(leg.km > 0.3 for leg in access), access

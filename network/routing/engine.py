@@ -52,6 +52,13 @@ class Snap:
     terminal_s: FloatArray  # (m,)
     access_gen_s: FloatArray | None = None  # (m, k)
     egress_gen_s: FloatArray | None = None  # (m, k)
+    connector_m: FloatArray | None = None  # (m, k)
+    """Length (m) of each connector: local streets (crow-fly x ``access_detour``) plus the part of the
+    nearest road run along it; what a route's access legs report as km."""
+    along: tuple[FloatArray, FloatArray, FloatArray, IntArray] | None = None
+    """The part of each connector run along the nearest road: seconds in (access), seconds out (egress),
+    metres, and the road's other end node (-1 for candidates that are not on it); a route shows it as a
+    drive or feeder leg on that road."""
 
     @property
     def generalized(self) -> bool:
@@ -78,6 +85,8 @@ class Snap:
             self.terminal_s[sl],
             None if self.access_gen_s is None else self.access_gen_s[sl],
             None if self.egress_gen_s is None else self.egress_gen_s[sl],
+            None if self.connector_m is None else self.connector_m[sl],
+            None if self.along is None else (self.along[0][sl], self.along[1][sl], self.along[2][sl], self.along[3][sl]),
         )
 
 
@@ -154,10 +163,18 @@ def snap_points(
     zero = np.zeros_like(d)
     in_s = np.concatenate([zero, np.nan_to_num(along_in, nan=np.inf)], axis=1)
     out_s = np.concatenate([zero, np.nan_to_num(along_out, nan=np.inf)], axis=1)
+    if len(rs.u):  # the part of the nearest road run along it, to each of its ends
+        arc_m = np.hypot(graph.node_x[rs.u[js]] - graph.node_x[rs.v[js]], graph.node_y[rs.u[js]] - graph.node_y[rs.v[js]])
+        along_m = np.column_stack([f[:, 0] * arc_m, (1 - f[:, 0]) * arc_m])
+    else:
+        along_m = ends * 0.0
+    length_m = d_all * detour + np.concatenate([np.zeros_like(d), along_m], axis=1)
+    other = np.column_stack([rs.v[js], rs.u[js]]) if len(rs.u) else ends
+    along = (in_s, out_s, np.concatenate([np.zeros_like(d), along_m], axis=1), np.concatenate([np.full(d.shape, -1, dtype=np.int64), other], axis=1))
     if graph.mode == "car":
         terminal = per_area(v, "car_terminal", "_min")[area] * 60.0
         conn = d_all * detour / connector_ms[:, None] + terminal[:, None]
-        return Snap(nodes=nodes, access_s=conn + in_s, egress_s=conn + out_s, terminal_s=terminal)
+        return Snap(nodes=nodes, access_s=conn + in_s, egress_s=conn + out_s, terminal_s=terminal, connector_m=length_m, along=along)
     walk_ms = v["walk_speed_kph"] / 3.6
     walk_max = params.walk_limit_m if params.walk_limit_m is not None else v["walk_max_m"]
     bus_ms = connector_ms * v["bus_feeder_speed_factor"]
@@ -191,6 +208,14 @@ def snap_points(
         egress = np.concatenate([egress, t_st], axis=1)
         access_gen = np.concatenate([access_gen, gen_in], axis=1)
         egress_gen = np.concatenate([egress_gen, gen_out], axis=1)
+        length_m = np.concatenate([length_m, ds * detour], axis=1)
+        pad = np.zeros_like(ds)
+        along = (
+            np.concatenate([along[0], pad], axis=1),
+            np.concatenate([along[1], pad], axis=1),
+            np.concatenate([along[2], pad], axis=1),
+            np.concatenate([along[3], np.full(ds.shape, -1, dtype=np.int64)], axis=1),
+        )
     same = np.array_equal(access_gen, access) and np.array_equal(egress_gen, egress)
     return Snap(
         nodes=nodes,
@@ -199,6 +224,8 @@ def snap_points(
         terminal_s=np.zeros(m),
         access_gen_s=None if same else access_gen,
         egress_gen_s=None if same else egress_gen,
+        connector_m=length_m,
+        along=along,
     )
 
 

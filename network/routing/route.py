@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -13,7 +13,7 @@ from network._errors import NetworkError
 from network.model.graph import ModeGraph, NetworkState, build_mode_graph
 from network.model.rail import line_segments, ride_s
 from network.model.speeds import Period
-from network.routing.engine import path_nodes, snap_points
+from network.routing.engine import Snap, path_nodes, snap_points
 
 
 @dataclass
@@ -101,11 +101,51 @@ def _summarise(g: ModeGraph, nodes: list[int]) -> list[Leg]:
     return legs
 
 
-def _end_legs(g: ModeGraph, total_s: float, gen_s: float, terminal_s: float, direction: str, node: int) -> list[Leg]:
-    """The connector between a trip end and the network (clock ``total_s``, generalized ``gen_s``), and the
-    car terminal time as its own leg."""
+def _merge_legs(legs: list[Leg]) -> list[Leg]:
+    """Consecutive drive, feeder or ride legs on the same road or line as one leg."""
+    out: list[Leg] = []
+    for leg in legs:
+        prev = out[-1] if out else None
+        if prev is not None and prev.kind == leg.kind and prev.label == leg.label and leg.kind in ("drive", "feeder", "ride"):
+            out[-1] = replace(prev, minutes=prev.minutes + leg.minutes, km=prev.km + leg.km, generalized_minutes=prev.generalized_minutes + leg.generalized_minutes)
+        else:
+            out.append(leg)
+    return out
+
+
+def _arc_label(g: ModeGraph, a: int, b: int) -> tuple[str, str]:
+    """(kind, label) of the arc a -> b (or b -> a) as a route leg shows it."""
+    for x, y in ((a, b), (b, a)):
+        lo, hi = g.csr.indptr[x], g.csr.indptr[x + 1]
+        hit = np.flatnonzero(g.csr.indices[lo:hi] == y)
+        if len(hit):
+            cls = str(g.edge_kind[lo + hit[0]]).removeprefix("road:")
+            name = str(g.edge_label[lo + hit[0]]) or cls
+            return ("drive" if g.mode == "car" else "feeder"), (f"{name} ({cls})" if name != cls else cls)
+    return ("drive" if g.mode == "car" else "feeder"), "road"
+
+
+def _end_legs(
+    g: ModeGraph, snap: Snap, i: int, total_s: float, gen_s: float, direction: str, node: int
+) -> list[Leg]:
+    """The connector between a trip end and the network (candidate ``i`` of the point's ``snap``: clock
+    ``total_s``, generalized ``gen_s``), split into local streets and the part run along the nearest
+    road, and the car terminal time as its own leg."""
+    terminal_s = float(snap.terminal_s[0])
     where = "station " + str(g.node_label[node]) if node >= g.n_road else "network"
-    legs = [Leg("access", f"{direction} {where}", float(total_s - terminal_s) / 60.0, 0.0, float(gen_s - terminal_s) / 60.0)]
+    length_m = float(snap.connector_m[0][i]) if snap.connector_m is not None else 0.0
+    road_s = road_m = 0.0
+    legs: list[Leg] = []
+    if snap.along is not None and int(snap.along[3][0][i]) >= 0:
+        road_s = float(snap.along[0 if direction == "to" else 1][0][i])
+        road_m = float(snap.along[2][0][i])
+        if road_s > 0 and np.isfinite(road_s):
+            kind, label = _arc_label(g, node, int(snap.along[3][0][i]))
+            legs.append(Leg(kind, label, road_s / 60.0, road_m / 1000.0, road_s / 60.0))
+        else:
+            road_s = road_m = 0.0
+    km = max(length_m - road_m, 0.0) / 1000.0 if np.isfinite(length_m) else 0.0
+    legs.insert(0, Leg("access", f"{direction} {where}", float(total_s - terminal_s - road_s) / 60.0, km, float(gen_s - terminal_s - road_s) / 60.0))
     if terminal_s > 0:
         legs.insert(0, Leg("terminal", "parking and walking", float(terminal_s) / 60.0, 0.0, float(terminal_s) / 60.0))
     return legs
@@ -144,7 +184,7 @@ def route(
         raise NetworkError(f"no {mode} path between {from_lonlat} and {to_lonlat}")
     src, dst = int(o.nodes[0][i]), int(d.nodes[0][j])
     nodes = path_nodes(pred[i], src, dst)
-    legs = _end_legs(g, o.access_s[0][i], o.access_cost_s[0][i], o.terminal_s[0], "to", int(src))
+    legs = _end_legs(g, o, int(i), o.access_s[0][i], o.access_cost_s[0][i], "to", int(src))
     path_legs = _summarise(g, nodes)
     if path_legs and legs[-1].generalized_minutes < legs[-1].minutes:
         # walking to a station refunds the first boarding's penalty (engine.snap_points): show it on that boarding
@@ -152,7 +192,8 @@ def route(
         legs[-1].generalized_minutes += refund
         path_legs[0].generalized_minutes -= refund
     legs += path_legs
-    legs += _end_legs(g, d.egress_s[0][j], d.egress_cost_s[0][j], d.terminal_s[0], "from", int(dst))[::-1]
+    legs += _end_legs(g, d, int(j), d.egress_s[0][j], d.egress_cost_s[0][j], "from", int(dst))[::-1]
+    legs = _merge_legs(legs)
     if g.generalized or o.generalized or d.generalized:
         idx = [_edge_lookup(g, a, b) for a, b in zip(nodes[:-1], nodes[1:])]
         minutes = float(o.access_s[0][i] + g.clock_s[idx].sum() + d.egress_s[0][j]) / 60.0
