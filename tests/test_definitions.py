@@ -263,3 +263,21 @@ def test_central_urban_areas_follow_the_ghsl_rule(tiny: tuple[NetworkState, Regi
     assert list(areas[:6]) == ["changsha"] * 6  # the contiguous block containing the centre
     assert areas[6] == ""  # touches only at a corner: rook contiguity leaves it out
     assert areas[7] == ""  # a dense town elsewhere is not the central urban area
+
+
+def test_year_change_lines_name_what_changed_and_leave_out_what_did_not() -> None:
+    import pandas as pd
+
+    from network.analysis.definition_series import year_change_lines
+
+    steps = pd.DataFrame(
+        [
+            {"year": 2020, "series": "a", "item": "furong-avenue", "effect": -3.0},
+            {"year": 2020, "series": "b", "item": "furong-avenue", "effect": -1.0},
+            {"year": 2020, "series": "a", "item": "dongzhu-road", "effect": 0.0},
+            {"year": 2023, "series": "a", "item": "west-ring-line", "effect": 0.0},
+            {"year": 2023, "series": "z", "item": "elsewhere", "effect": -9.0},
+        ]
+    )
+    lines = year_change_lines(steps, {"a", "b"}, [2018, 2020, 2023])
+    assert lines == ["2020: furong-avenue 4.00", "2023: no change"]
