@@ -141,6 +141,10 @@ def test_attribution_ranks_projects_and_flags_no_effect(region: Region) -> None:
     assert (res.table["loo_minutes_best_total"] >= 0).all()  # projects only add capacity
     for _, row in res.table.iterrows():
         assert row["changes_any_time"] or any(row["project"] in w for w in res.warnings)
+        # gains and losses apart add up to the net figure
+        for mode in ("best", "car", "transit"):
+            net = row[f"loo_minutes_{mode}_saved"] - row[f"loo_minutes_{mode}_lost"]
+            assert net == pytest.approx(row[f"loo_minutes_{mode}_total"], abs=0.02)
 
 
 def test_compare_population_newly_within_is_consistent(region: Region) -> None:

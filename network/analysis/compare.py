@@ -283,6 +283,8 @@ def attribution(
         h_loo, h_aoi = _headline(loo_ev, region), _headline(aoi_ev, region)
         total_loo = dict.fromkeys(MODES, 0.0)
         total_aoi = dict.fromkeys(MODES, 0.0)
+        saved = dict.fromkeys(MODES, 0.0)
+        lost = dict.fromkeys(MODES, 0.0)
         for k in h_full:
             if k.startswith("index"):
                 continue
@@ -292,11 +294,17 @@ def attribution(
             row[f"aoi:{k}"] = round(aoi, 2)
             total_loo[k.rsplit(":", 1)[1]] += loo
             total_aoi[k.rsplit(":", 1)[1]] += aoi
+            if np.isfinite(loo):  # gains and losses apart: a timetable change can speed one pair and slow another
+                saved[k.rsplit(":", 1)[1]] += max(loo, 0.0)
+                lost[k.rsplit(":", 1)[1]] += max(-loo, 0.0)
         row["loo_minutes_best_total"] = round(total_loo["best"], 2)
         row["aoi_minutes_best_total"] = round(total_aoi["best"], 2)
         for mode in ("car", "transit"):
             row[f"loo_minutes_{mode}_total"] = round(total_loo[mode], 2)
             row[f"aoi_minutes_{mode}_total"] = round(total_aoi[mode], 2)
+        for mode in MODES:
+            row[f"loo_minutes_{mode}_saved"] = round(saved[mode], 2)
+            row[f"loo_minutes_{mode}_lost"] = round(lost[mode], 2)
         row["loo_index_best"] = round(h_full["index:best"] - h_loo["index:best"], 4)
         row["aoi_index_best"] = round(h_aoi["index:best"] - h_base["index:best"], 4)
         no_effect = all(

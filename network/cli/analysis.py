@@ -254,11 +254,20 @@ def run_attribution(args: argparse.Namespace) -> int:
             "aoi_minutes_best_total",
             "loo_minutes_car_total",
             "loo_minutes_transit_total",
+            "loo_minutes_transit_saved",
+            "loo_minutes_transit_lost",
             "loo_index_best",
             "aoi_index_best",
             "changes_any_time",
         ]
         print(res.table[cols].to_string(index=False))
+        print("minutes summed over the six centre-to-centre pairs; *_saved / *_lost: the pairs it speeds up and slows down, apart")
+        elsewhere = res.table[(res.table["loo_minutes_best_total"] == 0) & res.table["changes_any_time"]]
+        if len(elsewhere):
+            print(
+                f"note: {', '.join(map(str, elsewhere['project']))} change(s) no centre-to-centre time but other trips do change: "
+                "see `timeline --definition urban_area_to_urban_area` or `compare` (zones.csv, population.csv)"
+            )
     else:
         print(f"{r.scenario.name} adds no catalogue project or hand-written edit over {against.scenario.name}")
     only_against = sorted(against.active - r.active) + differing_edits(against, r)
