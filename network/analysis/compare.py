@@ -220,6 +220,38 @@ def _edits_state(resolved: ResolvedScenario, edits: dict[str, EditSpec]) -> Reso
     return replace(resolved, scenario=with_edits(resolved.scenario, edits))
 
 
+def _pair_effects(h_full: dict[str, float], h_loo: dict[str, float], h_base: dict[str, float], h_aoi: dict[str, float]) -> dict[str, float]:
+    """Per pair and mode, and summed per mode: leave-one-out and add-one-in minutes, and the leave-one-out
+    minutes saved and lost apart (a timetable change can speed one pair and slow another)."""
+    row: dict[str, float] = {}
+    total_loo = dict.fromkeys(MODES, 0.0)
+    total_aoi = dict.fromkeys(MODES, 0.0)
+    saved = dict.fromkeys(MODES, 0.0)
+    lost = dict.fromkeys(MODES, 0.0)
+    for k in h_full:
+        if k.startswith("index"):
+            continue
+        mode = k.rsplit(":", 1)[1]
+        loo = h_loo[k] - h_full[k]
+        aoi = h_base[k] - h_aoi[k]
+        row[f"loo:{k}"] = round(loo, 2)
+        row[f"aoi:{k}"] = round(aoi, 2)
+        total_loo[mode] += loo
+        total_aoi[mode] += aoi
+        if np.isfinite(loo):
+            saved[mode] += max(loo, 0.0)
+            lost[mode] += max(-loo, 0.0)
+    row["loo_minutes_best_total"] = round(total_loo["best"], 2)
+    row["aoi_minutes_best_total"] = round(total_aoi["best"], 2)
+    for mode in ("car", "transit"):
+        row[f"loo_minutes_{mode}_total"] = round(total_loo[mode], 2)
+        row[f"aoi_minutes_{mode}_total"] = round(total_aoi[mode], 2)
+    for mode in MODES:
+        row[f"loo_minutes_{mode}_saved"] = round(saved[mode], 2)
+        row[f"loo_minutes_{mode}_lost"] = round(lost[mode], 2)
+    return row
+
+
 def attribution(
     resolved: ResolvedScenario,
     against: ResolvedScenario,
@@ -281,30 +313,7 @@ def attribution(
             done += sum(r[0] for r in ev.recomputed.values())
             total += sum(r[1] for r in ev.recomputed.values())
         h_loo, h_aoi = _headline(loo_ev, region), _headline(aoi_ev, region)
-        total_loo = dict.fromkeys(MODES, 0.0)
-        total_aoi = dict.fromkeys(MODES, 0.0)
-        saved = dict.fromkeys(MODES, 0.0)
-        lost = dict.fromkeys(MODES, 0.0)
-        for k in h_full:
-            if k.startswith("index"):
-                continue
-            loo = h_loo[k] - h_full[k]
-            aoi = h_base[k] - h_aoi[k]
-            row[f"loo:{k}"] = round(loo, 2)
-            row[f"aoi:{k}"] = round(aoi, 2)
-            total_loo[k.rsplit(":", 1)[1]] += loo
-            total_aoi[k.rsplit(":", 1)[1]] += aoi
-            if np.isfinite(loo):  # gains and losses apart: a timetable change can speed one pair and slow another
-                saved[k.rsplit(":", 1)[1]] += max(loo, 0.0)
-                lost[k.rsplit(":", 1)[1]] += max(-loo, 0.0)
-        row["loo_minutes_best_total"] = round(total_loo["best"], 2)
-        row["aoi_minutes_best_total"] = round(total_aoi["best"], 2)
-        for mode in ("car", "transit"):
-            row[f"loo_minutes_{mode}_total"] = round(total_loo[mode], 2)
-            row[f"aoi_minutes_{mode}_total"] = round(total_aoi[mode], 2)
-        for mode in MODES:
-            row[f"loo_minutes_{mode}_saved"] = round(saved[mode], 2)
-            row[f"loo_minutes_{mode}_lost"] = round(lost[mode], 2)
+        row.update(_pair_effects(h_full, h_loo, h_base, h_aoi))
         row["loo_index_best"] = round(h_full["index:best"] - h_loo["index:best"], 4)
         row["aoi_index_best"] = round(h_aoi["index:best"] - h_base["index:best"], 4)
         no_effect = all(
