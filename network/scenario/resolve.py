@@ -51,7 +51,8 @@ from network.scenario.edits import (
 )
 from network.scenario.schema import NewRoad, RoadClosure, RoadUpgrade, Scenario, find_scenario_file, inherit_base, load_scenario
 from network.scenario.services import ServiceSource, feed_path, load_services, with_services
-from network.sources.embedded import load_embedded_roads, road_openings
+from network.scenario.urban_express import before_urban_express, urban_express_openings, with_urban_expressways
+from network.sources.embedded import load_embedded_roads, load_urban_express_corridors, road_openings
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +84,7 @@ def base_network(tier: str) -> tuple[RoadNetwork, RailNetwork]:
         from network.sources.osm import load_cached_osm_roads  # type: ignore[import-not-found,unused-ignore]
 
         return load_cached_osm_roads(), load_rail()
-    return load_embedded_roads(), load_rail()
+    return with_urban_expressways(load_embedded_roads(), load_urban_express_corridors()), load_rail()
 
 
 def _check_ids(ids: list[str], field_name: str, catalogue: dict[str, Project], file: str) -> None:
@@ -186,6 +187,9 @@ def build_state(
     if resolved.year is not None and sc.tier == "embedded":
         year = resolved.year
         roads = close_refs(roads, {ref for ref, day in road_openings().items() if day.year > year and ref not in named_refs})
+        # urban expressways not yet 快速化 in that year are the skeleton's signalised arterials
+        late = {ref for ref, day in urban_express_openings(load_urban_express_corridors()).items() if day.year > year}
+        roads = before_urban_express(roads, late)
     # roads the network lacks, added as their own roads in every year (first, so their node ids are
     # the same whatever else is active), then every other catalogue project, in catalogue order
     own = [pid for pid, p in cat.items() if own_road_reason(sc.tier, p)]

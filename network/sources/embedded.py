@@ -141,3 +141,54 @@ def road_openings(data_dir: Path = DATA_DIR) -> dict[str, dt.date]:
             if out.setdefault(ref, day) != day:
                 raise DataError(f"{path}: line {k + 2}, field 'opened': {day} differs from {out[ref]} on the same road {ref}")
     return out
+
+
+URBAN_EXPRESS_COLUMNS = ("corridor", "name", "seq", "lon", "lat", "length_km", "opened", "opened_source", "inferred")
+
+
+@lru_cache(maxsize=4)
+def load_urban_express_corridors(data_dir: Path = DATA_DIR) -> pd.DataFrame:
+    """Read ``data/urban_express_corridors.csv``: the waypoints of Changsha's urban expressways (城市快速路:
+    二环, 万家丽路高架, 湘府路快速路), one row per waypoint (``corridor``, ``name``, ``seq``, ``lon``, ``lat``,
+    ``length_km`` (published length, empty when none is stored), ``opened``, ``opened_source``, ``inferred``).
+    The skeleton edges along each corridor are ``urban_express`` from ``opened`` on and the skeleton's own
+    class (a signalised arterial) before (``network.scenario.urban_express``).
+
+    Raises
+    ------
+    DataError naming the file, line and field of the first bad value.
+    """
+    path = data_dir / "urban_express_corridors.csv"
+    if not path.exists():
+        return pd.DataFrame({c: [] for c in URBAN_EXPRESS_COLUMNS})
+    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    missing = [c for c in URBAN_EXPRESS_COLUMNS if c not in df.columns]
+    if missing:
+        raise DataError(f"{path}: missing column(s) {missing}; expected {list(URBAN_EXPRESS_COLUMNS)}")
+    rows = []
+    for k, r in enumerate(df.to_dict("records")):
+        where = f"{path}: line {k + 2}"
+        try:
+            lon, lat, seq = float(r["lon"]), float(r["lat"]), int(r["seq"])
+        except ValueError:
+            raise DataError(f"{where}, fields 'seq'/'lon'/'lat': expected an integer and two numbers") from None
+        if not (111.0 <= lon <= 115.0 and 26.0 <= lat <= 30.0):
+            raise DataError(f"{where}, fields 'lon'/'lat': ({lon}, {lat}) lies outside Hunan; expected WGS-84 degrees")
+        try:
+            length_km = float(r["length_km"]) if r["length_km"].strip() else float("nan")
+        except ValueError:
+            raise DataError(f"{where}, field 'length_km': got {r['length_km']!r}; expected km or empty") from None
+        try:
+            opened = dt.date.fromisoformat(r["opened"].strip())
+        except ValueError:
+            raise DataError(f"{where}, field 'opened': got {r['opened']!r}; expected a date YYYY-MM-DD") from None
+        if not r["opened_source"].strip():
+            raise DataError(f"{where}, field 'opened_source': empty; name the source or say 'inferred'")
+        rows.append({**r, "seq": seq, "lon": lon, "lat": lat, "length_km": length_km, "opened": opened})
+    out = pd.DataFrame(rows, columns=list(URBAN_EXPRESS_COLUMNS))
+    for corridor, g in out.groupby("corridor", sort=False):
+        if len(g) < 2:
+            raise DataError(f"{path}: corridor {corridor!r} has {len(g)} waypoint; expected at least 2")
+        if g["opened"].nunique() != 1:
+            raise DataError(f"{path}: corridor {corridor!r}, field 'opened' differs between its rows")
+    return out
