@@ -14,11 +14,11 @@ from scipy.spatial import cKDTree
 
 from network._errors import DataError
 from network.model.graph import NetworkState, build_car_graph
+from network.model.region import load_centres
 from network.paths import CRS_METRIC, CRS_WGS84
 from network.scenario.resolve import base_network, build_state, resolve_projects
 from network.scenario.schema import parse_scenario
 from network.scenario.urban_express import before_urban_express
-from network.model.region import load_centres
 from network.sources.embedded import load_urban_express_corridors
 
 TO_M = Transformer.from_crs(CRS_WGS84, CRS_METRIC, always_xy=True)
