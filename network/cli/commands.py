@@ -15,6 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NoReturn
 
+from network.scenario.schema import Scenario
+
 
 @dataclass(frozen=True)
 class Command:
@@ -114,3 +116,26 @@ def dispatch(argv: list[str]) -> int:
         parser.print_usage(sys.stderr)
         return 2
     return COMMANDS[args.command].run(args)
+
+
+def _year(text: str) -> int:
+    """A calendar year for ``--year`` (the range scenario files accept)."""
+    try:
+        year = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"got {text!r}; expected a year such as 2017") from None
+    if not 1990 <= year <= 2060:
+        raise argparse.ArgumentTypeError(f"got {year}; expected a year in [1990, 2060]")
+    return year
+
+
+def add_when_options(ap: argparse.ArgumentParser) -> None:
+    """``--year`` and ``--period``: run a named scenario in another year or period."""
+    ap.add_argument("--year", type=_year, default=None, help="the scenario in this year (its catalogue projects follow the year; default: the scenario's own)")
+    ap.add_argument("--period", choices=["am_peak", "off_peak"], default=None, help="the scenario in this period (default: the scenario's own)")
+
+
+def scenario_when(scenario: Scenario, args: argparse.Namespace) -> Scenario:
+    """``scenario`` in the year and period of ``--year`` / ``--period`` when given (its projects follow the year)."""
+    update = {k: v for k, v in (("year", getattr(args, "year", None)), ("period", getattr(args, "period", None))) if v is not None}
+    return scenario.model_copy(update=update) if update else scenario

@@ -26,7 +26,7 @@ from network.cli import export as _export  # noqa: F401  (registers the ``export
 from network.cli import matrix as _matrix  # noqa: F401  (registers the 'matrix' subcommand)
 from network.cli import network as _network  # noqa: F401  (registers the 'network' subcommand)
 from network.cli import observed as _observed  # noqa: F401  (registers the 'observed' subcommand)
-from network.cli.commands import COMMANDS, build_subcommand_parser, command, dispatch
+from network.cli.commands import COMMANDS, add_when_options, build_subcommand_parser, command, dispatch, scenario_when
 from network.model.rail import load_rail
 from network.outputs.checks_report import CheckRecord, write_check_reports
 from network.outputs.maps import BASEMAPS, basemap_problem
@@ -191,10 +191,7 @@ def _centre_table(rows: list[dict[str, object]]) -> str:
 def cmd_route(args: argparse.Namespace) -> int:
     """Run ``route``: print the fastest path (or a JSON object with ``--json``); returns the exit code."""
     path = find_scenario_file(args.scenario)
-    scenario = load_scenario(path)
-    update = {k: v for k, v in (("year", args.year), ("period", args.period)) if v is not None}
-    if update:  # the same scenario in another year or period (its projects follow the year)
-        scenario = scenario.model_copy(update=update)
+    scenario = scenario_when(load_scenario(path), args)
     state = resolve_state(scenario, file=str(path))
     r = route(state, args.from_, args.to, args.mode)
     about = {"scenario": scenario.name, "year": state.year, "period": state.params.period}
@@ -292,17 +289,6 @@ def run_command(args: argparse.Namespace) -> int:
     )
 
 
-def _year(text: str) -> int:
-    """A calendar year for ``--year`` (the range scenario files accept)."""
-    try:
-        year = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"got {text!r}; expected a year such as 2017") from None
-    if not 1990 <= year <= 2060:
-        raise argparse.ArgumentTypeError(f"got {year}; expected a year in [1990, 2060]")
-    return year
-
-
 @command("route", "fastest path between two points (car, transit or the best of both)")
 def configure_route(ap: argparse.ArgumentParser) -> None:
     """Options of ``run_scenario.py route``."""
@@ -311,8 +297,7 @@ def configure_route(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("--from", dest="from_", type=_lonlat, required=True, help="lon,lat (WGS-84)")
     ap.add_argument("--to", type=_lonlat, required=True, help="lon,lat (WGS-84)")
     ap.add_argument("--mode", choices=["car", "transit", "best"], default="best")
-    ap.add_argument("--year", type=_year, default=None, help="the scenario in this year (its catalogue projects follow the year; default: the scenario's own)")
-    ap.add_argument("--period", choices=["am_peak", "off_peak"], default=None, help="the scenario in this period (default: the scenario's own)")
+    add_when_options(ap)
     ap.add_argument("--json", action="store_true", help="print a JSON object with a 'minutes' field")
     ap.set_defaults(run=cmd_route)
 

@@ -11,7 +11,7 @@ from tqdm import tqdm
 
 from network import OSM_ATTRIBUTION
 from network.analysis.od_matrix import MAX_POINTS, load_points, od_minutes, zone_centroids
-from network.cli.commands import command, usage_error
+from network.cli.commands import add_when_options, command, scenario_when, usage_error
 from network.model.region import load_region
 from network.outputs.files import atomic_write_text, dumps_metrics
 from network.outputs.od_table import MATRIX_FORMATS, write_matrix
@@ -25,6 +25,7 @@ def configure_matrix(ap: argparse.ArgumentParser) -> None:
     """Options of ``run_scenario.py matrix``."""
     ap.epilog = "Example: run_scenario.py matrix --scenario year-2023 --points taz.csv --mode best"
     ap.add_argument("--scenario", default="surveyed", help="scenario name or file (default: surveyed)")
+    add_when_options(ap)
     ap.add_argument(
         "--points", type=Path, default=None, help=f"CSV with columns id, lon, lat (WGS-84; at most {MAX_POINTS:,} rows); default: the zones"
     )
@@ -59,13 +60,24 @@ def configure_matrix(ap: argparse.ArgumentParser) -> None:
         "--out",
         type=Path,
         default=None,
-        help="output path (default: outputs/<scenario>/od_matrix.csv, od_matrix_wide.csv or od_matrix.parquet); "
+        help="output path (default: outputs/<scenario>/od_matrix.csv, od_matrix_wide.csv or od_matrix.parquet for the zones; "
+        "with --points the points file's name is added, e.g. od_matrix_taz.csv, so matrices of other points do not overwrite it); "
         "a .json sidecar goes beside it",
     )
     ap.set_defaults(run=run_matrix)
 
 
 DEFAULT_NAMES = {"long": "od_matrix.csv", "wide": "od_matrix_wide.csv", "parquet": "od_matrix.parquet"}
+
+
+def default_name(fmt: str, points: Path | None) -> str:
+    """The output file name: ``od_matrix.csv`` (etc.) for the zones, ``od_matrix_<points file stem>.csv`` for
+    your own points, so a matrix of other points never overwrites the zone matrix."""
+    name = DEFAULT_NAMES[fmt]
+    if points is None:
+        return name
+    stem, dot, ext = name.partition(".")
+    return f"{stem}_{points.stem}{dot}{ext}"
 COLUMNS = {
     "long": {
         "from_id": "origin point id",
@@ -120,7 +132,7 @@ def run_matrix(args: argparse.Namespace) -> int:
             args, f"--out {args.out}: a {'.parquet' if args.fmt == 'parquet' else '.csv'} path is expected with --format {args.fmt}"
         )
     path = find_scenario_file(args.scenario)
-    scenario = load_scenario(path)
+    scenario = scenario_when(load_scenario(path), args)
     points = load_points(args.points) if args.points is not None else zone_centroids(load_region())
     state = resolve_state(scenario, file=str(path))
     t0 = time.perf_counter()
@@ -132,12 +144,16 @@ def run_matrix(args: argparse.Namespace) -> int:
     seconds = time.perf_counter() - t0
     chosen = args.mode or ["all"]
     modes = ["car", "transit", "best"] if "all" in chosen else list(dict.fromkeys(chosen))
-    out = args.out or OUTPUT_DIR / scenario.name / DEFAULT_NAMES[args.fmt]
+    out = args.out or OUTPUT_DIR / scenario.name / default_name(args.fmt, args.points)
     provenance = {"tier": state.roads.tier, "snapshot": state.roads.snapshot, "attribution": OSM_ATTRIBUTION, "scenario": scenario.name}
     print(f"writing {out} ({args.fmt})...", file=sys.stderr)
     write_matrix(out, points, minutes, modes, fmt=args.fmt, bom=not args.no_bom, metadata=provenance)
     meta = {
         "scenario": scenario.name,
+        "year": state.year,
+        "period": state.params.period,
+        "definition": f"door to door between the points, by mode, {state.params.period.replace('_', '-')}; "
+        "car: fastest path; transit: path of least generalized cost, reported in clock minutes",
         "network": {"tier": state.roads.tier, "snapshot": state.roads.snapshot},
         "attribution": OSM_ATTRIBUTION,
         "points": {"source": points.source, "count": len(points)},
@@ -149,8 +165,10 @@ def run_matrix(args: argparse.Namespace) -> int:
         "seconds": round(seconds, 3),
     }
     atomic_write_text(out.with_suffix(".json"), dumps_metrics(meta))
+    when = f"year {state.year}" if state.year is not None else "as surveyed"
     print(
-        f"== {scenario.name}: {len(points)} × {len(points)} points, modes {', '.join(modes)}  [tier {state.roads.tier}; {state.roads.snapshot}]"
+        f"== {scenario.name} ({when}, {state.params.period}): {len(points)} × {len(points)} points, modes {', '.join(modes)}"
+        f"  [tier {state.roads.tier}; {state.roads.snapshot}]"
     )
     for mode in ("car", "transit"):
         print(f"  {mode:8s} {info[mode]['engine']} on {info[mode]['graph_nodes']:,} nodes: {info[mode]['seconds']:.2f} s")
