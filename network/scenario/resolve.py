@@ -16,6 +16,8 @@ Rules (the README repeats them):
 
 from __future__ import annotations
 
+import difflib
+
 import logging
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -178,7 +180,14 @@ def build_state(
     known = set(base_network(sc.tier)[1].lines["line_id"])
     for k, lid in enumerate(sc.remove_lines):
         if lid not in known:
-            raise InputError(file, f"remove_lines[{k}]", f"got {lid!r}: unknown rail line; expected one of {sorted(known)}")
+            close = difflib.get_close_matches(str(lid), sorted(known), n=3, cutoff=0.5)
+            hint = f" (did you mean {', '.join(close)}?)" if close else ""
+            raise InputError(
+                file,
+                f"remove_lines[{k}]",
+                f"got {lid!r}: unknown rail line{hint}; expected one of {sorted(known)}. A catalogue project "
+                "(e.g. the 西环线, west-ring-line, which extends M3) is taken out with exclude: [<project id>]",
+            )
     if sc.remove_lines:
         rail = rail.without_lines(list(sc.remove_lines))
     # expressways (and curated trunk roads) not yet open in the scenario's year are absent; those the
