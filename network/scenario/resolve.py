@@ -17,7 +17,6 @@ Rules (the README repeats them):
 from __future__ import annotations
 
 import difflib
-
 import logging
 from dataclasses import dataclass, field
 from functools import lru_cache
