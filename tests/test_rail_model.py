@@ -210,3 +210,11 @@ def test_route_legs_show_the_connector_length_and_the_road_run_along() -> None:
     centre = route(_state(2023, "am_peak"), (113.1450, 27.8330), (112.926, 27.857), "car")
     access = [leg for leg in centre.legs if leg.kind == "access"]
     assert all(leg.km > 0.3 for leg in access), access
+
+
+def test_the_west_extension_has_its_published_length() -> None:
+    """长沙–长沙西 is 21.888 km with 7 stations (gcjc.com/news/show-6581.html); the model's track is within 10 %."""
+    stops = load_rail().stops
+    s = stops[stops["line_id"] == "IC-T"].set_index("name_zh")["track_m"]
+    assert abs((s["长沙"] - s["长沙西"]) / 1000.0 - 21.888) <= 0.1 * 21.888
+    assert list(s.index).index("长沙") == 7  # 长沙西 and six stations before 长沙

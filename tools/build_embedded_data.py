@@ -74,11 +74,14 @@ SPECIAL_ZONES: dict[str, tuple[str, str, str]] = {
 # Stations marked inferred: the reference lacks the name at that point; name assignment and order are
 # inferred from position along the line and should be checked against the operator's list.
 IC_WEST = [
-    ("长沙西", 112.8018, 28.3169, True),
-    ("八方山", 112.8205, 28.2654, True),
+    # the west extension 长沙–长沙西 is 21.888 km with 7 stations (gcjc.com/news/show-6581.html): the OSM
+    # node at (112.8018, 28.3169) is 24 km from 长沙 in a straight line, so it cannot be 长沙西; the line runs
+    # through the unnamed node between 观沙岭 and 谷山 instead (the stations below sum to about 22 km)
+    ("长沙西", 112.8205, 28.2654, True),
     ("尖山", 112.8589, 28.2519, True),
     ("麓谷", 112.8824, 28.2402, True),
     ("谷山", 112.9016, 28.2340, False),
+    ("八方山", 112.9288, 28.2341, True),
     ("观沙岭", 112.9454, 28.2341, False),
     ("开福寺", 112.9751, 28.2268, False),
 ]
