@@ -218,3 +218,13 @@ def test_the_west_extension_has_its_published_length() -> None:
     s = stops[stops["line_id"] == "IC-T"].set_index("name_zh")["track_m"]
     assert abs((s["长沙"] - s["长沙西"]) / 1000.0 - 21.888) <= 0.1 * 21.888
     assert list(s.index).index("长沙") == 7  # 长沙西 and six stations before 长沙
+
+
+def test_local_streets_are_faster_off_peak() -> None:
+    """Connectors (local streets) run at the AM-peak speeds of the table and faster off-peak by
+    ``connector_off_peak_factor``: the same trip end costs less access time off-peak, by that ratio."""
+    a, b = (113.1450, 27.8330), (112.926, 27.857)
+    am = [leg for leg in route(_state(2023, "am_peak"), a, b, "car").legs if leg.kind == "access"]
+    off = [leg for leg in route(_state(2023, "off_peak"), a, b, "car").legs if leg.kind == "access"]
+    assert am[0].km == pytest.approx(off[0].km) and am[0].km > 0.3
+    assert am[0].minutes / off[0].minutes == pytest.approx(DEFAULTS["connector_off_peak_factor"], rel=1e-3)

@@ -69,3 +69,10 @@ def codes_on_grid(tree: cKDTree, codes: npt.NDArray[np.int64], x_m: npt.ArrayLik
 def per_area(values: dict[str, float], prefix: str, suffix: str) -> npt.NDArray[np.float64]:
     """The parameter ``<prefix>_<type><suffix>`` for each area type, in ``AREA_TYPES`` order."""
     return np.array([values[f"{prefix}_{t}{suffix}"] for t in AREA_TYPES], dtype=float)
+
+
+def connector_kph(values: dict[str, float], period: str) -> npt.NDArray[np.float64]:
+    """Connector (local street) speed per area type in ``period``: the table's AM-peak speeds, times
+    ``connector_off_peak_factor`` off-peak."""
+    factor = values["connector_off_peak_factor"] if period == "off_peak" else 1.0
+    return per_area(values, "connector", "_kph") * factor

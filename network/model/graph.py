@@ -17,7 +17,7 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
-from network.model.area import area_type_codes, per_area
+from network.model.area import area_type_codes, connector_kph
 from network.model.csr import fastest_arcs_csr
 from network.model.parameters import DEFAULTS
 from network.model.rail import RailNetwork, line_segments
@@ -600,7 +600,7 @@ def build_transit_graph(state: NetworkState) -> ModeGraph:
     connected = _connected_road_nodes(roads)
     tree = cKDTree(np.column_stack([rx[connected], ry[connected]]))
     area = area_type_codes(sxy[:, 0], sxy[:, 1])
-    bus_kph = per_area(v, "connector", "_kph") * v["bus_feeder_speed_factor"]
+    bus_kph = connector_kph(v, p.period) * v["bus_feeder_speed_factor"]
     for k, (name, x, y) in enumerate(zip(st["name_zh"], sxy[:, 0], sxy[:, 1])):
         near = [int(connected[j]) for j in tree.query_ball_point((x, y), r=walk_max / detour)]
         walkable = bool(near)

@@ -85,6 +85,7 @@ PARAMETER_TABLE: Final[tuple[Parameter, ...]] = (
     Parameter("connector_urban_kph", 20.0, 12.0, 30.0, "km/h", "local streets in the built-up area"),
     Parameter("connector_suburban_kph", 30.0, 20.0, 40.0, "km/h", "suburban local roads"),
     Parameter("connector_rural_kph", 35.0, 25.0, 50.0, "km/h", "rural roads 三级/四级公路 40/30/20 design"),
+    Parameter("connector_off_peak_factor", 1.39, 1.0, 1.5, "x", "connector speeds above are AM-peak local-street speeds; off-peak local streets run faster by the ratio of this table's urban_minor speeds (25 / 18 km/h = 1.39)"),
     Parameter("car_terminal_core_min", 2.0, 1.0, 6.0, "min", "parking search and walk at each trip end in a dense core (strategic-model terminal times 1-6 min)"),
     Parameter("car_terminal_urban_min", 1.0, 0.5, 4.0, "min", "parking and walk at each trip end in the built-up area"),
     Parameter("car_terminal_suburban_min", 0.5, 0.0, 3.0, "min", "parking and walk at each trip end, suburban"),

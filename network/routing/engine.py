@@ -17,7 +17,7 @@ import numpy.typing as npt
 from scipy.sparse.csgraph import dijkstra
 
 from network._errors import NetworkError
-from network.model.area import area_type_codes, per_area
+from network.model.area import area_type_codes, connector_kph, per_area
 from network.model.graph import ModeGraph, StateParams, cost_weights
 from network.model.types import FloatArray, IntArray
 from network.routing.ch import graph_hierarchy, many_to_many
@@ -147,7 +147,7 @@ def snap_points(
             f"point ({x[worst]:.0f}, {y[worst]:.0f}) m is {d[worst, 0] / 1000:.1f} km from the nearest road node (limit {max_snap_m / 1000:.0f} km)"
         )
     area = area_type_codes(x, y)
-    connector_ms = per_area(v, "connector", "_kph")[area] / 3.6
+    connector_ms = connector_kph(v, params.period)[area] / 3.6
     detour = v["access_detour"]
     # the nearest road itself: its two end nodes, reached along the road at the road's own speed
     rs = graph.road_samples
