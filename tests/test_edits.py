@@ -130,6 +130,8 @@ def test_attribution_command_on_a_hand_written_scenario_writes_its_rows(
     assert main(["attribution", "my-scenario", "--output-dir", str(tmp_path / "out")]) == 0
     text = (tmp_path / "out/my-scenario/attribution.csv").read_text(encoding="utf-8")
     assert len(text.splitlines()) == 5 and "IC-XT" in text and ROAD in text
+    header = text.splitlines()[0].split(",")
+    assert {"tier", "snapshot", "definition", "attribution"} <= set(header) and "© OpenStreetMap contributors" in text
 
 
 # ------------------------------------------------------------------------------ 3. base chains

@@ -134,7 +134,7 @@ def test_long_table_is_written_in_chunks_with_the_same_rows(tmp_path: Path, surv
 
 
 def test_a_matrix_of_your_points_in_another_year_keeps_the_zone_matrix_and_says_when(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    """`matrix --points taz.csv --year 2017 --period off_peak` writes od_matrix_taz.csv (not over the zone
+    """`matrix --points taz.csv --year 2017 --period off_peak` writes od_matrix_taz_2017_off_peak.csv (not over the zone
     matrix) and its sidecar names the year and period."""
     import network.cli.matrix as cli_matrix
 
@@ -142,6 +142,6 @@ def test_a_matrix_of_your_points_in_another_year_keeps_the_zone_matrix_and_says_
     pts = tmp_path / "taz.csv"
     pts.write_text("id,lon,lat\na,112.9708,28.1988\nb,113.1450,27.8330\n", encoding="utf-8")
     assert main(["matrix", "--points", str(pts), "--mode", "car", "--year", "2017", "--period", "off_peak"]) == 0
-    meta = json.loads((tmp_path / "surveyed" / "od_matrix_taz.json").read_text(encoding="utf-8"))
+    meta = json.loads((tmp_path / "surveyed" / "od_matrix_taz_2017_off_peak.json").read_text(encoding="utf-8"))
     assert (meta["year"], meta["period"]) == (2017, "off_peak") and "door to door" in meta["definition"]
     assert not (tmp_path / "surveyed" / "od_matrix.csv").exists()

@@ -228,3 +228,17 @@ def test_local_streets_are_faster_off_peak() -> None:
     off = [leg for leg in route(_state(2023, "off_peak"), a, b, "car").legs if leg.kind == "access"]
     assert am[0].km == pytest.approx(off[0].km) and am[0].km > 0.3
     assert am[0].minutes / off[0].minutes == pytest.approx(DEFAULTS["connector_off_peak_factor"], rel=1e-3)
+
+
+def test_route_ends_same_point_zero_far_point_named_bus_connector_shown() -> None:
+    """The same point is no trip (0 min, as the matrices say); a point off the network is named by its
+    option; a trip end beyond walking distance shows its bus connector as a feeder leg, not as 'access'."""
+    from network._errors import NetworkError
+
+    state = _state(2023, "am_peak")
+    assert route(state, (112.9708, 28.1988), (112.9708, 28.1988), "car").minutes == 0.0
+    with pytest.raises(NetworkError, match=r"^--from 112.6,26.5 is 105\.\d km"):
+        route(state, (112.6, 26.5), (112.97, 28.19), "car")
+    r = route(state, (113.085, 28.03), (113.02, 27.93), "transit")
+    first = r.legs[0]
+    assert first.kind == "feeder" and first.km > 1.0 and "wait included" in first.label

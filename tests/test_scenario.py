@@ -86,3 +86,11 @@ def test_every_problem_of_a_scenario_is_listed_with_its_own_line() -> None:
     assert "also plan.yaml:4: field 'add[0]': missing field 'type'" in msg
     assert "plan.yaml:6: field 'add[1].speed_kph': missing" in msg
     assert "Traceback" not in msg
+
+
+def test_every_unknown_line_in_remove_lines_is_named_with_a_case_blind_guess() -> None:
+    with pytest.raises(InputError) as info:
+        resolve_state(parse_scenario("name: x\nremove_lines: [ic-zz, M99]\n", file="x.yaml"), file="x.yaml")
+    msg = str(info.value)
+    assert "got 'ic-zz': unknown rail line (did you mean IC-ZZ?)" in msg
+    assert "also field 'remove_lines[1]': got 'M99'" in msg and "exclude" in msg

@@ -241,8 +241,12 @@ def run_attribution(args: argparse.Namespace) -> int:
     res = attribution(r, against, region, incremental=not args.full)
     seconds = time.perf_counter() - t0
     out = args.output_dir / r.scenario.name / "attribution.csv"
-    write_table(res.table, out)
     state = build_state(r)
+    att_def = (
+        f"leave-one-out (loo) and add-one-in (aoi) minutes over the six centre-to-centre pairs, door to door, "
+        f"{r.scenario.name} against {against.scenario.name}, {state.params.period}"
+    )
+    write_table(res.table, out, provenance=table_provenance(tier=state.roads.tier, snapshot=state.roads.snapshot, definition=att_def))
     print(f"== attribution: {r.scenario.name} against {against.scenario.name}  [tier {state.roads.tier}; {state.roads.snapshot}]")
     if len(res.table):
         cols = [

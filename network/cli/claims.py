@@ -53,8 +53,8 @@ def run(args: argparse.Namespace) -> int:
     region = load_region()
     table, measured = audit(claims, region, scenario_dir=args.scenario_dir, observed_path=args.observed)
     out = args.output_dir / "claims"
-    write_table(table, out / "claims_audit.csv")
-    write_table(measured, out / "claims_measures.csv")
+    write_table(table, out / "claims_audit.csv", provenance={"attribution": OSM_ATTRIBUTION})
+    write_table(measured, out / "claims_measures.csv", provenance={"attribution": OSM_ATTRIBUTION})
     tier = ", ".join(sorted(set(table["tier"]))) if len(table) else ""
     snap = ", ".join(sorted(set(table["snapshot"]))) if len(table) else ""
     report = write_claims_report(

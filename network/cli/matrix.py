@@ -70,14 +70,16 @@ def configure_matrix(ap: argparse.ArgumentParser) -> None:
 DEFAULT_NAMES = {"long": "od_matrix.csv", "wide": "od_matrix_wide.csv", "parquet": "od_matrix.parquet"}
 
 
-def default_name(fmt: str, points: Path | None) -> str:
-    """The output file name: ``od_matrix.csv`` (etc.) for the zones, ``od_matrix_<points file stem>.csv`` for
-    your own points, so a matrix of other points never overwrites the zone matrix."""
+def default_name(fmt: str, points: Path | None, *, year: int | None = None, period: str | None = None) -> str:
+    """The output file name: ``od_matrix.csv`` (etc.) for the zones, with the points file's stem for your
+    own points and ``--year`` / ``--period`` when given (``od_matrix_taz_2017_off_peak.csv``), so a matrix of
+    other points or of another year never overwrites another."""
     name = DEFAULT_NAMES[fmt]
-    if points is None:
-        return name
     stem, dot, ext = name.partition(".")
-    return f"{stem}_{points.stem}{dot}{ext}"
+    parts = [stem] + ([points.stem] if points is not None else []) + ([str(year)] if year is not None else []) + ([period] if period else [])
+    return f"{'_'.join(parts)}{dot}{ext}"
+
+
 COLUMNS = {
     "long": {
         "from_id": "origin point id",
@@ -144,7 +146,7 @@ def run_matrix(args: argparse.Namespace) -> int:
     seconds = time.perf_counter() - t0
     chosen = args.mode or ["all"]
     modes = ["car", "transit", "best"] if "all" in chosen else list(dict.fromkeys(chosen))
-    out = args.out or OUTPUT_DIR / scenario.name / default_name(args.fmt, args.points)
+    out = args.out or OUTPUT_DIR / scenario.name / default_name(args.fmt, args.points, year=args.year, period=args.period)
     provenance = {"tier": state.roads.tier, "snapshot": state.roads.snapshot, "attribution": OSM_ATTRIBUTION, "scenario": scenario.name}
     print(f"writing {out} ({args.fmt})...", file=sys.stderr)
     write_matrix(out, points, minutes, modes, fmt=args.fmt, bom=not args.no_bom, metadata=provenance)

@@ -20,7 +20,7 @@ from network.analysis.observed import (
     validation_summary,
 )
 from network.cli.commands import command
-from network.outputs.files import atomic_write_bytes, atomic_write_text, dumps_metrics, write_table
+from network.outputs.files import atomic_write_bytes, atomic_write_text, dumps_metrics, table_provenance, write_table
 from network.outputs.report import render_validation_page, validation_scatter_png, validation_section_html
 from network.paths import OBSERVED_TIMES_REL, OUTPUT_DIR, shared_reference_file
 
@@ -120,9 +120,14 @@ def run_observed(args: argparse.Namespace) -> int:
     summary["thresholds"] = thresholds
     summary["thresholds_failed"] = failed
     out: Path = args.out
-    write_table(v.rows, out / "validation.csv")
-    write_table(v.strata, out / "strata.csv")
-    write_table(v.changes, out / "changes.csv")
+    prov = table_provenance(
+        tier=v.tier,
+        snapshot=v.snapshot,
+        definition="each row's own measure (station_to_station, corridor_end_to_end, door_to_door) in the scenario of its year and period; see README 'Validation'",
+    )
+    write_table(v.rows, out / "validation.csv", provenance=prov)
+    write_table(v.strata, out / "strata.csv", provenance=prov)
+    write_table(v.changes, out / "changes.csv", provenance=prov)
     atomic_write_text(out / "summary.json", dumps_metrics(summary))
     png = validation_scatter_png(v.rows)
     atomic_write_bytes(out / "scatter.png", png)

@@ -385,7 +385,7 @@ def _headline(metrics: dict[str, Any], base_metrics: dict[str, Any] | None) -> s
         else "No pair of city centres is within 30 minutes of each other by any mode."
     )
     hhi = metrics.get("half_hour_index", {})
-    idx = " · ".join(f"{esc(m)} {float(hhi[m]):.3f}" for m in MODES if m in hhi)
+    idx = " · ".join(f"{esc(m)} {float(hhi[m]):.4f}" for m in MODES if m in hhi)
     return (
         f'<p class="summary">{summary}</p>'
         f"<table><thead><tr><th>centre pair (slower direction)</th>{''.join(f'<th>{m}</th>' for m in MODES)}</tr></thead>"

@@ -126,7 +126,7 @@ def _arc_label(g: ModeGraph, a: int, b: int) -> tuple[str, str]:
 
 
 def _end_legs(
-    g: ModeGraph, snap: Snap, i: int, total_s: float, gen_s: float, direction: str, node: int
+    g: ModeGraph, snap: Snap, i: int, total_s: float, gen_s: float, direction: str, node: int, *, walk_max_m: float = np.inf
 ) -> list[Leg]:
     """The connector between a trip end and the network (candidate ``i`` of the point's ``snap``: clock
     ``total_s``, generalized ``gen_s``), split into local streets and the part run along the nearest
@@ -145,10 +145,22 @@ def _end_legs(
         else:
             road_s = road_m = 0.0
     km = max(length_m - road_m, 0.0) / 1000.0 if np.isfinite(length_m) else 0.0
-    legs.insert(0, Leg("access", f"{direction} {where}", float(total_s - terminal_s - road_s) / 60.0, km, float(gen_s - terminal_s - road_s) / 60.0))
+    kind, label = "access", f"{direction} {where}"
+    if g.mode == "transit" and km * 1000.0 > walk_max_m:  # beyond walking: a bus connector, its wait included
+        kind, label = "feeder", f"bus {direction} {where} (local streets, wait included)"
+    legs.insert(0, Leg(kind, label, float(total_s - terminal_s - road_s) / 60.0, km, float(gen_s - terminal_s - road_s) / 60.0))
     if terminal_s > 0:
         legs.insert(0, Leg("terminal", "parking and walking", float(terminal_s) / 60.0, 0.0, float(terminal_s) / 60.0))
     return legs
+
+
+def _snap_end(g: ModeGraph, x: float, y: float, state: NetworkState, which: str, lonlat: tuple[float, float]) -> Snap:
+    """Connect one trip end; a point too far from the network is named by its option and lon,lat."""
+    try:
+        return snap_points(g, np.array([x]), np.array([y]), state.params)
+    except NetworkError as exc:
+        reason = str(exc).split(" is ", 1)[-1]
+        raise NetworkError(f"{which} {lonlat[0]},{lonlat[1]} is {reason}: choose a point inside the study area's road network") from None
 
 
 def route(
@@ -173,9 +185,11 @@ def route(
 
     to_m = Transformer.from_crs("EPSG:4326", "EPSG:32649", always_xy=True)
     (ox, dx), (oy, dy) = to_m.transform([from_lonlat[0], to_lonlat[0]], [from_lonlat[1], to_lonlat[1]])
+    if np.hypot(ox - dx, oy - dy) < 1.0:  # the same point: no trip (as the matrices have it)
+        return Route(mode=mode, minutes=0.0, km=0.0, tier=state.roads.tier, snapshot=state.roads.snapshot)
     g = build_mode_graph(state, mode)  # type: ignore[arg-type]
-    o = snap_points(g, np.array([ox]), np.array([oy]), state.params)
-    d = snap_points(g, np.array([dx]), np.array([dy]), state.params)
+    o = _snap_end(g, ox, oy, state, "--from", from_lonlat)
+    d = _snap_end(g, dx, dy, state, "--to", to_lonlat)
     dist, pred = dijkstra(g.csr, directed=True, indices=o.nodes[0], return_predecessors=True)
     total = dist + o.access_cost_s[0][:, None]  # (k_o, n), the cost paths are chosen by
     cand = total[:, d.nodes[0]] + d.egress_cost_s[0][None, :]
@@ -184,7 +198,8 @@ def route(
         raise NetworkError(f"no {mode} path between {from_lonlat} and {to_lonlat}")
     src, dst = int(o.nodes[0][i]), int(d.nodes[0][j])
     nodes = path_nodes(pred[i], src, dst)
-    legs = _end_legs(g, o, int(i), o.access_s[0][i], o.access_cost_s[0][i], "to", int(src))
+    walk_max = state.params.walk_limit_m if state.params.walk_limit_m is not None else state.params.value("walk_max_m")
+    legs = _end_legs(g, o, int(i), o.access_s[0][i], o.access_cost_s[0][i], "to", int(src), walk_max_m=walk_max)
     path_legs = _summarise(g, nodes)
     if path_legs and legs[-1].generalized_minutes < legs[-1].minutes:
         # walking to a station refunds the first boarding's penalty (engine.snap_points): show it on that boarding
@@ -192,7 +207,7 @@ def route(
         legs[-1].generalized_minutes += refund
         path_legs[0].generalized_minutes -= refund
     legs += path_legs
-    legs += _end_legs(g, d, int(j), d.egress_s[0][j], d.egress_cost_s[0][j], "from", int(dst))[::-1]
+    legs += _end_legs(g, d, int(j), d.egress_s[0][j], d.egress_cost_s[0][j], "from", int(dst), walk_max_m=walk_max)[::-1]
     legs = _merge_legs(legs)
     if g.generalized or o.generalized or d.generalized:
         idx = [_edge_lookup(g, a, b) for a, b in zip(nodes[:-1], nodes[1:])]

@@ -177,16 +177,22 @@ def build_state(
         rail = stops_open_in(lines_open_in(rail, resolved.year), load_station_calendar(), resolved.year)
     rail = with_service_history(rail, load_service_history(), year=resolved.year, active=active)
     known = set(base_network(sc.tier)[1].lines["line_id"])
-    for k, lid in enumerate(sc.remove_lines):
-        if lid not in known:
-            close = difflib.get_close_matches(str(lid), sorted(known), n=3, cutoff=0.5)
-            hint = f" (did you mean {', '.join(close)}?)" if close else ""
-            raise InputError(
-                file,
-                f"remove_lines[{k}]",
-                f"got {lid!r}: unknown rail line{hint}; expected one of {sorted(known)}. A catalogue project "
-                "(e.g. the 西环线, west-ring-line, which extends M3) is taken out with exclude: [<project id>]",
-            )
+    unknown = [(k, lid) for k, lid in enumerate(sc.remove_lines) if lid not in known]
+    if unknown:
+        by_upper = {str(x).upper(): x for x in known}
+
+        def guess(lid: str) -> str:
+            close = [by_upper[str(lid).upper()]] if str(lid).upper() in by_upper else difflib.get_close_matches(str(lid), sorted(known), n=3, cutoff=0.5)
+            return f" (did you mean {', '.join(close)}?)" if close else ""
+
+        k0, first = unknown[0]
+        more = "".join(f"\n  also field 'remove_lines[{k}]': got {lid!r}: unknown rail line{guess(lid)}" for k, lid in unknown[1:])
+        raise InputError(
+            file,
+            f"remove_lines[{k0}]",
+            f"got {first!r}: unknown rail line{guess(first)}; expected one of {sorted(known)}. A catalogue project "
+            f"(e.g. the 西环线, west-ring-line, which extends M3) is taken out with exclude: [<project id>]{more}",
+        )
     if sc.remove_lines:
         rail = rail.without_lines(list(sc.remove_lines))
     # expressways (and curated trunk roads) not yet open in the scenario's year are absent; those the

@@ -32,6 +32,7 @@ def with_urban_expressways(roads: RoadNetwork, table: pd.DataFrame) -> RoadNetwo
     edges = roads.edges.copy()
     highway = edges["highway"].astype(str).to_numpy().copy()
     ref = edges["ref"].fillna("").astype(str).to_numpy().copy()
+    name = (edges["name"].fillna("").astype(str) if "name" in edges.columns else pd.Series([""] * len(edges))).to_numpy().copy()
     for corridor, g in table.groupby("corridor", sort=False):
         g = g.sort_values("seq")
         current = replace(roads, edges=edges.assign(highway=highway, ref=ref))
@@ -39,7 +40,10 @@ def with_urban_expressways(roads: RoadNetwork, table: pd.DataFrame) -> RoadNetwo
         idx = match_corridor(current, path, eligible=eligible_edges(current, URBAN_EXPRESS)).edge_index
         highway[idx] = URBAN_EXPRESS
         ref[idx] = str(corridor)
-    return replace(roads, edges=edges.assign(highway=highway, ref=ref))
+        label = str(g["name"].iloc[0]).split(" (")[0] if "name" in g.columns else ""
+        unnamed = idx[name[idx] == ""]
+        name[unnamed] = label  # route legs name the road (长沙二环线 北段), not just its class
+    return replace(roads, edges=edges.assign(highway=highway, ref=ref, name=name))
 
 
 def urban_express_openings(table: pd.DataFrame) -> dict[str, dt.date]:
