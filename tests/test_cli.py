@@ -33,6 +33,8 @@ def test_surveyed_run_writes_metrics_and_map(tmp_path: Path) -> None:
     assert metrics["definitions"]["centre_minutes"].startswith("centre_to_centre: door to door")
     report = (tmp_path / "out/surveyed/report.html").read_text(encoding="utf-8")
     assert "as surveyed (no catalogue year)" in report and "Definitions of these figures" in report
+    geo = json.loads((tmp_path / "out/surveyed/isochrones.geojson").read_text(encoding="utf-8"))
+    assert (geo["tier"], geo["attribution"]) == ("embedded", "© OpenStreetMap contributors") and geo["features"]
 
 
 def test_batch_continues_past_a_bad_scenario_and_exits_nonzero(tmp_path: Path) -> None:

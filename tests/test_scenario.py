@@ -94,3 +94,12 @@ def test_every_unknown_line_in_remove_lines_is_named_with_a_case_blind_guess() -
     msg = str(info.value)
     assert "got 'ic-zz': unknown rail line (did you mean IC-ZZ?)" in msg
     assert "also field 'remove_lines[1]': got 'M99'" in msg and "exclude" in msg
+
+
+def test_repeated_ids_and_a_one_point_road_are_refused() -> None:
+    text = "name: x\nprojects: [furong-avenue, furong-avenue]\nadd:\n  - {type: new_road, name: a, speed_kph: 50, path: [[113.0, 28.1], [113.0, 28.1]]}\n"
+    with pytest.raises(InputError) as info:
+        parse_scenario(text, file="x.yaml")
+    msg = str(info.value)
+    assert "x.yaml:2: field 'projects'" in msg and "listed more than once" in msg
+    assert "field 'add[0].path'" in msg and "all the same" in msg

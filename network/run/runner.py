@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import geopandas as gpd
 import pandas as pd
 
 from network import OSM_ATTRIBUTION, __version__
@@ -59,6 +61,23 @@ def calibration_status(tier: str) -> str:
         f"uncalibrated: tier {tier} shares the embedded tier's physical parameters, but its travel times have not been "
         "checked against published journey times (run run_scenario.py observed on a scenario of this tier)"
     )
+
+
+def isochrones_geojson(iso: gpd.GeoDataFrame, metrics: dict[str, Any]) -> str:
+    """The isochrones as GeoJSON with the run's provenance as top-level members (scenario, tier, snapshot,
+    definition, OSM credit; RFC 7946 allows foreign members)."""
+    doc = json.loads(iso.to_json(drop_id=True, ensure_ascii=False))
+    net = metrics["network"]
+    about = {
+        "scenario": metrics["scenario"],
+        "year": metrics.get("year"),
+        "period": metrics.get("period"),
+        "tier": net["tier"],
+        "snapshot": net["snapshot"],
+        "definition": metrics["definitions"]["isochrones"],
+        "attribution": OSM_ATTRIBUTION,
+    }
+    return json.dumps({**about, **doc}, ensure_ascii=False)
 
 
 def table_definitions(period: str) -> dict[str, str]:
@@ -173,7 +192,7 @@ def run_scenario(
         for key in ("centre_minutes", "population_within_30", "isochrones", "zone_minutes"):
             prov = table_provenance(tier=net["tier"], snapshot=net["snapshot"], definition=metrics["definitions"][key])
             write_table(pd.DataFrame(metrics[key]), out / f"{key}.csv", provenance=prov)
-        atomic_write_text(out / "isochrones.geojson", iso.to_json(drop_id=True, ensure_ascii=False))
+        atomic_write_text(out / "isochrones.geojson", isochrones_geojson(iso, metrics))
         atomic_write_text(out / "metrics.json", dumps_metrics(metrics))
         if stage.map_file is not None:
             pairs = pd.DataFrame(metrics["centre_minutes"])

@@ -37,6 +37,8 @@ class _AdHocRoad(_Strict):
     @classmethod
     def _in_area(cls, v: list[tuple[float, float]]) -> list[tuple[float, float]]:
         check_path_lonlat(v)
+        if len(set(v)) < 2:
+            raise ValueError("the path's points are all the same; expected at least two different [lon, lat] points")
         return v
 
     @field_validator("highway", check_fields=False)
@@ -130,6 +132,15 @@ class Scenario(_Strict):
     """Longest walk to or from the network; omitted: the parameter walk_max_m."""
     thresholds_minutes: list[int] = Field(default_factory=lambda: [15, 30, 45, 60], min_length=1)
     checks: list[Check] = Field(default_factory=list)
+
+    @field_validator("projects", "exclude", "remove_lines")
+    @classmethod
+    def _no_repeats(cls, v: list[str]) -> list[str]:
+        seen: set[str] = set()
+        twice = [x for x in v if x in seen or seen.add(x)]  # type: ignore[func-returns-value]
+        if twice:
+            raise ValueError(f"{sorted(set(twice))} listed more than once; expected each id once")
+        return v
 
     @field_validator("exclude")
     @classmethod
