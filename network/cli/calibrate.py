@@ -20,10 +20,10 @@ from network.analysis.calibrate import (
 )
 from network.analysis.observed import load_observed
 from network.cli.commands import command
-from network.cli.observed import default_observed_csv
+from network.cli.observed import add_observed_csv_option, default_observed_csv
 from network.model.parameters import DEFAULTS, PARAMETERS, check_parameters
 from network.outputs.files import atomic_write_text, dumps_metrics, write_table
-from network.paths import OBSERVED_TIMES_REL, OUTPUT_DIR
+from network.paths import OUTPUT_DIR
 
 EXIT_OK = 0
 
@@ -132,12 +132,7 @@ def configure_calibrate(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--sensitivity-parameters", type=_names, default=None, metavar="A,B", help="only these parameters in the sensitivity table"
     )
-    parser.add_argument(
-        "--csv",
-        type=Path,
-        default=None,
-        help=f"observed-times CSV (default: ../shared/reference/{OBSERVED_TIMES_REL} above the project root)",
-    )
+    add_observed_csv_option(parser)
     parser.add_argument(
         "--out", type=Path, default=OUTPUT_DIR / "calibration", metavar="DIR", help="output folder (default outputs/calibration)"
     )

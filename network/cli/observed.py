@@ -154,15 +154,20 @@ def run_observed(args: argparse.Namespace) -> int:
     return EXIT_FAILED if failed else EXIT_OK
 
 
-@command("observed", "validate the model against published journey times (observed-times CSV); exit 1 when a threshold fails")
-def configure_observed(parser: argparse.ArgumentParser) -> None:
-    """Options of ``run_scenario.py observed``."""
+def add_observed_csv_option(parser: argparse.ArgumentParser) -> None:
+    """``--csv``: the observed journey times (``observed`` and ``calibrate`` read the same file)."""
     parser.add_argument(
         "--csv",
         type=Path,
         default=None,
         help=f"observed-times CSV (default: ../shared/reference/{OBSERVED_TIMES_REL} above the project root)",
     )
+
+
+@command("observed", "validate the model against published journey times (observed-times CSV); exit 1 when a threshold fails")
+def configure_observed(parser: argparse.ArgumentParser) -> None:
+    """Options of ``run_scenario.py observed``."""
+    add_observed_csv_option(parser)
     parser.add_argument(
         "--min-within-25", type=_share, default=0.85, metavar="SHARE", help="minimum share of rows within 25%% (default 0.85)"
     )

@@ -12,6 +12,7 @@ import pandas as pd
 
 from network._errors import DataError
 from network.model.speeds import Period
+from network.model.tables import read_text_table
 from network.paths import CRS_METRIC, CRS_WGS84, DATA_DIR
 
 
@@ -126,18 +127,6 @@ def run_time_s(distance_m: np.ndarray, top_speed_kph: float, accel_mps2: float, 
     return np.where(d >= ramp_m, cruise, triangle)
 
 
-def _read_text_table(path: Path, columns: tuple[str, ...]) -> pd.DataFrame:
-    """A curated CSV read as text (empty cells stay ``""``); no file: an empty table with ``columns``; a
-    missing column is refused naming the file."""
-    if not path.exists():
-        return pd.DataFrame(columns=list(columns))
-    table = pd.read_csv(path, dtype=str, keep_default_na=False)
-    missing = [c for c in columns if c not in table.columns]
-    if missing:
-        raise DataError(f"{path}: missing column(s) {missing}")
-    return table
-
-
 SPEED_SECTION_COLUMNS = ("line_id", "from_name", "to_name", "speed_parameter", "source")
 
 
@@ -145,7 +134,7 @@ def load_speed_sections(data_dir: Path = DATA_DIR) -> pd.DataFrame:
     """Sections of a line with their own line-speed limit (``data/rail_speed_sections.csv``): the line,
     the two stations that bound the section, and the parameter of the table that holds its speed."""
     path = data_dir / "rail_speed_sections.csv"
-    sec = _read_text_table(path, SPEED_SECTION_COLUMNS)
+    sec = read_text_table(path, SPEED_SECTION_COLUMNS)
     for i, row in sec.iterrows():
         if not str(row["speed_parameter"]).endswith("_kph"):
             raise DataError(
@@ -250,7 +239,7 @@ def load_station_calendar(data_dir: Path = DATA_DIR) -> pd.DataFrame:
     """Stops of a line that opened after the line or closed for a while (``data/rail_station_calendar.csv``).
     A train runs through a stop that is not open; a line whose end stop is not open ends at the last open one."""
     path = data_dir / "rail_station_calendar.csv"
-    cal = _read_text_table(path, STATION_CALENDAR_COLUMNS)
+    cal = read_text_table(path, STATION_CALENDAR_COLUMNS)
     for i, row in cal.iterrows():
         for col in ("opened", "closed_from", "closed_to"):
             if row[col] and pd.isna(pd.to_datetime(row[col], errors="coerce")):

@@ -55,6 +55,8 @@ class Snap:
     connector_m: FloatArray | None = None  # (m, k)
     """Length (m) of each connector: local streets (crow-fly x ``access_detour``) plus the part of the
     nearest road run along it; what a route's access legs report as km."""
+    walked: npt.NDArray[np.bool_] | None = None  # (m, k)
+    """Transit: True where the connector is walked, False where it is a bus (beyond the walk limit)."""
     along: tuple[FloatArray, FloatArray, FloatArray, IntArray] | None = None
     """The part of each connector run along the nearest road: seconds in (access), seconds out (egress),
     metres, and the road's other end node (-1 for candidates that are not on it); a route shows it as a
@@ -86,6 +88,7 @@ class Snap:
             None if self.access_gen_s is None else self.access_gen_s[sl],
             None if self.egress_gen_s is None else self.egress_gen_s[sl],
             None if self.connector_m is None else self.connector_m[sl],
+            None if self.walked is None else self.walked[sl],
             None if self.along is None else (self.along[0][sl], self.along[1][sl], self.along[2][sl], self.along[3][sl]),
         )
 
@@ -209,6 +212,7 @@ def snap_points(
         access_gen = np.concatenate([access_gen, gen_in], axis=1)
         egress_gen = np.concatenate([egress_gen, gen_out], axis=1)
         length_m = np.concatenate([length_m, ds * detour], axis=1)
+        walk_road = np.concatenate([walk_road, walk_st], axis=1)
         pad = np.zeros_like(ds)
         along = (
             np.concatenate([along[0], pad], axis=1),
@@ -225,6 +229,7 @@ def snap_points(
         access_gen_s=None if same else access_gen,
         egress_gen_s=None if same else egress_gen,
         connector_m=length_m,
+        walked=walk_road,
         along=along,
     )
 

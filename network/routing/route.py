@@ -126,7 +126,7 @@ def _arc_label(g: ModeGraph, a: int, b: int) -> tuple[str, str]:
 
 
 def _end_legs(
-    g: ModeGraph, snap: Snap, i: int, total_s: float, gen_s: float, direction: str, node: int, *, walk_max_m: float = np.inf
+    g: ModeGraph, snap: Snap, i: int, total_s: float, gen_s: float, direction: str, node: int
 ) -> list[Leg]:
     """The connector between a trip end and the network (candidate ``i`` of the point's ``snap``: clock
     ``total_s``, generalized ``gen_s``), split into local streets and the part run along the nearest
@@ -146,7 +146,7 @@ def _end_legs(
             road_s = road_m = 0.0
     km = max(length_m - road_m, 0.0) / 1000.0 if np.isfinite(length_m) else 0.0
     kind, label = "access", f"{direction} {where}"
-    if g.mode == "transit" and km * 1000.0 > walk_max_m:  # beyond walking: a bus connector, its wait included
+    if snap.walked is not None and not bool(snap.walked[0][i]):  # beyond walking: a bus connector, its wait included
         kind, label = "feeder", f"bus {direction} {where} (local streets, wait included)"
     legs.insert(0, Leg(kind, label, float(total_s - terminal_s - road_s) / 60.0, km, float(gen_s - terminal_s - road_s) / 60.0))
     if terminal_s > 0:
@@ -198,8 +198,7 @@ def route(
         raise NetworkError(f"no {mode} path between {from_lonlat} and {to_lonlat}")
     src, dst = int(o.nodes[0][i]), int(d.nodes[0][j])
     nodes = path_nodes(pred[i], src, dst)
-    walk_max = state.params.walk_limit_m if state.params.walk_limit_m is not None else state.params.value("walk_max_m")
-    legs = _end_legs(g, o, int(i), o.access_s[0][i], o.access_cost_s[0][i], "to", int(src), walk_max_m=walk_max)
+    legs = _end_legs(g, o, int(i), o.access_s[0][i], o.access_cost_s[0][i], "to", int(src))
     path_legs = _summarise(g, nodes)
     if path_legs and legs[-1].generalized_minutes < legs[-1].minutes:
         # walking to a station refunds the first boarding's penalty (engine.snap_points): show it on that boarding
@@ -207,7 +206,7 @@ def route(
         legs[-1].generalized_minutes += refund
         path_legs[0].generalized_minutes -= refund
     legs += path_legs
-    legs += _end_legs(g, d, int(j), d.egress_s[0][j], d.egress_cost_s[0][j], "from", int(dst), walk_max_m=walk_max)[::-1]
+    legs += _end_legs(g, d, int(j), d.egress_s[0][j], d.egress_cost_s[0][j], "from", int(dst))[::-1]
     legs = _merge_legs(legs)
     if g.generalized or o.generalized or d.generalized:
         idx = [_edge_lookup(g, a, b) for a, b in zip(nodes[:-1], nodes[1:])]

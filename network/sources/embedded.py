@@ -15,6 +15,7 @@ from network._errors import DataError
 from network.model.graph import RoadNetwork
 from network.model.road_add import add_road
 from network.model.speeds import ROAD_CLASSES
+from network.model.tables import check_roads, parse_waypoint, read_text_table
 from network.paths import CRS_METRIC, CRS_WGS84, DATA_DIR
 
 TIER = "embedded"
@@ -79,41 +80,18 @@ def load_trunk_roads(data_dir: Path = DATA_DIR) -> pd.DataFrame:
     DataError naming the file, line and field of the first bad value.
     """
     path = data_dir / "trunk_roads.csv"
-    if not path.exists():
-        return pd.DataFrame({c: [] for c in TRUNK_COLUMNS})
-    df = pd.read_csv(path, dtype=str, keep_default_na=False)
-    missing = [c for c in TRUNK_COLUMNS if c not in df.columns]
-    if missing:
-        raise DataError(f"{path}: missing column(s) {missing}; expected {list(TRUNK_COLUMNS)}")
+    df = read_text_table(path, TRUNK_COLUMNS)
     rows = []
     for k, r in enumerate(df.to_dict("records")):
         where = f"{path}: line {k + 2}"
         if r["class"] not in ROAD_CLASSES:
             raise DataError(f"{where}, field 'class': got {r['class']!r}; expected one of {list(ROAD_CLASSES)}")
-        try:
-            lon, lat, seq = float(r["lon"]), float(r["lat"]), int(r["seq"])
-        except ValueError:
-            raise DataError(f"{where}, fields 'seq'/'lon'/'lat': expected an integer and two numbers") from None
-        if not (111.0 <= lon <= 115.0 and 26.0 <= lat <= 30.0):
-            raise DataError(f"{where}, fields 'lon'/'lat': ({lon}, {lat}) lies outside Hunan; expected WGS-84 degrees")
-        try:
-            length_km = float(r["length_km"]) if r["length_km"].strip() else float("nan")
-        except ValueError:
-            raise DataError(f"{where}, field 'length_km': got {r['length_km']!r}; expected km or empty") from None
-        try:
-            dt.date.fromisoformat(r["opened"].strip())
-        except ValueError:
-            raise DataError(f"{where}, field 'opened': got {r['opened']!r}; expected a date YYYY-MM-DD") from None
+        typed = parse_waypoint(r, where)
         if not r["source"].strip():
             raise DataError(f"{where}, field 'source': empty; every trunk road names its source")
-        rows.append({**r, "seq": seq, "lon": lon, "lat": lat, "length_km": length_km})
+        rows.append({**r, **typed, "opened": r["opened"]})
     out = pd.DataFrame(rows, columns=list(TRUNK_COLUMNS))
-    for road, g in out.groupby("road", sort=False):
-        if len(g) < 2:
-            raise DataError(f"{path}: road {road!r} has {len(g)} waypoint; expected at least 2")
-        for col in ("name", "class", "opened"):
-            if g[col].nunique() != 1:
-                raise DataError(f"{path}: road {road!r}, field {col!r} differs between its rows")
+    check_roads(out, "road", ("name", "class", "opened"), path=path)
     return out
 
 
@@ -159,36 +137,14 @@ def load_urban_express_corridors(data_dir: Path = DATA_DIR) -> pd.DataFrame:
     DataError naming the file, line and field of the first bad value.
     """
     path = data_dir / "urban_express_corridors.csv"
-    if not path.exists():
-        return pd.DataFrame({c: [] for c in URBAN_EXPRESS_COLUMNS})
-    df = pd.read_csv(path, dtype=str, keep_default_na=False)
-    missing = [c for c in URBAN_EXPRESS_COLUMNS if c not in df.columns]
-    if missing:
-        raise DataError(f"{path}: missing column(s) {missing}; expected {list(URBAN_EXPRESS_COLUMNS)}")
+    df = read_text_table(path, URBAN_EXPRESS_COLUMNS)
     rows = []
     for k, r in enumerate(df.to_dict("records")):
         where = f"{path}: line {k + 2}"
-        try:
-            lon, lat, seq = float(r["lon"]), float(r["lat"]), int(r["seq"])
-        except ValueError:
-            raise DataError(f"{where}, fields 'seq'/'lon'/'lat': expected an integer and two numbers") from None
-        if not (111.0 <= lon <= 115.0 and 26.0 <= lat <= 30.0):
-            raise DataError(f"{where}, fields 'lon'/'lat': ({lon}, {lat}) lies outside Hunan; expected WGS-84 degrees")
-        try:
-            length_km = float(r["length_km"]) if r["length_km"].strip() else float("nan")
-        except ValueError:
-            raise DataError(f"{where}, field 'length_km': got {r['length_km']!r}; expected km or empty") from None
-        try:
-            opened = dt.date.fromisoformat(r["opened"].strip())
-        except ValueError:
-            raise DataError(f"{where}, field 'opened': got {r['opened']!r}; expected a date YYYY-MM-DD") from None
+        typed = parse_waypoint(r, where)
         if not r["opened_source"].strip():
             raise DataError(f"{where}, field 'opened_source': empty; name the source or say 'inferred'")
-        rows.append({**r, "seq": seq, "lon": lon, "lat": lat, "length_km": length_km, "opened": opened})
+        rows.append({**r, **typed})
     out = pd.DataFrame(rows, columns=list(URBAN_EXPRESS_COLUMNS))
-    for corridor, g in out.groupby("corridor", sort=False):
-        if len(g) < 2:
-            raise DataError(f"{path}: corridor {corridor!r} has {len(g)} waypoint; expected at least 2")
-        if g["opened"].nunique() != 1:
-            raise DataError(f"{path}: corridor {corridor!r}, field 'opened' differs between its rows")
+    check_roads(out, "corridor", ("opened",), path=path)
     return out
