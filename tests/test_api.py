@@ -1,4 +1,4 @@
-"""The public API (``import network``): the README's example runs, and agrees with the command line's pieces."""
+"""The public API (``import network``): the docs' example (docs/api.md) runs, and agrees with the command line's pieces."""
 
 from __future__ import annotations
 
@@ -19,19 +19,19 @@ from network.scenario.schema import load_scenario
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _readme_example() -> str:
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = text.split("## Use from Python", 1)[1]
+def _docs_example() -> str:
+    text = (ROOT / "docs/api.md").read_text(encoding="utf-8")
+    section = text.split("## Example", 1)[1]
     match = re.search(r"```python\n(.*?)```", section, flags=re.S)
-    assert match, "README: the 'Use from Python' section has no python block"
+    assert match, "docs/api.md: the 'Example' section has no python block"
     return match.group(1)
 
 
-def test_readme_example_runs_and_matches_the_pieces_it_wraps() -> None:
+def test_the_docs_example_runs_and_matches_the_pieces_it_wraps() -> None:
     scope: dict[str, object] = {}
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
-        exec(compile(_readme_example(), "README.md (Use from Python)", "exec"), scope)  # noqa: S102 - the README's own example
+        exec(compile(_docs_example(), "docs/api.md (Example)", "exec"), scope)  # noqa: S102 - the docs' own example
     printed = out.getvalue()
     assert "min via" in printed and "embedded" in printed
     ev, trip, od = scope["ev"], scope["trip"], scope["od"]

@@ -153,8 +153,8 @@ def test_removing_a_line_never_lowers_the_generalized_cost_of_a_trip(surveyed_st
     assert (out[1].gen_s > out[0].gen_s + 1e-6).any()  # the line carries some trip
 
 
-def test_the_weights_are_documented_in_the_readme_and_the_parameter_table() -> None:
-    readme = (PROJECT_DIR / "README.md").read_text(encoding="utf-8")
+def test_the_weights_are_documented_in_the_method_page_and_the_parameter_table() -> None:
+    readme = (PROJECT_DIR / "docs/method.md").read_text(encoding="utf-8")
     for name in ("walk_weight", "wait_weight", "transfer_penalty_min", "generalized_minutes"):
         assert name in readme, name
         if name in PARAMETERS:
