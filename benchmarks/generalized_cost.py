@@ -7,6 +7,7 @@ weights 1 and no penalty (cost = clock: the plain Dijkstra path the engine took 
 ``point_matrix`` (23 x 23) and a 300-point ``od_minutes``-like transit matrix.
 
     .venv/bin/python benchmarks/generalized_cost.py [--repeats 5]   # writes benchmarks/RESULTS-generalized.md/.json
+    .venv/bin/python benchmarks/generalized_cost.py --repeats 1 --out /tmp/g.md   # a check that it runs
 """
 
 from __future__ import annotations
@@ -15,21 +16,25 @@ import argparse
 import json
 import os
 import statistics
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
-from network.analysis.metrics import evaluate, zone_points
-from network.model.graph import NetworkState, build_mode_graph
-from network.model.region import load_region
-from network.paths import SCENARIO_DIR
-from network.routing.engine import point_matrix, snap_points
-from network.scenario.resolve import resolve_state
-from network.scenario.schema import load_scenario
-
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from provenance import code_provenance, provenance_line  # noqa: E402
+
+from network.analysis.metrics import evaluate, zone_points  # noqa: E402
+from network.model.graph import NetworkState, build_mode_graph  # noqa: E402
+from network.model.region import load_region  # noqa: E402
+from network.routing.engine import point_matrix, snap_points  # noqa: E402
+from network.scenario.resolve import resolve_state  # noqa: E402
+from network.scenario.schema import load_scenario  # noqa: E402
+
 CLOCK_CHOICE = (("walk_weight", 1.0), ("wait_weight", 1.0), ("transfer_penalty_min", 0.0))
 
 
@@ -43,9 +48,10 @@ def main(argv: list[str] | None = None) -> int:
     """Run the paired rounds and write the results."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--out", type=Path, default=HERE / "RESULTS-generalized.md", help="results markdown (and .json beside it)")
     args = ap.parse_args(argv)
     region = load_region()
-    gen_state = resolve_state(load_scenario(SCENARIO_DIR / "surveyed.yaml"))
+    gen_state = resolve_state(load_scenario(HERE.parent / "scenarios" / "surveyed.yaml"))
     states: dict[str, NetworkState] = {"generalized": gen_state, "clock": gen_state.with_params(overrides=CLOCK_CHOICE)}
     zx, zy = zone_points(region)
     rng = np.random.default_rng(0)
@@ -74,9 +80,11 @@ def main(argv: list[str] | None = None) -> int:
         for name, make in workloads.items():
             for key, st in states.items():  # alternating within each round
                 results[name][key].append(_time(make(st)))
+    code = code_provenance()
     lines = [
         "# Generalized-cost transit paths: cost to the batch engines (paired runs)",
         "",
+        provenance_line(code),
         f"Command: `.venv/bin/python benchmarks/generalized_cost.py --repeats {args.repeats}`; load average (1 min) before each",
         f"round: {', '.join(f'{x:.1f}' for x in loads)} ({os.cpu_count()} cores, shared with other agents).",
         "Median (min) seconds; `clock` = weights 1 and no penalty, the plain-Dijkstra path the engine took before.",
@@ -87,9 +95,9 @@ def main(argv: list[str] | None = None) -> int:
     for name, r in results.items():
         c, g = statistics.median(r["clock"]), statistics.median(r["generalized"])
         lines.append(f"| {name} | {c:.3f} ({min(r['clock']):.3f}) | {g:.3f} ({min(r['generalized']):.3f}) | {g / c:.2f}× |")
-    out = HERE / "RESULTS-generalized.md"
+    out = args.out
     out.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    out.with_suffix(".json").write_text(json.dumps({"load_avg": loads, "seconds": results}, indent=1) + "\n", encoding="utf-8")
+    out.with_suffix(".json").write_text(json.dumps({"code": code, "load_avg": loads, "seconds": results}, indent=1) + "\n", encoding="utf-8")
     print("\n".join(lines))
     return 0
 

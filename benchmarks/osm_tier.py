@@ -16,7 +16,8 @@ would start one, with the machine's load average recorded before each step (the 
    ``run_scenario.py`` process; warm = ``network.run.runner.run_scenario`` again in one process;
 5. the two cleaning pipelines side by side (paired, alternating) on a region small enough for osmnx.
 
-Writes benchmarks/RESULTS-osm.md and RESULTS-osm.json (``--quick``: RESULTS-osm-quick.*).
+Writes benchmarks/RESULTS-osm.md and RESULTS-osm.json (``--quick``: RESULTS-osm-quick.*; ``--out X.md``: X.md
+and X.json), naming the commit and package version measured.
 """
 
 from __future__ import annotations
@@ -39,6 +40,9 @@ import psutil
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(HERE))
+
+from provenance import code_provenance, provenance_line  # noqa: E402
 
 PY = sys.executable
 FULL_REGION: dict[str, Any] = {}
@@ -124,6 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=15)
     ap.add_argument("--work-dir", type=Path, default=None, help="where the extract and caches go (default: a temporary folder)")
     ap.add_argument("--no-pipelines", action="store_true", help="skip step 5 (osmnx vs arrays on the small region)")
+    ap.add_argument("--out", type=Path, default=None, help="results markdown (default benchmarks/RESULTS-osm.md, RESULTS-osm-quick.md with --quick)")
     args = ap.parse_args(argv)
     region = QUICK_REGION if args.quick else FULL_REGION
     command = "python benchmarks/osm_tier.py" + (
@@ -251,6 +256,7 @@ def main(argv: list[str] | None = None) -> int:
     doc = {
         "command": command,
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "code": code_provenance(),
         "took_s": round(took, 1),
         "machine": {"cores": os.cpu_count(), "ram_gib": round(psutil.virtual_memory().total / 2**30, 1)},
         "extract": {"command": gen_cmd, "seconds": round(gen_s, 1), **counts},
@@ -258,9 +264,9 @@ def main(argv: list[str] | None = None) -> int:
         "steps": [asdict(s) | {"min_s": s.min_s, "median_s": s.median_s} for s in steps + pipelines],
         "centre_minutes": metrics.get("centre_minutes"),
     }
-    name = "RESULTS-osm-quick" if args.quick else "RESULTS-osm"
-    (HERE / f"{name}.json").write_text(json.dumps(doc, indent=1, ensure_ascii=False), encoding="utf-8")
-    (HERE / f"{name}.md").write_text(markdown(doc), encoding="utf-8")
+    out = args.out or HERE / ("RESULTS-osm-quick.md" if args.quick else "RESULTS-osm.md")
+    out.with_suffix(".json").write_text(json.dumps(doc, indent=1, ensure_ascii=False), encoding="utf-8")
+    out.write_text(markdown(doc), encoding="utf-8")
     print(markdown(doc))
     return 0
 
@@ -272,7 +278,8 @@ def markdown(doc: dict[str, Any]) -> str:
         "# OSM tier at full size: build, reload, scenario",
         "",
         f"Made by `{doc['command']}` on {doc['date']} (took {doc['took_s']:.0f} s), {doc['machine']['cores']} cores, "
-        f"{doc['machine']['ram_gib']} GiB RAM. The machine is shared with other agents: the load average (1 min) "
+        f"{doc['machine']['ram_gib']} GiB RAM. {provenance_line(doc['code']) if 'code' in doc else ''}"
+        " The machine is shared with other agents: the load average (1 min) "
         "before each run is listed; absolute times are noisy, compare runs side by side.",
         "",
         f"Extract: `{ex['command']}` ({ex['seconds']:.0f} s): {ex['nodes_written']:,} nodes and {ex['ways_written']:,} ways written, "

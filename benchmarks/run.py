@@ -2,8 +2,11 @@
 
     .venv/bin/python benchmarks/run.py --quick      # ~1 min: small synthetic graph, checks the harness
     .venv/bin/python benchmarks/run.py              # full: embedded network + 250k-node synthetic graph
+    .venv/bin/python benchmarks/run.py --smoke --out /tmp/x.md   # seconds: every workload once on a tiny
+                                                    # graph, to prove the harness runs (the test suite does this)
 
-Writes benchmarks/RESULTS.md (and results.json). Needs the ``bench`` extra (pandana, igraph).
+Writes benchmarks/RESULTS.md (and RESULTS.json), naming the commit and package version measured.
+Needs the ``bench`` extra (pandana, igraph; the ``dev`` extra includes them).
 
 Workloads (each on the embedded car graph and on the synthetic city-region graph):
   (a) isochrone set: node times from 3 centres within 60 min (a cutoff: only reach matters).
@@ -51,11 +54,13 @@ ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(HERE))
 
+from provenance import code_provenance, provenance_line  # noqa: E402
 from synthetic import describe, make_city_region  # noqa: E402
 
 from network.model.graph import ModeGraph  # noqa: E402
 from network.routing import ch  # noqa: E402
 from network.routing import incremental as inc  # noqa: E402
+from network.routing.dijkstra import csr_times_between  # noqa: E402
 from network.routing.engine import node_times_s, times_between, use_hierarchy  # noqa: E402
 
 ISO_LIMIT_S = 3600.0
@@ -439,7 +444,7 @@ def bench_graph(
     r.results["pandana"].note = "queries only, network precomputed (see set-up)"
     r.results["engine, Dijkstra"], ours_d = timed(lambda: engine_matrix(bg, method="dijkstra"), heavy_repeats)
     r.results["engine, Dijkstra"].note = "scipy multi-source Dijkstra, chunks of 32 origins"
-    r.results["engine, 2 processes"], ours_m2 = timed(lambda: inc.times_between(bg.csr, bg.zones, bg.zones, workers=2), heavy_repeats)
+    r.results["engine, 2 processes"], ours_m2 = timed(lambda: csr_times_between(bg.csr, bg.zones, bg.zones, workers=2), heavy_repeats)
     assert np.array_equal(ours_m2, ours_d), "2-process matrix differs from the engine's"
     r.results["engine, 2 processes"].note = "scipy Dijkstra on 2 forked processes"
     if ig_graph is not None:
@@ -521,7 +526,7 @@ def bench_graph(
     return rows
 
 
-def bench_evaluation(state: Any, region: Any, *, repeats: int, n_loo: int, attribution_row: bool = True) -> list[Row]:
+def bench_evaluation(state: Any, region: Any, *, repeats: int, attribution_row: bool = True) -> list[Row]:
     """(c) whole scenario evaluation on the embedded network, three ways; plus LOO of 20 named roads."""
     from network.analysis.metrics import FIELD_LIMIT_S as LIMIT
     from network.analysis.metrics import evaluate
@@ -714,7 +719,7 @@ def write_report(rows: list[Row], meta: dict[str, Any], path: Path) -> None:
     lines = [
         "# Benchmark results",
         "",
-        f"Made by `{meta['command']}` on {meta['date']} (took {meta['took_s']:.0f} s wall, {meta['cpu_s']:.0f} s CPU; load average "
+        f"Made by `{meta['command']}` on {meta['date']}. {provenance_line(meta['code'])} (Took {meta['took_s']:.0f} s wall, {meta['cpu_s']:.0f} s CPU; load average "
         f"{meta['machine']['load_avg_at_start'][0]:.1f} at the start, {meta['load_avg_at_end'][0]:.1f} at the end).",
         "",
         f"Machine: {meta['machine']['cpu']}, {meta['machine']['cores']} cores, {meta['machine']['ram_gib']} GiB RAM, {meta['machine']['os']}; "
@@ -782,6 +787,11 @@ def write_report(rows: list[Row], meta: dict[str, Any], path: Path) -> None:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="small synthetic graph (~15k nodes), 100 zones: checks the harness in ~1 min")
+    ap.add_argument(
+        "--smoke",
+        action="store_true",
+        help="every workload once on a tiny synthetic graph plus the embedded evaluation: proves the harness runs (numbers meaningless; use --out)",
+    )
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--heavy-repeats", type=int, default=None, help="runs of the 250k matrix workloads (default: = --repeats)")
     ap.add_argument("--zones", type=int, default=None, help="zones of the matrix (default 300; 100 with --quick)")
@@ -797,12 +807,15 @@ def main(argv: list[str] | None = None) -> int:
         "--out", type=Path, default=None, help="results markdown (default benchmarks/RESULTS.md, or RESULTS-quick.md with --quick)"
     )
     args = ap.parse_args(argv)
-    quick = args.quick
-    zones = args.zones or (100 if quick else 300)
+    smoke = args.smoke
+    quick = args.quick or smoke
+    if smoke:
+        args.repeats = 1
+    zones = args.zones or (12 if smoke else 100 if quick else 300)
     heavy = args.heavy_repeats or args.repeats
-    nx_sample = args.nx_sample or (10 if quick else 6)
+    nx_sample = args.nx_sample or (4 if smoke else 10 if quick else 6)
     pd_loo = args.pandana_loo_sample or (2 if quick else 3)
-    out = args.out or HERE / ("RESULTS-quick.md" if quick else "RESULTS.md")
+    out = args.out or HERE / ("RESULTS-smoke.md" if smoke else "RESULTS-quick.md" if quick else "RESULTS.md")
     command = ".venv/bin/python benchmarks/run.py" + (
         " " + " ".join(argv if argv is not None else sys.argv[1:]) if (argv or sys.argv[1:]) else ""
     )
@@ -810,6 +823,7 @@ def main(argv: list[str] | None = None) -> int:
     meta: dict[str, Any] = {
         "command": command,
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "code": code_provenance(),
         "machine": machine(),
         "graphs": [],
     }
@@ -817,20 +831,21 @@ def main(argv: list[str] | None = None) -> int:
 
     log("embedded network")
     emb, state, region = embedded_graph(zones)
-    meta["graphs"].append({"name": emb.name, "info": emb.info})
-    rows += bench_graph(
-        emb,
-        repeats=args.repeats,
-        heavy_repeats=args.repeats,
-        nx_sample=zones,
-        nx_loo_sample=2 if quick else 5,
-        pandana_loo_sample=2 if quick else 5,
-        igraph=not args.no_igraph,
-    )
-    rows += bench_evaluation(state, region, repeats=args.repeats, n_loo=20, attribution_row=not quick)
+    if not smoke:  # the smoke run times the embedded network's evaluation only (below), not its graph workloads
+        meta["graphs"].append({"name": emb.name, "info": emb.info})
+        rows += bench_graph(
+            emb,
+            repeats=args.repeats,
+            heavy_repeats=args.repeats,
+            nx_sample=zones,
+            nx_loo_sample=2 if quick else 5,
+            pandana_loo_sample=2 if quick else 5,
+            igraph=not args.no_igraph,
+        )
+    rows += bench_evaluation(state, region, repeats=args.repeats, attribution_row=not quick)
 
     log("synthetic graph")
-    syn = synthetic_graph(120 if quick else 520, zones, seed=7)
+    syn = synthetic_graph(80 if smoke else 120 if quick else 520, zones, seed=7)
     meta["graphs"].append({"name": syn.name, "info": syn.info})
     rows += bench_graph(
         syn,
