@@ -67,3 +67,17 @@ def test_generalized_cost_benchmark_runs_once_and_names_its_commit(tmp_path: Pat
     assert doc["code"]["package_version"] == network.__version__
     assert len(doc["seconds"]) == 3 and all(len(v["clock"]) == 1 and len(v["generalized"]) == 1 for v in doc["seconds"].values())
     assert f"czt-planner {network.__version__}" in out.read_text(encoding="utf-8")
+
+
+def test_results_name_the_commit_or_say_there_is_none() -> None:
+    sys.path.insert(0, str(BENCH))
+    try:
+        from provenance import code_provenance, provenance_line
+    finally:
+        sys.path.remove(str(BENCH))
+    prov = code_provenance()
+    assert prov["commit"] == _head()
+    assert prov["package_version"] == network.__version__
+    line = provenance_line(prov)
+    assert (f"commit `{prov['commit'][:12]}`" in line) if prov["commit"] else ("no git commit" in line)
+    assert provenance_line({"commit": None, "dirty": False, "package_version": "9.9"}) == "Code: no git commit (not a checkout), czt-planner 9.9."
