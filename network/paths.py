@@ -15,11 +15,5 @@ CRS_WGS84 = "EPSG:4326"
 CRS_METRIC = "EPSG:32649"
 """UTM zone 49N: all metric work (lengths, snapping, grids, buffers)."""
 
-OBSERVED_TIMES_REL = "observed/journey_times_calibration.csv"
-"""The published journey times of issue 11, under the shared reference folder (read in place, never copied)."""
-
-
-def shared_reference_file(rel: str) -> Path | None:
-    """``rel`` under ``../shared/reference`` relative to the project root, or None when absent."""
-    p = PROJECT_DIR.parent / "shared" / "reference" / rel
-    return p if p.exists() else None
+OBSERVED_DIR: Path = DATA_DIR / "observed"
+"""The project's observed journey times (every ``*.csv`` here; data/SOURCES.md): ``observed``, ``calibrate`` and ``claims`` read them."""

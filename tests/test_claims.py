@@ -12,7 +12,6 @@ from network._errors import InputError
 from network.analysis import claims as C
 from network.model.region import Region
 from network.paths import DATA_DIR
-from tests.conftest import shared_file
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +53,6 @@ def test_the_2020_corridor_claim_names_each_road_and_what_it_lacks(audited: tupl
 
 @pytest.mark.slow
 def test_a_claim_tied_to_fitted_rows_is_marked_not_independent(audited: tuple[list[C.Claim], pd.DataFrame]) -> None:
-    shared_file("observed/journey_times_calibration.csv")
     _, table = audited
     t = table.set_index("id")
     assert not bool(t.loc["ic-2016-40min", "independent"])

@@ -15,12 +15,11 @@ from scipy.sparse.csgraph import dijkstra
 from network.model.graph import NetworkState, RoadNetwork, StateParams, build_car_graph
 from network.model.parameters import DEFAULTS, PARAMETERS
 from network.model.rail import load_rail
-from network.paths import CRS_METRIC, CRS_WGS84, OBSERVED_TIMES_REL
+from network.paths import CRS_METRIC, CRS_WGS84, OBSERVED_DIR
 from network.routing.engine import snap_points
 from network.routing.route import route
 from network.scenario.resolve import build_state, resolve_projects
 from network.scenario.schema import parse_scenario
-from tests.conftest import shared_file
 
 TO_M = Transformer.from_crs(CRS_WGS84, CRS_METRIC, always_xy=True)
 ON_OFF_S = DEFAULTS["expressway_ramp_s"] + DEFAULTS["expressway_toll_s"]
@@ -113,7 +112,7 @@ def test_road_upgrades_change_the_corridor_drive_by_at_least_a_quarter_of_the_pu
     the model's whole car trip between the end points, through ``route``, falls by at least a quarter of
     the published fall (the independent checker's test). Before, those trips take the G0401/G4/G60
     expressways, and pay for getting on and off them."""
-    rows = _corridor_rows(shared_file(OBSERVED_TIMES_REL))
+    rows = _corridor_rows(OBSERVED_DIR / "journey_times_calibration.csv")
     assert {r["id"] for r in rows} >= {"furong-avenue", "dongzhu-road"}
     for r in rows:
         a = (float(r["from_lon"]), float(r["from_lat"]))

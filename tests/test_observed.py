@@ -17,11 +17,13 @@ from network.analysis.observed import (
     ObservedRow,
     Validation,
     build_states,
+    change_meets_quarter,
     fit_stats,
     load_observed,
     measure,
     observed_scenario,
     pattern_of,
+    scored_rows,
     sign_agrees,
     station_to_station,
     strata_table,
@@ -31,11 +33,12 @@ from network.analysis.observed import (
 )
 from network.cli.main import main
 from network.outputs.report import validation_scatter_png, validation_section_html
+from network.paths import OBSERVED_DIR
 from network.routing.route import route
 from network.scenario.resolve import resolve_state
-from tests.conftest import ROOT, shared_file
+from tests.conftest import ROOT
 
-OBSERVED = "observed/journey_times_calibration.csv"
+OBSERVED = OBSERVED_DIR / "journey_times_calibration.csv"
 HEADER = ",".join(COLUMNS)
 GOOD = (
     "ic-a-typical,intercity,station_to_station,长沙站,113.0088,28.1972,株洲南,113.1628,27.7720,2017,50,,,,any,A,"
@@ -136,7 +139,7 @@ def test_extra_and_missing_fields_in_a_row(tmp_path: Path) -> None:
 def test_file_level_errors(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="does not exist"):
         load_observed(tmp_path / "nope.csv")
-    with pytest.raises(InputError, match="is a folder"):
+    with pytest.raises(InputError, match="no \\*.csv file in the folder"):
         load_observed(tmp_path)
     (tmp_path / "gbk.csv").write_bytes((HEADER + "\n" + GOOD + "\n").encode("gbk"))
     with pytest.raises(InputError, match="not UTF-8"):
@@ -222,6 +225,70 @@ def test_fit_stats_without_model_values() -> None:
     assert s["within_25"] == 0 and s["mape_pct"] is None and s["slope"] is None
 
 
+def test_use_column_marks_rows_and_only_scored_rows_count(tmp_path: Path) -> None:
+    """A plan target is a claim: listed with its reason, never scored; a file without `use` scores every row."""
+    header = HEADER + ",use,reason"
+    claim = CAR + ",claim,a plan target (建成后将)"
+    p = _write(tmp_path, GOOD + ",,", claim, header=header)
+    a, b = load_observed(p)
+    assert a.use == "scored" and a.scored and b.use == "claim" and not b.scored and "plan" in b.reason
+    assert [r.id for r in scored_rows([a, b])] == ["ic-a-typical"]
+    df = pd.DataFrame(
+        {
+            "observed_min": [10.0, 40.0],
+            "model_min": [11.0, 10.0],
+            "reliability": ["A", "B"],
+            "mode": ["intercity", "car"],
+            "measure": ["station_to_station", "corridor_end_to_end"],
+            "sign_agrees": [None, False],
+            "use": ["scored", "claim"],
+        }
+    )
+    st = strata_table(df).set_index("group")
+    assert st.loc["all", "n"] == 1 and st.loc["all", "within_25"] == 1 and st.loc["car (all measures)", "n"] == 0
+    with pytest.raises(InputError, match=r"field 'use'.*expected one of"):
+        load_observed(_write(tmp_path, GOOD + ",maybe,x", header=header, name="bad_use.csv"))
+    with pytest.raises(InputError, match=r"field 'reason'.*expected why"):
+        load_observed(_write(tmp_path, GOOD + ",excluded,", header=header, name="no_reason.csv"))
+
+
+def test_a_folder_reads_every_csv_with_ids_unique_across_files(tmp_path: Path) -> None:
+    folder = tmp_path / "obs"
+    folder.mkdir()
+    _write(folder, GOOD, name="a.csv")
+    _write(folder, CAR, name="b.csv")
+    assert [r.id for r in load_observed(folder)] == ["ic-a-typical", "road-b"]
+    _write(folder, _replace(CAR, "source", "https://example.org/c"), name="c.csv")
+    with pytest.raises(InputError, match=r"c.csv:2: field 'id'.*again \(first in .*b.csv:2\)"):
+        load_observed(folder)
+
+
+def test_change_criterion_is_the_checkers_quarter_rule() -> None:
+    """observed_check.py: the published sign and at least a quarter of its size."""
+    assert change_meets_quarter(-20, -5.0) and not change_meets_quarter(-20, -4.9) and not change_meets_quarter(-20, 1.0)
+    assert change_meets_quarter(8, 2.0) and not change_meets_quarter(8, 1.9) and not change_meets_quarter(-20, None)
+
+
+def test_project_observed_set_is_curated() -> None:
+    """data/observed/: every row has a source, a reason when not scored, plan targets are claims, and the
+    rows found for issue 20 quote the page they came from."""
+    rows = load_observed(OBSERVED_DIR)
+    assert len({r.id for r in rows}) == len(rows)
+    for r in rows:
+        assert r.source, r.id
+        if not r.scored:
+            assert r.reason, r.id
+        if "(plan)" in r.what_was_reported or "planned" in r.what_was_reported:
+            assert r.use == "claim", r.id
+    found = pd.read_csv(OBSERVED_DIR / "journey_times_found.csv", dtype=str, keep_default_na=False)
+    assert (found["quote"].str.len() > 0).all() and found["source"].str.startswith("http").all()
+    for r in rows:
+        if r.use == "claim":
+            assert r.reliability in ("A", "B") and not r.scored
+    ids = {r.id for r in rows}
+    assert {"furong-avenue", "dongzhu-road", "shaoshan-hexi", "ic-express-plan"} <= {r.id for r in rows if r.use == "claim"} <= ids
+
+
 def test_sign_agreement() -> None:
     assert sign_agrees(-22, -6.2) and not sign_agrees(-22, 3.0) and not sign_agrees(-15, 0.0)
     assert sign_agrees(0.0, 0.2) and not sign_agrees(0.0, 2.0) and not sign_agrees(-5, None)
@@ -239,7 +306,16 @@ def test_strata_hand_made() -> None:
         }
     )
     st = strata_table(df).set_index("group")
-    assert list(st.index) == ["all", "reliability A", "reliability B", "car × corridor_end_to_end", "intercity × station_to_station"]
+    assert list(st.index) == [
+        "all",
+        "reliability A",
+        "reliability B",
+        "car (all measures)",
+        "transit (all measures)",
+        "car × corridor_end_to_end",
+        "intercity × station_to_station",
+    ]
+    assert st.loc["car (all measures)", "n"] == 2 and st.loc["transit (all measures)", "within_25"] == 1
     assert st.loc["all", "within_25"] == 2 and st.loc["reliability A", "within_25"] == 1 and st.loc["reliability B", "within_25"] == 1
     assert st.loc["reliability A", "slope"] == pytest.approx((110 + 520) / 500, abs=1e-3)
     assert st.loc["reliability B", "changes"] == 2 and st.loc["reliability B", "changes_sign_agree"] == 1
@@ -251,7 +327,7 @@ def test_strata_hand_made() -> None:
 
 @pytest.fixture(scope="module")
 def shared_validation() -> tuple[list[ObservedRow], Validation]:
-    rows = load_observed(shared_file(OBSERVED))
+    rows = load_observed(OBSERVED)
     return rows, validate(rows, build_states(rows))
 
 
@@ -346,7 +422,7 @@ def test_report_section_escapes_and_shows_the_verdict(shared_validation: tuple[l
 
 
 def test_cli_writes_outputs_and_exit_code_follows_thresholds(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    csv_path = shared_file(OBSERVED)
+    csv_path = OBSERVED
     out = tmp_path / "obs"
     assert main(["observed", "--csv", str(csv_path), "--out", str(out), "--min-within-25", "0", "--min-tag", "0"]) == 0
     printed = capsys.readouterr().out

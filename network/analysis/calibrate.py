@@ -177,8 +177,8 @@ class Calibrator:
 
     @property
     def a_rows(self) -> list[ObservedRow]:
-        """Reliability-A rows (the only ones fitted)."""
-        return [r for r in self.rows if r.reliability == "A"]
+        """Scored reliability-A rows (the only ones fitted; claims and model inputs never are)."""
+        return [r for r in self.rows if r.reliability == "A" and r.scored]
 
     def objective(self, rows: Sequence[ObservedRow], values: Overrides) -> float:
         """Sum of squared log ratios of ``rows`` with physical parameters ``values``."""
@@ -189,8 +189,8 @@ class Calibrator:
     ) -> SearchResult:
         """Fit ``names`` on ``rows`` (default: the A rows) from ``start`` (default: the table's values)."""
         fit_rows = list(self.a_rows if rows is None else rows)
-        if any(r.reliability != "A" for r in fit_rows):
-            raise ValueError("calibration fits reliability-A rows only; B rows are claims, reported and never fitted")
+        if any(r.reliability != "A" or not r.scored for r in fit_rows):
+            raise ValueError("calibration fits scored reliability-A rows only; B rows, claims and model inputs are reported, never fitted")
         init = {n: float((start or {}).get(n, DEFAULTS[n])) for n in names}
         bounds = {n: (PARAMETERS[n].low, PARAMETERS[n].high) for n in names}
         return coordinate_search(lambda v: self.objective(fit_rows, v), names, bounds, init, **search)  # type: ignore[arg-type]
@@ -204,8 +204,9 @@ class Calibrator:
             for i, a in enumerate(CITIES):
                 for j in range(i + 1, len(CITIES)):
                     out[f"{a}-{CITIES[j]} best {period} (min)"] = round(float(max(best[i, j], best[j, i])), 2)
-        model = model_minutes(self.rows, with_overrides(self.states, values))
-        share = fit_stats([r.minutes for r in self.rows], model)["within_25_share"]
+        scored = [r for r in self.rows if r.scored]
+        model = model_minutes(scored, with_overrides(self.states, values))
+        share = fit_stats([r.minutes for r in scored], model)["within_25_share"]
         out["validation within 25% (share)"] = round(float(share or 0.0), 4)
         return out
 

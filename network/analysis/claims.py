@@ -36,7 +36,7 @@ import pandas as pd
 from network._errors import InputError
 from network.analysis import definitions as D
 from network.model.region import CITIES, Region
-from network.paths import DATA_DIR, PROJECT_DIR, SCENARIO_DIR
+from network.paths import DATA_DIR, OBSERVED_DIR, SCENARIO_DIR
 from network.scenario.resolve import ResolvedScenario, build_state, resolve_projects
 from network.scenario.schema import Scenario, load_scenario
 
@@ -81,8 +81,8 @@ MEASURES: dict[str, set[str]] = {
     "core_area_commute": {"share_intercity_pairs_within", "share_pairs_within"},
     "accessibility": {"share_within_other_central_area"},
 }
-DEFAULT_OBSERVED = PROJECT_DIR.parent / "shared" / "reference" / "observed" / "journey_times_calibration.csv"
-"""The observed journey-time set, read in place (never copied into the project)."""
+DEFAULT_OBSERVED = OBSERVED_DIR
+"""The project's observed journey-time set (data/observed/, every CSV)."""
 
 
 @dataclass(frozen=True)
@@ -203,11 +203,21 @@ def _check_scope(definition: str, scope: tuple[str, ...], bad: object) -> None:
 
 
 def read_observed(path: Path | None) -> pd.DataFrame | None:
-    """The observed journey-time rows (id, reliability, minutes, ...), read in place; ``None`` when absent."""
+    """The observed journey-time rows (id, reliability, use, ...) of a CSV or of every CSV in a folder; ``None`` when absent.
+
+    A file without a ``use`` column scores every row (``use`` = scored)."""
     if path is None or not path.exists():
         return None
-    t = pd.read_csv(path, dtype={"id": str, "reliability": str})
-    return t if {"id", "reliability"} <= set(t.columns) else None
+    files = sorted(path.glob("*.csv")) if path.is_dir() else [path]
+    tables = [pd.read_csv(f, dtype=str, keep_default_na=False) for f in files]
+    tables = [t for t in tables if {"id", "reliability"} <= set(t.columns)]
+    if not tables:
+        return None
+    t = pd.concat(tables, ignore_index=True)
+    if "use" not in t.columns:
+        t["use"] = "scored"
+    t["use"] = t["use"].replace("", "scored")
+    return t
 
 
 def independence(claim: Claim, observed: pd.DataFrame | None) -> tuple[bool | None, str]:
@@ -217,8 +227,9 @@ def independence(claim: Claim, observed: pd.DataFrame | None) -> tuple[bool | No
     if observed is None:
         return None, "the observed journey-time set was not found: independence unknown"
     rel = observed.set_index("id")["reliability"].to_dict()
-    fitted = [r for r in claim.calibration_rows if rel.get(r) == "A"]
-    reported = [r for r in claim.calibration_rows if rel.get(r) == "B"]
+    use = observed.set_index("id")["use"].to_dict() if "use" in observed.columns else {}
+    fitted = [r for r in claim.calibration_rows if rel.get(r) == "A" and use.get(r, "scored") == "scored"]
+    reported = [r for r in claim.calibration_rows if r in rel and r not in fitted]
     unknown = [r for r in claim.calibration_rows if r not in rel]
     if fitted:
         return False, (
@@ -226,7 +237,7 @@ def independence(claim: Claim, observed: pd.DataFrame | None) -> tuple[bool | No
             "(reliability A, timetables/timed trips): the verdict restates those timetables and is no independent evidence for or against the claim"
         )
     note = (
-        f"related rows {', '.join(reported)} are B (official figures): reported, never fitted, so the check is independent"
+        f"related rows {', '.join(reported)} are B (official figures) or not scored (claims, model inputs): reported, never fitted, so the check is independent"
         if reported
         else ""
     )

@@ -31,7 +31,14 @@ Definitions (the README repeats them; ``DEFINITIONS`` is written into every summ
   ``year_before``; for a station-to-station row whose two years are equal (a service-pattern change,
   not a network change), the "before" measure is the typical pattern;
 - reliability A rows (timetables, timed trips) are the ones calibration may fit; B rows (official
-  figures, targets, claims) are reported and never fitted.
+  figures, targets, claims) are reported and never fitted;
+- use (the optional ``use`` column, with its ``reason``): ``scored`` rows are compared and counted;
+  ``claim`` rows (plan targets: "建成后将…", "预计", "(plan)") are measured and listed but not scored
+  or fitted (``claims`` audits them); ``model_input`` rows (a figure the model takes as data, e.g. a
+  timetable run time) and ``excluded`` rows are listed, never scored. A file without the column scores
+  every row (the contract of ``../shared/tools/observed_check.py``). Rows are marked, never removed;
+- the project's own observed set is every ``*.csv`` under ``data/observed/`` (``OBSERVED_DIR``); a
+  folder given as ``--csv`` is read the same way (ids unique across its files).
 """
 
 from __future__ import annotations
@@ -66,6 +73,8 @@ RAIL_MODES: Final = ("intercity", "hsr", "metro", "maglev", "rail")
 TRANSIT_MODES: Final = (*RAIL_MODES, "bus")
 MODES: Final = ("car", *TRANSIT_MODES)
 PERIOD_HINTS: Final = ("any", "am_peak", "off_peak")
+USES: Final = ("scored", "claim", "model_input", "excluded")
+"""Values of the optional ``use`` column (default ``scored``); only scored rows count and only scored A rows are fitted."""
 RELIABILITY: Final = ("A", "B")
 PATTERNS: Final = ("typical", "fastest")
 COLUMNS: Final = (
@@ -145,6 +154,20 @@ class ObservedRow:
     source: str
     pattern: Pattern = ""
     line: int = 0
+    use: str = "scored"
+    reason: str = ""
+    file: str = ""
+
+    @property
+    def scored(self) -> bool:
+        """True when the row counts in the scores (``use`` = scored)."""
+        return self.use == "scored"
+
+    @property
+    def source_group(self) -> str:
+        """The source a leave-one-source-out fold leaves out together: the ``source`` text, case and
+        trailing-slash blind (rows citing the same page fall in one fold)."""
+        return self.source.strip().lower().rstrip("/")
 
     @property
     def period(self) -> Period:
@@ -281,6 +304,12 @@ def parse_row(raw: Mapping[str, str | None], *, file: str, line: int) -> Observe
     if pattern_col and pattern_col not in PATTERNS:
         raise InputError(file, "pattern", f"got {pattern_col!r}; expected one of {list(PATTERNS)} or empty", line=line)
     what = _text(raw, "what_was_reported")
+    use = _text(raw, "use") or "scored"
+    if use not in USES:
+        raise InputError(file, "use", f"got {use!r}; expected one of {list(USES)} (or empty = scored)", line=line)
+    reason = _text(raw, "reason")
+    if use != "scored" and not reason:
+        raise InputError(file, "reason", f"empty for use {use!r}; expected why the row is not scored", line=line)
     source = _text(raw, "source")
     if not source:
         raise InputError(file, "source", "empty; expected where the figure was published (a URL or a reference)", line=line)
@@ -303,15 +332,58 @@ def parse_row(raw: Mapping[str, str | None], *, file: str, line: int) -> Observe
         source=source,
         pattern=pattern_of(row_id, what, pattern_col) if measure == "station_to_station" else "",
         line=line,
+        use=use,
+        reason=reason,
+        file=file,
     )
 
 
 def load_observed(path: Path) -> list[ObservedRow]:
-    """Read an observed-times CSV (the columns of ``journey_times_calibration.csv``).
+    """Read observed journey times: one CSV, or every ``*.csv`` of a folder (in name order).
 
     Parameters
     ----------
-    path : a UTF-8 CSV file (a BOM is accepted) with the columns ``COLUMNS`` (+ optional ``pattern``).
+    path : a UTF-8 CSV file (a BOM is accepted) with the columns ``COLUMNS`` (+ optional ``pattern``,
+        ``use``, ``reason``), or a folder of such files (ids must be unique across them).
+
+    Returns
+    -------
+    The rows in file order.
+
+    Raises
+    ------
+    InputError
+        As ``load_observed_file``; for a folder without CSV files; for an id repeated across files.
+    """
+    if not path.is_dir():
+        return load_observed_file(path)
+    files = sorted(p for p in path.glob("*.csv") if p.is_file())
+    if not files:
+        raise InputError(str(path), "<folder>", "no *.csv file in the folder; expected observed-times CSV files")
+    rows: list[ObservedRow] = []
+    seen: dict[str, ObservedRow] = {}
+    for f in files:
+        for r in load_observed_file(f):
+            if r.id in seen:
+                first = seen[r.id]
+                raise InputError(str(f), "id", f"got {r.id!r} again (first in {first.file}:{first.line}); expected ids unique across the folder", line=r.line)
+            seen[r.id] = r
+            rows.append(r)
+    return rows
+
+
+def scored_rows(rows: Iterable[ObservedRow]) -> list[ObservedRow]:
+    """The rows that count in the scores (``use`` = scored)."""
+    return [r for r in rows if r.scored]
+
+
+def load_observed_file(path: Path) -> list[ObservedRow]:
+    """Read one observed-times CSV (the columns of ``journey_times_calibration.csv``).
+
+    Parameters
+    ----------
+    path : a UTF-8 CSV file (a BOM is accepted) with the columns ``COLUMNS`` (+ optional ``pattern``,
+        ``use``, ``reason``).
 
     Returns
     -------
@@ -326,8 +398,6 @@ def load_observed(path: Path) -> list[ObservedRow]:
     file = str(path)
     if not path.exists():
         raise InputError(file, "<file>", "file does not exist; expected an observed-times CSV")
-    if path.is_dir():
-        raise InputError(file, "<file>", "is a folder; expected an observed-times CSV file")
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -536,6 +606,18 @@ def fit_stats(observed_minutes: Sequence[float], model_minutes: Sequence[float |
     return out
 
 
+def change_meets_quarter(observed_change: float, model_change: float | None) -> bool:
+    """The before → after criterion of ``../shared/tools/observed_check.py``: the model's change has the
+    published sign and at least a quarter of its size (``d <= want/4`` for a cut, ``d >= want/4`` for a rise);
+    a zero published change needs ``|model| < 0.5 min``."""
+    if model_change is None or not math.isfinite(model_change):
+        return False
+    if observed_change == 0:
+        return abs(model_change) < 0.5
+    quarter = 0.25 * observed_change
+    return model_change <= quarter if observed_change < 0 else model_change >= quarter
+
+
 def sign_agrees(observed_change: float, model_change: float | None) -> bool:
     """True when the model's change has the observed change's sign (a zero observed change needs |model| < 0.5 min)."""
     if model_change is None or not math.isfinite(model_change):
@@ -630,6 +712,9 @@ def validate(rows: Sequence[ObservedRow], states: Mapping[StateKey, NetworkState
             "observed_change_min": None,
             "model_change_min": None,
             "sign_agrees": None,
+            "change_quarter": None,
+            "use": row.use,
+            "reason": row.reason,
             "legs": m.legs,
             "note": m.note,
             "source": row.source,
@@ -640,11 +725,13 @@ def validate(rows: Sequence[ObservedRow], states: Mapping[StateKey, NetworkState
             obs_change = row.minutes - row.minutes_before
             mod_change = None if (m.minutes is None or mb.minutes is None) else m.minutes - mb.minutes
             agrees = sign_agrees(obs_change, mod_change)
+            quarter = change_meets_quarter(obs_change, mod_change)
             rec.update(
                 model_before_min=_r(mb.minutes),
                 observed_change_min=round(obs_change, 2),
                 model_change_min=_r(mod_change),
                 sign_agrees=agrees,
+                change_quarter=quarter,
             )
             changes.append(
                 {
@@ -661,6 +748,8 @@ def validate(rows: Sequence[ObservedRow], states: Mapping[StateKey, NetworkState
                     "model_change_min": _r(mod_change),
                     "change_ratio": _r(None if mod_change is None or obs_change == 0 else mod_change / obs_change, 3),
                     "sign_agrees": agrees,
+                    "change_quarter": quarter,
+                    "use": row.use,
                     "note": "same-year pattern change: before = typical pattern" if same_year_rail else mb.note,
                 }
             )
@@ -702,6 +791,9 @@ VALIDATION_COLUMNS: Final = (
     "observed_change_min",
     "model_change_min",
     "sign_agrees",
+    "change_quarter",
+    "use",
+    "reason",
     "legs",
     "note",
     "source",
@@ -720,6 +812,8 @@ CHANGE_COLUMNS: Final = (
     "model_change_min",
     "change_ratio",
     "sign_agrees",
+    "change_quarter",
+    "use",
     "note",
 )
 STRATA_COLUMNS: Final = (
@@ -736,17 +830,24 @@ STRATA_COLUMNS: Final = (
     "slope",
     "changes",
     "changes_sign_agree",
+    "changes_quarter",
 )
 
 
 def strata_table(rows: pd.DataFrame) -> pd.DataFrame:
-    """Fit statistics for all rows, reliability A, reliability B and each mode × measure stratum.
+    """Fit statistics of the scored rows: all, reliability A, reliability B, car and transit, each mode × measure stratum.
 
-    ``rows`` needs the columns observed_min, model_min, reliability, mode, measure and sign_agrees.
+    ``rows`` needs the columns observed_min, model_min, reliability, mode, measure and sign_agrees
+    (``change_quarter`` and ``use`` are optional: without ``use`` every row is scored).
     """
+    if "use" in rows.columns:
+        rows = rows[rows["use"].fillna("scored") == "scored"]
     groups: list[tuple[str, pd.DataFrame]] = [("all", rows)]
     for grade in RELIABILITY:
         groups.append((f"reliability {grade}", rows[rows["reliability"] == grade]))
+    is_car = rows["mode"] == "car"
+    groups.append(("car (all measures)", rows[is_car]))
+    groups.append(("transit (all measures)", rows[~is_car]))
     for (mode, meas), sub in rows.groupby(["mode", "measure"], sort=True):
         groups.append((f"{mode} × {meas}", sub))
     recs = []
@@ -754,12 +855,15 @@ def strata_table(rows: pd.DataFrame) -> pd.DataFrame:
         model = [None if v is None or (isinstance(v, float) and math.isnan(v)) else float(v) for v in sub["model_min"]]
         st = fit_stats(sub["observed_min"].astype(float).tolist(), model)
         agree = [bool(v) for v in sub["sign_agrees"] if v is not None and not (isinstance(v, float) and math.isnan(v))]
+        quarter_col = sub["change_quarter"] if "change_quarter" in sub.columns else pd.Series([], dtype=object)
+        quarter = [bool(v) for v in quarter_col if v is not None and not (isinstance(v, float) and math.isnan(v))]
         recs.append(
             {
                 "group": name,
                 **{k: (_r(v, 3) if isinstance(v, float) else v) for k, v in st.items()},
                 "changes": len(agree),
                 "changes_sign_agree": sum(agree),
+                "changes_quarter": sum(quarter),
             }
         )
     return pd.DataFrame(recs, columns=list(STRATA_COLUMNS))
@@ -810,5 +914,5 @@ def validation_summary(
         "definitions": dict(DEFINITIONS),
         "strata": clean(v.strata),
         "changes": clean(v.changes),
-        "rows": clean(v.rows[["id", "reliability", "observed_min", "model_min", "ratio", "within_tag", "within_25"]]),
+        "rows": clean(v.rows[["id", "reliability", "use", "observed_min", "model_min", "ratio", "within_tag", "within_25"]]),
     }

@@ -72,7 +72,8 @@ def run_calibrate(args: argparse.Namespace) -> int:
         "fitted_parameters": list(names),
     }
     print(
-        f"calibration on {len(cal.a_rows)} reliability-A rows of {csv_path} ({len(rows) - len(cal.a_rows)} B rows reported, never fitted)"
+        f"calibration on {len(cal.a_rows)} scored reliability-A rows of {csv_path} ({len(rows) - len(cal.a_rows)} other rows"
+        " (B, claims, model inputs, excluded) reported, never fitted)"
     )
     print(f"fitted parameters: {', '.join(names) if names else 'none (no parameter has fitted=True in network/model/parameters.py)'}")
     if args.fit and names:

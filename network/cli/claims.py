@@ -34,7 +34,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--claims", type=Path, default=DATA_DIR / "claims.csv", help="claims file (default: data/claims.csv)")
     parser.add_argument("--scenario-dir", type=Path, default=SCENARIO_DIR, help="where year-<Y>.yaml scenarios live")
     parser.add_argument(
-        "--observed", type=Path, default=DEFAULT_OBSERVED, help="observed journey times (read in place) for the independence check"
+        "--observed", type=Path, default=DEFAULT_OBSERVED, help="observed journey times (a CSV or a folder; default data/observed/) for the independence check"
     )
     parser.add_argument("--output-dir", type=Path, default=OUTPUT_DIR)
     parser.add_argument("--only", nargs="*", default=None, metavar="ID", help="audit only these claim ids")

@@ -22,7 +22,7 @@ from network.analysis.observed import (
 from network.cli.commands import command
 from network.outputs.files import atomic_write_bytes, atomic_write_text, dumps_metrics, table_provenance, write_table
 from network.outputs.report import render_validation_page, validation_scatter_png, validation_section_html
-from network.paths import OBSERVED_TIMES_REL, OUTPUT_DIR, shared_reference_file
+from network.paths import OBSERVED_DIR, OUTPUT_DIR
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -39,21 +39,18 @@ def _share(text: str) -> float:
 
 
 def default_observed_csv() -> Path:
-    """The shared observed-times CSV (``../shared/reference/observed/...`` above the project root).
+    """The project's observed journey times: the folder ``data/observed/`` (every CSV in it).
 
     Raises
     ------
     InputError
-        When no such file is found (give ``--csv``).
+        When the folder is missing (give ``--csv``).
     """
-    p = shared_reference_file(OBSERVED_TIMES_REL)
-    if p is None:
+    if not OBSERVED_DIR.is_dir():
         raise InputError(
-            f"../shared/reference/{OBSERVED_TIMES_REL}",
-            "--csv",
-            "no observed-times CSV found above the project root; expected --csv PATH (columns of journey_times_calibration.csv)",
+            str(OBSERVED_DIR), "--csv", "the project's observed journey-time folder is missing; expected --csv PATH (a CSV or a folder of CSVs)"
         )
-    return p
+    return OBSERVED_DIR
 
 
 def _fmt(v: object, nd: int = 1) -> str:
@@ -73,18 +70,21 @@ def format_validation(v: Validation) -> str:
     lines = [f"{'id':28s} {'rel':3s} {'observed':>8s} {'model':>7s} {'ratio':>6s}  TAG 25%  km model/published"]
     for r in v.rows.to_dict(orient="records"):
         km = "" if _isnan(r["published_km"]) else f"{_fmt(r['model_km'])}/{_fmt(r['published_km'])}"
+        use = str(r.get("use") or "scored")
         lines.append(
             f"{r['id']:28s} {r['reliability']:3s} {_fmt(r['observed_min']):>8s} {_fmt(r['model_min']):>7s} {_fmt(r['ratio'], 2):>6s}  "
             f"{'yes' if r['within_tag'] else 'no ':3s} {'yes' if r['within_25'] else 'no ':3s}  {km}"
+            + (f"  [{use}: not scored]" if use != "scored" else "")
             + (f"  ({r['note']})" if r["note"] else "")
         )
     lines.append("")
-    lines.append(f"{'group':34s} {'n':>3s} {'TAG':>9s} {'25%':>9s} {'MAPE%':>6s} {'bias%':>6s} {'slope':>6s} {'signs':>6s}")
+    lines.append("scored rows only (use = scored):")
+    lines.append(f"{'group':34s} {'n':>3s} {'TAG':>9s} {'25%':>9s} {'MAPE%':>6s} {'bias%':>6s} {'slope':>6s} {'signs':>6s} {'≥¼':>5s}")
     for s in v.strata.to_dict(orient="records"):
         lines.append(
             f"{s['group']:34s} {s['n']:3d} {s['within_tag']:3d} {_pct(s['within_tag_share']):>5s} {s['within_25']:3d} "
             f"{_pct(s['within_25_share']):>5s} {_fmt(s['mape_pct']):>6s} {_fmt(s['bias_pct']):>6s} {_fmt(s['slope'], 2):>6s} "
-            f"{s['changes_sign_agree']}/{s['changes']}"
+            f"{s['changes_sign_agree']:>3d}/{s['changes']:<2d} {s['changes_quarter']:>2d}/{s['changes']:<2d}"
         )
     if len(v.changes):
         lines.append("")
@@ -94,7 +94,9 @@ def format_validation(v: Validation) -> str:
             lines.append(
                 f"  {c['id']:26s} {c['year_before']}→{c['year']}: observed {c['observed_before_min']:g}→{c['observed_after_min']:g} "
                 f"({c['observed_change_min']:+g}); model {_fmt(c['model_before_min'])}→{_fmt(c['model_after_min'])} ({change}); "
-                f"sign {'agrees' if c['sign_agrees'] else 'DISAGREES'}" + (f"  [{c['note']}]" if c["note"] else "")
+                f"sign {'agrees' if c['sign_agrees'] else 'DISAGREES'}, {'≥' if c['change_quarter'] else 'under'} ¼ of the size"
+                + ("" if str(c.get("use") or "scored") == "scored" else f" [{c['use']}: not scored]")
+                + (f"  [{c['note']}]" if c["note"] else "")
             )
     return "\n".join(lines)
 
@@ -160,7 +162,7 @@ def add_observed_csv_option(parser: argparse.ArgumentParser) -> None:
         "--csv",
         type=Path,
         default=None,
-        help=f"observed-times CSV (default: ../shared/reference/{OBSERVED_TIMES_REL} above the project root)",
+        help="observed-times CSV, or a folder of them (default: data/observed/, every CSV; rows marked use=claim/model_input/excluded are listed, not scored)",
     )
 
 
