@@ -5,12 +5,22 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from network.model.graph import ModeGraph, NetworkState, build_mode_graph
 from network.model.region import CITIES, CITY_ZH, Region
 from network.model.types import FloatArray
-from network.routing.engine import Field, IntArray, fields_from_points, fields_from_rows, node_costs_s, snap_points, times_to_points
+from network.routing.engine import (
+    Field,
+    IntArray,
+    fields_from_points,
+    fields_from_rows,
+    node_costs_s,
+    snap_points,
+    times_to_points,
+    with_direct_s,
+)
 from network.routing.incremental import TreeSolve, affected_origins, diff, recompute, recompute_costs, solve
 
 HALF_HOUR_MINUTES = 30.0
@@ -36,9 +46,16 @@ class Evaluation:
     evaluation of an edited network (``reuse=``) recomputes only the origins the edit can change."""
     recomputed: dict[str, tuple[int, int]] = field(default_factory=dict)
     """Per mode: (origin nodes recomputed, origin nodes in all); fewer than all after an incremental reuse."""
+    cell_beyond_reach: dict[str, npt.NDArray[np.bool_]] = field(default_factory=dict)
+    """Per mode (car, transit): grid cells farther from the network than a connector's documented reach
+    (car: an estimated access leg; transit: no connection but a direct walk); see :func:`beyond_reach_summary`."""
+    zone_beyond_reach: dict[str, npt.NDArray[np.bool_]] = field(default_factory=dict)
+    """Per mode: zone centroids beyond the reach (``Region.zones`` order)."""
 
 
-def _origin_rows(g: ModeGraph, nodes: IntArray, reuse: Evaluation | None, mode: str, keep_trees: bool) -> tuple[Field, TreeSolve | None, int]:
+def _origin_rows(
+    g: ModeGraph, nodes: IntArray, reuse: Evaluation | None, mode: str, keep_trees: bool
+) -> tuple[Field, TreeSolve | None, int]:
     """Node costs and clock times (s) from each origin node (``nodes``, sorted), cut at FIELD_LIMIT_S of
     clock time; the tree solve when asked for; how many rows were computed. Reuses ``reuse``'s rows where
     the edit cannot change them. On a generalized graph (transit) the trees are by generalized cost and
@@ -97,6 +114,8 @@ def evaluate(state: NetworkState, region: Region, *, reuse: Evaluation | None = 
     graphs: dict[str, ModeGraph] = {}
     trees: dict[str, TreeSolve] = {}
     recomputed: dict[str, tuple[int, int]] = {}
+    cell_far: dict[str, npt.NDArray[np.bool_]] = {}
+    zone_far: dict[str, npt.NDArray[np.bool_]] = {}
     for mode in ("car", "transit"):
         g = build_mode_graph(state, mode)  # type: ignore[arg-type]
         graphs[mode] = g
@@ -109,15 +128,50 @@ def evaluate(state: NetworkState, region: Region, *, reuse: Evaluation | None = 
         recomputed[mode] = (n_done, len(nodes))
         field_ = fields_from_rows(rows, nodes, origins, limit_s=FIELD_LIMIT_S)
         centre_min[mode] = times_to_points(field_, origins) / 60.0
-        cell_min[mode] = times_to_points(field_, snap_points(g, gx, gy, state.params, max_snap_m=None)) / 60.0
+        cells = snap_points(g, gx, gy, state.params, max_snap_m=None)
+        cell_min[mode] = _cut(with_direct_s(times_to_points(field_, cells), origins, cells)) / 60.0
+        cell_far[mode] = cells.beyond_reach
+        zone_far[mode] = zsnap.beyond_reach
         np.fill_diagonal(centre_min[mode], 0.0)
-        zone_min[mode] = times_to_points(fields_from_rows(rows, nodes, zsnap, limit_s=FIELD_LIMIT_S), zsnap) / 60.0
+        zone_field = times_to_points(fields_from_rows(rows, nodes, zsnap, limit_s=FIELD_LIMIT_S), zsnap)
+        zone_min[mode] = _cut(with_direct_s(zone_field, zsnap, zsnap)) / 60.0
         np.fill_diagonal(zone_min[mode], 0.0)
     for d in (centre_min, cell_min, zone_min):
         d["best"] = np.minimum(d["car"], d["transit"])
     return Evaluation(
-        centre_minutes=centre_min, cell_minutes=cell_min, graphs=graphs, zone_minutes=zone_min, trees=trees, recomputed=recomputed
+        centre_minutes=centre_min,
+        cell_minutes=cell_min,
+        graphs=graphs,
+        zone_minutes=zone_min,
+        trees=trees,
+        recomputed=recomputed,
+        cell_beyond_reach=cell_far,
+        zone_beyond_reach=zone_far,
     )
+
+
+def _cut(times_s: FloatArray) -> FloatArray:
+    """``times_s`` with ``inf`` beyond FIELD_LIMIT_S (a direct walk or drive can be longer than the fields)."""
+    return np.where(times_s <= FIELD_LIMIT_S, times_s, np.inf)
+
+
+def beyond_reach_summary(ev: Evaluation, region: Region) -> dict[str, dict[str, float | int]]:
+    """Per mode: grid cells and zones farther from the network than a connector's documented reach, and
+    the population living in those cells (count and share). Car times there rest on an estimated access
+    leg; transit has no connection there (a direct walk or nothing)."""
+    pop = region.grid["population"].to_numpy(dtype=float)
+    total = float(pop.sum())
+    out: dict[str, dict[str, float | int]] = {}
+    for mode, far in ev.cell_beyond_reach.items():
+        p = float(pop[far].sum())
+        zones = ev.zone_beyond_reach.get(mode, np.zeros(0, dtype=bool))
+        out[mode] = {
+            "cells": int(far.sum()),
+            "population": int(p),
+            "population_share": round(p / total, 4) if total else 0.0,
+            "zones": int(zones.sum()),
+        }
+    return out
 
 
 def centre_minutes(state: NetworkState, region: Region) -> dict[str, FloatArray]:

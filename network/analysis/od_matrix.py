@@ -179,6 +179,12 @@ def _build_hierarchy(graph: ModeGraph, label: str, progress: Progress) -> None:
     progress(f"{label} hierarchy", graph.n_nodes, graph.n_nodes)
 
 
+BEYOND_REACH_MEANS = {
+    "car": "points farther from the road network than a connector's documented reach (connector_reach_<area type>_m): their access leg is an estimate",
+    "transit": "points farther from every road and station than a feeder bus reaches (bus_feeder_max_m): no transit connection but a direct walk",
+}
+
+
 def od_minutes(
     state: NetworkState, points: Points, *, method: Method = "auto", check_reach: bool = True, progress: Progress | None = None
 ) -> tuple[dict[str, FloatArray], dict[str, Any]]:
@@ -226,6 +232,8 @@ def od_minutes(
             "graph_nodes": g.n_nodes,
             "seconds": round(time.perf_counter() - t0, 3),
             "paths_chosen_by": PATHS_CHOSEN_BY_GENERALIZED if g.generalized else "clock time (the fastest path)",
+            "beyond_reach": [str(points.ids[k]) for k in np.flatnonzero(snap.beyond_reach)],
+            "beyond_reach_means": BEYOND_REACH_MEANS[mode],
         }
     out["best"] = np.minimum(out["car"], out["transit"])
     return out, info

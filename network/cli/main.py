@@ -204,6 +204,8 @@ def cmd_route(args: argparse.Namespace) -> int:
         print(f"  {leg.kind:9s} {leg.minutes:6.1f} min {leg.km:6.1f} km  {leg.label}")
     if r.lines:
         print(f"  lines: {' → '.join(r.lines)}; waits {r.waits_minutes:.1f} min; transfers {r.transfers}")
+    for flag in r.flags:
+        print(f"  warning: {flag}")
     print(OSM_ATTRIBUTION)
     return EXIT_OK
 

@@ -53,6 +53,12 @@ _TOLL = (
     " http://www.chinadaily.com.cn/china/2008-12/04/content_7268757.htm), plus stopping from and regaining ramp speed (about 10 s);"
     " queues at busy plazas add more; charged once on entry and once on exit (closed toll system)"
 )
+_CIRCUITY = "local-street circuity over straight lines 1.2-1.4 (Ballou et al. 2002), by area type; connectors (place to network) and direct trips"
+_REACH = (
+    "documented reach of a connector (local streets between a place and the modelled network): a strategic model's zone"
+    " connector stands for the streets inside a zone, about half a zone's width (judgement from zone sizes of city models);"
+    " beyond it the access leg is flagged (route --json 'flags', matrix .json 'beyond_reach', metrics.json 'beyond_reach'), not silently driven"
+)
 _TAG = "UK TAG unit M3.2 / A1.3: walk and wait time valued at 1.5-2.5 x in-vehicle time; interchange penalty 5-10 min"
 _GEN = "; transit paths are chosen by generalized cost (network.model.graph.CostWeights), reported in clock minutes; applies to "
 _RAIL = "train performance: B-type metro 1.0 m/s2 accel / 1.0 brake; CRH6 intercity 0.6-0.8 m/s2; CRH380 0.4-0.5 m/s2 (a stop costs v/2a + v/2b over running through)"
@@ -80,7 +86,15 @@ PARAMETER_TABLE: Final[tuple[Parameter, ...]] = (
     Parameter("expressway_ramp_s", 30.0, 15.0, 60.0, "s", _RAMP),
     Parameter("expressway_toll_s", 30.0, 10.0, 90.0, "s", _TOLL),
     # --- road access and terminals ---
-    Parameter("access_detour", 1.3, 1.2, 1.4, "x crow-fly", "road-network circuity 1.2-1.4 over straight lines (Ballou et al. 2002)"),
+    Parameter("access_detour", 1.3, 1.2, 1.4, "x crow-fly", "road-network circuity 1.2-1.4 over straight lines (Ballou et al. 2002); station links and walking transfers"),
+    Parameter("connector_detour_core", 1.3, 1.2, 1.4, "x crow-fly", _CIRCUITY + "; a dense street grid"),
+    Parameter("connector_detour_urban", 1.3, 1.2, 1.4, "x crow-fly", _CIRCUITY),
+    Parameter("connector_detour_suburban", 1.3, 1.2, 1.5, "x crow-fly", _CIRCUITY + "; gated estates and campuses lengthen suburban routes"),
+    Parameter("connector_detour_rural", 1.3, 1.2, 1.6, "x crow-fly", _CIRCUITY + "; rural roads follow valleys and field edges"),
+    Parameter("connector_reach_core_m", 1500.0, 1000.0, 3000.0, "m", _REACH + "; core zones are 1-3 km across"),
+    Parameter("connector_reach_urban_m", 2500.0, 1500.0, 4000.0, "m", _REACH + "; urban zones 2-5 km"),
+    Parameter("connector_reach_suburban_m", 4000.0, 2500.0, 6000.0, "m", _REACH + "; suburban zones 4-8 km"),
+    Parameter("connector_reach_rural_m", 6000.0, 4000.0, 10000.0, "m", _REACH + "; rural zones 6-15 km"),
     Parameter("connector_core_kph", 15.0, 10.0, 25.0, "km/h", "local streets in a city core (次干路/支路 peak speeds)"),
     Parameter("connector_urban_kph", 20.0, 12.0, 30.0, "km/h", "local streets in the built-up area"),
     Parameter("connector_suburban_kph", 30.0, 20.0, 40.0, "km/h", "suburban local roads"),
@@ -95,6 +109,7 @@ PARAMETER_TABLE: Final[tuple[Parameter, ...]] = (
     Parameter("walk_max_m", 1000.0, 800.0, 1200.0, "m", "walk catchment of rail stations, 800-1200 m in Chinese TOD studies"),
     Parameter("bus_feeder_speed_factor", 0.6, 0.5, 0.8, "x car speed", "bus operating speed 0.5-0.8 of car speed on the same road (stops, boarding)"),
     Parameter("bus_feeder_wait_min", 4.0, 2.0, 8.0, "min", "half the headway of urban feeder buses (4-15 min)"),
+    Parameter("bus_feeder_max_m", 6000.0, 3000.0, 10000.0, "m", "longest feeder-bus connector between a place and a station or road: feeder (接驳) and community bus lines to rail stations run 3-10 km (judgement; 长沙县's city-rural lines of 15-25 km are services of their own, https://www.chaxiaohao.com/read-1750247493l227201.html); beyond it a trip uses intercity buses, rail, or nothing"),
     Parameter("initial_wait_cap_min", 10.0, 8.0, 15.0, "min", "waits grow as half the headway up to ~10-12 min; beyond, travellers time their arrival (TAG M3.2)"),
     Parameter("initial_wait_slope_beyond_cap", 0.3, 0.0, 0.5, "x half-headway", "share of half the headway beyond the cap still waited (TAG M3.2 timetable-aware)"),
     Parameter("walk_weight", 2.0, 1.5, 2.5, "x in-vehicle", _TAG + _GEN + "walking (connectors, street to platform, walking transfers)"),

@@ -10,7 +10,7 @@ cutoff) and a contraction hierarchy (``network.routing.ch``, numba) for many-to-
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -53,7 +53,7 @@ class Snap:
     access_gen_s: FloatArray | None = None  # (m, k)
     egress_gen_s: FloatArray | None = None  # (m, k)
     connector_m: FloatArray | None = None  # (m, k)
-    """Length (m) of each connector: local streets (crow-fly x ``access_detour``) plus the part of the
+    """Length (m) of each connector: local streets (crow-fly x ``connector_detour_<type>``) plus the part of the
     nearest road run along it; what a route's access legs report as km."""
     walked: npt.NDArray[np.bool_] | None = None  # (m, k)
     """Transit: True where the connector is walked, False where it is a bus (beyond the walk limit)."""
@@ -61,6 +61,29 @@ class Snap:
     """The part of each connector run along the nearest road: seconds in (access), seconds out (egress),
     metres, and the road's other end node (-1 for candidates that are not on it); a route shows it as a
     drive or feeder leg on that road."""
+    x_m: FloatArray | None = None  # (m,)
+    y_m: FloatArray | None = None  # (m,)
+    """The points themselves (UTM 49N m), for the direct trip between two points (:func:`direct_times_s`)."""
+    direct_ms: FloatArray | None = None  # (m,)
+    """Speed (m/s) of a direct trip from or to each point over local streets: the area type's connector
+    speed (car), walking (transit)."""
+    detour: FloatArray | None = None  # (m,)
+    """Local-street circuity at each point (``connector_detour_<type>``)."""
+    direct_max_m: float = np.inf
+    """Longest direct trip (street length, m): none for car, ``bus_feeder_max_m`` for a walk."""
+    reach_m: FloatArray | None = None  # (m,)
+    """The documented reach of a connector at each point (car: ``connector_reach_<type>_m``; transit:
+    ``bus_feeder_max_m``)."""
+    gap_m: FloatArray | None = None  # (m,)
+    """Street length (m) from each point to the nearest road (car) or road or station (transit)."""
+
+    @property
+    def beyond_reach(self) -> npt.NDArray[np.bool_]:
+        """Per point: True when the network is farther than the documented reach (an estimated access leg
+        for car; no transit connection but a direct walk)."""
+        if self.gap_m is None or self.reach_m is None:
+            return np.zeros(len(self.nodes), dtype=bool)
+        return np.asarray(self.gap_m > self.reach_m)
 
     @property
     def generalized(self) -> bool:
@@ -80,16 +103,27 @@ class Snap:
     def rows(self, start: int, stop: int) -> Snap:
         """The points ``start:stop`` (a block of origins)."""
         sl = slice(start, stop)
+
+        def part(a: npt.NDArray[Any] | None) -> npt.NDArray[Any] | None:
+            return None if a is None else a[sl]
+
         return Snap(
             self.nodes[sl],
             self.access_s[sl],
             self.egress_s[sl],
             self.terminal_s[sl],
-            None if self.access_gen_s is None else self.access_gen_s[sl],
-            None if self.egress_gen_s is None else self.egress_gen_s[sl],
-            None if self.connector_m is None else self.connector_m[sl],
-            None if self.walked is None else self.walked[sl],
+            part(self.access_gen_s),
+            part(self.egress_gen_s),
+            part(self.connector_m),
+            part(self.walked),
             None if self.along is None else (self.along[0][sl], self.along[1][sl], self.along[2][sl], self.along[3][sl]),
+            x_m=part(self.x_m),
+            y_m=part(self.y_m),
+            direct_ms=part(self.direct_ms),
+            detour=part(self.detour),
+            direct_max_m=self.direct_max_m,
+            reach_m=part(self.reach_m),
+            gap_m=part(self.gap_m),
         )
 
 
@@ -121,10 +155,11 @@ def snap_points(
     """Connect points to the network, as a strategic model's zone connectors do.
 
     - car: the ``k`` nearest connected road nodes, over local streets at the point's area-type connector
-      speed (``connector_<type>_kph``, crow-fly x ``access_detour``), plus a terminal time per trip end
+      speed (``connector_<type>_kph``, crow-fly x ``connector_detour_<type>``), plus a terminal time per trip end
       (``car_terminal_<type>_min``: parking and walking);
     - transit: the ``k`` nearest road nodes and the ``K_STATIONS`` nearest stations; walking (up to the
-      walk limit) or else a feeder bus at the connector speed x ``bus_feeder_speed_factor``; boarding a
+      walk limit) or else a feeder bus at the connector speed x ``bus_feeder_speed_factor`` up to
+      ``bus_feeder_max_m`` (beyond it no connector: the point has a direct walk or nothing); boarding a
       feeder bus at the start costs ``bus_feeder_wait_min``. Transit connectors also carry generalized
       seconds (``access_gen_s``, ``egress_gen_s``): walking x ``walk_weight``, waiting x ``wait_weight``;
       the first boarding pays no ``transfer_penalty_min``: walking to a station, whose every way on
@@ -151,7 +186,8 @@ def snap_points(
         )
     area = area_type_codes(x, y)
     connector_ms = connector_kph(v, params.period)[area] / 3.6
-    detour = v["access_detour"]
+    detour_pt = per_area(v, "connector_detour", "")[area]
+    detour = detour_pt[:, None]
     # the nearest road itself: its two end nodes, reached along the road at the road's own speed
     rs = graph.road_samples
     d_edge, js = rs.tree.query(np.column_stack([x, y]))
@@ -173,19 +209,40 @@ def snap_points(
         along_m = ends * 0.0
     length_m = d_all * detour + np.concatenate([np.zeros_like(d), along_m], axis=1)
     other = np.column_stack([rs.v[js], rs.u[js]]) if len(rs.u) else ends
-    along = (in_s, out_s, np.concatenate([np.zeros_like(d), along_m], axis=1), np.concatenate([np.full(d.shape, -1, dtype=np.int64), other], axis=1))
+    along = (
+        in_s,
+        out_s,
+        np.concatenate([np.zeros_like(d), along_m], axis=1),
+        np.concatenate([np.full(d.shape, -1, dtype=np.int64), other], axis=1),
+    )
+    gap_m = d_all.min(axis=1) * detour_pt if d_all.shape[1] else np.full(m, np.inf)
     if graph.mode == "car":
         terminal = per_area(v, "car_terminal", "_min")[area] * 60.0
         conn = d_all * detour / connector_ms[:, None] + terminal[:, None]
-        return Snap(nodes=nodes, access_s=conn + in_s, egress_s=conn + out_s, terminal_s=terminal, connector_m=length_m, along=along)
+        return Snap(
+            nodes=nodes,
+            access_s=conn + in_s,
+            egress_s=conn + out_s,
+            terminal_s=terminal,
+            connector_m=length_m,
+            along=along,
+            x_m=x,
+            y_m=y,
+            direct_ms=connector_ms,
+            detour=detour_pt,
+            reach_m=per_area(v, "connector_reach", "_m")[area],
+            gap_m=gap_m,
+        )
     walk_ms = v["walk_speed_kph"] / 3.6
     walk_max = params.walk_limit_m if params.walk_limit_m is not None else v["walk_max_m"]
     bus_ms = connector_ms * v["bus_feeder_speed_factor"]
     bus_wait = v["bus_feeder_wait_min"] * 60.0
+    bus_max = v["bus_feeder_max_m"]
 
     def leg(dist: FloatArray) -> tuple[FloatArray, npt.NDArray[np.bool_]]:
         walk = dist * detour <= walk_max
-        ride = dist * detour / bus_ms[:, None]
+        # a feeder bus reaches only bus_feeder_max_m: beyond, no connector (intercity buses, rail, or nothing)
+        ride = np.where(dist * detour <= bus_max, dist * detour / bus_ms[:, None], np.inf)
         return np.where(walk, dist * detour / walk_ms, ride).astype(float), walk
 
     cw = cost_weights(v)
@@ -212,6 +269,7 @@ def snap_points(
         access_gen = np.concatenate([access_gen, gen_in], axis=1)
         egress_gen = np.concatenate([egress_gen, gen_out], axis=1)
         length_m = np.concatenate([length_m, ds * detour], axis=1)
+        gap_m = np.minimum(gap_m, ds.min(axis=1) * detour_pt)
         walk_road = np.concatenate([walk_road, walk_st], axis=1)
         pad = np.zeros_like(ds)
         along = (
@@ -231,7 +289,35 @@ def snap_points(
         connector_m=length_m,
         walked=walk_road,
         along=along,
+        x_m=x,
+        y_m=y,
+        direct_ms=np.full(m, walk_ms),
+        detour=detour_pt,
+        direct_max_m=bus_max,
+        reach_m=np.full(m, bus_max),
+        gap_m=gap_m,
     )
+
+
+def direct_times_s(origins: Snap, targets: Snap) -> FloatArray:
+    """Clock seconds of the direct trip between each origin and each target over local streets, without
+    the modelled network: a walk (transit; ``inf`` beyond ``bus_feeder_max_m``) or a local drive (car,
+    both terminal times included), at the mean of the two ends' speeds and circuities. Shape (m, n);
+    ``inf`` when the snaps carry no points."""
+    if origins.x_m is None or targets.x_m is None or origins.direct_ms is None or targets.direct_ms is None:
+        return np.full((len(origins.nodes), len(targets.nodes)), np.inf)
+    assert origins.y_m is not None and targets.y_m is not None and origins.detour is not None and targets.detour is not None
+    crow = np.hypot(origins.x_m[:, None] - targets.x_m[None, :], origins.y_m[:, None] - targets.y_m[None, :])
+    street_m = crow * (origins.detour[:, None] + targets.detour[None, :]) / 2.0
+    pace_s_per_m = (1.0 / origins.direct_ms[:, None] + 1.0 / targets.direct_ms[None, :]) / 2.0
+    t = street_m * pace_s_per_m + origins.terminal_s[:, None] + targets.terminal_s[None, :]
+    return np.where(street_m <= min(origins.direct_max_m, targets.direct_max_m), t, np.inf)
+
+
+def with_direct_s(times_s: FloatArray, origins: Snap, targets: Snap) -> FloatArray:
+    """``times_s`` (origins x targets, through the network) where no longer than the direct trip, else the
+    direct trip (:func:`direct_times_s`): no trip is longer than walking or driving straight there."""
+    return np.minimum(times_s, direct_times_s(origins, targets))
 
 
 def node_costs_s(graph: ModeGraph, sources: IntArray, *, limit_s: float = np.inf) -> Field:
@@ -399,7 +485,7 @@ def point_matrix(
     egress; on car graphs simply the fastest).
 
     Same values as ``times_to_points(fields_from_points(graph, origins), targets)`` without fields over
-    every node. Returns shape (n_origins, n_targets).
+    every node, then no longer than the direct trip (:func:`with_direct_s`). Returns shape (n_origins, n_targets).
     """
     src, s_inv = np.unique(origins.nodes.ravel(), return_inverse=True)
     tgt, t_inv = np.unique(targets.nodes.ravel(), return_inverse=True)
@@ -423,6 +509,7 @@ def point_matrix(
                 better = cand_cost < block_cost
                 block_cost[better] = cand_cost[better]
                 block[better] = cand[better]
+    out = with_direct_s(out, origins, targets)
     out[out > limit_s] = np.inf
     return out
 

@@ -13,7 +13,7 @@ from network._errors import NetworkError
 from network.model.graph import ModeGraph, NetworkState, build_mode_graph
 from network.model.rail import line_segments, ride_s
 from network.model.speeds import Period
-from network.routing.engine import Snap, path_nodes, snap_points
+from network.routing.engine import Snap, direct_times_s, path_nodes, snap_points
 
 
 @dataclass
@@ -47,6 +47,12 @@ class Route:
     lines: list[str] = field(default_factory=list)
     tier: str = ""
     snapshot: str = ""
+    direct: bool = False
+    """True when the trip is the direct one over local streets (a walk, or a local drive): shorter than any
+    way through the modelled network (``network.routing.engine.direct_times_s``)."""
+    flags: list[str] = field(default_factory=list)
+    """Warnings a planner must see beside the minutes, e.g. a trip end beyond the documented reach of a
+    connector (its access leg is an estimate, not a modelled road)."""
 
     def to_dict(self) -> dict[str, Any]:
         """The route as JSON-ready values (minutes and km rounded to 0.01)."""
@@ -107,7 +113,12 @@ def _merge_legs(legs: list[Leg]) -> list[Leg]:
     for leg in legs:
         prev = out[-1] if out else None
         if prev is not None and prev.kind == leg.kind and prev.label == leg.label and leg.kind in ("drive", "feeder", "ride"):
-            out[-1] = replace(prev, minutes=prev.minutes + leg.minutes, km=prev.km + leg.km, generalized_minutes=prev.generalized_minutes + leg.generalized_minutes)
+            out[-1] = replace(
+                prev,
+                minutes=prev.minutes + leg.minutes,
+                km=prev.km + leg.km,
+                generalized_minutes=prev.generalized_minutes + leg.generalized_minutes,
+            )
         else:
             out.append(leg)
     return out
@@ -125,9 +136,7 @@ def _arc_label(g: ModeGraph, a: int, b: int) -> tuple[str, str]:
     return ("drive" if g.mode == "car" else "feeder"), "road"
 
 
-def _end_legs(
-    g: ModeGraph, snap: Snap, i: int, total_s: float, gen_s: float, direction: str, node: int
-) -> list[Leg]:
+def _end_legs(g: ModeGraph, snap: Snap, i: int, total_s: float, gen_s: float, direction: str, node: int) -> list[Leg]:
     """The connector between a trip end and the network (candidate ``i`` of the point's ``snap``: clock
     ``total_s``, generalized ``gen_s``), split into local streets and the part run along the nearest
     road, and the car terminal time as its own leg."""
@@ -194,8 +203,12 @@ def route(
     total = dist + o.access_cost_s[0][:, None]  # (k_o, n), the cost paths are chosen by
     cand = total[:, d.nodes[0]] + d.egress_cost_s[0][None, :]
     i, j = np.unravel_index(int(np.argmin(cand)), cand.shape)
+    direct_s = float(direct_times_s(o, d)[0, 0])
     if not np.isfinite(cand[i, j]):
-        raise NetworkError(f"no {mode} path between {from_lonlat} and {to_lonlat}")
+        if np.isfinite(direct_s):
+            return _direct_route(state, mode, o, d, direct_s)
+        why = _reach_flags(mode, (from_lonlat, o), (to_lonlat, d))
+        raise NetworkError(f"no {mode} path between {from_lonlat} and {to_lonlat}" + "".join(f"; {w}" for w in why))
     src, dst = int(o.nodes[0][i]), int(d.nodes[0][j])
     nodes = path_nodes(pred[i], src, dst)
     legs = _end_legs(g, o, int(i), o.access_s[0][i], o.access_cost_s[0][i], "to", int(src))
@@ -213,12 +226,11 @@ def route(
         minutes = float(o.access_s[0][i] + g.clock_s[idx].sum() + d.egress_s[0][j]) / 60.0
     else:
         minutes = float(cand[i, j]) / 60.0
+    if direct_s <= minutes * 60.0:
+        return _direct_route(state, mode, o, d, direct_s)
+    flags = _reach_flags(mode, (from_lonlat, o), (to_lonlat, d))
     waits = sum(leg.minutes for leg in legs if leg.kind == "wait")
     boards = sum(1 for leg in legs if leg.kind == "wait")
-    lines: list[str] = []
-    for leg in legs:
-        if leg.kind == "ride" and (not lines or lines[-1] != leg.label):
-            lines.append(leg.label)
     return Route(
         mode=mode,
         minutes=minutes,
@@ -227,9 +239,72 @@ def route(
         legs=legs,
         waits_minutes=waits,
         transfers=max(boards - 1, 0),
-        lines=lines,
+        lines=_lines(legs),
         tier=state.roads.tier,
         snapshot=state.roads.snapshot,
+        flags=flags,
+    )
+
+
+def _lines(legs: list[Leg]) -> list[str]:
+    """The lines ridden, in order (a line ridden over several legs once)."""
+    lines: list[str] = []
+    for leg in legs:
+        if leg.kind == "ride" and (not lines or lines[-1] != leg.label):
+            lines.append(leg.label)
+    return lines
+
+
+def _reach_flags(mode: str, origin: tuple[tuple[float, float], Snap], destination: tuple[tuple[float, float], Snap]) -> list[str]:
+    """The warnings for the trip ends beyond the documented connector reach (:func:`reach_flag`)."""
+    ends = (("--from", *origin), ("--to", *destination))
+    return [reach_flag(which, lonlat, snap, mode) for which, lonlat, snap in ends if snap.beyond_reach[0]]
+
+
+def reach_flag(which: str, lonlat: tuple[float, float], snap: Snap, mode: str) -> str:
+    """The warning for a trip end (of a one-point ``snap``) beyond the documented connector reach."""
+    gap = float(snap.gap_m[0]) / 1000.0 if snap.gap_m is not None else float("nan")
+    reach = float(snap.reach_m[0]) / 1000.0 if snap.reach_m is not None else float("nan")
+    what = (
+        "the access leg over local streets is an estimate, not a modelled road"
+        if mode == "car"
+        else "beyond a feeder bus's reach: no transit connection there"
+    )
+    return (
+        f"beyond reach: {which} {lonlat[0]},{lonlat[1]} is {gap:.1f} km from the {mode} network (documented reach {reach:.1f} km); {what}"
+    )
+
+
+def _direct_route(state: NetworkState, mode: str, o: Snap, d: Snap, direct_s: float) -> Route:
+    """The direct trip over local streets (a walk for transit, a local drive between two terminal times for car)."""
+    assert (
+        o.x_m is not None
+        and o.y_m is not None
+        and d.x_m is not None
+        and d.y_m is not None
+        and o.detour is not None
+        and d.detour is not None
+    )
+    km = float(np.hypot(o.x_m[0] - d.x_m[0], o.y_m[0] - d.y_m[0])) * float(o.detour[0] + d.detour[0]) / 2.0 / 1000.0
+    ends = float(o.terminal_s[0] + d.terminal_s[0])
+    legs: list[Leg] = []
+    if o.terminal_s[0] > 0:
+        legs.append(Leg("terminal", "parking and walking", float(o.terminal_s[0]) / 60.0, 0.0, float(o.terminal_s[0]) / 60.0))
+    kind, label = ("drive", "local streets (direct)") if mode == "car" else ("walk", "walk (direct, local streets)")
+    main_min = (direct_s - ends) / 60.0
+    gen_min = main_min if mode == "car" else main_min * state.params.value("walk_weight")
+    legs.append(Leg(kind, label, main_min, km, gen_min))
+    if d.terminal_s[0] > 0:
+        legs.append(Leg("terminal", "parking and walking", float(d.terminal_s[0]) / 60.0, 0.0, float(d.terminal_s[0]) / 60.0))
+    return Route(
+        mode=mode,
+        minutes=direct_s / 60.0,
+        km=km,
+        generalized_minutes=sum(leg.generalized_minutes for leg in legs),
+        legs=legs,
+        tier=state.roads.tier,
+        snapshot=state.roads.snapshot,
+        direct=True,
     )
 
 

@@ -14,7 +14,14 @@ import pandas as pd
 from network import OSM_ATTRIBUTION, __version__
 from network.analysis.edit_effects import edit_effects, edits_frame
 from network.analysis.isochrones import isochrone_polygons
-from network.analysis.metrics import centre_pairs_table, evaluate, half_hour_index, population_within_table, unreachable_pairs
+from network.analysis.metrics import (
+    beyond_reach_summary,
+    centre_pairs_table,
+    evaluate,
+    half_hour_index,
+    population_within_table,
+    unreachable_pairs,
+)
 from network.model.region import load_region
 from network.outputs.files import atomic_write_text, centre_matrix_html, dumps_metrics, json_safe, table_provenance, write_table
 from network.outputs.maps import isochrone_map, save_map, zone_minutes_table
@@ -122,7 +129,9 @@ def scenario_metrics(scenario: Scenario, *, file: str = "<scenario>") -> tuple[d
             "report": network_report(state.roads),
         },
         "year": state.year,
-        "year_note": "the network as surveyed (the embedded data's snapshot), no catalogue year" if state.year is None else f"the network at the end of {state.year}",
+        "year_note": "the network as surveyed (the embedded data's snapshot), no catalogue year"
+        if state.year is None
+        else f"the network at the end of {state.year}",
         "definitions": table_definitions(flat.period),
         "projects_active": list(state.projects),
         "edits": edit_effects(resolved, state, own=scenario_edits(scenario)),
@@ -134,6 +143,7 @@ def scenario_metrics(scenario: Scenario, *, file: str = "<scenario>") -> tuple[d
         "isochrones": iso.drop(columns="geometry").to_dict(orient="records"),
         "half_hour_index": {m: half_hour_index(ev, region, m) for m in ("car", "transit", "best")},
         "zone_minutes": zone_minutes_table(ev.cell_minutes, region, mode="best").to_dict(orient="records"),
+        "beyond_reach": beyond_reach_summary(ev, region),
         "tool_version": __version__,
     }
     notes: list[str] = []

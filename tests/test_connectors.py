@@ -1,0 +1,90 @@
+"""Connectors a planner can believe: a short trip is a short walk, close points are close, a place beyond
+the connectors' documented reach is flagged (network/routing/engine.py, network/routing/route.py)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from pyproj import Transformer
+
+from network._errors import NetworkError
+from network.analysis.metrics import Evaluation, beyond_reach_summary
+from network.model.graph import NetworkState, build_mode_graph
+from network.model.parameters import PARAMETERS
+from network.model.region import Region
+from network.routing.engine import point_matrix, snap_points
+from network.routing.route import route
+
+_TO_M = Transformer.from_crs("EPSG:4326", "EPSG:32649", always_xy=True)
+CENTRAL = (112.975, 28.195)  # 五一广场, central 长沙
+NORTH_EAST = (113.40, 28.35)  # 19 km from the embedded skeleton's nearest road
+
+
+def _east(lonlat: tuple[float, float], metres: float) -> tuple[float, float]:
+    x, y = _TO_M.transform(*lonlat)
+    lon, lat = _TO_M.transform(x + metres, y, direction="INVERSE")
+    return (float(lon), float(lat))
+
+
+@pytest.mark.parametrize("mode", ["transit", "best"])
+def test_a_300_m_trip_is_a_short_walk(surveyed_state: NetworkState, mode: str) -> None:
+    r = route(surveyed_state, CENTRAL, _east(CENTRAL, 300.0), mode)
+    assert r.direct
+    assert [leg.kind for leg in r.legs] == ["walk"]
+    # 300 m x the core circuity at 4.8 km/h: about 5 minutes, not two feeder buses (19.6 min before)
+    detour = PARAMETERS["connector_detour_core"].value
+    assert r.minutes == pytest.approx(0.3 * detour / 4.8 * 60.0, rel=0.01)
+    assert r.minutes < 6.0
+
+
+def test_two_close_points_are_never_far_apart_by_car(surveyed_state: NetworkState) -> None:
+    # 460 m apart, far from the skeleton: a local drive, not two 19-km access legs (108 min before)
+    to = _east(NORTH_EAST, 460.0)
+    r = route(surveyed_state, NORTH_EAST, to, "car")
+    assert r.direct and r.minutes < 5.0
+    g = build_mode_graph(surveyed_state, "car")
+    x, y = _TO_M.transform(np.array([NORTH_EAST[0], to[0]]), np.array([NORTH_EAST[1], to[1]]))
+    snap = snap_points(g, np.asarray(x), np.asarray(y), surveyed_state.params, max_snap_m=None)
+    m = point_matrix(g, snap, snap) / 60.0
+    assert m[0, 1] == pytest.approx(r.minutes, abs=0.01)
+
+
+def test_no_trip_is_longer_than_the_direct_one(surveyed_state: NetworkState) -> None:
+    rng = np.random.default_rng(3)
+    for mode in ("car", "transit"):
+        for _ in range(4):
+            a = (112.95 + rng.uniform(0, 0.08), 28.15 + rng.uniform(0, 0.08))
+            b = _east(a, float(rng.uniform(200.0, 2500.0)))
+            r = route(surveyed_state, a, b, mode)
+            g = build_mode_graph(surveyed_state, mode)  # type: ignore[arg-type]
+            x, y = _TO_M.transform(np.array([a[0], b[0]]), np.array([a[1], b[1]]))
+            snap = snap_points(g, np.asarray(x), np.asarray(y), surveyed_state.params)
+            direct_min = float(np.hypot(x[1] - x[0], y[1] - y[0])) * float(snap.detour.mean()) * float(np.mean(1.0 / snap.direct_ms)) / 60.0
+            assert r.minutes <= direct_min + float(snap.terminal_s.sum()) / 60.0 + 1e-6
+
+
+def test_a_point_beyond_reach_is_flagged(surveyed_state: NetworkState) -> None:
+    r = route(surveyed_state, NORTH_EAST, (113.0, 28.2), "car")
+    assert not r.direct
+    assert len(r.flags) == 1 and r.flags[0].startswith("beyond reach: --from 113.4,28.35")
+    assert "documented reach" in r.to_dict()["flags"][0]
+    inside = route(surveyed_state, (112.98, 28.19), (113.0, 28.2), "car")
+    assert inside.flags == []
+    with pytest.raises(NetworkError, match="beyond a feeder bus's reach"):
+        route(surveyed_state, NORTH_EAST, (113.0, 28.2), "transit")
+
+
+def test_a_feeder_bus_stops_at_its_reach(surveyed_state: NetworkState) -> None:
+    g = build_mode_graph(surveyed_state, "transit")
+    x, y = _TO_M.transform(np.array([NORTH_EAST[0]]), np.array([NORTH_EAST[1]]))
+    snap = snap_points(g, np.asarray(x), np.asarray(y), surveyed_state.params, max_snap_m=None)
+    assert snap.beyond_reach[0]
+    assert not np.isfinite(snap.access_s).any()  # no connector: the feeder bus does not go 19 km
+
+
+def test_metrics_count_the_population_beyond_reach(surveyed_eval: Evaluation, region: Region) -> None:
+    out = beyond_reach_summary(surveyed_eval, region)
+    assert set(out) == {"car", "transit"}
+    for mode in ("car", "transit"):
+        assert 0 < out[mode]["cells"] < len(region.grid)
+        assert 0.0 < out[mode]["population_share"] < 0.5
