@@ -15,7 +15,7 @@ Pipeline, by job (one module each; every public name is importable from here too
 Two implementations of the cleaning step (``pipeline``): ``"arrays"`` (NumPy/SciPy/numba, linear in the
 graph; the default for local files, needed at study-area size) and ``"osmnx"`` (``simplify_graph`` +
 ``consolidate_intersections``; the default for Overpass downloads, fine for small areas). They agree on
-the real NE Changsha fixture (tests/test_osm_arrays.py). The result has the same shape as the embedded
+the real NE Changsha fixture (tests/sources/test_osm_arrays.py). The result has the same shape as the embedded
 tier (``network.model.graph.RoadNetwork``), so everything downstream is tier-blind.
 """
 

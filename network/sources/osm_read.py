@@ -13,7 +13,7 @@ Two shapes come out of here:
 
 osmnx stays the tool for Overpass downloads and for the small-area path (``graph_from_file`` writes the
 selection as .osm XML and calls ``osmnx.graph_from_xml``), whose result the array pipeline is checked
-against (tests/test_osm_arrays.py).
+against (tests/sources/test_osm_arrays.py).
 """
 
 from __future__ import annotations

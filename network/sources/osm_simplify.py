@@ -23,7 +23,7 @@ Two implementations of the same steps:
     of the extended shape (osmnx step 7); other edges keep their great-circle length.
   * largest strongly (or weakly) connected component: scipy.sparse.csgraph.
 
-  Checked against osmnx on the real NE Changsha fixture (tests/test_osm_arrays.py). Known differences,
+  Checked against osmnx on the real NE Changsha fixture (tests/sources/test_osm_arrays.py). Known differences,
   all rare: buffers in osmnx are 64-gons, so two nodes 2 × tolerance × (0.9988…1) apart may merge here
   and not there; parallel duplicate edges between interior nodes (overlapping ways) are kept once per
   start node here as in osmnx, but which duplicate's attributes survive may differ.

@@ -16,7 +16,7 @@ from network.outputs.maps import CENTRE_FILL, PANES
 
 from .test_browser import ARGS, CHROMIUM, Page
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 LEAFLET_CDN = ("cdn.jsdelivr", "unpkg.com", "code.jquery", "cdnjs.cloudflare", "bootstrapcdn")
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from network.cli.main import main
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_surveyed_run_writes_metrics_and_map(tmp_path: Path) -> None:

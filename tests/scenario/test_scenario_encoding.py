@@ -15,7 +15,7 @@ from network._errors import InputError
 from network.cli.main import main
 from network.scenario.schema import load_scenario
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 TEXT = "name: {name}\ntitle: 长株潭 编码测试 {name}\nbase: surveyed\nperiod: am_peak\n"
 
 

@@ -22,7 +22,7 @@ from network.run.golden import GOLDEN_PATH, current_headlines, differences
 from network.run.runner import run_scenario
 from network.scenario.schema import Scenario, parse_scenario
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 VALID = {
     "name": "fuzz",

@@ -12,7 +12,7 @@ import pytest
 from network.cli.commands import COMMANDS, build_subcommand_parser, configure_logging
 from network.cli.main import main
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 DOCUMENTED = {"run", "route", "validate", "compare", "timeline", "attribution", "matrix", "network", "export"}
 
 

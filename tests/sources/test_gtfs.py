@@ -14,7 +14,7 @@ from network.scenario.catalogue import STUDY_BBOX
 from network.sources.gtfs import feed_services, kind_of_route_type, read_feed
 from tests.gtfs_feeds import BUS_STOPS, external_tables, write_zip
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 CURATED = ROOT / "data" / "gtfs" / "czt_intercity_bus.zip"
 
 

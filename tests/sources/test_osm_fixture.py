@@ -19,8 +19,7 @@ from network.model.rail import load_rail
 from network.model.region import load_centres
 from network.model.speeds import CLASS_SPEEDS_KPH, OSM_HIGHWAY_CLASS, ROAD_CLASSES
 from network.sources import osm
-
-from .conftest import shared_file
+from tests.conftest import shared_file
 
 FIXTURE = "osm_fixtures/changsha_northeast_overpass.geojson"
 

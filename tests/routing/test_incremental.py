@@ -156,7 +156,7 @@ def test_attribution_from_reused_trees_equals_full_evaluation(region: Region) ->
     from network.scenario.resolve import resolve_projects
     from network.scenario.schema import load_scenario
 
-    scen = Path(__file__).resolve().parent.parent / "scenarios"
+    scen = Path(__file__).resolve().parents[2] / "scenarios"
     r2023 = resolve_projects(load_scenario(scen / "year-2023.yaml"))
     r2018 = resolve_projects(load_scenario(scen / "year-2018.yaml"))
     fast = attribution(r2023, r2018, region)

@@ -20,8 +20,8 @@ from benchmarks.osm_extract import build_extract, write_pbf
 from network.model.graph import NetworkState, build_car_graph
 from network.model.rail import load_rail
 from network.sources import osm
+from tests.conftest import shared_file
 
-from .conftest import shared_file
 from .test_osm_pbf import write_czt_pbf
 
 FIXTURE = "osm_fixtures/changsha_northeast_overpass.geojson"

@@ -22,7 +22,7 @@ from network.scenario.services import services_as_rail
 from network.sources.gtfs import feed_services
 from tests.gtfs_feeds import external_tables, write_zip
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _scenario(tmp_path: Path, text: str, name: str = "svc") -> Path:

@@ -17,7 +17,7 @@ from network.scenario.catalogue import load_catalogue, parse_catalogue
 from network.scenario.resolve import build_state, resolve_projects, resolve_state
 from network.scenario.schema import Scenario, load_scenario, parse_scenario
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SCEN = ROOT / "scenarios"
 
 

@@ -19,7 +19,7 @@ from network.run.runner import scenario_metrics
 from network.scenario.resolve import build_state, resolve_projects
 from network.scenario.schema import find_scenario_file, load_scenario, parse_scenario
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 ROAD = "黄兴大道—田心大道连接线"
 MINE = f"""\
 name: my-scenario

@@ -34,8 +34,7 @@ from network.outputs.maps import (
 )
 from network.outputs.offline_assets import LEAFLET_NPM_INTEGRITY, LeafletAssets, _integrity_ok, inline_offline, leaflet_assets
 from network.outputs.report import relative_href, render_report
-
-from .conftest import shared_file
+from tests.conftest import shared_file
 
 XSS = "<img src=x onerror=window.__xss=1>"
 JS_XSS = "`${window.__xss=2}`</script><script>window.__xss=3</script>"

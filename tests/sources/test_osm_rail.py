@@ -9,8 +9,7 @@ import pytest
 
 from network.model.rail import load_rail
 from network.sources import osm
-
-from .conftest import shared_file
+from tests.conftest import shared_file
 
 
 def test_station_names_normalise() -> None:

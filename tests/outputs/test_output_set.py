@@ -23,7 +23,7 @@ import pytest
 from network._errors import DataError
 from network.outputs.output_set import MANIFEST, PENDING_MAP, read_output_set, record_file, recover_output_set, staged_output_set
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 NAME = "killtest"
 X = f"name: {NAME}\ntitle: version X (AM peak)\nbase: surveyed\nperiod: am_peak\n"
 Y = f"name: {NAME}\ntitle: version Y (off-peak)\nbase: surveyed\nperiod: off_peak\n"

@@ -19,7 +19,7 @@ from network.model.graph import NetworkState
 from network.model.region import Region
 from network.outputs.gis import LAYERS
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")

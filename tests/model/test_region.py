@@ -7,8 +7,7 @@ import shapely
 
 from network.model.region import CITIES, Region
 from network.paths import CRS_METRIC
-
-from .conftest import shared_file
+from tests.conftest import shared_file
 
 STUDY_COUNTIES = {
     "芙蓉区", "天心区", "岳麓区", "开福区", "雨花区", "望城区", "长沙县", "浏阳市", "宁乡市",
