@@ -15,6 +15,7 @@ from network.analysis.metrics import evaluate
 from network.model.region import load_region
 from network.scenario.resolve import resolve_state
 from network.scenario.schema import load_scenario
+from tools import readme_tables
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -56,6 +57,9 @@ def test_run_scenario_writes_outputs_and_bad_names_raise_input_error(tmp_path: P
     result = network.run_scenario("surveyed", output_dir=tmp_path, map_dir=tmp_path / "maps", write_map=False)
     assert result.metrics_path == tmp_path / "surveyed" / "metrics.json" and result.metrics_path.exists()
     assert result.metrics["network"]["tier"] == "embedded"
+    # the README's and the docs' surveyed table is this run's, figure for figure (tools/readme_tables.py)
+    texts = {str(p.relative_to(ROOT)): p.read_text(encoding="utf-8") for p in readme_tables.pages()}
+    assert readme_tables.drifted("surveyed", readme_tables.render("surveyed", tmp_path), texts) == [], "run tools/readme_tables.py surveyed"
     with pytest.raises(network.InputError) as err:
         network.load_scenario("no-such-scenario")
     assert "no-such-scenario" in str(err.value)

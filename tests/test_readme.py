@@ -1,4 +1,8 @@
-"""The README's measured figures stay in step with what the tool computes."""
+"""The measured figures of the README and the docs pages stay in step with what the tool computes.
+
+Tables live between ``<!-- table:NAME -->`` markers and are written by ``tools/readme_tables.py`` from
+real runs (or the curated data); these tests compare them with the golden headline numbers and the data.
+tests/test_api.py compares the surveyed table with a real run exactly."""
 
 from __future__ import annotations
 
@@ -9,31 +13,91 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from tools.readme_tables import (
+    PAIRS,
+    TIMELINE_PAIRS,
+    ZH,
+    block_tables,
+    drifted,
+    pages,
+    render,
+    surveyed_markdown,
+    timeline_table,
+    update_text,
+)
+
 ROOT = Path(__file__).resolve().parent.parent
+GOLDEN = json.loads((ROOT / "tests/golden/headline_metrics.json").read_text(encoding="utf-8"))
 
 
-def _surveyed_rows(readme: str) -> dict[tuple[str, str], tuple[float, float, float]]:
-    section = readme.split("## What the surveyed network says", 1)[1].split("\n## ", 1)[0]
-    rows = re.findall(r"^\| (\w+) → (\w+) \| ([\d.]+) \| ([\d.]+) \| ([\d.]+) \|", section, flags=re.M)
+def _page_texts() -> dict[str, str]:
+    return {str(p.relative_to(ROOT)): p.read_text(encoding="utf-8") for p in pages()}
+
+
+def _surveyed_rows(table: str) -> dict[tuple[str, str], tuple[float, float, float]]:
+    rows = re.findall(r"^\| (\w+) → (\w+) \| ([\d.]+) \| ([\d.]+) \| ([\d.]+) \|", table, flags=re.M)
     return {(a, b): (float(c), float(t), float(x)) for a, b, c, t, x in rows}
 
 
-def test_the_readme_surveyed_table_equals_the_golden_headline_numbers() -> None:
-    """A change that moves the surveyed centre-to-centre minutes must refresh the README table
-    (`tools/readme_tables.py surveyed` prints it from a run)."""
-    rows = _surveyed_rows((ROOT / "README.md").read_text(encoding="utf-8"))
-    golden = json.loads((ROOT / "tests/golden/headline_metrics.json").read_text(encoding="utf-8"))["surveyed"]
-    assert len(rows) == 6
-    for (a, b), (car, transit, best) in rows.items():
-        for mode, shown in (("car", car), ("transit", transit), ("best", best)):
-            assert shown == pytest.approx(golden[f"{a}->{b}:{mode}"], abs=0.051), f"README {a}→{b} {mode}: {shown}"
+def _tables(name: str) -> list[tuple[str, str]]:
+    return [(label, t) for label, text in _page_texts().items() for t in block_tables(text, name)]
 
 
-def test_the_table_printer_writes_the_rows_the_readme_reads() -> None:
-    from tools.readme_tables import PAIRS, surveyed_table
+def test_the_readme_and_the_docs_show_the_surveyed_table() -> None:
+    where = {label for label, _ in _tables("surveyed")}
+    assert {"README.md", "docs/results.md"} <= where
 
+
+def test_every_surveyed_table_equals_the_golden_headline_numbers() -> None:
+    """A change that moves the surveyed centre-to-centre minutes must refresh the pages
+    (`tools/readme_tables.py surveyed` after `./dev.sh run`)."""
+    golden = GOLDEN["surveyed"]
+    for label, table in _tables("surveyed"):
+        rows = _surveyed_rows(table)
+        assert len(rows) == 6, label
+        for (a, b), (car, transit, best) in rows.items():
+            for mode, shown in (("car", car), ("transit", transit), ("best", best)):
+                assert shown == pytest.approx(golden[f"{a}->{b}:{mode}"], abs=0.051), f"{label} {a}→{b} {mode}: {shown}"
+        index = float(re.search(r"best mode\): ([\d.]+)\.", table)[1])  # type: ignore[index]
+        assert index == pytest.approx(golden["index:best"], abs=0.002), label
+
+
+def test_the_timeline_table_equals_the_golden_year_scenarios() -> None:
+    (label, table), *more = _tables("timeline")
+    assert not more
+    years = {int(m[1]): [float(x) for x in m[2].split(" | ")] for m in re.finditer(r"^\| (\d{4}) \| (.*?) \|$", table, flags=re.M)}
+    assert sorted(years) == sorted(int(k.split("-")[1]) for k in GOLDEN if k.startswith("year-"))
+    for year, cells in years.items():
+        g = GOLDEN[f"year-{year}"]
+        for (a, b), shown in zip(TIMELINE_PAIRS, cells[:-1], strict=True):
+            assert shown == pytest.approx(g[f"{a}->{b}:best"], abs=0.051), f"{label} {year} {ZH[a]}→{ZH[b]}: {shown}"
+        assert cells[-1] == pytest.approx(g["index:best"], abs=0.002), f"{label} {year} index"
+
+
+@pytest.mark.parametrize("name", ["projects", "rail-lines"])
+def test_the_tables_of_curated_data_equal_the_data(name: str) -> None:
+    """The catalogue and the rail lines are listed in the scenario page; a project or line added to
+    data/ must be added there (`tools/readme_tables.py projects rail-lines`)."""
+    table = render(name)
+    assert _tables(name), f"no page shows table {name!r}"
+    assert drifted(name, table, _page_texts()) == [], f"refresh with tools/readme_tables.py {name}"
+
+
+def test_the_table_printer_writes_the_rows_the_tests_read() -> None:
     cm = pd.DataFrame(
         [{"from": a, "to": b, "mode": m, "minutes": 10.0 * (i + 1) + j} for i, (a, b) in enumerate(PAIRS) for j, m in enumerate(("car", "transit", "best"))]
     )
-    parsed = _surveyed_rows("## What the surveyed network says\n\n" + surveyed_table(cm) + "\n")
+    parsed = _surveyed_rows(surveyed_markdown(cm, 0.5))
     assert parsed[("changsha", "zhuzhou")] == (10.0, 11.0, 12.0) and len(parsed) == 6
+    minutes = pd.DataFrame([{"year": y, "from": a, "to": b, "mode": "best", "minutes": y / 100 + k} for y in (2015, 2030) for k, (a, b) in enumerate(TIMELINE_PAIRS)])
+    index = pd.DataFrame([{"year": y, "mode": "best", "half_hour_index": 0.25} for y in (2015, 2030)])
+    assert "| 2030 | 20.3 | 21.3 | 22.3 | 23.3 | 0.2500 |" in timeline_table(minutes, index)
+
+
+def test_a_refresh_rewrites_only_a_changed_table_and_keeps_an_unchanged_tables_commit() -> None:
+    page = "text\n<!-- table:surveyed -->\n_Measured by `x` at `aaaaaaa` (`outputs/x`)._\n\n| a |\n|---|\n| 1 |\n<!-- /table -->\nmore\n"
+    assert update_text(page, "surveyed", "| a |\n|---|\n| 1 |", "bbbbbbb") == page
+    new = update_text(page, "surveyed", "| a |\n|---|\n| 2 |", "bbbbbbb")
+    assert "| 2 |" in new and "`bbbbbbb`" in new and "aaaaaaa" not in new and new.endswith("<!-- /table -->\nmore\n")
+    assert drifted("surveyed", "| a |\n|---|\n| 2 |", {"p.md": page}) == ["p.md"]
+    assert drifted("surveyed", "| a |\n|---|\n| 1 |", {"p.md": page}) == []

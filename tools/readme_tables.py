@@ -1,30 +1,59 @@
-"""Print the README's measured tables (Markdown) from the outputs of real runs, so the README is refreshed
-from what the tool computes and never typed by hand.
+"""Write the measured tables of the README and the docs pages from the outputs of real runs (and the
+curated data), so the pages are refreshed from what the tool computes and never typed by hand.
 
-Usage, after `./dev.sh run`, `run_scenario.py observed` and `run_scenario.py claims`:
-    .venv/bin/python tools/readme_tables.py [surveyed|validation|claims]
-Each table names the commit it was measured at (`git rev-parse --short HEAD`). tests/test_readme.py checks
-that the README's surveyed table equals the golden headline numbers, so a change that moves them must
-refresh it.
+A table lives in a page between markers::
+
+    <!-- table:surveyed -->
+    _Measured by `run_scenario.py scenarios/surveyed.yaml` at `abc1234` (`outputs/surveyed/centre_minutes.csv`)._
+
+    | from → to | ... |
+    <!-- /table -->
+
+Usage, after the runs a table needs (`./dev.sh run`, `run_scenario.py observed`, `claims`, `timeline`,
+`attribution year-2023 --against year-2018`):
+
+    .venv/bin/python tools/readme_tables.py [NAME ...]            # rewrite those tables in every page
+    .venv/bin/python tools/readme_tables.py --check [NAME ...]    # exit 1 when a page differs from the run
+    .venv/bin/python tools/readme_tables.py --print [NAME ...]    # print them
+    options: --outputs DIR (default outputs/)
+
+NAME: surveyed, timeline, attribution, validation, claims (from runs) and projects, rail-lines (from data/). Without
+names, every table whose inputs exist. A run table names the command and the commit it was measured at;
+the commit changes only when the table does. The tests compare the pages with the golden headline
+numbers and with the runs they make anyway (tests/test_readme.py, tests/test_api.py, the claims and
+observed tests), so a change that moves a figure must refresh its page.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
+import re
 import subprocess
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "outputs"
 PAIRS = [("changsha", "zhuzhou"), ("zhuzhou", "changsha"), ("changsha", "xiangtan"), ("xiangtan", "changsha"), ("zhuzhou", "xiangtan"), ("xiangtan", "zhuzhou")]
+TIMELINE_PAIRS = [("changsha", "xiangtan"), ("changsha", "zhuzhou"), ("zhuzhou", "changsha"), ("zhuzhou", "xiangtan")]
+ZH = {"changsha": "长沙", "zhuzhou": "株洲", "xiangtan": "湘潭"}
+BLOCK = re.compile(r"(<!-- table:(?P<name>[\w-]+) -->\n)(?P<body>.*?)(<!-- /table -->)", flags=re.S)
+PROVENANCE = re.compile(r"^_Measured by .*?_\n\n?", flags=re.M)
 
 
 def commit() -> str:
     """The short hash of the checked-out commit (what the tables were measured at)."""
-    return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT).stdout.strip() or "unknown"
+    done = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT, check=False)
+    return done.stdout.strip() or "unknown"
+
+
+# ------------------------------------------------------------------ tables (pure: data frame -> Markdown)
 
 
 def surveyed_table(centre_minutes: pd.DataFrame) -> str:
@@ -34,6 +63,25 @@ def surveyed_table(centre_minutes: pd.DataFrame) -> str:
     for a, b in PAIRS:
         car, transit, best = (float(t[(a, b, m)]) for m in ("car", "transit", "best"))
         rows.append(f"| {a} → {b} | {car:.1f} | {transit:.1f} | {best:.1f} | {'yes' if best <= 30 else 'no'} |")
+    return "\n".join(rows)
+
+
+def surveyed_markdown(centre_minutes: pd.DataFrame, index_best: float) -> str:
+    """The surveyed table and the index line under it."""
+    line = f"Half-hour-circle index (population-weighted share of inter-city zone pairs within 30 min, best mode): {index_best:.4f}."
+    return surveyed_table(centre_minutes) + "\n\n" + line
+
+
+def timeline_table(minutes: pd.DataFrame, index: pd.DataFrame) -> str:
+    """Best-mode centre-to-centre minutes and the half-hour-circle index by year (``timeline_minutes.csv``:
+    year, from, to, mode, minutes; ``timeline_index.csv``: year, mode, half_hour_index)."""
+    best = minutes[minutes["mode"] == "best"].set_index(["year", "from", "to"])["minutes"]
+    idx = index[index["mode"] == "best"].set_index("year")["half_hour_index"]
+    head = "| year | " + " | ".join(f"{ZH[a]}→{ZH[b]}" for a, b in TIMELINE_PAIRS) + " | index (best) |"
+    rows = [head, "|---|" + "---:|" * (len(TIMELINE_PAIRS) + 1)]
+    for year in sorted({int(y) for y in best.index.get_level_values(0)}):
+        cells = " | ".join(f"{float(best[(year, a, b)]):.1f}" for a, b in TIMELINE_PAIRS)
+        rows.append(f"| {year} | {cells} | {float(idx[year]):.4f} |")
     return "\n".join(rows)
 
 
@@ -59,27 +107,157 @@ def claims_table(audit: pd.DataFrame) -> str:
     return "\n".join(out)
 
 
+def attribution_table(att: pd.DataFrame) -> str:
+    """Per project: leave-one-out and add-one-in minutes summed over the six centre pairs (``attribution.csv``)."""
+    out = ["| rank | project | name | opened | LOO min | AOI min | car LOO | transit LOO |", "|---:|---|---|---:|---:|---:|---:|---:|"]
+    for _, r in att.iterrows():
+        out.append(
+            f"| {r['rank']} | `{r['project']}` | {r['name_zh']} | {r['year']} | {r['loo_minutes_best_total']:.2f} | "
+            f"{r['aoi_minutes_best_total']:.2f} | {r['loo_minutes_car_total']:.2f} | {r['loo_minutes_transit_total']:.2f} |"
+        )
+    return "\n".join(out)
+
+
+def projects_table(projects: list[dict[str, object]]) -> str:
+    """The project catalogue (data/projects.yaml): id, name, type, status, the year it counts from."""
+    out = ["| id | name | type | status | year |", "|---|---|---|---|---:|"]
+    for p in projects:
+        year = str(p["opened"])[:4] if p.get("opened") else str(p.get("planned_year", ""))
+        out.append(f"| `{p['id']}` | {p['name_zh']} | {p['type']} | {p.get('status', 'concept')} | {year} |")
+    return "\n".join(out)
+
+
+def rail_lines_table(lines: pd.DataFrame) -> str:
+    """The rail services of data/rail_lines.csv (what ``remove_lines`` takes ids from)."""
+    out = ["| line_id | name | kind | opened |", "|---|---|---|---|"]
+    for _, r in lines.iterrows():
+        out.append(f"| `{r['line_id']}` | {r['name_zh']} | {r['kind']} | {r['opened'] if pd.notna(r['opened']) else ''} |")
+    return "\n".join(out)
+
+
+# ------------------------------------------------------------------ where each table's inputs are
+
+
+@dataclass(frozen=True)
+class Source:
+    """What a table is made from: the files it reads and, for a run, the command that wrote them."""
+
+    files: tuple[str, ...]
+    """Paths relative to the outputs folder (runs) or to the project (data: ``data/...``)."""
+    command: str | None
+    build: Callable[[list[Path]], str]
+
+
+def _surveyed(paths: list[Path]) -> str:
+    idx = json.loads(paths[1].read_text(encoding="utf-8"))["half_hour_index"]["best"]
+    return surveyed_markdown(pd.read_csv(paths[0]), float(idx))
+
+
+def _projects(paths: list[Path]) -> str:
+    return projects_table(yaml.safe_load(paths[0].read_text(encoding="utf-8"))["projects"])
+
+
+SOURCES: dict[str, Source] = {
+    "surveyed": Source(("surveyed/centre_minutes.csv", "surveyed/metrics.json"), "run_scenario.py scenarios/surveyed.yaml", _surveyed),
+    "timeline": Source(
+        ("timeline/timeline_minutes.csv", "timeline/timeline_index.csv"), "run_scenario.py timeline", lambda p: timeline_table(pd.read_csv(p[0]), pd.read_csv(p[1]))
+    ),
+    "attribution": Source(
+        ("year-2023/attribution.csv",), "run_scenario.py attribution year-2023 --against year-2018", lambda p: attribution_table(pd.read_csv(p[0]))
+    ),
+    "validation": Source(("observed/validation.csv",), "run_scenario.py observed", lambda p: validation_table(pd.read_csv(p[0]))),
+    "claims": Source(("claims/claims_audit.csv",), "run_scenario.py claims", lambda p: claims_table(pd.read_csv(p[0]))),
+    "projects": Source(("data/projects.yaml",), None, _projects),
+    "rail-lines": Source(("data/rail_lines.csv",), None, lambda p: rail_lines_table(pd.read_csv(p[0]))),
+}
+
+
+def source_paths(name: str, outputs: Path) -> list[Path]:
+    """The files table ``name`` is made from."""
+    src = SOURCES[name]
+    return [ROOT / f if src.command is None else outputs / f for f in src.files]
+
+
+def render(name: str, outputs: Path = OUT) -> str:
+    """Table ``name`` as Markdown, from its run's outputs (or the curated data)."""
+    return SOURCES[name].build(source_paths(name, outputs))
+
+
+# ------------------------------------------------------------------ pages and their marked blocks
+
+
+def pages() -> list[Path]:
+    """The pages that may hold tables: the README and every docs page."""
+    return [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
+
+
+def block_tables(text: str, name: str) -> list[str]:
+    """The table text (provenance line left out) of every ``name`` block in ``text``."""
+    return [PROVENANCE.sub("", m["body"]).strip() for m in BLOCK.finditer(text) if m["name"] == name]
+
+
+def block_body(name: str, table_md: str, head: str) -> str:
+    """A block's body: the provenance line of a run table, then the table."""
+    src = SOURCES[name]
+    if src.command is None:
+        return table_md.strip() + "\n"
+    return f"_Measured by `{src.command}` at `{head}` (`outputs/{src.files[0]}`)._\n\n{table_md.strip()}\n"
+
+
+def update_text(text: str, name: str, table_md: str, head: str) -> str:
+    """``text`` with every ``name`` block holding ``table_md``; a block whose table is unchanged keeps its
+    provenance line (its commit says when the figures were last measured, not when the script ran)."""
+
+    def one(m: re.Match[str]) -> str:
+        if m["name"] != name or PROVENANCE.sub("", m["body"]).strip() == table_md.strip():
+            return m.group(0)
+        return m.group(1) + block_body(name, table_md, head) + m.group(4)
+
+    return BLOCK.sub(one, text)
+
+
+def drifted(name: str, table_md: str, texts: dict[str, str]) -> list[str]:
+    """The pages (of ``texts``: label -> text) whose ``name`` blocks differ from ``table_md``."""
+    return [label for label, text in texts.items() if any(t != table_md.strip() for t in block_tables(text, name))]
+
+
 def main(argv: list[str]) -> int:
-    """Print the tables asked for (default: all three)."""
-    which = argv or ["surveyed", "validation", "claims"]
+    """Rewrite, check or print the tables asked for."""
+    ap = argparse.ArgumentParser(prog="tools/readme_tables.py", description=__doc__.split("\n\n")[0])
+    ap.add_argument("names", nargs="*", metavar="NAME", help=f"tables: {', '.join(SOURCES)} (default: those whose inputs exist)")
+    mode = ap.add_mutually_exclusive_group()
+    mode.add_argument("--check", action="store_true", help="exit 1 when a page's table differs from the run")
+    mode.add_argument("--print", action="store_true", help="print the tables")
+    ap.add_argument("--outputs", type=Path, default=OUT, help="the outputs folder of the runs (default: outputs/)")
+    args = ap.parse_args(argv)
+    unknown = [n for n in args.names if n not in SOURCES]
+    if unknown:
+        print(f"unknown table(s) {unknown}; expected {list(SOURCES)}", file=sys.stderr)
+        return 2
+    names = args.names or [n for n in SOURCES if all(p.exists() for p in source_paths(n, args.outputs))]
     head = commit()
-    for w in which:
-        if w == "surveyed":
-            print(f"<!-- surveyed: run_scenario.py scenarios/surveyed.yaml at {head} -->")
-            print(surveyed_table(pd.read_csv(OUT / "surveyed" / "centre_minutes.csv")))
-            idx = json.loads((OUT / "surveyed" / "metrics.json").read_text(encoding="utf-8"))["half_hour_index"]["best"]
-            print(f"\nHalf-hour-circle index (best): {idx:.4f}.")
-        elif w == "validation":
-            print(f"<!-- validation: run_scenario.py observed at {head} -->")
-            print(validation_table(pd.read_csv(OUT / "observed" / "validation.csv")))
-        elif w == "claims":
-            print(f"<!-- claims: run_scenario.py claims at {head} -->")
-            print(claims_table(pd.read_csv(OUT / "claims" / "claims_audit.csv")))
-        else:
-            print(f"unknown table {w!r}; expected surveyed, validation or claims", file=sys.stderr)
+    texts = {str(p.relative_to(ROOT)): p.read_text(encoding="utf-8") for p in pages()}
+    bad = 0
+    for name in names:
+        missing = [p for p in source_paths(name, args.outputs) if not p.exists()]
+        if missing:
+            print(f"{name}: {missing[0]} not found; run `{SOURCES[name].command}` first", file=sys.stderr)
             return 2
-        print()
-    return 0
+        table_md = render(name, args.outputs)
+        if args.print:
+            print(block_body(name, table_md, head))
+        elif args.check:
+            for label in drifted(name, table_md, texts):
+                print(f"{label}: table '{name}' differs from its run or data; refresh it with tools/readme_tables.py {name}", file=sys.stderr)
+                bad = 1
+        else:
+            for label, text in texts.items():
+                new = update_text(text, name, table_md, head)
+                if new != text:
+                    (ROOT / label).write_text(new, encoding="utf-8")
+                    texts[label] = new
+                    print(f"{label}: table '{name}' refreshed")
+    return bad
 
 
 if __name__ == "__main__":
