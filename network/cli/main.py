@@ -26,6 +26,7 @@ from network.cli import export as _export  # noqa: F401  (registers the ``export
 from network.cli import matrix as _matrix  # noqa: F401  (registers the 'matrix' subcommand)
 from network.cli import network as _network  # noqa: F401  (registers the 'network' subcommand)
 from network.cli import observed as _observed  # noqa: F401  (registers the 'observed' subcommand)
+from network.cli import serve as _serve  # noqa: F401  (registers the 'serve' subcommand)
 from network.cli.commands import COMMANDS, add_when_options, build_subcommand_parser, command, dispatch, scenario_when
 from network.model.rail import load_rail
 from network.outputs.checks_report import CheckRecord, write_check_reports

@@ -24,6 +24,7 @@ import sys
 import tarfile
 import tempfile
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,6 +36,9 @@ log = logging.getLogger(__name__)
 LEAFLET_VERSION = "1.9.4"
 LEAFLET_NPM_INTEGRITY = "sha512-nxS1ynzJOmOlHp+iL3FyWqK89GtNL8U8rvlMOsQdTTssxZwCXh8N2NB3GDQOL+YR3XnWyZAxwQixURb+FA74PA=="
 """The npm registry's ``dist.integrity`` for leaflet-1.9.4.tgz: a tarball that differs is refused."""
+GEOMAN_VERSION = "2.20.2"
+GEOMAN_NPM_INTEGRITY = "sha512-KQpSe0VKyuVCudq/08rMjJW1vvIwFldTwBny2wZ7ABcyyUAP7/eoFo967hCu9yRqAAHb4QOxC6gY5dGqttY68g=="
+"""``dist.integrity`` of @geoman-io/leaflet-geoman-free 2.20.2 (MIT), the drawing plugin of the workbench."""
 
 
 class OfflineAssetsError(PlannerError):
@@ -62,35 +66,38 @@ def _integrity_ok(path: Path, integrity: str) -> bool:
     return base64.b64encode(digest).decode() == b64
 
 
-def _fetch_npm(dest: Path) -> Path:
+def _npm_pack(spec: str, integrity: str, tmp: Path) -> Path:
+    """``npm pack <spec>`` into ``tmp``, checked against the registry's published ``integrity``; the tarball."""
     npm = shutil.which("npm")
     if npm is None:
         raise OfflineAssetsError("npm is not installed")
+    done = subprocess.run([npm, "pack", spec, "--pack-destination", str(tmp), "--silent"], check=True, capture_output=True, text=True, timeout=180)
+    tgz = tmp / done.stdout.strip().splitlines()[-1]
+    if not _integrity_ok(tgz, integrity):
+        raise OfflineAssetsError(f"{tgz.name}: sha-512 does not match the registry's published integrity")
+    return tgz
+
+
+def _extract(tgz: Path, out: Path, wanted: Callable[[str], bool], *, prefix: str = "package/dist/") -> None:
+    """The files under ``prefix`` of an npm tarball for which ``wanted(relative name)`` holds, into ``out``."""
+    out.mkdir(parents=True, exist_ok=True)
+    with tarfile.open(tgz) as tf:
+        for member in tf.getmembers():
+            name = member.name
+            if not member.isfile() or not name.startswith(prefix) or not wanted(name[len(prefix) :]):
+                continue
+            fh = tf.extractfile(member)
+            assert fh is not None
+            target = out / name[len(prefix) :]
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(fh.read())
+
+
+def _fetch_npm(dest: Path) -> Path:
     with tempfile.TemporaryDirectory() as tmp:
-        subprocess.run(
-            [npm, "pack", f"leaflet@{LEAFLET_VERSION}", "--pack-destination", tmp, "--silent"],
-            check=True,
-            capture_output=True,
-            timeout=180,
-        )
-        tgz = Path(tmp) / f"leaflet-{LEAFLET_VERSION}.tgz"
-        if not _integrity_ok(tgz, LEAFLET_NPM_INTEGRITY):
-            raise OfflineAssetsError(f"{tgz.name}: sha-512 does not match the registry's published integrity")
+        tgz = _npm_pack(f"leaflet@{LEAFLET_VERSION}", LEAFLET_NPM_INTEGRITY, Path(tmp))
         out = dest / f"leaflet-{LEAFLET_VERSION}"
-        out.mkdir(parents=True, exist_ok=True)
-        with tarfile.open(tgz) as tf:
-            for member in tf.getmembers():
-                name = member.name
-                if not member.isfile() or not name.startswith("package/dist/"):
-                    continue
-                rel = name[len("package/dist/") :]
-                if rel not in ("leaflet.js", "leaflet.css") and not (rel.startswith("images/") and rel.endswith(".png")):
-                    continue
-                fh = tf.extractfile(member)
-                assert fh is not None
-                target = out / rel
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(fh.read())
+        _extract(tgz, out, lambda rel: rel in ("leaflet.js", "leaflet.css") or (rel.startswith("images/") and rel.endswith(".png")))
         (out / "SOURCE").write_text(f"npm leaflet@{LEAFLET_VERSION} ({LEAFLET_NPM_INTEGRITY})\n", encoding="utf-8")
         return out
 
@@ -163,12 +170,42 @@ def leaflet_assets(dest: Path | None = None) -> LeafletAssets:
     return LeafletAssets(js=js, css=css, source=source)
 
 
+def ensure_geoman(dest: Path | None = None) -> Path:
+    """The folder holding leaflet-geoman.min.js and leaflet-geoman.css, from the npm registry on first use."""
+    out = (dest or cache_dir()) / f"leaflet-geoman-free-{GEOMAN_VERSION}"
+    if (out / "leaflet-geoman.min.js").exists() and (out / "leaflet-geoman.css").exists():
+        return out
+    try:
+        log.info("fetching @geoman-io/leaflet-geoman-free for the workbench via npm")
+        with tempfile.TemporaryDirectory() as tmp:
+            tgz = _npm_pack(f"@geoman-io/leaflet-geoman-free@{GEOMAN_VERSION}", GEOMAN_NPM_INTEGRITY, Path(tmp))
+            _extract(tgz, out, lambda rel: rel in ("leaflet-geoman.min.js", "leaflet-geoman.css"))
+    except (OfflineAssetsError, OSError, subprocess.SubprocessError) as exc:
+        raise OfflineAssetsError(
+            f"cannot obtain the drawing plugin @geoman-io/leaflet-geoman-free@{GEOMAN_VERSION} (no cache in {out}): {exc}. "
+            "Run `python -m network.outputs.offline_assets` once where the npm registry is reachable."
+        ) from None
+    (out / "SOURCE").write_text(f"npm @geoman-io/leaflet-geoman-free@{GEOMAN_VERSION} ({GEOMAN_NPM_INTEGRITY})\n", encoding="utf-8")
+    return out
+
+
+def geoman_assets(dest: Path | None = None) -> LeafletAssets:
+    """Leaflet-Geoman's JavaScript and CSS (its icons are already ``data:`` URIs), ready to inline."""
+    folder = ensure_geoman(dest)
+    return LeafletAssets(
+        js=(folder / "leaflet-geoman.min.js").read_text(encoding="utf-8"),
+        css=(folder / "leaflet-geoman.css").read_text(encoding="utf-8"),
+        source=(folder / "SOURCE").read_text(encoding="utf-8").strip(),
+    )
+
+
+def script_safe(text: str) -> str:
+    """``text`` safe inside an HTML ``<script>`` or ``<style>`` element (no closing tag inside)."""
+    return re.sub(r"</(script|style)", r"<\\/\1", text, flags=re.I)
+
+
 _EXTERNAL_SCRIPT = re.compile(r"<script\b[^>]*\bsrc\s*=\s*[\"'](?:https?:)?//[^\"']*[\"'][^>]*>\s*</script>", re.I)
 _EXTERNAL_LINK = re.compile(r"<link\b[^>]*\bhref\s*=\s*[\"'](?:https?:)?//[^\"']*[\"'][^>]*/?>", re.I)
-
-
-def _script_safe(text: str) -> str:
-    return re.sub(r"</(script)", r"<\\/\1", text, flags=re.I)
 
 
 def inline_offline(html_text: str, assets: LeafletAssets) -> str:
@@ -177,7 +214,7 @@ def inline_offline(html_text: str, assets: LeafletAssets) -> str:
     css = re.sub(r"</(style)", r"<\\/\1", assets.css, flags=re.I)
     block = (
         f"<!-- Leaflet inlined for offline use: {assets.source} (BSD-2-Clause, © Volodymyr Agafonkin) -->\n"
-        f"<style>{css}</style>\n<script>{_script_safe(assets.js)}</script>\n"
+        f"<style>{css}</style>\n<script>{script_safe(assets.js)}</script>\n"
     )
     m = re.search(r"<head[^>]*>", stripped, re.I)
     if m is None:
@@ -190,10 +227,11 @@ def main() -> int:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     try:
         folder = ensure_leaflet()
+        geoman = ensure_geoman()
     except OfflineAssetsError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    print(f"Leaflet for offline maps: {folder}")
+    print(f"Leaflet for offline maps: {folder}; the workbench's drawing plugin: {geoman}")
     return 0
 
 

@@ -1,0 +1,159 @@
+"""The workbench's JSON API: guarded front door, edits validated like files, undo, save, route as the CLI."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from network.cli.main import main
+from network.serve.editlog import edit_variants
+from network.serve.executor import Superseded
+from network.serve.session import Tab
+from network.serve.workspace import Workspace
+
+from .conftest import AUTH, HOST, NEW_ROAD, TOKEN, make_client
+
+
+def _minutes(doc: dict[str, Any], a: str, b: str, mode: str) -> float:
+    return next(r["minutes"] for r in doc["numbers"]["centre_minutes"] if (r["from"], r["to"], r["mode"]) == (a, b, mode))
+
+
+@pytest.fixture(scope="module")
+def opened(client: TestClient) -> dict[str, Any]:
+    r = client.post("/api/tabs", json={"file": "surveyed.yaml"}, headers=AUTH)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+@pytest.mark.parametrize(
+    ("headers", "status"),
+    [
+        ({"Host": HOST}, 401),  # no token
+        ({"Host": HOST, "X-Workbench-Token": "wrong"}, 401),
+        ({**AUTH, "Host": "evil.example:8765"}, 421),  # DNS rebinding: a foreign name resolving to 127.0.0.1
+        ({**AUTH, "Origin": "http://evil.example"}, 403),  # another site driving the API from the browser
+        ({**AUTH, "Sec-Fetch-Site": "cross-site"}, 403),
+        ({"Host": HOST, "Authorization": f"Bearer {TOKEN}"}, 200),
+        ({**AUTH, "Origin": f"http://{HOST}"}, 200),
+    ],
+)
+def test_front_door_refuses_without_token_foreign_host_or_origin(client: TestClient, headers: dict[str, str], status: int) -> None:
+    r = client.get("/api/scenarios", headers=headers)
+    assert r.status_code == status, r.text
+    assert not any(h.lower().startswith("access-control-") for h in r.headers), "no CORS header, ever"
+    if status != 200:
+        assert "files" not in r.json()
+
+
+def test_page_needs_the_token_and_makes_no_outside_reference(client: TestClient) -> None:
+    assert client.get("/", headers={"Host": HOST}).status_code == 401
+    r = client.get(f"/?token={TOKEN}", headers={"Host": HOST})
+    assert r.status_code == 200
+    assert "L.map(" in r.text and "pm:create" in r.text, "Leaflet, Geoman and the page script are inlined"
+    assert not re.search(r"<script[^>]*\bsrc=", r.text) and not re.search(r"<link[^>]*\bhref=[\"']?http", r.text), "nothing loaded from elsewhere"
+    assert "default-src 'none'" in r.headers["content-security-policy"]
+
+
+@pytest.mark.parametrize("name", ["../surveyed.yaml", "/etc/passwd", ".workbench/x.yaml", "surveyed.txt", "nope.yaml"])
+def test_files_only_inside_the_workspace(client: TestClient, name: str) -> None:
+    r = client.post("/api/tabs", json={"file": name}, headers=AUTH)
+    assert r.status_code == 422
+    assert "workspace" in r.json()["error"]
+
+
+def test_edit_lists_come_from_the_scenario_schema() -> None:
+    v = edit_variants()
+    assert {"new_road", "road_upgrade", "road_closure"} <= set(v["add"])
+    assert v["remove_lines"]["type"] == "string"
+    assert "speed_kph" in v["add"]["new_road"]["properties"]
+
+
+def test_edit_undo_and_bad_edit(client: TestClient, opened: dict[str, Any]) -> None:
+    tab = opened["tab"]
+    before = _minutes(opened, "changsha", "zhuzhou", "car")
+    r = client.post(f"/api/tabs/{tab}/edits", json={"op": NEW_ROAD}, headers=AUTH)
+    assert r.status_code == 200, r.text
+    after = r.json()
+    assert _minutes(after, "changsha", "zhuzhou", "car") < before - 10, "a 100 km/h road between the centres saves car minutes"
+    car = after["numbers"]["recomputed_origins"]["car"]
+    assert car["recomputed"] < car["of"], "incremental: only the origins the road can change are recomputed"
+    assert len(after["log"]) == 1
+    bad = {**NEW_ROAD, "item": {**NEW_ROAD["item"], "name": "too fast", "speed_kph": 500}}
+    r = client.post(f"/api/tabs/{tab}/edits", json={"op": bad}, headers=AUTH)
+    assert r.status_code == 422
+    assert "add[1].speed_kph" in r.json()["error"] and "130" in r.json()["error"]
+    assert len(client.get(f"/api/tabs/{tab}", headers=AUTH).json()["log"]) == 1, "the bad edit is not kept, the good one is not lost"
+    unknown = client.post(f"/api/tabs/{tab}/edits", json={"op": {"op": "append", "field": "remove_lines", "item": "no-such-line"}}, headers=AUTH)
+    assert unknown.status_code == 422 and "remove_lines[0]" in unknown.json()["error"]
+    r = client.post(f"/api/tabs/{tab}/undo", headers=AUTH)
+    assert r.status_code == 200
+    assert r.json()["log"] == []
+    assert _minutes(r.json(), "changsha", "zhuzhou", "car") == before
+    assert client.post(f"/api/tabs/{tab}/undo", headers=AUTH).status_code == 409
+
+
+def test_route_is_the_cli_route_json(client: TestClient, opened: dict[str, Any], workspace: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    ends = {"from": [112.97, 28.20], "to": [113.13, 27.83], "mode": "transit"}
+    tab = opened["tab"]
+    got = client.post(f"/api/tabs/{tab}/route", json=ends, headers=AUTH).json()
+    capsys.readouterr()
+    args = ["route", "--scenario", str(workspace / "surveyed.yaml"), "--from", "112.97,28.20", "--to", "113.13,27.83", "--mode", "transit", "--json"]
+    assert main(args) == 0
+    assert got == json.loads(capsys.readouterr().out)
+    assert client.post("/api/route", json={**ends, "scenario": "surveyed.yaml"}, headers=AUTH).json() == got
+
+
+def test_openapi_documents_route_metrics_and_effect(client: TestClient) -> None:
+    paths = client.get("/api/openapi.json", headers=AUTH).json()["paths"]
+    assert {"/api/route", "/api/scenarios/{file}/metrics", "/api/effect", "/api/tabs/{tab_id}/edits"} <= set(paths)
+
+
+def test_effect_of_one_edit(client: TestClient) -> None:
+    r = client.post("/api/effect", json={"scenario": "surveyed.yaml", "op": NEW_ROAD}, headers=AUTH)
+    assert r.status_code == 200, r.text
+    pair = next(p for p in r.json()["pairs"] if (p["from"], p["to"], p["mode"]) == ("changsha", "zhuzhou", "car"))
+    assert pair["minutes_saved"] > 10
+
+
+def test_save_writes_yaml_the_cli_validates(client: TestClient, opened: dict[str, Any], workspace: Path) -> None:
+    tab = opened["tab"]
+    client.post(f"/api/tabs/{tab}/edits", json={"op": {"op": "project", "project_id": "west-ring-line", "include": False}}, headers=AUTH)
+    r = client.post(f"/api/tabs/{tab}/save", json={"name": "no-west-ring"}, headers=AUTH)
+    assert r.status_code == 200, r.text
+    saved = workspace / "no-west-ring.yaml"
+    assert "west-ring-line" in saved.read_text(encoding="utf-8")
+    assert main(["validate", str(saved)]) == 0
+    assert client.post(f"/api/tabs/{tab}/save", json={"name": "no-west-ring"}, headers=AUTH).status_code == 409, "never over a file unasked"
+    assert client.post(f"/api/tabs/{tab}/save", json={"name": "../x"}, headers=AUTH).status_code == 422
+    assert list((workspace / ".workbench").glob("*.yaml")), "the log is autosaved"
+
+
+def test_tabs_are_capped_and_never_shared(tmp_path: Path) -> None:
+    from .conftest import make_workspace
+
+    ws = make_workspace(tmp_path / "ws")
+    with make_client(ws, max_tabs=1) as c:
+        a = c.post("/api/tabs", json={"file": "year-2015.yaml"}, headers=AUTH).json()["tab"]
+        b = c.post("/api/tabs", json={"file": "year-2015.yaml"}, headers=AUTH).json()["tab"]
+        assert a != b
+        gone = c.get(f"/api/tabs/{a}", headers=AUTH)
+        assert gone.status_code == 404 and "autosaved" in gone.json()["error"]
+        assert c.get(f"/api/tabs/{b}", headers=AUTH).json()["log"] == []
+
+
+def test_a_superseded_computation_is_never_kept(workspace: Path, region: Any) -> None:
+    tab = Tab(Workspace.at(workspace), "year-2015.yaml", region)
+    tab.open()
+    from network.serve.editlog import Append
+
+    ops, built = tab.prepare(Append.model_validate(NEW_ROAD))
+    stale = tab.accept(ops, built)
+    tab.accept(*tab.prepare(None))  # a newer edit (an undo) arrives before the first is evaluated
+    with pytest.raises(Superseded):
+        tab.compute(stale, built)
+    assert tab.current is tab.root, "the overtaken result is not shown"
