@@ -59,6 +59,12 @@ _REACH = (
     " connector stands for the streets inside a zone, about half a zone's width (judgement from zone sizes of city models);"
     " beyond it the access leg is flagged (route --json 'flags', matrix .json 'beyond_reach', metrics.json 'beyond_reach'), not silently driven"
 )
+_SUBURBAN = (
+    "high-standard suburban arterial (6-8 lanes, design 60-80 km/h, signals km apart; e.g. 潇湘大道三段: 6 lanes, 46 m, design 60 km/h,"
+    " https://xw.qq.com/cmsid/20200703A0LZZ900): running speed between signals, each signal adds signal_delay_<period>_s"
+    " (signal spacing as data, data/road_classes.csv); 长沙 2020 traffic report: 城区 evening-peak 快速路 31 km/h, 主干路 21 km/h"
+    " (https://hunan.sina.cn/news/2021-02-08/detail-ikftpnny5796314.d.html)"
+)
 _TAG = "UK TAG unit M3.2 / A1.3: walk and wait time valued at 1.5-2.5 x in-vehicle time; interchange penalty 5-10 min"
 _GEN = "; transit paths are chosen by generalized cost (network.model.graph.CostWeights), reported in clock minutes; applies to "
 _RAIL = "train performance: B-type metro 1.0 m/s2 accel / 1.0 brake; CRH6 intercity 0.6-0.8 m/s2; CRH380 0.4-0.5 m/s2 (a stop costs v/2a + v/2b over running through)"
@@ -73,6 +79,8 @@ PARAMETER_TABLE: Final[tuple[Parameter, ...]] = (
     Parameter("speed_urban_arterial_am_peak_kph", 24.0, 15.0, 35.0, "km/h", _CJJ + "; Changsha peak arterial speeds 20-25 km/h in city congestion reports"),
     Parameter("speed_urban_minor_off_peak_kph", 25.0, 15.0, 35.0, "km/h", _CJJ + " (次干路/支路)"),
     Parameter("speed_urban_minor_am_peak_kph", 18.0, 10.0, 30.0, "km/h", _CJJ + " (次干路/支路)"),
+    Parameter("speed_suburban_arterial_off_peak_kph", 60.0, 45.0, 70.0, "km/h", _SUBURBAN + "; running speed off-peak about 0.8-1.0 x design 60-80"),
+    Parameter("speed_suburban_arterial_am_peak_kph", 50.0, 35.0, 65.0, "km/h", _SUBURBAN + "; AM peak below off-peak, above the 长沙 城区 主干路 average (21 km/h, 2020 report)"),
     Parameter("speed_rural_highway_off_peak_kph", 60.0, 45.0, 80.0, "km/h", "JTG B01-2014 一级/二级公路 100/80/60"),
     Parameter("speed_rural_highway_am_peak_kph", 52.0, 35.0, 75.0, "km/h", "JTG B01-2014 一级/二级公路 100/80/60"),
     Parameter("speed_rural_minor_off_peak_kph", 35.0, 20.0, 45.0, "km/h", "JTG B01-2014 三级/四级公路 40/30/20"),

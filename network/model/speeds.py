@@ -14,6 +14,7 @@ expressway     高速公路      120 / 100 / 80 (JTG B01)                   all
 urban_express  城市快速路    100 / 80 / 60 (CJJ 37)                     all
 urban_arterial 主干路        60 / 50 / 40 (CJJ 37)                      all
 urban_minor    次干路/支路   50 / 40 / 30 and 40 / 30 / 20 (CJJ 37)     OSM tiers
+suburban_art.  郊区高标准主干路 60-80, few signals (data/road_classes.csv)  curated corridors
 rural_highway  一级/二级公路 100 / 80 / 60 (一级), 80 / 60 (二级)       all
 rural_minor    三级/四级公路 40 / 30 / 20                               OSM tiers
 ============== ============ ========================================= ===========
@@ -33,6 +34,7 @@ ROAD_CLASSES: Final[tuple[str, ...]] = (
     "urban_express",
     "urban_arterial",
     "urban_minor",
+    "suburban_arterial",
     "rural_highway",
     "rural_minor",
 )
@@ -40,7 +42,7 @@ ROAD_CLASSES: Final[tuple[str, ...]] = (
 # Operating speeds (km/h) by class and period, built from the one parameter table
 # (network/model/parameters.py, entries ``speed_<class>_<period>_kph``, each with its range and source).
 # urban_arterial and urban_minor speeds include average signal delay (their edges carry signals = 0);
-# expressway, urban_express, rural_highway and rural_minor speeds are running speeds: a signalised
+# expressway, urban_express, suburban_arterial, rural_highway and rural_minor speeds are running speeds: a signalised
 # junction on such an edge adds ``signal_delay_<period>_s`` (the edge's ``signals`` count).
 CLASS_SPEEDS_KPH: Final[dict[str, dict[Period, float]]] = {
     c: {period: PARAMETERS[f"speed_{c}_{period}_kph"].value for period in PERIODS} for c in ROAD_CLASSES
@@ -56,6 +58,7 @@ DETOUR_FACTOR: Final[dict[str, float]] = {
     "urban_express": 1.05,
     "urban_arterial": 1.10,
     "urban_minor": 1.15,
+    "suburban_arterial": 1.10,
     "rural_highway": 1.15,
     "rural_minor": 1.20,
 }

@@ -69,8 +69,9 @@ class Snap:
     speed (car), walking (transit)."""
     detour: FloatArray | None = None  # (m,)
     """Local-street circuity at each point (``connector_detour_<type>``)."""
-    direct_max_m: float = np.inf
-    """Longest direct trip (street length, m): none for car, ``bus_feeder_max_m`` for a walk."""
+    direct_max_m: FloatArray | None = None  # (m,)
+    """Longest direct trip from or to each point (street length, m): the connector reach for a local drive
+    (car), ``bus_feeder_max_m`` for a walk (transit); a trip's limit is the shorter of its two ends'."""
     reach_m: FloatArray | None = None  # (m,)
     """The documented reach of a connector at each point (car: ``connector_reach_<type>_m``; transit:
     ``bus_feeder_max_m``)."""
@@ -121,7 +122,7 @@ class Snap:
             y_m=part(self.y_m),
             direct_ms=part(self.direct_ms),
             detour=part(self.detour),
-            direct_max_m=self.direct_max_m,
+            direct_max_m=part(self.direct_max_m),
             reach_m=part(self.reach_m),
             gap_m=part(self.gap_m),
         )
@@ -230,6 +231,7 @@ def snap_points(
             y_m=y,
             direct_ms=connector_ms,
             detour=detour_pt,
+            direct_max_m=per_area(v, "connector_reach", "_m")[area],
             reach_m=per_area(v, "connector_reach", "_m")[area],
             gap_m=gap_m,
         )
@@ -293,7 +295,7 @@ def snap_points(
         y_m=y,
         direct_ms=np.full(m, walk_ms),
         detour=detour_pt,
-        direct_max_m=bus_max,
+        direct_max_m=np.full(m, bus_max),
         reach_m=np.full(m, bus_max),
         gap_m=gap_m,
     )
@@ -302,8 +304,9 @@ def snap_points(
 def direct_times_s(origins: Snap, targets: Snap) -> FloatArray:
     """Clock seconds of the direct trip between each origin and each target over local streets, without
     the modelled network: a walk (transit; ``inf`` beyond ``bus_feeder_max_m``) or a local drive (car,
-    both terminal times included), at the mean of the two ends' speeds and circuities. Shape (m, n);
-    ``inf`` when the snaps carry no points."""
+    both terminal times included; ``inf`` beyond the connector reach of either end: a longer drive uses the
+    modelled roads), at the mean of the two ends' speeds and circuities. Shape (m, n); ``inf`` when the
+    snaps carry no points."""
     if origins.x_m is None or targets.x_m is None or origins.direct_ms is None or targets.direct_ms is None:
         return np.full((len(origins.nodes), len(targets.nodes)), np.inf)
     assert origins.y_m is not None and targets.y_m is not None and origins.detour is not None and targets.detour is not None
@@ -311,7 +314,9 @@ def direct_times_s(origins: Snap, targets: Snap) -> FloatArray:
     street_m = crow * (origins.detour[:, None] + targets.detour[None, :]) / 2.0
     pace_s_per_m = (1.0 / origins.direct_ms[:, None] + 1.0 / targets.direct_ms[None, :]) / 2.0
     t = street_m * pace_s_per_m + origins.terminal_s[:, None] + targets.terminal_s[None, :]
-    return np.where(street_m <= min(origins.direct_max_m, targets.direct_max_m), t, np.inf)
+    if origins.direct_max_m is None or targets.direct_max_m is None:
+        return t
+    return np.where(street_m <= np.minimum(origins.direct_max_m[:, None], targets.direct_max_m[None, :]), t, np.inf)
 
 
 def with_direct_s(times_s: FloatArray, origins: Snap, targets: Snap) -> FloatArray:

@@ -50,10 +50,11 @@ from network.scenario.edits import (
     match_corridor,
     upgrade_road,
 )
+from network.scenario.road_classes import road_classes_in_year, with_road_classes
 from network.scenario.schema import NewRoad, RoadClosure, RoadUpgrade, Scenario, find_scenario_file, inherit_base, load_scenario
 from network.scenario.services import ServiceSource, feed_path, load_services, with_services
 from network.scenario.urban_express import before_urban_express, urban_express_openings, with_urban_expressways
-from network.sources.embedded import load_embedded_roads, load_urban_express_corridors, road_openings
+from network.sources.embedded import load_embedded_roads, load_road_classes, load_urban_express_corridors, road_openings
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +86,8 @@ def base_network(tier: str) -> tuple[RoadNetwork, RailNetwork]:
         from network.sources.osm import load_cached_osm_roads  # type: ignore[import-not-found,unused-ignore]
 
         return load_cached_osm_roads(), load_rail()
-    return with_urban_expressways(load_embedded_roads(), load_urban_express_corridors()), load_rail()
+    roads = with_urban_expressways(load_embedded_roads(), load_urban_express_corridors())
+    return with_road_classes(roads, load_road_classes()), load_rail()
 
 
 def _check_ids(ids: list[str], field_name: str, catalogue: dict[str, Project], file: str) -> None:
@@ -204,6 +206,8 @@ def build_state(
         # urban expressways not yet 快速化 in that year are the skeleton's signalised arterials
         late = {ref for ref, day in urban_express_openings(load_urban_express_corridors()).items() if day.year > year}
         roads = before_urban_express(roads, late)
+        # curated corridor classes (data/road_classes.csv) opened later: absent or at their class before
+        roads = road_classes_in_year(roads, load_road_classes(), year)
     # roads the network lacks, added as their own roads in every year (first, so their node ids are
     # the same whatever else is active), then every other catalogue project, in catalogue order
     own = [pid for pid, p in cat.items() if own_road_reason(sc.tier, p)]

@@ -148,3 +148,48 @@ def load_urban_express_corridors(data_dir: Path = DATA_DIR) -> pd.DataFrame:
     out = pd.DataFrame(rows, columns=list(URBAN_EXPRESS_COLUMNS))
     check_roads(out, "corridor", ("opened",), path=path)
     return out
+
+
+ROAD_CLASS_COLUMNS = ("corridor", "name", "class", "signal_spacing_m", "before", "seq", "lon", "lat", "opened", "source", "inferred")
+BEFORE_VALUES = ("absent", "density")
+
+
+@lru_cache(maxsize=4)
+def load_road_classes(data_dir: Path = DATA_DIR) -> pd.DataFrame:
+    """Read ``data/road_classes.csv``: the curated class of each named corridor, one row per waypoint
+    (``corridor``, ``name``, ``class``, ``signal_spacing_m`` (empty: no signals), ``before`` (``absent``,
+    ``density`` or a road class: what the edges were before ``opened``), ``seq``, ``lon``, ``lat``, ``opened``
+    (a date, or ``unknown``: the class holds in every year), ``source``, ``inferred``); applied by
+    ``network.scenario.road_classes``.
+
+    Raises
+    ------
+    DataError naming the file, line and field of the first bad value.
+    """
+    path = data_dir / "road_classes.csv"
+    df = read_text_table(path, ROAD_CLASS_COLUMNS)
+    rows = []
+    for k, r in enumerate(df.to_dict("records")):
+        where = f"{path}: line {k + 2}"
+        if r["class"] not in ROAD_CLASSES:
+            raise DataError(f"{where}, field 'class': got {r['class']!r}; expected one of {list(ROAD_CLASSES)}")
+        if r["before"] not in BEFORE_VALUES and r["before"] not in ROAD_CLASSES:
+            raise DataError(f"{where}, field 'before': got {r['before']!r}; expected one of {list(BEFORE_VALUES) + list(ROAD_CLASSES)}")
+        try:
+            spacing = float(r["signal_spacing_m"]) if r["signal_spacing_m"].strip() else float("nan")
+        except ValueError:
+            raise DataError(f"{where}, field 'signal_spacing_m': got {r['signal_spacing_m']!r}; expected metres or empty") from None
+        if spacing <= 0:
+            raise DataError(f"{where}, field 'signal_spacing_m': got {spacing:g}; expected metres > 0 or empty (no signals)")
+        unknown = r["opened"].strip() == "unknown"
+        typed = parse_waypoint({**r, "length_km": "", "opened": "1900-01-01" if unknown else r["opened"]}, where)
+        if not r["source"].strip():
+            raise DataError(f"{where}, field 'source': empty; every corridor names its source")
+        rows.append({**r, **typed, "signal_spacing_m": spacing, "opened": None if unknown else typed["opened"]})
+    out = pd.DataFrame(rows, columns=list(ROAD_CLASS_COLUMNS))
+    check_roads(out, "corridor", ("name", "class", "before"), path=path)
+    for corridor, g in out.groupby("corridor", sort=False):
+        for col in ("signal_spacing_m", "opened"):  # may be empty (NaN / unknown), but the same on every row
+            if g[col].nunique(dropna=False) != 1:
+                raise DataError(f"{path}: corridor {corridor!r}, field {col!r} differs between its rows")
+    return out

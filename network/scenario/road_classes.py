@@ -1,0 +1,89 @@
+"""Curated road classes per named corridor (``data/road_classes.csv``): the class a modeller would defend
+wins over the density rule of ``network.sources.classify``.
+
+The embedded skeleton carries no OSM tags, so every road through built-up cells is an ``urban_arterial``
+(a downtown street with its signal delay in the speed). A corridor of the table claims the skeleton edges
+along its waypoints (``match_corridor`` over the edges an urban project may claim: never an expressway,
+never another named road) and gives them its class and, from its signal spacing, their signalised
+junctions (``signals`` = length / spacing; each adds ``signal_delay_<period>_s`` to a running-speed class
+such as ``suburban_arterial``). The edges keep no ``ref``, so a catalogue project along the same road
+still claims them.
+
+Dates: from ``opened`` on the corridor has its class; before it, ``before`` says what the edges were:
+``absent`` (the road did not exist: the edges are removed), ``density`` (the skeleton's class, no signals)
+or a road class. ``opened: unknown`` keeps the class in every year (the timeline reports such km).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+
+from network.model.graph import RoadNetwork
+from network.model.road_add import with_signals
+from network.scenario.edits import close_road, eligible_edges, match_corridor
+
+CORRIDOR_COLUMN = "corridor_class"
+"""Edge column naming the curated corridor that set the edge's class ("" for none)."""
+DENSITY_COLUMN = "density_class"
+"""Edge column keeping the class the density rule gave the edge (what ``before: density`` restores)."""
+
+
+def with_road_classes(roads: RoadNetwork, table: pd.DataFrame) -> RoadNetwork:
+    """``roads`` with the skeleton edges along each corridor of ``table``
+    (``network.sources.embedded.load_road_classes``) set to the corridor's class and signal count."""
+    if table.empty:
+        return roads
+    edges = with_signals(roads.edges.copy())
+    highway = edges["highway"].astype(str).to_numpy().copy()
+    density = highway.copy()
+    corridor_of = np.full(len(edges), "", dtype=object)
+    signals = edges["signals"].to_numpy(dtype=float).copy()
+    name = edges["name"].fillna("").astype(str).to_numpy().copy()
+    length = edges["length_m"].to_numpy(dtype=float)
+    for corridor, g in table.groupby("corridor", sort=False):
+        g = g.sort_values("seq")
+        current = replace(roads, edges=edges.assign(highway=highway))
+        path = list(zip(g["lon"].astype(float), g["lat"].astype(float)))
+        idx = match_corridor(current, path, eligible=eligible_edges(current, str(g["class"].iloc[0]))).edge_index
+        highway[idx] = str(g["class"].iloc[0])
+        corridor_of[idx] = str(corridor)
+        spacing = float(g["signal_spacing_m"].iloc[0])
+        signals[idx] = np.round(length[idx] / spacing) if np.isfinite(spacing) and spacing > 0 else 0.0
+        unnamed = idx[name[idx] == ""]
+        name[unnamed] = str(g["name"].iloc[0]).split(" (")[0]
+    out = edges.assign(highway=highway, signals=signals, name=name)
+    out[CORRIDOR_COLUMN] = corridor_of
+    out[DENSITY_COLUMN] = density
+    return replace(roads, edges=out)
+
+
+def class_openings(table: pd.DataFrame) -> dict[str, tuple[dt.date | None, str]]:
+    """Per corridor: its opening date (``None``: unknown) and what its edges were before (``before``)."""
+    return {str(c): (g["opened"].iloc[0], str(g["before"].iloc[0])) for c, g in table.groupby("corridor", sort=False)}
+
+
+def road_classes_in_year(roads: RoadNetwork, table: pd.DataFrame, year: int) -> RoadNetwork:
+    """``roads`` (with :func:`with_road_classes` applied) as in ``year``: corridors opened after it are
+    absent, back to their density class, or at their ``before`` class."""
+    if CORRIDOR_COLUMN not in roads.edges.columns:
+        return roads
+    e = roads.edges
+    corridor = e[CORRIDOR_COLUMN].fillna("").astype(str).to_numpy()
+    highway = e["highway"].astype(str).to_numpy().copy()
+    signals = e["signals"].to_numpy(dtype=float).copy()
+    gone: list[np.ndarray] = []
+    for cid, (day, before) in class_openings(table).items():
+        if day is None or day.year <= year:
+            continue
+        hit = np.flatnonzero(corridor == cid)
+        if before == "absent":
+            gone.append(hit)
+            continue
+        highway[hit] = e[DENSITY_COLUMN].astype(str).to_numpy()[hit] if before == "density" else before
+        signals[hit] = 0.0
+    out = replace(roads, edges=e.assign(highway=highway, signals=signals))
+    return close_road(out, np.concatenate(gone)) if gone else out

@@ -1,0 +1,54 @@
+"""Curated road classes per corridor (data/road_classes.csv) win over the density rule, with their dates."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from network._errors import DataError
+from network.model.graph import NetworkState
+from network.routing.route import route
+from network.scenario.resolve import base_network, resolve_state
+from network.scenario.road_classes import CORRIDOR_COLUMN, DENSITY_COLUMN
+from network.scenario.schema import Scenario
+from network.sources.embedded import ROAD_CLASS_COLUMNS, load_road_classes
+
+PINGTANG, JIUHUA = (112.907, 28.047), (112.925, 27.960)
+
+
+def test_a_class_set_by_the_corridor_table_wins_over_the_density_rule() -> None:
+    roads, _ = base_network("embedded")
+    e = roads.edges
+    hit = e[e[CORRIDOR_COLUMN] == "XXDD-S"]
+    assert len(hit) >= 1
+    assert set(hit["highway"]) == {"suburban_arterial"}
+    assert set(hit[DENSITY_COLUMN]) == {"urban_arterial"}  # what the density rule made of it
+    # signals from the table's spacing: one per 3 km
+    assert (hit["signals"] == (hit["length_m"] / 3000.0).round()).all() and hit["signals"].sum() > 0
+
+
+def test_a_corridor_is_absent_before_its_opening(surveyed: Scenario) -> None:
+    def state(year: int) -> NetworkState:
+        return resolve_state(surveyed.model_copy(update={"year": year, "period": "off_peak"}))
+
+    before, after = state(2019), state(2020)
+    assert "XXDD-S" not in set(before.roads.edges[CORRIDOR_COLUMN].fillna(""))
+    assert "XXDD-S" in set(after.roads.edges[CORRIDOR_COLUMN].fillna(""))
+    r_before = route(before, PINGTANG, JIUHUA, "car")
+    r_after = route(after, PINGTANG, JIUHUA, "car")
+    assert not any("潇湘大道" in leg.label for leg in r_before.legs)
+    assert any("潇湘大道" in leg.label and "suburban_arterial" in leg.label for leg in r_after.legs)
+    assert r_after.minutes < r_before.minutes - 5.0
+
+
+def test_a_bad_class_row_is_refused_naming_file_line_and_field(tmp_path: Path) -> None:
+    header = ",".join(ROAD_CLASS_COLUMNS)
+    row = "X,x road,boulevard,,density,{seq},112.9,28.0,unknown,a source,"
+    (tmp_path / "road_classes.csv").write_text(header + "\n" + row.format(seq=0) + "\n" + row.format(seq=1) + "\n", encoding="utf-8")
+    with pytest.raises(DataError, match=r"road_classes.csv: line 2, field 'class'"):
+        load_road_classes(tmp_path)
+    good = row.replace("boulevard", "rural_highway")
+    (tmp_path / "road_classes.csv").write_text(header + "\n" + good.format(seq=0) + "\n" + good.format(seq=1) + "\n", encoding="utf-8")
+    load_road_classes.cache_clear()
+    assert load_road_classes(tmp_path)["opened"].isna().all()  # unknown: present in every year
