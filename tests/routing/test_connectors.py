@@ -12,7 +12,7 @@ from network.analysis.metrics import Evaluation, beyond_reach_summary
 from network.model.graph import NetworkState, build_mode_graph
 from network.model.parameters import PARAMETERS
 from network.model.region import Region
-from network.routing.engine import point_matrix, snap_points
+from network.routing.engine import direct_times_s, point_matrix, snap_points
 from network.routing.route import route
 
 _TO_M = Transformer.from_crs("EPSG:4326", "EPSG:32649", always_xy=True)
@@ -51,16 +51,30 @@ def test_two_close_points_are_never_far_apart_by_car(surveyed_state: NetworkStat
 
 def test_no_trip_is_longer_than_the_direct_one(surveyed_state: NetworkState) -> None:
     rng = np.random.default_rng(3)
+    checked = 0
     for mode in ("car", "transit"):
+        g = build_mode_graph(surveyed_state, mode)  # type: ignore[arg-type]
         for _ in range(4):
             a = (112.95 + rng.uniform(0, 0.08), 28.15 + rng.uniform(0, 0.08))
-            b = _east(a, float(rng.uniform(200.0, 2500.0)))
+            b = _east(a, float(rng.uniform(200.0, 1000.0)))
             r = route(surveyed_state, a, b, mode)
-            g = build_mode_graph(surveyed_state, mode)  # type: ignore[arg-type]
             x, y = _TO_M.transform(np.array([a[0], b[0]]), np.array([a[1], b[1]]))
             snap = snap_points(g, np.asarray(x), np.asarray(y), surveyed_state.params)
-            direct_min = float(np.hypot(x[1] - x[0], y[1] - y[0])) * float(snap.detour.mean()) * float(np.mean(1.0 / snap.direct_ms)) / 60.0
-            assert r.minutes <= direct_min + float(snap.terminal_s.sum()) / 60.0 + 1e-6
+            direct_min = float(direct_times_s(snap.rows(0, 1), snap.rows(1, 2))[0, 0]) / 60.0
+            # within the reach of a local drive (car) or of a walk (transit): never longer than the direct trip
+            assert np.isfinite(direct_min)
+            assert r.minutes <= direct_min + 1e-6
+            checked += 1
+    assert checked == 8
+
+
+def test_a_local_drive_stops_at_the_connector_reach(surveyed_state: NetworkState) -> None:
+    g = build_mode_graph(surveyed_state, "car")
+    a = (112.98, 28.19)
+    b = _east(a, PARAMETERS["connector_reach_core_m"].high * 2)
+    x, y = _TO_M.transform(np.array([a[0], b[0]]), np.array([a[1], b[1]]))
+    snap = snap_points(g, np.asarray(x), np.asarray(y), surveyed_state.params)
+    assert not np.isfinite(direct_times_s(snap.rows(0, 1), snap.rows(1, 2))[0, 0])  # farther: the modelled roads
 
 
 def test_a_point_beyond_reach_is_flagged(surveyed_state: NetworkState) -> None:
