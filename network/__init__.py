@@ -14,9 +14,16 @@ Use from Python (the names in ``__all__``, defined in ``network.api``)::
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING, Any
 
+from network.paths import cache_dir, checkout_dir
+
 __version__ = "0.1.0"
+"""The package version: its one source (pyproject.toml reads it; CHANGELOG.md says what changed)."""
+
+if checkout_dir() is None:  # an installed package: numba's compiled-function cache goes to the user cache, not site-packages
+    os.environ.setdefault("NUMBA_CACHE_DIR", str(cache_dir() / "numba"))
 
 OSM_ATTRIBUTION = "© OpenStreetMap contributors"
 

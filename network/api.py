@@ -17,7 +17,6 @@ from network.analysis.od_matrix import Points, long_table, od_minutes, zone_cent
 from network.analysis.od_matrix import load_points as _load_points
 from network.model.graph import NetworkState
 from network.model.region import Region, load_region
-from network.paths import MAP_DIR, OUTPUT_DIR
 from network.routing.engine import Method
 from network.routing.route import Route
 from network.routing.route import route as _route
@@ -149,7 +148,7 @@ def od_matrix(
     return long_table(pts, minutes, list(modes))
 
 
-def run_scenario(scenario: str | Path, *, output_dir: Path = OUTPUT_DIR, map_dir: Path = MAP_DIR, write_map: bool = True) -> RunResult:
+def run_scenario(scenario: str | Path, *, output_dir: Path | None = None, map_dir: Path | None = None, write_map: bool = True) -> RunResult:
     """Run one scenario end to end, as ``run_scenario.py <scenario>`` does, and write its outputs.
 
     Parameters
@@ -157,7 +156,8 @@ def run_scenario(scenario: str | Path, *, output_dir: Path = OUTPUT_DIR, map_dir
     scenario
         A scenario name or path.
     output_dir, map_dir
-        Where ``<name>/metrics.json`` (with CSV tables, isochrones, report) and ``<name>.html`` go.
+        Where ``<name>/metrics.json`` (with CSV tables, isochrones, report) and ``<name>.html`` go (default:
+        ``network.paths.output_dir()`` and ``map_dir()``: ``./outputs`` and ``./maps``, or ``$CZT_PLANNER_OUTPUT``).
     write_map
         False to skip the HTML map.
 

@@ -35,7 +35,7 @@ from network.outputs.files import atomic_write_text, dumps_metrics, json_safe, t
 from network.outputs.maps import BASEMAPS, basemap_problem, difference_focus, isochrone_difference, isochrone_map, save_map
 from network.outputs.output_set import record_file
 from network.outputs.report import relative_href, write_report
-from network.paths import MAP_DIR, OUTPUT_DIR, SCENARIO_DIR
+from network.paths import SCENARIO_DIR, map_dir, output_dir
 from network.run.runner import scenario_metrics
 from network.scenario.catalogue import catalogue_frame, load_catalogue
 from network.scenario.resolve import ResolvedScenario, build_state, resolve_projects
@@ -47,8 +47,8 @@ def configure_compare(ap: argparse.ArgumentParser) -> None:
     """Options of ``run_scenario.py compare``."""
     ap.add_argument("a", help="scenario name or file (the reference)")
     ap.add_argument("b", help="scenario name or file (the one compared)")
-    ap.add_argument("--output-dir", type=Path, default=OUTPUT_DIR)
-    ap.add_argument("--map-dir", type=Path, default=MAP_DIR)
+    ap.add_argument("--output-dir", type=Path, default=output_dir())
+    ap.add_argument("--map-dir", type=Path, default=map_dir())
     ap.add_argument("--no-map", action="store_true")
     ap.add_argument(
         "--basemap",
@@ -145,7 +145,7 @@ def configure_timeline(ap: argparse.ArgumentParser) -> None:
         "scenarios", nargs="*", help="scenario names or files with a year (own or from their base); default: every one in --scenario-dir"
     )
     ap.add_argument("--scenario-dir", type=Path, default=SCENARIO_DIR)
-    ap.add_argument("--output-dir", type=Path, default=OUTPUT_DIR)
+    ap.add_argument("--output-dir", type=Path, default=output_dir())
     ap.add_argument(
         "--definition",
         choices=DEFINITIONS,
@@ -208,7 +208,7 @@ def configure_attribution(ap: argparse.ArgumentParser) -> None:
     """Options of ``run_scenario.py attribution``."""
     ap.add_argument("scenario", help="scenario name or file")
     ap.add_argument("--against", default=None, help="reference scenario (default: the scenario's base; 'surveyed' = built projects)")
-    ap.add_argument("--output-dir", type=Path, default=OUTPUT_DIR)
+    ap.add_argument("--output-dir", type=Path, default=output_dir())
     ap.add_argument("--full", action="store_true", help="evaluate every state in full (default: incremental, same results)")
     ap.add_argument(
         "--definition",
@@ -304,7 +304,7 @@ def _attribution_report(r: ResolvedScenario, table: pd.DataFrame, output_dir: Pa
     """The scenario report with the attribution table and, when made, the timeline chart."""
     metrics, _, _ = scenario_metrics(load_scenario(Path(r.file)), file=r.file)
     path = output_dir / r.scenario.name / "report.html"
-    map_path = MAP_DIR / f"{r.scenario.name}.html"
+    map_path = map_dir() / f"{r.scenario.name}.html"
     timeline_png = output_dir / "timeline" / "timeline.png"
     write_report(
         path,

@@ -23,7 +23,7 @@ from network.cli.commands import command
 from network.cli.observed import add_observed_csv_option, default_observed_csv
 from network.model.parameters import DEFAULTS, PARAMETERS, check_parameters
 from network.outputs.files import atomic_write_text, dumps_metrics, write_table
-from network.paths import OUTPUT_DIR
+from network.paths import output_dir
 
 EXIT_OK = 0
 
@@ -135,6 +135,6 @@ def configure_calibrate(parser: argparse.ArgumentParser) -> None:
     )
     add_observed_csv_option(parser)
     parser.add_argument(
-        "--out", type=Path, default=OUTPUT_DIR / "calibration", metavar="DIR", help="output folder (default outputs/calibration)"
+        "--out", type=Path, default=output_dir() / "calibration", metavar="DIR", help="output folder (default outputs/calibration)"
     )
     parser.set_defaults(run=run_calibrate)

@@ -12,7 +12,7 @@ from network.cli.commands import command
 from network.model.region import load_region
 from network.outputs.claims_report import write_claims_report
 from network.outputs.files import write_table
-from network.paths import DATA_DIR, OUTPUT_DIR, SCENARIO_DIR
+from network.paths import DATA_DIR, SCENARIO_DIR, output_dir
 
 NOTES = (
     D.POTENTIAL_BASIS + ": every figure is a travel time the model computes, not a count of people who commute.",
@@ -36,7 +36,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--observed", type=Path, default=DEFAULT_OBSERVED, help="observed journey times (a CSV or a folder; default data/observed/) for the independence check"
     )
-    parser.add_argument("--output-dir", type=Path, default=OUTPUT_DIR)
+    parser.add_argument("--output-dir", type=Path, default=output_dir())
     parser.add_argument("--only", nargs="*", default=None, metavar="ID", help="audit only these claim ids")
     parser.set_defaults(run=run)
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from network import OSM_ATTRIBUTION
 from network.cli.commands import command
-from network.paths import OUTPUT_DIR
+from network.paths import output_dir
 from network.run.export import PointsChoice, export_scenario
 from network.scenario.schema import find_scenario_file, load_scenario
 
@@ -37,7 +37,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--grid-km", type=_grid_km, default=5.0, help="block size for --points grid (default 5 km)")
     parser.add_argument("--period", action="append", choices=["am_peak", "off_peak"], help="skim this period (repeatable; default: both)")
-    parser.add_argument("--output-dir", type=Path, default=OUTPUT_DIR, help="default: outputs/")
+    parser.add_argument("--output-dir", type=Path, default=output_dir(), help="default: outputs/")
     parser.epilog = "Example: run_scenario.py export year-2023 --gpkg --skims"
     parser.set_defaults(run=run_export)
 

@@ -31,7 +31,7 @@ from network.cli.commands import COMMANDS, add_when_options, build_subcommand_pa
 from network.model.rail import load_rail
 from network.outputs.checks_report import CheckRecord, write_check_reports
 from network.outputs.maps import BASEMAPS, basemap_problem
-from network.paths import MAP_DIR, OUTPUT_DIR, SCENARIO_DIR
+from network.paths import SCENARIO_DIR, map_dir, output_dir
 from network.routing.route import route
 from network.run.batch import BatchOutcome, run_batch
 from network.scenario.catalogue import load_catalogue
@@ -243,8 +243,8 @@ def configure_run(ap: argparse.ArgumentParser) -> None:
     ap.epilog = "Examples: run_scenario.py scenarios/surveyed.yaml | run_scenario.py --all | run_scenario.py run year-2023 --no-map"
     ap.add_argument("scenarios", nargs="*", help="scenario files or names (a name is looked up as ./<name>.yaml, then in scenarios/)")
     ap.add_argument("--all", action="store_true", help="run every scenarios/*.yaml, and the scenarios named beside it too (each file once)")
-    ap.add_argument("--output-dir", type=Path, default=OUTPUT_DIR)
-    ap.add_argument("--map-dir", type=Path, default=MAP_DIR)
+    ap.add_argument("--output-dir", type=Path, default=output_dir())
+    ap.add_argument("--map-dir", type=Path, default=map_dir())
     ap.add_argument("--no-map", action="store_true", help="skip the HTML map")
     ap.add_argument(
         "--check",

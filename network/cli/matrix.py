@@ -15,7 +15,7 @@ from network.cli.commands import add_when_options, command, scenario_when, usage
 from network.model.region import load_region
 from network.outputs.files import atomic_write_text, dumps_metrics
 from network.outputs.od_table import MATRIX_FORMATS, write_matrix
-from network.paths import OUTPUT_DIR
+from network.paths import output_dir
 from network.scenario.resolve import resolve_state
 from network.scenario.schema import find_scenario_file, load_scenario
 
@@ -146,7 +146,7 @@ def run_matrix(args: argparse.Namespace) -> int:
     seconds = time.perf_counter() - t0
     chosen = args.mode or ["all"]
     modes = ["car", "transit", "best"] if "all" in chosen else list(dict.fromkeys(chosen))
-    out = args.out or OUTPUT_DIR / scenario.name / default_name(args.fmt, args.points, year=args.year, period=args.period)
+    out = args.out or output_dir() / scenario.name / default_name(args.fmt, args.points, year=args.year, period=args.period)
     provenance = {"tier": state.roads.tier, "snapshot": state.roads.snapshot, "attribution": OSM_ATTRIBUTION, "scenario": scenario.name}
     print(f"writing {out} ({args.fmt})...", file=sys.stderr)
     write_matrix(out, points, minutes, modes, fmt=args.fmt, bom=not args.no_bom, metadata=provenance)

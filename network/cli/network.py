@@ -56,7 +56,7 @@ def configure_network(ap: argparse.ArgumentParser) -> None:
     )
     b.add_argument("--tolerance-m", type=float, default=CONSOLIDATE_TOLERANCE_M, help="intersection consolidation tolerance in metres")
     b.add_argument("--bbox", help="west,south,east,north (WGS-84) instead of the study area from data/zones.geojson")
-    b.add_argument("--cache-dir", type=Path, help="cache root (default: $CZT_CACHE_DIR or <repo>/cache)")
+    b.add_argument("--cache-dir", type=Path, help="cache root (default: $CZT_CACHE_DIR, else the user cache folder, e.g. ~/.cache/czt-planner)")
     b.add_argument("--max-age-days", type=int, default=30, help="reuse an Overpass download younger than this (default 30)")
     b.add_argument("--refresh", action="store_true", help="rebuild even if a valid cache entry exists")
     b.add_argument("--json", action="store_true", help="print the network report as JSON")

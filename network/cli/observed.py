@@ -22,7 +22,7 @@ from network.analysis.observed import (
 from network.cli.commands import command
 from network.outputs.files import atomic_write_bytes, atomic_write_text, dumps_metrics, table_provenance, write_table
 from network.outputs.report import render_validation_page, validation_scatter_png, validation_section_html
-from network.paths import OBSERVED_DIR, OUTPUT_DIR
+from network.paths import OBSERVED_DIR, output_dir
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -177,5 +177,5 @@ def configure_observed(parser: argparse.ArgumentParser) -> None:
         "--min-tag", type=_share, default=0.60, metavar="SHARE", help="minimum share within TAG 15%% / 1 min (default 0.60)"
     )
     parser.add_argument("--json", action="store_true", help="print summary.json instead of the tables")
-    parser.add_argument("--out", type=Path, default=OUTPUT_DIR / "observed", metavar="DIR", help="output folder (default outputs/observed)")
+    parser.add_argument("--out", type=Path, default=output_dir() / "observed", metavar="DIR", help="output folder (default outputs/observed)")
     parser.set_defaults(run=run_observed)

@@ -13,8 +13,9 @@ from typing import Any, TextIO
 
 import pandas as pd
 
-from network import OSM_ATTRIBUTION
+from network import OSM_ATTRIBUTION, __version__
 from network.model.region import CITY_ZH
+from network.paths import source_commit
 
 
 @contextlib.contextmanager
@@ -78,17 +79,27 @@ def json_safe(doc: Any, *, path: str = "") -> tuple[Any, list[str]]:
     return doc, []
 
 
+def tool_stamp() -> dict[str, str]:
+    """What wrote an output: ``tool_version`` (the package version) and, when the code runs from a git
+    checkout, ``tool_commit`` (``+dirty`` for uncommitted changes). The data snapshot is named beside it
+    (``snapshot``) by each output."""
+    commit = source_commit()
+    return {"tool_version": __version__} | ({"tool_commit": commit} if commit else {})
+
+
 def dumps_metrics(metrics: dict[str, Any]) -> str:
-    """Stable JSON: sorted keys, fixed indentation, UTF-8 text, trailing newline."""
-    return json.dumps(metrics, ensure_ascii=False, sort_keys=True, indent=2, allow_nan=False) + "\n"
+    """Stable JSON: sorted keys, fixed indentation, UTF-8 text, trailing newline. Every JSON document written
+    this way names the tool that wrote it (:func:`tool_stamp`, added where the document does not say)."""
+    doc = {**tool_stamp(), **metrics} if isinstance(metrics, dict) else metrics
+    return json.dumps(doc, ensure_ascii=False, sort_keys=True, indent=2, allow_nan=False) + "\n"
 
 
 def write_table(df: pd.DataFrame, path: Path, *, provenance: Mapping[str, str] | None = None) -> None:
     """Write ``df`` as CSV at ``path`` atomically (UTF-8, LF line ends, no index). ``provenance``
     (see :func:`table_provenance`) adds its fields as constant columns, so the file says on every row
-    which network tier, data snapshot and definition it is and credits OpenStreetMap."""
+    which network tier, data snapshot and definition it is, which tool version wrote it, and credits OpenStreetMap."""
     if provenance:
-        df = df.assign(**{k: v for k, v in provenance.items() if k not in df.columns})
+        df = df.assign(**{k: v for k, v in {**provenance, **tool_stamp()}.items() if k not in df.columns})
     atomic_write_text(path, df.to_csv(index=False, lineterminator="\n"))
 
 

@@ -29,6 +29,7 @@ from shapely.geometry import LineString
 from network.model.graph import NetworkState, road_edge_times_s
 from network.model.rail import RailNetwork
 from network.model.region import CITIES, Region, grid_cell_polygons
+from network.outputs.files import tool_stamp
 from network.outputs.maps import zone_minutes_table
 from network.paths import CRS_METRIC, CRS_WGS84
 
@@ -64,6 +65,7 @@ class LayerMeta:
             "year": "" if self.year is None else str(self.year),
             "definition": definition,
             "attribution": self.attribution,
+            **tool_stamp(),
             "assumptions": "; ".join(self.assumptions) if self.assumptions else "none",
         }
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import logging
-import os
 import re
 import shutil
 import subprocess
@@ -29,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from network._errors import PlannerError
-from network.paths import PROJECT_DIR
+from network.paths import cache_dir as cache_root
 
 log = logging.getLogger(__name__)
 
@@ -56,8 +55,8 @@ class LeafletAssets:
 
 
 def cache_dir() -> Path:
-    """``$CZT_CACHE_DIR`` or ``<project>/cache`` (git-ignored)."""
-    return Path(os.environ.get("CZT_CACHE_DIR", PROJECT_DIR / "cache")) / "offline"
+    """``offline/`` in the cache root (``$CZT_CACHE_DIR`` or the user cache folder, see ``network.paths.cache_dir``)."""
+    return cache_root() / "offline"
 
 
 def _integrity_ok(path: Path, integrity: str) -> bool:

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from network._errors import DataError
+from network.outputs.files import tool_stamp
 
 log = logging.getLogger(__name__)
 
@@ -233,6 +234,7 @@ def commit_output_set(stage: Staging) -> None:
     carried = _carry_over(stage.final, stage.folder, set(own))
     manifest = {
         "run_id": stage.run_id,
+        **tool_stamp(),
         OWN_FILES_KEY: {f: _sha256(stage.folder / f) for f in own},
         "carried_over": carried,
         # relative to the set's folder, so a copied or moved outputs tree still finds its map

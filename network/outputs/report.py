@@ -492,7 +492,8 @@ def render_report(
         f'<p class="meta">scenario <code>{esc(metrics.get("scenario"))}</code> · '
         + (f"year {esc(metrics.get('year'))}" if metrics.get("year") is not None else "as surveyed (no catalogue year)")
         + f" · period {esc(metrics.get('period'))} · "
-        f"network tier <b>{esc(net.get('tier'))}</b> · data: {esc(net.get('snapshot'))} · tool {esc(metrics.get('tool_version'))}"
+        f"network tier <b>{esc(net.get('tier'))}</b> · data: {esc(net.get('snapshot'))} · czt-planner {esc(metrics.get('tool_version'))}"
+        + (f" (commit {esc(str(metrics['tool_commit'])[:12])})" if metrics.get("tool_commit") else "")
         + (f" · compared with base <code>{esc(base_metrics.get('scenario'))}</code>" if base_metrics else "")
         + "</p>",
         _definitions(metrics),

@@ -27,7 +27,8 @@ from pathlib import Path
 from typing import Any
 
 from network._errors import PlannerError
-from network.paths import MAP_DIR, OUTPUT_DIR
+from network.paths import map_dir as default_map_dir
+from network.paths import output_dir as default_output_dir
 from network.run.runner import RunResult, run_scenario
 from network.scenario import resolve
 from network.scenario.resolve import base_network
@@ -167,8 +168,8 @@ def run_batch(
     *,
     workers: int = 1,
     scheduler: str | None = None,
-    output_dir: Path = OUTPUT_DIR,
-    map_dir: Path = MAP_DIR,
+    output_dir: Path | None = None,
+    map_dir: Path | None = None,
     no_map: bool = False,
     basemap: str | None = None,
     offline: bool = False,
@@ -189,7 +190,8 @@ def run_batch(
         Called in this process with each outcome as it completes (completion order).
     """
     paths = [str(f) for f in files]
-    out, maps, write_map = str(output_dir), str(map_dir), not no_map
+    out = str(output_dir if output_dir is not None else default_output_dir())
+    maps, write_map = str(map_dir if map_dir is not None else default_map_dir()), not no_map
     opts: dict[str, Any] = {"basemap": basemap, "offline": True} if offline else ({"basemap": basemap} if basemap else {})
     if not paths:
         return []

@@ -38,7 +38,7 @@ from network.outputs.gis import (
 )
 from network.outputs.gtfs_out import FeedMeta, state_services, write_feed
 from network.outputs.skims import id_table, write_omx
-from network.paths import OUTPUT_DIR
+from network.paths import output_dir as default_output_dir
 from network.scenario.catalogue import catalogue_frame, load_catalogue
 from network.scenario.resolve import resolve_state
 from network.scenario.schema import Scenario
@@ -134,7 +134,7 @@ def export_scenario(
     points: PointsChoice = "zones",
     grid_km: float = 5.0,
     periods: list[str] | None = None,
-    output_dir: Path = OUTPUT_DIR,
+    output_dir: Path | None = None,
 ) -> ExportResult:
     """Resolve ``scenario`` and write the requested exports to ``output_dir/<name>/``.
 
@@ -157,7 +157,7 @@ def export_scenario(
     ExportResult
     """
     state = resolve_state(scenario, file=file)
-    out = output_dir / scenario.name
+    out = (output_dir if output_dir is not None else default_output_dir()) / scenario.name
     meta = layer_meta(scenario, state)
     result = ExportResult(scenario=scenario.name)
     manifest: dict[str, Any] = {

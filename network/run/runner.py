@@ -11,7 +11,7 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from network import OSM_ATTRIBUTION, __version__
+from network import OSM_ATTRIBUTION
 from network.analysis.edit_effects import edit_effects, edits_frame
 from network.analysis.isochrones import isochrone_polygons
 from network.analysis.metrics import (
@@ -23,11 +23,12 @@ from network.analysis.metrics import (
     unreachable_pairs,
 )
 from network.model.region import load_region
-from network.outputs.files import atomic_write_text, centre_matrix_html, dumps_metrics, json_safe, table_provenance, write_table
+from network.outputs.files import atomic_write_text, centre_matrix_html, dumps_metrics, json_safe, table_provenance, tool_stamp, write_table
 from network.outputs.maps import isochrone_map, save_map, zone_minutes_table
 from network.outputs.output_set import staged_output_set
 from network.outputs.report import relative_href, write_report
-from network.paths import MAP_DIR, OUTPUT_DIR
+from network.paths import map_dir as default_map_dir
+from network.paths import output_dir as default_output_dir
 from network.scenario.resolve import build_state, resolve_projects
 from network.scenario.schema import Scenario, scenario_edits
 from network.scenario.services import assumed_notes
@@ -83,6 +84,7 @@ def isochrones_geojson(iso: gpd.GeoDataFrame, metrics: dict[str, Any]) -> str:
         "snapshot": net["snapshot"],
         "definition": metrics["definitions"]["isochrones"],
         "attribution": OSM_ATTRIBUTION,
+        **tool_stamp(),
     }
     return json.dumps({**about, **doc}, ensure_ascii=False)
 
@@ -144,7 +146,7 @@ def scenario_metrics(scenario: Scenario, *, file: str = "<scenario>") -> tuple[d
         "half_hour_index": {m: half_hour_index(ev, region, m) for m in ("car", "transit", "best")},
         "zone_minutes": zone_minutes_table(ev.cell_minutes, region, mode="best").to_dict(orient="records"),
         "beyond_reach": beyond_reach_summary(ev, region),
-        "tool_version": __version__,
+        **tool_stamp(),
     }
     notes: list[str] = []
     metrics["network"]["calibration"] = calibration_status(state.roads.tier)
@@ -182,18 +184,21 @@ def run_scenario(
     scenario: Scenario,
     *,
     file: str = "<scenario>",
-    output_dir: Path = OUTPUT_DIR,
-    map_dir: Path = MAP_DIR,
+    output_dir: Path | None = None,
+    map_dir: Path | None = None,
     write_map: bool = True,
     basemap: str | None = None,
     offline: bool = False,
     write_report_html: bool = True,
 ) -> RunResult:
-    """Run ``scenario`` and write outputs/<name>/ (metrics.json, CSVs, GeoJSON, report.html) and maps/<name>.html.
+    """Run ``scenario`` and write outputs/<name>/ (metrics.json, CSVs, GeoJSON, report.html) and maps/<name>.html
+    (default folders: ``network.paths.output_dir()`` and ``map_dir()``, read when called).
 
     ``basemap``: one of maps.BASEMAPS (default 'osm', or 'none' when ``offline``); ``offline`` inlines
     Leaflet so the map makes no network request.
     """
+    output_dir = output_dir if output_dir is not None else default_output_dir()
+    map_dir = map_dir if map_dir is not None else default_map_dir()
     metrics, iso, state = scenario_metrics(scenario, file=file)
     final_map = map_dir / f"{scenario.name}.html" if write_map else None
     with staged_output_set(output_dir, scenario.name, map_path=final_map) as stage:

@@ -39,7 +39,7 @@ from network.model.rail import (
     without_stops,
 )
 from network.model.speeds import PERIODS
-from network.paths import PROJECT_DIR, SCENARIO_DIR
+from network.paths import DATA_DIR, SCENARIO_DIR
 from network.scenario.catalogue import After, Project, RailBefore, load_catalogue, unknown_id_message
 from network.scenario.edits import (
     add_road,
@@ -221,7 +221,7 @@ def build_state(
             if on:
                 assert p.feed is not None
                 src = ServiceSource(
-                    gtfs=feed_path(p.feed, base_dir=PROJECT_DIR), routes=tuple(p.routes) if p.routes else None, opened=str(p.opened or "")
+                    gtfs=feed_path(p.feed, base_dir=DATA_DIR.parent), routes=tuple(p.routes) if p.routes else None, opened=str(p.opened or "")
                 )
                 rail = with_services(rail, _services(src), label=f"data/projects.yaml project {pid}")
         elif p.type == "road_opening":
@@ -252,7 +252,7 @@ def build_state(
             roads, note = _apply_road(roads, "road_closure", list(adhoc.path), adhoc.name, None, None)
         if note:
             warnings.append(f"add[{k}] {adhoc.name}: {note}")
-    sdir = Path(file).parent if file != "<scenario>" else PROJECT_DIR
+    sdir = Path(file).parent if file != "<scenario>" else Path.cwd()
     for k, svc in enumerate(sc.services):
         src = ServiceSource(gtfs=feed_path(svc.gtfs, base_dir=sdir), routes=tuple(svc.routes) if svc.routes else None, prefix=svc.prefix)
         try:

@@ -21,7 +21,7 @@ import pandas as pd
 
 from network._errors import InputError
 from network.model.rail import RailNetwork
-from network.paths import CRS_METRIC, CRS_WGS84, PROJECT_DIR
+from network.paths import CRS_METRIC, CRS_WGS84, DATA_DIR
 from network.scenario.catalogue import STUDY_BBOX
 from network.sources.gtfs import FeedServices, feed_services
 
@@ -42,11 +42,12 @@ class ServiceSource:
 
 
 def feed_path(text: str, *, base_dir: Path) -> Path:
-    """A feed path as written: absolute, relative to ``base_dir`` (the scenario's folder), else to the project."""
+    """A feed path as written: absolute, relative to ``base_dir`` (the scenario's folder), else to the folder
+    holding the shipped ``data/`` (so ``data/gtfs/...`` names a feed the package ships, in a checkout or a wheel)."""
     p = Path(text)
     if p.is_absolute():
         return p
-    for root in (base_dir, PROJECT_DIR):
+    for root in (base_dir, DATA_DIR.parent):
         if (root / p).exists():
             return root / p
     return base_dir / p

@@ -35,11 +35,10 @@ from tqdm import tqdm
 
 from network._errors import DataError, InputError
 from network.model.graph import RoadNetwork
+from network.paths import CACHE_ENV
 from network.sources.osm_area import STUDY_AREA_BUFFER_M, STUDY_AREA_SIMPLIFY_M, area_digest, bbox_polygon, study_area_polygon
 from network.sources.osm_cache import (
-    CACHE_ENV,
     CACHE_FORMAT,
-    DEFAULT_CACHE_DIR,
     CacheCorrupt,
     cache_entries,
     cache_key,
@@ -86,7 +85,6 @@ __all__ = [
     "CACHE_ENV",
     "CACHE_FORMAT",
     "CONSOLIDATE_TOLERANCE_M",
-    "DEFAULT_CACHE_DIR",
     "OPERATING_SHARE_OF_LIMIT",
     "PIPELINES",
     "ROAD_FILTERS",
@@ -203,7 +201,7 @@ def build_osm_network(
     pipeline : ``"arrays"`` or ``"osmnx"`` cleaning (default: arrays for files, osmnx for Overpass)
     snapshot_date : the data date (default: today for Overpass, the file's timestamp or mtime for a file)
     max_age_days : an Overpass cache entry younger than this is reused (``refresh`` forces a download)
-    cache_dir : cache root (default ``$CZT_CACHE_DIR`` or ``<repo>/cache``)
+    cache_dir : cache root (default ``$CZT_CACHE_DIR``, else the user cache folder: ``network.paths.cache_dir``)
 
     Returns
     -------

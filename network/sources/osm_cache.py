@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 import tempfile
 from datetime import UTC, datetime
@@ -21,22 +20,16 @@ import pandas as pd
 
 from network._errors import DataError
 from network.model.graph import RoadNetwork
-from network.paths import PROJECT_DIR
+from network.paths import cache_dir as default_cache_dir
 from network.sources.osm_profile import EDGE_DTYPES, NODE_DTYPES, network_report, typed_edges
 
 CACHE_FORMAT: Final[int] = 3
 """Bumped whenever the pipeline changes what a cache entry holds (it is part of the key)."""
-DEFAULT_CACHE_DIR: Final[Path] = PROJECT_DIR / "cache"
-CACHE_ENV: Final[str] = "CZT_CACHE_DIR"
-"""Environment variable overriding the cache root (default ``<repo>/cache``)."""
 
 
 def cache_root(cache_dir: Path | None = None) -> Path:
-    """The cache root: ``cache_dir``, else ``$CZT_CACHE_DIR``, else ``<repo>/cache``."""
-    if cache_dir is not None:
-        return Path(cache_dir)
-    env = os.environ.get(CACHE_ENV)
-    return Path(env) if env else DEFAULT_CACHE_DIR
+    """The cache root: ``cache_dir``, else ``$CZT_CACHE_DIR``, else the user cache folder (``network.paths.cache_dir``)."""
+    return Path(cache_dir) if cache_dir is not None else default_cache_dir()
 
 
 def cache_key(*, source: str, source_id: str, area: str, road_filter: str, tolerance_m: float, snapshot_date: str) -> str:

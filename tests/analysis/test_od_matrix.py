@@ -136,9 +136,7 @@ def test_long_table_is_written_in_chunks_with_the_same_rows(tmp_path: Path, surv
 def test_a_matrix_of_your_points_in_another_year_keeps_the_zone_matrix_and_says_when(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """`matrix --points taz.csv --year 2017 --period off_peak` writes od_matrix_taz_2017_off_peak.csv (not over the zone
     matrix) and its sidecar names the year and period."""
-    import network.cli.matrix as cli_matrix
-
-    monkeypatch.setattr(cli_matrix, "OUTPUT_DIR", tmp_path)
+    monkeypatch.setenv("CZT_PLANNER_OUTPUT", str(tmp_path))  # the default output folder (network.paths.output_dir)
     pts = tmp_path / "taz.csv"
     pts.write_text("id,lon,lat\na,112.9708,28.1988\nb,113.1450,27.8330\n", encoding="utf-8")
     assert main(["matrix", "--points", str(pts), "--mode", "car", "--year", "2017", "--period", "off_peak"]) == 0

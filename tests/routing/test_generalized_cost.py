@@ -17,9 +17,9 @@ from network.model.graph import NetworkState, RoadNetwork, StateParams, build_mo
 from network.model.parameters import PARAMETERS
 from network.model.rail import RailNetwork
 from network.model.region import CITIES, Region
-from network.paths import PROJECT_DIR
 from network.routing.engine import costs_to_points, fields_from_points, snap_points
 from network.routing.route import route
+from tests.conftest import ROOT
 
 TO_LONLAT = Transformer.from_crs("EPSG:32649", "EPSG:4326", always_xy=True)
 X0, Y0 = 700_000.0, 3_100_000.0
@@ -154,7 +154,7 @@ def test_removing_a_line_never_lowers_the_generalized_cost_of_a_trip(surveyed_st
 
 
 def test_the_weights_are_documented_in_the_method_page_and_the_parameter_table() -> None:
-    readme = (PROJECT_DIR / "docs/method.md").read_text(encoding="utf-8")
+    readme = (ROOT / "docs/method.md").read_text(encoding="utf-8")
     for name in ("walk_weight", "wait_weight", "transfer_penalty_min", "generalized_minutes"):
         assert name in readme, name
         if name in PARAMETERS:
