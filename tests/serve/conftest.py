@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,8 +13,10 @@ from fastapi.testclient import TestClient  # noqa: E402
 
 from network.serve.app import Settings, guarded  # noqa: E402
 from network.serve.workspace import Workspace  # noqa: E402
+from tools.workbench_screenshot import make_workspace  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
+__all__ = ["make_workspace"]
 TOKEN = "test-token-0123456789"
 HOST = "127.0.0.1:8765"
 AUTH = {"X-Workbench-Token": TOKEN, "Host": HOST}
@@ -24,14 +25,6 @@ NEW_ROAD = {
     "field": "add",
     "item": {"type": "new_road", "name": "长沙-株洲 direct", "path": [[112.98, 28.19], [113.13, 27.84]], "speed_kph": 100},
 }
-
-
-def make_workspace(folder: Path) -> Path:
-    """A workspace holding copies of every scenario of the project."""
-    folder.mkdir(parents=True, exist_ok=True)
-    for f in (ROOT / "scenarios").glob("*.yaml"):
-        shutil.copy(f, folder / f.name)
-    return folder
 
 
 def make_client(workspace: Path, **kw: object) -> TestClient:

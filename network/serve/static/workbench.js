@@ -25,6 +25,7 @@
 
   // ---------------------------------------------------------------- map
   const map = L.map("map", { zoomControl: true }).setView([27.95, 113.0], 10);
+  window.WORKBENCH.map = map; // for scripted use (the browser test draws through it)
   if (window.WORKBENCH.basemap === "osm") {
     L.tileLayer("https://tile.openstreetmap.org/{z}/{x}/{y}.png", { maxZoom: 18 }).addTo(map);
   }
@@ -156,6 +157,7 @@
     const rc = Object.entries(numbers.recomputed_origins).map(([m, r]) => `${m} ${r.recomputed}/${r.of}`).join(", ");
     status(`generation ${doc.generation} · origins recomputed: ${rc}${doc.autosaved ? " · autosaved" : ""}`, false);
     $("status").dataset.generation = String(doc.generation);
+    $("status").dataset.tab = doc.tab;
   }
 
   async function act(method, path, body) {
