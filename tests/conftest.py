@@ -13,7 +13,8 @@ from network.scenario.resolve import resolve_state
 from network.scenario.schema import Scenario, load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared" / "reference"
+FIXTURES = ROOT / "tests" / "fixtures"
+"""Small real-data files the tests read (sources and licences in tests/fixtures/README.md)."""
 
 
 @pytest.fixture(scope="session")
@@ -34,11 +35,3 @@ def surveyed_state(surveyed: Scenario) -> NetworkState:
 @pytest.fixture(scope="session")
 def surveyed_eval(surveyed_state: NetworkState, region: Region) -> Evaluation:
     return evaluate(surveyed_state, region)
-
-
-def shared_file(rel: str) -> Path:
-    """A file under ../shared/reference, or skip the test with the reason."""
-    p = SHARED / rel
-    if not p.exists():
-        pytest.skip(f"reference file {p} is absent (tests read ../shared/reference in place)")
-    return p

@@ -7,7 +7,7 @@ import shapely
 
 from network.model.region import CITIES, Region
 from network.paths import CRS_METRIC
-from tests.conftest import shared_file
+from tests.conftest import FIXTURES
 
 STUDY_COUNTIES = {
     "芙蓉区", "天心区", "岳麓区", "开福区", "雨花区", "望城区", "长沙县", "浏阳市", "宁乡市",
@@ -17,7 +17,7 @@ STUDY_COUNTIES = {
 
 
 def test_zone_population_sums_to_study_area_census_total(region: Region) -> None:
-    census = pd.read_csv(shared_file("population/census2020_czt_county.csv"))
+    census = pd.read_csv(FIXTURES / "population" / "census2020_czt_county.csv")
     expected = int(census[census["区县"].isin(STUDY_COUNTIES)]["人口数_合计"].sum())
     assert int(region.zones["population_2020"].sum()) == expected
 

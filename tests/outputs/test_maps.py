@@ -34,7 +34,7 @@ from network.outputs.maps import (
 )
 from network.outputs.offline_assets import LEAFLET_NPM_INTEGRITY, LeafletAssets, _integrity_ok, inline_offline, leaflet_assets
 from network.outputs.report import relative_href, render_report
-from tests.conftest import shared_file
+from tests.conftest import FIXTURES
 
 XSS = "<img src=x onerror=window.__xss=1>"
 JS_XSS = "`${window.__xss=2}`</script><script>window.__xss=3</script>"
@@ -137,7 +137,7 @@ def test_gcj02_matches_prcoords() -> None:
 
 def test_gcj02_reproduces_the_reference_metro_table() -> None:
     """The reference table gives each station in GCJ-02 and WGS-84: WGS → GCJ must land on the GCJ value."""
-    st = pd.read_csv(shared_file("rail/changsha_metro_line_stations.csv"))
+    st = pd.read_csv(FIXTURES / "rail" / "changsha_metro_line_stations.csv")
     glon, glat = wgs84_to_gcj02(st["lng_wgs84"], st["lat_wgs84"])
     err_m = np.hypot((glon - st["lng_gcj02"]) * 98_000, (glat - st["lat_gcj02"]) * 111_000)
     shift_m = np.hypot((glon - st["lng_wgs84"]) * 98_000, (glat - st["lat_wgs84"]) * 111_000)

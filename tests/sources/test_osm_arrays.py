@@ -20,11 +20,11 @@ from benchmarks.osm_extract import build_extract, write_pbf
 from network.model.graph import NetworkState, build_car_graph
 from network.model.rail import load_rail
 from network.sources import osm
-from tests.conftest import shared_file
+from tests.conftest import FIXTURES
 
 from .test_osm_pbf import write_czt_pbf
 
-FIXTURE = "osm_fixtures/changsha_northeast_overpass.geojson"
+FIXTURE = FIXTURES / "osm" / "changsha_northeast_overpass.geojson"  # © OpenStreetMap contributors, ODbL (tests/fixtures/README.md)
 COUNT_TOL = 0.005
 KM_TOL = 0.001
 TIME_RTOL = 1e-6
@@ -52,7 +52,7 @@ def _assert_equivalent(a: osm.RoadNetwork, b: osm.RoadNetwork, n_points: int = 4
 
 @pytest.mark.parametrize("component", ["strong", pytest.param("all", marks=pytest.mark.slow)])
 def test_arrays_match_osmnx_on_the_real_fixture(component: str) -> None:
-    path = shared_file(FIXTURE)
+    path = FIXTURE
     area = osm.study_area_polygon()
     a, stamp_a = osm.network_from_file(path, area, pipeline="osmnx", component=component)  # type: ignore[arg-type]
     b, stamp_b = osm.network_from_file(path, area, pipeline="arrays", component=component)  # type: ignore[arg-type]

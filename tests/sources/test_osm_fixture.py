@@ -1,4 +1,4 @@
-"""The OSM pipeline on real tagged OSM: the Overpass export of NE Changsha in ../shared (read in place).
+"""The OSM pipeline on real tagged OSM: the Overpass export of NE Changsha (tests/fixtures/osm, © OpenStreetMap contributors, ODbL).
 
 Pins what a planner relies on: OSM highway -> our class by urban/rural context, class speeds in the
 car graph, one-way roads routable in one direction only, two-way roads in both, and road names kept.
@@ -19,14 +19,14 @@ from network.model.rail import load_rail
 from network.model.region import load_centres
 from network.model.speeds import CLASS_SPEEDS_KPH, OSM_HIGHWAY_CLASS, ROAD_CLASSES
 from network.sources import osm
-from tests.conftest import shared_file
+from tests.conftest import FIXTURES
 
-FIXTURE = "osm_fixtures/changsha_northeast_overpass.geojson"
+FIXTURE = FIXTURES / "osm" / "changsha_northeast_overpass.geojson"
 
 
 @pytest.fixture(scope="module")
 def fixture_path() -> Path:
-    return shared_file(FIXTURE)
+    return FIXTURE
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ import pytest
 
 from network.model.rail import load_rail
 from network.sources import osm
-from tests.conftest import shared_file
+from tests.conftest import FIXTURES
 
 
 def test_station_names_normalise() -> None:
@@ -43,7 +43,7 @@ def test_name_beats_distance_and_kind_must_fit() -> None:
 
 def test_curated_stations_match_the_osm_export() -> None:
     """On the real OSM station export, the intercity stations curated from OSM nodes match within 30 m."""
-    stations = osm.read_osm_stations(shared_file("rail/osm_railway_stations_czt.geojson"))
+    stations = osm.read_osm_stations(FIXTURES / "osm" / "osm_railway_stations_czt.geojson")
     assert len(stations) == 229
     rail = load_rail()
     m = osm.match_rail_stations(stations, rail.stops, rail.lines)
@@ -58,7 +58,7 @@ def test_curated_stations_match_the_osm_export() -> None:
 def test_cli_stations(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from network.cli.main import main
 
-    src = shared_file("rail/osm_railway_stations_czt.geojson")
+    src = FIXTURES / "osm" / "osm_railway_stations_czt.geojson"
     out = tmp_path / "match.csv"
     assert main(["network", "stations", "--path", str(src), "--csv", str(out)]) == 0
     text = capsys.readouterr().out
