@@ -21,10 +21,11 @@ import shapely
 from pyproj import Transformer
 
 from network.model.graph import NetworkState, RoadNetwork
-from network.model.rail import RailNetwork
+from network.model.rail import RailNetwork, line_segments
 from network.paths import CRS_METRIC, CRS_WGS84
-from network.scenario.resolve import ResolvedScenario, build_state
-from network.scenario.schema import EditSpec, NewRoad, RoadUpgrade, edit_type, scenario_edits, with_edits
+from network.scenario.resolve import ResolvedScenario, apply_transit_edits, build_state, transit_known
+from network.scenario.schema import EditSpec, NewRoad, RoadClosure, RoadUpgrade, edit_type, scenario_edits, with_edits
+from network.scenario.transit_specs import TRANSIT_EDIT_CLASSES, AddStops, AddTripPattern, ExtendLine
 
 __all__ = ["edit_effects", "edits_frame", "road_diff"]
 
@@ -145,7 +146,8 @@ def edit_effects(resolved: ResolvedScenario, state: NetworkState, *, own: Iterab
     if not edits:
         return []
     own_set = set(edits) if own is None else set(own)
-    road_names = [n for n, s in edits.items() if not isinstance(s, str)]
+    road_names = [n for n, s in edits.items() if not isinstance(s, str) and not isinstance(s, TRANSIT_EDIT_CLASSES)]
+    transit = _transit_records(resolved, state, edits)
     rail_before = None
     road_states: list[RoadNetwork] = []
     with _quiet("network.scenario.resolve"):
@@ -165,8 +167,115 @@ def edit_effects(resolved: ResolvedScenario, state: NetworkState, *, own: Iterab
             rail_before = build_state(replace(resolved, scenario=with_edits(sc, {}))).rail
     out: list[dict[str, Any]] = []
     for name, spec in edits.items():
+        if name in transit:
+            out.append({"name": name, "type": edit_type(spec), "inherited": name not in own_set, **transit[name]})
+            continue
         out.append(_record(name, spec, resolved, state, rail_before, road_states, road_names, inherited=name not in own_set))
     return out
+
+
+def end_to_end_minutes(rail: RailNetwork, line_id: str, values: dict[str, float]) -> dict[str, float | None]:
+    """First stop to last stop of ``line_id`` per period (runs + dwells at the intermediate stops), minutes;
+    ``None`` in a period the line does not run (or when it is absent)."""
+    out: dict[str, float | None] = {}
+    for period in ("am_peak", "off_peak"):
+        one = RailNetwork(rail.lines[rail.lines["line_id"] == line_id], rail.stops[rail.stops["line_id"] == line_id])
+        seg = line_segments(one, period, values)  # type: ignore[arg-type]
+        out[period] = round(float(seg["run_s"].sum() + seg["dwell_s"].iloc[:-1].sum()) / 60.0, 2) if len(seg) else None
+    return out
+
+
+def _headways(rail: RailNetwork, line_id: str) -> dict[str, float | None]:
+    row = rail.lines[rail.lines["line_id"] == line_id]
+    out: dict[str, float | None] = {}
+    for period in ("am_peak", "off_peak"):
+        v = pd.to_numeric(row[f"headway_{period}_min"], errors="coerce") if len(row) else pd.Series(dtype=float)
+        out[period] = float(v.iloc[0]) if len(v) and pd.notna(v.iloc[0]) else None
+    return out
+
+
+def _transit_records(resolved: ResolvedScenario, state: NetworkState, edits: dict[str, EditSpec]) -> dict[str, dict[str, Any]]:
+    """name -> record body (length_km, changes, summary, warning, path_lonlat) of each transit edit, each
+    measured at its turn: the services just before it against those just after (replayed exactly as
+    ``resolve.build_state`` applies them, after every other edit)."""
+    sc = resolved.scenario
+    entries = [(k, a) for k, a in enumerate(sc.add) if isinstance(a, TRANSIT_EDIT_CLASSES)]
+    if not entries:
+        return {}
+    others: dict[str, EditSpec] = {n: s for n, s in edits.items() if not isinstance(s, TRANSIT_EDIT_CLASSES)}
+    with _quiet("network.scenario.resolve"):
+        rail = build_state(replace(resolved, scenario=with_edits(sc, others))).rail
+    known = transit_known(resolved)
+    values = state.params.values()
+    out: dict[str, dict[str, Any]] = {}
+    for k, spec in entries:
+        after, notes = apply_transit_edits(rail, [(k, spec)], file=resolved.file, year=resolved.year, known=known)
+        out[spec.name] = _transit_record(spec, rail, after, values, notes[0].split(": ", 1)[1] if notes else None)
+        rail = after
+    return out
+
+
+def _stop_names(rail: RailNetwork, line_id: str) -> list[str]:
+    s = rail.stops[rail.stops["line_id"] == line_id].sort_values("seq")
+    return [str(n) for n in s["name_zh"]]
+
+
+def _transit_record(spec: Any, before: RailNetwork, after: RailNetwork, values: dict[str, float], note: str | None) -> dict[str, Any]:
+    lid = spec.line
+    names_b, names_a = _stop_names(before, lid), _stop_names(after, lid)
+    added = [n for n in names_a if n not in names_b]
+    removed = [n for n in names_b if n not in names_a]
+    hw_b, hw_a = _headways(before, lid), _headways(after, lid)
+    t_b, t_a = end_to_end_minutes(before, lid, values), end_to_end_minutes(after, lid, values)
+    line_path = _line_path(after, lid) or _line_path(before, lid)
+    if isinstance(spec, ExtendLine | AddStops) and added:
+        idx = [i for i, n in enumerate(names_a) if n in added]
+        lo, hi = max(min(idx) - 1, 0), min(max(idx) + 1, len(names_a) - 1)
+        path = line_path[lo : hi + 1]
+    else:
+        path = line_path
+    changes: dict[str, Any] = {
+        "line_id": lid,
+        "stops_before": len(names_b),
+        "stops_after": len(names_a),
+        "stops_added": added,
+        "stops_removed": removed,
+        "headway_min": {p: [hw_b[p], hw_a[p]] for p in hw_a},
+        "end_to_end_min": {p: [t_b[p], t_a[p]] for p in t_a},
+    }
+
+    def fmt(v: float | None) -> str:
+        return "no service" if v is None else f"{v:g}"
+
+    if isinstance(spec, AddTripPattern):
+        summary = (
+            f"adds line {lid} ({spec.kind}, {len(names_a)} stops, {_path_km(line_path):.1f} km drawn): every "
+            f"{fmt(hw_a['am_peak'])} min AM peak / {fmt(hw_a['off_peak'])} off-peak; {fmt(t_a['am_peak'])} min end to end (AM)"
+        )
+    elif added or removed:
+        summary = (
+            f"{lid}: "
+            + "; ".join(
+                [*([f"adds stop(s) {', '.join(added)}"] if added else []), *([f"removes stop(s) {', '.join(removed)}"] if removed else [])]
+            )
+            + f"; end to end (AM) {fmt(t_b['am_peak'])} -> {fmt(t_a['am_peak'])} min"
+        )
+    elif hw_a != hw_b:
+        summary = f"{lid}: headway AM {fmt(hw_b['am_peak'])} -> {fmt(hw_a['am_peak'])} min, off-peak {fmt(hw_b['off_peak'])} -> {fmt(hw_a['off_peak'])} min"
+    else:
+        summary = (
+            f"{lid}: end to end AM {fmt(t_b['am_peak'])} -> {fmt(t_a['am_peak'])} min, "
+            f"off-peak {fmt(t_b['off_peak'])} -> {fmt(t_a['off_peak'])} min"
+        )
+    unchanged = names_a == names_b and hw_a == hw_b and t_a == t_b and lid in set(before.lines["line_id"])
+    warning = note if note else (f"{lid}: the edit changes nothing" if unchanged or lid not in set(after.lines["line_id"]) else None)
+    return {
+        "length_km": round(_path_km(path), 2),
+        "changes": changes,
+        "summary": summary if not note else note,
+        "warning": warning,
+        "path_lonlat": [[round(lo, COORD_DECIMALS), round(la, COORD_DECIMALS)] for lo, la in path],
+    }
 
 
 def _record(
@@ -201,6 +310,7 @@ def _record(
             summary = f"line {spec} does not run{when}: removing it changes nothing"
             warning = summary
     else:
+        assert isinstance(spec, NewRoad | RoadUpgrade | RoadClosure)
         k = road_names.index(name)
         changes = dict(road_diff(road_states[k], road_states[k + 1]))
         path = [(float(lo), float(la)) for lo, la in spec.path]

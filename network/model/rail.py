@@ -331,6 +331,8 @@ def line_segments(rail: RailNetwork, period: Period, values: Mapping[str, float]
             run, dwell = explicit
         else:
             top_kph = min(float(line["top_speed_kph"]), values.get(f"line_speed_{kind}_kph", np.inf))
+            if np.isfinite(edited := _number(line.get("speed_edit_kph"))):  # a scenario's own speed for the line
+                top_kph = edited
             accel, brake = values[f"accel_{kind}_mps2"], values[f"brake_{kind}_mps2"]
             run = run_time_s(d, top_kph, accel, brake)
             sections = parse_sections(line.get("speed_sections"))
@@ -339,6 +341,7 @@ def line_segments(rail: RailNetwork, period: Period, values: Mapping[str, float]
                 if limits:
                     run[k] = run_time_sections_s(limits, accel, brake)
             dwell = np.full(len(d), float(values[f"dwell_{kind}_s"]))
+        run, dwell = edited_times_s(line, s, run, dwell)
         out.append(
             pd.DataFrame(
                 {
@@ -359,6 +362,38 @@ def line_segments(rail: RailNetwork, period: Period, values: Mapping[str, float]
     if not out:
         return pd.DataFrame(columns=cols)
     return pd.concat(out, ignore_index=True)
+
+
+def _number(value: object) -> float:
+    """A float, NaN when empty or not a number."""
+    v = pd.to_numeric(pd.Series([value]), errors="coerce").iloc[0]
+    return float(v) if pd.notna(v) else float("nan")
+
+
+EDIT_COLUMNS_LINES = ("speed_edit_kph", "speed_factor", "run_time_target_s")
+"""Line columns a scenario's transit edits set (network/scenario/transit_edits.py); empty = not edited."""
+EDIT_COLUMNS_STOPS = ("dwell_edit_s",)
+
+
+def edited_times_s(
+    line: Mapping[str, object] | pd.Series, stops: pd.DataFrame, run_s: np.ndarray, dwell_s: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Run and dwell times of one line after a scenario's transit edits: runs / ``speed_factor``; the dwell
+    at each arriving stop replaced by its ``dwell_edit_s``; then, with ``run_time_target_s``, the runs
+    scaled so that first stop to last stop (runs + dwells at the intermediate stops) takes that long."""
+    run = np.asarray(run_s, dtype=float).copy()
+    dwell = np.asarray(dwell_s, dtype=float).copy()
+    factor = _number(line.get("speed_factor"))
+    if np.isfinite(factor) and factor > 0:
+        run = run / factor
+    if "dwell_edit_s" in stops.columns:
+        given = pd.to_numeric(stops["dwell_edit_s"], errors="coerce").to_numpy(dtype=float)[1:]
+        dwell = np.where(np.isfinite(given), given, dwell)
+    target = _number(line.get("run_time_target_s"))
+    if np.isfinite(target) and run.sum() > 0:
+        moving = max(target - float(dwell[:-1].sum()), 0.05 * float(run.sum()))
+        run = run * moving / float(run.sum())
+    return run, dwell
 
 
 def explicit_times_s(stops: pd.DataFrame, period: Period) -> tuple[np.ndarray, np.ndarray] | None:

@@ -185,19 +185,28 @@ def grid_layer(cell_minutes: Mapping[str, npt.NDArray[np.float64]], region: Regi
     return gpd.GeoDataFrame(out, geometry=cells, crs=CRS_METRIC).to_crs(CRS_WGS84)
 
 
-def edits_layer(adds: list[Any]) -> gpd.GeoDataFrame:
-    """The scenario's ad-hoc projects as the user drew them (type, name, class, speed)."""
-    rows = [
-        {
-            "index": k,
-            "type": str(a.type),
-            "name": str(a.name),
-            "class": str(getattr(a, "highway", "") or ""),
-            "speed_kph": float(getattr(a, "speed_kph", None) or np.nan),
-            "geometry": LineString(list(a.path)),
-        }
-        for k, a in enumerate(adds)
-    ]
+def edits_layer(adds: list[Any], rail: Any = None) -> gpd.GeoDataFrame:
+    """The scenario's ``add`` entries: roads as the user drew them (type, name, class, speed); transit
+    edits along the stops of the line they edit in ``rail`` (the scenario's services; class = its kind)."""
+    rows = []
+    for k, a in enumerate(adds):
+        path = list(getattr(a, "path", None) or [])
+        cls = str(getattr(a, "highway", "") or getattr(a, "kind", "") or "")
+        if not path and rail is not None and getattr(a, "line", None):
+            s = rail.stops[rail.stops["line_id"] == a.line].sort_values("seq")
+            path = list(zip(s["lon"].astype(float), s["lat"].astype(float)))
+            kind = rail.lines.loc[rail.lines["line_id"] == a.line, "kind"]
+            cls = cls or (str(kind.iloc[0]) if len(kind) else "")
+        rows.append(
+            {
+                "index": k,
+                "type": str(a.type),
+                "name": str(a.name),
+                "class": cls,
+                "speed_kph": float(getattr(a, "speed_kph", None) or np.nan),
+                "geometry": LineString(path) if len(path) >= 2 else None,
+            }
+        )
     cols = ["index", "type", "name", "class", "speed_kph", "geometry"]
     return gpd.GeoDataFrame(rows, columns=cols, geometry="geometry", crs=CRS_WGS84)
 

@@ -52,6 +52,13 @@ EDIT_STYLES: dict[str, dict[str, Any]] = {
     "road_upgrade": {"color": "#e66101", "weight": 6},
     "road_closure": {"color": "#000000", "weight": 5, "dashArray": "6 6"},
     "remove_line": {"color": "#777777", "weight": 5, "dashArray": "2 8"},
+    "add_trip_pattern": {"color": "#1a9850", "weight": 6},
+    "extend_line": {"color": "#1a9850", "weight": 7},
+    "add_stops": {"color": "#66bd63", "weight": 5},
+    "remove_stops": {"color": "#777777", "weight": 5, "dashArray": "2 8"},
+    "adjust_frequency": {"color": "#3288bd", "weight": 5, "dashArray": "10 4"},
+    "adjust_speed": {"color": "#5e4fa2", "weight": 5, "dashArray": "10 4"},
+    "adjust_dwell_time": {"color": "#9e0142", "weight": 4, "dashArray": "10 4"},
 }
 """How a scenario's hand-written edits are drawn (removals dashed)."""
 STATUS_DASH = {"opened": None, "open": None, "built": None, "under_construction": "8 5", "planned": "2 6", "concept": "1 8"}

@@ -64,6 +64,14 @@ def assumed_services(rail: RailNetwork) -> dict[str, str]:
     return assumed_notes(rail)
 
 
+def calendar_dates(year: int | None) -> tuple[str, str]:
+    """The exported feed's service dates (YYYYMMDD): the scenario's year, 1 January to 31 December; a
+    scenario without a year (the network as surveyed) from the data snapshot's year to 2030."""
+    if year is not None:
+        return f"{year}0101", f"{year}1231"
+    return FeedMeta.start_date, FeedMeta.end_date
+
+
 def layer_meta(scenario: Scenario, state: NetworkState) -> LayerMeta:
     """Provenance stamped on every exported layer and file."""
     assumed = assumed_services(state.rail)
@@ -94,7 +102,7 @@ def gis_layers(scenario: Scenario, state: NetworkState) -> dict[str, gpd.GeoData
         "grid_cells": grid_layer(ev.cell_minutes, region),
         "isochrones": iso,
         "projects": projects,
-        "edits": edits_layer(list(scenario.add)),
+        "edits": edits_layer(list(scenario.add), state.rail),
     }
 
 
@@ -181,10 +189,13 @@ def export_scenario(
             "run times and dwells as the planner models them",
             *(f"assumed: {a}" for a in meta.assumptions),
         ]
+        start, end = calendar_dates(state.year)
         fm = FeedMeta(
             publisher="Chang-Zhu-Tan half-hour-circle planner",
             url="https://www.openstreetmap.org/copyright",
             version=f"{scenario.name}-{__version__}",
+            start_date=start,
+            end_date=end,
             notes=notes,
         )
         write_feed(path, stops, services, fm)

@@ -16,11 +16,20 @@ from shapely.geometry import LineString
 from network._errors import InputError
 from network.model.speeds import ROAD_CLASSES
 from network.paths import DATA_DIR
+from network.scenario.transit_specs import AddTripPattern
 from network.scenario.validation import NAME_PATTERN, check_path_lonlat, validation_message
 from network.scenario.validation import STUDY_BBOX as STUDY_BBOX  # re-exported: callers import it from here
 
 ProjectType = Literal[
-    "road_upgrade", "new_road", "road_closure", "road_opening", "rail_line", "rail_extension", "rail_service", "gtfs_services"
+    "road_upgrade",
+    "new_road",
+    "road_closure",
+    "road_opening",
+    "rail_line",
+    "rail_extension",
+    "rail_service",
+    "gtfs_services",
+    "transit_line",
 ]
 Status = Literal["built", "under_construction", "planned", "concept"]
 ROAD_TYPES = ("road_upgrade", "new_road", "road_closure")
@@ -87,6 +96,9 @@ class Project(BaseModel):
     """gtfs_services: a GTFS .zip (path relative to the project folder)."""
     routes: list[str] | None = None
     """gtfs_services: the feed's route_id values this project opens (all when omitted)."""
+    line: AddTripPattern | None = None
+    """transit_line: the line, written as a scenario's ``add_trip_pattern`` edit (stops, kind, headways,
+    speed or run time); added to the services while the project is active."""
     facts: str = ""
     inferred: str = ""
     source: str = ""
@@ -134,6 +146,8 @@ class Project(BaseModel):
                     raise ValueError(f"before.{name} needs one value per line in line_ids ({len(self.line_ids)})")
         if self.type == "gtfs_services" and (not self.feed or self.in_base):
             raise ValueError("a gtfs_services project needs 'feed' (a GTFS .zip) and in_base: false (its services are added when active)")
+        if self.type == "transit_line" and (self.line is None or self.in_base):
+            raise ValueError("a transit_line project needs 'line' (an add_trip_pattern entry) and in_base: false")
         if self.type in RAIL_TYPES and not self.in_base:
             raise ValueError("rail projects must be in the base rail data (in_base: true); add new lines to data/rail_lines.csv")
         return self
@@ -191,7 +205,9 @@ def catalogue_frame(catalogue: dict[str, Project], rail_stops: Any = None, *, ac
         if p.path:
             geom = LineString(p.path)
         elif rail_stops is not None:
-            if p.type == "rail_extension" and p.line_id and p.stations:
+            if p.type == "transit_line" and p.line is not None:
+                s = rail_stops[rail_stops["line_id"] == p.line.line]
+            elif p.type == "rail_extension" and p.line_id and p.stations:
                 s = rail_stops[(rail_stops["line_id"] == p.line_id) & rail_stops["name_zh"].isin(p.stations)]
             elif p.type == "gtfs_services" and p.feed:
                 # the feed's stops (line ids are <route_id>:<direction>), first direction of each route

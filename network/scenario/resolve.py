@@ -53,11 +53,14 @@ from network.scenario.edits import (
 from network.scenario.road_classes import road_classes_in_year, with_road_classes
 from network.scenario.schema import NewRoad, RoadClosure, RoadUpgrade, Scenario, find_scenario_file, inherit_base, load_scenario
 from network.scenario.services import ServiceSource, feed_path, load_services, with_services
+from network.scenario.transit_edits import EditContext, apply_transit_edit, introduced_refs
+from network.scenario.transit_specs import TRANSIT_EDIT_CLASSES
 from network.scenario.urban_express import before_urban_express, urban_express_openings, with_urban_expressways
 from network.sources.embedded import load_embedded_roads, load_road_classes, load_urban_express_corridors, road_openings
 
 log = logging.getLogger(__name__)
 
+CATALOGUE_FILE = DATA_DIR / "projects.yaml"
 OWN_ROAD_GAP_M = 1500.0
 """A road project whose waypoint lies farther than this from every node its class may use (about the
 accuracy of the published end points) is added as its own road: the network lacks it."""
@@ -76,6 +79,9 @@ class ResolvedScenario:
     warnings: tuple[str, ...] = field(default=())
     bases: tuple[str, ...] = ()
     """The ``base`` chain as written, nearest first (empty for ``base: surveyed``)."""
+    transit_refs: frozenset[str] = frozenset()
+    """Line ids and stop names the scenario's own transit edits add: an edit that refers to one of them
+    in a state without it (attribution leaves edits out one by one) changes nothing instead of failing."""
 
 
 @lru_cache(maxsize=2)
@@ -136,7 +142,8 @@ def resolve_projects(
     chosen = ((bp - set(scenario.exclude)) | set(scenario.projects), (be - set(scenario.projects)) | set(scenario.exclude))
     flat = _flat_projects(inherit_base(scenario, base.scenario if base else None, file=file), year, active, cat, chosen)
     bases = (scenario.base, *base.bases) if base else ()
-    return ResolvedScenario(scenario=flat, year=year, active=frozenset(active), file=file, bases=bases)
+    refs = introduced_refs([a for a in flat.add if isinstance(a, TRANSIT_EDIT_CLASSES)])
+    return ResolvedScenario(scenario=flat, year=year, active=frozenset(active), file=file, bases=bases, transit_refs=refs)
 
 
 def _distinct_dirs(*dirs: Path) -> list[Path]:
@@ -224,6 +231,13 @@ def build_state(
                     gtfs=feed_path(p.feed, base_dir=DATA_DIR.parent), routes=tuple(p.routes) if p.routes else None, opened=str(p.opened or "")
                 )
                 rail = with_services(rail, _services(src), label=f"data/projects.yaml project {pid}")
+        elif p.type == "transit_line":
+            if on:
+                assert p.line is not None
+                ctx = EditContext(file=str(CATALOGUE_FILE), field=f"project {pid}.line", year=resolved.year)
+                rail, note = apply_transit_edit(rail, p.line, ctx)
+                if note:
+                    warnings.append(f"project {pid}: {note}")
         elif p.type == "road_opening":
             if not on and p.ref:
                 roads = close_refs(roads, {p.ref})
@@ -240,6 +254,8 @@ def build_state(
             b = p.before
             roads, _ = _apply_road(roads, p.type, p.path or [], p.name_zh, b.highway, _before_speeds(b), only_set=True, signals=b.signals)
     for k, adhoc in enumerate(sc.add):
+        if isinstance(adhoc, TRANSIT_EDIT_CLASSES):
+            continue  # applied to the services below
         if isinstance(adhoc, NewRoad):
             roads, note = _apply_road(
                 roads, "new_road", list(adhoc.path), adhoc.name, adhoc.highway, {"am_peak": adhoc.speed_kph, "off_peak": adhoc.speed_kph}
@@ -260,10 +276,36 @@ def build_state(
         except InputError as exc:
             raise InputError(file, f"services[{k}].gtfs", str(exc)) from None
         rail = with_services(rail, extra, label=f"{file} services[{k}]")
+    rail, notes = apply_transit_edits(rail, list(enumerate(sc.add)), file=file, year=resolved.year, known=transit_known(resolved, cat))
+    warnings.extend(notes)
     for w in warnings:
         log.warning("%s: %s", file, w)
     params = StateParams(period=sc.period, feeder_speed_kph=sc.feeder_speed_kph, walk_limit_m=sc.walk_limit_m)
     return NetworkState(roads=roads, rail=rail, params=params, projects=tuple(sorted(active)), warnings=tuple(warnings), year=resolved.year)
+
+
+def transit_known(resolved: ResolvedScenario, catalogue: dict[str, Project] | None = None) -> frozenset[str]:
+    """Line ids and stop names a transit edit of ``resolved`` may name even where its state lacks them:
+    the base data's lines (all years), the catalogue's transit lines, what the scenario's edits add."""
+    cat = catalogue if catalogue is not None else load_catalogue()
+    base = set(base_network(resolved.scenario.tier)[1].lines["line_id"])
+    return frozenset(base | {p.line.line for p in cat.values() if p.line is not None} | resolved.transit_refs)
+
+
+def apply_transit_edits(
+    rail: RailNetwork, entries: list[tuple[int, object]], *, file: str, year: int | None, known: frozenset[str] | set[str]
+) -> tuple[RailNetwork, list[str]]:
+    """``rail`` with the transit edits among ``entries`` ((k, add[k]) pairs) applied in order, and one
+    warning per edit that changed nothing (``add[k] <name>: <why>``)."""
+    notes = []
+    for k, entry in entries:
+        if not isinstance(entry, TRANSIT_EDIT_CLASSES):
+            continue
+        ctx = EditContext(file=file, field=f"add[{k}]", year=year, known=frozenset(known))
+        rail, note = apply_transit_edit(rail, entry, ctx)
+        if note:
+            notes.append(f"add[{k}] {entry.name}: {note}")
+    return rail, notes
 
 
 @lru_cache(maxsize=16)

@@ -16,6 +16,7 @@ from network._errors import InputError
 from network.model.region import CITIES
 from network.model.speeds import ROAD_CLASSES
 from network.paths import SCENARIO_DIR
+from network.scenario.transit_specs import TransitEdit
 from network.scenario.validation import NAME_PATTERN, check_path_lonlat, validation_problems
 
 MAX_SCENARIO_BYTES = 256 * 1024
@@ -71,7 +72,10 @@ class RoadClosure(_AdHocRoad):
     type: Literal["road_closure"]
 
 
-AdHoc = Annotated[NewRoad | RoadUpgrade | RoadClosure, Field(discriminator="type")]
+RoadEdit = NewRoad | RoadUpgrade | RoadClosure
+AddEntry = RoadEdit | TransitEdit
+"""One ``add:`` entry: a road edit or a transit edit (network/scenario/transit_specs.py)."""
+AdHoc = Annotated[AddEntry, Field(discriminator="type")]
 
 
 class Check(_Strict):
@@ -121,7 +125,8 @@ class Scenario(_Strict):
     remove_lines: list[str] = Field(default_factory=list)
     """Rail services (line_id from data/rail_lines.csv) taken out of this scenario."""
     add: list[AdHoc] = Field(default_factory=list)
-    """Inline ad-hoc projects: new_road, road_upgrade, road_closure."""
+    """Inline edits: roads (new_road, road_upgrade, road_closure) and transit (add_trip_pattern, extend_line,
+    add_stops, remove_stops, adjust_frequency, adjust_speed, adjust_dwell_time), applied in file order."""
     services: list[GtfsServices] = Field(default_factory=list)
     """Transit services from GTFS feeds (bus, tram, rail, metro by route type), added to the transit network."""
     drop_edits: list[str] = Field(default_factory=list)
@@ -156,9 +161,7 @@ class Scenario(_Strict):
 
     @field_validator("add")
     @classmethod
-    def _unique_edit_names(
-        cls, v: list[NewRoad | RoadUpgrade | RoadClosure], info: ValidationInfo
-    ) -> list[NewRoad | RoadUpgrade | RoadClosure]:
+    def _unique_edit_names(cls, v: list[AddEntry], info: ValidationInfo) -> list[AddEntry]:
         seen: dict[str, int] = {}
         lines = list(info.data.get("remove_lines") or [])
         for k, edit in enumerate(v):
@@ -304,17 +307,16 @@ def load_scenario(path: Path) -> Scenario:
     return parse_scenario(text, file=str(path))
 
 
-
 # ------------------------------------------------------------------------------ edits and base chains
 
-EditSpec = NewRoad | RoadUpgrade | RoadClosure | str
+EditSpec = AddEntry | str
 """One hand-written edit: an ``add`` entry, or a ``remove_lines`` line id (a ``str``)."""
 INHERITED_FIELDS = ("period", "tier", "feeder_speed_kph", "walk_limit_m", "thresholds_minutes", "services")
 """Fields a scenario takes from its ``base`` when it does not write them itself."""
 
 
 def edit_type(spec: EditSpec) -> str:
-    """``new_road``, ``road_upgrade``, ``road_closure`` or ``remove_line``."""
+    """The ``add`` entry's type (``new_road``, ..., ``adjust_frequency``, ...) or ``remove_line``."""
     return "remove_line" if isinstance(spec, str) else spec.type
 
 

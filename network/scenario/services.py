@@ -90,7 +90,22 @@ def with_services(rail: RailNetwork, extra: RailNetwork, *, label: str) -> RailN
     """``rail`` plus ``extra``'s lines; a line id already present is an ``InputError`` (give a prefix)."""
     clash = sorted(set(rail.lines["line_id"]) & set(extra.lines["line_id"]))
     if clash:
-        raise InputError(label, "gtfs", f"line ids {clash[:5]} already exist in the scenario; give this feed a different 'prefix'")
+        raise InputError(
+            label,
+            "gtfs",
+            f"line ids {clash[:5]} already exist in the scenario; give this feed a different 'prefix' (prefix: {free_prefix(rail, extra)!r} is free)",
+        )
+    routes = route_ids(extra)
+    again = sorted(set(routes) & set(rail.lines["line_id"]))
+    if again:
+        raise InputError(
+            label,
+            "gtfs",
+            f"route ids {again[:5]}{' ...' if len(again) > 5 else ''} ({len(again)} of {len(set(routes))}) are lines the scenario "
+            "already runs: a feed exported from a scenario and read back would run every service twice "
+            f"({again[0]} and {again[0]}:0). Give it prefix: {free_prefix(rail, extra)!r} to run them as other lines, "
+            "or routes: [...] to take only new ones; a change to a line is a transit edit (add: [{type: adjust_frequency, ...}])",
+        )
     taken = set(rail.station_places()["name_zh"])
     rename = {n: f"{n} (GTFS)" for n in set(extra.stops["name_zh"]) if n in taken}
     if rename:  # a feed stop named like a rail station stays its own station (linked by the transfer walk)
@@ -100,6 +115,22 @@ def with_services(rail: RailNetwork, extra: RailNetwork, *, label: str) -> RailN
     places = pd.concat([rail.station_places(), extra.station_places()], ignore_index=True)
     places = places.groupby("name_zh", sort=True).agg(x=("x", "mean"), y=("y", "mean")).reset_index()
     return RailNetwork(lines=lines, stops=stops, places=places)
+
+
+def route_ids(extra: RailNetwork) -> list[str]:
+    """The (prefixed) route id of each line of a feed's services (line ids are ``<route_id>:<direction>``)."""
+    return [str(x).rsplit(":", 1)[0] for x in extra.lines["line_id"]]
+
+
+def free_prefix(rail: RailNetwork, extra: RailNetwork) -> str:
+    """A prefix that gives none of ``extra``'s route or line ids a clash with ``rail``'s line ids: ``gtfs-``,
+    else ``gtfs2-``, ``gtfs3-`` ..."""
+    taken = {str(x) for x in rail.lines["line_id"]}
+    for k in range(1, 100):
+        p = "gtfs-" if k == 1 else f"gtfs{k}-"
+        if not any(p + r in taken or p + str(lid) in taken for r, lid in zip(route_ids(extra), extra.lines["line_id"])):
+            return p
+    return "gtfs-x-"
 
 
 def load_services(source: ServiceSource) -> RailNetwork:

@@ -11,8 +11,25 @@ STUDY_BBOX = (111.8, 26.9, 114.4, 28.9)
 """Study-area bounding box (WGS-84 lon/lat, with a margin): geometry outside it is refused."""
 NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
 """Ids of scenarios and projects: what a file name, a URL and a shell accept without quoting."""
-_DISCRIMINATOR_TAGS = frozenset({"new_road", "road_upgrade", "road_closure"})
+ROAD_EDIT_TYPES = ("new_road", "road_upgrade", "road_closure")
+TRANSIT_EDIT_TYPES = (
+    "add_trip_pattern",
+    "extend_line",
+    "add_stops",
+    "remove_stops",
+    "adjust_frequency",
+    "adjust_speed",
+    "adjust_dwell_time",
+)
+"""The ``type`` values of ``add:`` entries (network/scenario/transit_specs.py describes the transit ones)."""
+_DISCRIMINATOR_TAGS = frozenset({*ROAD_EDIT_TYPES, *TRANSIT_EDIT_TYPES})
 """pydantic's tagged-union tags: they appear in an error's location but are not fields the user wrote."""
+EDIT_TYPES_HINT = (
+    f"road edits: {', '.join(ROAD_EDIT_TYPES)}; transit edits: {', '.join(TRANSIT_EDIT_TYPES)}. "
+    "A rail line is taken out with remove_lines: [<line_id>]; whole services from a GTFS feed come in with "
+    "services: [{gtfs: feed.zip}] (docs: transit-edits)"
+)
+"""What an unknown or missing ``add[k].type`` is answered with: every type, and where GTFS feeds go."""
 
 
 def check_path_lonlat(path: list[tuple[float, float]], *, field: str = "point") -> None:
@@ -84,10 +101,18 @@ def validation_problems(exc: ValidationError, *, top_level_fields: Iterable[str]
             msg = "expected a short id: lowercase letters a-z, digits, '-' or '_', no spaces, starting with a letter or digit (e.g. my-plan)"
         if err["type"] == "union_tag_not_found":
             tag = str(err.get("ctx", {}).get("discriminator", "type")).strip("'")
-            out.append((path, f"missing field '{tag}': expected one of {sorted(_DISCRIMINATOR_TAGS)}"))
+            out.append((path, f"missing field '{tag}': expected one of the {EDIT_TYPES_HINT}"))
             continue
         if err["type"] == "union_tag_invalid":
-            msg = f"unknown {err.get('ctx', {}).get('discriminator', 'type')}; expected one of {err.get('ctx', {}).get('expected_tags', '')}"
+            tag = str(err.get("ctx", {}).get("discriminator", "type")).strip("'")
+            given = err.get("ctx", {}).get("tag", value)
+            out.append(
+                (
+                    f"{path}.{tag}" if path != "<document>" else tag,
+                    f"got {given!r}: unknown edit type; expected one of the {EDIT_TYPES_HINT}",
+                )
+            )
+            continue
         if err["type"] == "missing":
             out.append((path, "missing: this field is required"))
             continue

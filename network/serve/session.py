@@ -35,7 +35,7 @@ from network.api import route
 from network.model.graph import NetworkState
 from network.model.region import CITIES, Region
 from network.outputs.files import json_safe
-from network.outputs.gis import transit_line_layer
+from network.outputs.gis import edits_layer, transit_line_layer
 from network.outputs.maps import isochrone_difference
 from network.run.runner import table_definitions
 from network.scenario.catalogue import catalogue_frame, load_catalogue
@@ -321,9 +321,15 @@ class Tab:
         rail = transit_line_layer(snap.state.rail)
         projects = catalogue_frame(load_catalogue(), snap.state.rail.stops)
         projects["active"] = projects["id"].isin(set(snap.state.projects))
+        drawn = edits_layer(list(snap.resolved.scenario.add), snap.state.rail)  # transit edits along their line's stops
         edits = [
-            {"type": "Feature", "properties": {"name": a.name, "type": a.type}, "geometry": {"type": "LineString", "coordinates": [list(p) for p in a.path]}}
-            for a in snap.resolved.scenario.add
+            {
+                "type": "Feature",
+                "properties": {"name": r.name, "type": r.type},
+                "geometry": {"type": "LineString", "coordinates": [list(p) for p in r.geometry.coords]},
+            }
+            for r in drawn.itertuples()
+            if r.geometry is not None
         ]
         return {"rail": geojson(rail), "projects": geojson(projects), "edits": {"type": "FeatureCollection", "features": edits}}
 
