@@ -135,8 +135,9 @@ def evaluate_scenario(
     return Snapshot(generation, scenario, resolved, state, ev, iso, numbers)
 
 
-def comparison(base: Snapshot, snap: Snapshot, region: Region) -> dict[str, Any]:
-    """Per-pair minutes saved and population gained against ``base`` (A = base, B = the tab), as ``compare`` writes them."""
+def comparison(base: Snapshot, snap: Snapshot, region: Region) -> tuple[dict[str, Any], gpd.GeoDataFrame]:
+    """Per-pair minutes saved and population gained against ``base`` (A = base, B = the tab), as ``compare`` writes
+    them, and the areas gained and lost within 30 min (``isochrone_difference``)."""
     pairs = compare_pairs(base.ev, snap.ev)
     pop = compare_population(base.ev, snap.ev, region)
     diff = isochrone_difference(base.iso, snap.iso)
@@ -148,7 +149,7 @@ def comparison(base: Snapshot, snap: Snapshot, region: Region) -> dict[str, Any]
     }
     safe, _ = json_safe(doc)
     out: dict[str, Any] = safe
-    return out
+    return out, diff
 
 
 def op_label(op: Op) -> str:
@@ -274,7 +275,7 @@ class Tab:
         if base is None:
             return None, None
         self.check(snap.generation)
-        return comparison(base, snap, self.region), isochrone_difference(base.iso, snap.iso)
+        return comparison(base, snap, self.region)
 
     def set_base(self, file_name: str | None) -> None:
         """Compare against the workspace scenario ``file_name`` (evaluated in full here), or nothing."""
