@@ -7,7 +7,11 @@ import sys
 from pathlib import Path
 
 from network.cli.commands import command
-from network.paths import SCENARIO_DIR
+
+
+def default_workspace(cwd: Path) -> Path:
+    """``<cwd>/scenarios`` when it is a folder (a checkout, a planner's project), else ``cwd``: never the package's own files."""
+    return cwd / "scenarios" if (cwd / "scenarios").is_dir() else cwd
 
 
 def _port(text: str) -> int:
@@ -25,7 +29,9 @@ def configure_serve(ap: argparse.ArgumentParser) -> None:
     """Options of ``run_scenario.py serve``."""
     ap.epilog = "Example: run_scenario.py serve --workspace my-scenarios/ (then open the address it prints)"
     ap.add_argument("--port", type=_port, default=8765, help="TCP port (default 8765; 0 = any free port)")
-    ap.add_argument("--workspace", type=Path, default=SCENARIO_DIR, help="folder of scenario YAML files the page opens and saves (default: scenarios/)")
+    ap.add_argument(
+        "--workspace", type=Path, default=None, help="folder of scenario YAML files the page opens and saves (default: ./scenarios if it exists, else the current folder)"
+    )
     ap.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1; another needs --allow-remote)")
     ap.add_argument("--allow-remote", action="store_true", help="allow --host other than this machine (prints a warning)")
     ap.add_argument("--max-tabs", type=int, default=6, help="tabs held in memory at most (the least recently used is forgotten; its YAML stays autosaved)")
@@ -40,4 +46,5 @@ def run_serve(args: argparse.Namespace) -> int:
     except ImportError as exc:
         print(f"error: the workbench needs the 'serve' extra ({exc.name} is missing): pip install 'czt-planner[serve]'", file=sys.stderr)
         return 2
-    return serve(workspace=args.workspace, host=args.host, port=args.port, allow_remote=args.allow_remote, max_tabs=args.max_tabs, basemap=args.basemap)
+    workspace = args.workspace if args.workspace is not None else default_workspace(Path.cwd())
+    return serve(workspace=workspace, host=args.host, port=args.port, allow_remote=args.allow_remote, max_tabs=args.max_tabs, basemap=args.basemap)

@@ -15,7 +15,7 @@ from functools import partial
 from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from network import OSM_ATTRIBUTION, __version__
@@ -26,6 +26,7 @@ from network.api import route as api_route
 from network.model.region import CITIES, CITY_ZH, Region, load_region
 from network.model.speeds import ROAD_CLASSES
 from network.outputs.files import json_safe
+from network.run.runner import run_scenario
 from network.scenario.catalogue import load_catalogue
 from network.scenario.schema import parse_scenario, read_scenario_text
 from network.serve.editlog import EditOp, edit_variants
@@ -162,6 +163,15 @@ class Workbench:
         about = {"scenario": snap.scenario.name, "year": snap.state.year, "period": snap.state.params.period}
         return {**r.to_dict(), **about, "attribution": OSM_ATTRIBUTION}
 
+    def export(self, file: str) -> dict[str, Any]:
+        """Run the workspace scenario ``file`` end to end as ``run_scenario.py`` does (offline map, report), into
+        the workspace's ``outputs/`` and ``maps/``; the files written, as links under ``/files/``."""
+        path = self.ws.existing(file)
+        scenario = parse_scenario(read_scenario_text(path)[0], file=str(path))
+        out = run_scenario(scenario, file=str(path), output_dir=self.ws.root / "outputs", map_dir=self.ws.root / "maps", offline=True)
+        written = [q for q in (out.map_path, out.report_path, out.metrics_path) if q is not None]
+        return {"files": [f"/files/{q.relative_to(self.ws.root).as_posix()}" for q in written]}
+
     def meta(self) -> dict[str, Any]:
         """What the page offers: files, centres, modes, definitions, edit lists (from the schema) and choices."""
         reg = self.region()
@@ -287,6 +297,22 @@ async def save(wb: WB, tab_id: str, req: SaveRequest) -> dict[str, Any] | JSONRe
     parse_scenario(text, file=str(target))  # what the CLI will read
     await wb.run(wb.ws.write, file, text)
     return {"saved": file, "path": str(target)}
+
+
+@router.post("/api/tabs/{tab_id}/export", summary="Save the tab as <name>.yaml and run it as the CLI does: map and report in the workspace", response_model=None)
+async def export(wb: WB, tab_id: str, req: SaveRequest) -> dict[str, Any] | JSONResponse:
+    """Save, then ``run_scenario`` (offline map, report, metrics, CSVs) into ``<workspace>/outputs`` and ``maps``."""
+    saved = await save(wb, tab_id, req)
+    if isinstance(saved, JSONResponse):
+        return saved
+    result = await wb.run(wb.export, saved["saved"])
+    return {**saved, **result}
+
+
+@router.get("/files/{kind}/{rel:path}", include_in_schema=False)
+async def exported_file(wb: WB, kind: Literal["outputs", "maps"], rel: str) -> FileResponse:
+    """An exported file (map, report, table), only from the workspace's ``outputs/`` and ``maps/``."""
+    return FileResponse(wb.ws.exported(kind, rel))
 
 
 @router.get("/api/tabs/{tab_id}/yaml", summary="The tab's scenario YAML (the edit log's serialisation)")

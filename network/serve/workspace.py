@@ -67,6 +67,14 @@ class Workspace:
         atomic_write_text(p, text)
         return p
 
+    def exported(self, kind: str, rel: str) -> Path:
+        """A file the workbench exported (``outputs/...`` or ``maps/...`` inside the workspace); ``InputError`` otherwise."""
+        folder = (self.root / kind).resolve()
+        p = (folder / rel).resolve()
+        if kind not in ("outputs", "maps") or not p.is_relative_to(folder) or not p.is_file():
+            raise InputError(f"{kind}/{rel}", "file", f"no exported file of that name in {self.root}/{kind}")
+        return p
+
     def autosave(self, key: str, text: str) -> Path:
         """Write a tab's scenario YAML to ``.workbench/<key>.yaml`` (kept when the page or server goes away)."""
         if not re.fullmatch(r"[A-Za-z0-9_-]{1,80}", key):

@@ -157,3 +157,17 @@ def test_a_superseded_computation_is_never_kept(workspace: Path, region: Any) ->
     with pytest.raises(Superseded):
         tab.compute(stale, built)
     assert tab.current is tab.root, "the overtaken result is not shown"
+
+
+def test_export_runs_the_scenario_as_the_cli_into_the_workspace(client: TestClient, opened: dict[str, Any], workspace: Path) -> None:
+    tab = opened["tab"]
+    r = client.post(f"/api/tabs/{tab}/export", json={"name": "exported-one", "overwrite": True}, headers=AUTH)
+    assert r.status_code == 200, r.text
+    files = r.json()["files"]
+    assert "/files/maps/exported-one.html" in files and "/files/outputs/exported-one/report.html" in files
+    page = client.get(files[0], headers=AUTH)
+    assert page.status_code == 200 and "© OpenStreetMap contributors" in page.text
+    metrics = json.loads((workspace / "outputs" / "exported-one" / "metrics.json").read_text(encoding="utf-8"))
+    assert metrics["scenario"] == "exported-one"
+    for bad in ("/files/outputs/%2e%2e/%2e%2e/surveyed.yaml", "/files/outputs/..%2fsurveyed.yaml", "/files/other/x.html"):
+        assert client.get(bad, headers=AUTH).status_code in (404, 422), bad

@@ -270,6 +270,15 @@
       fillFiles(files);
     } catch (e) { error(e.message); }
   });
+  $("export").addEventListener("click", async () => {
+    const name = $("save-name").value.trim();
+    $("exported").textContent = "running…";
+    try {
+      const doc = await api("POST", `/api/tabs/${tab}/export`, { name, overwrite: true });
+      error("");
+      $("exported").innerHTML = doc.files.map((f) => `<a href="${esc(f)}?token=${encodeURIComponent(token)}" target="_blank" rel="noopener">${esc(f.split("/").pop())}</a>`).join(" ");
+    } catch (e) { $("exported").textContent = ""; error(e.message); }
+  });
   $("mode").addEventListener("change", () => { view.mode = $("mode").value; renderNumbers(); refreshMap(shown); });
   $("centre").addEventListener("change", () => { view.centre = $("centre").value; renderNumbers(); refreshMap(shown); });
   $("base").addEventListener("change", () => act("POST", `/api/tabs/${tab}/base`, { file: $("base").value || null }));
