@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from network.scenario.validation import TRANSIT_EDIT_TYPES as _TYPES
 from network.scenario.validation import check_path_lonlat
@@ -66,15 +66,13 @@ class PeriodHeadways(_Strict):
         return self
 
 
-HeadwaySpec = PeriodHeadways | float
-"""A number (both periods) or ``{am_peak: 6, off_peak: 10}``."""
+HeadwaySpec = PeriodHeadways
+"""Written as a number (both periods) or ``{am_peak: 6, off_peak: 10}``; read as ``PeriodHeadways``."""
 
 
 def headways_by_period(spec: HeadwaySpec) -> dict[str, float]:
     """``{period: minutes}`` of a headway as written (periods left out are absent)."""
-    if isinstance(spec, PeriodHeadways):
-        return {p: float(v) for p, v in (("am_peak", spec.am_peak), ("off_peak", spec.off_peak)) if v is not None}
-    return {"am_peak": float(spec), "off_peak": float(spec)}
+    return {p: float(v) for p, v in (("am_peak", spec.am_peak), ("off_peak", spec.off_peak)) if v is not None}
 
 
 class _TransitEdit(_Strict):
@@ -86,15 +84,41 @@ class _TransitEdit(_Strict):
     @model_validator(mode="before")
     @classmethod
     def _default_name(cls, data: Any) -> Any:
-        if isinstance(data, dict) and "name" not in data and isinstance(data.get("line"), str):
-            return {**data, "name": f"{data.get('type')} {data['line']}"}
+        if isinstance(data, dict) and "name" not in data:
+            return {**data, "name": f"{data.get('type')} {data['line']}" if isinstance(data.get("line"), str) else str(data.get("type"))}
         return data
 
+    @field_validator("stops", mode="before", check_fields=False)
+    @classmethod
+    def _stop_forms(cls, v: Any) -> Any:
+        """Each stop as one of its three forms, with one clear message (not one per form) when it is none."""
+        if not isinstance(v, list):
+            return v
+        for k, s in enumerate(v):
+            if isinstance(s, str):
+                continue
+            if isinstance(s, dict):
+                if set(s) != {"name", "lon", "lat"}:
+                    raise ValueError(f"stops[{k}] has fields {sorted(s)}; a new stop is {{name, lon, lat}}")
+                point = (s["lon"], s["lat"])
+            elif isinstance(s, list | tuple) and len(s) == 2:
+                point = (s[0], s[1])
+            else:
+                raise ValueError(f"stops[{k}] = {s!r}: expected a station name, {{name, lon, lat}} or [lon, lat]")
+            if not all(isinstance(c, int | float) and not isinstance(c, bool) for c in point):
+                raise ValueError(f"stops[{k}]: lon and lat must be numbers (degrees), got {list(point)}")
+            try:
+                check_path_lonlat([(float(point[0]), float(point[1]))], field="stop")
+            except ValueError as exc:
+                raise ValueError(str(exc).replace("stop[0]", f"stops[{k}]")) from None
+        return v
 
-def _headway_ok(v: HeadwaySpec) -> HeadwaySpec:
-    if not isinstance(v, PeriodHeadways) and not (0.5 <= float(v) <= 240):
-        raise ValueError("expected minutes between 0.5 and 240 (or {am_peak: .., off_peak: ..})")
-    return v
+    @field_validator("headway_min", mode="before", check_fields=False)
+    @classmethod
+    def _number_is_both_periods(cls, v: Any) -> Any:
+        if isinstance(v, int | float) and not isinstance(v, bool):
+            return {"am_peak": v, "off_peak": v}
+        return v
 
 
 class AddTripPattern(_TransitEdit):
@@ -121,12 +145,8 @@ class AddTripPattern(_TransitEdit):
 
     @model_validator(mode="after")
     def _speed_or_time(self) -> AddTripPattern:
-        _headway_ok(self.headway_min)
         if (self.speed_kph is None) == (self.run_time_min is None):
             raise ValueError("give either speed_kph or run_time_min (one of the two)")
-        for k, s in enumerate(self.stops):
-            if isinstance(s, tuple):
-                check_path_lonlat([s], field=f"stops[{k}]")
         return self
 
 
@@ -159,11 +179,6 @@ class AdjustFrequency(_TransitEdit):
 
     type: Literal["adjust_frequency"]
     headway_min: HeadwaySpec
-
-    @model_validator(mode="after")
-    def _check(self) -> AdjustFrequency:
-        _headway_ok(self.headway_min)
-        return self
 
 
 class AdjustSpeed(_TransitEdit):

@@ -201,6 +201,19 @@ def test_stops_inserted_on_a_line_are_served_in_order(tmp_path: Path) -> None:
             "add[0].kind",
             "monorail",
         ),
+        ("add:\n  - {type: extend_line, line: M3, stops: [[28.25, 113.15]]}\n", "add[0].stops", "looks like [lat, lon]"),
+        ("add:\n  - {type: extend_line, line: M3, stops: [{name: x, lon: 113.1}]}\n", "add[0].stops", "{name, lon, lat}"),
+        ("add:\n  - {type: adjust_frequency, line: IC-XT, headway_min: 0}\n", "add[0].headway_min.am_peak", "0.5"),
+        (
+            "add:\n  - {type: adjust_frequency, line: IC-XT, headway_min: {am_peak: 6, peak: 5}}\n",
+            "add[0].headway_min.peak",
+            "unknown field",
+        ),
+        (
+            "add:\n  - {type: add_trip_pattern, kind: bus, stops: [长沙南, 株洲西], headway_min: 10, speed_kph: 40}\n",
+            "add[0].line",
+            "required",
+        ),
     ],
 )
 def test_bad_transit_edits_are_refused_naming_the_field(body: str, field: str, says: str) -> None:
