@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
-from network.outputs.files import atomic_write_text
+from network.outputs.files import atomic_write_text, tool_label, tool_stamp
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,9 @@ def junit_xml(records: list[CheckRecord], *, suite: str = "czt-scenario-checks")
     errors = sum(1 for r in records if r.error is not None)
     root = ET.Element("testsuites")
     ts = ET.SubElement(root, "testsuite", name=suite, tests=str(len(records)), failures=str(failures), errors=str(errors))
+    props = ET.SubElement(ts, "properties")
+    for key, value in tool_stamp().items():
+        ET.SubElement(props, "property", name=key, value=value)
     for r in records:
         tc = ET.SubElement(ts, "testcase", classname=f"scenario.{r.scenario}", name=r.description)
         if r.error is not None:
@@ -41,7 +44,7 @@ def junit_xml(records: list[CheckRecord], *, suite: str = "czt-scenario-checks")
 def markdown_summary(records: list[CheckRecord]) -> str:
     """A Markdown table for a CI job summary (e.g. $GITHUB_STEP_SUMMARY)."""
     bad = [r for r in records if not r.passed]
-    head = f"### Half-hour-circle scenario checks: {len(records) - len(bad)}/{len(records)} passed\n\n"
+    head = f"### Half-hour-circle scenario checks: {len(records) - len(bad)}/{len(records)} passed\n\n{tool_label()}\n\n"
     rows = ["| scenario | check | value | limit | result |", "|---|---|---:|---:|---|"]
     for r in records:
         value = "" if r.value is None else f"{r.value:.1f}"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from network import OSM_ATTRIBUTION
-from network.outputs.files import atomic_write_text
+from network.outputs.files import atomic_write_text, tool_label
 from network.outputs.report import CSS, _sources, _table, esc
 
 
@@ -56,7 +56,7 @@ def render_claims_report(audit: pd.DataFrame, *, title: str, notes: Sequence[str
     summary = " · ".join(f"{esc(k)}: {v}" for k, v in counts.items())
     body = [
         f"<h1>{esc(title)}</h1>",
-        f'<p class="meta">network tier <b>{esc(tier)}</b> · data: {esc(snap)} · {len(audit)} claims · {summary}</p>',
+        f'<p class="meta">network tier <b>{esc(tier)}</b> · data: {esc(snap)} · {len(audit)} claims · {summary} · {esc(tool_label())}</p>',
         "<p><b>These are potential (time-based) measures from modelled travel times, not observed commuting.</b> "
         "Each claim is measured on the network of the year it refers to, in its period, by the definition it is read as.</p>",
         '<h2 id="claims">Claims audit</h2>',

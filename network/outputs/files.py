@@ -87,6 +87,14 @@ def tool_stamp() -> dict[str, str]:
     return {"tool_version": __version__} | ({"tool_commit": commit} if commit else {})
 
 
+def tool_label(stamp: Mapping[str, Any] | None = None) -> str:
+    """``czt-planner <version>`` plus `` (commit <12 hex>)`` when there is one: how pages and maps name the tool.
+    ``stamp``: a document's own ``tool_version``/``tool_commit`` (default: this process's, :func:`tool_stamp`)."""
+    s = tool_stamp() if stamp is None else stamp
+    commit = s.get("tool_commit")
+    return f"czt-planner {s.get('tool_version')}" + (f" (commit {str(commit)[:12]})" if commit else "")
+
+
 def dumps_metrics(metrics: dict[str, Any]) -> str:
     """Stable JSON: sorted keys, fixed indentation, UTF-8 text, trailing newline. Every JSON document written
     this way names the tool that wrote it (:func:`tool_stamp`, added where the document does not say)."""

@@ -31,7 +31,7 @@ from network import OSM_ATTRIBUTION
 from network._errors import PlannerError
 from network.model.rail import RailNetwork
 from network.model.region import CITIES, CITY_ZH, Region
-from network.outputs.files import atomic_write_text, tool_stamp
+from network.outputs.files import atomic_write_text, tool_label
 from network.outputs.offline_assets import inline_offline, leaflet_assets
 from network.paths import CRS_METRIC, CRS_WGS84
 
@@ -843,10 +843,7 @@ def isochrone_map(
     m._czt_offline = offline  # type: ignore[attr-defined]
     for pane, z_index in PANES.items():
         folium.map.CustomPane(pane, z_index=z_index, pointer_events=True).add_to(m)
-    stamp = tool_stamp()
-    provenance = f"network tier: {tier} · data: {data_date or snapshot} · czt-planner {stamp['tool_version']}" + (
-        f" (commit {stamp['tool_commit'][:12]})" if "tool_commit" in stamp else ""
-    )
+    provenance = f"network tier: {tier} · data: {data_date or snapshot} · {tool_label()}"
     root = m.get_root()
     root.header.add_child(Element(f"<title>{esc(title)}</title>"))  # type: ignore[attr-defined]
     root.header.add_child(Element(f'<meta name="czt-provenance" content="{esc(provenance)}">'))  # type: ignore[attr-defined]

@@ -23,7 +23,7 @@ from matplotlib.figure import Figure
 from network import OSM_ATTRIBUTION
 from network.analysis.metrics import half_hour_index
 from network.model.region import CITIES, city_label
-from network.outputs.files import atomic_write_text
+from network.outputs.files import atomic_write_text, tool_label
 from network.paths import DATA_DIR
 
 MODES = ("car", "transit", "best")
@@ -343,7 +343,7 @@ def render_validation_page(section_html: str, *, title: str = "Chang-Zhu-Tan pla
         '<!DOCTYPE html>\n<html lang="zh-CN"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{esc(title)}</title><style>{CSS}</style></head>\n<body>\n<h1>{esc(title)}</h1>\n{section_html}\n"
-        f'<p class="meta">{esc(OSM_ATTRIBUTION)}</p>\n</body></html>\n'
+        f'<p class="meta">{esc(OSM_ATTRIBUTION)} · {esc(tool_label())}</p>\n</body></html>\n'
     )
 
 
@@ -492,8 +492,7 @@ def render_report(
         f'<p class="meta">scenario <code>{esc(metrics.get("scenario"))}</code> · '
         + (f"year {esc(metrics.get('year'))}" if metrics.get("year") is not None else "as surveyed (no catalogue year)")
         + f" · period {esc(metrics.get('period'))} · "
-        f"network tier <b>{esc(net.get('tier'))}</b> · data: {esc(net.get('snapshot'))} · czt-planner {esc(metrics.get('tool_version'))}"
-        + (f" (commit {esc(str(metrics['tool_commit'])[:12])})" if metrics.get("tool_commit") else "")
+        f"network tier <b>{esc(net.get('tier'))}</b> · data: {esc(net.get('snapshot'))} · {esc(tool_label(metrics))}"
         + (f" · compared with base <code>{esc(base_metrics.get('scenario'))}</code>" if base_metrics else "")
         + "</p>",
         _definitions(metrics),
