@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -101,3 +103,24 @@ def test_a_refresh_rewrites_only_a_changed_table_and_keeps_an_unchanged_tables_c
     assert "| 2 |" in new and "`bbbbbbb`" in new and "aaaaaaa" not in new and new.endswith("<!-- /table -->\nmore\n")
     assert drifted("surveyed", "| a |\n|---|\n| 2 |", {"p.md": page}) == ["p.md"]
     assert drifted("surveyed", "| a |\n|---|\n| 1 |", {"p.md": page}) == []
+
+
+@pytest.mark.slow
+def test_the_validation_tables_equal_a_run_of_observed(tmp_path: Path) -> None:
+    """`run_scenario.py observed` on the project's published journey times: the docs' three validation
+    tables are that run's (refresh with `tools/readme_tables.py validation validation-strata validation-changes`)."""
+    done = subprocess.run([sys.executable, "run_scenario.py", "observed", "--out", str(tmp_path / "observed")], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert done.returncode in (0, 1), done.stdout + done.stderr  # 1 = below a threshold, still a complete run
+    for name in ("validation", "validation-strata", "validation-changes"):
+        assert _tables(name), f"no page shows table {name!r}"
+        assert drifted(name, render(name, tmp_path), _page_texts()) == [], f"refresh with tools/readme_tables.py {name}"
+
+
+def test_the_layout_page_lists_every_module_as_it_is_described() -> None:
+    """docs/layout.md lists every module of the package with its docstring's first sentence; a module
+    added, moved or re-described must refresh it (`tools/readme_tables.py modules`)."""
+    table = render("modules")
+    assert _tables("modules"), "docs/layout.md shows no module table"
+    assert drifted("modules", table, _page_texts()) == [], "refresh with tools/readme_tables.py modules"
+    listed = set(re.findall(r"`(network/[\w/]+\.py)`", table))
+    assert listed == {p.relative_to(ROOT).as_posix() for p in (ROOT / "network").rglob("*.py") if "__pycache__" not in p.parts}

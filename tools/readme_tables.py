@@ -15,9 +15,10 @@ Usage, after the runs a table needs (`./dev.sh run`, `run_scenario.py observed`,
     .venv/bin/python tools/readme_tables.py [NAME ...]            # rewrite those tables in every page
     .venv/bin/python tools/readme_tables.py --check [NAME ...]    # exit 1 when a page differs from the run
     .venv/bin/python tools/readme_tables.py --print [NAME ...]    # print them
-    options: --outputs DIR (default outputs/)
+    options: --outputs DIR (default outputs/); --run makes the runs first (into --outputs), e.g.
+    .venv/bin/python tools/readme_tables.py --run --outputs /tmp/tables   # every run, then every table
 
-NAME: surveyed, timeline, attribution, validation, claims (from runs) and projects, rail-lines (from data/). Without
+NAME: surveyed, timeline, attribution, validation, validation-strata, validation-changes, claims (from runs) and projects, rail-lines (from data/). Without
 names, every table whose inputs exist. A run table names the command and the commit it was measured at;
 the commit changes only when the table does. The tests compare the pages with the golden headline
 numbers and with the runs they make anyway (tests/test_readme.py, tests/test_api.py, the claims and
@@ -27,6 +28,7 @@ observed tests), so a change that moves a figure must refresh its page.
 from __future__ import annotations
 
 import argparse
+import ast
 import json
 import re
 import subprocess
@@ -85,14 +87,48 @@ def timeline_table(minutes: pd.DataFrame, index: pd.DataFrame) -> str:
     return "\n".join(rows)
 
 
+def _num(value: object, fmt: str) -> str:
+    return "—" if value is None or pd.isna(value) else format(float(value), fmt)  # type: ignore[arg-type]
+
+
 def validation_table(rows: pd.DataFrame) -> str:
-    """Row by row: observed, model, ratio, TAG and 25 % verdicts, route km against the published length."""
-    out = ["| id | rel. | observed | model | ratio | TAG | 25 % | route km (model/published) |", "|---|---|---:|---:|---:|---|---|---|"]
+    """Row by row: reliability, use, observed, model, ratio, TAG and 25 % verdicts, route km against the published length."""
+    out = ["| id | rel. | use | observed | model | ratio | TAG | 25 % | route km (model/published) |", "|---|---|---|---:|---:|---:|---|---|---|"]
     for _, r in rows.iterrows():
         km = f"{r['model_km']:.1f} / {r['published_km']:g}" if pd.notna(r.get("published_km")) and pd.notna(r.get("model_km")) else ""
+        use = r["use"] if "use" in r and pd.notna(r["use"]) else "scored"
         out.append(
-            f"| {r['id']} | {r['reliability']} | {r['observed_min']:g} | {r['model_min']:.1f} | {r['ratio']:.2f} | "
+            f"| {r['id']} | {r['reliability']} | {use} | {r['observed_min']:g} | {_num(r['model_min'], '.1f')} | {_num(r['ratio'], '.2f')} | "
             f"{'yes' if r['within_tag'] else 'no'} | {'yes' if r['within_25'] else 'no'} | {km} |"
+        )
+    return "\n".join(out)
+
+
+def strata_table(strata: pd.DataFrame) -> str:
+    """The fit statistics of the scored rows, overall and per group (``strata.csv``)."""
+    out = [
+        "| group | rows | within TAG | within 25 % | MAPE % | bias % | slope | changes: sign agrees |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for _, r in strata.iterrows():
+        changes = f"{int(r['changes_sign_agree'])}/{int(r['changes'])}" if int(r["changes"]) else "—"
+        out.append(
+            f"| {r['group']} | {int(r['n'])} | {int(r['within_tag'])} ({_num(100 * r['within_tag_share'], '.0f')} %) | "
+            f"{int(r['within_25'])} ({_num(100 * r['within_25_share'], '.0f')} %) | {_num(r['mape_pct'], '.1f')} | "
+            f"{_num(r['bias_pct'], '+.1f')} | {_num(r['slope'], '.2f')} | {changes} |"
+        )
+    return "\n".join(out)
+
+
+def changes_table(changes: pd.DataFrame) -> str:
+    """Before → after rows: the published change beside the model's (``changes.csv``)."""
+    out = ["| id | use | years | observed (min) | model (min) | sign | ≥ ¼ of the size |", "|---|---|---|---|---|---|---|"]
+    for _, r in changes.iterrows():
+        obs = f"{r['observed_before_min']:g} → {r['observed_after_min']:g} ({r['observed_change_min']:+g})"
+        mod = f"{_num(r['model_before_min'], '.1f')} → {_num(r['model_after_min'], '.1f')} ({_num(r['model_change_min'], '+.1f')})"
+        out.append(
+            f"| {r['id']} | {r['use']} | {r['year_before']}→{r['year']} | {obs} | {mod} | "
+            f"{'agrees' if r['sign_agrees'] else '**disagrees**'} | {'yes' if r['change_quarter'] else 'no'} |"
         )
     return "\n".join(out)
 
@@ -135,6 +171,26 @@ def rail_lines_table(lines: pd.DataFrame) -> str:
     return "\n".join(out)
 
 
+def module_summary(path: Path) -> str:
+    """The first sentence of a module's docstring (read with ``ast``: nothing is imported)."""
+    doc = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or ""
+    first = " ".join(doc.split("\n\n")[0].split())
+    first = re.sub(r"\s*\((?:see )?issues? \d+[^)]*\)", "", first)  # a reader cannot use an issue number
+    return first.replace("|", "\\|")
+
+
+def modules_table(package: Path) -> str:
+    """Every module of the package by stage (sub-package), with the first sentence of its docstring."""
+    out = ["| stage | module | what it holds |", "|---|---|---|"]
+    for path in sorted(package.rglob("*.py"), key=lambda q: (len(q.relative_to(package).parts), str(q))):
+        rel = path.relative_to(package.parent)
+        if "__pycache__" in rel.parts:
+            continue
+        stage = rel.parts[1] if len(rel.parts) > 2 else "(top)"
+        out.append(f"| {stage} | `{rel.as_posix()}` | {module_summary(path)} |")
+    return "\n".join(out)
+
+
 # ------------------------------------------------------------------ where each table's inputs are
 
 
@@ -146,6 +202,8 @@ class Source:
     """Paths relative to the outputs folder (runs) or to the project (data: ``data/...``)."""
     command: str | None
     build: Callable[[list[Path]], str]
+    run_args: tuple[str, ...] = ()
+    """``run_scenario.py`` arguments that write the files into ``{out}`` (``--run``)."""
 
 
 def _surveyed(paths: list[Path]) -> str:
@@ -158,16 +216,26 @@ def _projects(paths: list[Path]) -> str:
 
 
 SOURCES: dict[str, Source] = {
-    "surveyed": Source(("surveyed/centre_minutes.csv", "surveyed/metrics.json"), "run_scenario.py scenarios/surveyed.yaml", _surveyed),
+    "surveyed": Source(("surveyed/centre_minutes.csv", "surveyed/metrics.json"), "run_scenario.py scenarios/surveyed.yaml", _surveyed,
+        ("surveyed", "--no-map", "--output-dir", "{out}")),
     "timeline": Source(
-        ("timeline/timeline_minutes.csv", "timeline/timeline_index.csv"), "run_scenario.py timeline", lambda p: timeline_table(pd.read_csv(p[0]), pd.read_csv(p[1]))
+        ("timeline/timeline_minutes.csv", "timeline/timeline_index.csv"), "run_scenario.py timeline", lambda p: timeline_table(pd.read_csv(p[0]), pd.read_csv(p[1])),
+        ("timeline", "--output-dir", "{out}"),
     ),
     "attribution": Source(
-        ("year-2023/attribution.csv",), "run_scenario.py attribution year-2023 --against year-2018", lambda p: attribution_table(pd.read_csv(p[0]))
+        ("year-2023/attribution.csv",), "run_scenario.py attribution year-2023 --against year-2018", lambda p: attribution_table(pd.read_csv(p[0])),
+        ("attribution", "year-2023", "--against", "year-2018", "--output-dir", "{out}"),
     ),
-    "validation": Source(("observed/validation.csv",), "run_scenario.py observed", lambda p: validation_table(pd.read_csv(p[0]))),
-    "claims": Source(("claims/claims_audit.csv",), "run_scenario.py claims", lambda p: claims_table(pd.read_csv(p[0]))),
+    "validation": Source(("observed/validation.csv",), "run_scenario.py observed", lambda p: validation_table(pd.read_csv(p[0])),
+        ("observed", "--out", "{out}/observed")),
+    "validation-strata": Source(("observed/strata.csv",), "run_scenario.py observed", lambda p: strata_table(pd.read_csv(p[0])),
+        ("observed", "--out", "{out}/observed")),
+    "validation-changes": Source(("observed/changes.csv",), "run_scenario.py observed", lambda p: changes_table(pd.read_csv(p[0])),
+        ("observed", "--out", "{out}/observed")),
+    "claims": Source(("claims/claims_audit.csv",), "run_scenario.py claims", lambda p: claims_table(pd.read_csv(p[0])),
+        ("claims", "--output-dir", "{out}")),
     "projects": Source(("data/projects.yaml",), None, _projects),
+    "modules": Source(("network",), None, lambda p: modules_table(p[0])),
     "rail-lines": Source(("data/rail_lines.csv",), None, lambda p: rail_lines_table(pd.read_csv(p[0]))),
 }
 
@@ -229,11 +297,19 @@ def main(argv: list[str]) -> int:
     mode.add_argument("--check", action="store_true", help="exit 1 when a page's table differs from the run")
     mode.add_argument("--print", action="store_true", help="print the tables")
     ap.add_argument("--outputs", type=Path, default=OUT, help="the outputs folder of the runs (default: outputs/)")
+    ap.add_argument("--run", action="store_true", help="first make the runs the tables need, into --outputs (the surveyed run without a map)")
     args = ap.parse_args(argv)
     unknown = [n for n in args.names if n not in SOURCES]
     if unknown:
         print(f"unknown table(s) {unknown}; expected {list(SOURCES)}", file=sys.stderr)
         return 2
+    if args.run:
+        for run_args in dict.fromkeys(SOURCES[n].run_args for n in (args.names or SOURCES) if SOURCES[n].run_args):
+            cmd = [sys.executable, str(ROOT / "run_scenario.py"), *(a.format(out=args.outputs) for a in run_args)]
+            print("running", " ".join(cmd[1:]), file=sys.stderr)
+            if subprocess.run(cmd, cwd=ROOT, check=False).returncode not in (0, 1):  # 1: a threshold or check failed, the outputs are complete
+                print(f"{' '.join(run_args)} failed", file=sys.stderr)
+                return 2
     names = args.names or [n for n in SOURCES if all(p.exists() for p in source_paths(n, args.outputs))]
     head = commit()
     texts = {str(p.relative_to(ROOT)): p.read_text(encoding="utf-8") for p in pages()}

@@ -188,3 +188,13 @@ def test_timeline_by_definition_attributes_the_2020_corridor_change_to_the_san_g
         assert g["effect"].sum() == pytest.approx(g["change"].iloc[0], abs=1e-3)
     att = definition_attribution(years[1], years[0], region, "corridor_end_to_end")
     assert set(att["project"]) >= {"furong-avenue", "dongzhu-road", "tanzhou-avenue"}
+
+
+def test_the_docs_claims_table_is_this_audit(audited: tuple[list[C.Claim], pd.DataFrame]) -> None:
+    """docs/definitions.md shows the audit `run_scenario.py claims` computes (refresh with
+    `tools/readme_tables.py claims` after `run_scenario.py claims`)."""
+    from tools.readme_tables import claims_table, drifted, pages
+
+    texts = {p.name: p.read_text(encoding="utf-8") for p in pages()}
+    assert "<!-- table:claims -->" in texts["definitions.md"]
+    assert drifted("claims", claims_table(audited[1]), texts) == []

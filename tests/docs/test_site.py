@@ -78,5 +78,40 @@ def test_docs_cite_no_issue_numbers_or_bare_commit_hashes() -> None:
         for n, line in enumerate(page.read_text(encoding="utf-8").splitlines(), 1):
             if line.startswith("_Measured by "):
                 continue
-            assert not re.search(r"\bissues? \d+\b|\(#\d+\)", line, flags=re.I), f"{page.name}:{n}: cites an issue: {line}"
+            assert not re.search(r"\bissues?[ -]#?\d+\b|\(#\d+\)", line, flags=re.I), f"{page.name}:{n}: cites an issue: {line}"
             assert not re.search(r"\bmain `?[0-9a-f]{7,}\b|\bcommit `?[0-9a-f]{7,}\b", line), f"{page.name}:{n}: cites a commit: {line}"
+
+
+def _doc_pages() -> list[Path]:
+    return [ROOT / "README.md", *sorted(DOCS.rglob("*.md"))]
+
+
+def test_every_file_the_docs_name_exists() -> None:
+    """A page that names `network/...py`, `data/...`, `tests/...` (in backticks) names a file of this tree,
+    so a move that forgets the docs fails here."""
+    missing = []
+    for page in _doc_pages():
+        for path in re.findall(r"`((?:network|data|tests|tools|benchmarks|scenarios|docs|\.ci)/[\w./-]*)`", page.read_text(encoding="utf-8")):
+            if not (ROOT / path).exists():
+                missing.append(f"{page.name}: {path}")
+    assert missing == []
+
+
+def test_every_dotted_python_name_the_docs_use_is_defined() -> None:
+    """`network.scenario.schema.find_scenario_file`-style names resolve to a module and a name defined in it."""
+    missing = []
+    for page in _doc_pages():
+        for dotted in re.findall(r"`(network(?:\.\w+)+)`", page.read_text(encoding="utf-8")):
+            parts = dotted.split(".")
+            for k in range(len(parts), 0, -1):
+                base = ROOT.joinpath(*parts[:k])
+                module = base.with_suffix(".py") if base.with_suffix(".py").exists() else base / "__init__.py"
+                if module.exists():
+                    rest = parts[k:]
+                    text = module.read_text(encoding="utf-8")
+                    if len(rest) > 1 or (rest and not re.search(rf"^(?:def |class |async def )?{rest[0]}\b|^\s+\"{rest[0]}\",?$", text, flags=re.M)):
+                        missing.append(f"{page.name}: {dotted}")
+                    break
+            else:
+                missing.append(f"{page.name}: {dotted}")
+    assert missing == [], missing
