@@ -152,6 +152,12 @@ def comparison(base: Snapshot, snap: Snapshot, region: Region) -> tuple[dict[str
     return out, diff
 
 
+def drawn_points(entry: Any) -> list[list[float]]:
+    """The [lon, lat] points an ``add`` entry was drawn with: a road's path, or a transit edit's stops given as points."""
+    pts = getattr(entry, "path", None) or getattr(entry, "stops", None) or []
+    return [[float(p[0]), float(p[1])] for p in pts if isinstance(p, list | tuple) and len(p) == 2 and all(isinstance(c, int | float) for c in p)]
+
+
 def op_label(op: Op) -> str:
     """One line describing an edit for the page's log."""
     if isinstance(op, Append):

@@ -171,3 +171,35 @@ def test_export_runs_the_scenario_as_the_cli_into_the_workspace(client: TestClie
     assert metrics["scenario"] == "exported-one"
     for bad in ("/files/outputs/%2e%2e/%2e%2e/surveyed.yaml", "/files/outputs/..%2fsurveyed.yaml", "/files/other/x.html"):
         assert client.get(bad, headers=AUTH).status_code in (404, 422), bad
+
+
+def test_transit_edits_of_the_language_are_offered_and_applied(client: TestClient) -> None:
+    """The scenario language's transit edits reach the workbench from the schema: a sparser intercity
+    (headway 60 min) never speeds the transit trip up; a removed line leaves the map's rail layer (its clock
+    minutes may move either way: paths are chosen by generalized cost); a drawn trip pattern (stops as
+    points) is shown on the map."""
+    meta = client.get("/api/meta", headers=AUTH).json()
+    assert {"adjust_frequency", "add_trip_pattern", "extend_line"} <= set(meta["edit_lists"]["add"])
+    doc = client.post("/api/tabs", json={"file": "surveyed.yaml"}, headers=AUTH).json()
+    tab, before = doc["tab"], _minutes(doc, "changsha", "zhuzhou", "transit")
+    sparse = {"op": "append", "field": "add", "item": {"type": "adjust_frequency", "name": "sparse intercity", "line": "IC-ZZ", "headway_min": 60}}
+    r = client.post(f"/api/tabs/{tab}/edits", json={"op": sparse}, headers=AUTH)
+    assert r.status_code == 200, r.text
+    slower = _minutes(r.json(), "changsha", "zhuzhou", "transit")
+    assert slower >= before
+    r = client.post(f"/api/tabs/{tab}/edits", json={"op": {"op": "append", "field": "remove_lines", "item": "IC-ZZ"}}, headers=AUTH)
+    assert r.status_code == 200, r.text
+    rail = client.get(f"/api/tabs/{tab}/layers", headers=AUTH).json()["rail"]["features"]
+    assert "IC-ZZ" not in {f["properties"]["line_id"] for f in rail}
+    pattern = {
+        "op": "append",
+        "field": "add",
+        "item": {"type": "add_trip_pattern", "name": "drawn bus", "line": "BUS-X", "kind": "bus", "headway_min": 10, "speed_kph": 25,
+                 "stops": [[112.98, 28.19], [113.05, 28.0], [113.13, 27.84]]},
+    }  # fmt: skip
+    r = client.post(f"/api/tabs/{tab}/edits", json={"op": pattern}, headers=AUTH)
+    assert r.status_code == 200, r.text
+    edits = client.get(f"/api/tabs/{tab}/layers", headers=AUTH).json()["edits"]["features"]
+    assert [f["properties"]["name"] for f in edits] == ["drawn bus"], "drawn entries are shown; a frequency change has no geometry"
+    rail = client.get(f"/api/tabs/{tab}/layers", headers=AUTH).json()["rail"]["features"]
+    assert "BUS-X" in {f["properties"]["line_id"] for f in rail}

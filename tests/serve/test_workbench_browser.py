@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -109,6 +110,17 @@ def test_foreign_origin_missing_token_and_foreign_host_are_refused(server: Serve
     assert _api(server, "/api/scenarios", Host="evil.example").status_code == 421
     r = _api(server, "/api/scenarios", Origin=f"http://127.0.0.1:{server.port}")
     assert r.status_code == 200 and "access-control-allow-origin" not in r.headers
+
+
+def test_the_docs_api_example_runs_against_the_server(server: Server) -> None:
+    """The Python example of docs/workbench.md, run as written against the live server."""
+    page = (ROOT / "docs" / "workbench.md").read_text(encoding="utf-8")
+    code = re.findall(r"```python\n(.*?)```", page, flags=re.S)
+    assert len(code) == 1
+    env = {**os.environ, "WORKBENCH_URL": server.base.rstrip("/"), "WORKBENCH_TOKEN": server.token}
+    run = subprocess.run([sys.executable, "-c", code[0]], capture_output=True, text=True, env=env, timeout=600)
+    assert run.returncode == 0, run.stderr
+    assert "min:" in run.stdout and "half-hour index 2030" in run.stdout and "minutes_saved" in run.stdout
 
 
 def test_ctrl_c_stops_the_server_cleanly(server: Server) -> None:

@@ -1,4 +1,4 @@
-"""After any sequence of edits and undos, the workbench's numbers and isochrones are those of a fresh run of
+"""After any sequence of edits (roads, transit, projects, period) and undos, the workbench's numbers and isochrones are those of a fresh run of
 the YAML it saves (within 0.01 min): the incremental re-evaluation and the edit log's serialisation agree
 with the command line."""
 
@@ -48,12 +48,18 @@ def edits() -> st.SearchStrategy[Any]:
         st.integers(0, 99),
         st.sampled_from(CORRIDORS),
     )
+    headway = st.builds(
+        lambda k, lid, h: Append(op="append", field="add", item={"type": "adjust_frequency", "name": f"freq-{k}", "line": lid, "headway_min": h}),
+        st.integers(0, 99),
+        st.sampled_from(LINES),
+        st.sampled_from([3.0, 30.0]),
+    )
     line = st.sampled_from(LINES).map(lambda lid: Append(op="append", field="remove_lines", item=lid))
     project = st.builds(lambda pid, inc: ProjectToggle(op="project", project_id=pid, include=inc), st.sampled_from(["west-ring-line", "huangxing-tianxin-connector", "furong-avenue"]), st.booleans())
     period = st.sampled_from(["am_peak", "off_peak"]).map(lambda p: When(op="when", period=p))
     undo = st.just(None)
     remove = st.sampled_from(["road-1", "M1"]).map(lambda n: Remove(op="remove", name=n))
-    return st.one_of(road, upgrade, closure, line, project, period, undo, remove)
+    return st.one_of(road, upgrade, closure, headway, line, project, period, undo, remove)
 
 
 @pytest.fixture(scope="module")

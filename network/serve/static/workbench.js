@@ -176,21 +176,39 @@
 
   // ---------------------------------------------------------------- edit forms from the scenario language's schema
   let pending = null;
+  const LINE_KEYS = ["line", "line_id"];
+  function kindOf(prop) {
+    if (prop.enum) return "enum";
+    const alts = [prop, ...(prop.anyOf || [])];
+    if (alts.some((a) => a.type === "number" || a.type === "integer")) return "number";
+    if (alts.some((a) => a.type === "array")) return "list";
+    return "text";
+  }
+  // the property a drawn polyline fills: a road's path, or a transit edit's stops when they may be [lon, lat] points
+  function drawKey(schema) {
+    const props = schema.properties || {};
+    if ("path" in props) return "path";
+    const items = props.stops && props.stops.items;
+    const alts = items ? [items, ...(items.anyOf || [])] : [];
+    return alts.some((a) => a.type === "array" && a.prefixItems) ? "stops" : null;
+  }
   function fieldInput(list, type, key, prop) {
     const id = `f-${list}-${type}-${key}`;
-    const choices = meta.choices[key];
+    const choices = meta.choices[key] || prop.enum;
     if (choices) return `<label>${key} <select id="${id}">${choices.map((c) => `<option ${c === prop.default ? "selected" : ""}>${esc(c)}</option>`).join("")}</select></label>`;
-    if (key === "line_id") return `<label>${key} <select id="${id}" class="line-select"></select></label>`;
-    const num = prop.type === "number" || prop.type === "integer" || (prop.anyOf || []).some((a) => a.type === "number" || a.type === "integer");
-    const dflt = prop.default ?? (key === "speed_kph" ? 80 : "");
-    return `<label>${key} <input id="${id}" ${num ? 'type="number" step="any"' : ""} value="${esc(dflt)}" size="6"></label>`;
+    if (LINE_KEYS.includes(key)) return `<label>${key} <select id="${id}" class="line-select"></select></label>`;
+    const kind = kindOf(prop);
+    const dflt = prop.default ?? (key === "speed_kph" && type === "new_road" ? 80 : "");
+    const hint = kind === "list" ? ' placeholder="a, b, …"' : "";
+    return `<label>${key} <input id="${id}" data-kind="${kind}" ${kind === "number" ? 'type="number" step="any"' : ""} value="${esc(dflt)}" size="8"${hint}></label>`;
   }
   function readFields(list, type, props) {
     const out = {};
     for (const key of props) {
       const el = $(`f-${list}-${type}-${key}`);
       if (!el || el.value === "") continue;
-      out[key] = el.type === "number" ? Number(el.value) : el.value;
+      const kind = el.dataset.kind;
+      out[key] = kind === "number" ? Number(el.value) : kind === "list" ? el.value.split(/[,，]/).map((x) => x.trim()).filter(Boolean) : el.value;
     }
     return out;
   }
@@ -202,11 +220,11 @@
         continue;
       }
       for (const [type, schema] of Object.entries(variants)) {
-        const props = Object.keys(schema.properties || {}).filter((k) => !["type", "name", "path"].includes(k));
-        const draws = "path" in (schema.properties || {});
+        const draw = drawKey(schema);
+        const props = Object.keys(schema.properties || {}).filter((k) => !["type", "name", draw].includes(k));
         h += `<div class="edit-form"><b>${esc(type)}</b> <label>name <input id="f-${list}-${type}-name" value="${esc(type)}-${++n}" size="14"></label> ` +
           props.map((k) => fieldInput(list, type, k, schema.properties[k])).join(" ") +
-          ` <button type="button" data-list="${esc(list)}" data-type="${esc(type)}" data-draw="${draws ? 1 : 0}" data-props="${esc(props.join(","))}">${draws ? "draw" : "add"}</button></div>`;
+          ` <button type="button" data-list="${esc(list)}" data-type="${esc(type)}" data-draw="${draw || ""}" data-props="${esc(props.join(","))}">${draw ? "draw" : "add"}</button></div>`;
       }
     }
     $("edit-forms").innerHTML = h;
@@ -227,9 +245,9 @@
     const type = b.dataset.type;
     const props = b.dataset.props ? b.dataset.props.split(",") : [];
     const item = { type, name: $(`f-${list}-${type}-name`).value, ...readFields(list, type, props) };
-    if (b.dataset.draw === "1") {
-      pending = { list, item };
-      status(`draw the ${type} on the map: click its points, double-click to finish`, true);
+    if (b.dataset.draw) {
+      pending = { list, item, key: b.dataset.draw };
+      status(`draw the ${type} on the map: click its ${b.dataset.draw === "stops" ? "stops" : "points"}, double-click to finish`, true);
       map.pm.enableDraw("Line", { finishOn: "dblclick" });
     } else {
       edit({ op: "append", field: list, item });
@@ -241,9 +259,9 @@
     map.pm.disableDraw();
     const path = pts.filter((p, i) => i === 0 || p[0] !== pts[i - 1][0] || p[1] !== pts[i - 1][1]);
     if (!pending) return;
-    const { list, item } = pending;
+    const { list, item, key } = pending;
     pending = null;
-    edit({ op: "append", field: list, item: { ...item, path } });
+    edit({ op: "append", field: list, item: { ...item, [key]: path } });
   });
 
   // ---------------------------------------------------------------- other controls
