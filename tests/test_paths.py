@@ -42,3 +42,11 @@ def test_the_commit_is_the_checkouts_head() -> None:
     else:
         assert paths.source_commit() in (head.stdout.strip(), head.stdout.strip() + "+dirty")
     assert paths.checkout_dir() == ROOT
+
+
+def test_run_cache_dir_option_sets_the_cache_for_the_run_and_its_workers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from network.cli.main import main
+
+    monkeypatch.setenv(paths.CACHE_ENV, "restored-after-the-test")
+    assert main(["run", "--cache-dir", str(tmp_path)]) == 2  # no scenario named: usage error, after the option took effect
+    assert paths.cache_dir() == tmp_path.resolve()

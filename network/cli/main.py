@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 import time
 from pathlib import Path
@@ -31,7 +32,7 @@ from network.cli.commands import COMMANDS, add_when_options, build_subcommand_pa
 from network.model.rail import load_rail
 from network.outputs.checks_report import CheckRecord, write_check_reports
 from network.outputs.maps import BASEMAPS, basemap_problem
-from network.paths import SCENARIO_DIR, map_dir, output_dir
+from network.paths import CACHE_ENV, SCENARIO_DIR, map_dir, output_dir
 from network.routing.route import route
 from network.run.batch import BatchOutcome, run_batch
 from network.scenario.catalogue import load_catalogue
@@ -260,6 +261,12 @@ def configure_run(ap: argparse.ArgumentParser) -> None:
         help="map tiles: osm (default), light, tianditu (key in $TIANDITU_KEY), gaode (data shifted to GCJ-02), none",
     )
     ap.add_argument("--offline", action="store_true", help="self-contained map: Leaflet inlined, no tiles, no network request")
+    ap.add_argument(
+        "--cache-dir",
+        type=Path,
+        default=None,
+        help="cache root for OSM networks and offline map assets (default: $CZT_CACHE_DIR, else the user cache folder)",
+    )
     ap.add_argument("--workers", type=_workers, default=1, metavar="N", help="run scenarios in N local processes (default 1: serial)")
     ap.add_argument(
         "--scheduler", metavar="URL", help="run scenarios on a Dask cluster, e.g. tcp://host:8786 (outputs go to a shared filesystem)"
@@ -269,6 +276,8 @@ def configure_run(ap: argparse.ArgumentParser) -> None:
 
 def run_command(args: argparse.Namespace) -> int:
     """Run ``run``: every scenario file named (or ``--all``); returns the exit code."""
+    if args.cache_dir is not None:  # through the environment, so local worker processes use it too
+        os.environ[CACHE_ENV] = str(args.cache_dir.resolve())
     files = run_files(list(args.scenarios), run_all=args.all, scenario_dir=SCENARIO_DIR)
     problem = basemap_problem(args.basemap or ("none" if args.offline else "osm"), offline=args.offline)
     if problem and not args.no_map:
