@@ -256,7 +256,8 @@ def road_edge_times_s(roads: RoadNetwork, speed_kph: float | None, params: State
     """Travel time (s) per road edge: at class speeds (car) or at a fixed ``speed_kph`` (feeder).
 
     Car times are ``length / speed + signals x signal_delay_<period>_s``: the class speed (from the
-    parameter table, or the state's ``class_speeds_kph`` table) unless the edge gives its own
+    parameter table, or the state's ``class_speeds_kph`` table; an ``urban_arterial``'s ``open_share`` of
+    its length, outside the dense city, at ``speed_urban_arterial_suburban_<period>_kph``) unless the edge gives its own
     (``speed_kph``, ``speed_<period>_kph``), plus the delay of the signalised junctions the edge passes
     (column ``signals``; 0 on classes whose speeds include average delay, see ``SIGNAL_DELAY_INCLUDED``).
     """
@@ -273,6 +274,11 @@ def road_edge_times_s(roads: RoadNetwork, speed_kph: float | None, params: State
         for c in set(classes)
     }
     speed = np.array([uniq[c] for c in classes], dtype=float)
+    if "open_share" in e.columns and "urban_arterial" not in table:
+        # an arterial's length outside the dense city (suburban, rural cells) runs at its suburban speed
+        share = np.where(classes == "urban_arterial", np.nan_to_num(e["open_share"].to_numpy(dtype=float)), 0.0)
+        suburban_kph = params.value(f"speed_urban_arterial_suburban_{params.period}_kph")
+        speed = 1.0 / ((1.0 - share) / speed + share / suburban_kph)
     for col in ("speed_kph", f"speed_{params.period}_kph"):
         if col in e.columns:
             override = e[col].to_numpy(dtype=float)

@@ -65,6 +65,12 @@ _SUBURBAN = (
     " (signal spacing as data, data/road_classes.csv); 长沙 2020 traffic report: 城区 evening-peak 快速路 31 km/h, 主干路 21 km/h"
     " (https://hunan.sina.cn/news/2021-02-08/detail-ikftpnny5796314.d.html)"
 )
+_ARTERIAL_SUBURBAN = (
+    _CJJ + " (主干路 60/50/40), signal delay included: the part of an urban arterial outside the dense city (cells below"
+    " 1,500 persons / km²: suburban districts, 暮云, 昭山, the 株洲–湘潭 belt) has junctions 1-2 km apart instead of 300-500 m,"
+    " so a design-60 road averages 40-50 off-peak (50 km/h running + 20 s per signal every 1.5 km = 43 km/h); the dense-city"
+    " speed stays speed_urban_arterial_<period>_kph"
+)
 _TAG = "UK TAG unit M3.2 / A1.3: walk and wait time valued at 1.5-2.5 x in-vehicle time; interchange penalty 5-10 min"
 _GEN = "; transit paths are chosen by generalized cost (network.model.graph.CostWeights), reported in clock minutes; applies to "
 _RAIL = "train performance: B-type metro 1.0 m/s2 accel / 1.0 brake; CRH6 intercity 0.6-0.8 m/s2; CRH380 0.4-0.5 m/s2 (a stop costs v/2a + v/2b over running through)"
@@ -77,6 +83,8 @@ PARAMETER_TABLE: Final[tuple[Parameter, ...]] = (
     Parameter("speed_urban_express_am_peak_kph", 45.0, 30.0, 70.0, "km/h", _CJJ + " (快速路 100/80/60)"),
     Parameter("speed_urban_arterial_off_peak_kph", 35.0, 25.0, 50.0, "km/h", _CJJ + " (主干路 60/50/40), signal delay included"),
     Parameter("speed_urban_arterial_am_peak_kph", 24.0, 15.0, 35.0, "km/h", _CJJ + "; Changsha peak arterial speeds 20-25 km/h in city congestion reports"),
+    Parameter("speed_urban_arterial_suburban_off_peak_kph", 45.0, 35.0, 55.0, "km/h", _ARTERIAL_SUBURBAN),
+    Parameter("speed_urban_arterial_suburban_am_peak_kph", 35.0, 25.0, 45.0, "km/h", _ARTERIAL_SUBURBAN + "; AM peak"),
     Parameter("speed_urban_minor_off_peak_kph", 25.0, 15.0, 35.0, "km/h", _CJJ + " (次干路/支路)"),
     Parameter("speed_urban_minor_am_peak_kph", 18.0, 10.0, 30.0, "km/h", _CJJ + " (次干路/支路)"),
     Parameter("speed_suburban_arterial_off_peak_kph", 60.0, 45.0, 70.0, "km/h", _SUBURBAN + "; running speed off-peak about 0.8-1.0 x design 60-80"),
@@ -117,7 +125,7 @@ PARAMETER_TABLE: Final[tuple[Parameter, ...]] = (
     Parameter("walk_max_m", 1000.0, 800.0, 1200.0, "m", "walk catchment of rail stations, 800-1200 m in Chinese TOD studies"),
     Parameter("bus_feeder_speed_factor", 0.6, 0.5, 0.8, "x car speed", "bus operating speed 0.5-0.8 of car speed on the same road (stops, boarding)"),
     Parameter("bus_feeder_wait_min", 4.0, 2.0, 8.0, "min", "half the headway of urban feeder buses (4-15 min)"),
-    Parameter("bus_feeder_max_m", 6000.0, 3000.0, 10000.0, "m", "longest feeder-bus connector between a place and a station or road: feeder (接驳) and community bus lines to rail stations run 3-10 km (judgement; 长沙县's city-rural lines of 15-25 km are services of their own, https://www.chaxiaohao.com/read-1750247493l227201.html); beyond it a trip uses intercity buses, rail, or nothing"),
+    Parameter("bus_feeder_max_m", 10000.0, 5000.0, 15000.0, "m", "longest feeder-bus connector between a place and a station or road: one ride on a city bus line, whose routes run 10-25 km end to end (长沙县 lines 15-24.5 km, https://www.chaxiaohao.com/read-1750247493l227201.html), so a place up to about 10 km of streets from a station is served by one bus; farther, a trip uses intercity buses, rail, or nothing"),
     Parameter("initial_wait_cap_min", 10.0, 8.0, 15.0, "min", "waits grow as half the headway up to ~10-12 min; beyond, travellers time their arrival (TAG M3.2)"),
     Parameter("initial_wait_slope_beyond_cap", 0.3, 0.0, 0.5, "x half-headway", "share of half the headway beyond the cap still waited (TAG M3.2 timetable-aware)"),
     Parameter("walk_weight", 2.0, 1.5, 2.5, "x in-vehicle", _TAG + _GEN + "walking (connectors, street to platform, walking transfers)"),

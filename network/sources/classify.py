@@ -32,6 +32,9 @@ from network.model.types import FloatArray, IntArray
 
 BUILT_UP_MAX_CODE = 2
 """Area type codes 0-2 (core, urban, suburban; ``network.model.area.AREA_TYPES``) are built-up."""
+DENSE_MAX_CODE = 1
+"""Area type codes 0-1 (core, urban: >= 1,500 persons / km²) are the dense city, where an arterial runs at
+downtown speeds; an arterial's suburban length (codes 2-3) runs at ``speed_urban_arterial_suburban_<period>_kph``."""
 MIN_BUILT_UP_SHARE = 0.5
 """A segment is an urban arterial when at least this share of its length is built-up."""
 
@@ -81,8 +84,10 @@ def built_up_share(
     *,
     area_code_at: Callable[[FloatArray, FloatArray], IntArray],
     samples: int = 9,
+    max_code: int = BUILT_UP_MAX_CODE,
 ) -> FloatArray:
-    """Share of each segment's length in built-up area (area type core, urban or suburban).
+    """Share of each segment's length in built-up area (area type core, urban or suburban; with
+    ``max_code=DENSE_MAX_CODE``: in the dense city, core or urban).
 
     Parameters
     ----------
@@ -97,7 +102,7 @@ def built_up_share(
     ts = (np.arange(samples) + 0.5) / samples
     built = np.zeros(len(ux), dtype=float)
     for t in ts:
-        built += np.asarray(area_code_at(ux + t * (vx - ux), uy + t * (vy - uy))) <= BUILT_UP_MAX_CODE
+        built += np.asarray(area_code_at(ux + t * (vx - ux), uy + t * (vy - uy))) <= max_code
     return built / samples
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -12,11 +13,13 @@ import geopandas as gpd
 import pandas as pd
 
 from network._errors import DataError
+from network.model.area import area_type_codes
 from network.model.graph import RoadNetwork
 from network.model.road_add import add_road
 from network.model.speeds import ROAD_CLASSES
 from network.model.tables import check_roads, parse_waypoint, read_text_table
 from network.paths import CRS_METRIC, CRS_WGS84, DATA_DIR
+from network.sources.classify import DENSE_MAX_CODE, built_up_share
 
 TIER = "embedded"
 TRUNK_COLUMNS = ("road", "name", "class", "seq", "lon", "lat", "length_km", "opened", "source", "inferred")
@@ -45,7 +48,19 @@ def load_embedded_roads(data_dir: Path = DATA_DIR) -> RoadNetwork:
         tier=TIER,
         snapshot=snap["roads"],
     )
-    return with_trunk_roads(roads, load_trunk_roads(data_dir))
+    return with_open_share(with_trunk_roads(roads, load_trunk_roads(data_dir)))
+
+
+def with_open_share(roads: RoadNetwork) -> RoadNetwork:
+    """``roads`` with ``open_share`` per edge: the share of its length outside the dense city (suburban or
+    rural cells, ``network.model.area``), which an ``urban_arterial`` runs at its suburban speed
+    (``network.model.graph.road_edge_times_s``)."""
+    e = roads.edges
+    xy = roads.nodes.set_index("node_id")[["x", "y"]]
+    u = xy.loc[e["u"].to_numpy()].to_numpy(dtype=float)
+    v = xy.loc[e["v"].to_numpy()].to_numpy(dtype=float)
+    dense = built_up_share(u[:, 0], u[:, 1], v[:, 0], v[:, 1], area_code_at=area_type_codes, max_code=DENSE_MAX_CODE)
+    return replace(roads, edges=e.assign(open_share=1.0 - dense))
 
 
 def with_trunk_roads(roads: RoadNetwork, trunk: pd.DataFrame) -> RoadNetwork:

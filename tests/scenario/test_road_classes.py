@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from network._errors import DataError
@@ -52,3 +53,22 @@ def test_a_bad_class_row_is_refused_naming_file_line_and_field(tmp_path: Path) -
     (tmp_path / "road_classes.csv").write_text(header + "\n" + good.format(seq=0) + "\n" + good.format(seq=1) + "\n", encoding="utf-8")
     load_road_classes.cache_clear()
     assert load_road_classes(tmp_path)["opened"].isna().all()  # unknown: present in every year
+
+
+def test_an_arterial_outside_the_dense_city_runs_at_its_suburban_speed(surveyed_state: NetworkState) -> None:
+    from network.model.graph import road_edge_times_s
+
+    e = surveyed_state.roads.edges
+    arterial = (e["highway"] == "urban_arterial").to_numpy() & (e["signals"].fillna(0) == 0).to_numpy()
+    share = e["open_share"].to_numpy(dtype=float)
+    t = road_edge_times_s(surveyed_state.roads, None, surveyed_state.params)
+    kph = e["length_m"].to_numpy(dtype=float) / t * 3.6
+    period = surveyed_state.params.period
+    dense = surveyed_state.params.value(f"speed_urban_arterial_{period}_kph")
+    suburban = surveyed_state.params.value(f"speed_urban_arterial_suburban_{period}_kph")
+    open_ = arterial & (share == 1.0)
+    city = arterial & (share == 0.0)
+    assert open_.sum() > 20 and city.sum() > 200
+    assert kph[open_] == pytest.approx(suburban) and kph[city] == pytest.approx(dense)
+    half = np.flatnonzero(arterial & (share > 0.3) & (share < 0.7))[0]
+    assert kph[half] == pytest.approx(1.0 / ((1 - share[half]) / dense + share[half] / suburban))  # harmonic: time adds up
