@@ -38,6 +38,7 @@ from network.outputs.report import relative_href, write_report
 from network.paths import SCENARIO_DIR, map_dir, output_dir
 from network.run.runner import scenario_metrics
 from network.scenario.catalogue import catalogue_frame, load_catalogue
+from network.scenario.dated import changes_by_year, unknown_date_km
 from network.scenario.resolve import ResolvedScenario, build_state, resolve_projects
 from network.scenario.schema import Scenario, find_scenario_file, load_scenario, scenario_edits
 
@@ -179,10 +180,13 @@ def run_timeline(args: argparse.Namespace) -> int:
         resolved = [resolve_file(path) for path, _ in year_scenarios(args.scenario_dir)]
     if args.definition:
         return _definition_timeline(resolved, args.definition, args.period, args.output_dir)
+    unknown_km: dict[int, float] = {}
     for r in resolved:
         state = build_state(r)
         tier, snapshot = state.roads.tier, state.roads.snapshot
         evals.append((r.scenario, evaluate(state, region)))
+        if r.year is not None and tier == "embedded":
+            unknown_km[r.year] = unknown_date_km(state.roads)
     if not evals:
         print(f"no scenario with a 'year' in {args.scenario_dir}", file=sys.stderr)
         return 1
@@ -199,8 +203,31 @@ def run_timeline(args: argparse.Namespace) -> int:
     print(f"best-mode centre-to-centre minutes by year  [tier {tier}; {snapshot}]")
     print(wide.round(1).to_string())
     print(index.pivot_table(index="year", columns="mode", values="half_hour_index").to_string())
-    print(f"wrote {out / 'timeline_minutes.csv'} and {png}\n{OSM_ATTRIBUTION}")
+    changes = _print_network_changes(sorted(unknown_km), unknown_km)
+    write_table(
+        changes,
+        out / "timeline_network.csv",
+        provenance=table_provenance(tier=tier, snapshot=snapshot, definition="dated network changes and catalogue projects by year"),
+    )
+    print(f"wrote {out / 'timeline_minutes.csv'}, {out / 'timeline_network.csv'} and {png}\n{OSM_ATTRIBUTION}")
     return 0
+
+
+def _print_network_changes(years: list[int], unknown_km: dict[int, float]) -> pd.DataFrame:
+    """Print, per year, the dated network changes (curated tables) and catalogue projects since the year
+    before, and the km whose opening date is unknown; return them as one table (unknown km as rows too)."""
+    changes = changes_by_year(years)
+    if not years:
+        return changes
+    print("network changes by year (dated roads and classes beside catalogue projects; km of unknown opening date)")
+    for year in years:
+        here = changes[changes["year"] == year]
+        named = "; ".join(f"{n} [{k}, {d}]" for n, k, d in zip(here["name"], here["kind"], here["date"])) or "none dated"
+        print(f"  {year}: {named}; unknown opening date: {unknown_km[year]:,.1f} km (present in every year)")
+    unknown = pd.DataFrame(
+        [{"year": y, "date": "", "kind": "unknown opening date (km)", "id": "", "name": f"{unknown_km[y]:.1f}"} for y in years]
+    )
+    return pd.concat([changes, unknown], ignore_index=True).sort_values(["year", "date"], kind="stable")
 
 
 @command("attribution", "which project bought how many minutes (leave-one-out and add-one-in)")

@@ -21,6 +21,7 @@ from network.routing.engine import (
     times_between,
     times_to_points,
     use_hierarchy,
+    with_direct_s,
 )
 
 TOL_S = 1e-6
@@ -97,7 +98,7 @@ def test_zone_matrix_by_hierarchy_equals_the_fields_the_metrics_use(mode: str, s
     g = build_mode_graph(surveyed_state, mode)  # type: ignore[arg-type]
     zx, zy = zone_points(region)
     snap = snap_points(g, zx, zy, surveyed_state.params, max_snap_m=None)
-    by_fields = times_to_points(fields_from_points(g, snap), snap)
+    by_fields = with_direct_s(times_to_points(fields_from_points(g, snap), snap), snap, snap)  # as metrics.evaluate
     assert np.array_equal(point_matrix(g, snap, snap, method="dijkstra"), by_fields)  # same sums, same order: bit for bit
     _same_times(point_matrix(g, snap, snap, method="ch"), by_fields)
     every = np.arange(g.n_nodes)

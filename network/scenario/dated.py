@@ -1,0 +1,89 @@
+"""The network's dated changes, year by year: roads opened and classes changed from the curated tables
+beside the catalogue projects, and the km whose opening date is unknown.
+
+Dated tables: ``data/expressway_corridors.csv`` and ``data/trunk_roads.csv`` (roads opened, absent
+before), ``data/urban_express_corridors.csv`` (an arterial made an urban expressway: a class change),
+``data/road_classes.csv`` (a corridor's class from ``opened``: a road opened when it was ``absent`` before,
+otherwise a class change; ``unknown`` dates are no change). Every other skeleton edge has no opening date:
+it is present in every year, and ``unknown_date_km`` reports how much of a year's network that is.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from network.model.graph import RoadNetwork
+from network.paths import DATA_DIR
+from network.scenario.catalogue import load_catalogue
+from network.scenario.road_classes import CORRIDOR_COLUMN
+from network.sources.embedded import load_road_classes, load_trunk_roads, load_urban_express_corridors, road_openings
+
+
+@dataclass(frozen=True)
+class NetworkChange:
+    """One dated change: when, what kind (``road opened``, ``class change``, ``catalogue project``), its id and name."""
+
+    date: dt.date
+    kind: str
+    id: str
+    name: str
+
+
+def dated_road_changes() -> list[NetworkChange]:
+    """Every dated road opening and class change of the curated tables (not the catalogue's), by date."""
+    out: list[NetworkChange] = []
+    names = pd.read_csv(DATA_DIR / "expressway_corridors.csv", dtype=str, keep_default_na=False).groupby("corridor")["name"].first().to_dict()
+    trunk = load_trunk_roads().groupby("road")["name"].first().to_dict()
+    for ref, day in road_openings().items():
+        out.append(NetworkChange(day, "road opened", ref, str(names.get(ref) or trunk.get(ref) or ref)))
+    for cid, g in load_urban_express_corridors().groupby("corridor", sort=False):
+        out.append(NetworkChange(g["opened"].iloc[0], "class change → urban_express", str(cid), str(g["name"].iloc[0])))
+    for cid, g in load_road_classes().groupby("corridor", sort=False):
+        day = g["opened"].iloc[0]
+        if day is None or pd.isna(day):
+            continue
+        before = str(g["before"].iloc[0])
+        kind = "road opened" if before == "absent" else f"class change → {g['class'].iloc[0]}"
+        out.append(NetworkChange(day, kind, str(cid), str(g["name"].iloc[0])))
+    return sorted(out, key=lambda c: (c.date, c.id))
+
+
+def catalogue_changes() -> list[NetworkChange]:
+    """The catalogue projects that opened (status built, with a date), by date."""
+    out = [
+        NetworkChange(p.opened, f"catalogue {p.type}", pid, p.name_zh)
+        for pid, p in load_catalogue().items()
+        if p.status == "built" and p.opened is not None
+    ]
+    return sorted(out, key=lambda c: (c.date, c.id))
+
+
+def changes_by_year(years: list[int]) -> pd.DataFrame:
+    """For each of ``years`` (sorted), the dated network changes and catalogue projects since the previous
+    year of the list (for the first: that year alone): columns ``year``, ``date``, ``kind``, ``id``, ``name``."""
+    rows = []
+    ys = sorted(set(years))
+    for k, year in enumerate(ys):
+        start = ys[k - 1] + 1 if k else year
+        for c in dated_road_changes() + catalogue_changes():
+            if start <= c.date.year <= year:
+                rows.append({"year": year, "date": c.date.isoformat(), "kind": c.kind, "id": c.id, "name": c.name})
+    return pd.DataFrame(rows, columns=["year", "date", "kind", "id", "name"]).sort_values(["year", "date", "id"], ignore_index=True)
+
+
+def unknown_date_km(roads: RoadNetwork) -> float:
+    """Km of ``roads`` whose opening date is unknown (present in every year): every edge but those of a
+    dated road (an expressway corridor or trunk road by ``ref``, a catalogue road of its own, a corridor of
+    ``data/road_classes.csv`` that did not exist before its dated opening)."""
+    e = roads.edges
+    ref = e["ref"].fillna("").astype(str).to_numpy()
+    dated_refs = set(road_openings()) | {pid for pid, p in load_catalogue().items() if p.opened is not None}
+    dated = np.isin(ref, sorted(dated_refs))
+    if CORRIDOR_COLUMN in e.columns:
+        opened_new = {str(c) for c, g in load_road_classes().groupby("corridor") if g["opened"].notna().all() and g["before"].iloc[0] == "absent"}
+        dated |= np.isin(e[CORRIDOR_COLUMN].fillna("").astype(str).to_numpy(), sorted(opened_new))
+    return round(float(e["length_m"].to_numpy(dtype=float)[~dated].sum()) / 1000.0, 1)
