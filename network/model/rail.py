@@ -370,17 +370,14 @@ def _number(value: object) -> float:
     return float(v) if pd.notna(v) else float("nan")
 
 
-EDIT_COLUMNS_LINES = ("speed_edit_kph", "speed_factor", "run_time_target_s")
-"""Line columns a scenario's transit edits set (network/scenario/transit_edits.py); empty = not edited."""
-EDIT_COLUMNS_STOPS = ("dwell_edit_s",)
-
-
 def edited_times_s(
     line: Mapping[str, object] | pd.Series, stops: pd.DataFrame, run_s: np.ndarray, dwell_s: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Run and dwell times of one line after a scenario's transit edits: runs / ``speed_factor``; the dwell
-    at each arriving stop replaced by its ``dwell_edit_s``; then, with ``run_time_target_s``, the runs
-    scaled so that first stop to last stop (runs + dwells at the intermediate stops) takes that long."""
+    """Run and dwell times of one line after a scenario's transit edits, which set these columns (empty =
+    not edited; network/scenario/transit_edits.py): runs / the line's ``speed_factor``; the dwell at each
+    arriving stop replaced by its ``dwell_edit_s``; then, with ``run_time_target_s``, the runs scaled so
+    that first stop to last stop (runs + dwells at the intermediate stops) takes that long. (A line's own
+    top speed, ``speed_edit_kph``, acts earlier, in :func:`line_segments`.)"""
     run = np.asarray(run_s, dtype=float).copy()
     dwell = np.asarray(dwell_s, dtype=float).copy()
     factor = _number(line.get("speed_factor"))
