@@ -1,7 +1,9 @@
-"""The planner from Python: load a scenario, resolve its network state, evaluate, route, OD matrix, run.
+"""The planner from Python: every workflow of the command line, as a function that returns data.
 
 These functions are what ``import network`` offers (``network.__all__``); each takes scenario names
 or paths the same way the command line does (``network.scenario.schema.find_scenario_file``).
+``COMMAND_FUNCTIONS`` names the function behind each ``run_scenario.py`` command: the command line
+only parses its arguments, calls it and prints what it returns.
 """
 
 from __future__ import annotations
@@ -20,11 +22,92 @@ from network.model.region import Region, load_region
 from network.routing.engine import Method
 from network.routing.route import Route
 from network.routing.route import route as _route
+from network.run.attribution import AttributionRun, DefinitionAttributionRun, attribution, definition_attribution
+from network.run.calibrate import CalibrationResult, calibrate
+from network.run.claims import ClaimsResult, claims
+from network.run.compare import CompareResult, compare
+from network.run.export import ExportResult, Exports, export
+from network.run.matrix import MatrixFile, MatrixResult, matrix
+from network.run.network import NetworkBuildOptions, NetworkBuildResult, build_network, match_stations, network_reports
+from network.run.observed import ObservedResult, observed
+from network.run.route import ScenarioRoute, route_in_scenario
 from network.run.runner import RunResult
 from network.run.runner import run_scenario as _run_scenario
+from network.run.scenarios import MapOptions, run_files, run_scenarios
+from network.run.timeline import DefinitionTimelineResult, TimelineResult, definition_timeline, timeline
+from network.run.validate import FileCheck, validate_scenarios
 from network.scenario.resolve import resolve_state as _resolve_state
 from network.scenario.schema import Scenario, find_scenario_file
 from network.scenario.schema import load_scenario as _load_scenario
+
+__all__ = [
+    "COMMAND_FUNCTIONS",
+    "INTERACTIVE_COMMANDS",
+    "AttributionRun",
+    "CalibrationResult",
+    "ClaimsResult",
+    "CompareResult",
+    "DefinitionAttributionRun",
+    "DefinitionTimelineResult",
+    "ExportResult",
+    "Exports",
+    "FileCheck",
+    "MapOptions",
+    "MatrixFile",
+    "MatrixResult",
+    "NetworkBuildOptions",
+    "NetworkBuildResult",
+    "ObservedResult",
+    "RunResult",
+    "ScenarioRoute",
+    "TimelineResult",
+    "attribution",
+    "build_network",
+    "calibrate",
+    "claims",
+    "compare",
+    "definition_attribution",
+    "definition_timeline",
+    "evaluate",
+    "export",
+    "load_scenario",
+    "match_stations",
+    "matrix",
+    "network_reports",
+    "observed",
+    "od_matrix",
+    "resolve_state",
+    "route",
+    "route_in_scenario",
+    "run_files",
+    "run_scenario",
+    "run_scenarios",
+    "timeline",
+    "validate_scenarios",
+]
+"""The result and option types of the workflows, and the functions ``network.__all__`` names (a test keeps the two lists equal)."""
+
+COMMAND_FUNCTIONS: dict[str, tuple[str, ...]] = {
+    "run": ("run_files", "run_scenarios"),
+    "route": ("route_in_scenario",),
+    "validate": ("validate_scenarios",),
+    "compare": ("compare",),
+    "timeline": ("timeline", "definition_timeline"),
+    "attribution": ("attribution", "definition_attribution"),
+    "matrix": ("matrix",),
+    "observed": ("observed",),
+    "calibrate": ("calibrate",),
+    "claims": ("claims",),
+    "export": ("export",),
+    "network build": ("build_network",),
+    "network stations": ("match_stations",),
+    "network report": ("network_reports",),
+}
+"""``run_scenario.py`` command (``network`` with its subcommand) -> the functions of this module it calls."""
+
+INTERACTIVE_COMMANDS: tuple[str, ...] = ("serve",)
+"""Commands that are not a workflow returning data: ``serve`` runs the workbench web server (``network.serve``,
+which builds on this module) until it is stopped."""
 
 ScenarioLike = Scenario | str | Path
 """A scenario object, a scenario name (``"year-2023"``) or a path to its YAML file."""

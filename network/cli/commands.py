@@ -15,8 +15,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NoReturn
 
-from network.scenario.schema import Scenario
-
 
 @dataclass(frozen=True)
 class Command:
@@ -133,9 +131,3 @@ def add_when_options(ap: argparse.ArgumentParser) -> None:
     """``--year`` and ``--period``: run a named scenario in another year or period."""
     ap.add_argument("--year", type=_year, default=None, help="the scenario in this year (its catalogue projects follow the year; default: the scenario's own)")
     ap.add_argument("--period", choices=["am_peak", "off_peak"], default=None, help="the scenario in this period (default: the scenario's own)")
-
-
-def scenario_when(scenario: Scenario, args: argparse.Namespace) -> Scenario:
-    """``scenario`` in the year and period of ``--year`` / ``--period`` when given (its projects follow the year)."""
-    update = {k: v for k, v in (("year", getattr(args, "year", None)), ("period", getattr(args, "period", None))) if v is not None}
-    return scenario.model_copy(update=update) if update else scenario

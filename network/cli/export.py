@@ -8,8 +8,6 @@ from pathlib import Path
 from network import OSM_ATTRIBUTION
 from network.cli.commands import command
 from network.paths import output_dir
-from network.run.export import PointsChoice, export_scenario
-from network.scenario.schema import find_scenario_file, load_scenario
 
 
 def _grid_km(text: str) -> float:
@@ -44,25 +42,17 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run_export(args: argparse.Namespace) -> int:
     """Run ``export``; returns the exit code (2 when nothing is asked for)."""
-    if not (args.gtfs or args.gpkg or args.parquet or args.skims):
+    from network.run.export import Exports, PointsChoice, export  # lazy: only the command that runs it loads it
+
+    points: PointsChoice = args.points if args.points in ("zones", "grid") else Path(args.points)
+    exports = Exports(
+        gtfs=args.gtfs, gpkg=args.gpkg, parquet=args.parquet, skims=args.skims, points=points, grid_km=args.grid_km, periods=args.period
+    )
+    if not exports.any:
         print("run_scenario.py export: nothing to write; give --gtfs, --gpkg, --parquet and/or --skims")
         return 2
-    path = find_scenario_file(args.scenario)
-    scenario = load_scenario(path)
-    points: PointsChoice = args.points if args.points in ("zones", "grid") else Path(args.points)
-    result = export_scenario(
-        scenario,
-        file=str(path),
-        gtfs=args.gtfs,
-        gpkg=args.gpkg,
-        parquet=args.parquet,
-        skims=args.skims,
-        points=points,
-        grid_km=args.grid_km,
-        periods=args.period,
-        output_dir=args.output_dir,
-    )
-    print(f"== {scenario.name}: export")
+    result = export(args.scenario, exports, output_dir=args.output_dir)
+    print(f"== {result.scenario}: export")
     for name, n in result.layer_rows.items():
         print(f"  layer {name:14s} {n:7,d} rows")
     if result.skims:

@@ -15,8 +15,7 @@ import os
 import sys
 import time
 from pathlib import Path
-
-from tqdm import tqdm
+from typing import TYPE_CHECKING
 
 from network import OSM_ATTRIBUTION
 from network._errors import PlannerError
@@ -28,16 +27,12 @@ from network.cli import matrix as _matrix  # noqa: F401  (registers the 'matrix'
 from network.cli import network as _network  # noqa: F401  (registers the 'network' subcommand)
 from network.cli import observed as _observed  # noqa: F401  (registers the 'observed' subcommand)
 from network.cli import serve as _serve  # noqa: F401  (registers the 'serve' subcommand)
-from network.cli.commands import COMMANDS, add_when_options, build_subcommand_parser, command, dispatch, scenario_when
-from network.model.rail import load_rail
-from network.outputs.checks_report import CheckRecord, write_check_reports
-from network.outputs.maps import BASEMAPS, basemap_problem
+from network.cli.commands import COMMANDS, add_when_options, build_subcommand_parser, command, dispatch
 from network.paths import CACHE_ENV, SCENARIO_DIR, map_dir, output_dir
-from network.routing.route import route
-from network.run.batch import BatchOutcome, run_batch
-from network.scenario.catalogue import load_catalogue
-from network.scenario.resolve import build_state, resolve_projects, resolve_state
-from network.scenario.schema import find_scenario_file, load_scenario, parse_scenario, read_scenario_text
+
+if TYPE_CHECKING:
+    from network.run.batch import BatchOutcome
+    from network.run.scenarios import MapOptions
 
 log = logging.getLogger(__name__)
 
@@ -59,65 +54,37 @@ def _lonlat(text: str) -> tuple[float, float]:
     return lon, lat
 
 
-def run_files(named: list[str], *, run_all: bool, scenario_dir: Path) -> list[Path]:
-    """The scenario files a run means: with ``--all`` every ``scenario_dir/*.yaml``, then each named one.
-
-    Names and paths go through ``schema.find_scenario_file``; a file named twice (or also under
-    ``--all``) runs once. A name that matches no file is kept as given, so that it fails alone in the
-    batch with its reason while the others run.
-    """
-    files = sorted(scenario_dir.glob("*.yaml")) if run_all else []
-    for text in named:
-        try:
-            files.append(find_scenario_file(text))
-        except PlannerError:
-            files.append(Path(text))
-    seen: set[Path] = set()
-    out = []
-    for f in files:
-        key = f.resolve()
-        if key not in seen:
-            seen.add(key)
-            out.append(f)
-    return out
-
-
 def cmd_run(
     files: list[Path],
     *,
     output_dir: Path,
-    map_dir: Path,
-    no_map: bool,
-    basemap: str | None = None,
-    offline: bool = False,
+    maps: MapOptions,
     workers: int = 1,
     scheduler: str | None = None,
     check_reports: tuple[Path, Path] | None = None,
 ) -> int:
-    """Run scenario files (serially, on local processes or on a Dask cluster) and report.
+    """Run scenario files (serially, on local processes or on a Dask cluster) and print what each gave.
 
     A scenario that fails to run fails only itself; the exit code is 1 when any failed or any of
     their ``checks`` failed. ``check_reports`` = (JUnit XML path, Markdown summary path).
     """
+    from tqdm import tqdm  # lazy: only the command that runs it loads it
+
+    from network.run.scenarios import run_scenarios  # lazy: only the command that runs it loads it
+
     start = time.perf_counter()
     where = f"Dask scheduler {scheduler}" if scheduler else (f"{workers} local processes" if workers > 1 else "this process")
     bar = tqdm(total=len(files), desc="scenarios", unit="scenario", disable=len(files) < 2, file=sys.stderr)
-    outcomes = run_batch(
-        files,
-        workers=workers,
-        scheduler=scheduler,
-        output_dir=output_dir,
-        map_dir=map_dir,
-        no_map=no_map,
-        basemap=basemap,
-        offline=offline,
-        on_outcome=lambda _: bar.update(),
+    outcomes = run_scenarios(
+        files, output_dir=output_dir, maps=maps, workers=workers, scheduler=scheduler, check_reports=check_reports, on_outcome=lambda _: bar.update()
     )
     bar.close()
-    return _report_outcomes(outcomes, started=start, where=where, n_files=len(files), check_reports=check_reports, online_map=not (no_map or offline))
+    return _print_outcomes(
+        outcomes, started=start, where=where, n_files=len(files), check_reports=check_reports, online_map=maps.write and not maps.offline
+    )
 
 
-def _report_outcomes(
+def _print_outcomes(
     outcomes: list[BatchOutcome],
     *,
     started: float,
@@ -128,12 +95,10 @@ def _report_outcomes(
 ) -> int:
     failures: list[str] = []
     check_failures: list[str] = []
-    records: list[CheckRecord] = []
     for o in outcomes:
         if o.result is None:
             failures.append(str(o.error))
             print(f"FAILED {o.error}", file=sys.stderr)
-            records.append(CheckRecord(o.scenario or Path(o.file).stem, "scenario runs", False, error=str(o.error)))
             continue
         result = o.result
         net = result.metrics["network"]
@@ -147,7 +112,6 @@ def _report_outcomes(
         for c in result.checks:
             status = "ok  " if c.passed else "FAIL"
             print(f"  check {status} {c.description} (value {c.value})")
-            records.append(CheckRecord(str(o.scenario), c.description, c.passed, c.value, c.limit))
             if not c.passed:
                 check_failures.append(f"{o.scenario}: {c.description} (value {c.value})")
     if online_map and any(o.result is not None for o in outcomes):
@@ -155,7 +119,6 @@ def _report_outcomes(
     print(f"\n{OSM_ATTRIBUTION}")
     print(f"{n_files} scenario(s) on {where} in {time.perf_counter() - started:.1f} s", file=sys.stderr)
     if check_reports is not None:
-        write_check_reports(records, junit_path=check_reports[0], summary_path=check_reports[1])
         print(f"check reports: {check_reports[0]} and {check_reports[1]}", file=sys.stderr)
     if failures or check_failures:
         print(f"\n{len(failures)} scenario(s) failed to run, {len(check_failures)} check(s) failed:", file=sys.stderr)
@@ -192,16 +155,15 @@ def _centre_table(rows: list[dict[str, object]]) -> str:
 
 def cmd_route(args: argparse.Namespace) -> int:
     """Run ``route``: print the fastest path (or a JSON object with ``--json``); returns the exit code."""
-    path = find_scenario_file(args.scenario)
-    scenario = scenario_when(load_scenario(path), args)
-    state = resolve_state(scenario, file=str(path))
-    r = route(state, args.from_, args.to, args.mode)
-    about = {"scenario": scenario.name, "year": state.year, "period": state.params.period}
+    from network.run.route import route_in_scenario  # lazy: only the command that runs it loads it
+
+    found = route_in_scenario(args.scenario, args.from_, args.to, args.mode, year=args.year, period=args.period)
+    r = found.route
     if args.json:
-        print(json.dumps({**r.to_dict(), **about, "attribution": OSM_ATTRIBUTION}, ensure_ascii=False, indent=2))
+        print(json.dumps(found.to_dict(), ensure_ascii=False, indent=2))
         return EXIT_OK
-    when = f"year {state.year}" if state.year is not None else "as surveyed"
-    print(f"{r.mode}: {r.minutes:.1f} min, {r.km:.1f} km  [scenario {scenario.name}, {when}, {state.params.period}; tier {r.tier}; {r.snapshot}]")
+    when = f"year {found.year}" if found.year is not None else "as surveyed"
+    print(f"{r.mode}: {r.minutes:.1f} min, {r.km:.1f} km  [scenario {found.scenario}, {when}, {found.period}; tier {r.tier}; {r.snapshot}]")
     for leg in r.legs:
         print(f"  {leg.kind:9s} {leg.minutes:6.1f} min {leg.km:6.1f} km  {leg.label}")
     if r.lines:
@@ -214,33 +176,26 @@ def cmd_route(args: argparse.Namespace) -> int:
 
 def cmd_validate(files: list[Path] | list[str]) -> int:
     """Check scenario files or names (and the project's catalogue and rail data they rely on) without running."""
-    bad = 0
+    from network.run.validate import validate_scenarios  # lazy: only the command that runs it loads it
+
     try:
-        load_catalogue()
-        load_rail()
+        checks = validate_scenarios(files)
     except PlannerError as exc:
         print(f"FAIL {exc}", file=sys.stderr)
         return EXIT_FAILED
-    for named in files:
-        try:
-            path = find_scenario_file(str(named))
-            text, notice = read_scenario_text(path)
-            state = build_state(resolve_projects(parse_scenario(text, file=str(path)), file=str(path)))
-            notes = ([f"{path} {notice}"] if notice else []) + list(state.warnings)
-            print(f"ok   {path}" + "".join(f"\n     warning: {w}" for w in notes))
-        except PlannerError as exc:
-            bad += 1
-            print(f"FAIL {exc}", file=sys.stderr)
-        except Exception as exc:  # noqa: BLE001 - validate reports every file; an unexpected failure is one more FAIL line
-            bad += 1
-            log.debug("validate %s", named, exc_info=True)
-            print(f"FAIL {named}: could not be checked ({type(exc).__name__}: {exc}); please report this", file=sys.stderr)
-    return EXIT_FAILED if bad else EXIT_OK
+    for c in checks:
+        if c.ok:
+            print(f"ok   {c.file}" + "".join(f"\n     warning: {w}" for w in c.warnings))
+        else:
+            print(f"FAIL {c.error}", file=sys.stderr)
+    return EXIT_FAILED if any(not c.ok for c in checks) else EXIT_OK
 
 
 @command("run", "run scenario files (the default command): metrics, tables, isochrones, map and report per scenario")
 def configure_run(ap: argparse.ArgumentParser) -> None:
     """Options of ``run_scenario.py run`` (also those of ``run_scenario.py`` with no command)."""
+    from network.outputs.maps import BASEMAPS  # lazy: only the command that runs it loads it
+
     ap.epilog = "Examples: run_scenario.py scenarios/surveyed.yaml | run_scenario.py --all | run_scenario.py run year-2023 --no-map"
     ap.add_argument("scenarios", nargs="*", help="scenario files or names (a name is looked up as ./<name>.yaml, then in scenarios/)")
     ap.add_argument("--all", action="store_true", help="run every scenarios/*.yaml, and the scenarios named beside it too (each file once)")
@@ -276,6 +231,9 @@ def configure_run(ap: argparse.ArgumentParser) -> None:
 
 def run_command(args: argparse.Namespace) -> int:
     """Run ``run``: every scenario file named (or ``--all``); returns the exit code."""
+    from network.outputs.maps import basemap_problem  # lazy: only the command that runs it loads it
+    from network.run.scenarios import MapOptions, run_files  # lazy: only the command that runs it loads it
+
     if args.cache_dir is not None:  # through the environment, so local worker processes use it too
         os.environ[CACHE_ENV] = str(args.cache_dir.resolve())
     files = run_files(list(args.scenarios), run_all=args.all, scenario_dir=SCENARIO_DIR)
@@ -291,10 +249,7 @@ def run_command(args: argparse.Namespace) -> int:
     return cmd_run(
         files,
         output_dir=args.output_dir,
-        map_dir=args.map_dir,
-        no_map=args.no_map,
-        basemap=args.basemap,
-        offline=args.offline,
+        maps=MapOptions(write=not args.no_map, basemap=args.basemap, offline=args.offline, map_dir=args.map_dir),
         workers=args.workers,
         scheduler=args.scheduler,
         check_reports=reports,

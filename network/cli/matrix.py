@@ -1,28 +1,24 @@
-"""The ``matrix`` subcommand: an origin-destination travel-time matrix for one scenario."""
+"""The ``matrix`` subcommand: parses the options of :func:`network.run.matrix.matrix` and prints what it wrote."""
 
 from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
 
 from tqdm import tqdm
 
 from network import OSM_ATTRIBUTION
-from network.analysis.od_matrix import MAX_POINTS, load_points, od_minutes, zone_centroids
-from network.cli.commands import add_when_options, command, scenario_when, usage_error
-from network.model.region import load_region
-from network.outputs.files import atomic_write_text, dumps_metrics
-from network.outputs.od_table import MATRIX_FORMATS, write_matrix
+from network.cli.commands import add_when_options, command, usage_error
 from network.paths import output_dir
-from network.scenario.resolve import resolve_state
-from network.scenario.schema import find_scenario_file, load_scenario
 
 
 @command("matrix", "travel times between every pair of points (the zones, or your own CSV of id,lon,lat) for one scenario")
 def configure_matrix(ap: argparse.ArgumentParser) -> None:
     """Options of ``run_scenario.py matrix``."""
+    from network.analysis.od_matrix import MAX_POINTS  # lazy: only the command that runs it loads it
+    from network.outputs.od_table import MATRIX_FORMATS  # lazy: only the command that runs it loads it
+
     ap.epilog = "Example: run_scenario.py matrix --scenario year-2023 --points taz.csv --mode best"
     ap.add_argument("--scenario", default="surveyed", help="scenario name or file (default: surveyed)")
     add_when_options(ap)
@@ -67,40 +63,6 @@ def configure_matrix(ap: argparse.ArgumentParser) -> None:
     ap.set_defaults(run=run_matrix)
 
 
-DEFAULT_NAMES = {"long": "od_matrix.csv", "wide": "od_matrix_wide.csv", "parquet": "od_matrix.parquet"}
-
-
-def default_name(fmt: str, points: Path | None, *, year: int | None = None, period: str | None = None) -> str:
-    """The output file name: ``od_matrix.csv`` (etc.) for the zones, with the points file's stem for your
-    own points and ``--year`` / ``--period`` when given (``od_matrix_taz_2017_off_peak.csv``), so a matrix of
-    other points or of another year never overwrites another."""
-    name = DEFAULT_NAMES[fmt]
-    stem, dot, ext = name.partition(".")
-    parts = [stem] + ([points.stem] if points is not None else []) + ([str(year)] if year is not None else []) + ([period] if period else [])
-    return f"{'_'.join(parts)}{dot}{ext}"
-
-
-COLUMNS = {
-    "long": {
-        "from_id": "origin point id",
-        "to_id": "destination point id",
-        "mode": "car, transit or best",
-        "minutes": "door to door; empty = unreachable",
-    },
-    "wide": {
-        "from_id": "origin point id",
-        "mode": "car, transit or best",
-        "<to_id>": "one column per destination point id: minutes door to door; empty = unreachable",
-    },
-    "parquet": {
-        "from_id": "origin point id (string)",
-        "to_id": "destination point id (string)",
-        "mode": "car, transit or best (dictionary-encoded string)",
-        "minutes": "door to door (float64); null = unreachable",
-    },
-}
-
-
 class _Bars:
     """tqdm bars on stderr, one per stage ('car hierarchy', 'car rows', ...), fed by ``od_minutes``'s progress."""
 
@@ -124,6 +86,9 @@ class _Bars:
 
 def run_matrix(args: argparse.Namespace) -> int:
     """Run ``matrix``: the matrix in the chosen format and its JSON sidecar; returns the exit code."""
+    from network.run.matrix import MatrixFile, default_name, matrix  # lazy: only the command that runs it loads it
+    from network.scenario.schema import find_scenario_file, load_scenario  # lazy: only the command that runs it loads it
+
     if args.out is not None and (args.out.is_dir() or args.out.suffix.lower() == ".json"):
         usage_error(
             args,
@@ -133,47 +98,34 @@ def run_matrix(args: argparse.Namespace) -> int:
         usage_error(
             args, f"--out {args.out}: a {'.parquet' if args.fmt == 'parquet' else '.csv'} path is expected with --format {args.fmt}"
         )
-    path = find_scenario_file(args.scenario)
-    scenario = scenario_when(load_scenario(path), args)
-    points = load_points(args.points) if args.points is not None else zone_centroids(load_region())
-    state = resolve_state(scenario, file=str(path))
-    t0 = time.perf_counter()
-    bars = _Bars()
-    try:
-        minutes, info = od_minutes(state, points, method=args.engine, progress=bars)
-    finally:
-        bars.close()
-    seconds = time.perf_counter() - t0
     chosen = args.mode or ["all"]
     modes = ["car", "transit", "best"] if "all" in chosen else list(dict.fromkeys(chosen))
-    out = args.out or output_dir() / scenario.name / default_name(args.fmt, args.points, year=args.year, period=args.period)
-    provenance = {"tier": state.roads.tier, "snapshot": state.roads.snapshot, "attribution": OSM_ATTRIBUTION, "scenario": scenario.name}
-    print(f"writing {out} ({args.fmt})...", file=sys.stderr)
-    write_matrix(out, points, minutes, modes, fmt=args.fmt, bom=not args.no_bom, metadata=provenance)
-    meta = {
-        "scenario": scenario.name,
-        "year": state.year,
-        "period": state.params.period,
-        "definition": f"door to door between the points, by mode, {state.params.period.replace('_', '-')}; "
-        "car: fastest path; transit: path of least generalized cost, reported in clock minutes",
-        "network": {"tier": state.roads.tier, "snapshot": state.roads.snapshot},
-        "attribution": OSM_ATTRIBUTION,
-        "points": {"source": points.source, "count": len(points)},
-        "modes": modes,
-        "format": args.fmt,
-        "encoding": None if args.fmt == "parquet" else ("UTF-8" if args.no_bom else "UTF-8 with byte-order mark (opens in Excel)"),
-        "columns": COLUMNS[args.fmt],
-        "engines": info,
-        "seconds": round(seconds, 3),
-    }
-    atomic_write_text(out.with_suffix(".json"), dumps_metrics(meta))
-    when = f"year {state.year}" if state.year is not None else "as surveyed"
-    print(
-        f"== {scenario.name} ({when}, {state.params.period}): {len(points)} × {len(points)} points, modes {', '.join(modes)}"
-        f"  [tier {state.roads.tier}; {state.roads.snapshot}]"
+    out = args.out or output_dir() / load_scenario(find_scenario_file(args.scenario)).name / default_name(
+        args.fmt, args.points, year=args.year, period=args.period
     )
+    print(f"writing {out} ({args.fmt})...", file=sys.stderr)
+    bars = _Bars()
+    try:
+        res = matrix(
+            args.scenario,
+            points=args.points,
+            modes=modes,
+            method=args.engine,
+            year=args.year,
+            period=args.period,
+            output=MatrixFile(fmt=args.fmt, bom=not args.no_bom, path=out),
+            progress=bars,
+        )
+    finally:
+        bars.close()
+    when = f"year {res.year}" if res.year is not None else "as surveyed"
+    print(
+        f"== {res.scenario} ({when}, {res.period}): {res.points} × {res.points} points, modes {', '.join(res.modes)}"
+        f"  [tier {res.tier}; {res.snapshot}]"
+    )
+    info = res.meta["engines"]
     for mode in ("car", "transit"):
         print(f"  {mode:8s} {info[mode]['engine']} on {info[mode]['graph_nodes']:,} nodes: {info[mode]['seconds']:.2f} s")
-    print(f"wrote {out} and {out.with_suffix('.json')}")
+    print(f"wrote {res.path} and {res.sidecar_path}")
     print(OSM_ATTRIBUTION)
     return 0

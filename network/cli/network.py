@@ -12,25 +12,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
 from network import OSM_ATTRIBUTION
 from network.cli.commands import add_common_options, command
-from network.model.rail import load_rail
-from network.model.region import CITY_ZH, load_region
-from network.sources.osm import (
-    CONSOLIDATE_TOLERANCE_M,
-    ROAD_FILTERS,
-    bbox_polygon,
-    build_osm_network,
-    iter_reports,
-    match_rail_stations,
-    network_report,
-    read_osm_stations,
-)
-from network.sources.osm_coverage import extract_coverage
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -40,6 +26,8 @@ EXIT_USAGE = 2
 @command("network", "full OpenStreetMap road networks (tiers 2 and 3): build, list the cache, match stations")
 def configure_network(ap: argparse.ArgumentParser) -> None:
     """Options of ``run_scenario.py network build|stations|report``."""
+    from network.sources.osm import CONSOLIDATE_TOLERANCE_M, ROAD_FILTERS  # lazy: only the command that runs it loads it
+
     sub = ap.add_subparsers(dest="network_command", metavar="<build|stations|report>", required=True)
     b = sub.add_parser("build", help="download (Overpass) or read (local .osm.pbf) the study area's road network and cache it")
     b.add_argument("--source", choices=["overpass", "pbf"], required=True)
@@ -71,14 +59,14 @@ def configure_network(ap: argparse.ArgumentParser) -> None:
         nested.set_defaults(run=run)  # a PlannerError is reported by network.cli.main.main (exit 1)
 
 
-def _bbox(text: str) -> Any:
+def _bbox(text: str) -> tuple[float, float, float, float]:
     try:
         w, s, e, n = (float(v) for v in text.split(","))
     except ValueError:
         raise argparse.ArgumentTypeError(f"--bbox: expected 'west,south,east,north' in degrees, got {text!r}") from None
     if not (w < e and s < n):
         raise argparse.ArgumentTypeError(f"--bbox: expected west < east and south < north, got {text!r}")
-    return bbox_polygon(w, s, e, n)
+    return w, s, e, n
 
 
 def _print_report(report: dict[str, Any]) -> None:
@@ -91,6 +79,8 @@ def _print_report(report: dict[str, Any]) -> None:
 
 
 def _print_coverage(coverage: Any) -> None:
+    from network.model.region import CITY_ZH  # lazy: only the command that runs it loads it
+
     cores = ", ".join(f"{CITY_ZH.get(c, c)} {share:.0%}" for c, share in coverage.core_share.items())
     print(
         f"  covers {coverage.study_area_share:.0%} of the study area's {coverage.cells:,} 1-km cells "
@@ -100,7 +90,9 @@ def _print_coverage(coverage: Any) -> None:
 
 def run_report(args: argparse.Namespace) -> int:
     """Run ``network report``: every cached OSM network, newest first."""
-    reports = [{"entry": str(p), **rep} for p, rep in iter_reports(args.cache_dir)]
+    from network.run.network import network_reports  # lazy: only the command that runs it loads it
+
+    reports = network_reports(args.cache_dir)
     if args.json:
         print(json.dumps(reports, ensure_ascii=False, indent=2))
         return EXIT_OK
@@ -114,11 +106,12 @@ def run_report(args: argparse.Namespace) -> int:
 
 def run_stations(args: argparse.Namespace) -> int:
     """Run ``network stations``: match OSM station points to the curated rail stations."""
+    from network.run.network import match_stations  # lazy: only the command that runs it loads it
+
     if not args.path.exists():
         print(f"error: {args.path}: file does not exist", file=sys.stderr)
         return EXIT_FAILED
-    rail = load_rail()
-    m = match_rail_stations(read_osm_stations(args.path), rail.stops, rail.lines)
+    m = match_stations(args.path)
     print(m.groupby(["kind", "method"]).size().rename("stations").to_string())
     print("unmatched:", ", ".join(m.loc[m["method"] == "none", "name_zh"]) or "none")
     if args.csv:
@@ -129,19 +122,17 @@ def run_stations(args: argparse.Namespace) -> int:
 
 def run_build(args: argparse.Namespace) -> int:
     """Run ``network build``: download or read the study area's roads, simplify, cache, report."""
+    from network.run.network import NetworkBuildOptions, build_network  # lazy: only the command that runs it loads it
+
     if args.source == "pbf" and args.path is None:
         print("run_scenario.py network build: --source pbf needs --path FILE", file=sys.stderr)
         return EXIT_USAGE
     try:
-        polygon = _bbox(args.bbox) if args.bbox else None
+        bbox = _bbox(args.bbox) if args.bbox else None
     except argparse.ArgumentTypeError as exc:
         print(f"run_scenario.py network build: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    t0 = time.perf_counter()
-    roads, entry = build_osm_network(
-        args.source,
-        path=args.path,
-        polygon=polygon,
+    options = NetworkBuildOptions(
         overpass_url=args.overpass_url,
         road_filter=args.road_filter,
         tolerance_m=args.tolerance_m,
@@ -150,20 +141,15 @@ def run_build(args: argparse.Namespace) -> int:
         refresh=args.refresh,
         cache_dir=args.cache_dir,
     )
-    coverage = extract_coverage(roads, load_region())
-    report = {
-        **network_report(roads),
-        "coverage": coverage.to_dict(),
-        "cache_entry": str(entry),
-        "seconds": round(time.perf_counter() - t0, 1),
-    }
+    res = build_network(args.source, path=args.path, bbox=bbox, options=options)
+    report = res.report
     if args.json:
         print(json.dumps(report, ensure_ascii=False, indent=2))
     else:
         _print_report(report)
-        _print_coverage(coverage)
-        print(f"cached in {entry} ({report['seconds']} s); scenarios with 'tier: osm' now use it")
+        _print_coverage(res.coverage)
+        print(f"cached in {res.cache_entry} ({report['seconds']} s); scenarios with 'tier: osm' now use it")
         print(OSM_ATTRIBUTION)
-    for w in coverage.warnings:
+    for w in res.coverage.warnings:
         print(f"warning: {w}", file=sys.stderr)
     return EXIT_OK

@@ -41,7 +41,7 @@ from network.outputs.skims import id_table, write_omx
 from network.paths import output_dir as default_output_dir
 from network.scenario.catalogue import catalogue_frame, load_catalogue
 from network.scenario.resolve import resolve_state
-from network.scenario.schema import Scenario
+from network.scenario.schema import Scenario, find_scenario_file, load_scenario
 from network.scenario.services import assumed_notes
 
 log = logging.getLogger(__name__)
@@ -70,6 +70,27 @@ def calendar_dates(year: int | None) -> tuple[str, str]:
     if year is not None:
         return f"{year}0101", f"{year}1231"
     return FeedMeta.start_date, FeedMeta.end_date
+
+
+def export(scenario: str | Path, exports: Exports, *, output_dir: Path | None = None) -> ExportResult:
+    """Write a scenario's services (GTFS), layers (GeoPackage, GeoParquet) and skims (OMX) to ``output_dir/<name>/``.
+
+    Parameters
+    ----------
+    scenario
+        A scenario name or path.
+    exports
+        What to write (:class:`Exports`).
+    output_dir
+        The outputs folder (None: ``network.paths.output_dir()``).
+
+    Returns
+    -------
+    ExportResult
+        The files written, the layers' row counts, the skim matrices' names and the notes.
+    """
+    path = find_scenario_file(str(scenario))
+    return export_scenario(load_scenario(path), exports, file=str(path), output_dir=output_dir)
 
 
 def layer_meta(scenario: Scenario, state: NetworkState) -> LayerMeta:
@@ -131,39 +152,51 @@ def skim_matrices(
     return out, info
 
 
-def export_scenario(
-    scenario: Scenario,
-    *,
-    file: str = "<scenario>",
-    gtfs: bool = False,
-    gpkg: bool = False,
-    parquet: bool = False,
-    skims: bool = False,
-    points: PointsChoice = "zones",
-    grid_km: float = 5.0,
-    periods: list[str] | None = None,
-    output_dir: Path | None = None,
-) -> ExportResult:
+@dataclass(frozen=True)
+class Exports:
+    """Which exports to write.
+
+    ``gtfs``: ``gtfs.zip``, the scenario's rail, metro and GTFS services as a frequency-based GTFS feed.
+    ``gpkg`` / ``parquet``: ``<name>.gpkg`` (all layers in one file) and/or ``layers/<layer>.parquet`` (GeoParquet).
+    ``skims``: ``skims.omx``, ``<mode>_<period>`` minute matrices between ``points`` (zones, grid blocks of
+    ``grid_km`` km, or a CSV of id,lon,lat), and ``skims_points.csv`` beside it; ``periods`` to skim
+    (default: both ``am_peak`` and ``off_peak``).
+    """
+
+    gtfs: bool = False
+    gpkg: bool = False
+    parquet: bool = False
+    skims: bool = False
+    points: PointsChoice = "zones"
+    grid_km: float = 5.0
+    periods: list[str] | None = None
+
+    @property
+    def any(self) -> bool:
+        """True when at least one export is asked for."""
+        return self.gtfs or self.gpkg or self.parquet or self.skims
+
+
+def export_scenario(scenario: Scenario, exports: Exports, *, file: str = "<scenario>", output_dir: Path | None = None) -> ExportResult:
     """Resolve ``scenario`` and write the requested exports to ``output_dir/<name>/``.
 
     Parameters
     ----------
     scenario
         The validated scenario.
-    gtfs
-        Write ``gtfs.zip``: the scenario's rail, metro and GTFS services as a frequency-based GTFS feed.
-    gpkg, parquet
-        Write ``<name>.gpkg`` (all layers in one file) and/or ``layers/<layer>.parquet`` (GeoParquet).
-    skims
-        Write ``skims.omx``: ``<mode>_<period>`` minute matrices between ``points`` (zones, grid blocks
-        of ``grid_km`` km, or a CSV of id,lon,lat), and ``skims_points.csv`` beside it.
-    periods
-        Periods to skim (default: both ``am_peak`` and ``off_peak``).
+    exports
+        What to write (:class:`Exports`).
+    file
+        The scenario's file, named in error messages.
+    output_dir
+        The outputs folder.
 
     Returns
     -------
     ExportResult
     """
+    gtfs, gpkg, parquet, skims = exports.gtfs, exports.gpkg, exports.parquet, exports.skims
+    points, grid_km, periods = exports.points, exports.grid_km, exports.periods
     state = resolve_state(scenario, file=file)
     out = (output_dir if output_dir is not None else default_output_dir()) / scenario.name
     meta = layer_meta(scenario, state)

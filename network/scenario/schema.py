@@ -315,6 +315,12 @@ INHERITED_FIELDS = ("period", "tier", "feeder_speed_kph", "walk_limit_m", "thres
 """Fields a scenario takes from its ``base`` when it does not write them itself."""
 
 
+def scenario_at(scenario: Scenario, *, year: int | None = None, period: str | None = None) -> Scenario:
+    """``scenario`` in another ``year`` and/or ``period`` when given (its catalogue projects follow the year)."""
+    update = {k: v for k, v in (("year", year), ("period", period)) if v is not None}
+    return scenario.model_copy(update=update) if update else scenario
+
+
 def edit_type(spec: EditSpec) -> str:
     """The ``add`` entry's type (``new_road``, ..., ``adjust_frequency``, ...) or ``remove_line``."""
     return "remove_line" if isinstance(spec, str) else spec.type

@@ -12,10 +12,11 @@ import pytest
 from network._errors import InputError
 from network.analysis.compare import attribution
 from network.analysis.metrics import evaluate
-from network.cli.main import main, run_files
+from network.cli.main import main
 from network.model.region import CITIES, Region
 from network.outputs.report import render_report
 from network.run.runner import scenario_metrics
+from network.run.scenarios import run_files
 from network.scenario.resolve import build_state, resolve_projects
 from network.scenario.schema import find_scenario_file, load_scenario, parse_scenario
 

@@ -1,0 +1,205 @@
+"""The ``timeline`` workflow: centre-to-centre minutes and the half-hour index by year, or a definition's series."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from network import OSM_ATTRIBUTION
+from network._errors import InputError, PlannerError
+from network.analysis import definition_series
+from network.analysis.compare import resolve_file, timeline_chart, timeline_table, year_scenarios
+from network.analysis.definition_series import NATURAL_PERIOD, definition_chart
+from network.analysis.definitions import POTENTIAL_BASIS
+from network.analysis.metrics import evaluate
+from network.model.region import load_region
+from network.outputs.files import table_provenance, write_table
+from network.paths import SCENARIO_DIR
+from network.paths import output_dir as default_output_dir
+from network.scenario.dated import changes_by_year, unknown_date_km
+from network.scenario.resolve import ResolvedScenario, build_state
+from network.scenario.schema import find_scenario_file
+
+
+@dataclass(frozen=True)
+class TimelineResult:
+    """The timeline by year: ``minutes`` (year, from, to, mode, minutes), ``index`` (year, mode, half_hour_index),
+    ``changes`` (the dated network changes and catalogue projects since the year before: year, date, kind, id,
+    name; with one 'unknown opening date (km)' row per year) and ``unknown_km`` (embedded tier: km of roads
+    whose opening date is unknown, present in every year)."""
+
+    tier: str
+    snapshot: str
+    minutes: pd.DataFrame
+    index: pd.DataFrame
+    changes: pd.DataFrame
+    unknown_km: dict[int, float]
+    csv_path: Path
+    network_csv_path: Path
+    chart_path: Path
+
+
+@dataclass(frozen=True)
+class DefinitionTimelineResult:
+    """A definition's headline series by year (``values``) and each year's change split by project (``steps``)."""
+
+    definition: str
+    period: str
+    tier: str
+    snapshot: str
+    values: pd.DataFrame
+    steps: pd.DataFrame
+    csv_path: Path
+    chart_path: Path
+
+
+def year_resolved(scenarios: Sequence[str | Path] = (), *, scenario_dir: Path = SCENARIO_DIR) -> list[ResolvedScenario]:
+    """The scenarios of a timeline, by year: those named (each must have a year), else every year scenario in ``scenario_dir``.
+
+    Raises
+    ------
+    InputError
+        A named scenario (and its base) gives no year.
+    """
+    if not scenarios:
+        return [resolve_file(path) for path, _ in year_scenarios(scenario_dir)]
+    chosen = []
+    for text in scenarios:
+        r = resolve_file(find_scenario_file(str(text)))
+        if r.year is None:
+            raise InputError(r.file, "year", "the timeline needs a year; this scenario (and its base) gives none")
+        chosen.append(r)
+    return sorted(chosen, key=lambda r: (r.year or 0, r.scenario.name))
+
+
+def timeline(scenarios: Sequence[str | Path] = (), *, scenario_dir: Path = SCENARIO_DIR, output_dir: Path | None = None) -> TimelineResult:
+    """Centre-to-centre minutes and the half-hour index by year; writes ``<output_dir>/timeline/`` (two CSVs and a chart).
+
+    Parameters
+    ----------
+    scenarios
+        Scenario names or files with a year (their own or their base's); empty = every one in ``scenario_dir``.
+    scenario_dir
+        Where the ``year-*`` scenarios are found when none is named.
+    output_dir
+        The outputs folder (None: ``network.paths.output_dir()``).
+
+    Returns
+    -------
+    TimelineResult
+        Minutes by year, pair and mode; the index by year and mode; the CSV and chart written.
+
+    Raises
+    ------
+    PlannerError
+        No scenario with a year.
+    """
+    region = load_region()
+    evals = []
+    tier = snapshot = ""
+    unknown_km: dict[int, float] = {}
+    for r in year_resolved(scenarios, scenario_dir=scenario_dir):
+        state = build_state(r)
+        tier, snapshot = state.roads.tier, state.roads.snapshot
+        evals.append((r.scenario, evaluate(state, region)))
+        if r.year is not None and tier == "embedded":
+            unknown_km[r.year] = unknown_date_km(state.roads)
+    if not evals:
+        raise PlannerError(f"no scenario with a 'year' in {scenario_dir}")
+    minutes, index = timeline_table(evals, region)
+    out = (output_dir if output_dir is not None else default_output_dir()) / "timeline"
+    tl_def = "centre_to_centre door to door between the city centre points, each year scenario in its own period"
+    write_table(minutes, out / "timeline_minutes.csv", provenance=table_provenance(tier=tier, snapshot=snapshot, definition=tl_def))
+    write_table(index, out / "timeline_index.csv", provenance=table_provenance(tier=tier, snapshot=snapshot, definition="half-hour-circle index by year (see README)"))
+    png = timeline_chart(
+        minutes, index, out / "timeline.png", title=f"Chang-Zhu-Tan half-hour circle by year (tier {tier}; {snapshot}; {OSM_ATTRIBUTION})"
+    )
+    changes = network_changes(sorted(unknown_km), unknown_km)
+    write_table(
+        changes,
+        out / "timeline_network.csv",
+        provenance=table_provenance(tier=tier, snapshot=snapshot, definition="dated network changes and catalogue projects by year"),
+    )
+    return TimelineResult(
+        tier=tier,
+        snapshot=snapshot,
+        minutes=minutes,
+        index=index,
+        changes=changes,
+        unknown_km=unknown_km,
+        csv_path=out / "timeline_minutes.csv",
+        network_csv_path=out / "timeline_network.csv",
+        chart_path=png,
+    )
+
+
+UNKNOWN_DATE_KIND = "unknown opening date (km)"
+"""The ``kind`` of the per-year rows of :func:`network_changes` giving the km of unknown opening date."""
+
+
+def network_changes(years: list[int], unknown_km: dict[int, float]) -> pd.DataFrame:
+    """Per year, the dated network changes (curated tables) and catalogue projects since the year before,
+    and the km whose opening date is unknown (as rows of kind ``UNKNOWN_DATE_KIND``)."""
+    changes = changes_by_year(years)
+    if not years:
+        return changes
+    unknown = pd.DataFrame([{"year": y, "date": "", "kind": UNKNOWN_DATE_KIND, "id": "", "name": f"{unknown_km[y]:.1f}"} for y in years])
+    return pd.concat([changes, unknown], ignore_index=True).sort_values(["year", "date"], kind="stable")
+
+
+def definition_timeline(
+    definition: str,
+    scenarios: Sequence[str | Path] = (),
+    *,
+    period: str | None = None,
+    scenario_dir: Path = SCENARIO_DIR,
+    output_dir: Path | None = None,
+) -> DefinitionTimelineResult:
+    """A half-hour-circle definition's headline series by year, each year's change attributed to projects.
+
+    Writes ``<output_dir>/timeline/timeline_<definition>.csv``, ``..._attribution.csv`` and a chart.
+
+    Parameters
+    ----------
+    definition
+        One of ``network.analysis.definitions.DEFINITIONS``.
+    scenarios, scenario_dir, output_dir
+        As for :func:`timeline`.
+    period
+        ``am_peak`` or ``off_peak``; default: the one the definition's source wording implies.
+
+    Returns
+    -------
+    DefinitionTimelineResult
+        The series by year, each year's change by project, and the files written.
+
+    Raises
+    ------
+    PlannerError
+        No scenario with a year.
+    """
+    resolved = year_resolved(scenarios, scenario_dir=scenario_dir)
+    if not resolved:
+        raise PlannerError("no scenario with a 'year'")
+    region = load_region()
+    values, steps = definition_series.definition_timeline(resolved, region, definition, period=period)
+    p = period or NATURAL_PERIOD[definition]
+    out = (output_dir if output_dir is not None else default_output_dir()) / "timeline"
+    tier = ", ".join(sorted({str(x) for x in values["tier"]}))
+    snap = ", ".join(sorted({str(x) for x in values["snapshot"]}))
+    csv_path = out / f"timeline_{definition}.csv"
+    write_table(values, csv_path, provenance={"attribution": OSM_ATTRIBUTION})
+    steps_def = f"{definition} ({p}): each year's change split by project (leave-one-out from that year)"
+    write_table(steps, out / f"timeline_{definition}_attribution.csv", provenance=table_provenance(tier=tier, snapshot=snap, definition=steps_def))
+    png = definition_chart(
+        values,
+        steps,
+        out / f"timeline_{definition}.png",
+        title=f"{definition} ({p}) by year; labels: what changed it (tier {tier}; {snap}; {OSM_ATTRIBUTION}). {POTENTIAL_BASIS}",
+    )
+    return DefinitionTimelineResult(
+        definition=definition, period=p, tier=tier, snapshot=snap, values=values, steps=steps, csv_path=csv_path, chart_path=png
+    )
