@@ -6,8 +6,9 @@ The embedded skeleton carries no OSM tags, so every road through built-up cells 
 along its waypoints (``match_corridor`` over the edges an urban project may claim: never an expressway,
 never another named road) and gives them its class and, from its signal spacing, their signalised
 junctions (``signals`` = length / spacing; each adds ``signal_delay_<period>_s`` to a running-speed class
-such as ``suburban_arterial``). The edges keep no ``ref``, so a catalogue project along the same road
-still claims them.
+such as ``suburban_arterial``). The edges keep their ``ref`` (none on a skeleton arterial), so a catalogue
+project along the same road still claims them; a corridor claims the edges of one road only (the ``ref``
+most of its matched length carries).
 
 Dates: from ``opened`` on the corridor has its class; before it, ``before`` says what the edges were:
 ``absent`` (the road did not exist: the edges are removed), ``density`` (the skeleton's class, no signals)
@@ -44,11 +45,13 @@ def with_road_classes(roads: RoadNetwork, table: pd.DataFrame) -> RoadNetwork:
     signals = edges["signals"].to_numpy(dtype=float).copy()
     name = edges["name"].fillna("").astype(str).to_numpy().copy()
     length = edges["length_m"].to_numpy(dtype=float)
+    ref = edges["ref"].fillna("").astype(str).to_numpy()
     for corridor, g in table.groupby("corridor", sort=False):
         g = g.sort_values("seq")
         current = replace(roads, edges=edges.assign(highway=highway))
         path = list(zip(g["lon"].astype(float), g["lat"].astype(float)))
         idx = match_corridor(current, path, eligible=eligible_edges(current, str(g["class"].iloc[0]))).edge_index
+        idx = _one_road(idx, ref, length)
         highway[idx] = str(g["class"].iloc[0])
         corridor_of[idx] = str(corridor)
         spacing = float(g["signal_spacing_m"].iloc[0])
@@ -59,6 +62,18 @@ def with_road_classes(roads: RoadNetwork, table: pd.DataFrame) -> RoadNetwork:
     out[CORRIDOR_COLUMN] = corridor_of
     out[DENSITY_COLUMN] = density
     return replace(roads, edges=out)
+
+
+def _one_road(idx: np.ndarray, ref: np.ndarray, length_m: np.ndarray) -> np.ndarray:
+    """The matched edges ``idx`` of one road: those carrying the ``ref`` most of the matched length carries
+    (an expressway corridor's path may run a few hundred metres along another expressway where the two
+    share an alignment; those edges stay the other road's)."""
+    if len(idx) == 0:
+        return idx
+    refs = ref[idx]
+    totals = {r: float(length_m[idx][refs == r].sum()) for r in set(refs)}
+    main = max(totals, key=lambda r: totals[r])
+    return idx[refs == main]
 
 
 def class_openings(table: pd.DataFrame) -> dict[str, tuple[dt.date | None, str]]:

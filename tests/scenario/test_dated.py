@@ -28,3 +28,15 @@ def test_unknown_date_km_counts_only_undated_roads(surveyed: Scenario) -> None:
     assert dated_km > 100.0
     assert unknown <= total_km - dated_km + 0.1
     assert unknown > 0.5 * total_km  # most of the skeleton carries no opening date: said, not hidden
+
+
+def test_the_ring_roads_east_line_is_absent_before_2015(surveyed: Scenario) -> None:
+    def ring_km(year: int) -> float:
+        e = resolve_state(surveyed.model_copy(update={"year": year})).roads.edges
+        return float(e.loc[e["ref"] == "G0401", "length_m"].sum()) / 1000.0
+
+    east = changes_by_year([2015])
+    assert "G0401-E" in set(east["id"])  # named in the timeline of its year
+    assert ring_km(2014) < ring_km(2015) - 30.0  # 34 km of the ring opened 2015-02-27
+    e = resolve_state(surveyed.model_copy(update={"year": 2014})).roads.edges
+    assert (e["ref"] == "G4").sum() == (resolve_state(surveyed.model_copy(update={"year": 2015})).roads.edges["ref"] == "G4").sum()
