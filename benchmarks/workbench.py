@@ -2,6 +2,7 @@
 paired against a fresh ``run_scenario.py`` run of the same scenario.
 
     .venv/bin/python benchmarks/workbench.py [--rounds 2] [--cli-runs 4]
+    .venv/bin/python benchmarks/workbench.py --tier osm [--edits 4]     # the synthetic full-size OSM extract
 
 The real server runs in its own process (``run_scenario.py serve --port 0``, as a planner starts it) on a
 copy of scenarios/; requests are the page's own (HTTP with the token). For each edit of a fixed list:
@@ -10,7 +11,9 @@ the isochrones of one centre and mode: that sum is "edit -> numbers + isochrones
 same way). After each of the first ``--cli-runs`` edits the tab's scenario is saved and run by the CLI
 (``run_scenario.py <file> --no-map``, a fresh process) for the paired figure. Memory: the server's RSS
 before any tab, with one tab, and with that tab comparing against a second scenario.
-Writes benchmarks/RESULTS-workbench.{json,md}.
+With ``--tier osm`` the workspace holds one scenario on the OSM tier, built first from the seeded synthetic
+full-size extract (``benchmarks/osm_extract.py``, as ``benchmarks/osm_tier.py`` does), and a route on the
+tab's network is timed too. Writes benchmarks/RESULTS-workbench[-osm].{json,md}.
 """
 
 from __future__ import annotations
@@ -75,12 +78,22 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rounds", type=int, default=2, help="times the edit list is replayed (each edit then undone)")
     ap.add_argument("--cli-runs", type=int, default=4, help="edits whose saved scenario is also run by the CLI")
+    ap.add_argument("--tier", choices=["embedded", "osm"], default="embedded")
+    ap.add_argument("--edits", type=int, default=len(EDITS), help="how many edits of the fixed list to use")
     args = ap.parse_args(argv)
     loads = [_load()]
     with tempfile.TemporaryDirectory() as tmp:
-        ws = make_workspace(Path(tmp) / "ws")
+        env: dict[str, str] = {}
+        osm_note = ""
+        if args.tier == "osm":
+            ws, env, osm_note = _osm_workspace(Path(tmp))
+            args.file, args.base = "osm-synthetic.yaml", None
+        else:
+            ws = make_workspace(Path(tmp) / "ws")
+            args.file, args.base = "surveyed.yaml", "year-2030.yaml"
+        args.env = env
         t0 = time.perf_counter()
-        srv = Server(ws)
+        srv = Server(ws, env=env)
         t_printed = time.perf_counter() - t0
         try:
             result = _measure(srv, ws, Path(tmp), args, t0, t_printed, loads)
@@ -92,14 +105,34 @@ def main(argv: list[str] | None = None) -> int:
         "command": "python benchmarks/workbench.py " + " ".join(argv if argv is not None else sys.argv[1:]),
         "load_average_1min": loads,
         "cpus": os.cpu_count(),
-        "tier": "embedded",
-        "scenario": "surveyed (base year-2030 for the comparison)",
+        "tier": args.tier,
+        "scenario": args.file + (f" (base {args.base} for the comparison)" if args.base else ""),
+        "osm_network": osm_note,
         "server_exit_code_after_ctrl_c": code,
     }
-    (ROOT / "benchmarks" / "RESULTS-workbench.json").write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
-    (ROOT / "benchmarks" / "RESULTS-workbench.md").write_text(_markdown(result), encoding="utf-8")
+    stem = "RESULTS-workbench" + ("-osm" if args.tier == "osm" else "")
+    (ROOT / "benchmarks" / f"{stem}.json").write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
+    (ROOT / "benchmarks" / f"{stem}.md").write_text(_markdown(result), encoding="utf-8")
     print(_markdown(result))
     return 0
+
+
+def _osm_workspace(tmp: Path) -> tuple[Path, dict[str, str], str]:
+    """A workspace with one OSM-tier scenario, and the environment pointing at the network built for it."""
+    pbf = tmp / "study-area.osm.pbf"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    subprocess.run([sys.executable, "benchmarks/osm_extract.py", str(pbf), "--seed", "15"], check=True, capture_output=True, cwd=ROOT, env=env)
+    build = subprocess.run(
+        [sys.executable, "run_scenario.py", "network", "build", "--source", "pbf", "--path", str(pbf), "--json", "--refresh", "--cache-dir", str(tmp / "cache")],
+        check=True, capture_output=True, text=True, cwd=ROOT, env=env,
+    )  # fmt: skip
+    report = json.loads(build.stdout)
+    cache_root = Path(report["cache_entry"]).parent.parent
+    ws = tmp / "ws"
+    ws.mkdir()
+    (ws / "osm-synthetic.yaml").write_text("name: osm-synthetic\ntitle: surveyed network on the OSM tier (synthetic extract)\ntier: osm\n", encoding="utf-8")
+    note = f"synthetic extract (benchmarks/osm_extract.py --seed 15): {report.get('nodes', '?')} nodes, {report.get('edges', '?')} edges"
+    return ws, {"CZT_CACHE_DIR": str(cache_root)}, note
 
 
 def _measure(srv: Server, ws: Path, tmp: Path, args: argparse.Namespace, t0: float, t_printed: float, loads: list[float]) -> dict[str, Any]:
@@ -108,18 +141,20 @@ def _measure(srv: Server, ws: Path, tmp: Path, args: argparse.Namespace, t0: flo
     dt_page, _ = c.timed("GET", "/?token=" + srv.token)
     dt_meta, _ = c.timed("GET", "/api/meta")
     rss_idle = proc.memory_info().rss
-    dt_open, doc = c.timed("POST", "/api/tabs", {"file": "surveyed.yaml"})
+    dt_open, doc = c.timed("POST", "/api/tabs", {"file": args.file})
     dt_iso0, _ = c.timed("GET", f"/api/tabs/{doc['tab']}/isochrones?mode=best&centre=changsha")
     first_ready = time.perf_counter() - t0
     rss_one = proc.memory_info().rss
     tab = doc["tab"]
-    dt_base, _ = c.timed("POST", f"/api/tabs/{tab}/base", {"file": "year-2030.yaml"})
+    dt_base, _ = c.timed("POST", f"/api/tabs/{tab}/base", {"file": args.base or args.file})
     rss_two = proc.memory_info().rss
+    ends = {"from": [112.97, 28.20], "to": [113.13, 27.83], "mode": "best"}
+    route_s = [c.timed("POST", f"/api/tabs/{tab}/route", ends)[0] for _ in range(3)]
     samples: list[dict[str, Any]] = []
     cli: list[dict[str, Any]] = []
     for rnd in range(args.rounds):
         loads.append(_load())
-        for k, op in enumerate(EDITS):
+        for k, op in enumerate(EDITS[: args.edits]):
             for kind, method, path, body in (("edit", "POST", f"/api/tabs/{tab}/edits", {"op": op}), ("undo", "POST", f"/api/tabs/{tab}/undo", None)):
                 dt_num, d = c.timed(method, path, body)
                 dt_iso, _ = c.timed("GET", f"/api/tabs/{tab}/isochrones?mode=best&centre=changsha")
@@ -133,7 +168,7 @@ def _measure(srv: Server, ws: Path, tmp: Path, args: argparse.Namespace, t0: flo
                     t = time.perf_counter()
                     subprocess.run(
                         [sys.executable, str(ROOT / "run_scenario.py"), str(ws / f"{name}.yaml"), "--no-map", "--output-dir", str(tmp / "out")],
-                        check=True, capture_output=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+                        check=True, capture_output=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT), **args.env},
                     )  # fmt: skip
                     cli.append({"edit": k, "cli_s": round(time.perf_counter() - t, 3), "workbench_s": samples[-1]["total_s"]})
     totals = [s["total_s"] for s in samples]
@@ -147,6 +182,7 @@ def _measure(srv: Server, ws: Path, tmp: Path, args: argparse.Namespace, t0: flo
             "first_isochrones_s": round(dt_iso0, 3),
             "first_page_ready_s": round(first_ready, 3),
             "base_scenario_s": round(dt_base, 3),
+            "route_s": [round(x, 3) for x in route_s],
         },
         "edits": {"n": len(totals), "p50_s": _pct(totals, 0.5), "p95_s": _pct(totals, 0.95), "max_s": round(max(totals), 3), "samples": samples},
         "cli_paired": cli,
@@ -165,7 +201,9 @@ def _markdown(r: dict[str, Any]) -> str:
     med_cli = statistics.median(x["cli_s"] for x in cli) if cli else float("nan")
     med_wb = statistics.median(x["workbench_s"] for x in cli) if cli else float("nan")
     lines = [
-        "# Workbench: an edit to updated numbers and isochrones (embedded tier, paired with a fresh CLI run)",
+        f"# Workbench: an edit to updated numbers and isochrones ({m['tier']} tier, paired with a fresh CLI run)",
+        "",
+        f"Scenario: {m['scenario']}." + (f" OSM network: {m['osm_network']}." if m.get("osm_network") else ""),
         "",
         f"Command: `{m['command'].strip()}`; load average (1 min) before each round: {', '.join(str(x) for x in m['load_average_1min'])} "
         f"({m['cpus']} cores shared with other agents). {provenance_line(m)}",
@@ -180,7 +218,8 @@ def _markdown(r: dict[str, Any]) -> str:
         f"| server start -> address printed | {s['address_printed_s']} |",
         f"| server start -> first page ready (page, meta, surveyed opened, isochrones) | {s['first_page_ready_s']} |",
         f"| opening the first tab (full evaluation keeping the trees) | {s['first_tab_open_s']} |",
-        f"| setting a base scenario (year-2030, evaluated in full) | {s['base_scenario_s']} |",
+        f"| setting a base scenario (evaluated in full) | {s['base_scenario_s']} |",
+        f"| a route on the tab's network (3 calls: first, then warm) | {', '.join(str(x) for x in s['route_s'])} |",
         "",
         f"Memory (server RSS): idle {mem['server_idle']} MiB, one tab {mem['one_tab']} MiB, the tab comparing against a second "
         f"scenario {mem['tab_with_base']} MiB: a session holding two scenarios takes {mem['session_two_scenarios']} MiB.",

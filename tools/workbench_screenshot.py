@@ -41,8 +41,8 @@ START_TIMEOUT_S = 180.0
 class Server:
     """``run_scenario.py serve --port 0`` in a child process; its printed address and token."""
 
-    def __init__(self, workspace: Path) -> None:
-        env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"}
+    def __init__(self, workspace: Path, *, env: dict[str, str] | None = None) -> None:
+        env = {**os.environ, **(env or {}), "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"}
         self.started = time.monotonic()
         self.proc = subprocess.Popen(
             [sys.executable, str(ROOT / "run_scenario.py"), "serve", "--port", "0", "--workspace", str(workspace)],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
@@ -177,15 +178,18 @@ def route(
     from_lonlat: tuple[float, float],
     to_lonlat: tuple[float, float],
     mode: str,
+    *,
+    graphs: Mapping[str, ModeGraph] | None = None,
 ) -> Route:
     """The path between two WGS-84 points by ``mode`` (car, transit or best), with its legs.
 
     Car: the fastest path. Transit: the path of least generalized cost (``network.model.graph.CostWeights``),
     reported in clock minutes (``minutes``) beside its ``generalized_minutes``. Best: the mode of fewer
-    clock minutes.
+    clock minutes. ``graphs``: the mode graphs of ``state`` already built (``Evaluation.graphs``), to save
+    building them again (the same answer).
     """
     if mode == "best":
-        options = [route(state, from_lonlat, to_lonlat, m) for m in ("car", "transit")]
+        options = [route(state, from_lonlat, to_lonlat, m, graphs=graphs) for m in ("car", "transit")]
         best = min(options, key=lambda r: r.minutes)
         best.mode = f"best ({best.mode})"
         return best
@@ -196,7 +200,7 @@ def route(
     (ox, dx), (oy, dy) = to_m.transform([from_lonlat[0], to_lonlat[0]], [from_lonlat[1], to_lonlat[1]])
     if np.hypot(ox - dx, oy - dy) < 1.0:  # the same point: no trip (as the matrices have it)
         return Route(mode=mode, minutes=0.0, km=0.0, tier=state.roads.tier, snapshot=state.roads.snapshot)
-    g = build_mode_graph(state, mode)  # type: ignore[arg-type]
+    g = graphs[mode] if graphs is not None and mode in graphs else build_mode_graph(state, mode)  # type: ignore[arg-type]
     o = _snap_end(g, ox, oy, state, "--from", from_lonlat)
     d = _snap_end(g, dx, dy, state, "--to", to_lonlat)
     dist, pred = dijkstra(g.csr, directed=True, indices=o.nodes[0], return_predecessors=True)

@@ -28,6 +28,7 @@ from network.model.speeds import ROAD_CLASSES
 from network.outputs.files import json_safe
 from network.run.runner import run_scenario
 from network.scenario.catalogue import load_catalogue
+from network.scenario.resolve import base_network
 from network.scenario.schema import parse_scenario, read_scenario_text
 from network.serve.editlog import EditOp, edit_variants
 from network.serve.executor import DaemonExecutor, Superseded
@@ -120,6 +121,12 @@ class Workbench:
         if self._region is None:
             self._region = load_region()
         return self._region
+
+    def warm(self) -> None:
+        """Read what every first tab needs (region, catalogue, the embedded base network) while the browser opens."""
+        self.region()
+        load_catalogue()
+        base_network("embedded")
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
         """``fn(*args)`` on a worker thread, awaited."""
@@ -368,7 +375,7 @@ def create_app(settings: Settings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        wb.executor.submit(wb.region)  # load the region while the browser opens
+        wb.executor.submit(wb.warm)
         yield
         wb.executor.shutdown(wait=False, cancel_futures=True)
 

@@ -18,7 +18,7 @@ import secrets
 import threading
 import time
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -31,12 +31,12 @@ from network.analysis.compare import compare_pairs, compare_population
 from network.analysis.definitions import DEFINITIONS, measure
 from network.analysis.isochrones import isochrone_polygons
 from network.analysis.metrics import Evaluation, centre_pairs_table, evaluate, half_hour_index, population_within_table
-from network.api import route
 from network.model.graph import NetworkState
 from network.model.region import CITIES, Region
 from network.outputs.files import json_safe
 from network.outputs.gis import edits_layer, transit_line_layer
 from network.outputs.maps import isochrone_difference
+from network.routing.route import route
 from network.run.runner import table_definitions
 from network.scenario.catalogue import catalogue_frame, load_catalogue
 from network.scenario.resolve import ResolvedScenario, build_state, resolve_projects
@@ -48,6 +48,8 @@ from network.serve.workspace import Workspace
 __all__ = ["Snapshot", "Tab", "Tabs", "geojson"]
 
 MODES = ("car", "transit", "best")
+RECENT = 3
+"""Evaluations a tab keeps besides the opened file's, by scenario, so that an undo is not computed again."""
 Op = Append | Remove | ProjectToggle | When
 
 
@@ -152,12 +154,6 @@ def comparison(base: Snapshot, snap: Snapshot, region: Region) -> tuple[dict[str
     return out, diff
 
 
-def drawn_points(entry: Any) -> list[list[float]]:
-    """The [lon, lat] points an ``add`` entry was drawn with: a road's path, or a transit edit's stops given as points."""
-    pts = getattr(entry, "path", None) or getattr(entry, "stops", None) or []
-    return [[float(p[0]), float(p[1])] for p in pts if isinstance(p, list | tuple) and len(p) == 2 and all(isinstance(c, int | float) for c in p)]
-
-
 def op_label(op: Op) -> str:
     """One line describing an edit for the page's log."""
     if isinstance(op, Append):
@@ -197,6 +193,7 @@ class Tab:
         self.compare_geo: gpd.GeoDataFrame | None = None
         self.last_used = time.monotonic()
         self.autosaved: Path | None = None
+        self.recent: OrderedDict[str, Snapshot] = OrderedDict()
         self.edited_name = f"{self.path} with the workbench's edits"
         """How errors name the edited scenario (a line number counts in the tab's YAML, GET /api/tabs/<id>/yaml)."""
 
@@ -255,25 +252,39 @@ class Tab:
         """Evaluate the file as opened, in full, keeping the trees later edits reuse."""
         snap = evaluate_scenario(self.scenario, file=str(self.path), workspace=self.workspace, region=self.region, keep_trees=True)
         self.root = self.current = snap
+        self.recent[self.scenario.model_dump_json()] = snap
         return snap
 
     def compute(self, generation: int, built: Built) -> Snapshot:
-        """Evaluate ``built`` (the log at ``generation``) from the opened file's trees; kept only if still current."""
+        """Evaluate ``built`` (the log at ``generation``) from the opened file's trees; kept only if still current.
+
+        A scenario this tab evaluated a moment ago (an undo, an edit taken out and put back) is not evaluated
+        again: the last ``RECENT`` results are kept by their scenario (validated, so equal means the same network).
+        """
         assert self.root is not None
-        snap = evaluate_scenario(
-            built,
-            file=str(self.path),
-            workspace=self.workspace,
-            region=self.region,
-            generation=generation,
-            reuse=self.root.ev,
-            check=lambda: self.check(generation),
-        )
+        key = built.scenario.model_dump_json()
+        seen = self.recent.get(key)
+        if seen is not None:
+            snap = replace(seen, generation=generation)
+        else:
+            snap = evaluate_scenario(
+                built,
+                file=str(self.path),
+                workspace=self.workspace,
+                region=self.region,
+                generation=generation,
+                reuse=self.root.ev,
+                check=lambda: self.check(generation),
+            )
         cmp_doc, cmp_geo = self._compare(snap)
         with self.lock:
             self.check(generation)
             self.current = snap
             self.compare, self.compare_geo = cmp_doc, cmp_geo
+            self.recent[key] = snap
+            self.recent.move_to_end(key)
+            while len(self.recent) > RECENT:
+                self.recent.popitem(last=False)
         return snap
 
     def _compare(self, snap: Snapshot) -> tuple[dict[str, Any] | None, gpd.GeoDataFrame | None]:
@@ -315,7 +326,7 @@ class Tab:
         """The route on the current state, as ``run_scenario.py route --json`` prints it."""
         snap = self.current
         assert snap is not None
-        r = route(snap.state, from_lonlat, to_lonlat, mode)
+        r = route(snap.state, from_lonlat, to_lonlat, mode, graphs=snap.ev.graphs)  # the graphs evaluate built for this state
         about = {"scenario": snap.scenario.name, "year": snap.state.year, "period": snap.state.params.period}
         return {**r.to_dict(), **about, "attribution": OSM_ATTRIBUTION}
 
