@@ -22,7 +22,7 @@ from network import OSM_ATTRIBUTION, __version__
 from network._errors import PlannerError
 from network.analysis.compare import compare_pairs
 from network.analysis.definitions import DEFINITIONS
-from network.api import route as api_route
+from network.api import compare, route_in_scenario
 from network.model.region import CITIES, CITY_ZH, Region, load_region
 from network.model.speeds import ROAD_CLASSES
 from network.outputs.files import json_safe
@@ -83,7 +83,7 @@ class RouteRequest(BaseModel):
     mode: Mode = "best"
 
 
-class ScenarioRoute(RouteRequest):
+class RouteInScenario(RouteRequest):
     """A route on a workspace scenario, optionally in another year or period (as ``route --year --period``)."""
 
     scenario: str
@@ -163,20 +163,24 @@ class Workbench:
         out: dict[str, Any] = doc
         return out
 
-    def route(self, req: ScenarioRoute) -> dict[str, Any]:
-        """``route --json`` on a workspace scenario."""
-        snap = self.fresh(req.scenario, req.year, req.period)
-        r = api_route(snap.state, (req.from_[0], req.from_[1]), (req.to[0], req.to[1]), req.mode)
-        about = {"scenario": snap.scenario.name, "year": snap.state.year, "period": snap.state.params.period}
-        return {**r.to_dict(), **about, "attribution": OSM_ATTRIBUTION}
+    def route(self, req: RouteInScenario) -> dict[str, Any]:
+        """``route --json`` on a workspace scenario (``network.api.route_in_scenario``, the command's own workflow)."""
+        path = self.ws.existing(req.scenario)
+        found = route_in_scenario(path, (req.from_[0], req.from_[1]), (req.to[0], req.to[1]), req.mode, year=req.year, period=req.period)
+        return found.to_dict()
 
-    def export(self, file: str) -> dict[str, Any]:
-        """Run the workspace scenario ``file`` end to end as ``run_scenario.py`` does (offline map, report), into
-        the workspace's ``outputs/`` and ``maps/``; the files written, as links under ``/files/``."""
+    def export(self, file: str, base_file: str | None) -> dict[str, Any]:
+        """Run the workspace scenario ``file`` end to end as ``run_scenario.py`` does (offline map, report) and, with a
+        base, compare it as ``run_scenario.py compare <base> <file> --offline`` does, into the workspace's
+        ``outputs/`` and ``maps/``; the files written, as links under ``/files/``."""
         path = self.ws.existing(file)
         scenario = parse_scenario(read_scenario_text(path)[0], file=str(path))
-        out = run_scenario(scenario, file=str(path), output_dir=self.ws.root / "outputs", map_dir=self.ws.root / "maps", offline=True)
+        outputs, maps = self.ws.root / "outputs", self.ws.root / "maps"
+        out = run_scenario(scenario, file=str(path), output_dir=outputs, map_dir=maps, offline=True)
         written = [q for q in (out.map_path, out.report_path, out.metrics_path) if q is not None]
+        if base_file is not None:
+            cmp = compare(self.ws.existing(base_file), path, output_dir=outputs, map_dir=maps, basemap="none", offline=True)
+            written += [q for q in (cmp.map_path, cmp.output_dir / "compare.json") if q is not None]
         return {"files": [f"/files/{q.relative_to(self.ws.root).as_posix()}" for q in written]}
 
     def meta(self) -> dict[str, Any]:
@@ -306,13 +310,13 @@ async def save(wb: WB, tab_id: str, req: SaveRequest) -> dict[str, Any] | JSONRe
     return {"saved": file, "path": str(target)}
 
 
-@router.post("/api/tabs/{tab_id}/export", summary="Save the tab as <name>.yaml and run it as the CLI does: map and report in the workspace", response_model=None)
+@router.post("/api/tabs/{tab_id}/export", summary="Save the tab as <name>.yaml and run it as the CLI does (map, report; with a base, the comparison map) in the workspace", response_model=None)
 async def export(wb: WB, tab_id: str, req: SaveRequest) -> dict[str, Any] | JSONResponse:
     """Save, then ``run_scenario`` (offline map, report, metrics, CSVs) into ``<workspace>/outputs`` and ``maps``."""
     saved = await save(wb, tab_id, req)
     if isinstance(saved, JSONResponse):
         return saved
-    result = await wb.run(wb.export, saved["saved"])
+    result = await wb.run(wb.export, saved["saved"], wb.tabs.get(tab_id).base_file)
     return {**saved, **result}
 
 
@@ -345,7 +349,7 @@ async def metrics(
 
 
 @router.post("/api/route", summary="Fastest route on a workspace scenario (the same answer as route --json)")
-async def scenario_route(wb: WB, req: ScenarioRoute) -> dict[str, Any]:
+async def scenario_route(wb: WB, req: RouteInScenario) -> dict[str, Any]:
     """``route --json`` over HTTP."""
     return await wb.run(wb.route, req)
 

@@ -31,6 +31,7 @@ from network.analysis.compare import compare_pairs, compare_population
 from network.analysis.definitions import DEFINITIONS, measure
 from network.analysis.isochrones import isochrone_polygons
 from network.analysis.metrics import Evaluation, centre_pairs_table, evaluate, half_hour_index, population_within_table
+from network.api import ScenarioRoute
 from network.model.graph import NetworkState
 from network.model.region import CITIES, Region
 from network.outputs.files import json_safe
@@ -194,6 +195,7 @@ class Tab:
         self.last_used = time.monotonic()
         self.autosaved: Path | None = None
         self.recent: OrderedDict[str, Snapshot] = OrderedDict()
+        self._base_file: str | None = None
         self.edited_name = f"{self.path} with the workbench's edits"
         """How errors name the edited scenario (a line number counts in the tab's YAML, GET /api/tabs/<id>/yaml)."""
 
@@ -294,16 +296,21 @@ class Tab:
         self.check(snap.generation)
         return comparison(base, snap, self.region)
 
+    @property
+    def base_file(self) -> str | None:
+        """The workspace file the tab is compared against (None: no comparison)."""
+        return self._base_file
+
     def set_base(self, file_name: str | None) -> None:
         """Compare against the workspace scenario ``file_name`` (evaluated in full here), or nothing."""
         if file_name is None:
-            self.base, self.compare, self.compare_geo = None, None, None
+            self.base, self.compare, self.compare_geo, self._base_file = None, None, None, None
             return
         path = self.workspace.existing(file_name)
         text, _ = read_scenario_text(path)
         scenario = parse_scenario(text, file=str(path))
         base = evaluate_scenario(scenario, file=str(path), workspace=self.workspace, region=self.region)
-        self.base = base
+        self.base, self._base_file = base, file_name
         cur = self.current
         if cur is not None:
             cmp_doc, cmp_geo = self._compare(cur) if self.generation == cur.generation else (None, None)
@@ -327,8 +334,7 @@ class Tab:
         snap = self.current
         assert snap is not None
         r = route(snap.state, from_lonlat, to_lonlat, mode, graphs=snap.ev.graphs)  # the graphs evaluate built for this state
-        about = {"scenario": snap.scenario.name, "year": snap.state.year, "period": snap.state.params.period}
-        return {**r.to_dict(), **about, "attribution": OSM_ATTRIBUTION}
+        return ScenarioRoute(route=r, scenario=snap.scenario.name, year=snap.state.year, period=snap.state.params.period).to_dict()
 
     # ---- what the page draws
 

@@ -159,12 +159,15 @@ def test_a_superseded_computation_is_never_kept(workspace: Path, region: Any) ->
     assert tab.current is tab.root, "the overtaken result is not shown"
 
 
-def test_export_runs_the_scenario_as_the_cli_into_the_workspace(client: TestClient, opened: dict[str, Any], workspace: Path) -> None:
+def test_export_runs_the_scenario_and_the_comparison_as_the_cli_into_the_workspace(client: TestClient, opened: dict[str, Any], workspace: Path) -> None:
     tab = opened["tab"]
+    assert client.post(f"/api/tabs/{tab}/base", json={"file": "year-2015.yaml"}, headers=AUTH).status_code == 200
     r = client.post(f"/api/tabs/{tab}/export", json={"name": "exported-one", "overwrite": True}, headers=AUTH)
+    client.post(f"/api/tabs/{tab}/base", json={"file": None}, headers=AUTH)
     assert r.status_code == 200, r.text
     files = r.json()["files"]
     assert "/files/maps/exported-one.html" in files and "/files/outputs/exported-one/report.html" in files
+    assert "/files/maps/compare-year-2015-vs-exported-one.html" in files, "with a base, the comparison map as `compare` writes it"
     page = client.get(files[0], headers=AUTH)
     assert page.status_code == 200 and "© OpenStreetMap contributors" in page.text
     metrics = json.loads((workspace / "outputs" / "exported-one" / "metrics.json").read_text(encoding="utf-8"))
