@@ -1,7 +1,7 @@
 """Leaflet for self-contained (offline) maps, taken from a registry package into a local cache.
 
 Nothing here is committed to the repository: the first offline map (or ``python -m
-network.outputs.offline_assets``) runs ``npm pack leaflet@1.9.4`` into ``cache/offline/`` (checked against the
+network.outputs.offline_assets``) runs ``npm pack leaflet@1.9.4`` into ``<cache>/offline/`` (the user cache folder or ``$CZT_CACHE_DIR``) (checked against the
 registry's published sha-512), or, where npm is missing, ``pip download django-leaflet`` (whose wheel
 carries ``leaflet/static/leaflet/leaflet.js``). Later runs read the cache and need no network at all.
 

@@ -9,7 +9,7 @@ Pipeline, by job (one module each; every public name is importable from here too
            connected component                                        (osm_simplify)
         ─► China speed profile (class by highway + urban/rural context, tagged maxspeed as a cap,
            signal delay) ─► ``RoadNetwork``                            (osm_profile)
-        ─► cache/osm/<key>/ (CSV + manifest with sha256)             (osm_cache)
+        ─► <cache>/osm/<key>/ (CSV + manifest with sha256)           (osm_cache)
     rail station points matched to the curated stations              (osm_stations)
 
 Two implementations of the cleaning step (``pipeline``): ``"arrays"`` (NumPy/SciPy/numba, linear in the

@@ -1,4 +1,5 @@
-"""The on-disk cache of built OSM road networks: ``cache/osm/<source>-<date>-<key>/``.
+"""The on-disk cache of built OSM road networks: ``<cache>/osm/<source>-<date>-<key>/`` (``<cache>``: ``--cache-dir``,
+``$CZT_CACHE_DIR`` or the user cache folder, see ``network.paths.cache_dir``).
 
 Each entry holds ``nodes.csv``, ``edges.csv`` and ``manifest.json`` (sha256 per file, the request, the
 network report). The key covers source, study area, filter, pipeline settings and snapshot date. A
