@@ -21,11 +21,11 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _docs_example() -> str:
+    """Every ```python block of docs/api.md, in page order (one session: a block may use an earlier one's names)."""
     text = (ROOT / "docs/api.md").read_text(encoding="utf-8")
-    section = text.split("## Example", 1)[1]
-    match = re.search(r"```python\n(.*?)```", section, flags=re.S)
-    assert match, "docs/api.md: the 'Example' section has no python block"
-    return match.group(1)
+    blocks = re.findall(r"```python\n(.*?)```", text.split("## Example", 1)[1], flags=re.S)
+    assert blocks, "docs/api.md: the 'Example' section has no python block"
+    return "\n".join(blocks)
 
 
 def test_the_docs_example_runs_and_matches_the_pieces_it_wraps() -> None:
