@@ -14,6 +14,8 @@ from network.model.parameters import PARAMETERS
 from network.model.region import Region
 from network.routing.engine import direct_times_s, point_matrix, snap_points
 from network.routing.route import route
+from network.scenario.resolve import resolve_state
+from network.scenario.schema import Scenario
 
 _TO_M = Transformer.from_crs("EPSG:4326", "EPSG:32649", always_xy=True)
 CENTRAL = (112.975, 28.195)  # 五一广场, central 长沙
@@ -102,3 +104,19 @@ def test_metrics_count_the_population_beyond_reach(surveyed_eval: Evaluation, re
     for mode in ("car", "transit"):
         assert 0 < out[mode]["cells"] < len(region.grid)
         assert 0.0 < out[mode]["population_share"] < 0.5
+
+
+def test_a_connector_never_joins_an_expressway_or_a_road_not_yet_open(surveyed: Scenario) -> None:
+    # on the middle of the 潇湘大道 南段 segment (opened 2020-07-03) and on the G4 expressway
+    xiaoxiang_mid, g4 = (112.9255, 28.0055), (113.095, 28.300)
+    for year in (2019, 2020):
+        state = resolve_state(surveyed.model_copy(update={"year": year, "period": "off_peak"}))
+        g = build_mode_graph(state, "car")
+        x, y = _TO_M.transform(np.array([xiaoxiang_mid[0], g4[0]]), np.array([xiaoxiang_mid[1], g4[1]]))
+        snap = snap_points(g, np.asarray(x), np.asarray(y), state.params)
+        assert (snap.nodes < g.n_road).all()  # road nodes only: the expressway layer is entered by ramps
+        label = {int(k): str(lbl) for k, lbl in zip(range(len(g.edge_kind)), g.edge_kind)}
+        lo, hi = g.csr.indptr[snap.nodes[0, 3]], g.csr.indptr[snap.nodes[0, 3] + 1]
+        on_road = {label[k] for k in range(lo, hi) if g.csr.indices[k] == snap.nodes[0, 4]}
+        assert "road:expressway" not in on_road
+        assert ("road:suburban_arterial" in on_road) == (year == 2020)  # the road along which the point joins
