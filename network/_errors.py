@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+
 
 class PlannerError(Exception):
     """Base class for every error the planner raises on purpose."""
@@ -38,3 +40,36 @@ class NetworkError(PlannerError):
 
 class SourceUnavailable(PlannerError):
     """A network source cannot be used right now (an Overpass server that cannot be reached or answers errors)."""
+
+
+class OutputError(PlannerError):
+    """An output cannot be written (read-only or full file system, no permission, a file in the way)."""
+
+
+_OS_REASONS: dict[int, str] = {
+    errno.EROFS: "read-only file system",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "operation not permitted",
+    errno.ENOSPC: "no space left on the device",
+    errno.EDQUOT: "disk quota exceeded",
+    errno.ELOOP: "a symbolic link loop (a link that points back to itself)",
+    errno.EISDIR: "is a folder; expected a file",
+    errno.ENOTDIR: "a part of the path is a file; expected a folder",
+    errno.ENOENT: "does not exist",
+    errno.EEXIST: "already exists and is not a folder",
+    errno.ENAMETOOLONG: "the name is too long",
+    errno.EIO: "input/output error (the disk or the network share failed)",
+}
+
+
+def os_error_message(exc: OSError, *, doing: str = "") -> str:
+    """One line for a file-system error: the file (or files), what went wrong, in words.
+
+    ``doing`` (e.g. ``"cannot write the outputs"``) is put first. The errno's name is kept at the end so
+    that a message can be searched for (``[EROFS]``).
+    """
+    where = " -> ".join(str(f) for f in (exc.filename, exc.filename2) if f is not None) or "<file>"
+    reason = _OS_REASONS.get(exc.errno or -1) or (exc.strerror or str(exc))
+    code = f" [{errno.errorcode[exc.errno]}]" if exc.errno is not None and exc.errno in errno.errorcode else ""
+    return f"{doing + ': ' if doing else ''}{where}: {reason}{code}"
+

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from network import OSM_ATTRIBUTION
-from network._errors import PlannerError
+from network._errors import PlannerError, os_error_message
 from network.cli import analysis as _analysis  # noqa: F401  (registers 'compare', 'timeline', 'attribution')
 from network.cli import calibrate as _calibrate  # noqa: F401  (registers the 'calibrate' subcommand)
 from network.cli import claims as _claims_command  # noqa: F401  (registers the 'claims' subcommand)
@@ -28,6 +28,7 @@ from network.cli import network as _network  # noqa: F401  (registers the 'netwo
 from network.cli import observed as _observed  # noqa: F401  (registers the 'observed' subcommand)
 from network.cli import serve as _serve  # noqa: F401  (registers the 'serve' subcommand)
 from network.cli.commands import COMMANDS, add_when_options, build_subcommand_parser, command, dispatch
+from network.cli.interrupt import EXIT_INTERRUPTED, interrupted, interrupts_end_cleanly, say_interrupted
 from network.paths import CACHE_ENV, SCENARIO_DIR, map_dir, output_dir
 
 if TYPE_CHECKING:
@@ -281,24 +282,36 @@ def main(argv: list[str] | None = None) -> int:
 
     ``argv[0]`` names a registered command; anything else runs scenario files (``run`` implied), so
     ``run_scenario.py scenarios/surveyed.yaml --no-map`` and ``run_scenario.py run ...`` are the same.
+    Exit codes: 0 done, 1 a failed scenario, check or file (one line names it), 2 usage, 130 Ctrl-C.
     """
     argv = list(sys.argv[1:] if argv is None else argv)
-    try:
-        if argv and argv[0] in ("-h", "--help"):
-            build_subcommand_parser().print_help()
-            return EXIT_OK
-        if argv and argv[0] == "network":
-            # ``network`` has always returned its usage errors as exit code 2 instead of raising SystemExit
-            try:
-                return dispatch(argv)
-            except SystemExit as exc:
-                return EXIT_OK if exc.code in (0, None) else EXIT_USAGE
-        if argv and argv[0] in COMMANDS:
+    with interrupts_end_cleanly():
+        try:
+            code = _dispatch(argv)
+        except KeyboardInterrupt:
+            code = EXIT_INTERRUPTED
+        except PlannerError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            code = EXIT_FAILED
+        except OSError as exc:
+            print(f"error: {os_error_message(exc)}", file=sys.stderr)
+            code = EXIT_FAILED
+    if code == EXIT_INTERRUPTED or interrupted():
+        say_interrupted()  # also when a library caught the interrupt and carried on: never a silent exit 0
+        return EXIT_INTERRUPTED
+    return code
+
+
+def _dispatch(argv: list[str]) -> int:
+    if argv and argv[0] in ("-h", "--help"):
+        build_subcommand_parser().print_help()
+        return EXIT_OK
+    if argv and argv[0] == "network":
+        # ``network`` has always returned its usage errors as exit code 2 instead of raising SystemExit
+        try:
             return dispatch(argv)
-        return dispatch(["run", *argv])
-    except PlannerError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_FAILED
-    except KeyboardInterrupt:
-        print("interrupted; outputs already written are complete (atomic writes)", file=sys.stderr)
-        return 130
+        except SystemExit as exc:
+            return EXIT_OK if exc.code in (0, None) else EXIT_USAGE
+    if argv and argv[0] in COMMANDS:
+        return dispatch(argv)
+    return dispatch(["run", *argv])

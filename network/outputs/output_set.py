@@ -25,6 +25,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import shutil
 import uuid
 from collections.abc import Iterator
@@ -34,6 +35,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from network._errors import DataError
+from network._signals import sigint_deferred
 from network.outputs.files import tool_stamp
 
 log = logging.getLogger(__name__)
@@ -180,6 +182,17 @@ def recover_output_set(output_dir: Path, name: str) -> list[str]:
     return done
 
 
+def recover_output_sets(output_dir: Path) -> list[str]:
+    """:func:`recover_output_set` for every scenario with leftovers (staging or old folders) in ``output_dir``."""
+    if not output_dir.is_dir():
+        return []
+    names = sorted({m.group(1) for p in output_dir.iterdir() if (m := _LEFTOVER.match(p.name))})
+    return [line for name in names for line in recover_output_set(output_dir, name)]
+
+
+_LEFTOVER = re.compile(r"^\.(.+)\.(?:staging|old)-")
+
+
 def _carry_over(old: Path, new: Path, own: set[str]) -> list[str]:
     """Hard-link (else copy) files of the old folder that this run does not write (other commands' outputs)."""
     carried: list[str] = []
@@ -223,7 +236,8 @@ def staged_output_set(output_dir: Path, name: str, *, map_path: Path | None) -> 
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
-    commit_output_set(stage)
+    with sigint_deferred():  # Ctrl-C during the swap takes effect once the new set is in place
+        commit_output_set(stage)
 
 
 def commit_output_set(stage: Staging) -> None:

@@ -17,6 +17,7 @@ import gc
 import logging
 import multiprocessing
 import os
+import signal
 import time
 from collections.abc import Callable, Collection, Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -27,6 +28,8 @@ from pathlib import Path
 from typing import Any
 
 from network._errors import PlannerError
+from network._signals import sigint_deferred
+from network.outputs.output_set import recover_output_sets
 from network.paths import map_dir as default_map_dir
 from network.paths import output_dir as default_output_dir
 from network.run.runner import RunResult, run_scenario
@@ -41,6 +44,9 @@ BasePayload = dict[str, Any]
 POOL_RESTARTS = 2
 """A local process pool broken by a crashed worker is restarted this often for the unfinished files."""
 PLUGIN_NAME = "czt-base-network"
+WAKE_S = 0.25
+"""The batch waits for workers in steps this long: a Ctrl-C that the kernel hands to one of the pool's
+helper threads runs Python's handler only when the main thread wakes (a wait without timeout never does)."""
 
 
 @dataclass(frozen=True)
@@ -221,11 +227,12 @@ def _run_pool(
     opts: dict[str, Any],
     on_outcome: Callable[[BatchOutcome], None] | None,
 ) -> dict[int, BatchOutcome]:
-    payload = base_payload(Path(p) for p in paths)
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload(["network.run.batch", "network.run.runner"])
     helpers_before = _running_helpers()
+    _start_helpers_deaf_to_sigint()  # first: the fork server loads its modules while this process reads the payload
     try:
+        payload = base_payload(Path(p) for p in paths)
         done: dict[int, BatchOutcome] = {}
         todo = list(range(len(paths)))
         for attempt in range(POOL_RESTARTS + 1):
@@ -235,17 +242,23 @@ def _run_pool(
                 log.warning("a worker process died; re-running %d unfinished scenario(s) in a new pool", len(todo))
             try:
                 with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=install_base, initargs=(payload,)) as pool:
-                    pending: dict[Future[BatchOutcome], int] = {pool.submit(run_file, paths[i], out, maps, write_map, opts): i for i in todo}
-                    while pending:
-                        finished, _ = wait(pending, return_when=FIRST_COMPLETED)
-                        for fut in finished:
-                            i = pending.pop(fut)
-                            try:
-                                done[i] = fut.result()
-                            except BrokenProcessPool:
-                                continue
-                            if on_outcome:
-                                on_outcome(done[i])
+                    try:
+                        with sigint_deferred():  # a worker cut off while it starts prints a traceback and hangs the pool
+                            pending: dict[Future[BatchOutcome], int] = {pool.submit(run_file, paths[i], out, maps, write_map, opts): i for i in todo}
+                        while pending:
+                            finished, _ = wait(pending, timeout=WAKE_S, return_when=FIRST_COMPLETED)
+                            for fut in finished:
+                                i = pending.pop(fut)
+                                try:
+                                    done[i] = fut.result()
+                                except BrokenProcessPool:
+                                    continue
+                                if on_outcome:
+                                    on_outcome(done[i])
+                    except KeyboardInterrupt:
+                        _stop_workers(pool)
+                        recover_output_sets(Path(out))  # what the stopped workers were writing
+                        raise
             except BrokenProcessPool:
                 pass
             todo = [i for i in todo if i not in done]
@@ -254,8 +267,38 @@ def _run_pool(
             if on_outcome:
                 on_outcome(done[i])
     finally:
-        stop_helper_processes(keep=helpers_before)
+        with sigint_deferred():
+            stop_helper_processes(keep=helpers_before)
     return done
+
+
+def _start_helpers_deaf_to_sigint() -> None:
+    """Start the fork server (and the resource tracker) with SIGINT blocked, so that they and every worker
+    forked from them never get Ctrl-C: a terminal's Ctrl-C goes to the whole process group, and a worker
+    interrupted while it loads or waits would print a traceback. This process handles Ctrl-C and stops
+    the workers (``_stop_workers``). Python keeps the blocked mask across exec, as the resource tracker's
+    own start-up does (bpo-33613). The tracker goes first: its start-up unblocks SIGINT when done (it then
+    ignores SIGINT itself)."""
+    resource_tracker.ensure_running()
+    if not hasattr(signal, "pthread_sigmask"):
+        return
+    with sigint_deferred():
+        old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            forkserver.ensure_running()
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    """Cancel what has not started and end the worker processes now (after Ctrl-C): the scenarios they were
+    running leave their previous output sets in place (their staging folders are removed by the next run)."""
+    workers = list((getattr(pool, "_processes", None) or {}).values())  # CPython internals: the workers by pid
+    for proc in workers:
+        proc.terminate()
+    pool.shutdown(wait=False, cancel_futures=True)
+    for proc in workers:
+        proc.join(timeout=5)
 
 
 def _helpers() -> dict[str, Any]:
@@ -298,7 +341,7 @@ def _run_dask(
     opts: dict[str, Any],
     on_outcome: Callable[[BatchOutcome], None] | None,
 ) -> dict[int, BatchOutcome]:
-    from distributed import Client, as_completed  # heavy, only on a Dask cluster
+    from distributed import Client  # heavy, only on a Dask cluster
 
     payload = base_payload(Path(p) for p in paths)
     done: dict[int, BatchOutcome] = {}
@@ -308,14 +351,22 @@ def _run_dask(
             client.submit(run_file, p, out, maps, write_map, opts, pure=False, key=f"czt-scenario-{i}-{os.urandom(4).hex()}")
             for i, p in enumerate(paths)
         ]
-        index = {f.key: i for i, f in enumerate(futures)}
-        for fut in as_completed(futures, loop=client.loop):
-            i = index[fut.key]
-            try:
-                done[i] = fut.result()
-            except Exception as exc:  # e.g. KilledWorker after repeated worker deaths on this task
-                done[i] = _lost(paths[i], f"task failed on the cluster: {type(exc).__name__}: {exc}")
-            if on_outcome:
-                on_outcome(done[i])
+        pending = dict(enumerate(futures))
+        try:
+            while pending:
+                finished = [i for i, fut in pending.items() if fut.done()]
+                if not finished:
+                    time.sleep(WAKE_S)  # see WAKE_S: Ctrl-C is handled between steps
+                for i in finished:
+                    fut = pending.pop(i)
+                    try:
+                        done[i] = fut.result()
+                    except Exception as exc:  # e.g. KilledWorker after repeated worker deaths on this task
+                        done[i] = _lost(paths[i], f"task failed on the cluster: {type(exc).__name__}: {exc}")
+                    if on_outcome:
+                        on_outcome(done[i])
+        except KeyboardInterrupt:
+            client.cancel(list(pending.values()))  # the cluster stops the batch's unfinished tasks too
+            raise
         client.unregister_worker_plugin(PLUGIN_NAME)
     return done
