@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import os
 
 
 class PlannerError(Exception):
@@ -62,14 +63,29 @@ _OS_REASONS: dict[int, str] = {
 }
 
 
-def os_error_message(exc: OSError, *, doing: str = "") -> str:
+def os_error_message(exc: OSError, *, doing: str = "", where: object = None) -> str:
     """One line for a file-system error: the file (or files), what went wrong, in words.
 
-    ``doing`` (e.g. ``"cannot write the outputs"``) is put first. The errno's name is kept at the end so
-    that a message can be searched for (``[EROFS]``).
+    ``doing`` (e.g. ``"cannot write the outputs"``) is put first; ``where`` names the file or folder meant
+    when the error's own file name is a temporary one. The errno's name is kept at the end so that a
+    message can be searched for (``[EROFS]``).
     """
-    where = " -> ".join(str(f) for f in (exc.filename, exc.filename2) if f is not None) or "<file>"
+    if where is None:
+        where = " -> ".join(str(f) for f in (exc.filename, exc.filename2) if f is not None) or "<file>"
     reason = _OS_REASONS.get(exc.errno or -1) or (exc.strerror or str(exc))
     code = f" [{errno.errorcode[exc.errno]}]" if exc.errno is not None and exc.errno in errno.errorcode else ""
     return f"{doing + ': ' if doing else ''}{where}: {reason}{code}"
 
+
+
+def missing_file_reason(path: os.PathLike[str] | str) -> str:
+    """Why ``path`` cannot be opened though it may be listed in its folder, in words: a symbolic link loop,
+    a symbolic link to nothing, or not there at all ("does not exist")."""
+    try:
+        os.stat(path)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "is a symbolic link loop (following it leads back to itself)"
+        if os.path.islink(path):
+            return f"is a symbolic link to {os.readlink(path)!r}, which does not exist"
+    return "does not exist"

@@ -56,7 +56,7 @@ import numpy as np
 import pandas as pd
 
 from network import OSM_ATTRIBUTION
-from network._errors import InputError, NetworkError
+from network._errors import InputError, NetworkError, missing_file_reason
 from network.model.graph import NetworkState
 from network.model.parameters import PARAMETERS
 from network.routing.route import Route, rail_time, route
@@ -397,7 +397,7 @@ def load_observed_file(path: Path) -> list[ObservedRow]:
     """
     file = str(path)
     if not path.exists():
-        raise InputError(file, "<file>", "file does not exist; expected an observed-times CSV")
+        raise InputError(file, "<file>", f"{missing_file_reason(path)}; expected an observed-times CSV")
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:

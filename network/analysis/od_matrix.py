@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 from pyproj import Transformer
 
-from network._errors import InputError
+from network._errors import InputError, missing_file_reason
 from network.analysis.metrics import zone_points
 from network.model.graph import ModeGraph, NetworkState, build_mode_graph
 from network.model.region import Region
@@ -73,7 +73,7 @@ def _read_text(path: Path) -> tuple[str, str]:
         if path.is_dir():
             raise InputError(file, "file", "is a folder; expected a CSV file with columns id, lon, lat")
         if not path.exists():
-            raise InputError(file, "file", "does not exist (expected a CSV with columns id, lon, lat)")
+            raise InputError(file, "file", f"{missing_file_reason(path)} (expected a CSV with columns id, lon, lat)")
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
             raise InputError(file, "file", f"is {size:,} bytes; expected at most {MAX_FILE_BYTES:,}")

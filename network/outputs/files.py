@@ -14,6 +14,7 @@ from typing import Any, TextIO
 import pandas as pd
 
 from network import OSM_ATTRIBUTION, __version__
+from network._errors import OutputError, os_error_message
 from network.model.region import CITY_ZH
 from network.paths import source_commit
 
@@ -22,15 +23,20 @@ from network.paths import source_commit
 def _atomic_fd(path: Path) -> Iterator[tuple[int, str]]:
     """A temp file beside ``path`` (descriptor, name) that replaces ``path`` only when the block ends without
     error (the caller writes and fsyncs); on error the temp file is removed and ``path`` is untouched."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise OutputError(os_error_message(exc, doing="cannot write", where=path)) from None
     try:
         yield fd, tmp
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         if os.path.exists(tmp):
             os.unlink(tmp)
+        if isinstance(exc, OSError):  # a full disk, a folder in the way: name the file meant, not the temp file
+            raise OutputError(os_error_message(exc, doing="cannot write", where=path) + f"; {path.name} is unchanged") from None
         raise
 
 
@@ -42,6 +48,18 @@ def atomic_open(path: Path) -> Iterator[TextIO]:
         yield fh
         fh.flush()
         os.fsync(fh.fileno())
+
+
+def check_writable_folder(folder: Path, *, what: str = "the folder") -> None:
+    """Raise ``OutputError`` when files cannot be written in ``folder`` (made when missing): checked before a
+    long computation, so that a read-only or misnamed output folder is said at once."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(prefix=".write-check-", dir=folder)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise OutputError(os_error_message(exc, doing=f"cannot write in {what}", where=folder)) from None
 
 
 def atomic_write_text(path: Path, text: str) -> None:

@@ -5,8 +5,13 @@ Written one file at a time, a run killed half-way left the new metrics.json besi
 report. Here every file of the run goes into a staging folder ``outputs/.<name>.staging-<pid>-<token>/``
 (the map as ``map.html.pending`` inside it); when all are written, ``manifest.json`` (run id, sha256 of
 each file, where the map goes) is written last, which marks the staging folder complete. The swap
-then renames the old folder aside, renames the staging folder to ``outputs/<name>``, moves the map
-to ``maps/<name>.html`` and removes the old folder.
+then moves the map to ``maps/<name>.html`` (the step most likely to fail: another folder, maybe another
+file system), renames the old folder aside, renames the staging folder to ``outputs/<name>`` and removes
+the old folder.
+
+A file-system error (read-only or full disk, no permission, a file where a folder belongs) before the
+folders are renamed removes the staging folder and raises ``OutputError`` naming the file: the previous
+set and map stay as they were.
 
 A process killed at any point leaves either the old set or a complete new set behind, plus leftovers
 that :func:`recover_output_set` resolves: it finishes an interrupted swap (a complete staging folder
@@ -21,6 +26,7 @@ under ``carried_over``.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import logging
@@ -34,7 +40,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
-from network._errors import DataError
+from network._errors import DataError, OutputError, os_error_message
 from network._signals import sigint_deferred
 from network.outputs.files import tool_stamp
 
@@ -108,10 +114,16 @@ def _place_map(pending: Path, target: Path) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     try:
         os.replace(pending, target)
-    except OSError:
+    except OSError as exc:
+        if exc.errno != errno.EXDEV:
+            raise OSError(exc.errno, exc.strerror, str(target)) from None  # name the map, not the pending file
         tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.tmp")
-        shutil.copyfile(pending, tmp)
-        os.replace(tmp, target)
+        try:
+            shutil.copyfile(pending, tmp)
+            os.replace(tmp, target)
+        except OSError:
+            tmp.unlink(missing_ok=True)
+            raise
         pending.unlink()
     _fsync_dir(target.parent)
 
@@ -223,21 +235,30 @@ def staged_output_set(output_dir: Path, name: str, *, map_path: Path | None) -> 
     ------
     Staging
         Write every file into ``folder`` and the map to ``map_file``. On an exception nothing is
-        swapped and the staging folder is removed; the previous set stays as it was.
+        swapped and the staging folder is removed; the previous set stays as it was. A file-system
+        error (``OSError``) comes out as ``OutputError`` naming the file.
     """
-    output_dir.mkdir(parents=True, exist_ok=True)
-    recover_output_set(output_dir, name)
-    run_id = uuid.uuid4().hex[:12]
-    folder = output_dir / f".{name}.staging-{os.getpid()}-{run_id}"
-    folder.mkdir()
-    stage = Staging(folder, output_dir / name, folder / PENDING_MAP if map_path else None, map_path, run_id)
+    folder: Path | None = None
     try:
+        output_dir.mkdir(parents=True, exist_ok=True)
+        recover_output_set(output_dir, name)
+        run_id = uuid.uuid4().hex[:12]
+        folder = output_dir / f".{name}.staging-{os.getpid()}-{run_id}"
+        folder.mkdir()
+        stage = Staging(folder, output_dir / name, folder / PENDING_MAP if map_path else None, map_path, run_id)
         yield stage
-    except BaseException:
-        shutil.rmtree(folder, ignore_errors=True)
+        with sigint_deferred():  # Ctrl-C during the swap takes effect once the new set is in place
+            commit_output_set(stage)
+    except BaseException as exc:
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)  # gone already when the swap was done
+        if isinstance(exc, OSError):
+            raise OutputError(
+                os_error_message(exc, doing=f"cannot write the outputs of {name!r}") + "; the previous outputs are kept"
+            ) from None
+        if isinstance(exc, OutputError):
+            raise OutputError(f"{exc}; the previous outputs of {name!r} are kept") from None
         raise
-    with sigint_deferred():  # Ctrl-C during the swap takes effect once the new set is in place
-        commit_output_set(stage)
 
 
 def commit_output_set(stage: Staging) -> None:
@@ -262,13 +283,14 @@ def commit_output_set(stage: Staging) -> None:
         os.fsync(fh.fileno())
     os.replace(tmp, stage.folder / MANIFEST)  # from here on the new set is complete: recovery rolls it forward
     _fsync_dir(stage.folder)
+    if stage.map_file is not None and stage.map_target is not None:
+        # before the folders are renamed: a map that cannot be placed leaves the old set and map as they were
+        _place_map(stage.map_file, stage.map_target)
     old = stage.final.with_name(f".{stage.final.name}.old-{stage.run_id}")
     if stage.final.exists():
         os.replace(stage.final, old)
     os.replace(stage.folder, stage.final)
     _fsync_dir(stage.final.parent)
-    if stage.map_target is not None:
-        _place_map(stage.final / PENDING_MAP, stage.map_target)
     shutil.rmtree(old, ignore_errors=True)
 
 

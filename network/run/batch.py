@@ -27,7 +27,7 @@ from multiprocessing import forkserver, resource_tracker
 from pathlib import Path
 from typing import Any
 
-from network._errors import PlannerError
+from network._errors import OutputError, PlannerError, os_error_message
 from network._signals import sigint_deferred
 from network.outputs.output_set import recover_output_sets
 from network.paths import map_dir as default_map_dir
@@ -112,10 +112,14 @@ def run_file(path: str, output_dir: str, map_dir: str, write_map: bool, map_opti
             scenario, file=path, output_dir=Path(output_dir), map_dir=Path(map_dir), write_map=write_map, **(map_options or {})
         )
     except PlannerError as exc:
-        return BatchOutcome(path, name, title, None, str(exc), time.perf_counter() - start, worker)
+        why = f"{path}: {exc}" if isinstance(exc, OutputError) else str(exc)  # input errors name their file already
+        return BatchOutcome(path, name, title, None, why, time.perf_counter() - start, worker)
+    except OSError as exc:  # a file the scenario needs cannot be read (or an output written): named in one line
+        return BatchOutcome(path, name, title, None, f"{path}: {os_error_message(exc)}", time.perf_counter() - start, worker)
     except Exception as exc:  # one scenario's bug must not end the batch
-        log.exception("scenario %s failed", path)
-        return BatchOutcome(path, name, title, None, f"{path}: unexpected {type(exc).__name__}: {exc}", time.perf_counter() - start, worker)
+        log.info("scenario %s failed", path, exc_info=True)
+        why = f"{path}: unexpected {type(exc).__name__}: {exc}; please report this (run with -v to see where it happened)"
+        return BatchOutcome(path, name, title, None, why, time.perf_counter() - start, worker)
     return BatchOutcome(path, name, title, result, None, time.perf_counter() - start, worker)
 
 

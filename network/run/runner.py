@@ -23,7 +23,7 @@ from network.analysis.metrics import (
     unreachable_pairs,
 )
 from network.model.region import load_region
-from network.outputs.files import atomic_write_text, centre_matrix_html, dumps_metrics, json_safe, table_provenance, tool_stamp, write_table
+from network.outputs.files import atomic_write_text, centre_matrix_html, check_writable_folder, dumps_metrics, json_safe, table_provenance, tool_stamp, write_table
 from network.outputs.maps import isochrone_map, save_map, zone_minutes_table
 from network.outputs.output_set import staged_output_set
 from network.outputs.report import relative_href, write_report
@@ -199,6 +199,9 @@ def run_scenario(
     """
     output_dir = output_dir if output_dir is not None else default_output_dir()
     map_dir = map_dir if map_dir is not None else default_map_dir()
+    check_writable_folder(output_dir, what="the output folder")  # a read-only or misnamed folder is said now, not after the computation
+    if write_map:
+        check_writable_folder(map_dir, what="the map folder")
     metrics, iso, state = scenario_metrics(scenario, file=file)
     final_map = map_dir / f"{scenario.name}.html" if write_map else None
     with staged_output_set(output_dir, scenario.name, map_path=final_map) as stage:

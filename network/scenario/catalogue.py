@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import geopandas as gpd
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from shapely.geometry import LineString
 
@@ -19,6 +18,7 @@ from network.paths import DATA_DIR
 from network.scenario.transit_specs import AddTripPattern
 from network.scenario.validation import NAME_PATTERN, check_path_lonlat, validation_message
 from network.scenario.validation import STUDY_BBOX as STUDY_BBOX  # re-exported: callers import it from here
+from network.scenario.yaml_text import load_yaml
 
 ProjectType = Literal[
     "road_upgrade",
@@ -155,13 +155,7 @@ class Project(BaseModel):
 
 def parse_catalogue(text: str, *, file: str) -> dict[str, Project]:
     """Validate catalogue YAML text; ``InputError`` names the file, the project and the field."""
-    try:
-        doc: Any = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise InputError(
-            file, "<document>", f"not valid YAML ({getattr(exc, 'problem', exc)})", line=mark.line + 1 if mark else None
-        ) from None
+    doc: Any = load_yaml(text, file=file)
     if not isinstance(doc, dict) or not isinstance(doc.get("projects"), list):
         raise InputError(file, "projects", "expected a top-level 'projects:' list")
     out: dict[str, Project] = {}

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from network._errors import InputError
+from network._errors import InputError, missing_file_reason
 from network.model.graph import NetworkState, RoadNetwork, StateParams
 from network.model.parameters import DEFAULTS
 from network.model.rail import (
@@ -319,7 +319,7 @@ def _services(src: ServiceSource) -> RailNetwork:
     try:
         mtime = src.gtfs.stat().st_mtime_ns
     except OSError:
-        raise InputError(str(src.gtfs), "file", "does not exist (expected a GTFS .zip)") from None
+        raise InputError(str(src.gtfs), "file", f"{missing_file_reason(src.gtfs)} (expected a GTFS .zip)") from None
     return _cached_services(src.gtfs, mtime, src.routes, src.prefix, src.opened)
 
 

@@ -12,12 +12,13 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
-from network._errors import InputError
+from network._errors import InputError, missing_file_reason
 from network.model.region import CITIES
 from network.model.speeds import ROAD_CLASSES
 from network.paths import SCENARIO_DIR
 from network.scenario.transit_specs import TransitEdit
 from network.scenario.validation import NAME_PATTERN, check_path_lonlat, validation_problems
+from network.scenario.yaml_text import load_yaml
 
 MAX_SCENARIO_BYTES = 256 * 1024
 
@@ -217,12 +218,7 @@ def parse_scenario(text: str, *, file: str) -> Scenario:
     """Validate scenario YAML text; raise ``InputError`` naming file, field, value and expectation."""
     if len(text.encode("utf-8")) > MAX_SCENARIO_BYTES:
         raise InputError(file, "<document>", f"file is larger than {MAX_SCENARIO_BYTES} bytes")
-    try:
-        doc: Any = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        raise InputError(file, "<document>", f"not valid YAML ({getattr(exc, 'problem', exc)})", line=line) from None
+    doc: Any = load_yaml(text, file=file)
     if not isinstance(doc, dict):
         raise InputError(file, "<document>", f"expected a mapping of fields, got {type(doc).__name__}")
     try:
@@ -289,7 +285,7 @@ def read_scenario_text(path: Path) -> tuple[str, str | None]:
         if path.is_dir():
             raise InputError(file, "<file>", "is a folder; expected a scenario YAML file")
         if not path.exists():
-            raise InputError(file, "<file>", "file does not exist")
+            raise InputError(file, "<file>", f"{missing_file_reason(path)}; expected a scenario YAML file")
         size = path.stat().st_size
         if size > MAX_SCENARIO_BYTES:
             raise InputError(file, "<document>", f"file is larger than {MAX_SCENARIO_BYTES} bytes")
@@ -404,7 +400,7 @@ def find_scenario_file(name_or_path: str, *, search_dirs: Sequence[Path] | None 
     if text.endswith((".yaml", ".yml")) or "/" in text or "\\" in text or Path(text).is_file():
         path = Path(text)
         if not path.exists():
-            raise InputError(text, "<file>", "file does not exist (a scenario is named by its name or by the path of its file)")
+            raise InputError(text, "<file>", f"{missing_file_reason(path)} (a scenario is named by its name or by the path of its file)")
         return path
     by_file = [d / f"{text}{ext}" for d in dirs for ext in (".yaml", ".yml") if (d / f"{text}{ext}").is_file()]
     found = _distinct(by_file) or _distinct([p for p in _yaml_files(dirs) if _declared_name(p) == text])
@@ -433,8 +429,8 @@ def _yaml_files(dirs: Sequence[Path]) -> list[Path]:
 def _declared_name(path: Path) -> str | None:
     """The ``name:`` a YAML file declares, or None (unreadable, too large or not a scenario)."""
     try:
-        doc = yaml.safe_load(read_scenario_text(path)[0])
-    except (InputError, yaml.YAMLError):
+        doc = load_yaml(read_scenario_text(path)[0], file=str(path))
+    except InputError:
         return None
     name = doc.get("name") if isinstance(doc, dict) else None
     return name if isinstance(name, str) else None

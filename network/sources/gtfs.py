@@ -32,7 +32,7 @@ import gtfs_kit as gk
 import numpy as np
 import pandas as pd
 
-from network._errors import InputError
+from network._errors import InputError, missing_file_reason
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +96,7 @@ def _tables(path: Path) -> dict[str, pd.DataFrame]:
     """Every ``.txt`` table of the zip as strings (for our own row-level checks before gtfs-kit parses it)."""
     file = str(path)
     if not path.exists():
-        raise InputError(file, "file", "does not exist (expected a GTFS .zip)")
+        raise InputError(file, "file", f"{missing_file_reason(path)} (expected a GTFS .zip)")
     if path.is_dir():
         raise InputError(file, "file", "is a folder; expected a GTFS .zip")
     try:

@@ -33,7 +33,7 @@ import shapely
 from shapely.geometry import MultiPolygon, Polygon
 from tqdm import tqdm
 
-from network._errors import DataError, InputError
+from network._errors import DataError, InputError, missing_file_reason
 from network.model.graph import RoadNetwork
 from network.paths import CACHE_ENV
 from network.sources.osm_area import STUDY_AREA_BUFFER_M, STUDY_AREA_SIMPLIFY_M, area_digest, bbox_polygon, study_area_polygon
@@ -221,7 +221,7 @@ def build_osm_network(
         if path is None:
             raise InputError("<command line>", "--path", "--source pbf needs --path FILE (.osm.pbf, .osm or Overpass .geojson)")
         if not path.exists():
-            raise InputError(str(path), "--path", "file does not exist")
+            raise InputError(str(path), "--path", missing_file_reason(path))
         source_id = f"{path.name}:{sha256_file(path)[:16]}"
     else:
         import osmnx as ox  # heavy (osmnx): only when building from OSM

@@ -34,7 +34,7 @@ import pandas as pd
 from shapely.geometry import MultiPolygon, Polygon
 from tqdm import tqdm
 
-from network._errors import DataError, InputError
+from network._errors import DataError, InputError, missing_file_reason
 from network.model.speeds import OSM_HIGHWAY_CLASS
 from network.sources.osm_area import inside_polygon
 from network.sources.overpass import check_overpass_reachable, overpass_errors
@@ -320,7 +320,7 @@ def read_ways(path: Path, polygon: Polygon | MultiPolygon, *, road_filter: str =
     inside the area's bounding box.
     """
     if not path.exists():
-        raise InputError(str(path), "--path", "file does not exist")
+        raise InputError(str(path), "--path", missing_file_reason(path))
     allowed = frozenset(ROAD_FILTERS[road_filter])
     name = path.name.lower()
     if name.endswith((".geojson", ".json")):
