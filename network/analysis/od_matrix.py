@@ -53,6 +53,62 @@ class Points:
         """Number of points."""
         return len(self.ids)
 
+    def without(self, drop: set[int]) -> Points:
+        """These points less those at the indexes in ``drop``."""
+        keep = [k for k in range(len(self.ids)) if k not in drop]
+        return Points(
+            [self.ids[k] for k in keep],
+            self.lon[keep],
+            self.lat[keep],
+            self.x_m[keep],
+            self.y_m[keep],
+            self.source,
+            [self.line[k] for k in keep],
+        )
+
+
+@dataclass(frozen=True)
+class FarPoint:
+    """A point farther than MAX_SNAP_M from the nearest road node: its index, id, line in its file and distance."""
+
+    index: int
+    id: str
+    line: int
+    distance_m: float
+
+    def describe(self) -> str:
+        """``'a' (line 4, 31.2 km)``."""
+        return f"{self.id!r} ({f'line {self.line}, ' if self.line else ''}{self.distance_m / 1000:.1f} km)"
+
+    def to_dict(self) -> dict[str, Any]:
+        """For the matrix's .json sidecar."""
+        return {"id": self.id, "line": self.line or None, "km_from_network": round(self.distance_m / 1000, 2)}
+
+
+def far_points(state: NetworkState, points: Points) -> list[FarPoint]:
+    """Every point farther than MAX_SNAP_M from the nearest road node of the car or the transit graph, in file order."""
+    far: dict[int, float] = {}
+    for mode in ("car", "transit"):
+        d, _ = build_mode_graph(state, mode).road_tree.query(np.column_stack([points.x_m, points.y_m]))  # type: ignore[arg-type]
+        for k in np.flatnonzero(np.asarray(d) > MAX_SNAP_M):
+            far[int(k)] = max(far.get(int(k), 0.0), float(d[k]))
+    return [FarPoint(k, str(points.ids[k]), points.line[k], far[k]) for k in sorted(far)]
+
+
+def far_points_error(points: Points, far: list[FarPoint], tier: str) -> InputError:
+    """One error naming every point beyond reach, and the two ways on (``--far-points keep`` or ``drop``)."""
+    sparse = " (the embedded tier is a sparse skeleton of main roads; an OSM tier covers every road)" if tier == "embedded" else ""
+    what = f"point {far[0].describe()} is" if len(far) == 1 else f"{len(far)} points are"
+    named = "" if len(far) == 1 else ": " + ", ".join(p.describe() for p in far)
+    return InputError(
+        points.source,
+        "lon,lat",
+        f"{what} farther than {MAX_SNAP_M / 1000:.0f} km from the nearest road node of the {tier!r} network{named}; "
+        f"expected every point within {MAX_SNAP_M / 1000:.0f} km{sparse}. To go on, give --far-points keep (their times "
+        "include a long access leg and they are flagged in the .json) or --far-points drop (left out of the matrix)",
+        line=far[0].line or None,
+    )
+
 
 def zone_centroids(region: Region) -> Points:
     """The zones' population-weighted centroids (the points the half-hour index uses)."""
@@ -195,24 +251,10 @@ def od_minutes(
     out: dict[str, FloatArray] = {}
     info: dict[str, Any] = {}
     report: Progress = progress or (lambda _stage, _done, _total: None)
+    if check_reach and (far := far_points(state, points)):
+        raise far_points_error(points, far, state.roads.tier)
     for mode in ("car", "transit"):
         g = build_mode_graph(state, mode)  # type: ignore[arg-type]
-        d, _ = g.road_tree.query(np.column_stack([points.x_m, points.y_m]))
-        far = np.nonzero(np.asarray(d) > MAX_SNAP_M)[0]
-        if len(far) and check_reach:
-            k = int(far[0])
-            raise InputError(
-                points.source,
-                "lon,lat",
-                f"point {points.ids[k]!r} is {float(d[k]) / 1000:.1f} km from the nearest road node of the {state.roads.tier!r} "
-                f"network; expected within {MAX_SNAP_M / 1000:.0f} km"
-                + (
-                    " (the embedded tier is a sparse skeleton of main roads; an OSM tier covers every road)"
-                    if state.roads.tier == "embedded"
-                    else ""
-                ),
-                line=points.line[k] or None,
-            )
         snap = snap_points(g, points.x_m, points.y_m, state.params, max_snap_m=None)
         t0 = time.perf_counter()
         hierarchy = use_hierarchy(g, len(np.unique(snap.nodes)), method)

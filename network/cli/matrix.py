@@ -47,6 +47,14 @@ def configure_matrix(ap: argparse.ArgumentParser) -> None:
         "destination; parquet: the long table as Apache Parquet (compressed; pandas, R arrow, QGIS, DuckDB read it)",
     )
     ap.add_argument(
+        "--far-points",
+        choices=["refuse", "keep", "drop"],
+        default="refuse",
+        help="points farther than 25 km from the network: refuse (default: one error naming every such point), "
+        "keep (their times include the long access leg; listed under far_points in the .json) or drop (left out; "
+        "listed under dropped_points in the .json)",
+    )
+    ap.add_argument(
         "--no-bom",
         action="store_true",
         help="write CSVs without the UTF-8 byte-order mark (by default they start with one, so Excel, also on Chinese "
@@ -115,9 +123,17 @@ def run_matrix(args: argparse.Namespace) -> int:
             period=args.period,
             output=MatrixFile(fmt=args.fmt, bom=not args.no_bom, path=out),
             progress=bars,
+            far_points_are={"refuse": "refused", "keep": "kept", "drop": "dropped"}[args.far_points],
         )
     finally:
         bars.close()
+    for key, did in (
+        ("far_points", "kept {n} point(s) beyond reach of the network (long access legs)"),
+        ("dropped_points", "left out {n} point(s) beyond reach of the network"),
+    ):
+        if res.meta[key]:
+            named = ", ".join(f"{p['id']!r} ({p['km_from_network']:.1f} km)" for p in res.meta[key])
+            print(f"warning: {did.format(n=len(res.meta[key]))}: {named}", file=sys.stderr)
     when = f"year {res.year}" if res.year is not None else "as surveyed"
     print(
         f"== {res.scenario} ({when}, {res.period}): {res.points} × {res.points} points, modes {', '.join(res.modes)}"

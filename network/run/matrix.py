@@ -6,10 +6,11 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from network import OSM_ATTRIBUTION
-from network.analysis.od_matrix import Points, Progress, load_points, od_minutes, zone_centroids
+from network._errors import InputError
+from network.analysis.od_matrix import Points, Progress, far_points, far_points_error, load_points, od_minutes, zone_centroids
 from network.model.region import load_region
 from network.outputs.files import atomic_write_text, dumps_metrics
 from network.outputs.od_table import write_matrix
@@ -17,6 +18,9 @@ from network.paths import output_dir as default_output_dir
 from network.routing.engine import Method
 from network.scenario.resolve import resolve_state
 from network.scenario.schema import find_scenario_file, load_scenario, scenario_at
+
+FarPolicy = Literal["refused", "kept", "dropped"]
+"""What a matrix does with points beyond reach of the network (see :func:`matrix`)."""
 
 DEFAULT_NAMES = {"long": "od_matrix.csv", "wide": "od_matrix_wide.csv", "parquet": "od_matrix.parquet"}
 
@@ -48,7 +52,9 @@ def default_name(fmt: str, points: Path | None, *, year: int | None = None, peri
     other points or of another year never overwrites another."""
     name = DEFAULT_NAMES[fmt]
     stem, dot, ext = name.partition(".")
-    parts = [stem] + ([points.stem] if points is not None else []) + ([str(year)] if year is not None else []) + ([period] if period else [])
+    parts = (
+        [stem] + ([points.stem] if points is not None else []) + ([str(year)] if year is not None else []) + ([period] if period else [])
+    )
     return f"{'_'.join(parts)}{dot}{ext}"
 
 
@@ -89,6 +95,7 @@ def matrix(
     period: str | None = None,
     output: MatrixFile = MatrixFile(),
     progress: Progress | None = None,
+    far_points_are: FarPolicy = "refused",
 ) -> MatrixResult:
     """Door-to-door minutes between every pair of points, written as a file with a ``.json`` sidecar beside it.
 
@@ -108,6 +115,10 @@ def matrix(
         Format, byte-order mark and path of the file (:class:`MatrixFile`).
     progress
         Called as the engines progress (the command line draws bars with it).
+    far_points_are
+        Points farther than ``MAX_SNAP_M`` from the network: ``refused`` (one ``InputError`` naming every one),
+        ``kept`` (their times include the long access leg; listed under ``far_points`` in the sidecar) or
+        ``dropped`` (left out; listed under ``dropped_points``).
 
     Returns
     -------
@@ -120,8 +131,15 @@ def matrix(
     sc = scenario_at(sc, year=year, period=period)
     pts: Points = load_points(points) if points is not None else zone_centroids(load_region())
     state = resolve_state(sc, file=str(path))
+    far = far_points(state, pts)
+    if far and far_points_are == "refused":
+        raise far_points_error(pts, far, state.roads.tier)
+    if far and far_points_are == "dropped":
+        pts = pts.without({p.index for p in far})
+        if len(pts) == 0:
+            raise InputError(pts.source, "lon,lat", "every point is beyond reach of the network; nothing is left to compute")
     t0 = time.perf_counter()
-    minutes, info = od_minutes(state, pts, method=method, progress=progress)
+    minutes, info = od_minutes(state, pts, method=method, check_reach=False, progress=progress)
     seconds = time.perf_counter() - t0
     target = output.path or default_output_dir() / sc.name / default_name(fmt, points, year=year, period=period)
     provenance = {"tier": state.roads.tier, "snapshot": state.roads.snapshot, "attribution": OSM_ATTRIBUTION, "scenario": sc.name}
@@ -135,6 +153,8 @@ def matrix(
         "network": {"tier": state.roads.tier, "snapshot": state.roads.snapshot},
         "attribution": OSM_ATTRIBUTION,
         "points": {"source": pts.source, "count": len(pts)},
+        "far_points": [p.to_dict() for p in far] if far_points_are == "kept" else [],
+        "dropped_points": [p.to_dict() for p in far] if far_points_are == "dropped" else [],
         "modes": list(modes),
         "format": fmt,
         "encoding": None if fmt == "parquet" else ("UTF-8 with byte-order mark (opens in Excel)" if bom else "UTF-8"),

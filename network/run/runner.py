@@ -23,7 +23,16 @@ from network.analysis.metrics import (
     unreachable_pairs,
 )
 from network.model.region import load_region
-from network.outputs.files import atomic_write_text, centre_matrix_html, check_writable_folder, dumps_metrics, json_safe, table_provenance, tool_stamp, write_table
+from network.outputs.files import (
+    atomic_write_text,
+    centre_matrix_html,
+    check_writable_folder,
+    dumps_metrics,
+    json_safe,
+    table_provenance,
+    tool_stamp,
+    write_table,
+)
 from network.outputs.maps import isochrone_map, save_map, zone_minutes_table
 from network.outputs.output_set import staged_output_set
 from network.outputs.report import relative_href, write_report
