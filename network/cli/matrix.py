@@ -5,12 +5,16 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tqdm import tqdm
 
 from network import OSM_ATTRIBUTION
 from network.cli.commands import add_when_options, command, usage_error
 from network.paths import output_dir
+
+if TYPE_CHECKING:
+    from network.run.matrix import FarPolicy
 
 
 @command("matrix", "travel times between every pair of points (the zones, or your own CSV of id,lon,lat) for one scenario")
@@ -92,6 +96,10 @@ class _Bars:
             bar.close()
 
 
+FAR_POLICY: dict[str, FarPolicy] = {"refuse": "refused", "keep": "kept", "drop": "dropped"}
+"""--far-points value -> the matrix workflow's policy."""
+
+
 def run_matrix(args: argparse.Namespace) -> int:
     """Run ``matrix``: the matrix in the chosen format and its JSON sidecar; returns the exit code."""
     from network.run.matrix import MatrixFile, default_name, matrix  # lazy: only the command that runs it loads it
@@ -123,7 +131,7 @@ def run_matrix(args: argparse.Namespace) -> int:
             period=args.period,
             output=MatrixFile(fmt=args.fmt, bom=not args.no_bom, path=out),
             progress=bars,
-            far_points_are={"refuse": "refused", "keep": "kept", "drop": "dropped"}[args.far_points],
+            far_points_are=FAR_POLICY[args.far_points],
         )
     finally:
         bars.close()
