@@ -33,6 +33,7 @@ import json
 import re
 import subprocess
 import sys
+import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -191,6 +192,18 @@ def modules_table(package: Path) -> str:
     return "\n".join(out)
 
 
+def stages_table(pyproject: Path, package: Path) -> str:
+    """The import contract's layers, top to bottom (``[tool.importlinter]`` in pyproject.toml), each stage
+    with the first sentence of its docstring (a sub-package's ``__init__``, or the module)."""
+    contract = tomllib.loads(pyproject.read_text(encoding="utf-8"))["tool"]["importlinter"]["contracts"][0]
+    out = ["| layer (imports go down only) | stage | what it holds |", "|---:|---|---|"]
+    for k, layer in enumerate(contract["layers"], 1):
+        for name in (n.strip() for n in layer.split("|")):
+            path = package / name / "__init__.py" if (package / name).is_dir() else package / f"{name}.py"
+            out.append(f"| {k} | `{name}` | {module_summary(path)} |")
+    return "\n".join(out)
+
+
 # ------------------------------------------------------------------ where each table's inputs are
 
 
@@ -235,6 +248,7 @@ SOURCES: dict[str, Source] = {
     "claims": Source(("claims/claims_audit.csv",), "run_scenario.py claims", lambda p: claims_table(pd.read_csv(p[0])),
         ("claims", "--output-dir", "{out}")),
     "projects": Source(("data/projects.yaml",), None, _projects),
+    "stages": Source(("pyproject.toml", "network"), None, lambda p: stages_table(p[0], p[1])),
     "modules": Source(("network",), None, lambda p: modules_table(p[0])),
     "rail-lines": Source(("data/rail_lines.csv",), None, lambda p: rail_lines_table(pd.read_csv(p[0]))),
 }
