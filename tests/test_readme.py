@@ -116,11 +116,12 @@ def test_the_validation_tables_equal_a_run_of_observed(tmp_path: Path) -> None:
         assert drifted(name, render(name, tmp_path), _page_texts()) == [], f"refresh with tools/readme_tables.py {name}"
 
 
-def test_the_layout_page_lists_every_module_as_it_is_described() -> None:
-    """docs/layout.md lists every module of the package with its docstring's first sentence; a module
-    added, moved or re-described must refresh it (`tools/readme_tables.py modules`)."""
-    table = render("modules")
-    assert _tables("modules"), "docs/layout.md shows no module table"
-    assert drifted("modules", table, _page_texts()) == [], "refresh with tools/readme_tables.py modules"
+def test_the_layout_page_lists_every_module_of_the_tree() -> None:
+    """docs/layout.md lists every module of the package (with its docstring's first sentence); a module
+    added or moved must refresh it (`tools/readme_tables.py modules`). A reworded docstring alone does not
+    fail here (`tools/readme_tables.py --check modules` shows it)."""
+    (label, table), *more = _tables("modules")
+    assert not more and label == "docs/layout.md"
     listed = set(re.findall(r"`(network/[\w/]+\.py)`", table))
-    assert listed == {p.relative_to(ROOT).as_posix() for p in (ROOT / "network").rglob("*.py") if "__pycache__" not in p.parts}
+    tree = {p.relative_to(ROOT).as_posix() for p in (ROOT / "network").rglob("*.py") if "__pycache__" not in p.parts}
+    assert sorted(tree - listed) == [] and sorted(listed - tree) == [], "refresh with tools/readme_tables.py modules"
