@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -85,8 +86,16 @@ def configure_logging(args: argparse.Namespace) -> None:
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", handlers=[_CurrentStderrHandler()], force=True)
 
 
-def build_subcommand_parser(prog: str = "run_scenario.py") -> argparse.ArgumentParser:
-    """A parser with one subparser per registered command (``<prog> <command> --help`` shows its options)."""
+def program_name() -> str:
+    """How the planner was started: ``czt-planner`` (the installed console command) or ``run_scenario.py``."""
+    invoked = os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else ""
+    return "czt-planner" if invoked == "czt-planner" else "run_scenario.py"
+
+
+def build_subcommand_parser(prog: str | None = None) -> argparse.ArgumentParser:
+    """A parser with one subparser per registered command (``<prog> <command> --help`` shows its options);
+    ``prog`` defaults to :func:`program_name`."""
+    prog = prog or program_name()
     parser = argparse.ArgumentParser(
         prog=prog,
         description="Chang-Zhu-Tan half-hour-circle planner. With no command, 'run' is implied: "

@@ -27,7 +27,7 @@ from network.cli import matrix as _matrix  # noqa: F401  (registers the 'matrix'
 from network.cli import network as _network  # noqa: F401  (registers the 'network' subcommand)
 from network.cli import observed as _observed  # noqa: F401  (registers the 'observed' subcommand)
 from network.cli import serve as _serve  # noqa: F401  (registers the 'serve' subcommand)
-from network.cli.commands import COMMANDS, add_when_options, build_subcommand_parser, command, dispatch
+from network.cli.commands import COMMANDS, add_when_options, build_subcommand_parser, command, dispatch, program_name
 from network.cli.interrupt import EXIT_INTERRUPTED, interrupted, interrupts_end_cleanly, say_interrupted
 from network.paths import CACHE_ENV, SCENARIO_DIR, map_dir, output_dir
 
@@ -240,11 +240,11 @@ def run_command(args: argparse.Namespace) -> int:
     files = run_files(list(args.scenarios), run_all=args.all, scenario_dir=SCENARIO_DIR)
     problem = basemap_problem(args.basemap or ("none" if args.offline else "osm"), offline=args.offline)
     if problem and not args.no_map:
-        print(f"run_scenario.py: {problem}", file=sys.stderr)
+        print(f"{program_name()}: {problem}", file=sys.stderr)
         return EXIT_USAGE
     if not files:
         args._parser.print_usage(sys.stderr)
-        print("run_scenario.py: give scenario files or --all", file=sys.stderr)
+        print(f"{program_name()}: give scenario files or --all", file=sys.stderr)
         return EXIT_USAGE
     reports = (args.junit or args.output_dir / "checks.xml", args.summary or args.output_dir / "checks.md") if args.check else None
     return cmd_run(

@@ -137,6 +137,8 @@ def test_the_installed_wheel_runs_from_an_empty_folder_and_writes_only_there(whe
     def run(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run([cli, *args], cwd=work, env=env, capture_output=True, text=True, timeout=1200)
 
+    r = run("--help")
+    assert r.returncode == 0 and r.stdout.startswith("usage: czt-planner"), r.stdout[:300] + r.stderr[-1000:]
     r = run("run", "surveyed")
     assert r.returncode == 0, r.stderr[-3000:]
     assert (work / "outputs" / "surveyed" / "metrics.json").is_file() and (work / "maps" / "surveyed.html").is_file()
