@@ -5,13 +5,15 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from network import OSM_ATTRIBUTION
 from network.cli.commands import command, usage_error
 from network.paths import SCENARIO_DIR, map_dir, output_dir
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from network.run.timeline import TimelineResult
 
 PERIODS = ["am_peak", "off_peak"]
@@ -169,6 +171,23 @@ ATTRIBUTION_COLUMNS = [
 """The attribution table's columns printed on the terminal (attribution.csv has them all)."""
 
 
+SHARE_COLUMNS = ["item", "project", "shapley_minutes_best_total", "alone_minutes_best_total", "interaction_minutes_best_total"]
+"""The shares table's columns printed on the terminal (attribution_shares.csv has car and transit too)."""
+
+
+def print_shares(table: pd.DataFrame, summary: dict[str, Any]) -> None:
+    """The Shapley shares and the sum that adds up to the total change (best mode)."""
+    print(f"\norder-independent shares (Shapley; {summary['shapley']['how']}), best mode, minutes over the six pairs:")
+    print(table[SHARE_COLUMNS].to_string(index=False))
+    for _, row in table[table["item"] == "dated"].iterrows():
+        print(f"  {row['project']}: {row['name_zh']}: {row['includes']}")
+    b = {k: summary[k]["best"] for k in ("total_change", "sum_alone", "interactions", "unexplained", "sum_of_shares")}
+    print(
+        f"total change {b['total_change']:.2f} = effects alone {b['sum_alone']:.2f} + interactions {b['interactions']:.2f} "
+        f"+ unexplained {b['unexplained']:.2f} (shares sum to {b['sum_of_shares']:.2f}; unexplained: {summary['unexplained_means']})"
+    )
+
+
 def run_attribution(args: argparse.Namespace) -> int:
     """Run ``attribution``; returns the exit code."""
     from network.analysis.definitions import POTENTIAL_BASIS  # lazy: only the command that runs it loads it
@@ -200,9 +219,12 @@ def run_attribution(args: argparse.Namespace) -> int:
             f"note: {res.against} has what {res.scenario} does not: {', '.join(res.only_in_against)}; attribution credits "
             f"what a scenario adds, so run it the other way round for these (attribution {res.against} --against {res.scenario})"
         )
+    if res.shares is not None and len(res.shares.table):
+        print_shares(res.shares.table, res.shares.summary)
     done, total = res.origins_recomputed
     print(f"{2 * len(res.table)} states evaluated in {res.seconds:.1f} s; origin trees recomputed: {done} of {total}")
     for w in res.warnings:
         print(f"warning: {w}", file=sys.stderr)
-    print(f"wrote {res.csv_path} and {res.report_path}\n{OSM_ATTRIBUTION}")
+    wrote = [str(p) for p in (res.csv_path, res.shares_path, res.summary_path, res.report_path) if p is not None]
+    print(f"wrote {', '.join(wrote)}\n{OSM_ATTRIBUTION}")
     return 0

@@ -10,11 +10,13 @@ import pandas as pd
 
 from network._errors import PlannerError
 from network.analysis import definition_series
+from network.analysis.attribution_shares import ShareTable, attribution_shares
 from network.analysis.compare import attribution as _attribution
 from network.analysis.compare import differing_edits, resolve_file
 from network.analysis.definition_series import NATURAL_PERIOD
+from network.analysis.shapley import EXACT_MAX_ITEMS
 from network.model.region import load_region
-from network.outputs.files import table_provenance, write_table
+from network.outputs.files import atomic_write_text, dumps_metrics, table_provenance, write_table
 from network.outputs.output_set import record_file
 from network.outputs.report import relative_href, write_report
 from network.paths import SCENARIO_DIR, map_dir
@@ -44,6 +46,10 @@ class AttributionRun:
     origins_recomputed: tuple[int, int]
     csv_path: Path
     report_path: Path
+    shares: ShareTable | None = None
+    """Shapley shares that add up to the total change (``analysis.attribution_shares``); None when not asked for."""
+    shares_path: Path | None = None
+    summary_path: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -80,7 +86,15 @@ def _reference(name_or_path: str, *, search_dirs: list[Path] | None) -> Resolved
     return resolve_file(path)
 
 
-def attribution(scenario: str | Path, *, against: str | Path | None = None, output_dir: Path | None = None, incremental: bool = True) -> AttributionRun:
+def attribution(
+    scenario: str | Path,
+    *,
+    against: str | Path | None = None,
+    output_dir: Path | None = None,
+    incremental: bool = True,
+    shares: bool = True,
+    exact_max_items: int = EXACT_MAX_ITEMS,
+) -> AttributionRun:
     """Leave-one-out and add-one-in minutes of every project and edit ``scenario`` adds over ``against``.
 
     Writes ``<output_dir>/<scenario>/attribution.csv`` and the scenario report with the table.
@@ -95,6 +109,11 @@ def attribution(scenario: str | Path, *, against: str | Path | None = None, outp
         The outputs folder (None: ``network.paths.output_dir()``).
     incremental
         False to evaluate every state in full (same results, slower).
+    shares
+        Also the Shapley shares that add up to the total change (``attribution_shares.csv`` and
+        ``attribution_summary.json``: total = effects alone + interactions + unexplained).
+    exact_max_items
+        Up to this many items the shares are exact (every coalition); beyond, sampled with a fixed seed.
 
     Returns
     -------
@@ -106,7 +125,6 @@ def attribution(scenario: str | Path, *, against: str | Path | None = None, outp
     ref = reference_scenario(r, against)
     t0 = time.perf_counter()
     res = _attribution(r, ref, region, incremental=incremental)
-    seconds = time.perf_counter() - t0
     output_dir = output_dir if output_dir is not None else default_output_dir()
     out = output_dir / r.scenario.name / "attribution.csv"
     state = build_state(r)
@@ -116,6 +134,15 @@ def attribution(scenario: str | Path, *, against: str | Path | None = None, outp
     )
     write_table(res.table, out, provenance=table_provenance(tier=state.roads.tier, snapshot=state.roads.snapshot, definition=att_def))
     report = _attribution_report(r, res.table, output_dir, notes=[f"attribution against {ref.scenario.name}", *res.warnings])
+    share_table = attribution_shares(r, ref, region, exact_max_items=exact_max_items) if shares else None
+    shares_path = summary_path = None
+    if share_table is not None:
+        shares_path, summary_path = out.with_name("attribution_shares.csv"), out.with_name("attribution_summary.json")
+        shares_def = f"Shapley shares of the minutes saved over the six centre-to-centre pairs, door to door, {r.scenario.name} against {ref.scenario.name}"
+        prov = table_provenance(tier=state.roads.tier, snapshot=state.roads.snapshot, definition=shares_def)
+        write_table(share_table.table, shares_path, provenance=prov)
+        atomic_write_text(summary_path, dumps_metrics({**share_table.summary, **prov}))
+    seconds = time.perf_counter() - t0
     return AttributionRun(
         scenario=r.scenario.name,
         against=ref.scenario.name,
@@ -129,6 +156,9 @@ def attribution(scenario: str | Path, *, against: str | Path | None = None, outp
         origins_recomputed=res.origins_recomputed,
         csv_path=out,
         report_path=report,
+        shares=share_table,
+        shares_path=shares_path,
+        summary_path=summary_path,
     )
 
 
