@@ -93,7 +93,8 @@ def test_the_table_printer_writes_the_rows_the_tests_read() -> None:
     assert parsed[("changsha", "zhuzhou")] == (10.0, 11.0, 12.0) and len(parsed) == 6
     minutes = pd.DataFrame([{"year": y, "from": a, "to": b, "mode": "best", "minutes": y / 100 + k} for y in (2015, 2030) for k, (a, b) in enumerate(TIMELINE_PAIRS)])
     index = pd.DataFrame([{"year": y, "mode": "best", "half_hour_index": 0.25} for y in (2015, 2030)])
-    assert "| 2030 | 20.3 | 21.3 | 22.3 | 23.3 | 0.2500 |" in timeline_table(minutes, index)
+    assert "| 2030 | 20.3 | 21.3 | 22.3 | 23.3 | 24.3 | 25.3 | 0.2500 |" in timeline_table(minutes, index)
+    assert len(TIMELINE_PAIRS) == 6  # every direction: none hidden
 
 
 def test_a_refresh_rewrites_only_a_changed_table_and_keeps_an_unchanged_tables_commit() -> None:

@@ -44,7 +44,15 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "outputs"
 PAIRS = [("changsha", "zhuzhou"), ("zhuzhou", "changsha"), ("changsha", "xiangtan"), ("xiangtan", "changsha"), ("zhuzhou", "xiangtan"), ("xiangtan", "zhuzhou")]
-TIMELINE_PAIRS = [("changsha", "xiangtan"), ("changsha", "zhuzhou"), ("zhuzhou", "changsha"), ("zhuzhou", "xiangtan")]
+TIMELINE_PAIRS = [
+    ("changsha", "zhuzhou"),
+    ("zhuzhou", "changsha"),
+    ("changsha", "xiangtan"),
+    ("xiangtan", "changsha"),
+    ("zhuzhou", "xiangtan"),
+    ("xiangtan", "zhuzhou"),
+]
+"""Every direction of the three centre pairs: a trip can be slower one way (one-way streets, timetables)."""
 ZH = {"changsha": "长沙", "zhuzhou": "株洲", "xiangtan": "湘潭"}
 BLOCK = re.compile(r"(<!-- table:(?P<name>[\w-]+) -->\n)(?P<body>.*?)(<!-- /table -->)", flags=re.S)
 PROVENANCE = re.compile(r"^_Measured by .*?_\n\n?", flags=re.M)

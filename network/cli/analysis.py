@@ -108,8 +108,7 @@ def run_timeline(args: argparse.Namespace) -> int:
         return 0
     t = timeline(args.scenarios, scenario_dir=args.scenario_dir, output_dir=args.output_dir)
     wide = t.minutes[t.minutes["mode"] == "best"].pivot_table(index="year", columns=["from", "to"], values="minutes")
-    wide = wide[[c for c in wide.columns if c[0] < c[1]]]
-    print(f"best-mode centre-to-centre minutes by year  [tier {t.tier}; {t.snapshot}]")
+    print(f"best-mode centre-to-centre minutes by year, every direction  [tier {t.tier}; {t.snapshot}]")
     print(wide.round(1).to_string())
     print(t.index.pivot_table(index="year", columns="mode", values="half_hour_index").to_string())
     _print_network_changes(t)
