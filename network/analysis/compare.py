@@ -185,7 +185,8 @@ def slower_direction(minutes: pd.DataFrame) -> list[tuple[str, str, pd.DataFrame
     for i, a in enumerate(CITIES):
         for b in CITIES[i + 1 :]:
             both = minutes[((minutes["from"] == a) & (minutes["to"] == b)) | ((minutes["from"] == b) & (minutes["to"] == a))]
-            out.append((a, b, both.groupby("year", as_index=False)["minutes"].max().sort_values("year")))
+            slower = both.groupby("year", as_index=False)["minutes"].max()
+            out.append((a, b, pd.DataFrame(slower).sort_values("year")))
     return out
 
 
