@@ -20,12 +20,17 @@ from tools import readme_tables
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _docs_example() -> str:
-    """Every ```python block of docs/api.md, in page order (one session: a block may use an earlier one's names)."""
+def _docs_blocks(section: str) -> str:
+    """The ```python blocks of a section of docs/api.md (up to the next ``## `` heading), in page order."""
     text = (ROOT / "docs/api.md").read_text(encoding="utf-8")
-    blocks = re.findall(r"```python\n(.*?)```", text.split("## Example", 1)[1], flags=re.S)
-    assert blocks, "docs/api.md: the 'Example' section has no python block"
+    part = text.split(f"## {section}\n", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```python\n(.*?)```", part, flags=re.S)
+    assert blocks, f"docs/api.md: the {section!r} section has no python block"
     return "\n".join(blocks)
+
+
+def _docs_example() -> str:
+    return _docs_blocks("Example")
 
 
 def test_the_docs_example_runs_and_matches_the_pieces_it_wraps() -> None:
@@ -63,3 +68,19 @@ def test_run_scenario_writes_outputs_and_bad_names_raise_input_error(tmp_path: P
     with pytest.raises(network.InputError) as err:
         network.load_scenario("no-such-scenario")
     assert "no-such-scenario" in str(err.value)
+
+
+@pytest.mark.slow
+def test_every_workflow_example_of_the_docs_runs() -> None:
+    """docs/api.md's example of each command's function (after the first example, one session, page order)."""
+    scope: dict[str, object] = {}
+    out = io.StringIO()
+    code = _docs_example() + "\n" + _docs_blocks("Every command as a function")
+    with contextlib.redirect_stdout(out):
+        exec(compile(code, "docs/api.md", "exec"), scope)  # noqa: S102 - the docs' own examples
+    printed = out.getvalue()
+    assert "year-2023.yaml ok" in printed and "min in 2017, off_peak" in printed
+    assert scope["m"].points == 23 and scope["m"].path.exists()  # type: ignore[attr-defined]
+    assert list(scope["audit"].table["id"]) == ["xhl-2023-20min"]  # type: ignore[attr-defined]
+    assert scope["exported"].layer_rows["zones"] == 23  # type: ignore[attr-defined]
+    assert set(scope["tl"].minutes["year"]) >= {2015, 2023}  # type: ignore[attr-defined]

@@ -76,7 +76,7 @@ def test_the_timeline_table_equals_the_golden_year_scenarios() -> None:
         assert cells[-1] == pytest.approx(g["index:best"], abs=0.002), f"{label} {year} index"
 
 
-@pytest.mark.parametrize("name", ["projects", "rail-lines", "stages"])
+@pytest.mark.parametrize("name", ["projects", "rail-lines", "stages", "commands"])
 def test_the_tables_of_curated_data_equal_the_data(name: str) -> None:
     """The catalogue and the rail lines are listed in the scenario page, the import contract's layers in the
     layout page; a project, line or layer added must be added there (`tools/readme_tables.py <name>`)."""

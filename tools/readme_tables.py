@@ -212,6 +212,17 @@ def stages_table(pyproject: Path, package: Path) -> str:
     return "\n".join(out)
 
 
+def commands_table(api: Path) -> str:
+    """Each command of the command line and the ``network.api`` function(s) behind it (``COMMAND_FUNCTIONS``)."""
+    tree = ast.parse(api.read_text(encoding="utf-8"))
+    node = next(n for n in tree.body if isinstance(n, ast.AnnAssign | ast.Assign) and "COMMAND_FUNCTIONS" in ast.unparse(n).split("=")[0])
+    mapping = ast.literal_eval(node.value)  # type: ignore[arg-type]
+    out = ["| command | function(s) in `network.api` |", "|---|---|"]
+    for command, functions in mapping.items():
+        out.append(f"| `{command}` | " + ", ".join(f"`{f}`" for f in functions) + " |")
+    return "\n".join(out)
+
+
 # ------------------------------------------------------------------ where each table's inputs are
 
 
@@ -258,6 +269,7 @@ SOURCES: dict[str, Source] = {
     "projects": Source(("data/projects.yaml",), None, _projects),
     "stages": Source(("pyproject.toml", "network"), None, lambda p: stages_table(p[0], p[1])),
     "modules": Source(("network",), None, lambda p: modules_table(p[0])),
+    "commands": Source(("network/api.py",), None, lambda p: commands_table(p[0])),
     "rail-lines": Source(("data/rail_lines.csv",), None, lambda p: rail_lines_table(pd.read_csv(p[0]))),
 }
 
