@@ -2,6 +2,7 @@
 # Set-up and tasks in one place. Usage:
 #   ./dev.sh run [scenario files...]   set up, then run scenarios (default: scenarios/surveyed.yaml)
 #   ./dev.sh test                      set up (incl. dev tools and Chromium), then ruff, mypy, lint-imports, pytest
+#                                      (pytest includes the strict docs-site build: tests/docs/test_site.py)
 # Set-up is idempotent: a virtualenv in .venv, re-installed only when pyproject.toml changes.
 set -euo pipefail
 cd "$(dirname "$0")"
