@@ -127,7 +127,7 @@ def evaluate(state: NetworkState, region: Region, *, reuse: Evaluation | None = 
             trees[mode] = tree
         recomputed[mode] = (n_done, len(nodes))
         field_ = fields_from_rows(rows, nodes, origins, limit_s=FIELD_LIMIT_S)
-        centre_min[mode] = times_to_points(field_, origins) / 60.0
+        centre_min[mode] = _cut(times_to_points(field_, origins)) / 60.0  # the limit on the whole trip, egress too: both ways alike
         cells = snap_points(g, gx, gy, state.params, max_snap_m=None)
         cell_min[mode] = _cut(with_direct_s(times_to_points(field_, cells), origins, cells)) / 60.0
         cell_far[mode] = cells.beyond_reach
@@ -174,9 +174,10 @@ def beyond_reach_summary(ev: Evaluation, region: Region) -> dict[str, dict[str, 
     return out
 
 
-def centre_minutes(state: NetworkState, region: Region) -> dict[str, FloatArray]:
+def centre_minutes(state: NetworkState, region: Region, *, limit_s: float = FIELD_LIMIT_S) -> dict[str, FloatArray]:
     """Centre-to-centre minutes only, per mode (car, transit, best): the ``centre_minutes`` of ``evaluate``
-    without the grid and zone fields (a few searches; for sensitivity runs).
+    without the grid and zone fields (a few searches; for sensitivity runs). ``limit_s``: trips longer
+    than this (access, path and egress) are ``inf``; ``np.inf`` for no limit.
 
     Returns
     -------
@@ -188,7 +189,8 @@ def centre_minutes(state: NetworkState, region: Region) -> dict[str, FloatArray]
     for mode in ("car", "transit"):
         g = build_mode_graph(state, mode)  # type: ignore[arg-type]
         origins = snap_points(g, cx, cy, state.params)
-        out[mode] = times_to_points(fields_from_points(g, origins, limit_s=FIELD_LIMIT_S), origins) / 60.0
+        times_s = times_to_points(fields_from_points(g, origins, limit_s=limit_s), origins)
+        out[mode] = np.where(times_s <= limit_s, times_s, np.inf) / 60.0
         np.fill_diagonal(out[mode], 0.0)
     out["best"] = np.minimum(out["car"], out["transit"])
     return out
@@ -226,16 +228,27 @@ def centre_pairs_table(ev: Evaluation) -> pd.DataFrame:
     return df
 
 
-def unreachable_pairs(ev: Evaluation) -> list[str]:
-    """'长沙 changsha → 株洲 zhuzhou by car' for every ordered centre pair with no finite time."""
-    out = []
+def beyond_limit_pairs(ev: Evaluation, state: NetworkState, region: Region) -> tuple[list[str], list[str]]:
+    """The centre pairs ``ev`` has no time for, split: (longer than the search limit, with their minutes
+    from a search without limit; no route at all). A pair beyond the limit is never reported as no route."""
+    blank = {m for m in ("car", "transit") if not np.isfinite(ev.centre_minutes[m]).all()}
+    if not blank:
+        return [], []
+    unlimited = centre_minutes(state, region, limit_s=np.inf)
+    unlimited["best"] = np.minimum(unlimited["car"], unlimited["transit"])
+    beyond, none = [], []
     for mode in ("car", "transit", "best"):
         m = ev.centre_minutes[mode]
         for i, a in enumerate(CITIES):
             for j, b in enumerate(CITIES):
-                if i != j and not np.isfinite(m[i, j]):
-                    out.append(f"{CITY_ZH.get(a, a)} {a} → {CITY_ZH.get(b, b)} {b} by {mode}")
-    return out
+                if i == j or np.isfinite(m[i, j]):
+                    continue
+                what = f"{CITY_ZH.get(a, a)} {a} → {CITY_ZH.get(b, b)} {b} by {mode}"
+                if np.isfinite(unlimited[mode][i, j]):
+                    beyond.append(f"{what} ({unlimited[mode][i, j]:.1f} min)")
+                else:
+                    none.append(what)
+    return beyond, none
 
 
 def population_within_table(ev: Evaluation, region: Region, minutes: float = HALF_HOUR_MINUTES) -> pd.DataFrame:

@@ -15,12 +15,13 @@ from network import OSM_ATTRIBUTION
 from network.analysis.edit_effects import edit_effects, edits_frame
 from network.analysis.isochrones import isochrone_polygons
 from network.analysis.metrics import (
+    FIELD_LIMIT_S,
+    beyond_limit_pairs,
     beyond_reach_summary,
     centre_pairs_table,
     evaluate,
     half_hour_index,
     population_within_table,
-    unreachable_pairs,
 )
 from network.model.region import load_region
 from network.outputs.files import (
@@ -164,7 +165,9 @@ def scenario_metrics(scenario: Scenario, *, file: str = "<scenario>") -> tuple[d
         metrics["network"]["coverage"] = coverage.to_dict()
         notes += coverage.warnings
         notes.append(metrics["network"]["calibration"])
-    unreachable = unreachable_pairs(ev)
+    beyond, unreachable = beyond_limit_pairs(ev, state, region)
+    if beyond:
+        notes.append(f"beyond {FIELD_LIMIT_S / 60:.0f} min, the search limit (written as null; `route` gives the time): " + "; ".join(beyond))
     if unreachable:
         notes.append(f"no route on the {state.roads.tier} network (written as null): " + "; ".join(unreachable))
     metrics, not_finite = json_safe(metrics)  # JSON has no NaN: anything not computed is null, and said so
