@@ -166,11 +166,13 @@ def _measure(srv: Server, ws: Path, tmp: Path, args: argparse.Namespace, t0: flo
                     name = f"bench-edit-{k}"
                     c.timed("POST", f"/api/tabs/{tab}/save", {"name": name, "overwrite": True})
                     t = time.perf_counter()
-                    subprocess.run(
+                    done = subprocess.run(
                         [sys.executable, str(ROOT / "run_scenario.py"), str(ws / f"{name}.yaml"), "--no-map", "--output-dir", str(tmp / "out")],
-                        check=True, capture_output=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT), **args.env},
+                        capture_output=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT), **args.env},
                     )  # fmt: skip
-                    cli.append({"edit": k, "cli_s": round(time.perf_counter() - t, 3), "workbench_s": samples[-1]["total_s"]})
+                    # exit 1 = a check of the scenario failed (surveyed asks 长沙-株洲 best <= 90 min): the run itself completed
+                    assert done.returncode in (0, 1) and (tmp / "out" / name / "metrics.json").exists(), done.stderr
+                    cli.append({"edit": k, "cli_s": round(time.perf_counter() - t, 3), "workbench_s": samples[-1]["total_s"], "cli_exit": done.returncode})
     totals = [s["total_s"] for s in samples]
     mib = 1024 * 1024
     return {
@@ -197,6 +199,8 @@ def _measure(srv: Server, ws: Path, tmp: Path, args: argparse.Namespace, t0: flo
 
 def _markdown(r: dict[str, Any]) -> str:
     m, s, e, mem = r["meta"], r["startup"], r["edits"], r["memory_mib"]
+    new = [x["total_s"] for x in e["samples"] if x["kind"] == "edit"]
+    undo = [x["total_s"] for x in e["samples"] if x["kind"] == "undo"]
     cli = r["cli_paired"]
     med_cli = statistics.median(x["cli_s"] for x in cli) if cli else float("nan")
     med_wb = statistics.median(x["workbench_s"] for x in cli) if cli else float("nan")
@@ -210,9 +214,10 @@ def _markdown(r: dict[str, Any]) -> str:
         "",
         "| measure | seconds |",
         "|---|---:|",
-        f"| edit -> numbers + isochrones, p50 ({e['n']} edits and undos) | {e['p50_s']} |",
-        f"| edit -> numbers + isochrones, p95 | {e['p95_s']} |",
-        f"| edit -> numbers + isochrones, max | {e['max_s']} |",
+        f"| a new edit -> numbers + isochrones, p50 ({len(new)} edits) | {_pct(new, 0.5)} |",
+        f"| a new edit -> numbers + isochrones, p95 | {_pct(new, 0.95)} |",
+        f"| an undo -> numbers + isochrones, p50 ({len(undo)} undos; the tab's recent evaluations) | {_pct(undo, 0.5)} |",
+        f"| edits and undos together: p50, p95, max ({e['n']}) | {e['p50_s']}, {e['p95_s']}, {e['max_s']} |",
         f"| the same scenarios run fresh by `run_scenario.py <saved>.yaml --no-map` (median of {len(cli)}) | {med_cli:.3f} |",
         f"| ... the workbench's time for those edits (median) | {med_wb:.3f} |",
         f"| server start -> address printed | {s['address_printed_s']} |",
@@ -230,6 +235,12 @@ def _markdown(r: dict[str, Any]) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def rewrite_markdown(stem: str) -> None:
+    """Write ``<stem>.md`` again from ``<stem>.json`` (the table's layout changed, not the measurements)."""
+    doc = json.loads((ROOT / "benchmarks" / f"{stem}.json").read_text(encoding="utf-8"))
+    (ROOT / "benchmarks" / f"{stem}.md").write_text(_markdown(doc), encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -49,7 +49,7 @@ from network.serve.workspace import Workspace
 __all__ = ["Snapshot", "Tab", "Tabs", "geojson"]
 
 MODES = ("car", "transit", "best")
-RECENT = 3
+RECENT = 2
 """Evaluations a tab keeps besides the opened file's, by scenario, so that an undo is not computed again."""
 Op = Append | Remove | ProjectToggle | When
 
