@@ -206,3 +206,19 @@ def test_transit_edits_of_the_language_are_offered_and_applied(client: TestClien
     assert [f["properties"]["name"] for f in edits] == ["drawn bus"], "drawn entries are shown; a frequency change has no geometry"
     rail = client.get(f"/api/tabs/{tab}/layers", headers=AUTH).json()["rail"]["features"]
     assert "BUS-X" in {f["properties"]["line_id"] for f in rail}
+
+
+def test_a_definition_on_the_tab_network(client: TestClient, opened: dict[str, Any]) -> None:
+    tab = opened["tab"]
+    r = client.get(f"/api/tabs/{tab}/definition/station_to_station", headers=AUTH)
+    assert r.status_code == 200, r.text
+    rows = r.json()["rows"]
+    assert rows and {row["definition"] for row in rows} == {"station_to_station"}
+    assert {row["tier"] for row in rows} == {"embedded"} and all(row["snapshot"] for row in rows)
+    bad = client.get(f"/api/tabs/{tab}/definition/nonsense", headers=AUTH)
+    assert bad.status_code == 422 and "centre_to_centre" in bad.json()["error"]
+
+
+def test_another_address_needs_the_explicit_flag(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    assert main(["serve", "--host", "0.0.0.0", "--workspace", str(tmp_path)]) == 1
+    assert "--allow-remote" in capsys.readouterr().err
