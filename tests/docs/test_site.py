@@ -119,3 +119,12 @@ def test_every_dotted_python_name_the_docs_use_is_defined() -> None:
             else:
                 missing.append(f"{page.name}: {dotted}")
     assert missing == [], missing
+
+
+def test_the_site_builds_offline_by_configuration() -> None:
+    """No plugin that fetches at build time (Material's social cards and privacy plugin download fonts and
+    assets), and the theme's web fonts are off, so the build and the pages need no internet."""
+    config = _mkdocs_config()
+    plugins = {next(iter(p)) if isinstance(p, dict) else p for p in config.get("plugins", [])}  # type: ignore[union-attr]
+    assert plugins <= {"search", "mkdocstrings"}, plugins
+    assert config["theme"]["font"] is False  # type: ignore[index]
