@@ -58,7 +58,7 @@ def bind(host: str, port: int) -> socket.socket:
 
 
 def serve(*, workspace: Path, host: str = "127.0.0.1", port: int = 8765, allow_remote: bool = False, max_tabs: int = 6, basemap: str = "none") -> int:
-    """Run the workbench until interrupted; returns the exit code (0 after Ctrl-C)."""
+    """Run the workbench until interrupted (Ctrl-C: the command line then exits 130, as every command does); 0."""
     ws = Workspace.at(workspace)
     if not is_loopback(host):
         if not allow_remote:
