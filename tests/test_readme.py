@@ -126,3 +126,29 @@ def test_the_layout_page_lists_every_module_of_the_tree() -> None:
     listed = set(re.findall(r"`(network/[\w/]+\.py)`", table))
     tree = {p.relative_to(ROOT).as_posix() for p in (ROOT / "network").rglob("*.py") if "__pycache__" not in p.parts}
     assert sorted(tree - listed) == [] and sorted(listed - tree) == [], "refresh with tools/readme_tables.py modules"
+
+
+def test_the_attribution_shares_table_adds_up_to_the_total_change() -> None:
+    """The docs' Shapley table (tools/readme_tables.py attribution-shares, from a run of attribution year-2023
+    --against year-2018): its shares sum to what its last line says, and alone + interactions + unexplained = total."""
+    (label, table), *more = _tables("attribution-shares")
+    assert not more
+    rows = [[item, *rest.split(" | ")] for item, rest in re.findall(r"^\| `([^`]+)` \| (.*) \|$", table, flags=re.M)]
+    assert rows and any(r[0] == "dated" for r in rows), label
+    shares = [float(r[-3]) for r in rows]
+    alone = [float(r[-2]) for r in rows]
+    interaction = [float(r[-1]) for r in rows]
+    m = re.search(r"Total change (-?[\d.]+) min = effects alone (-?[\d.]+) \+ interactions (-?[\d.]+) \+ unexplained (-?[\d.]+) \(the shares sum to (-?[\d.]+);", table)
+    assert m, label
+    total, sum_alone, interactions, unexplained, sum_shares = (float(x) for x in m.groups())
+    assert sum(shares) == pytest.approx(sum_shares, abs=0.01 * len(rows))
+    assert sum(alone) == pytest.approx(sum_alone, abs=0.01 * len(rows)) and sum(interaction) == pytest.approx(interactions, abs=0.01 * len(rows))
+    assert sum_alone + interactions + unexplained == pytest.approx(total, abs=0.03)
+    assert total == pytest.approx(_six_pair_change(), abs=0.05)  # the golden year scenarios, which the runs are checked against
+
+
+def _six_pair_change() -> float:
+    """Best-mode minutes saved 2018 → 2023 summed over the six ordered centre pairs, from the golden numbers."""
+    keys = [k for k in GOLDEN["year-2023"] if k.endswith(":best") and "->" in k]
+    assert len(keys) == 6
+    return sum(GOLDEN["year-2018"][k] - GOLDEN["year-2023"][k] for k in keys)

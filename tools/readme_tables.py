@@ -18,7 +18,7 @@ Usage, after the runs a table needs (`./dev.sh run`, `run_scenario.py observed`,
     options: --outputs DIR (default outputs/); --run makes the runs first (into --outputs), e.g.
     .venv/bin/python tools/readme_tables.py --run --outputs /tmp/tables   # every run, then every table
 
-NAME: surveyed, timeline, attribution, validation, validation-strata, validation-changes, claims (from runs) and projects, rail-lines (from data/). Without
+NAME: surveyed, timeline, attribution, attribution-shares, validation, validation-strata, validation-changes, claims (from runs) and projects, rail-lines (from data/). Without
 names, every table whose inputs exist. A run table names the command and the commit it was measured at;
 the commit changes only when the table does. The tests compare the pages with the golden headline
 numbers and with the runs they make anyway (tests/test_readme.py, tests/test_api.py, the claims and
@@ -37,6 +37,7 @@ import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import yaml
@@ -163,6 +164,25 @@ def attribution_table(att: pd.DataFrame) -> str:
     return "\n".join(out)
 
 
+def attribution_shares_table(shares: pd.DataFrame, summary: dict[str, Any]) -> str:
+    """Per item: Shapley share, effect alone and interaction part, best mode, minutes over the six centre pairs
+    (``attribution_shares.csv``), then the sum that adds up to the total change (``attribution_summary.json``)."""
+    out = ["| item | name | share (Shapley) | alone | interaction |", "|---|---|---:|---:|---:|"]
+    for _, r in shares.iterrows():
+        name = r["name_zh"] if r["item"] != "dated" else f"{r['name_zh']}: {r['includes']}"
+        out.append(
+            f"| `{r['project']}` | {name} | {r['shapley_minutes_best_total']:.2f} | {r['alone_minutes_best_total']:.2f} | "
+            f"{r['interaction_minutes_best_total']:.2f} |"
+        )
+    b = {k: float(summary[k]["best"]) for k in ("total_change", "sum_alone", "interactions", "unexplained", "sum_of_shares")}
+    out.append("")
+    out.append(
+        f"Total change {b['total_change']:.2f} min = effects alone {b['sum_alone']:.2f} + interactions {b['interactions']:.2f} "
+        f"+ unexplained {b['unexplained']:.2f} (the shares sum to {b['sum_of_shares']:.2f}; {summary['shapley']['how']})."
+    )
+    return "\n".join(out)
+
+
 def projects_table(projects: list[dict[str, object]]) -> str:
     """The project catalogue (data/projects.yaml): id, name, type, status, the year it counts from."""
     out = ["| id | name | type | status | year |", "|---|---|---|---|---:|"]
@@ -256,6 +276,12 @@ SOURCES: dict[str, Source] = {
     ),
     "attribution": Source(
         ("year-2023/attribution.csv",), "run_scenario.py attribution year-2023 --against year-2018", lambda p: attribution_table(pd.read_csv(p[0])),
+        ("attribution", "year-2023", "--against", "year-2018", "--output-dir", "{out}"),
+    ),
+    "attribution-shares": Source(
+        ("year-2023/attribution_shares.csv", "year-2023/attribution_summary.json"),
+        "run_scenario.py attribution year-2023 --against year-2018",
+        lambda p: attribution_shares_table(pd.read_csv(p[0]), json.loads(p[1].read_text(encoding="utf-8"))),
         ("attribution", "year-2023", "--against", "year-2018", "--output-dir", "{out}"),
     ),
     "validation": Source(("observed/validation.csv",), "run_scenario.py observed", lambda p: validation_table(pd.read_csv(p[0])),

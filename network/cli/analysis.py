@@ -221,7 +221,8 @@ def run_attribution(args: argparse.Namespace) -> int:
     if res.shares is not None and len(res.shares.table):
         print_shares(res.shares.table, res.shares.summary)
     done, total = res.origins_recomputed
-    print(f"{2 * len(res.table)} states evaluated in {res.seconds:.1f} s; origin trees recomputed: {done} of {total}")
+    shared = f" and {res.shares.shares.coalitions_evaluated} coalitions (shares)" if res.shares is not None else ""
+    print(f"{2 * len(res.table)} states (leave-one-out, add-one-in){shared} evaluated in {res.seconds:.1f} s; origin trees recomputed: {done} of {total}")
     for w in res.warnings:
         print(f"warning: {w}", file=sys.stderr)
     wrote = [str(p) for p in (res.csv_path, res.shares_path, res.summary_path, res.report_path) if p is not None]
