@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from network.model.graph import NetworkState
+from network.routing.route import route
 from network.scenario.dated import changes_by_year, unknown_date_km
 from network.scenario.resolve import resolve_state
 from network.scenario.road_classes import CORRIDOR_COLUMN
@@ -37,6 +39,34 @@ def test_the_ring_roads_east_line_is_absent_before_2015(surveyed: Scenario) -> N
 
     east = changes_by_year([2015])
     assert "G0401-E" in set(east["id"])  # named in the timeline of its year
-    assert ring_km(2014) < ring_km(2015) - 30.0  # 34 km of the ring opened 2015-02-27
+    assert ring_km(2014) < ring_km(2015) - 10.0  # 13 km of the skeleton's ring are the east line (东北段) opened 2015-02-27
     e = resolve_state(surveyed.model_copy(update={"year": 2014})).roads.edges
     assert (e["ref"] == "G4").sum() == (resolve_state(surveyed.model_copy(update={"year": 2015})).roads.edges["ref"] == "G4").sum()
+
+
+XINGSHA, YUNLONG = (113.081, 28.2488), (113.170, 27.950)
+
+
+def test_the_old_g4_city_section_and_the_changyong_expressway_exist_before_2015(surveyed: Scenario) -> None:
+    """The skeleton's G0401 along 长沙's east edge (长沙东 to 李家塘) is the 京港澳 city section of 1996, re-signed
+    when the ring closed in 2015; the S20 west of 永安 is the 长永高速 of 1994. Both carry cars before 2015."""
+    e = resolve_state(surveyed.model_copy(update={"year": 2005})).roads.edges
+    chain = [(637, 861), (861, 1050), (879, 1050), (608, 879), (605, 608), (82, 605), (76, 82)]
+    present = set(zip(e["u"], e["v"]))
+    assert all(pair in present for pair in chain)  # absent on main before this change (dated 2015 with the east line)
+    assert float(e.loc[e["ref"] == "S20", "length_m"].sum()) > 20_000.0  # 长永高速, 22.25 km published
+    late = resolve_state(surveyed.model_copy(update={"year": 2012})).roads.edges
+    assert float(late.loc[late["ref"] == "S20", "length_m"].sum()) < float(
+        resolve_state(surveyed.model_copy(update={"year": 2014})).roads.edges.pipe(lambda x: x.loc[x["ref"] == "S20", "length_m"].sum())
+    ) - 20_000.0  # the 长浏 part east of 永安 opened 2013-06
+
+
+def test_the_changzhu_expressway_joins_the_changyong_expressway_from_2010(surveyed: Scenario) -> None:
+    def state(year: int) -> NetworkState:
+        return resolve_state(surveyed.model_copy(update={"year": year, "period": "off_peak"}))
+
+    r2009 = route(state(2009), XINGSHA, YUNLONG, "car")
+    r2010 = route(state(2010), XINGSHA, YUNLONG, "car")
+    assert any("长株高速 北端" in leg.label for leg in r2010.legs)  # S20 -> S21 without leaving the expressways
+    assert not any("长株" in leg.label for leg in r2009.legs)
+    assert r2010.minutes < r2009.minutes - 3.0
