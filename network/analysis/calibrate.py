@@ -25,7 +25,7 @@ import pandas as pd
 from network.analysis.metrics import centre_minutes
 from network.analysis.observed import ObservedRow, StateKey, build_states, fit_stats, measure
 from network.model.graph import NetworkState
-from network.model.parameters import DEFAULTS, PARAMETER_TABLE, PARAMETERS, check_parameters
+from network.model.parameters import DEFAULTS, PARAMETER_TABLE, PARAMETERS, check_parameters, transit_only
 from network.model.region import CITIES, Region, load_region
 from network.paths import SCENARIO_DIR
 from network.scenario.resolve import resolve_state
@@ -58,6 +58,33 @@ def with_overrides(states: Mapping[StateKey, NetworkState], values: Overrides) -
 def model_minutes(rows: Sequence[ObservedRow], states: Mapping[StateKey, NetworkState]) -> list[float | None]:
     """The model's comparable measure (minutes, or None) for each row, in the state of its year and period."""
     return [measure(states[(r.year, r.period)], r, explain=False).minutes for r in rows]
+
+
+MeasureCache = dict[tuple[str, tuple[tuple[str, float], ...]], float | None]
+"""Row measures already computed, by row id and the parameter values the row depends on."""
+
+
+def _relevant(row: ObservedRow, values: Overrides) -> tuple[tuple[str, float], ...]:
+    """The values a row's measure depends on: a car row ignores transit-only parameters."""
+    car = row.mode == "car"
+    return tuple(sorted((k, round(float(v), 12)) for k, v in values.items() if not (car and transit_only(k))))
+
+
+def model_minutes_cached(
+    rows: Sequence[ObservedRow], states: Mapping[StateKey, NetworkState], values: Overrides, cache: MeasureCache
+) -> list[float | None]:
+    """``model_minutes`` with parameter ``values``, reusing ``cache``: a car row is routed once whatever the
+    transit-only parameters (``network.model.parameters.transit_only``) — what makes a refit per fold affordable."""
+    out: list[float | None] = []
+    moved: dict[StateKey, NetworkState] | None = None
+    for r in rows:
+        key = (r.id, _relevant(r, values))
+        if key not in cache:
+            if moved is None:
+                moved = with_overrides(states, values)
+            cache[key] = measure(moved[(r.year, r.period)], r, explain=False).minutes
+        out.append(cache[key])
+    return out
 
 
 def log_ratio_objective(observed_minutes: Sequence[float], model: Sequence[float | None]) -> float:
@@ -165,6 +192,40 @@ def coordinate_search(
     )
 
 
+def fit_parameters(
+    states: Mapping[StateKey, NetworkState],
+    rows: Sequence[ObservedRow],
+    names: Sequence[str],
+    *,
+    start: Overrides | None = None,
+    cache: MeasureCache | None = None,
+    **search: Any,
+) -> SearchResult:
+    """Fit ``names`` on ``rows`` (scored reliability-A rows only) by ``coordinate_search`` inside each range.
+
+    The objective is ``log_ratio_objective`` of the rows' comparable measures in ``states`` with the
+    trial values (``model_minutes_cached``; pass one ``cache`` to several fits on the same states to share
+    it); ``start`` defaults to the table's values; ``search`` goes to ``coordinate_search``.
+
+    Raises
+    ------
+    ValueError
+        When a row is not a scored A row (B rows, claims and model inputs are never fitted).
+    """
+    fit_rows = list(rows)
+    if any(r.reliability != "A" or not r.scored for r in fit_rows):
+        raise ValueError("calibration fits scored reliability-A rows only; B rows, claims and model inputs are reported, never fitted")
+    init = {n: float((start or {}).get(n, DEFAULTS[n])) for n in names}
+    bounds = {n: (PARAMETERS[n].low, PARAMETERS[n].high) for n in names}
+
+    memo: MeasureCache = cache if cache is not None else {}
+
+    def objective(values: dict[str, float]) -> float:
+        return log_ratio_objective([r.minutes for r in fit_rows], model_minutes_cached(fit_rows, states, values, memo))
+
+    return coordinate_search(objective, names, bounds, init, **search)
+
+
 @dataclass(frozen=True)
 class Calibrator:
     """Observed rows and the resolved states they need, plus the surveyed states for the headline figures."""
@@ -174,6 +235,8 @@ class Calibrator:
     headline_states: Mapping[str, NetworkState]
     """Surveyed scenario by period name ('am_peak', 'off_peak')."""
     region: Region
+    cache: MeasureCache = field(default_factory=dict)
+    """Row measures computed so far (shared by every fit on these states)."""
 
     @property
     def a_rows(self) -> list[ObservedRow]:
@@ -182,18 +245,13 @@ class Calibrator:
 
     def objective(self, rows: Sequence[ObservedRow], values: Overrides) -> float:
         """Sum of squared log ratios of ``rows`` with physical parameters ``values``."""
-        return log_ratio_objective([r.minutes for r in rows], model_minutes(rows, with_overrides(self.states, values)))
+        return log_ratio_objective([r.minutes for r in rows], model_minutes_cached(rows, self.states, values, self.cache))
 
     def fit(
         self, names: Sequence[str], *, start: Overrides | None = None, rows: Sequence[ObservedRow] | None = None, **search: Any
     ) -> SearchResult:
         """Fit ``names`` on ``rows`` (default: the A rows) from ``start`` (default: the table's values)."""
-        fit_rows = list(self.a_rows if rows is None else rows)
-        if any(r.reliability != "A" or not r.scored for r in fit_rows):
-            raise ValueError("calibration fits scored reliability-A rows only; B rows, claims and model inputs are reported, never fitted")
-        init = {n: float((start or {}).get(n, DEFAULTS[n])) for n in names}
-        bounds = {n: (PARAMETERS[n].low, PARAMETERS[n].high) for n in names}
-        return coordinate_search(lambda v: self.objective(fit_rows, v), names, bounds, init, **search)  # type: ignore[arg-type]
+        return fit_parameters(self.states, list(self.a_rows if rows is None else rows), names, start=start, cache=self.cache, **search)
 
     def headline(self, values: Overrides) -> dict[str, float]:
         """Headline figures with ``values``: best centre-to-centre minutes (3 pairs, AM peak and off-peak) and the validation's within-25 % share."""
@@ -228,7 +286,7 @@ def leave_one_out(cal: Calibrator, names: Sequence[str], centre: Overrides, **se
     """
     a_rows = cal.a_rows
     centre_vals = {n: float(centre.get(n, DEFAULTS[n])) for n in names}
-    in_sample = model_minutes(a_rows, with_overrides(cal.states, centre_vals))
+    in_sample = model_minutes_cached(a_rows, cal.states, centre_vals, cal.cache)
     recs: list[dict[str, object]] = []
     loo_vals: dict[str, list[tuple[float, str]]] = {n: [] for n in names}
     loo_logs: list[float] = []
@@ -240,7 +298,7 @@ def leave_one_out(cal: Calibrator, names: Sequence[str], centre: Overrides, **se
             vals = res.values
         else:
             vals = dict(centre_vals)
-        pred = model_minutes([row], with_overrides(cal.states, vals))[0]
+        pred = model_minutes_cached([row], cal.states, vals, cal.cache)[0]
         moved, moved_share = "", 0.0
         for n in names:
             loo_vals[n].append((vals[n], row.id))

@@ -59,7 +59,7 @@ from network import OSM_ATTRIBUTION
 from network._errors import InputError, NetworkError, missing_file_reason
 from network.model.graph import NetworkState
 from network.model.parameters import PARAMETERS
-from network.routing.route import Route, rail_time, route
+from network.routing.route import Leg, Route, rail_time, route
 from network.scenario.catalogue import STUDY_BBOX
 from network.scenario.resolve import resolve_state
 from network.scenario.schema import Scenario, parse_scenario
@@ -498,6 +498,17 @@ def _leg_text(r: Route, counted: Callable[[int, str], bool]) -> str:
     return " | ".join(parts)
 
 
+def _legs_text(legs: Sequence[Leg]) -> str:
+    """Legs of a rail-only path; counted legs (rides, transfers, waits after the first boarding) marked ``*``."""
+    first_wait = next((k for k, leg in enumerate(legs) if leg.kind == "wait"), -1)
+    parts = []
+    for k, leg in enumerate(legs):
+        counted = leg.kind in ("ride", "transfer") or (leg.kind == "wait" and k != first_wait)
+        km = f" {leg.km:.1f}km" if leg.km >= 0.05 and leg.kind == "ride" else ""
+        parts.append(f"{'*' if counted else ''}{leg.kind} {leg.label} {leg.minutes:.1f}{km}")
+    return " | ".join(parts)
+
+
 def station_to_station(r: Route) -> Measured:
     """Rail time of a transit route: ride legs + waits after the first boarding (the checker's contract).
 
@@ -534,10 +545,17 @@ def measure(state: NetworkState, row: ObservedRow, *, pattern: Pattern | None = 
         if row.measure == "station_to_station":
             pat = pattern or row.pattern or "typical"
             rt = rail_time(state, row.from_lonlat, row.to_lonlat, pattern=pat)
-            how = "no single service serves both: the transit route's rides + waits after the first" if rt.via_route else f"over {', '.join(rt.lines)}"
+            how = (
+                f"no single service serves both: rail-only path over {', '.join(rt.lines)} (rides + changes after the first boarding)"
+                if rt.via_route
+                else f"over {', '.join(rt.lines)}"
+            )
             label = f"rail time ({pat}) {rt.from_station}→{rt.to_station} {how}"
             if not explain:
                 return Measured(rt.minutes, None, label)
+            if rt.via_route:
+                km = sum(leg.km for leg in rt.legs if leg.kind == "ride")
+                return Measured(rt.minutes, km, f"{label} || rail path: {_legs_text(rt.legs)}")
             st = station_to_station(route(state, row.from_lonlat, row.to_lonlat, "transit"))
             return Measured(rt.minutes, st.km, f"{label} || transit route: {st.legs}")
         mode = "car" if row.measure == "corridor_end_to_end" else row.graph_mode

@@ -8,25 +8,13 @@ from typing import TYPE_CHECKING
 
 from network import OSM_ATTRIBUTION
 from network.cli.commands import command
-from network.cli.observed import add_observed_csv_option
+from network.cli.observed import add_observed_csv_option, parameter_names
 from network.paths import output_dir
 
 if TYPE_CHECKING:
     import pandas as pd
 
 EXIT_OK = 0
-
-
-def _names(text: str) -> list[str]:
-    from network.model.parameters import PARAMETERS  # lazy: only the command that runs it loads it
-
-    names = [n.strip() for n in text.split(",") if n.strip()]
-    unknown = [n for n in names if n not in PARAMETERS]
-    if unknown:
-        raise argparse.ArgumentTypeError(
-            f"unknown parameter(s) {unknown}; expected names from network/model/parameters.py, e.g. {sorted(PARAMETERS)[:3]}"
-        )
-    return names
 
 
 def _show(title: str, df: pd.DataFrame) -> None:
@@ -85,10 +73,10 @@ def configure_calibrate(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--fit", action="store_true", help="fit the fitted=True parameters (or --fit-parameters) on reliability-A rows")
     parser.add_argument("--sensitivity", action="store_true", help="±10%% sensitivity of the headline figures to every parameter")
     parser.add_argument(
-        "--fit-parameters", type=_names, default=None, metavar="A,B", help="parameters to fit instead of those with fitted=True"
+        "--fit-parameters", type=parameter_names, default=None, metavar="A,B", help="parameters to fit instead of those with fitted=True"
     )
     parser.add_argument(
-        "--sensitivity-parameters", type=_names, default=None, metavar="A,B", help="only these parameters in the sensitivity table"
+        "--sensitivity-parameters", type=parameter_names, default=None, metavar="A,B", help="only these parameters in the sensitivity table"
     )
     add_observed_csv_option(parser)
     parser.add_argument(

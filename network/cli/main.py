@@ -257,14 +257,20 @@ def run_command(args: argparse.Namespace) -> int:
     )
 
 
-@command("route", "fastest path between two points (car, transit or the best of both)")
+@command("route", "fastest path between two points (car, transit, the best of both, or rail station to station)")
 def configure_route(ap: argparse.ArgumentParser) -> None:
     """Options of ``run_scenario.py route``."""
     ap.epilog = "Example: run_scenario.py route --scenario surveyed --from 112.97,28.20 --to 113.13,27.83 --mode transit"
     ap.add_argument("--scenario", default="surveyed", help="scenario name or file (default: surveyed)")
     ap.add_argument("--from", dest="from_", type=_lonlat, required=True, help="lon,lat (WGS-84)")
     ap.add_argument("--to", type=_lonlat, required=True, help="lon,lat (WGS-84)")
-    ap.add_argument("--mode", choices=["car", "transit", "best"], default="best")
+    ap.add_argument(
+        "--mode",
+        choices=["car", "transit", "best", "rail"],
+        default="best",
+        help="car, transit, best (the faster of both) or rail (station to station inside the rail system between the stations "
+        "nearest the points, changes of train included)",
+    )
     add_when_options(ap)
     ap.add_argument("--json", action="store_true", help="print a JSON object with a 'minutes' field")
     ap.set_defaults(run=cmd_route)

@@ -14,6 +14,7 @@ from network.formats import is_missing, number, percent
 from network.paths import output_dir
 
 if TYPE_CHECKING:
+    from network.analysis.loso import LosoResult
     from network.analysis.observed import Validation
 
 EXIT_OK = 0
@@ -28,6 +29,19 @@ def _share(text: str) -> float:
     if not 0.0 <= v <= 1.0:
         raise argparse.ArgumentTypeError(f"expected a share between 0 and 1 (e.g. 0.85), got {text!r}")
     return v
+
+
+def parameter_names(text: str) -> list[str]:
+    """``A,B``: names of the parameter table (``--fit-parameters`` of ``observed --loso`` and ``calibrate``)."""
+    from network.model.parameters import PARAMETERS  # lazy: only the command that runs it loads it
+
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    unknown = [n for n in names if n not in PARAMETERS]
+    if unknown:
+        raise argparse.ArgumentTypeError(
+            f"unknown parameter(s) {unknown}; expected names from network/model/parameters.py, e.g. {sorted(PARAMETERS)[:3]}"
+        )
+    return names
 
 
 def format_validation(v: Validation) -> str:
@@ -66,18 +80,57 @@ def format_validation(v: Validation) -> str:
     return "\n".join(lines)
 
 
+def format_loso(res: LosoResult) -> str:
+    """The printed leave-one-source-out section: per row in and out of sample, then both strata side by side."""
+    refit = int(res.folds["refit"].sum()) if len(res.folds) else 0
+    lines = [
+        f"out of sample: leave-one-source-out ({len(res.folds)} sources, {refit} re-fitted; fitted: {', '.join(res.fitted) or 'none'}; {res.seconds:.0f} s)",
+        f"{'id':28s} {'rel':3s} {'fold':>4s} {'observed':>8s} {'in':>7s} {'loso':>7s}  25% in/out  TAG in/out",
+    ]
+    yn = {True: "yes", False: "no"}
+    for r in res.rows.to_dict(orient="records"):
+        lines.append(
+            f"{r['id']:28s} {r['reliability']:3s} {r['fold']:4d} {number(r['observed_min']):>8s} {number(r['in_sample_min']):>7s} "
+            f"{number(r['loso_min']):>7s}  {yn[bool(r['within_25_in'])]:>3s}/{yn[bool(r['within_25_loso'])]:<3s}     "
+            f"{yn[bool(r['within_tag_in'])]:>3s}/{yn[bool(r['within_tag_loso'])]:<3s}"
+        )
+    lines.append("")
+    lines.append(f"{'group':34s} {'n':>3s} {'25% in':>9s} {'25% out':>9s} {'TAG in':>9s} {'TAG out':>9s} {'signs in/out':>13s} {'≥¼ in/out':>10s}")
+    ins = {str(r["group"]): r for r in res.strata_in.to_dict(orient="records")}
+    for s in res.strata_loso.to_dict(orient="records"):
+        i = ins[str(s["group"])]
+        lines.append(
+            f"{s['group']:34s} {s['n']:3d} {i['within_25']:3d} {percent(i['within_25_share']):>5s} {s['within_25']:3d} "
+            f"{percent(s['within_25_share']):>5s} {i['within_tag']:3d} {percent(i['within_tag_share']):>5s} {s['within_tag']:3d} "
+            f"{percent(s['within_tag_share']):>5s} {i['changes_sign_agree']:>5d}/{s['changes_sign_agree']}/{s['changes']:<3d} "
+            f"{i['changes_quarter']:>4d}/{s['changes_quarter']}/{s['changes']}"
+        )
+    return "\n".join(lines)
+
+
 def run_observed(args: argparse.Namespace) -> int:
     """Run ``observed``: validate, write outputs/observed/ (tables, summary.json, scatter.png, report.html), print."""
     from network.outputs.files import dumps_metrics  # lazy: only the command that runs it loads it
     from network.run.observed import observed  # lazy: only the command that runs it loads it
 
-    res = observed(args.csv, min_within_25=args.min_within_25, min_tag=args.min_tag, output_dir=args.out)
+    res = observed(
+        args.csv,
+        min_within_25=args.min_within_25,
+        min_tag=args.min_tag,
+        output_dir=args.out,
+        loso=args.loso,
+        fit_parameters=args.fit_parameters,
+        min_loso_within_25=args.min_loso_within_25,
+    )
     v = res.validation
     if args.json:
         print(dumps_metrics(res.summary), end="")
     else:
         print(f"observed journey times: {res.csv_path}  [tier {v.tier}; {v.snapshot}]")
         print(format_validation(v))
+        if res.loso is not None:
+            print()
+            print(format_loso(res.loso))
         print(f"\nwrote {res.output_dir / 'validation.csv'}, summary.json, scatter.png, report.html")
         print(OSM_ATTRIBUTION)
     for f in res.failed:
@@ -104,6 +157,26 @@ def configure_observed(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--min-tag", type=_share, default=0.60, metavar="SHARE", help="minimum share within TAG 15%% / 1 min (default 0.60)"
+    )
+    parser.add_argument(
+        "--loso",
+        action="store_true",
+        help="also score out of sample by leave-one-source-out (re-fits the fitted parameters once per source with A rows; "
+        "writes loso_*.csv; minutes, not seconds)",
+    )
+    parser.add_argument(
+        "--fit-parameters",
+        type=parameter_names,
+        default=None,
+        metavar="A,B",
+        help="with --loso: parameters to re-fit instead of those with fitted=True in the parameter table",
+    )
+    parser.add_argument(
+        "--min-loso-within-25",
+        type=_share,
+        default=None,
+        metavar="SHARE",
+        help="with --loso: minimum out-of-sample share of scored rows within 25%% (default: none)",
     )
     parser.add_argument("--json", action="store_true", help="print summary.json instead of the tables")
     parser.add_argument("--out", type=Path, default=output_dir() / "observed", metavar="DIR", help="output folder (default outputs/observed)")

@@ -6,9 +6,10 @@ turns it into arrays once, and the engine only reads those arrays.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property
-from typing import Literal
+from typing import Final, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -504,6 +505,18 @@ def initial_wait_s(headway_s: npt.ArrayLike, values: dict[str, float]) -> npt.ND
     return np.minimum(half, cap) + values["initial_wait_slope_beyond_cap"] * np.maximum(half - cap, 0.0)
 
 
+NATIONAL_RAIL_KINDS: Final = ("hsr", "conventional")
+"""Line kinds boarded through national-rail ticket and security gates (the minimum transfer time applies)."""
+
+
+def transfer_change_s(kind: str, values: Mapping[str, float]) -> float:
+    """Time to change onto a train of ``kind`` inside a station before its wait: ``transfer_min_national_rail_s``
+    (security and gates included) for HSR and conventional trains, else ``transfer_walk_s`` (platform to platform)."""
+    if kind in NATIONAL_RAIL_KINDS:
+        return max(float(values["transfer_min_national_rail_s"]), float(values["transfer_walk_s"]))
+    return float(values["transfer_walk_s"])
+
+
 def feeder_edge_times_s(state: NetworkState) -> npt.NDArray[np.float64]:
     """Bus-feeder time (s) per road edge: the car time / ``bus_feeder_speed_factor``, or a fixed speed."""
     p = state.params
@@ -559,7 +572,7 @@ def build_transit_graph(state: NetworkState) -> ModeGraph:
     - station -> departure platform: half the line kind's street-to-platform time + the initial wait
       (:func:`initial_wait_s`); arrival platform -> station: the other half (leaving); arrival platform
       -> interchange node: alight to change; interchange -> departure platform of another line:
-      ``transfer_walk_s`` + half the headway (a transfer);
+      ``transfer_walk_s`` (``transfer_min_national_rail_s`` onto HSR and conventional trains) + half the headway (a transfer);
     - departure -> next stop's arrival: run time; arrival -> departure at the same stop: the dwell.
 
     Every edge carries clock seconds (``edge_clock_s``) and generalized seconds (``csr.data``, what paths
@@ -636,8 +649,9 @@ def build_transit_graph(state: NetworkState) -> ModeGraph:
         first_wait = float(initial_wait_s(hw, v))
         board_gen_s = half_access * cw.walk + first_wait * cw.wait + cw.boarding_penalty_s
         e.add(st_id[name], dep_id[(lid, seq)], half_access + first_wait, f"board:{lid}", name, gen_s=board_gen_s)
-        transfer_gen_s = v["transfer_walk_s"] * cw.walk + hw / 2.0 * cw.wait + cw.boarding_penalty_s
-        e.add(ic_id[name], dep_id[(lid, seq)], v["transfer_walk_s"] + hw / 2.0, f"board:{lid}", name, gen_s=transfer_gen_s)
+        change_s = transfer_change_s(kind_of_line[lid], v)
+        transfer_gen_s = change_s * cw.walk + hw / 2.0 * cw.wait + cw.boarding_penalty_s
+        e.add(ic_id[name], dep_id[(lid, seq)], change_s + hw / 2.0, f"board:{lid}", name, gen_s=transfer_gen_s)
         e.add(arr_id[(lid, seq)], ic_id[name], 0.0, "alight", name)
         e.add(arr_id[(lid, seq)], st_id[name], half_access, "exit", name, gen_s=half_access * cw.walk)
     # riding: both directions; dwell only when staying on board through a stop

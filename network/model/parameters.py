@@ -158,9 +158,29 @@ PARAMETER_TABLE: Final[tuple[Parameter, ...]] = (
     Parameter("station_access_tram_s", 60.0, 0.0, 180.0, "s", "tram stop on the street (GTFS services)"),
     Parameter("station_access_ferry_s", 300.0, 120.0, 600.0, "s", "ferry pier: ticket and boarding (GTFS services)"),
     Parameter("transfer_walk_s", 120.0, 60.0, 300.0, "s", "platform to platform inside a station"),
+    Parameter(
+        "transfer_min_national_rail_s",
+        900.0,
+        600.0,
+        1800.0,
+        "s",
+        "minimum time to change onto a national-rail train (HSR or conventional: 长沙南, 株洲西, 株洲, 湘潭北), security and ticket"
+        " gates included, replacing transfer_walk_s for those boardings: advice for HSR connections is at least 15 min at smaller"
+        " stations and 25 min at large ones, about 30 min at 长沙南 when leaving and re-entering the station"
+        " (cheyoumi.com/c/180462.html, 2023-12); the half headway of the train boarded is waited on top",
+    ),
 )
 
 PARAMETERS: Final[dict[str, Parameter]] = {p.name: p for p in PARAMETER_TABLE}
+TRANSIT_ONLY_PREFIXES: Final = ("accel_", "brake_", "dwell_", "line_speed_", "station_access_", "transfer_", "initial_wait_", "wait_weight")
+"""Parameters read only when building rail services and the transit graph (never by the car graph or car
+connectors; a test checks it): a car trip's minutes do not depend on them, so calibration need not
+re-route car rows when only these change."""
+
+
+def transit_only(name: str) -> bool:
+    """True when parameter ``name`` affects transit trips only (``TRANSIT_ONLY_PREFIXES``)."""
+    return name.startswith(TRANSIT_ONLY_PREFIXES)
 DEFAULTS: Final[dict[str, float]] = {p.name: p.value for p in PARAMETER_TABLE}
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -218,17 +219,18 @@ def run_time_sections_s(pieces_kph: list[tuple[float, float]], accel_mps2: float
     ((length_m, kph) in running order): accelerate at ``accel_mps2`` to each limit, brake at
     ``brake_mps2`` in time for the next lower limit and for the stop (a speed profile on a ``step_m``
     grid). With one piece it equals :func:`run_time_s` to within a second."""
-    limit = np.concatenate([np.full(max(int(round(length / step_m)), 1), kph / 3.6) for length, kph in pieces_kph])
+    limit = np.concatenate([np.full(max(int(round(length / step_m)), 1), kph / 3.6) for length, kph in pieces_kph]).tolist()
     n = len(limit)
     dx = sum(length for length, _ in pieces_kph) / n
-    v = np.empty(n + 1)
-    v[0] = 0.0
+    up, down = 2 * accel_mps2 * dx, 2 * brake_mps2 * dx
+    v = [0.0] * (n + 1)  # plain floats: the two sweeps are scalar recurrences
     for i in range(n):  # forward: accelerate up to the limit of the step ahead
-        v[i + 1] = min(limit[i], np.sqrt(v[i] ** 2 + 2 * accel_mps2 * dx))
+        v[i + 1] = min(limit[i], math.sqrt(v[i] * v[i] + up))
     v[n] = 0.0
     for i in range(n - 1, -1, -1):  # backward: brake in time for what follows
-        v[i] = min(v[i], np.sqrt(v[i + 1] ** 2 + 2 * brake_mps2 * dx), limit[i] if i < n else np.inf)
-    mean = 0.5 * (v[:-1] + v[1:])
+        v[i] = min(v[i], math.sqrt(v[i + 1] * v[i + 1] + down), limit[i])
+    va = np.asarray(v)
+    mean = 0.5 * (va[:-1] + va[1:])
     return float(np.sum(dx / np.maximum(mean, 1e-9)))
 
 
@@ -306,13 +308,22 @@ def headway_s(line: pd.Series, period: Period) -> float:
     return v * 60.0 if np.isfinite(v) and v > 0 else float("inf")
 
 
+_SEGMENT_CACHE: dict[tuple[object, ...], tuple[RailNetwork, pd.DataFrame]] = {}
+"""One line's timed segments by (rail network, line, period, headway, the values of every parameter named
+after the line's kind: ``accel_<kind>_mps2``, ``line_speed_<kind>_urban_kph``, ...); an entry
+is used only for the very network object it was computed from (frames are never modified by callers)."""
+_SEGMENT_CACHE_SIZE = 4096
+
+
 def line_segments(rail: RailNetwork, period: Period, values: Mapping[str, float]) -> pd.DataFrame:
     """Timed segments between consecutive stops of every line running in ``period``.
 
     Returns columns line_id, kind, from_seq, to_seq, from_name, to_name, distance_m, run_s (in motion,
     from :func:`run_time_s` with the kind's ``accel_<kind>_mps2`` / ``brake_<kind>_mps2``, at the line's top
     speed or the kind's ``line_speed_<kind>_kph`` where that is lower), dwell_s (the
-    kind's ``dwell_<kind>_s``, spent at every intermediate stop) and headway_s for ``period``. A line whose
+    kind's ``dwell_<kind>_s``, spent at every intermediate stop) and headway_s for ``period``; a line with a
+    published run time (:func:`with_timetable`, ``data/rail_timetable.csv``) has its run times between
+    those stops scaled to it (:func:`scale_to_timetable`). A line whose
     stops carry their own times (:func:`explicit_times_s`, GTFS services) uses those instead: run_s from
     the timetable and dwell_s = the dwell at the arriving stop.
     """
@@ -321,10 +332,15 @@ def line_segments(rail: RailNetwork, period: Period, values: Mapping[str, float]
         hw = headway_s(line, period)
         if not np.isfinite(hw):
             continue
+        kind = str(line["kind"])
+        key = (id(rail), str(line["line_id"]), period, hw, tuple(sorted((k, float(v)) for k, v in values.items() if f"_{kind}" in k)))
+        hit = _SEGMENT_CACHE.get(key)
+        if hit is not None and hit[0] is rail:
+            out.append(hit[1])
+            continue
         s, along = _track_positions_m(rail, line)
         if len(s) < 2:
             continue
-        kind = str(line["kind"])
         d = np.diff(along)
         explicit = explicit_times_s(s, period)
         if explicit is not None:  # a timetabled service (GTFS): its own run and dwell times
@@ -341,23 +357,26 @@ def line_segments(rail: RailNetwork, period: Period, values: Mapping[str, float]
                 if limits:
                     run[k] = run_time_sections_s(limits, accel, brake)
             dwell = np.full(len(d), float(values[f"dwell_{kind}_s"]))
+            run = scale_to_timetable(list(s["name_zh"]), run, dwell, line)
         run, dwell = edited_times_s(line, s, run, dwell)
-        out.append(
-            pd.DataFrame(
-                {
-                    "line_id": line["line_id"],
-                    "kind": kind,
-                    "from_seq": s["seq"].to_numpy()[:-1],
-                    "to_seq": s["seq"].to_numpy()[1:],
-                    "from_name": s["name_zh"].to_numpy()[:-1],
-                    "to_name": s["name_zh"].to_numpy()[1:],
-                    "distance_m": d,
-                    "run_s": run,
-                    "dwell_s": dwell,
-                    "headway_s": hw,
-                }
-            )
+        frame = pd.DataFrame(
+            {
+                "line_id": line["line_id"],
+                "kind": kind,
+                "from_seq": s["seq"].to_numpy()[:-1],
+                "to_seq": s["seq"].to_numpy()[1:],
+                "from_name": s["name_zh"].to_numpy()[:-1],
+                "to_name": s["name_zh"].to_numpy()[1:],
+                "distance_m": d,
+                "run_s": run,
+                "dwell_s": dwell,
+                "headway_s": hw,
+            }
         )
+        if len(_SEGMENT_CACHE) >= _SEGMENT_CACHE_SIZE:
+            _SEGMENT_CACHE.pop(next(iter(_SEGMENT_CACHE)))
+        _SEGMENT_CACHE[key] = (rail, frame)
+        out.append(frame)
     cols = ["line_id", "kind", "from_seq", "to_seq", "from_name", "to_name", "distance_m", "run_s", "dwell_s", "headway_s"]
     if not out:
         return pd.DataFrame(columns=cols)
@@ -480,6 +499,65 @@ def with_service_history(rail: RailNetwork, history: pd.DataFrame, *, year: int 
         latest["headway_am_peak_min"].astype(float).tolist(),
         latest["headway_off_peak_min"].astype(float).tolist(),
     )
+
+
+TIMETABLE_COLUMNS = ("line_id", "from_name", "to_name", "valid_from", "run_min", "basis", "source", "quote")
+
+
+def load_timetable(data_dir: Path = DATA_DIR) -> pd.DataFrame:
+    """Published run times between two stops of a line (``data/rail_timetable.csv``): one row per figure and
+    date, with its basis (timetable, or derived from a published average speed) and source."""
+    path = data_dir / "rail_timetable.csv"
+    t = read_text_table(path, TIMETABLE_COLUMNS)
+    for i, row in t.iterrows():
+        where = f"{path}:{int(str(i)) + 2}"
+        if pd.isna(pd.to_datetime(row["valid_from"], errors="coerce")):
+            raise DataError(f"{where}: field 'valid_from': got {row['valid_from']!r}; expected a date YYYY-MM-DD")
+        v = pd.to_numeric(row["run_min"], errors="coerce")
+        if not (0.5 <= v <= 600):
+            raise DataError(f"{where}: field 'run_min': got {row['run_min']!r}; expected minutes in [0.5, 600]")
+        if not row["source"].strip():
+            raise DataError(f"{where}: field 'source': empty; expected where the run time was published")
+    t["valid_from"] = pd.to_datetime(t["valid_from"])
+    t["run_min"] = t["run_min"].astype(float)
+    return t
+
+
+def with_timetable(rail: RailNetwork, timetable: pd.DataFrame, *, year: int | None) -> RailNetwork:
+    """Each line's latest published run time valid by the end of ``year`` (``None``: the latest) as the columns
+    ``timetable_from``, ``timetable_to``, ``timetable_run_min``: :func:`line_segments` scales the line's run
+    times between those stops so that the ride (runs + dwells between) equals it. A line without one keeps
+    its kinematic run times; a figure whose stops the line does not serve (a stop not yet open) is ignored."""
+    if timetable.empty:
+        return rail
+    t = timetable if year is None else timetable[timetable["valid_from"] <= pd.Timestamp(year=year, month=12, day=31)]
+    latest = t.sort_values("valid_from", kind="stable").groupby("line_id").tail(1).set_index("line_id")
+    lines = rail.lines.copy()
+    frm, to, run = latest["from_name"].to_dict(), latest["to_name"].to_dict(), latest["run_min"].to_dict()
+    lines["timetable_from"] = [str(frm.get(lid, "")) for lid in lines["line_id"]]
+    lines["timetable_to"] = [str(to.get(lid, "")) for lid in lines["line_id"]]
+    lines["timetable_run_min"] = [float(run.get(lid, np.nan)) for lid in lines["line_id"]]
+    return replace(rail, lines=lines)
+
+
+def scale_to_timetable(names: Sequence[str], run_s: np.ndarray, dwell_s: np.ndarray, line: pd.Series) -> np.ndarray:
+    """``run_s`` with the segments between the line's ``timetable_from`` and ``timetable_to`` stops scaled so
+    that their runs plus the dwells at the stops between equal ``timetable_run_min`` (unchanged when the
+    line has no figure, does not serve both stops, or the dwells alone exceed it)."""
+    target = pd.to_numeric(pd.Series([line.get("timetable_run_min")]), errors="coerce").iloc[0]
+    a, b = str(line.get("timetable_from") or ""), str(line.get("timetable_to") or "")
+    if not np.isfinite(target) or a not in names or b not in names:
+        return run_s
+    i, j = sorted((list(names).index(a), list(names).index(b)))
+    if i == j:
+        return run_s
+    moving_s = float(target) * 60.0 - float(dwell_s[i : j - 1].sum())
+    total = float(run_s[i:j].sum())
+    if moving_s <= 0 or total <= 0:
+        return run_s
+    out = run_s.copy()
+    out[i:j] = run_s[i:j] * (moving_s / total)
+    return out
 
 
 def lines_open_in(rail: RailNetwork, year: int) -> RailNetwork:

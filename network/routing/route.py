@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 from pyproj import Transformer
+from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
 from network._errors import NetworkError
@@ -181,11 +182,12 @@ def route(
     *,
     graphs: Mapping[str, ModeGraph] | None = None,
 ) -> Route:
-    """The path between two WGS-84 points by ``mode`` (car, transit or best), with its legs.
+    """The path between two WGS-84 points by ``mode`` (car, transit, best or rail), with its legs.
 
     Car: the fastest path. Transit: the path of least generalized cost (``network.model.graph.CostWeights``),
     reported in clock minutes (``minutes``) beside its ``generalized_minutes``. Best: the mode of fewer
-    clock minutes. ``graphs``: the mode graphs of ``state`` already built (``Evaluation.graphs``), to save
+    clock minutes. Rail: station to station inside the rail system between the stations nearest the
+    points (:func:`rail_route`; changes of train included, no access legs). ``graphs``: the mode graphs of ``state`` already built (``Evaluation.graphs``), to save
     building them again (the same answer).
     """
     if mode == "best":
@@ -193,8 +195,10 @@ def route(
         best = min(options, key=lambda r: r.minutes)
         best.mode = f"best ({best.mode})"
         return best
+    if mode == "rail":
+        return rail_route(state, from_lonlat, to_lonlat)
     if mode not in ("car", "transit"):
-        raise ValueError(f"unknown mode {mode!r}; expected car, transit or best")
+        raise ValueError(f"unknown mode {mode!r}; expected car, transit, best or rail")
 
     to_m = Transformer.from_crs("EPSG:4326", "EPSG:32649", always_xy=True)
     (ox, dx), (oy, dy) = to_m.transform([from_lonlat[0], to_lonlat[0]], [from_lonlat[1], to_lonlat[1]])
@@ -323,8 +327,10 @@ class RailTime:
     lines: list[str]
     """The services (stopping patterns) the figure is over."""
     via_route: bool = False
-    """True when no single service serves both stations and the figure is the transit route's rides plus
-    the waits after its first boarding."""
+    """True when no single service serves both stations and the figure is the rail-only path's rides, the
+    waits after its first boarding and any walking change between stations (``rail_path_legs``)."""
+    legs: list[Leg] = field(default_factory=list)
+    """The rail-only path's legs when ``via_route``."""
 
 
 def rail_time(
@@ -339,19 +345,15 @@ def rail_time(
     ``pattern="typical"``: the mean over the services (stopping patterns) that run in the state's period
     and serve both stations, weighted by their frequency (1 / headway); ``"fastest"``: the fastest
     service that serves both on any period of the day (the fastest train of the day). When no single
-    service serves both, the transit route's ride legs plus the waits after its first boarding.
+    service serves both, the least-cost path inside the rail system (``rail_path_legs``: changes of
+    train at their minimum transfer time plus half the headway): its rides, the waits after its first
+    boarding and any walking change between stations.
     """
     if pattern not in ("typical", "fastest"):
         raise ValueError(f"pattern {pattern!r}: expected 'typical' or 'fastest'")
 
     rail = state.rail
-    to_m = Transformer.from_crs("EPSG:4326", "EPSG:32649", always_xy=True)
-    (ox, dx), (oy, dy) = to_m.transform([from_lonlat[0], to_lonlat[0]], [from_lonlat[1], to_lonlat[1]])
-    st = rail.stops.groupby("name_zh").agg(x=("x", "mean"), y=("y", "mean"))
-    names = st.index.to_numpy()
-    xy = st[["x", "y"]].to_numpy()
-    a = str(names[int(np.argmin(np.hypot(xy[:, 0] - ox, xy[:, 1] - oy)))])
-    b = str(names[int(np.argmin(np.hypot(xy[:, 0] - dx, xy[:, 1] - dy)))])
+    a, b = nearest_stations(state, from_lonlat, to_lonlat)
     values = state.params.values()
     periods: tuple[Period, ...] = (state.params.period,) if pattern == "typical" else ("am_peak", "off_peak")
     options: dict[str, tuple[float, float]] = {}
@@ -369,7 +371,79 @@ def rail_time(
         weights = np.array([1.0 / options[k][1] for k in options])
         times = np.array([options[k][0] for k in options])
         return RailTime(float((weights * times).sum() / weights.sum()) / 60.0, a, b, pattern, sorted(options))
-    r = route(state, from_lonlat, to_lonlat, "transit")
-    rides = sum(leg.minutes for leg in r.legs if leg.kind == "ride")
-    waits = [leg.minutes for leg in r.legs if leg.kind == "wait"]
-    return RailTime(rides + sum(waits[1:]), a, b, pattern, r.lines, via_route=True)
+    legs = rail_path_legs(state, a, b)
+    rides = sum(leg.minutes for leg in legs if leg.kind == "ride")
+    waits = [leg.minutes for leg in legs if leg.kind == "wait"]
+    changes = sum(leg.minutes for leg in legs if leg.kind == "transfer")
+    lines: list[str] = []
+    for leg in legs:
+        if leg.kind == "ride" and (not lines or lines[-1] != leg.label):
+            lines.append(leg.label)
+    return RailTime(rides + sum(waits[1:]) + changes, a, b, pattern, lines, via_route=True, legs=legs)
+
+
+def nearest_stations(state: NetworkState, from_lonlat: tuple[float, float], to_lonlat: tuple[float, float]) -> tuple[str, str]:
+    """Names of the rail stations (of the lines in ``state``) nearest each WGS-84 point."""
+    to_m = Transformer.from_crs("EPSG:4326", "EPSG:32649", always_xy=True)
+    (ox, dx), (oy, dy) = to_m.transform([from_lonlat[0], to_lonlat[0]], [from_lonlat[1], to_lonlat[1]])
+    st = state.rail.stops.groupby("name_zh").agg(x=("x", "mean"), y=("y", "mean"))
+    names = st.index.to_numpy()
+    xy = st[["x", "y"]].to_numpy()
+    a = str(names[int(np.argmin(np.hypot(xy[:, 0] - ox, xy[:, 1] - oy)))])
+    b = str(names[int(np.argmin(np.hypot(xy[:, 0] - dx, xy[:, 1] - dy)))])
+    return a, b
+
+
+def rail_route(state: NetworkState, from_lonlat: tuple[float, float], to_lonlat: tuple[float, float]) -> Route:
+    """Mode ``rail`` of :func:`route`: station to station inside the rail system, between the stations nearest
+    the two points — entering the first station (half its street-to-platform time), the first wait,
+    rides, changes of train (minimum transfer time + half the headway), leaving the last station; no
+    road, walk or feeder bus at either end or in between."""
+    a, b = nearest_stations(state, from_lonlat, to_lonlat)
+    legs = _merge_legs(rail_path_legs(state, a, b))
+    lines: list[str] = []
+    for leg in legs:
+        if leg.kind == "ride" and (not lines or lines[-1] != leg.label):
+            lines.append(leg.label)
+    boards = sum(1 for leg in legs if leg.kind == "wait")
+    return Route(
+        mode="rail",
+        minutes=sum(leg.minutes for leg in legs),
+        generalized_minutes=sum(leg.generalized_minutes for leg in legs),
+        km=sum(leg.km for leg in legs),
+        legs=legs,
+        waits_minutes=sum(leg.minutes for leg in legs if leg.kind == "wait"),
+        transfers=max(boards - 1, 0),
+        lines=lines,
+        tier=state.roads.tier,
+        snapshot=state.roads.snapshot,
+    )
+
+
+def rail_path_legs(state: NetworkState, from_station: str, to_station: str) -> list[Leg]:
+    """The legs of the least-cost trip inside the rail system from station ``from_station`` to ``to_station``
+    (by name): boarding, rides, changes of train (the transfer waits and minimum transfer times of the
+    transit graph) and alighting, never a road or feeder bus in between.
+
+    Raises
+    ------
+    NetworkError
+        When no rail path joins the two stations in the state (or a name is not a station).
+    """
+    g = build_mode_graph(state, "transit")
+    labels = {str(g.node_label[k]): int(k) for k in g.station_nodes}
+    if from_station not in labels or to_station not in labels:
+        missing = from_station if from_station not in labels else to_station
+        raise NetworkError(f"no rail station {missing!r} in this network state")
+    src, dst = labels[from_station], labels[to_station]
+    coo = g.csr.tocoo()
+    street = np.zeros(g.csr.shape[0], dtype=bool)
+    street[g.station_nodes] = True
+    # inside the rail system: no road or feeder edge, and no leaving to the street between trains (a change
+    # of train goes through the interchange: minimum transfer time + half the headway)
+    keep = (coo.row >= g.n_road) & (coo.col >= g.n_road) & ~(street[coo.row] & (coo.row != src)) & ~(street[coo.col] & (coo.col != dst))
+    rail_only = csr_matrix((coo.data[keep], (coo.row[keep], coo.col[keep])), shape=g.csr.shape)
+    dist, pred = dijkstra(rail_only, directed=True, indices=src, return_predecessors=True)
+    if not np.isfinite(dist[dst]) or src == dst:
+        raise NetworkError(f"no rail path from {from_station} to {to_station} in this network state (a station-to-station figure needs one)")
+    return _summarise(g, path_nodes(pred, src, dst))

@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from network._errors import InputError
+from network.analysis.calibrate import fitted_names
+from network.analysis.loso import LosoResult, leave_one_source_out
 from network.analysis.observed import (
     DEFINITIONS,
     Validation,
@@ -55,10 +57,19 @@ class ObservedResult:
     thresholds: dict[str, float]
     failed: list[str]
     output_dir: Path
+    loso: LosoResult | None = None
+    """Leave-one-source-out scores (``loso=True``), else None."""
 
 
 def observed(
-    csv: Path | None = None, *, min_within_25: float = MIN_WITHIN_25, min_tag: float = MIN_TAG, output_dir: Path | None = None
+    csv: Path | None = None,
+    *,
+    min_within_25: float = MIN_WITHIN_25,
+    min_tag: float = MIN_TAG,
+    output_dir: Path | None = None,
+    loso: bool = False,
+    fit_parameters: list[str] | None = None,
+    min_loso_within_25: float | None = None,
 ) -> ObservedResult:
     """Validate the model against observed journey times and write ``validation.csv``, ``strata.csv``,
     ``changes.csv``, ``summary.json``, ``scatter.png`` and ``report.html`` into ``output_dir``.
@@ -71,6 +82,12 @@ def observed(
         The shares of scored rows that must be within 25 % and within TAG; a lower share is listed in ``failed``.
     output_dir
         The output folder (None: ``<network.paths.output_dir()>/observed``).
+    loso
+        Also score out of sample by leave-one-source-out (``network.analysis.loso``): writes ``loso_rows.csv``,
+        ``loso_strata.csv``, ``loso_strata_in_sample.csv``, ``loso_folds.csv`` and ``summary.json``'s
+        ``out_of_sample``; re-fits ``fit_parameters`` (default: those with ``fitted=True``).
+    min_loso_within_25
+        With ``loso``: the out-of-sample share of scored rows that must be within 25 % (None: no check).
 
     Returns
     -------
@@ -100,6 +117,28 @@ def observed(
     write_table(v.rows, out / "validation.csv", provenance=prov)
     write_table(v.strata, out / "strata.csv", provenance=prov)
     write_table(v.changes, out / "changes.csv", provenance=prov)
+    res_loso: LosoResult | None = None
+    if loso:
+        names = fit_parameters if fit_parameters is not None else fitted_names()
+        res_loso = leave_one_source_out(rows, states, names)
+        write_table(res_loso.rows, out / "loso_rows.csv", provenance=prov)
+        write_table(res_loso.strata_loso, out / "loso_strata.csv", provenance=prov)
+        write_table(res_loso.strata_in, out / "loso_strata_in_sample.csv", provenance=prov)
+        write_table(res_loso.folds, out / "loso_folds.csv", provenance=prov)
+        summary["out_of_sample"] = {
+            "definition": "leave-one-source-out: rows of one source left out together, fitted parameters re-fitted on the scored A rows "
+            "of the other sources (calibrate's search, local), the left-out rows predicted; in sample = fitted on all scored A rows",
+            "fitted_parameters": list(res_loso.fitted),
+            "in_sample_parameters": res_loso.centre,
+            "seconds": res_loso.seconds,
+            "strata_out_of_sample": res_loso.strata_loso.to_dict(orient="records"),
+            "strata_in_sample": res_loso.strata_in.to_dict(orient="records"),
+        }
+        if min_loso_within_25 is not None:
+            value = res_loso.share("within_25_share")
+            thresholds["loso_within_25_share"] = min_loso_within_25
+            if value is None or value < min_loso_within_25:
+                failed.append(f"out-of-sample within_25_share = {percent(value)} < {percent(min_loso_within_25)}")
     atomic_write_text(out / "summary.json", dumps_metrics(summary))
     png = validation_scatter_png(v.rows)
     atomic_write_bytes(out / "scatter.png", png)
@@ -114,4 +153,6 @@ def observed(
         thresholds=thresholds,
     )
     atomic_write_text(out / "report.html", render_validation_page(section))
-    return ObservedResult(csv_path=csv_path, validation=v, summary=summary, thresholds=thresholds, failed=failed, output_dir=out)
+    return ObservedResult(
+        csv_path=csv_path, validation=v, summary=summary, thresholds=thresholds, failed=failed, output_dir=out, loso=res_loso
+    )

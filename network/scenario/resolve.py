@@ -33,9 +33,11 @@ from network.model.rail import (
     load_rail,
     load_service_history,
     load_station_calendar,
+    load_timetable,
     stops_open_in,
     with_headways,
     with_service_history,
+    with_timetable,
     without_stops,
 )
 from network.model.speeds import PERIODS
@@ -185,6 +187,7 @@ def build_state(
     if resolved.year is not None:
         rail = stops_open_in(lines_open_in(rail, resolved.year), load_station_calendar(), resolved.year)
     rail = with_service_history(rail, load_service_history(), year=resolved.year, active=active)
+    rail = with_timetable(rail, load_timetable(), year=resolved.year)
     known = set(base_network(sc.tier)[1].lines["line_id"])
     unknown = [(k, lid) for k, lid in enumerate(sc.remove_lines) if lid not in known]
     if unknown:

@@ -380,12 +380,13 @@ def test_fastest_rows_compare_with_the_fastest_pattern(shared_validation: tuple[
 
 
 def test_validation_does_not_fall_below_what_was_reached(shared_validation: tuple[list[ObservedRow], Validation]) -> None:
-    """A ratchet in CI: the calibration reached 11 of 12 rows within 25 %, 10 of 12 within TAG 15 % / 1 min
-    and every reliability-A row within TAG (embedded tier, measured 2026-11-30); a change that loses any
-    of it fails."""
+    """A ratchet in CI on the issue-11 calibration file (data/observed/journey_times_calibration.csv, its 9
+    scored rows; the 2017 peak expresses and two corridor project targets are claims): 9 of 9 within 25 %,
+    8 of 9 within TAG 15 % / 1 min and every reliability-A row within TAG (embedded tier); a change that
+    loses any of it fails."""
     _, v = shared_validation
-    assert (v.share("within_25_share") or 0.0) >= 0.91, v.strata  # 11 / 12
-    assert (v.share("within_tag_share") or 0.0) >= 0.83, v.strata  # 10 / 12
+    assert (v.share("within_25_share") or 0.0) >= 0.99, v.strata  # 9 / 9
+    assert (v.share("within_tag_share") or 0.0) >= 0.88, v.strata  # 8 / 9
     a_rows = v.rows[v.rows["reliability"] == "A"]
     assert a_rows["within_tag"].all(), a_rows[["id", "observed_min", "model_min"]]
 

@@ -1,0 +1,154 @@
+"""Timetable-true rail (network/model/rail.py ``with_timetable``, graph.py ``transfer_change_s``,
+routing/route.py ``rail_path_legs`` and ``route(..., "rail")``): published run times as data, a minimum
+transfer time onto national-rail trains, and trips that change trains found station to station."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from network._errors import DataError, NetworkError
+from network.model.graph import NetworkState, transfer_change_s
+from network.model.parameters import DEFAULTS, PARAMETERS
+from network.model.rail import load_rail, load_timetable, scale_to_timetable, with_timetable
+from network.paths import DATA_DIR, PROJECT_DIR
+from network.routing.route import rail_path_legs, rail_time, route
+from network.scenario.resolve import resolve_state
+from network.scenario.schema import parse_scenario
+
+ZHUZHOU_WEST = (113.0628, 27.7939)
+XIANGTAN_NORTH = (112.9371, 27.9683)
+ZHUZHOU_STATION = (113.1517, 27.8388)
+XIANGTAN_STATION = (112.9080, 27.8796)
+MAGLEV_HSR = (113.06154, 28.15199)
+MAGLEV_AIRPORT = (113.21333, 28.195)
+
+
+def _state(year: int, period: str = "off_peak") -> NetworkState:
+    return resolve_state(parse_scenario(f"name: t{year}\nperiod: {period}\nyear: {year}\n", file="<test>"))
+
+
+@pytest.fixture(scope="module")
+def s2015() -> NetworkState:
+    return _state(2015)
+
+
+@pytest.fixture(scope="module")
+def s2017() -> NetworkState:
+    return _state(2017)
+
+
+def _published(line_id: str) -> float:
+    t = pd.read_csv(DATA_DIR / "rail_timetable.csv")
+    return float(t.loc[t["line_id"] == line_id, "run_min"].iloc[-1])
+
+
+def test_conventional_zhuzhou_to_xiangtan_runs_its_timetable_figure(s2015: NetworkState) -> None:
+    """株洲→湘潭 by conventional train: 25 min, the fastest published in 2015 (株洲日报 2015-06-24), in the
+    rail time and in a station-to-station route; before the figure's date the run is kinematic (another value)."""
+    rt = rail_time(s2015, ZHUZHOU_STATION, XIANGTAN_STATION)
+    assert (rt.from_station, rt.to_station, rt.lines) == ("株洲", "湘潭", ["CR-ZX"])
+    assert rt.minutes == pytest.approx(_published("CR-ZX"), abs=0.05) == pytest.approx(25.0, abs=0.05)
+    rides = [leg for leg in route(s2015, ZHUZHOU_STATION, XIANGTAN_STATION, "rail").legs if leg.kind == "ride"]
+    assert sum(leg.minutes for leg in rides) == pytest.approx(25.0, abs=0.05)
+    before = rail_time(_state(2014), ZHUZHOU_STATION, XIANGTAN_STATION)
+    assert abs(before.minutes - 25.0) > 1.0, "a 2015 timetable figure is not used in 2014"
+
+
+def test_maglev_runs_its_published_average_speed(s2017: NetworkState) -> None:
+    """磁浮高铁 → 磁浮机场: 18.55 km at the published average of 65 km/h = 17.1 min, stop at 榔梨 included."""
+    rt = rail_time(s2017, MAGLEV_HSR, MAGLEV_AIRPORT)
+    assert (rt.from_station, rt.to_station, rt.lines) == ("磁浮高铁", "磁浮机场", ["S2"])
+    assert rt.minutes == pytest.approx(_published("S2"), abs=0.05)
+    assert rt.minutes == pytest.approx(18.55 / 65 * 60, abs=0.1)
+
+
+def test_a_two_train_hsr_trip_is_found_station_to_station(s2015: NetworkState) -> None:
+    """株洲西 → 湘潭北 (2015): no single HSR service serves both, so the trip changes at 长沙南 (京广 → 沪昆),
+    paying the minimum transfer time plus half the headway of the second train; never a feeder bus."""
+    legs = rail_path_legs(s2015, "株洲西", "湘潭北")
+    kinds = [leg.kind for leg in legs]
+    assert {"feeder", "drive", "walk", "access"}.isdisjoint(kinds)
+    rides = [leg.label for leg in legs if leg.kind == "ride"]
+    assert rides == ["HSR-WG", "HSR-HKW"]
+    change = [leg for leg in legs if leg.kind == "wait"][1]
+    assert "长沙南" in change.label
+    hkw = s2015.rail.lines.set_index("line_id").loc["HSR-HKW"]
+    expected_change = (DEFAULTS["transfer_min_national_rail_s"] + float(hkw["headway_off_peak_min"]) * 60 / 2) / 60
+    assert change.minutes == pytest.approx(expected_change, abs=0.05)
+    rt = rail_time(s2015, ZHUZHOU_WEST, XIANGTAN_NORTH)
+    assert rt.via_route and rt.lines == ["HSR-WG", "HSR-HKW"]
+    ride_min = sum(leg.minutes for leg in legs if leg.kind == "ride")
+    assert rt.minutes == pytest.approx(ride_min + change.minutes, abs=0.05)
+    assert 0.75 * 51 <= rt.minutes <= 1.25 * 51, "published 51 min in 2015 (株洲日报 2015-06-24)"
+
+
+def test_route_mode_rail_changes_trains_and_says_so(s2015: NetworkState) -> None:
+    r = route(s2015, ZHUZHOU_WEST, XIANGTAN_NORTH, "rail")
+    assert r.mode == "rail" and r.lines == ["HSR-WG", "HSR-HKW"] and r.transfers == 1
+    assert r.minutes == pytest.approx(sum(leg.minutes for leg in r.legs))
+    assert r.legs[0].kind == "wait" and r.legs[-1].kind == "exit"
+
+
+def test_route_cli_mode_rail_json() -> None:
+    out = subprocess.run(
+        [sys.executable, str(PROJECT_DIR / "run_scenario.py"), "route", "--year", "2015", "--period", "off_peak", "--from", "113.0628,27.7939",
+         "--to", "112.9371,27.9683", "--mode", "rail", "--json"],
+        capture_output=True, text=True, check=True, cwd=PROJECT_DIR,
+    )  # fmt: skip
+    d = json.loads(out.stdout)
+    assert d["mode"] == "rail" and d["lines"] == ["HSR-WG", "HSR-HKW"] and d["transfers"] == 1
+
+
+def test_no_rail_path_is_an_error_not_zero_minutes() -> None:
+    """Before the 沪昆 HSR (2014-09) 湘潭北 has no train: the station-to-station measure has no value (never 0 min)."""
+    state = _state(2013)
+    with pytest.raises(NetworkError):
+        rail_path_legs(state, "株洲西", "不存在的站")
+    names = set(state.rail.stops["name_zh"])
+    assert "湘潭北" not in names
+
+
+def test_minimum_transfer_time_applies_onto_national_rail_only() -> None:
+    v = dict(DEFAULTS)
+    assert transfer_change_s("hsr", v) == transfer_change_s("conventional", v) == DEFAULTS["transfer_min_national_rail_s"]
+    assert transfer_change_s("metro", v) == transfer_change_s("intercity", v) == DEFAULTS["transfer_walk_s"]
+    p = PARAMETERS["transfer_min_national_rail_s"]
+    assert p.low <= p.value <= p.high and "长沙南" in p.source and "security" in p.source
+
+
+def test_a_longer_minimum_transfer_slows_the_change(s2015: NetworkState) -> None:
+    slow = s2015.with_params(overrides=(("transfer_min_national_rail_s", 1800.0),))
+    base = rail_time(s2015, ZHUZHOU_WEST, XIANGTAN_NORTH).minutes
+    assert rail_time(slow, ZHUZHOU_WEST, XIANGTAN_NORTH).minutes == pytest.approx(base + 15.0, abs=0.05)
+
+
+def test_scaling_keeps_dwells_and_leaves_other_segments() -> None:
+    line = pd.Series({"timetable_from": "B", "timetable_to": "D", "timetable_run_min": 10.0})
+    run = np.array([60.0, 120.0, 180.0, 240.0])
+    dwell = np.array([30.0, 30.0, 30.0, 30.0])
+    out = scale_to_timetable(["A", "B", "C", "D", "E"], run, dwell, line)
+    assert out[0] == 60.0 and out[3] == 240.0
+    assert out[1] + out[2] + dwell[1] == pytest.approx(600.0)
+    assert out[1] / out[2] == pytest.approx(120 / 180)
+    missing = pd.Series({"timetable_from": "X", "timetable_to": "D", "timetable_run_min": 10.0})
+    assert (scale_to_timetable(["A", "B", "C", "D", "E"], run, dwell, missing) == run).all()
+
+
+def test_timetable_by_year_and_bad_rows(tmp_path: pytest.TempPathFactory) -> None:
+    rail = load_rail()
+    t = load_timetable()
+    assert set(t["line_id"]) <= set(rail.lines["line_id"])
+    early = with_timetable(rail, t, year=2014).lines.set_index("line_id")
+    assert not np.isfinite(early.loc["CR-ZX", "timetable_run_min"])
+    late = with_timetable(rail, t, year=2020).lines.set_index("line_id")
+    assert late.loc["CR-ZX", "timetable_run_min"] == 25.0 and late.loc["S2", "timetable_from"] == "磁浮高铁"
+    bad = tmp_path / "rail_timetable.csv"  # type: ignore[operator]
+    bad.write_text((DATA_DIR / "rail_timetable.csv").read_text(encoding="utf-8").replace(",25,", ",soon,"), encoding="utf-8")
+    with pytest.raises(DataError, match=r"rail_timetable.csv:2: field 'run_min'"):
+        load_timetable(tmp_path)  # type: ignore[arg-type]
