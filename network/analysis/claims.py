@@ -221,7 +221,8 @@ def read_observed(path: Path | None) -> pd.DataFrame | None:
 
 
 def independence(claim: Claim, observed: pd.DataFrame | None) -> tuple[bool | None, str]:
-    """(independent?, why). Not independent when any related observed row is reliability A (fitted)."""
+    """(independent?, why). Not independent when any related observed row is a scored reliability-A row (fitted)
+    or a model input (``use = model_input``: a published run time the model takes as data)."""
     if not claim.calibration_rows:
         return True, "no observed row measures this: the model was not fitted to it"
     if observed is None:
@@ -229,12 +230,18 @@ def independence(claim: Claim, observed: pd.DataFrame | None) -> tuple[bool | No
     rel = observed.set_index("id")["reliability"].to_dict()
     use = observed.set_index("id")["use"].to_dict() if "use" in observed.columns else {}
     fitted = [r for r in claim.calibration_rows if rel.get(r) == "A" and use.get(r, "scored") == "scored"]
-    reported = [r for r in claim.calibration_rows if r in rel and r not in fitted]
+    inputs = [r for r in claim.calibration_rows if use.get(r) == "model_input"]
+    reported = [r for r in claim.calibration_rows if r in rel and r not in fitted and r not in inputs]
     unknown = [r for r in claim.calibration_rows if r not in rel]
-    if fitted:
+    if fitted or inputs:
+        why = []
+        if fitted:
+            why.append(f"fitted to observed rows {', '.join(fitted)} (reliability A, timetables/timed trips)")
+        if inputs:
+            why.append(f"taken as data from observed rows {', '.join(inputs)} (published run times the model uses as inputs)")
         return False, (
-            f"not independent: the model's times for this measure are fitted to observed rows {', '.join(fitted)} "
-            "(reliability A, timetables/timed trips): the verdict restates those timetables and is no independent evidence for or against the claim"
+            f"not independent: the model's times for this measure are {' and '.join(why)}: the verdict restates those "
+            "figures and is no independent evidence for or against the claim"
         )
     note = (
         f"related rows {', '.join(reported)} are B (official figures) or not scored (claims, model inputs): reported, never fitted, so the check is independent"

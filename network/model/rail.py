@@ -315,6 +315,46 @@ is used only for the very network object it was computed from (frames are never 
 _SEGMENT_CACHE_SIZE = 4096
 
 
+def _line_frame(rail: RailNetwork, line: pd.Series, period: Period, values: Mapping[str, float], hw: float) -> pd.DataFrame | None:
+    """One line's timed segments (see :func:`line_segments`); None for a line with fewer than two stops."""
+    kind = str(line["kind"])
+    s, along = _track_positions_m(rail, line)
+    if len(s) < 2:
+        return None
+    d = np.diff(along)
+    explicit = explicit_times_s(s, period)
+    if explicit is not None:  # a timetabled service (GTFS): its own run and dwell times
+        run, dwell = explicit
+    else:
+        top_kph = min(float(line["top_speed_kph"]), values.get(f"line_speed_{kind}_kph", np.inf))
+        if np.isfinite(edited := _number(line.get("speed_edit_kph"))):  # a scenario's own speed for the line
+            top_kph = edited
+        accel, brake = values[f"accel_{kind}_mps2"], values[f"brake_{kind}_mps2"]
+        run = run_time_s(d, top_kph, accel, brake)
+        sections = parse_sections(line.get("speed_sections"))
+        for k in range(len(d)):
+            limits = section_limits_kph(float(along[k]), float(along[k + 1]), sections, top_kph, values)
+            if limits:
+                run[k] = run_time_sections_s(limits, accel, brake)
+        dwell = np.full(len(d), float(values[f"dwell_{kind}_s"]))
+        run = scale_to_timetable(list(s["name_zh"]), run, dwell, line)
+    run, dwell = edited_times_s(line, s, run, dwell)
+    return pd.DataFrame(
+        {
+            "line_id": line["line_id"],
+            "kind": kind,
+            "from_seq": s["seq"].to_numpy()[:-1],
+            "to_seq": s["seq"].to_numpy()[1:],
+            "from_name": s["name_zh"].to_numpy()[:-1],
+            "to_name": s["name_zh"].to_numpy()[1:],
+            "distance_m": d,
+            "run_s": run,
+            "dwell_s": dwell,
+            "headway_s": hw,
+        }
+    )
+
+
 def line_segments(rail: RailNetwork, period: Period, values: Mapping[str, float]) -> pd.DataFrame:
     """Timed segments between consecutive stops of every line running in ``period``.
 
@@ -338,41 +378,9 @@ def line_segments(rail: RailNetwork, period: Period, values: Mapping[str, float]
         if hit is not None and hit[0] is rail:
             out.append(hit[1])
             continue
-        s, along = _track_positions_m(rail, line)
-        if len(s) < 2:
+        frame = _line_frame(rail, line, period, values, hw)
+        if frame is None:
             continue
-        d = np.diff(along)
-        explicit = explicit_times_s(s, period)
-        if explicit is not None:  # a timetabled service (GTFS): its own run and dwell times
-            run, dwell = explicit
-        else:
-            top_kph = min(float(line["top_speed_kph"]), values.get(f"line_speed_{kind}_kph", np.inf))
-            if np.isfinite(edited := _number(line.get("speed_edit_kph"))):  # a scenario's own speed for the line
-                top_kph = edited
-            accel, brake = values[f"accel_{kind}_mps2"], values[f"brake_{kind}_mps2"]
-            run = run_time_s(d, top_kph, accel, brake)
-            sections = parse_sections(line.get("speed_sections"))
-            for k in range(len(d)):
-                limits = section_limits_kph(float(along[k]), float(along[k + 1]), sections, top_kph, values)
-                if limits:
-                    run[k] = run_time_sections_s(limits, accel, brake)
-            dwell = np.full(len(d), float(values[f"dwell_{kind}_s"]))
-            run = scale_to_timetable(list(s["name_zh"]), run, dwell, line)
-        run, dwell = edited_times_s(line, s, run, dwell)
-        frame = pd.DataFrame(
-            {
-                "line_id": line["line_id"],
-                "kind": kind,
-                "from_seq": s["seq"].to_numpy()[:-1],
-                "to_seq": s["seq"].to_numpy()[1:],
-                "from_name": s["name_zh"].to_numpy()[:-1],
-                "to_name": s["name_zh"].to_numpy()[1:],
-                "distance_m": d,
-                "run_s": run,
-                "dwell_s": dwell,
-                "headway_s": hw,
-            }
-        )
         if len(_SEGMENT_CACHE) >= _SEGMENT_CACHE_SIZE:
             _SEGMENT_CACHE.pop(next(iter(_SEGMENT_CACHE)))
         _SEGMENT_CACHE[key] = (rail, frame)

@@ -154,6 +154,14 @@ def test_independence_by_reliability() -> None:
     assert C.independence(_claim(calibration_rows=("a1",)), None)[0] is None
 
 
+def test_independence_by_use() -> None:
+    """A claim row is not fitted (independent); a model input (a published run time the model takes as data) is not independent."""
+    obs = pd.DataFrame({"id": ["a1", "a2", "b1"], "reliability": ["A", "A", "B"], "use": ["claim", "model_input", "scored"]})
+    assert C.independence(_claim(calibration_rows=("a1",)), obs)[0] is True
+    indep, why = C.independence(_claim(calibration_rows=("a2", "b1")), obs)
+    assert indep is False and "a2" in why and "inputs" in why
+
+
 def test_a_bad_claims_file_names_file_line_and_field(tmp_path: Path) -> None:
     good = pd.read_csv(DATA_DIR / "claims.csv", dtype=str, keep_default_na=False)
     bad = good.copy()

@@ -16,10 +16,11 @@ from network._errors import DataError, NetworkError
 from network.model.graph import NetworkState, transfer_change_s
 from network.model.parameters import DEFAULTS, PARAMETERS
 from network.model.rail import load_rail, load_timetable, scale_to_timetable, with_timetable
-from network.paths import DATA_DIR, PROJECT_DIR
+from network.paths import DATA_DIR
 from network.routing.route import rail_path_legs, rail_time, route
 from network.scenario.resolve import resolve_state
 from network.scenario.schema import parse_scenario
+from tests.conftest import ROOT as PROJECT_DIR
 
 ZHUZHOU_WEST = (113.0628, 27.7939)
 XIANGTAN_NORTH = (112.9371, 27.9683)
