@@ -53,7 +53,16 @@ from network.scenario.edits import (
     upgrade_road,
 )
 from network.scenario.road_classes import road_classes_in_year, with_road_classes
-from network.scenario.schema import NewRoad, RoadClosure, RoadUpgrade, Scenario, find_scenario_file, inherit_base, load_scenario
+from network.scenario.schema import (
+    NewRoad,
+    RoadClosure,
+    RoadUpgrade,
+    Scenario,
+    find_scenario_file,
+    inherit_base,
+    is_scenario_path,
+    load_scenario,
+)
 from network.scenario.services import ServiceSource, feed_path, load_services, with_services
 from network.scenario.transit_edits import EditContext, apply_transit_edit, introduced_refs
 from network.scenario.transit_specs import TRANSIT_EDIT_CLASSES
@@ -123,12 +132,20 @@ def resolve_projects(
     else:
         if scenario.base in chain:
             raise InputError(file, "base", f"got {scenario.base!r}: base cycle {' -> '.join((*chain, scenario.base))}")
-        try:
-            base_file = find_scenario_file(scenario.base, search_dirs=_distinct_dirs(sdir, SCENARIO_DIR))
-        except InputError:
-            where = " or ".join(str(d) for d in _distinct_dirs(sdir, SCENARIO_DIR))
-            raise InputError(file, "base", f"got {scenario.base!r}: expected 'surveyed' or the name of a scenario in {where}") from None
-        base = resolve_projects(load_scenario(base_file), file=str(base_file), scenario_dir=sdir, catalogue=cat, _chain=chain)
+        if is_scenario_path(scenario.base):  # a path is relative to the folder of the file that names it
+            base_file = Path(scenario.base) if Path(scenario.base).is_absolute() else sdir / scenario.base
+            if not base_file.is_file():
+                raise InputError(file, "base", f"got {scenario.base!r}: {missing_file_reason(base_file)} (a path is relative to {sdir})")
+        else:
+            try:
+                base_file = find_scenario_file(scenario.base, search_dirs=_distinct_dirs(sdir, SCENARIO_DIR))
+            except InputError:
+                where = " or ".join(str(d) for d in _distinct_dirs(sdir, SCENARIO_DIR))
+                raise InputError(file, "base", f"got {scenario.base!r}: expected 'surveyed' or the name of a scenario in {where}") from None
+        base_scenario = load_scenario(base_file)
+        if base_scenario.name in chain:
+            raise InputError(file, "base", f"got {scenario.base!r}: base cycle {' -> '.join((*chain, base_scenario.name))}")
+        base = resolve_projects(base_scenario, file=str(base_file), scenario_dir=base_file.parent, catalogue=cat, _chain=chain)
         active = set(base.active)
         year = scenario.year if scenario.year is not None else base.year
     if scenario.year is not None:

@@ -114,8 +114,9 @@ class Scenario(_Strict):
 
     name: str = Field(pattern=NAME_PATTERN)
     title: str = Field(default="", max_length=300)
-    base: str = Field(default="surveyed", pattern=NAME_PATTERN)
-    """``surveyed`` (the base data with every built project) or the name of another scenario file."""
+    base: str = Field(default="surveyed", max_length=500)
+    """``surveyed`` (the base data with every built project), another scenario's name, or the path of its
+    file (a value ending in ``.yaml``/``.yml``, relative to the folder of the file that names it)."""
     year: int | None = Field(default=None, ge=1990, le=2060)
     period: Literal["am_peak", "off_peak"] = "am_peak"
     tier: Literal["embedded", "osm"] = "embedded"
@@ -147,6 +148,16 @@ class Scenario(_Strict):
         if twice:
             raise ValueError(f"{sorted(set(twice))} listed more than once; expected each id once")
         return v
+
+    @field_validator("base")
+    @classmethod
+    def _base_name_or_path(cls, v: str) -> str:
+        if is_scenario_path(v) or re.fullmatch(NAME_PATTERN, v):
+            return v
+        raise ValueError(
+            "expected 'surveyed', a scenario name (lowercase letters a-z, digits, '-' or '_', e.g. my-plan) "
+            "or the path of a scenario file ending in .yaml (relative to this file's folder)"
+        )
 
     @field_validator("exclude")
     @classmethod
@@ -381,6 +392,11 @@ def inherit_base(child: Scenario, base: Scenario | None, *, file: str) -> Scenar
     return with_edits(child, merged).model_copy(update=update)
 
 
+def is_scenario_path(text: str) -> bool:
+    """Whether a scenario reference is a path (ends in ``.yaml``/``.yml`` or contains a separator), not a name."""
+    return text.strip().endswith((".yaml", ".yml")) or "/" in text or "\\" in text
+
+
 def find_scenario_file(name_or_path: str, *, search_dirs: Sequence[Path] | None = None) -> Path:
     """The scenario file a user means by ``name_or_path`` (every command that names a scenario uses this).
 
@@ -397,7 +413,7 @@ def find_scenario_file(name_or_path: str, *, search_dirs: Sequence[Path] | None 
     """
     text = name_or_path.strip()
     dirs = list(search_dirs) if search_dirs is not None else [Path.cwd(), SCENARIO_DIR]
-    if text.endswith((".yaml", ".yml")) or "/" in text or "\\" in text or Path(text).is_file():
+    if is_scenario_path(text) or Path(text).is_file():
         path = Path(text)
         if not path.exists():
             raise InputError(text, "<file>", f"{missing_file_reason(path)} (a scenario is named by its name or by the path of its file)")

@@ -110,6 +110,33 @@ def test_base_cycle_is_refused(tmp_path: Path) -> None:
     assert exc.value.field == "base" and "cycle" in str(exc.value)
 
 
+def test_base_may_be_a_path_relative_to_the_file_that_names_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # the path is resolved from the scenario's folder, not the current directory
+    sub = tmp_path / "sc"
+    (sub / "deeper").mkdir(parents=True)
+    (sub / "deeper" / "mine.yaml").write_text("name: mine\nbase: ../parent.yaml\nyear: 2023\n", encoding="utf-8")
+    (sub / "parent.yaml").write_text("name: parent\nbase: surveyed\nyear: 2018\nexclude: [furong-avenue]\n", encoding="utf-8")
+    (sub / "child.yaml").write_text("name: child\nbase: ./deeper/mine.yaml\n", encoding="utf-8")
+    resolved = resolve_projects(load_scenario(sub / "child.yaml"), file=str(sub / "child.yaml"))
+    assert resolved.year == 2023 and resolved.bases == ("./deeper/mine.yaml", "../parent.yaml")
+    assert "furong-avenue" not in resolved.active
+
+
+def test_base_path_cycle_and_missing_path_are_refused(tmp_path: Path) -> None:
+    (tmp_path / "loopa.yaml").write_text("name: loopa\nbase: loopb.yaml\n", encoding="utf-8")
+    (tmp_path / "loopb.yaml").write_text("name: loopb\nbase: ./loopa.yaml\n", encoding="utf-8")
+    with pytest.raises(InputError) as exc:
+        resolve_projects(load_scenario(tmp_path / "loopa.yaml"), file=str(tmp_path / "loopa.yaml"))
+    assert exc.value.field == "base" and "cycle loopa -> loopb -> loopa" in str(exc.value)
+    (tmp_path / "gone.yaml").write_text("name: gone\nbase: ./nothere.yaml\n", encoding="utf-8")
+    with pytest.raises(InputError) as exc:
+        resolve_projects(load_scenario(tmp_path / "gone.yaml"), file=str(tmp_path / "gone.yaml"))
+    assert exc.value.field == "base" and "'./nothere.yaml'" in str(exc.value)
+    with pytest.raises(InputError) as exc:
+        parse_scenario("name: x\nbase: Not A Name\n", file="x.yaml")
+    assert exc.value.field == "base" and ".yaml" in str(exc.value)
+
+
 def test_catalogue_errors_name_project_and_field() -> None:
     text = "projects:\n  - {id: bad, name_zh: 坏, type: road_upgrade, status: built, opened: 2020-01-01, path: [[28.1, 112.9], [28.2, 112.95]], after: {highway: expressway}}\n"
     with pytest.raises(InputError) as exc:
