@@ -19,6 +19,7 @@ from network.model.region import load_region
 from network.outputs.files import table_provenance, write_table
 from network.paths import SCENARIO_DIR
 from network.paths import output_dir as default_output_dir
+from network.scenario.catalogue import load_catalogue
 from network.scenario.dated import changes_by_year, unknown_date_km
 from network.scenario.resolve import ResolvedScenario, build_state
 from network.scenario.schema import find_scenario_file
@@ -101,7 +102,10 @@ def timeline(scenarios: Sequence[str | Path] = (), *, scenario_dir: Path = SCENA
     evals = []
     tier = snapshot = ""
     unknown_km: dict[int, float] = {}
+    active: dict[int, frozenset[str]] = {}
     for r in year_resolved(scenarios, scenario_dir=scenario_dir):
+        if r.year is not None:
+            active[r.year] = active.get(r.year, frozenset()) | r.active
         state = build_state(r)
         tier, snapshot = state.roads.tier, state.roads.snapshot
         evals.append((r.scenario, evaluate(state, region)))
@@ -117,7 +121,7 @@ def timeline(scenarios: Sequence[str | Path] = (), *, scenario_dir: Path = SCENA
     png = timeline_chart(
         minutes, index, out / "timeline.png", title=f"Chang-Zhu-Tan half-hour circle by year (tier {tier}; {snapshot}; {OSM_ATTRIBUTION})"
     )
-    changes = network_changes(sorted(unknown_km), unknown_km)
+    changes = network_changes(sorted(unknown_km), unknown_km, active)
     write_table(
         changes,
         out / "timeline_network.csv",
@@ -136,14 +140,37 @@ def timeline(scenarios: Sequence[str | Path] = (), *, scenario_dir: Path = SCENA
     )
 
 
+def _scenario_project_changes(active: dict[int, frozenset[str]], listed: set[str]) -> pd.DataFrame:
+    """Catalogue projects each year's scenario takes in or out relative to the year before, not already
+    listed as dated changes (planned, under construction, concept)."""
+    catalogue = load_catalogue()
+    rows = []
+    ys = sorted(active)
+    for prev, year in zip(ys, ys[1:]):
+        for pid, sign in [(p, "+") for p in sorted(active[year] - active[prev])] + [(p, "-") for p in sorted(active[prev] - active[year])]:
+            if pid in listed and sign == "+":
+                continue
+            p = catalogue.get(pid)
+            when = "" if p is None else (p.opened.isoformat() if p.opened else str(p.planned_year))
+            kind = f"catalogue {p.type if p else 'project'}, {p.status if p else 'unknown'}" + ("" if sign == "+" else ", taken out")
+            rows.append({"year": year, "date": when, "kind": kind, "id": pid, "name": p.name_zh if p else pid})
+    return pd.DataFrame(rows, columns=["year", "date", "kind", "id", "name"])
+
+
 UNKNOWN_DATE_KIND = "unknown opening date (km)"
 """The ``kind`` of the per-year rows of :func:`network_changes` giving the km of unknown opening date."""
 
 
-def network_changes(years: list[int], unknown_km: dict[int, float]) -> pd.DataFrame:
+def network_changes(years: list[int], unknown_km: dict[int, float], active: dict[int, frozenset[str]] | None = None) -> pd.DataFrame:
     """Per year, the dated network changes (curated tables) and catalogue projects since the year before,
-    and the km whose opening date is unknown (as rows of kind ``UNKNOWN_DATE_KIND``)."""
+    and the km whose opening date is unknown (as rows of kind ``UNKNOWN_DATE_KIND``).
+
+    ``active`` (year -> catalogue ids the year's scenario applies) adds the projects a year's scenario takes
+    in (or out) beyond the built and dated ones: planned projects a future year assumes open, named with
+    their status and planned year, so every year's change is named."""
     changes = changes_by_year(years)
+    if active:
+        changes = pd.concat([changes, _scenario_project_changes(active, set(changes["id"]))], ignore_index=True)
     if not years:
         return changes
     unknown = pd.DataFrame([{"year": y, "date": "", "kind": UNKNOWN_DATE_KIND, "id": "", "name": f"{unknown_km[y]:.1f}"} for y in years])
