@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Set-up and tasks in one place. Usage:
 #   ./dev.sh run [scenario files...]   set up, then run scenarios (default: scenarios/surveyed.yaml)
-#   ./dev.sh test                      set up (incl. dev tools and Chromium), then ruff, mypy, lint-imports, pytest
-#                                      (pytest includes the strict docs-site build: tests/docs/test_site.py)
+#   ./dev.sh test [pytest args]        set up (incl. dev tools and Chromium), then ruff, mypy, lint-imports, pytest
+#                                      (pytest includes the strict docs-site build: tests/docs/test_site.py;
+#                                      it runs on every core: PYTEST_WORKERS=N to choose, 0 for one process)
 # Set-up is idempotent: a virtualenv in .venv, re-installed only when pyproject.toml changes.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -47,7 +48,9 @@ case "$cmd" in
     "$VENV/bin/mypy"
     "$VENV/bin/lint-imports" --no-cache   # the layers contract in pyproject.toml: stages import one way
     set +e
-    "$VENV/bin/python" -m pytest -q "$@"
+    # pytest-xdist: one worker per core (PYTEST_WORKERS=0 runs in this process); a module's tests share a
+    # worker, the 'serial' group (browsers, Dask, process pools, SIGKILL) runs one at a time (tests/conftest.py)
+    "$VENV/bin/python" -m pytest -q -n "${PYTEST_WORKERS:-auto}" --dist loadgroup "$@"
     rc=$?
     set -e
     if [ $rc -eq 5 ]; then echo "pytest collected no tests: failing" >&2; exit 1; fi

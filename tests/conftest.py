@@ -1,4 +1,5 @@
-"""Shared fixtures: the surveyed network and its evaluation are built once per test session."""
+"""Shared fixtures: the surveyed network and its evaluation are built once per test session (once per
+worker under pytest-xdist); how tests are grouped on workers."""
 
 from __future__ import annotations
 
@@ -35,3 +36,17 @@ def surveyed_state(surveyed: Scenario) -> NetworkState:
 @pytest.fixture(scope="session")
 def surveyed_eval(surveyed_state: NetworkState, region: Region) -> Evaluation:
     return evaluate(surveyed_state, region)
+
+
+SERIAL_GROUP = "serial"
+"""xdist group of the tests that must not run beside each other: a Dask cluster, process pools, SIGKILL
+timing, headless browsers, a port found free then refused. They share one worker, one at a time."""
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under ``pytest -n N --dist loadgroup`` (``./dev.sh test``) a module's tests go to one worker, so its
+    module-scoped fixtures are built once; a test marked ``xdist_group(SERIAL_GROUP)`` keeps that group."""
+    for item in items:
+        if item.get_closest_marker("xdist_group") is None:
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::", 1)[0]))

@@ -198,6 +198,7 @@ def test_timeline_by_definition_attributes_the_2020_corridor_change_to_the_san_g
     assert set(att["project"]) >= {"furong-avenue", "dongzhu-road", "tanzhou-avenue"}
 
 
+@pytest.mark.slow  # needs the whole audit (every claim's year), as test_every_claim_in_the_file_is_evaluated_for_its_year
 def test_the_docs_claims_table_is_this_audit(audited: tuple[list[C.Claim], pd.DataFrame]) -> None:
     """docs/definitions.md shows the audit `run_scenario.py claims` computes (refresh with
     `tools/readme_tables.py claims` after `run_scenario.py claims`)."""

@@ -27,6 +27,7 @@ from .test_maps import XSS, sample_projects
 CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = [
     pytest.mark.slow,
+    pytest.mark.xdist_group("serial"),  # a headless browser: one at a time (tests/conftest.py)
     pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium is not installed at /usr/bin/chromium (./dev.sh test installs it)"),
 ]
 

@@ -122,6 +122,7 @@ def _click(page: Any, selector: str) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("serial")  # headless browser (tests/conftest.py)
 @needs_chromium
 def test_compare_map_opens_on_the_difference_of_the_centre_that_changed_most(chrome: Any, offline_compare: Path) -> None:
     summary = _summary(offline_compare)
@@ -142,6 +143,7 @@ def test_compare_map_opens_on_the_difference_of_the_centre_that_changed_most(chr
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("serial")  # headless browser (tests/conftest.py)
 @needs_chromium
 def test_compare_layer_control_is_small_and_grouped_by_centre_and_mode(chrome: Any, offline_compare: Path) -> None:
     pg = Page(chrome, (offline_compare / COMPARE_HTML).as_uri())
@@ -173,6 +175,7 @@ def test_compare_layer_control_is_small_and_grouped_by_centre_and_mode(chrome: A
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("serial")  # headless browser (tests/conftest.py)
 @needs_chromium
 def test_difference_stays_above_isochrones_whatever_the_toggling_order(chrome: Any, offline_compare: Path) -> None:
     pg = Page(chrome, (offline_compare / COMPARE_HTML).as_uri())
@@ -229,6 +232,7 @@ def test_difference_stays_above_isochrones_whatever_the_toggling_order(chrome: A
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("serial")  # headless browser (tests/conftest.py)
 @needs_chromium
 def test_legend_keys_centre_labels_panes_scale_and_readable_view(chrome: Any, offline_compare: Path) -> None:
     centre, mode = _most_changed(_summary(offline_compare))
@@ -298,6 +302,7 @@ def test_legend_keys_centre_labels_panes_scale_and_readable_view(chrome: Any, of
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("serial")  # headless browser (tests/conftest.py)
 @needs_chromium
 def test_scenario_map_zones_lie_below_rail_and_centres(chrome: Any, tmp_path: Path) -> None:
     rc = main(["scenarios/surveyed.yaml", "--offline", "--output-dir", str(tmp_path / "o"), "--map-dir", str(tmp_path / "m")])

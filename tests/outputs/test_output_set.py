@@ -107,6 +107,7 @@ def _version(snap: Snapshot, x: Snapshot, y: Snapshot) -> str:
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("serial")  # SIGKILL at set points: timing (tests/conftest.py)
 def test_sigkill_at_several_points_leaves_old_or_new_set_never_a_mixture(tmp_path: Path) -> None:
     work, saved = tmp_path / "work", tmp_path / "saved"
     work.mkdir()

@@ -108,6 +108,7 @@ def test_leave_one_out_on_the_embedded_car_graph_equals_full_recomputation(surve
         assert np.array_equal(times, _full(inc.without_arcs(g.csr, arcs), base))
 
 
+@pytest.mark.xdist_group("serial")  # forks a process pool (tests/conftest.py)
 def test_two_worker_processes_give_the_same_times_trees_and_leave_one_out() -> None:
     csr = _grid(20, seed=9)
     rng = np.random.default_rng(10)

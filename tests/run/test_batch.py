@@ -14,6 +14,8 @@ import pytest
 from network.cli.main import main
 from network.run.batch import BatchOutcome, run_batch
 
+pytestmark = pytest.mark.xdist_group("serial")  # a Dask cluster, process pools, SIGKILL: one at a time (tests/conftest.py)
+
 VALID = {
     "offpeak": "name: offpeak\nperiod: off_peak\n",
     "am": "name: am\nperiod: am_peak\n",

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.xdist_group("serial")  # a process pool and its process group: one at a time (tests/conftest.py)
+
 ROOT = Path(__file__).resolve().parents[2]
 
 

@@ -103,6 +103,7 @@ def test_two_runs_give_byte_identical_metrics(tmp_path: Path, surveyed: Scenario
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("serial")  # SIGKILL at set delays: timing (tests/conftest.py)
 def test_sigkill_mid_run_leaves_previous_outputs_valid(tmp_path: Path) -> None:
     out = tmp_path / "out"
     cmd = [

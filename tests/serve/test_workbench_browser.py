@@ -24,6 +24,7 @@ from tools.workbench_screenshot import ARGS, CHROMIUM, ROAD, ROOT, LocalPage, Se
 
 pytestmark = [
     pytest.mark.slow,
+    pytest.mark.xdist_group("serial"),  # a headless browser: one at a time (tests/conftest.py)
     pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium is not installed at /usr/bin/chromium (./dev.sh test installs it)"),
 ]
 

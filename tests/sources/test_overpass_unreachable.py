@@ -93,6 +93,7 @@ def _error_lines(err: str) -> list[str]:
     return [line for line in err.splitlines() if line.startswith("error:")]
 
 
+@pytest.mark.xdist_group("serial")  # a port found free must stay free (tests/conftest.py)
 def test_refused_port_says_in_one_line_that_overpass_cannot_be_reached(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     url = f"http://127.0.0.1:{_refused_port()}/api"
     rc = main(_build(url, tmp_path))
