@@ -118,6 +118,9 @@ NO_CAR_EFFECT = {
     "new-shaoshan-south-road": "its ends join the 芙蓉大道 corridor at 暮云 and 昭山, which is an urban expressway since "
     "2020-10 (65/45 km/h off-peak/AM) over the same 6-8 km; the connector (55/40 km/h) is no faster for any car trip "
     "between its waypoints and the centres (it serves local trips the skeleton does not model)",
+    "airport-huaqiang-connector": "its path (机场 link to 株洲 华强路 at 田心) runs beside the 长株高速 and its 6.9-km 株洲连接线"
+    " to 田心 (data/trunk_roads.csv S21-ZZ, expressways since 2010-08-31, 100/85 km/h); as an urban express (70/55 km/h)"
+    " it is no faster for any car trip between its waypoints and the centres",
 }
 SMALL_CAR_EFFECT: dict[str, tuple[float, str]] = {}
 """Projects whose car effect is known to be under a bound (pid -> (minutes, why)). The 机场–华强

@@ -70,3 +70,19 @@ def test_the_changzhu_expressway_joins_the_changyong_expressway_from_2010(survey
     assert any("长株高速 北端" in leg.label for leg in r2010.legs)  # S20 -> S21 without leaving the expressways
     assert not any("长株" in leg.label for leg in r2009.legs)
     assert r2010.minutes < r2009.minutes - 3.0
+
+
+ZHUZHOU, HUANGHUA = (113.1450, 27.8330), (113.219, 28.189)
+
+
+def test_the_zhuzhou_link_of_the_changzhu_expressway_opens_with_it(surveyed: Scenario) -> None:
+    """长株高速's 6.9-km 株洲连接线 (云田–田心, data/trunk_roads.csv S21-ZZ) opened with the main line on 2010-08-31."""
+
+    def link_km(year: int) -> float:
+        e = resolve_state(surveyed.model_copy(update={"year": year})).roads.edges
+        return float(e.loc[(e["ref"] == "S21-ZZ") & (e["highway"] == "expressway"), "length_m"].sum()) / 1000.0
+
+    assert link_km(2009) == 0.0
+    assert abs(link_km(2010) - 6.9) < 0.05  # the published length
+    r = route(resolve_state(surveyed.model_copy(update={"year": 2010, "period": "off_peak"})), ZHUZHOU, HUANGHUA, "car")
+    assert any("株洲连接线" in leg.label and "expressway" in leg.label for leg in r.legs)
