@@ -418,7 +418,7 @@ def find_scenario_file(name_or_path: str, *, search_dirs: Sequence[Path] | None 
         if not path.exists():
             raise InputError(text, "<file>", f"{missing_file_reason(path)} (a scenario is named by its name or by the path of its file)")
         return path
-    by_file = [d / f"{text}{ext}" for d in dirs for ext in (".yaml", ".yml") if (d / f"{text}{ext}").is_file()]
+    by_file = [d / f"{text}{ext}" for d in dirs for ext in (".yaml", ".yml") if _is_scenario_file(d / f"{text}{ext}")]
     found = _distinct(by_file) or _distinct([p for p in _yaml_files(dirs) if _declared_name(p) == text])
     if len(found) == 1:
         return found[0]
@@ -439,7 +439,23 @@ def _distinct(paths: list[Path]) -> list[Path]:
 
 
 def _yaml_files(dirs: Sequence[Path]) -> list[Path]:
-    return [p for d in dirs if d.is_dir() for pattern in ("*.yaml", "*.yml") for p in sorted(d.glob(pattern)) if p.is_file()]
+    return [p for d in dirs if d.is_dir() for pattern in ("*.yaml", "*.yml") for p in sorted(d.glob(pattern)) if _is_scenario_file(p)]
+
+
+def _is_scenario_file(path: Path) -> bool:
+    """Whether a YAML file answers to a scenario name: every file in ``scenarios/``; elsewhere (the current
+    directory, a base's folder) a file whose top level is a mapping with at least one scenario field
+    (``name``, ``base``, ``year``, ...), or that does not parse (so a broken draft gets its own error).
+    Other YAML files there (``mkdocs.yml``, a CI file) are not scenarios."""
+    if not path.is_file():
+        return False
+    if path.parent.resolve() == SCENARIO_DIR.resolve():
+        return True
+    try:
+        doc = load_yaml(read_scenario_text(path)[0], file=str(path))
+    except InputError:
+        return True
+    return isinstance(doc, dict) and bool(set(doc) & set(Scenario.model_fields))
 
 
 def _declared_name(path: Path) -> str | None:

@@ -246,6 +246,21 @@ def test_find_scenario_file_by_name_path_or_declared_name(tmp_path: Path, monkey
         find_scenario_file("surveyed")
 
 
+def test_other_yaml_files_beside_the_scenarios_are_not_scenarios(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "mkdocs.yml").write_text("site_name: x\nnav: [index.md]\n", encoding="utf-8")
+    (tmp_path / "ci.yaml").write_text("- step: build\n", encoding="utf-8")
+    (tmp_path / "broken.yaml").write_text("name: broken\nyear: [2023\n", encoding="utf-8")
+    with pytest.raises(InputError) as exc:
+        find_scenario_file("mkdocs")
+    assert "mkdocs" not in str(exc.value).split("scenarios there:")[-1] and "year-2023" in str(exc.value)
+    with pytest.raises(InputError) as exc:
+        find_scenario_file("ci")
+    assert "ci," not in str(exc.value)
+    assert find_scenario_file("broken") == tmp_path / "broken.yaml"  # a draft that does not parse still gets its own error
+    assert find_scenario_file("mkdocs.yml") == Path("mkdocs.yml")  # a path is always taken as given
+
+
 @pytest.mark.parametrize(
     "argv",
     [
