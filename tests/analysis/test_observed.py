@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
@@ -36,7 +34,6 @@ from network.outputs.report import validation_scatter_png, validation_section_ht
 from network.paths import OBSERVED_DIR
 from network.routing.route import route
 from network.scenario.resolve import resolve_state
-from tests.conftest import ROOT
 
 OBSERVED = OBSERVED_DIR / "journey_times_calibration.csv"
 HEADER = ",".join(COLUMNS)
@@ -347,20 +344,21 @@ def test_every_shared_row_gets_a_model_value_and_explaining_legs(shared_validati
     assert len(v.changes) == sum(r.year_before is not None for r in rows)
 
 
-def test_route_json_keeps_the_independent_checker_contract(shared_validation: tuple[list[ObservedRow], Validation], tmp_path: Path) -> None:
+def test_route_json_keeps_the_independent_checker_contract(
+    shared_validation: tuple[list[ObservedRow], Validation], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """../shared/tools/observed_check.py sums the ride legs + waits after the first of `route --json`: the same as
-    `station_to_station` on the route in-process (the transit route's rail part)."""
+    `station_to_station` on the route in-process (the transit route's rail part). The command's stdout is read
+    in this process (the entry point's own exit codes and output are tested in tests/cli)."""
     rows, _ = shared_validation
     row = next(r for r in rows if r.measure == "station_to_station")
     scenario = tmp_path / "obs.yaml"
     name = f"obs-{row.year}-{row.period.replace('_', '')}"
     scenario.write_text(f"name: {name}\nbase: surveyed\nyear: {row.year}\nperiod: {row.period}\n", encoding="utf-8")
-    out = subprocess.run(
-        [sys.executable, str(ROOT / "run_scenario.py"), "route", "--scenario", str(scenario), "--from", "{},{}".format(*row.from_lonlat),
-         "--to", "{},{}".format(*row.to_lonlat), "--mode", "transit", "--json"],
-        capture_output=True, text=True, check=True, cwd=ROOT,
-    )  # fmt: skip
-    d = json.loads(out.stdout)
+    capsys.readouterr()
+    args = ["route", "--scenario", str(scenario), "--from", "{},{}".format(*row.from_lonlat), "--to", "{},{}".format(*row.to_lonlat)]
+    assert main([*args, "--mode", "transit", "--json"]) == 0
+    d = json.loads(capsys.readouterr().out)
     waits = [leg["minutes"] for leg in d["legs"] if leg["kind"] == "wait"]
     checker = sum(leg["minutes"] for leg in d["legs"] if leg["kind"] == "ride") + sum(waits[1:])
     ours = station_to_station(route(resolve_state(observed_scenario(row.year, row.period)), row.from_lonlat, row.to_lonlat, "transit"))

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from network.cli.main import main
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -56,12 +58,11 @@ def test_failing_check_makes_exit_nonzero(tmp_path: Path) -> None:
     assert main([str(f), "--output-dir", str(tmp_path / "out"), "--no-map"]) == 1
 
 
-def test_route_json_has_minutes_and_path() -> None:
-    out = subprocess.run(
-        [sys.executable, str(ROOT / "run_scenario.py"), "route", "--scenario", "surveyed", "--from", "112.97,28.20", "--to", "113.13,27.83", "--mode", "transit", "--json"],
-        capture_output=True, text=True, check=True, cwd=ROOT,
-    )  # fmt: skip
-    doc = json.loads(out.stdout)
+def test_route_json_has_minutes_and_path(capsys: pytest.CaptureFixture[str]) -> None:
+    """In this process (the entry point's exit code and stderr: test_route_rejects_swapped_coordinates)."""
+    args = ["route", "--scenario", "surveyed", "--from", "112.97,28.20", "--to", "113.13,27.83", "--mode", "transit", "--json"]
+    assert main(args) == 0
+    doc = json.loads(capsys.readouterr().out)
     assert 30 < doc["minutes"] < 180
     assert doc["lines"], "a transit trip between the cities rides at least one line"
     assert any(leg["kind"] == "wait" for leg in doc["legs"])
