@@ -148,8 +148,25 @@ def _read_text(path: Path) -> tuple[str, str]:
     raise InputError(file, "file", f"is not text in {' or '.join(encodings)}; save it as 'CSV UTF-8'")
 
 
+def _row_problem(row: dict[str, str], seen: dict[str, int], line: int) -> tuple[int, str, str] | None:
+    """What is wrong with one ``id, lon, lat`` row as (line, field, message), or None when it is good."""
+    pid = row["id"]
+    if not pid:
+        return line, "id", "is empty; expected a name for the point"
+    if pid in seen:
+        return line, "id", f"{pid!r} repeats line {seen[pid]}; expected unique ids"
+    for name in ("lon", "lat"):
+        if not _NUMBER.match(row[name]):
+            return line, name, f"{row[name]!r} is not a number; expected decimal degrees (WGS-84)"
+    try:
+        check_path_lonlat([(float(row["lon"]), float(row["lat"]))], field="point")
+    except ValueError as exc:
+        return line, "lon,lat", str(exc).replace("point[0] = ", "")
+    return None
+
+
 def load_points(path: Path) -> Points:
-    """Read ``id, lon, lat`` points; every bad value is an ``InputError`` naming the file, line and field."""
+    """Read ``id, lon, lat`` points; bad rows are one ``InputError`` naming the file, line and field of every one."""
     file = str(path)
     text, _encoding = _read_text(path)
     reader = csv.reader(io.StringIO(text, newline=""))
@@ -158,6 +175,7 @@ def load_points(path: Path) -> Points:
     lat: list[float] = []
     lines: list[int] = []
     seen: dict[str, int] = {}
+    bad: list[tuple[int, str, str]] = []
     try:
         header = [c.strip() for c in next(reader, [])]
         repeated = sorted({c for c in header if c and header.count(c) > 1})
@@ -172,29 +190,24 @@ def load_points(path: Path) -> Points:
             if not any(cell.strip() for cell in raw):
                 continue  # blank line
             row = {name: (raw[i].strip() if i < len(raw) else "") for name, i in col.items()}
+            problem = _row_problem(row, seen, line)
             pid = row["id"]
-            if not pid:
-                raise InputError(file, "id", "is empty; expected a name for the point", line=line)
-            if pid in seen:
-                raise InputError(file, "id", f"{pid!r} repeats line {seen[pid]}; expected unique ids", line=line)
-            seen[pid] = line
-            values = []
-            for name in ("lon", "lat"):
-                if not _NUMBER.match(row[name]):
-                    raise InputError(file, name, f"{row[name]!r} is not a number; expected decimal degrees (WGS-84)", line=line)
-                values.append(float(row[name]))
-            try:
-                check_path_lonlat([(values[0], values[1])], field="point")
-            except ValueError as exc:
-                raise InputError(file, "lon,lat", str(exc).replace("point[0] = ", ""), line=line) from None
+            if pid and pid not in seen:
+                seen[pid] = line
+            if problem is not None:
+                bad.append(problem)
+                continue
             ids.append(pid)
-            lon.append(values[0])
-            lat.append(values[1])
+            lon.append(float(row["lon"]))
+            lat.append(float(row["lat"]))
             lines.append(line)
             if len(ids) > MAX_POINTS:
                 raise InputError(file, "id", f"more than {MAX_POINTS:,} points; expected at most {MAX_POINTS:,}", line=line)
     except csv.Error as exc:
         raise InputError(file, "file", f"is not a readable CSV ({exc})", line=reader.line_num or None) from None
+    if bad:  # every bad row at once, so the file is fixed in one pass
+        (line0, field0, msg0), rest = bad[0], bad[1:]
+        raise InputError(file, field0, msg0 + "".join(f"\n  also {file}:{ln}: field '{f}': {m}" for ln, f, m in rest), line=line0)
     if not ids:
         raise InputError(file, "id", "no points; expected at least one row under the header")
     x, y = _TO_M.transform(np.array(lon), np.array(lat))

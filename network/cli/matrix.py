@@ -78,10 +78,15 @@ def configure_matrix(ap: argparse.ArgumentParser) -> None:
 class _Bars:
     """tqdm bars on stderr, one per stage ('car hierarchy', 'car rows', ...), fed by ``od_minutes``'s progress."""
 
-    def __init__(self) -> None:
+    def __init__(self, announce: str = "") -> None:
         self.bars: dict[str, tqdm] = {}
+        self.announce = announce
+        """Printed before the first bar: the engines only start once the scenario and the points are accepted."""
 
     def __call__(self, stage: str, done: int, total: int) -> None:
+        if self.announce:
+            print(self.announce, file=sys.stderr)
+            self.announce = ""
         unit = "node" if stage.endswith("hierarchy") else "origin"
         desc = f"{stage.split()[0]}: {'contraction hierarchy' if unit == 'node' else 'matrix rows'}"
         bar = self.bars.get(stage)
@@ -119,8 +124,7 @@ def run_matrix(args: argparse.Namespace) -> int:
     out = args.out or output_dir() / load_scenario(find_scenario_file(args.scenario)).name / default_name(
         args.fmt, args.points, year=args.year, period=args.period
     )
-    print(f"writing {out} ({args.fmt})...", file=sys.stderr)
-    bars = _Bars()
+    bars = _Bars(announce=f"writing {out} ({args.fmt})...")
     try:
         res = matrix(
             args.scenario,

@@ -93,6 +93,17 @@ def test_matrix_command_exits_nonzero_on_bad_points(tmp_path: Path, capsys: pyte
     assert not (tmp_path / "od.csv").exists()
 
 
+def test_every_bad_row_is_reported_at_once_and_nothing_says_writing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = _csv(tmp_path, "id,lon,lat\na,112.9,28.2\nb,x,28.1\nc,28.1,112.9\nd,113.0,28.0\n")
+    with pytest.raises(InputError) as err:
+        load_points(path)
+    assert err.value.line == 3 and err.value.field == "lon"
+    assert f"also {path}:4: field 'lon,lat'" in str(err.value) and "looks like [lat, lon]" in str(err.value)
+    assert main(["matrix", "--points", str(path), "--out", str(tmp_path / "od.csv")]) == 1
+    stderr = capsys.readouterr().err
+    assert f"{path}:3" in stderr and f"{path}:4" in stderr and "writing" not in stderr
+
+
 def test_points_saved_by_excel_in_gbk_or_utf16_are_read(tmp_path: Path) -> None:
     text = "id,lon,lat\n长沙站,113.0130,28.1950\n株洲站,113.1500,27.8300\n"
     for enc in ("gbk", "utf-16", "utf-8-sig"):
