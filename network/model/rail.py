@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from network._errors import DataError
+from network.model.memo import Memo, frame_key
 from network.model.speeds import Period
 from network.model.tables import read_text_table
 from network.paths import CRS_METRIC, CRS_WGS84, DATA_DIR
@@ -355,7 +356,24 @@ def _line_frame(rail: RailNetwork, line: pd.Series, period: Period, values: Mapp
     )
 
 
+_SEGMENTS: Memo[pd.DataFrame] = Memo(maxsize=16)
+"""Recent :func:`line_segments` results, keyed on the content of the rail tables, the period and the values."""
+
+
 def line_segments(rail: RailNetwork, period: Period, values: Mapping[str, float]) -> pd.DataFrame:
+    """Timed segments between consecutive stops of every line running in ``period`` (:func:`_line_segments`).
+
+    Memoised on the content of ``rail.lines``, ``rail.stops``, ``period`` and ``values`` (all it reads), so
+    re-evaluating an edit that leaves the rail tables alone (a road edit) does not time every line again; a
+    copy is returned, so a caller may change it."""
+    try:
+        key = (frame_key(rail.lines), frame_key(rail.stops), period, tuple(sorted((k, float(x)) for k, x in values.items())))
+    except (TypeError, ValueError):  # a value that is not a number: compute without the memo
+        return _line_segments(rail, period, values)
+    return _SEGMENTS.get(key, lambda: _line_segments(rail, period, values)).copy()
+
+
+def _line_segments(rail: RailNetwork, period: Period, values: Mapping[str, float]) -> pd.DataFrame:
     """Timed segments between consecutive stops of every line running in ``period``.
 
     Returns columns line_id, kind, from_seq, to_seq, from_name, to_name, distance_m, run_s (in motion,

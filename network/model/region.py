@@ -14,6 +14,7 @@ import shapely
 from shapely.geometry import shape
 
 from network._errors import DataError
+from network.model.memo import Memo, array_key
 from network.paths import CRS_METRIC, CRS_WGS84, DATA_DIR
 
 CITIES: tuple[str, ...] = ("changsha", "zhuzhou", "xiangtan")
@@ -83,7 +84,16 @@ def load_region(data_dir: Path = DATA_DIR) -> Region:
     return Region(zones=zones, grid=grid, centres=load_centres(data_dir))
 
 
+_CELLS: Memo[np.ndarray] = Memo(maxsize=8)
+"""Recent cell polygon arrays, keyed on the centres' coordinates and the cell size."""
+
+
 def grid_cell_polygons(x_m: np.ndarray, y_m: np.ndarray, cell_m: float = GRID_CELL_M) -> np.ndarray:
-    """Square cell polygons (UTM) around cell centres."""
+    """Square cell polygons (UTM) around cell centres.
+
+    Memoised on the coordinates' content (every evaluation draws the same grid's cells); the array returned
+    is a copy (the polygons themselves are immutable)."""
+    x = np.asarray(x_m, dtype=float)
+    y = np.asarray(y_m, dtype=float)
     h = cell_m / 2.0
-    return shapely.box(x_m - h, y_m - h, x_m + h, y_m + h)
+    return _CELLS.get((array_key(x), array_key(y), float(cell_m)), lambda: shapely.box(x - h, y - h, x + h, y + h)).copy()

@@ -9,7 +9,7 @@ cutoff) and a contraction hierarchy (``network.routing.ch``, numba) for many-to-
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 from typing import Any, Literal, NamedTuple
 
 import numpy as np
@@ -19,6 +19,7 @@ from scipy.sparse.csgraph import dijkstra
 from network._errors import NetworkError
 from network.model.area import area_type_codes, connector_kph, per_area
 from network.model.graph import ModeGraph, StateParams, cost_weights
+from network.model.memo import Memo, array_key
 from network.model.types import FloatArray, IntArray
 from network.routing.ch import graph_hierarchy, many_to_many
 from network.routing.dijkstra import clock_along_tree, csr_costs_between, csr_times_between
@@ -150,7 +151,60 @@ K_STATIONS = 2
 """Transit points also connect directly to their ``K_STATIONS`` nearest stations (a walk or a feeder bus)."""
 
 
+MEMO_MIN_POINTS = 64
+"""Point sets at least this large (grid cells, zone centroids) are snapped through the memo; a route's
+single points are cheap to snap and would only push those out."""
+_SNAPS: Memo[Snap] = Memo(maxsize=8)
+"""Recent snaps of large point sets: zones and cells x two modes x the last two networks evaluated."""
+
+
 def snap_points(
+    graph: ModeGraph, x_m: FloatArray, y_m: FloatArray, params: StateParams, *, k: int = K_CANDIDATES, max_snap_m: float | None = MAX_SNAP_M
+) -> Snap:
+    """Connect points to the network (:func:`_snap_points`, which says how).
+
+    Large point sets are memoised on everything the snap reads: the points, ``k``, ``max_snap_m``, the
+    mode, the parameter values, period and walk limit, and the graph's connected road nodes (ids and
+    coordinates), road samples (positions, end nodes, fractions, times) and station nodes (ids and
+    coordinates). A workbench edit that leaves a mode's roads and stations alone (a line removed, for car)
+    then reuses that mode's snaps; any change to them is a new key. A copy is returned.
+    """
+    x = np.asarray(x_m, dtype=float)
+    y = np.asarray(y_m, dtype=float)
+    if len(x) < MEMO_MIN_POINTS:
+        return _snap_points(graph, x, y, params, k=k, max_snap_m=max_snap_m)
+    ids = graph.road_ids
+    rs = graph.road_samples
+    st = graph.station_nodes
+    key = (
+        graph.mode,
+        array_key(x),
+        array_key(y),
+        k,
+        max_snap_m,
+        tuple(sorted(params.values().items())),
+        params.period,
+        params.walk_limit_m,
+        *(array_key(a) for a in (ids, graph.node_x[ids], graph.node_y[ids], st, graph.node_x[st], graph.node_y[st])),
+        *(array_key(np.asarray(a)) for a in (rs.tree.data, rs.u, rs.v, rs.frac, rs.time_uv_s, rs.time_vu_s)),
+    )
+    return _copy_snap(_SNAPS.get(key, lambda: _snap_points(graph, x, y, params, k=k, max_snap_m=max_snap_m)))
+
+
+def _copy_snap(snap: Snap) -> Snap:
+    """``snap`` with its own copies of every array (a caller may change them; the memo's stay as computed)."""
+    out: dict[str, Any] = {}
+    for f in fields(snap):
+        v = getattr(snap, f.name)
+        if isinstance(v, np.ndarray):
+            v = v.copy()
+        elif isinstance(v, tuple):
+            v = tuple(a.copy() if isinstance(a, np.ndarray) else a for a in v)
+        out[f.name] = v
+    return replace(snap, **out)
+
+
+def _snap_points(
     graph: ModeGraph, x_m: FloatArray, y_m: FloatArray, params: StateParams, *, k: int = K_CANDIDATES, max_snap_m: float | None = MAX_SNAP_M
 ) -> Snap:
     """Connect points to the network, as a strategic model's zone connectors do.

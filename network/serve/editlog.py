@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Annotated, Any, Literal
 
 import yaml
@@ -68,8 +69,14 @@ EditOp = Annotated[Append | Remove | ProjectToggle | When, Field(discriminator="
 
 def edit_lists() -> list[str]:
     """The scenario language's edit lists (list fields of ``Scenario`` that are hand-written edits)."""
+    return list(_edit_lists())
+
+
+@lru_cache(maxsize=1)
+def _edit_lists() -> tuple[str, ...]:
+    """The schema is fixed for the life of the process; generating it costs ~0.1 s, so once."""
     props = Scenario.model_json_schema()["properties"]
-    return [k for k, v in props.items() if v.get("type") == "array" and k not in NOT_EDIT_LISTS]
+    return tuple(k for k, v in props.items() if v.get("type") == "array" and k not in NOT_EDIT_LISTS)
 
 
 def edit_variants() -> dict[str, Any]:
