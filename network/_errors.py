@@ -31,6 +31,15 @@ class InputError(PlannerError):
         super().__init__(f"{where}: field '{field}': {message}")
 
 
+def one_input_error(errors: list[InputError]) -> InputError:
+    """Several problems as one ``InputError``: the first, then each other as ``also <file>:<line>: field ...``
+    on its own line (the way a scenario's schema errors are listed), so a file is fixed in one pass."""
+    first = errors[0]
+    where = f"{first.file}:{first.line}" if first.line else first.file
+    message = str(first).removeprefix(f"{where}: field '{first.field}': ")
+    return InputError(first.file, first.field, message + "".join(f"\n  also {e}" for e in errors[1:]), line=first.line)
+
+
 class DataError(PlannerError):
     """The project's own curated data (data/) is missing or inconsistent."""
 

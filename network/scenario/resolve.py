@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from network._errors import InputError, missing_file_reason
+from network._errors import InputError, missing_file_reason, one_input_error
 from network.model.graph import NetworkState, RoadNetwork, StateParams
 from network.model.parameters import DEFAULTS
 from network.model.rail import (
@@ -318,13 +318,22 @@ def apply_transit_edits(
     """``rail`` with the transit edits among ``entries`` ((k, add[k]) pairs) applied in order, and one
     warning per edit that changed nothing (``add[k] <name>: <why>``)."""
     notes = []
+    errors: list[InputError] = []
+    failed_lines: set[str] = set()  # an edit on a line whose own edit failed is skipped (its error would only echo)
     for k, entry in entries:
-        if not isinstance(entry, TRANSIT_EDIT_CLASSES):
+        if not isinstance(entry, TRANSIT_EDIT_CLASSES) or entry.line in failed_lines:
             continue
         ctx = EditContext(file=file, field=f"add[{k}]", year=year, known=frozenset(known))
-        rail, note = apply_transit_edit(rail, entry, ctx)
+        try:
+            rail, note = apply_transit_edit(rail, entry, ctx)
+        except InputError as exc:  # every edit's problems at once, like the schema's
+            errors.append(exc)
+            failed_lines.add(entry.line)
+            continue
         if note:
             notes.append(f"add[{k}] {entry.name}: {note}")
+    if errors:
+        raise one_input_error(errors)
     return rail, notes
 
 

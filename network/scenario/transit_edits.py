@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 from pyproj import Transformer
 
-from network._errors import InputError
+from network._errors import InputError, one_input_error
 from network.model.rail import RailNetwork
 from network.paths import CRS_METRIC, CRS_WGS84
 from network.scenario.transit_specs import (
@@ -115,18 +115,22 @@ def resolve_stops(rail: RailNetwork, edit: TransitEdit, specs: list[StopSpec], c
     one of that name lies within ``SAME_PLACE_M`` (else a new one), ``[lon, lat]`` a new stop."""
     places = _places(rail)
     out: list[Stop] = []
+    unknown: list[InputError] = []
     for k, s in enumerate(specs):
         where = f"{ctx.field}.stops[{k}]"
         if isinstance(s, str):
             if s not in places.index:
                 close = difflib.get_close_matches(s, list(places.index), n=3, cutoff=0.4)
                 hint = f"; closest: {', '.join(close)}" if close else ""
-                raise InputError(
-                    ctx.file,
-                    where,
-                    f"got {s!r}: no station of that name in this scenario{hint}; a new stop is written "
-                    "{name: <name>, lon: <lon>, lat: <lat>} or [lon, lat]",
+                unknown.append(
+                    InputError(
+                        ctx.file,
+                        where,
+                        f"got {s!r}: no station of that name in this scenario{hint}; a new stop is written "
+                        "{name: <name>, lon: <lon>, lat: <lat>} or [lon, lat]",
+                    )
                 )
+                continue
             out.append(_place(places, s))
             continue
         lon, lat = (s.lon, s.lat) if isinstance(s, NamedStop) else (float(s[0]), float(s[1]))
@@ -145,6 +149,8 @@ def resolve_stops(rail: RailNetwork, edit: TransitEdit, specs: list[StopSpec], c
             out.append(there)
             continue
         out.append(Stop(name, lon, lat, float(x), float(y)))
+    if unknown:  # every unknown station of the edit at once
+        raise one_input_error(unknown)
     names = [s.name for s in out]
     twice = sorted({n for n in names if names.count(n) > 1})
     if twice:

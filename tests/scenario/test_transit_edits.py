@@ -253,6 +253,23 @@ def test_transit_edits_on_unknown_lines_or_stations_fail_the_scenario_naming_fil
     assert str(path) in err and f"'{field}'" in err and says in err and "Traceback" not in err
 
 
+def test_every_transit_edit_problem_of_a_file_is_listed_at_once(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text(
+        "name: bad\nadd:\n"
+        "  - {type: extend_line, line: M3, stops: [长沙北站]}\n"
+        "  - {type: extend_line, line: M1, stops: [NoSuchB, 长沙南, NoSuchC]}\n"
+        "  - {type: add_trip_pattern, line: X9, kind: intercity, stops: [长沙南, Nowhere], headway_min: 30, speed_kph: 120}\n"
+        "  - {type: adjust_frequency, line: X9, headway_min: 10}\n",
+        encoding="utf-8",
+    )
+    assert main(["validate", str(path)]) == 1
+    err = capsys.readouterr().err
+    for field in ("add[0].stops[0]", "add[1].stops[0]", "add[1].stops[2]", "add[2].stops[1]"):
+        assert f"'{field}'" in err
+    assert "add[3]" not in err and "Traceback" not in err  # an edit of a line whose own edit failed is not echoed
+
+
 # ------------------------------------------------------------------------------ chains, metrics, export
 
 
