@@ -420,6 +420,7 @@ def test_report_section_escapes_and_shows_the_verdict(shared_validation: tuple[l
     assert "OpenStreetMap contributors" in html and v.tier in html
 
 
+@pytest.mark.slow  # two full validations through the command (7 s of CPU); the validation itself: shared_validation
 def test_cli_writes_outputs_and_exit_code_follows_thresholds(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     csv_path = OBSERVED
     out = tmp_path / "obs"

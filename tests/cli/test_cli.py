@@ -90,6 +90,7 @@ def test_route_rejects_swapped_coordinates() -> None:
     assert out.returncode == 2 and "lat,lon" in out.stderr
 
 
+@pytest.mark.slow  # every year scenario evaluated (3.5 s of CPU)
 def test_timeline_writes_table_and_chart(tmp_path: Path) -> None:
     assert main(["timeline", "--output-dir", str(tmp_path)]) == 0
     import pandas as pd
