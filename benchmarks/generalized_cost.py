@@ -29,9 +29,10 @@ sys.path.insert(0, str(HERE))
 from provenance import code_provenance, provenance_line  # noqa: E402
 
 from network.analysis.metrics import evaluate, zone_points  # noqa: E402
-from network.model.graph import NetworkState, build_mode_graph  # noqa: E402
+from network.model.graph import NetworkState  # noqa: E402
 from network.model.region import load_region  # noqa: E402
 from network.routing.engine import point_matrix, snap_points  # noqa: E402
+from network.routing.graphs import build_mode_graph  # noqa: E402
 from network.scenario.resolve import resolve_state  # noqa: E402
 from network.scenario.schema import load_scenario  # noqa: E402
 

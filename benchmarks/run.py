@@ -57,11 +57,11 @@ sys.path.insert(0, str(HERE))
 from provenance import code_provenance, provenance_line  # noqa: E402
 from synthetic import describe, make_city_region  # noqa: E402
 
-from network.model.graph import ModeGraph  # noqa: E402
 from network.routing import ch  # noqa: E402
 from network.routing import incremental as inc  # noqa: E402
 from network.routing.dijkstra import csr_times_between  # noqa: E402
 from network.routing.engine import node_times_s, times_between, use_hierarchy  # noqa: E402
+from network.routing.graphs import ModeGraph  # noqa: E402
 
 ISO_LIMIT_S = 3600.0
 FIELD_LIMIT_S = 3 * 3600.0
@@ -240,8 +240,8 @@ def synthetic_graph(n_side: int, n_zones: int, seed: int) -> BenchGraph:
 
 
 def embedded_graph(n_zones: int) -> tuple[BenchGraph, Any, Any]:
-    from network.model.graph import build_mode_graph
     from network.model.region import CITIES, load_region
+    from network.routing.graphs import build_mode_graph
     from network.scenario.resolve import resolve_state
     from network.scenario.schema import load_scenario
 
@@ -530,10 +530,10 @@ def bench_evaluation(state: Any, region: Any, *, repeats: int, attribution_row: 
     """(c) whole scenario evaluation on the embedded network, three ways; plus LOO of 20 named roads."""
     from network.analysis.metrics import FIELD_LIMIT_S as LIMIT
     from network.analysis.metrics import evaluate
-    from network.model.graph import build_mode_graph
-    from network.model.graph import to_networkx as state_to_networkx
     from network.model.region import CITIES
     from network.routing.engine import snap_points, times_to_points, with_direct_s
+    from network.routing.graphs import build_mode_graph
+    from network.routing.graphs import to_networkx as state_to_networkx
     from network.run.runner import scenario_metrics
     from network.scenario.schema import load_scenario
 

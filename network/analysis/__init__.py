@@ -1,1 +1,15 @@
-"""Indicators from travel times: half-hour metrics, isochrones, compare/timeline/attribution, OD matrices."""
+"""Indicators from travel times: half-hour metrics, isochrones, the definitions and claims, compare and attribution
+tables, OD matrices, validation against observed times and calibration. Charts are drawn in ``network.outputs``."""
+
+__all__ = [
+    "calibrate",
+    "claims",
+    "compare",
+    "definition_series",
+    "definitions",
+    "edit_effects",
+    "isochrones",
+    "metrics",
+    "observed",
+    "od_matrix",
+]

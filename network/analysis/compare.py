@@ -136,48 +136,6 @@ def timeline_table(evals: list[tuple[Scenario, Evaluation]], region: Region) -> 
     return pd.DataFrame(rows), pd.DataFrame(idx)
 
 
-def timeline_chart(minutes: pd.DataFrame, index: pd.DataFrame, path: Path, *, title: str = "Chang-Zhu-Tan half-hour circle") -> Path:
-    """PNG: centre-to-centre minutes per mode by year against the 30-minute line, and the index."""
-    import matplotlib  # heavy (plotting): loaded only to draw a chart
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt  # heavy (plotting): loaded only to draw a chart
-
-    use_cjk_font()
-    fig, axes = plt.subplots(1, 4, figsize=(16, 4.2), sharex=True)
-    for ax, mode in zip(axes[:3], MODES):
-        sub = minutes[minutes["mode"] == mode]
-        for a, b, s in slower_direction(sub):
-            ax.plot(s["year"], s["minutes"], marker="o", label=f"{a}–{b}")
-        ax.axhline(HALF_HOUR_MINUTES, color="red", linestyle="--", linewidth=1)
-        ax.text(ax.get_xlim()[0], HALF_HOUR_MINUTES + 1, "30 min", color="red", fontsize=8)
-        ax.set_title(f"{mode}: centre-to-centre minutes,\nthe slower direction of each pair", fontsize=9)
-        ax.set_ylim(0, max(120.0, float(sub["minutes"].max()) * 1.05))
-        ax.grid(alpha=0.3)
-    axes[0].legend(fontsize=8, loc="lower left")
-    ax = axes[3]
-    for mode in MODES:
-        s = index[index["mode"] == mode].sort_values("year")
-        ax.plot(s["year"], s["half_hour_index"], marker="o", label=mode)
-    top = float(index["half_hour_index"].max())
-    ax.set_ylim(0, max(0.01, top * 1.25))
-    ax.set_title("half-hour-circle index (share of inter-city\nzone pairs within 30 min, pop.-weighted)", fontsize=9)
-    ax.legend(fontsize=8)
-    ax.grid(alpha=0.3)
-    years = sorted(int(y) for y in minutes["year"].unique())
-    for a in axes:
-        a.set_xticks(years)
-        a.set_xticklabels([str(y) for y in years], fontsize=8)
-    fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp.png")
-    fig.savefig(tmp, dpi=90)
-    plt.close(fig)
-    tmp.replace(path)
-    return path
-
-
 def slower_direction(minutes: pd.DataFrame) -> list[tuple[str, str, pd.DataFrame]]:
     """For each pair of centres, the minutes by year of the slower of its two directions (``year``, ``minutes``):
     a chart with one line per pair shows the direction that is farther from 30 minutes, never hides it."""
@@ -188,16 +146,6 @@ def slower_direction(minutes: pd.DataFrame) -> list[tuple[str, str, pd.DataFrame
             slower = both.groupby("year", as_index=False)["minutes"].max()
             out.append((a, b, pd.DataFrame(slower).sort_values("year")))
     return out
-
-
-def use_cjk_font() -> None:
-    """Prefer an installed CJK font so Chinese titles render (falls back silently)."""
-    from matplotlib import font_manager, rcParams  # heavy (plotting): loaded only to draw a chart
-
-    for name in ("Noto Sans CJK SC", "Noto Sans CJK JP", "WenQuanYi Zen Hei", "AR PL UMing CN", "Droid Sans Fallback"):
-        if any(f.name == name for f in font_manager.fontManager.ttflist):
-            rcParams["font.sans-serif"] = [name, "DejaVu Sans"]
-            return
 
 
 # ---------------------------------------------------------------- attribution

@@ -11,16 +11,11 @@ projects). A small or zero change is reported as such.
 from __future__ import annotations
 
 import logging
-import os
-import textwrap
-import warnings
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from network.analysis import definitions as D
-from network.analysis.compare import use_cjk_font
 from network.model.region import Region
 from network.scenario.catalogue import load_catalogue
 from network.scenario.resolve import ResolvedScenario, build_state
@@ -140,78 +135,3 @@ def definition_attribution(
     return pd.DataFrame(rows, columns=["project", "name_zh", "series", "value", "loo", "aoi"])
 
 
-def _common_prefix(names: list[str]) -> str:
-    """The words all ``names`` start with (to say once, above the chart), ending at a space."""
-    if len(names) < 2:
-        return ""
-    prefix = os.path.commonprefix(names)
-    return prefix[: prefix.rfind(" ") + 1] if " " in prefix else ""
-
-
-def year_change_lines(steps: pd.DataFrame, series: set[str], years: list[int], *, top: int = 4) -> list[str]:
-    """One line per year with a change: the items (projects, the remainder) with the largest effect on
-    ``series``, summed over the series as absolute minutes, largest first; items with no effect left out."""
-    lines = []
-    st = steps[steps["series"].isin(series)]
-    for y in years:
-        s = st[(st["year"] == y) & st["item"].notna()]
-        if not len(s):
-            continue
-        agg = s.groupby("item")["effect"].apply(lambda e: float(np.nansum(np.abs(e)))).sort_values(ascending=False)
-        agg = agg[agg > 0.005]
-        text = "; ".join(f"{k} {v:.2f}" for k, v in agg.head(top).items()) or "no change"
-        more = f" (+{len(agg) - top} more)" if len(agg) > top else ""
-        lines.append(f"{y}: {text}{more}")
-    return lines
-
-
-def definition_chart(values: pd.DataFrame, steps: pd.DataFrame, path: Path, *, title: str) -> Path:
-    """PNG: each headline series over the years, the legend under the chart, and under it each year's
-    change with the items that made it (sum of absolute effects over the series, in the series' unit)."""
-    import matplotlib  # heavy (plotting): loaded only to draw a chart
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt  # heavy (plotting): loaded only to draw a chart
-
-    use_cjk_font()
-    units = sorted(set(values["unit"]))
-    years = sorted(int(y) for y in values["year"].dropna().unique())
-    blocks = []
-    for unit in units:
-        sub = values[values["unit"] == unit]
-        names = sorted(str(x) for x in sub["series"].unique())
-        blocks.append((unit, sub, names, year_change_lines(steps, set(names), years)))
-    heights = [3.6 + 0.18 * (len(n) + 1) / 2 + 0.2 * len(lines) for _, _, n, lines in blocks]
-    fig, axes = plt.subplots(len(units), 1, figsize=(11, sum(heights) + 0.8), squeeze=False, gridspec_kw={"height_ratios": heights})
-    for ax, (unit, sub, names, lines) in zip(axes[:, 0], blocks):
-        prefix = _common_prefix(names)
-        for s, g in sub.groupby("series", sort=True):
-            g = g.sort_values("year")
-            ax.plot(g["year"], g["value"], marker="o", label=str(s)[len(prefix) :] or str(s))
-        if unit == "minutes":
-            ax.axhline(30.0, color="red", linestyle="--", linewidth=1, label="30 min")
-        ax.set_ylabel(unit)
-        ax.set_xticks(years)
-        ax.grid(alpha=0.3)
-        ax.set_title(prefix.strip() or unit, fontsize=8, loc="left")
-        ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.08), ncol=2, frameon=False)
-        if lines:
-            ax.text(
-                0.0,
-                -0.16 - 0.045 * ((len(names) + 2) // 2),
-                "each year's change (what made it):\n" + "\n".join(lines),
-                transform=ax.transAxes,
-                fontsize=7,
-                va="top",
-                color="#333",
-                wrap=True,
-            )
-    fig.suptitle("\n".join(textwrap.wrap(title, 120)), fontsize=8)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp.png")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)  # missing CJK glyphs when no CJK font is installed
-        fig.savefig(tmp, dpi=90, bbox_inches="tight")
-    plt.close(fig)
-    tmp.replace(path)
-    return path

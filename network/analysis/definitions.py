@@ -34,11 +34,12 @@ from scipy.sparse import csr_matrix
 
 from network._errors import DataError
 from network.analysis.metrics import Evaluation, evaluate
-from network.model.graph import ModeGraph, NetworkState, build_mode_graph
+from network.model.graph import NetworkState
 from network.model.region import CITIES, GRID_CELL_M, Region, grid_cell_polygons
 from network.model.types import BoolArray, FloatArray
 from network.paths import CRS_METRIC, CRS_WGS84, DATA_DIR
 from network.routing.engine import node_times_s, point_matrix, snap_points
+from network.routing.graphs import ModeGraph, build_mode_graph
 from network.routing.route import route
 
 POTENTIAL_BASIS = "potential (time-based) measure from modelled travel times, not observed commuting"

@@ -8,7 +8,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from network.model.graph import ModeGraph, NetworkState, build_mode_graph
+from network.model.graph import NetworkState
 from network.model.region import CITIES, CITY_ZH, Region
 from network.model.types import FloatArray
 from network.routing.engine import (
@@ -21,6 +21,7 @@ from network.routing.engine import (
     times_to_points,
     with_direct_s,
 )
+from network.routing.graphs import ModeGraph, build_mode_graph
 from network.routing.incremental import TreeSolve, affected_origins, diff, recompute, recompute_costs, solve
 
 HALF_HOUR_MINUTES = 30.0

@@ -23,11 +23,12 @@ from pyproj import Transformer
 
 from network._errors import InputError, missing_file_reason
 from network.analysis.metrics import zone_points
-from network.model.graph import ModeGraph, NetworkState, build_mode_graph
+from network.model.graph import NetworkState
 from network.model.region import Region
 from network.model.types import FloatArray
 from network.routing.ch import graph_hierarchy
 from network.routing.engine import MAX_SNAP_M, Method, point_matrix, snap_points, use_hierarchy
+from network.routing.graphs import ModeGraph, build_mode_graph
 from network.scenario.validation import check_path_lonlat
 
 MAX_POINTS = 3000

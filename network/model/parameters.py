@@ -72,7 +72,7 @@ _ARTERIAL_SUBURBAN = (
     " speed stays speed_urban_arterial_<period>_kph"
 )
 _TAG = "UK TAG unit M3.2 / A1.3: walk and wait time valued at 1.5-2.5 x in-vehicle time; interchange penalty 5-10 min"
-_GEN = "; transit paths are chosen by generalized cost (network.model.graph.CostWeights), reported in clock minutes; applies to "
+_GEN = "; transit paths are chosen by generalized cost (network.routing.graphs.CostWeights), reported in clock minutes; applies to "
 _RAIL = "train performance: B-type metro 1.0 m/s2 accel / 1.0 brake; CRH6 intercity 0.6-0.8 m/s2; CRH380 0.4-0.5 m/s2 (a stop costs v/2a + v/2b over running through)"
 
 PARAMETER_TABLE: Final[tuple[Parameter, ...]] = (
@@ -98,7 +98,7 @@ PARAMETER_TABLE: Final[tuple[Parameter, ...]] = (
     Parameter("signal_delay_am_peak_s", 35.0, 20.0, 55.0, "s", _HCM + "; AM peak: LOS C-D"),
     Parameter("speed_signalised_running_off_peak_kph", 50.0, 40.0, 60.0, "km/h", _CJJ + "; 主干路 (design 60) between junctions"),
     Parameter("speed_signalised_running_am_peak_kph", 40.0, 30.0, 55.0, "km/h", _CJJ + "; 主干路 between junctions, AM peak"),
-    # --- roads: expressway ramps and toll stations (closed toll system; network/model/graph.py expressway_split) ---
+    # --- roads: expressway ramps and toll stations (closed toll system; network/routing/graphs.py expressway_split) ---
     Parameter("expressway_ramp_s", 30.0, 15.0, 60.0, "s", _RAMP),
     Parameter("expressway_toll_s", 30.0, 10.0, 90.0, "s", _TOLL),
     # --- road access and terminals ---

@@ -26,12 +26,13 @@ import pyogrio
 import shapely
 from shapely.geometry import LineString
 
-from network.model.graph import NetworkState, road_edge_times_s
+from network.model.graph import NetworkState
 from network.model.rail import RailNetwork
 from network.model.region import CITIES, Region, grid_cell_polygons
 from network.outputs.files import tool_stamp
 from network.outputs.maps import zone_minutes_table
 from network.paths import CRS_METRIC, CRS_WGS84
+from network.routing.graphs import road_edge_times_s
 
 PERIODS: tuple[str, ...] = ("am_peak", "off_peak")
 MODES: tuple[str, ...] = ("car", "transit", "best")

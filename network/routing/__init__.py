@@ -1,1 +1,12 @@
-"""Shortest paths: per-mode arrays, Dijkstra, the contraction hierarchy, incremental solves, point-to-point routes."""
+"""Shortest paths: the per-mode graphs in array form, Dijkstra, the contraction hierarchy, incremental solves,
+point-to-point routes."""
+
+__all__ = [
+    "ch",
+    "csr",
+    "dijkstra",
+    "engine",
+    "graphs",
+    "incremental",
+    "route",
+]

@@ -26,9 +26,9 @@ import numpy.typing as npt
 from numba import njit
 from scipy.sparse import csr_matrix
 
-from network.model.csr import canonical
-from network.model.graph import ModeGraph
 from network.model.types import FloatArray, IntArray
+from network.routing.csr import canonical
+from network.routing.graphs import ModeGraph
 
 WITNESS_SETTLE_LIMIT = 1000
 """Settled-node bound of the witness searches that decide which shortcuts to add (priorities are

@@ -15,8 +15,8 @@ import numpy.typing as npt
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
-from network.model.csr import arc_keys
 from network.model.types import FloatArray, IntArray
+from network.routing.csr import arc_keys
 
 CHUNK_ORIGINS = 32
 """Origins per compiled call: bounds memory to CHUNK × n_nodes × 12 bytes (times + predecessors)."""

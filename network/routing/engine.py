@@ -18,11 +18,11 @@ from scipy.sparse.csgraph import dijkstra
 
 from network._errors import NetworkError
 from network.model.area import area_type_codes, connector_kph, per_area
-from network.model.graph import ModeGraph, StateParams, cost_weights
+from network.model.graph import StateParams
 from network.model.memo import Memo, array_key
 from network.model.types import FloatArray, IntArray
-from network.routing.ch import graph_hierarchy, many_to_many
 from network.routing.dijkstra import clock_along_tree, csr_costs_between, csr_times_between
+from network.routing.graphs import ModeGraph, cost_weights
 
 Method = Literal["auto", "ch", "dijkstra"]
 K_CANDIDATES = 3
@@ -44,7 +44,7 @@ class Snap:
     walking, by area type; zero for transit), included in both.
 
     ``access_gen_s`` / ``egress_gen_s``: the same connectors in generalized seconds (transit: walking and
-    waiting weighted, see ``network.model.graph.CostWeights``), what a candidate is chosen by; ``None``
+    waiting weighted, see ``network.routing.graphs.CostWeights``), what a candidate is chosen by; ``None``
     when equal to the clock times (car)."""
 
     nodes: IntArray  # (m, k)
@@ -512,6 +512,8 @@ def costs_between(
         clock[~(clock <= limit_s)] = np.inf
         return Field(gen, clock)
     if use_hierarchy(graph, len(uniq), method, limit_s=limit_s):
+        from network.routing.ch import graph_hierarchy, many_to_many  # numba-compiled: loaded only when a hierarchy is used
+
         rows = many_to_many(graph_hierarchy(graph), uniq, tgt)
     else:
         rows = csr_times_between(graph.csr, uniq, tgt, limit_s=limit_s, workers=workers)

@@ -24,9 +24,9 @@ import numpy as np
 import numpy.typing as npt
 from scipy.sparse import coo_matrix, csc_matrix, csr_matrix
 
-from network.model.csr import arc_keys, canonical, fastest_arcs_csr
 from network.model.types import FloatArray, IntArray
 from network.routing.ch import build, many_to_many
+from network.routing.csr import arc_keys, canonical, fastest_arcs_csr
 from network.routing.dijkstra import CHUNK_ORIGINS, solve_blocks
 from network.routing.engine import CH_MIN_SOURCES
 

@@ -12,10 +12,11 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
 from network._errors import NetworkError
-from network.model.graph import ModeGraph, NetworkState, build_mode_graph
+from network.model.graph import NetworkState
 from network.model.rail import line_segments, ride_s
 from network.model.speeds import Period
 from network.routing.engine import Snap, direct_times_s, path_nodes, snap_points
+from network.routing.graphs import ModeGraph, build_mode_graph
 
 
 @dataclass
@@ -35,7 +36,7 @@ class Leg:
 class Route:
     """A point-to-point result: clock minutes, km, legs, and for transit the lines, waits and transfers.
 
-    ``generalized_minutes``: the cost the path was chosen by (``network.model.graph.CostWeights``: walking
+    ``generalized_minutes``: the cost the path was chosen by (``network.routing.graphs.CostWeights``: walking
     and waiting weighted, ``transfer_penalty_min`` per boarding after the first); for car trips the
     minutes themselves."""
 
@@ -184,7 +185,7 @@ def route(
 ) -> Route:
     """The path between two WGS-84 points by ``mode`` (car, transit, best or rail), with its legs.
 
-    Car: the fastest path. Transit: the path of least generalized cost (``network.model.graph.CostWeights``),
+    Car: the fastest path. Transit: the path of least generalized cost (``network.routing.graphs.CostWeights``),
     reported in clock minutes (``minutes``) beside its ``generalized_minutes``. Best: the mode of fewer
     clock minutes. Rail: station to station inside the rail system between the stations nearest the
     points (:func:`rail_route`; changes of train included, no access legs). ``graphs``: the mode graphs of ``state`` already built (``Evaluation.graphs``), to save

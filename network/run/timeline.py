@@ -11,11 +11,12 @@ import pandas as pd
 from network import OSM_ATTRIBUTION
 from network._errors import InputError, PlannerError
 from network.analysis import definition_series
-from network.analysis.compare import resolve_file, timeline_chart, timeline_table, year_scenarios
-from network.analysis.definition_series import NATURAL_PERIOD, definition_chart
+from network.analysis.compare import resolve_file, timeline_table, year_scenarios
+from network.analysis.definition_series import NATURAL_PERIOD
 from network.analysis.definitions import POTENTIAL_BASIS
 from network.analysis.metrics import evaluate
 from network.model.region import load_region
+from network.outputs.charts import definition_chart, timeline_chart
 from network.outputs.files import table_provenance, write_table
 from network.paths import SCENARIO_DIR
 from network.paths import output_dir as default_output_dir

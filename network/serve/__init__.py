@@ -5,3 +5,14 @@ log (``editlog``), re-evaluates incrementally after each edit (``session``, on t
 incremental machinery) and saves the log as a scenario YAML the command line runs. Nothing here computes
 travel times of its own: every number comes from ``network.api`` and the stages below it.
 """
+
+__all__ = [
+    "app",
+    "editlog",
+    "executor",
+    "guard",
+    "page",
+    "server",
+    "session",
+    "workspace",
+]

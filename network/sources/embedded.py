@@ -54,7 +54,7 @@ def load_embedded_roads(data_dir: Path = DATA_DIR) -> RoadNetwork:
 def with_open_share(roads: RoadNetwork) -> RoadNetwork:
     """``roads`` with ``open_share`` per edge: the share of its length outside the dense city (suburban or
     rural cells, ``network.model.area``), which an ``urban_arterial`` runs at its suburban speed
-    (``network.model.graph.road_edge_times_s``)."""
+    (``network.routing.graphs.road_edge_times_s``)."""
     e = roads.edges
     xy = roads.nodes.set_index("node_id")[["x", "y"]]
     u = xy.loc[e["u"].to_numpy()].to_numpy(dtype=float)

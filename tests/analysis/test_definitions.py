@@ -268,7 +268,7 @@ def test_central_urban_areas_follow_the_ghsl_rule(tiny: tuple[NetworkState, Regi
 def test_year_change_lines_name_what_changed_and_leave_out_what_did_not() -> None:
     import pandas as pd
 
-    from network.analysis.definition_series import year_change_lines
+    from network.outputs.charts import year_change_lines
 
     steps = pd.DataFrame(
         [

@@ -8,9 +8,9 @@ import pytest
 from network.analysis.calibrate import fit_parameters, model_minutes_cached, with_overrides
 from network.analysis.loso import leave_one_source_out
 from network.analysis.observed import ObservedRow, build_states, load_observed, measure
-from network.model.graph import build_car_graph
 from network.model.parameters import PARAMETERS, transit_only
 from network.paths import OBSERVED_DIR
+from network.routing.graphs import build_car_graph
 
 IDS = ("ic-cs-zzn-typical", "ic-cs-xt-typical", "ic-cs-frn-allstop", "ic-cs-zs")
 

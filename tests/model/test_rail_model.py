@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from network._errors import DataError
-from network.model.graph import NetworkState, StateParams, build_transit_graph, initial_wait_s
+from network.model.graph import NetworkState, StateParams
 from network.model.parameters import DEFAULTS
 from network.model.rail import (
     load_rail,
@@ -18,6 +18,7 @@ from network.model.rail import (
     section_limits_kph,
     with_service_history,
 )
+from network.routing.graphs import build_transit_graph, initial_wait_s
 from network.routing.route import rail_time, route
 from network.scenario.resolve import resolve_state
 from network.scenario.schema import parse_scenario

@@ -13,10 +13,11 @@ import pandas as pd
 import pytest
 
 from network._errors import DataError, NetworkError
-from network.model.graph import NetworkState, transfer_change_s
+from network.model.graph import NetworkState
 from network.model.parameters import DEFAULTS, PARAMETERS
 from network.model.rail import load_rail, load_timetable, scale_to_timetable, with_timetable
 from network.paths import DATA_DIR
+from network.routing.graphs import transfer_change_s
 from network.routing.route import rail_path_legs, rail_time, route
 from network.scenario.resolve import resolve_state
 from network.scenario.schema import parse_scenario

@@ -13,12 +13,13 @@ from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 
 from network._errors import DataError
-from network.model.graph import NetworkState, RoadNetwork, StateParams, build_car_graph, road_edge_times_s
+from network.model.graph import NetworkState, RoadNetwork, StateParams
 from network.model.parameters import DEFAULTS, PARAMETERS
 from network.model.region import load_centres
 from network.model.road_add import EXPRESSWAY_ACCESS_CLASS
 from network.model.speeds import CLASS_SPEEDS_KPH, PERIODS, ROAD_CLASSES
 from network.paths import CRS_METRIC, CRS_WGS84, DATA_DIR
+from network.routing.graphs import build_car_graph, road_edge_times_s, strongly_connected_nodes
 from network.scenario.catalogue import load_catalogue
 from network.scenario.edits import add_road
 from network.scenario.resolve import base_network, build_state, resolve_projects
@@ -85,7 +86,7 @@ def _state(year: int, active: frozenset[str], period: str = "am_peak") -> Networ
 def _car_minutes(state: NetworkState, points: list[tuple[float, float]], *, on: NetworkState | None = None) -> np.ndarray:
     """Car minutes between points: crow-fly access x1.3 at 20 km/h to the 3 nearest connected road nodes
     of ``on`` (default ``state``; pass the state with fewer nodes so two states use the same access)."""
-    ids = np.flatnonzero((on or state).roads.connected)
+    ids = np.flatnonzero(strongly_connected_nodes((on or state).roads))
     tree = cKDTree(state.roads.nodes[["x", "y"]].to_numpy()[ids])
     x, y = TO_M.transform([p[0] for p in points], [p[1] for p in points])
     d, j = tree.query(np.column_stack([x, y]), k=3)
@@ -188,8 +189,8 @@ def test_expressway_absent_before_it_opened() -> None:
     assert not s2009.roads.edges["ref"].isin(late).any()
     left = set(base.edges.loc[base.edges["ref"] == "S21", ["u", "v"]].to_numpy().ravel())
     touched = set(s2009.roads.edges[["u", "v"]].to_numpy().ravel())
-    assert not s2009.roads.connected[sorted(left - touched)].any()
-    assert s2009.roads.connected.sum() > 0.9 * len(s2009.roads.nodes)
+    assert not strongly_connected_nodes(s2009.roads)[sorted(left - touched)].any()
+    assert strongly_connected_nodes(s2009.roads).sum() > 0.9 * len(s2009.roads.nodes)
 
 
 def test_road_opening_dates_agree_with_the_corridor_table() -> None:

@@ -15,9 +15,10 @@ import pytest
 
 from network import OSM_ATTRIBUTION
 from network.cli.main import main
-from network.model.graph import NetworkState, build_mode_graph
+from network.model.graph import NetworkState
 from network.model.region import Region
 from network.routing.ch import build
+from network.routing.graphs import build_mode_graph
 
 BOM = b"\xef\xbb\xbf"
 POINTS = "id,lon,lat\n五一广场,112.9769,28.1960\n株洲站,113.1500,27.8300\n湘潭北站,112.9000,27.9500\n"

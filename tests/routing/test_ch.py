@@ -10,7 +10,7 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
 from network.analysis.metrics import zone_points
-from network.model.graph import NetworkState, build_mode_graph
+from network.model.graph import NetworkState
 from network.model.region import Region
 from network.routing import ch
 from network.routing.engine import (
@@ -23,6 +23,7 @@ from network.routing.engine import (
     use_hierarchy,
     with_direct_s,
 )
+from network.routing.graphs import build_mode_graph
 
 TOL_S = 1e-6
 
@@ -132,7 +133,7 @@ def test_adding_a_fast_arc_never_slows_a_trip_in_the_hierarchy() -> None:
 def test_parallel_arcs_keep_the_fastest_as_dijkstra_does() -> None:
     """A non-canonical CSR with two 0→1 arcs (5 s and 2 s): both the hierarchy and the incremental
     engine's canonical form keep 2 s (summing them, 7 s, was the old incremental behaviour)."""
-    from network.model.csr import canonical
+    from network.routing.csr import canonical
 
     g = csr_matrix((np.array([5.0, 2.0, 1.0]), np.array([1, 1, 2]), np.array([0, 2, 3, 3])), shape=(3, 3))
     assert not g.has_canonical_format

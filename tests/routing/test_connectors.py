@@ -9,10 +9,11 @@ from pyproj import Transformer
 
 from network._errors import NetworkError
 from network.analysis.metrics import Evaluation, beyond_reach_summary
-from network.model.graph import NetworkState, build_mode_graph
+from network.model.graph import NetworkState
 from network.model.parameters import PARAMETERS
 from network.model.region import Region
 from network.routing.engine import direct_times_s, point_matrix, snap_points
+from network.routing.graphs import build_mode_graph
 from network.routing.route import route
 from network.scenario.resolve import resolve_state
 from network.scenario.schema import Scenario

@@ -7,9 +7,10 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from network.model.graph import NetworkState, build_mode_graph, to_networkx
+from network.model.graph import NetworkState
 from network.model.region import Region
 from network.routing.engine import fields_from_points, node_costs_s, node_times_s, snap_points, times_to_points
+from network.routing.graphs import build_mode_graph, to_networkx
 from network.scenario.edits import add_road
 from network.scenario.resolve import resolve_state
 from network.scenario.schema import Scenario

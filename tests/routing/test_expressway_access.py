@@ -12,11 +12,12 @@ import pytest
 from pyproj import Transformer
 from scipy.sparse.csgraph import dijkstra
 
-from network.model.graph import NetworkState, RoadNetwork, StateParams, build_car_graph
+from network.model.graph import NetworkState, RoadNetwork, StateParams
 from network.model.parameters import DEFAULTS, PARAMETERS
 from network.model.rail import load_rail
 from network.paths import CRS_METRIC, CRS_WGS84, OBSERVED_DIR
 from network.routing.engine import snap_points
+from network.routing.graphs import build_car_graph
 from network.routing.route import route
 from network.scenario.resolve import build_state, resolve_projects
 from network.scenario.schema import parse_scenario

@@ -1,7 +1,7 @@
 """Transit paths are chosen by generalized cost and reported in clock minutes (issue 11).
 
 Generalized seconds: in-vehicle x 1, walking x ``walk_weight``, waiting x ``wait_weight``, and
-``transfer_penalty_min`` per boarding after the first (``network.model.graph.CostWeights``).
+``transfer_penalty_min`` per boarding after the first (``network.routing.graphs.CostWeights``).
 """
 
 from __future__ import annotations
@@ -13,11 +13,12 @@ from pyproj import Transformer
 from scipy.sparse.csgraph import dijkstra
 
 from network.analysis.metrics import evaluate, zone_points
-from network.model.graph import NetworkState, RoadNetwork, StateParams, build_mode_graph
+from network.model.graph import NetworkState, RoadNetwork, StateParams
 from network.model.parameters import PARAMETERS
 from network.model.rail import RailNetwork
 from network.model.region import CITIES, Region
 from network.routing.engine import costs_to_points, fields_from_points, snap_points
+from network.routing.graphs import build_mode_graph
 from network.routing.route import route
 from tests.conftest import ROOT
 

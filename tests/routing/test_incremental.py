@@ -11,10 +11,11 @@ import pytest
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
-from network.model.graph import NetworkState, build_mode_graph
+from network.model.graph import NetworkState
 from network.model.region import Region
 from network.routing import incremental as inc
 from network.routing.dijkstra import csr_times_between
+from network.routing.graphs import build_mode_graph
 
 
 def _grid(n_side: int, seed: int) -> csr_matrix:

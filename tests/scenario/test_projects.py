@@ -145,7 +145,7 @@ def test_catalogue_errors_name_project_and_field() -> None:
 
 
 def test_road_upgrade_never_slows_an_edge(surveyed: Scenario) -> None:
-    from network.model.graph import build_mode_graph
+    from network.routing.graphs import build_mode_graph
     from network.scenario.edits import corridor_edge_index, upgrade_road
 
     state = resolve_state(surveyed)

@@ -56,7 +56,7 @@ def test_a_bad_class_row_is_refused_naming_file_line_and_field(tmp_path: Path) -
 
 
 def test_an_arterial_outside_the_dense_city_runs_at_its_suburban_speed(surveyed_state: NetworkState) -> None:
-    from network.model.graph import road_edge_times_s
+    from network.routing.graphs import road_edge_times_s
 
     e = surveyed_state.roads.edges
     arterial = (e["highway"] == "urban_arterial").to_numpy() & (e["signals"].fillna(0) == 0).to_numpy()

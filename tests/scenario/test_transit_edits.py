@@ -14,9 +14,10 @@ from pyproj import Transformer
 
 from network._errors import InputError
 from network.cli.main import main
-from network.model.graph import NetworkState, build_mode_graph
+from network.model.graph import NetworkState
 from network.model.region import CITIES
 from network.routing.engine import costs_between, snap_points
+from network.routing.graphs import build_mode_graph
 from network.routing.route import route
 from network.run.runner import scenario_metrics
 from network.scenario.resolve import build_state, resolve_projects

@@ -13,9 +13,10 @@ from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 
 from network._errors import DataError
-from network.model.graph import NetworkState, build_car_graph
+from network.model.graph import NetworkState
 from network.model.region import load_centres
 from network.paths import CRS_METRIC, CRS_WGS84
+from network.routing.graphs import build_car_graph, strongly_connected_nodes
 from network.scenario.resolve import base_network, build_state, resolve_projects
 from network.scenario.schema import parse_scenario
 from network.scenario.urban_express import before_urban_express
@@ -50,7 +51,7 @@ def test_each_urban_expressway_is_urban_express_from_its_opening_year_and_not_be
 def _centre_minutes(state: NetworkState) -> np.ndarray:
     c = load_centres()
     x, y = TO_M.transform(c["lon"].astype(float).to_numpy(), c["lat"].astype(float).to_numpy())
-    ids = np.flatnonzero(state.roads.connected)
+    ids = np.flatnonzero(strongly_connected_nodes(state.roads))
     _, j = cKDTree(state.roads.nodes[["x", "y"]].to_numpy()[ids]).query(np.column_stack([x, y]))
     nodes = ids[j]
     return np.asarray(dijkstra(build_car_graph(state).csr, indices=nodes)[:, nodes]) / 60.0

@@ -17,8 +17,9 @@ from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 
 from benchmarks.osm_extract import build_extract, write_pbf
-from network.model.graph import NetworkState, build_car_graph
+from network.model.graph import NetworkState
 from network.model.rail import load_rail
+from network.routing.graphs import build_car_graph
 from network.sources import osm
 from tests.conftest import FIXTURES
 

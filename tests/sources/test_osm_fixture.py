@@ -13,11 +13,12 @@ from typing import Any
 import numpy as np
 import pytest
 
-from network.model.graph import NetworkState, StateParams, build_car_graph, expressway_split, road_edge_times_s
+from network.model.graph import NetworkState, StateParams
 from network.model.parameters import DEFAULTS
 from network.model.rail import load_rail
 from network.model.region import load_centres
 from network.model.speeds import CLASS_SPEEDS_KPH, OSM_HIGHWAY_CLASS, ROAD_CLASSES
+from network.routing.graphs import build_car_graph, expressway_split, road_edge_times_s
 from network.sources import osm
 from tests.conftest import FIXTURES
 

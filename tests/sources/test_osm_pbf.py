@@ -16,9 +16,10 @@ import pandas as pd
 import pytest
 from osmium.osm.mutable import Node, Way
 
-from network.model.graph import StateParams, road_edge_times_s
+from network.model.graph import StateParams
 from network.model.parameters import DEFAULTS
 from network.model.speeds import CLASS_SPEEDS_KPH
+from network.routing.graphs import road_edge_times_s
 from network.sources import osm
 
 CHANGSHA = (112.9708, 28.1988)

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from benchmarks.osm_extract import build_extract, write_pbf
-from network.model.graph import build_transit_graph
+from network.routing.graphs import build_transit_graph
 from network.run.runner import scenario_metrics
 from network.scenario.resolve import base_network
 from network.scenario.schema import parse_scenario

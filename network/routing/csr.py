@@ -1,7 +1,7 @@
 """The one CSR step: sort arcs, keep the fastest of parallel arcs, build the row pointer.
 
 Every graph in array form goes through :func:`fastest_arcs_csr` (the mode graphs of
-``network.model.graph``, the edited arrays of ``network.routing.incremental`` and the canonical form
+``network.routing.graphs``, the edited arrays of ``network.routing.incremental`` and the canonical form
 that the contraction hierarchy and the incremental solver read), so they agree on which of two
 parallel arcs a path uses: the fastest, as Dijkstra would.
 """
