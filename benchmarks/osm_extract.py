@@ -35,17 +35,18 @@ from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
-import pyproj
 import shapely
 from scipy.spatial import Delaunay, cKDTree
+
+from network.geo import to_lonlat, to_metric
 
 ROOT = Path(__file__).resolve().parent.parent
 BBOX = (111.85, 27.17, 114.30, 28.70)
 """lon/lat box generated: a little larger than the study area's (111.88-114.27, 27.20-28.67), so the
 build has to clip to the study-area polygon."""
 CITIES = {"changsha": (112.9708, 28.1988, 10.0), "zhuzhou": (113.1450, 27.8330, 6.0), "xiangtan": (112.9260, 27.8570, 6.0)}
-TO_M = pyproj.Transformer.from_crs("EPSG:4326", "EPSG:32649", always_xy=True)
-TO_LL = pyproj.Transformer.from_crs("EPSG:32649", "EPSG:4326", always_xy=True)
+TO_M = to_metric()
+TO_LL = to_lonlat()
 CITY_EXTENT = 1.3
 """City grids reach this multiple of the urban-core radius (suburbs beyond the core)."""
 OUTSIDE_DENSITY = 0.3

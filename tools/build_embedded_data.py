@@ -25,7 +25,6 @@ import numpy as np
 import pandas as pd
 import prcoords
 import shapely
-from pyproj import Transformer
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from shapely.geometry import MultiPolygon, Polygon, mapping, shape
@@ -33,6 +32,7 @@ from shapely.geometry import MultiPolygon, Polygon, mapping, shape
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from network.geo import to_lonlat, to_metric  # noqa: E402
 from network.model.area import cell_codes, codes_on_grid  # noqa: E402
 from network.model.speeds import DETOUR_FACTOR  # noqa: E402
 from network.paths import CRS_METRIC, CRS_WGS84, DATA_DIR  # noqa: E402
@@ -212,7 +212,7 @@ def build_roads(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The skeleton clipped to the study area (+3 km), its largest component; expressway edges marked
     (``corridor_edges``), the others 'unclassified' until ``classify_by_area`` (which needs the grid)."""
-    to_m = Transformer.from_crs(CRS_WGS84, CRS_METRIC, always_xy=True)
+    to_m = to_metric()
     arr = np.asarray(nodes, dtype=float)  # lat, lon
     bb = (arr[:, 1] > 112.0) & (arr[:, 1] < 114.2) & (arr[:, 0] > 27.0) & (arr[:, 0] < 28.9)
     idx = np.where(bb)[0]
@@ -266,7 +266,7 @@ def classify_by_area(edges: pd.DataFrame, nodes: pd.DataFrame, grid: pd.DataFram
     highway) and give every edge its length = straight length x the class detour factor."""
     from scipy.spatial import cKDTree
 
-    to_m = Transformer.from_crs(CRS_WGS84, CRS_METRIC, always_xy=True)
+    to_m = to_metric()
     nx_, ny_ = (np.asarray(a) for a in to_m.transform(nodes["lon"].to_numpy(), nodes["lat"].to_numpy()))
     tree = cKDTree(grid[["x_m", "y_m"]].to_numpy(dtype=float))
     codes = cell_codes(grid["population"])
@@ -313,7 +313,7 @@ def corridor_edges(
 
 
 def corridor_lines(path: Path) -> tuple[list[np.ndarray], pd.DataFrame]:
-    to_m = Transformer.from_crs(CRS_WGS84, CRS_METRIC, always_xy=True)
+    to_m = to_metric()
     df = pd.read_csv(path).sort_values(["corridor", "seq"])
     out = []
     for _, g in df.groupby("corridor", sort=True):
@@ -324,7 +324,7 @@ def corridor_lines(path: Path) -> tuple[list[np.ndarray], pd.DataFrame]:
 
 def name_edges_by_corridor(edges: pd.DataFrame, nodes: pd.DataFrame, corridors_df: pd.DataFrame) -> pd.DataFrame:
     """Give expressway edges the ref/name of their nearest corridor (for project matching)."""
-    to_m = Transformer.from_crs(CRS_WGS84, CRS_METRIC, always_xy=True)
+    to_m = to_metric()
     nx_, ny_ = to_m.transform(nodes["lon"].to_numpy(), nodes["lat"].to_numpy())
     mx = (np.asarray(nx_)[edges["u"]] + np.asarray(nx_)[edges["v"]]) / 2
     my = (np.asarray(ny_)[edges["u"]] + np.asarray(ny_)[edges["v"]]) / 2
@@ -388,7 +388,7 @@ def build_grid(zones_m: gpd.GeoDataFrame, markers_xy: np.ndarray, cell_m: float 
         order = np.argsort(-(share - base), kind="stable")
         base[order[:rem]] += 1
         pop[cells] = base
-    to_wgs = Transformer.from_crs(CRS_METRIC, CRS_WGS84, always_xy=True)
+    to_wgs = to_lonlat()
     lon, lat = to_wgs.transform(gx, gy)
     return pd.DataFrame(
         {
@@ -462,7 +462,7 @@ def main() -> int:
     print(f"zones: {len(zones_m)}, area {study_m.area / 1e6:,.0f} km2, population {zones_m['population_2020'].sum():,}")
 
     centres = pd.read_csv(DATA_DIR / "centres.csv")
-    to_m = Transformer.from_crs(CRS_WGS84, CRS_METRIC, always_xy=True)
+    to_m = to_metric()
     cx, cy = to_m.transform(centres["lon"].to_numpy(), centres["lat"].to_numpy())
     corridors, corridors_df = corridor_lines(DATA_DIR / "expressway_corridors.csv")
     graph, nodes = load_skeleton(sk_path)

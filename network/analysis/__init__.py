@@ -2,14 +2,18 @@
 tables, OD matrices, validation against observed times and calibration. Charts are drawn in ``network.outputs``."""
 
 __all__ = [
+    "attribution_shares",
     "calibrate",
     "claims",
     "compare",
+    "definition_names",
     "definition_series",
     "definitions",
     "edit_effects",
     "isochrones",
+    "loso",
     "metrics",
     "observed",
     "od_matrix",
+    "shapley",
 ]

@@ -33,6 +33,8 @@ from scipy import ndimage
 from scipy.sparse import csr_matrix
 
 from network._errors import DataError
+from network.analysis.definition_names import DEFINITIONS as DEFINITIONS  # re-exported: callers import it from here
+from network.analysis.definition_names import POTENTIAL_BASIS as POTENTIAL_BASIS
 from network.analysis.metrics import Evaluation, evaluate
 from network.model.graph import NetworkState
 from network.model.region import CITIES, GRID_CELL_M, Region, grid_cell_polygons
@@ -42,7 +44,6 @@ from network.routing.engine import node_times_s, point_matrix, snap_points
 from network.routing.graphs import ModeGraph, build_mode_graph
 from network.routing.route import route
 
-POTENTIAL_BASIS = "potential (time-based) measure from modelled travel times, not observed commuting"
 COLUMNS = [
     "definition",
     "term",
@@ -62,14 +63,6 @@ COLUMNS = [
     "snapshot",
     "basis",
 ]
-DEFINITIONS = (
-    "centre_to_centre",
-    "urban_area_to_urban_area",
-    "station_to_station",
-    "corridor_end_to_end",
-    "accessibility",
-    "core_area_commute",
-)
 GHSL_DENSITY_PER_KM2 = 1500.0
 """GHSL Degree of Urbanisation, urban centre: contiguous (rook) 1 km cells with at least 1,500 inhabitants
 per km² (Dijkstra et al. 2021; GHSL Data Package 2023; the rule as implemented by the R package flexurba,

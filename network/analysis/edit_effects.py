@@ -18,18 +18,18 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from pyproj import Transformer
 
+from network.geo import to_metric
 from network.model.graph import NetworkState, RoadNetwork
 from network.model.rail import RailNetwork, line_segments
-from network.paths import CRS_METRIC, CRS_WGS84
+from network.paths import CRS_WGS84
 from network.scenario.resolve import ResolvedScenario, apply_transit_edits, build_state, transit_known
 from network.scenario.schema import EditSpec, NewRoad, RoadClosure, RoadUpgrade, edit_type, scenario_edits, with_edits
 from network.scenario.transit_specs import TRANSIT_EDIT_CLASSES, AddStops, AddTripPattern, ExtendLine
 
 __all__ = ["edit_effects", "edits_frame", "road_diff"]
 
-_TO_M = Transformer.from_crs(CRS_WGS84, CRS_METRIC, always_xy=True)
+_TO_M = to_metric()
 _ROW = ["u", "v", "length_m", "highway", "speed_am_peak_kph", "speed_off_peak_kph"]
 COORD_DECIMALS = 5
 

@@ -57,10 +57,10 @@ import pandas as pd
 
 from network import OSM_ATTRIBUTION
 from network._errors import InputError, NetworkError, missing_file_reason
+from network.geo import STUDY_BBOX, lonlat_problem
 from network.model.graph import NetworkState
 from network.model.parameters import PARAMETERS
 from network.routing.route import Leg, Route, rail_time, route
-from network.scenario.catalogue import STUDY_BBOX
 from network.scenario.resolve import resolve_state
 from network.scenario.schema import Scenario, parse_scenario
 
@@ -226,7 +226,7 @@ def _point(raw: Mapping[str, str | None], prefix: str, file: str, line: int) -> 
     lon = _number(raw, f"{prefix}_lon", file, line, f"a longitude in degrees (WGS-84, {x0}..{x1})")
     lat = _number(raw, f"{prefix}_lat", file, line, f"a latitude in degrees (WGS-84, {y0}..{y1})")
     assert lon is not None and lat is not None
-    if x0 <= lat <= x1 and y0 <= lon <= y1:
+    if lonlat_problem(lon, lat) == "swapped":
         raise InputError(file, f"{prefix}_lon", f"got lon {lon}, lat {lat}: looks like swapped lat/lon; expected lon {x0}..{x1}", line=line)
     if not x0 <= lon <= x1:
         raise InputError(file, f"{prefix}_lon", f"got {lon}; expected a longitude in the study area ({x0}..{x1}, WGS-84)", line=line)

@@ -19,10 +19,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from pyproj import Transformer
 
 from network._errors import InputError, missing_file_reason
 from network.analysis.metrics import zone_points
+from network.geo import to_lonlat, to_metric
 from network.model.graph import NetworkState
 from network.model.region import Region
 from network.model.types import FloatArray
@@ -34,8 +34,8 @@ from network.scenario.validation import check_path_lonlat
 MAX_POINTS = 3000
 """A 3,000-point matrix is 9 million pairs per mode; more than that belongs in a database, not a CSV."""
 MAX_FILE_BYTES = 1 << 20
-_TO_M = Transformer.from_crs("EPSG:4326", "EPSG:32649", always_xy=True)
-_TO_LONLAT = Transformer.from_crs("EPSG:32649", "EPSG:4326", always_xy=True)
+_TO_M = to_metric()
+_TO_LONLAT = to_lonlat()
 
 
 @dataclass(frozen=True)

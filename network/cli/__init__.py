@@ -6,6 +6,7 @@ __all__ = [
     "claims",
     "commands",
     "export",
+    "interrupt",
     "main",
     "matrix",
     "network",

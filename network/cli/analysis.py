@@ -20,7 +20,7 @@ PERIODS = ["am_peak", "off_peak"]
 
 
 def _definitions() -> tuple[str, ...]:
-    from network.analysis.definitions import DEFINITIONS  # lazy: only the command that runs it loads it
+    from network.analysis.definition_names import DEFINITIONS  # lazy: only the command that runs it loads it
 
     return tuple(DEFINITIONS)
 
@@ -94,7 +94,7 @@ def configure_timeline(ap: argparse.ArgumentParser) -> None:
 
 def run_timeline(args: argparse.Namespace) -> int:
     """Run ``timeline``; returns the exit code."""
-    from network.analysis.definitions import POTENTIAL_BASIS  # lazy: only the command that runs it loads it
+    from network.analysis.definition_names import POTENTIAL_BASIS  # lazy: only the command that runs it loads it
     from network.run.timeline import definition_timeline, timeline  # lazy: only the command that runs it loads it
 
     if args.definition:
@@ -189,7 +189,7 @@ def print_shares(table: pd.DataFrame, summary: dict[str, Any]) -> None:
 
 def run_attribution(args: argparse.Namespace) -> int:
     """Run ``attribution``; returns the exit code."""
-    from network.analysis.definitions import POTENTIAL_BASIS  # lazy: only the command that runs it loads it
+    from network.analysis.definition_names import POTENTIAL_BASIS  # lazy: only the command that runs it loads it
     from network.run.attribution import attribution, definition_attribution  # lazy: only the command that runs it loads it
 
     if args.definition:

@@ -12,7 +12,7 @@ import argparse
 import logging
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import NoReturn
 
@@ -92,9 +92,14 @@ def program_name() -> str:
     return "czt-planner" if invoked == "czt-planner" else "run_scenario.py"
 
 
-def build_subcommand_parser(prog: str | None = None) -> argparse.ArgumentParser:
+def build_subcommand_parser(prog: str | None = None, *, configure: Collection[str] | None = None) -> argparse.ArgumentParser:
     """A parser with one subparser per registered command (``<prog> <command> --help`` shows its options);
-    ``prog`` defaults to :func:`program_name`."""
+    ``prog`` defaults to :func:`program_name`.
+
+    ``configure``: the commands whose options are added (default: all). A command's options may need its
+    stage's constants (map tiles, definitions, OSM filters), so ``main`` configures only the command it
+    runs, and none for the top-level ``--help``: a command loads only what it needs.
+    """
     prog = prog or program_name()
     parser = argparse.ArgumentParser(
         prog=prog,
@@ -109,14 +114,15 @@ def build_subcommand_parser(prog: str | None = None) -> argparse.ArgumentParser:
         # argparse %-formats a subcommand's help: a literal % (e.g. "±10%") must be doubled
         p = sub.add_parser(cmd.name, help=cmd.help.replace("%", "%%"), description=cmd.help)
         add_common_options(p)
-        cmd.configure(p)
+        if configure is None or cmd.name in configure:
+            cmd.configure(p)
         p.set_defaults(_parser=p)
     return parser
 
 
 def dispatch(argv: list[str]) -> int:
     """Parse ``argv`` (starting with a registered command name) and run the command."""
-    parser = build_subcommand_parser()
+    parser = build_subcommand_parser(configure=argv[:1])
     args = parser.parse_args(argv)
     configure_logging(args)
     if args.command is None:  # only common options (e.g. "-v"): nothing to run

@@ -29,6 +29,7 @@ from network.cli import observed as _observed  # noqa: F401  (registers the 'obs
 from network.cli import serve as _serve  # noqa: F401  (registers the 'serve' subcommand)
 from network.cli.commands import COMMANDS, add_when_options, build_subcommand_parser, command, dispatch, program_name
 from network.cli.interrupt import EXIT_INTERRUPTED, interrupted, interrupts_end_cleanly, say_interrupted
+from network.geo import STUDY_BBOX, lonlat_problem
 from network.paths import CACHE_ENV, SCENARIO_DIR, map_dir, output_dir
 
 if TYPE_CHECKING:
@@ -48,10 +49,12 @@ def _lonlat(text: str) -> tuple[float, float]:
         lon, lat = float(lon_s), float(lat_s)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected 'lon,lat' in degrees (WGS-84), got {text!r}") from None
-    if not (108.0 <= lon <= 118.0 and 24.0 <= lat <= 31.0):
-        if 108.0 <= lat <= 118.0 and 24.0 <= lon <= 31.0:
-            raise argparse.ArgumentTypeError(f"{text!r} looks like 'lat,lon'; expected 'lon,lat' (e.g. 112.97,28.20)")
-        raise argparse.ArgumentTypeError(f"{text!r} is far outside Hunan; expected 'lon,lat' in WGS-84")
+    problem = lonlat_problem(lon, lat)
+    if problem == "swapped":
+        raise argparse.ArgumentTypeError(f"{text!r} looks like 'lat,lon'; expected 'lon,lat' (e.g. 112.97,28.20)")
+    if problem == "outside":
+        x0, y0, x1, y1 = STUDY_BBOX
+        raise argparse.ArgumentTypeError(f"{text!r} lies outside the study area (lon {x0}..{x1}, lat {y0}..{y1}); expected 'lon,lat' in WGS-84")
     return lon, lat
 
 
@@ -310,7 +313,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _dispatch(argv: list[str]) -> int:
     if argv and argv[0] in ("-h", "--help"):
-        build_subcommand_parser().print_help()
+        build_subcommand_parser(configure=()).print_help()
         return EXIT_OK
     if argv and argv[0] == "network":
         # ``network`` has always returned its usage errors as exit code 2 instead of raising SystemExit

@@ -5,9 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
-
-from tqdm import tqdm
+from typing import TYPE_CHECKING, Any
 
 from network import OSM_ATTRIBUTION
 from network.cli.commands import add_when_options, command, usage_error
@@ -79,7 +77,7 @@ class _Bars:
     """tqdm bars on stderr, one per stage ('car hierarchy', 'car rows', ...), fed by ``od_minutes``'s progress."""
 
     def __init__(self, announce: str = "") -> None:
-        self.bars: dict[str, tqdm] = {}
+        self.bars: dict[str, Any] = {}
         self.announce = announce
         """Printed before the first bar: the engines only start once the scenario and the points are accepted."""
 
@@ -91,6 +89,8 @@ class _Bars:
         desc = f"{stage.split()[0]}: {'contraction hierarchy' if unit == 'node' else 'matrix rows'}"
         bar = self.bars.get(stage)
         if bar is None:
+            from tqdm import tqdm  # lazy: only the command that runs it loads it
+
             bar = self.bars[stage] = tqdm(total=total, desc=desc, unit=unit, file=sys.stderr, mininterval=0.2, leave=True)
         bar.update(done - bar.n)
         if done >= total:

@@ -5,16 +5,15 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from pyproj import Transformer
 from scipy.spatial import cKDTree
 
+from network.geo import to_metric
 from network.model.graph import RoadNetwork
 from network.model.speeds import DETOUR_FACTOR
-from network.paths import CRS_METRIC, CRS_WGS84
 
 __all__ = ["EXPRESSWAY_ACCESS_CLASS", "SNAP_ENDS_M", "SNAP_TO_NODE_M", "add_road", "with_period_speeds", "with_signals"]
 
-_TO_M = Transformer.from_crs(CRS_WGS84, CRS_METRIC, always_xy=True)
+_TO_M = to_metric()
 
 SNAP_TO_NODE_M = 500.0
 """A new road's inner vertex within this distance of an existing node joins that node (a junction)."""

@@ -15,6 +15,7 @@ import pandas as pd
 
 from network import OSM_ATTRIBUTION, __version__
 from network._errors import OutputError, os_error_message
+from network.formats import number
 from network.model.region import CITY_ZH
 from network.paths import source_commit
 
@@ -134,17 +135,11 @@ def table_provenance(*, tier: str, snapshot: str, definition: str) -> dict[str, 
     return {"tier": tier, "snapshot": snapshot, "definition": definition, "attribution": OSM_ATTRIBUTION}
 
 
-def _fmt_minutes(value: object) -> str:
-    if value is None or (isinstance(value, float) and value != value):
-        return "—"
-    return f"{float(value):.0f}"  # type: ignore[arg-type]
-
-
 def centre_matrix_html(pairs: pd.DataFrame, mode: str = "best") -> str:
     """A small HTML table of centre-to-centre minutes for one mode (numbers only: nothing to escape)."""
     sub = pairs[pairs["mode"] == mode]
     rows = "".join(
-        f"<tr><td>{CITY_ZH.get(str(r['from']), r['from'])}→{CITY_ZH.get(str(r['to']), r['to'])}</td><td style='text-align:right'>{_fmt_minutes(r['minutes'])}</td>"
+        f"<tr><td>{CITY_ZH.get(str(r['from']), r['from'])}→{CITY_ZH.get(str(r['to']), r['to'])}</td><td style='text-align:right'>{number(r['minutes'], 0)}</td>"
         f"<td>{'✓' if r['within_30'] else '✗'}</td></tr>"
         for _, r in sub.iterrows()
     )

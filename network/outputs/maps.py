@@ -27,7 +27,7 @@ import shapely
 from branca.element import Element, MacroElement
 from jinja2 import Template
 
-from network import OSM_ATTRIBUTION
+from network import OSM_ATTRIBUTION, formats
 from network._errors import PlannerError
 from network.model.rail import RailNetwork
 from network.model.region import CITIES, CITY_ZH, Region
@@ -106,8 +106,8 @@ class MapError(PlannerError):
 
 
 def esc(value: object) -> str:
-    """HTML-escape anything (None → empty)."""
-    return "" if value is None or (isinstance(value, float) and value != value) else html.escape(str(value), quote=True)
+    """HTML-escape anything for a popup or tooltip (None and NaN → empty): ``network.formats.esc``."""
+    return formats.esc(value, missing="")
 
 
 class _Bind(MacroElement):

@@ -7,7 +7,6 @@ are matplotlib PNGs embedded as ``data:`` URIs so the file prints and travels on
 from __future__ import annotations
 
 import base64
-import html
 import io
 import json
 import math
@@ -22,6 +21,7 @@ from matplotlib.figure import Figure
 
 from network import OSM_ATTRIBUTION
 from network.analysis.metrics import half_hour_index
+from network.formats import esc, number, percent
 from network.model.region import CITIES, city_label
 from network.outputs.files import atomic_write_text, tool_label
 from network.paths import DATA_DIR
@@ -55,13 +55,6 @@ def _index_definition() -> str:
     return doc.split("\n\n")[0].replace("\n", " ").strip() or "the half-hour-circle index"
 
 
-def esc(value: object) -> str:
-    """HTML-escape anything (None and NaN → an em dash)."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "—"
-    return html.escape(str(value), quote=True)
-
-
 def _png_data_uri(png: bytes) -> str:
     return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
@@ -79,10 +72,6 @@ def _minutes(rows: Sequence[dict[str, Any]], a: str, b: str, mode: str) -> float
             v = r["minutes"]
             return None if v is None else float(v)
     return None
-
-
-def _fmt(v: float | None, nd: int = 1) -> str:
-    return "—" if v is None or (isinstance(v, float) and not math.isfinite(v)) else f"{v:.{nd}f}"
 
 
 def _pairs() -> list[tuple[str, str]]:
@@ -225,18 +214,6 @@ def validation_scatter_png(rows: pd.DataFrame) -> bytes:
     return _fig_png(fig)
 
 
-def _num(v: object, nd: int = 1, *, sign: bool = False) -> str:
-    if v is None or (isinstance(v, float) and math.isnan(v)):
-        return "—"
-    return f"{float(v):{'+' if sign else ''}.{nd}f}"  # type: ignore[arg-type]
-
-
-def _pct(v: object) -> str:
-    if v is None or (isinstance(v, float) and math.isnan(v)):
-        return "—"
-    return f"{float(v):.0%}"  # type: ignore[arg-type]
-
-
 def validation_section_html(
     *,
     rows: pd.DataFrame,
@@ -260,26 +237,26 @@ def validation_section_html(
         tag_share = float(allrow["within_tag_share"])
         verdict = "meets" if tag_share > 0.85 else "does not meet"
         parts.append(
-            f'<p class="summary">{int(allrow["within_25"])} of {int(allrow["n"])} rows within 25 % ({_pct(allrow["within_25_share"])}); '
-            f"{int(allrow['within_tag'])} within the TAG 15 % / 1 min criterion ({_pct(tag_share)}): {verdict} TAG M3.1 (> 85 % of routes).</p>"
+            f'<p class="summary">{int(allrow["within_25"])} of {int(allrow["n"])} rows within 25 % ({percent(allrow["within_25_share"])}); '
+            f"{int(allrow['within_tag'])} within the TAG 15 % / 1 min criterion ({percent(tag_share)}): {verdict} TAG M3.1 (> 85 % of routes).</p>"
         )
         if thresholds:
             checks = []
             for key, limit in thresholds.items():
                 val = allrow.get(key)
                 ok = val is not None and not (isinstance(val, float) and math.isnan(val)) and float(val) >= limit
-                checks.append(f"{esc(key)} {_pct(val)} ≥ {_pct(limit)}: {'met' if ok else 'NOT met'}")
+                checks.append(f"{esc(key)} {percent(val)} ≥ {percent(limit)}: {'met' if ok else 'NOT met'}")
             parts.append(f"<p>CI thresholds: {' · '.join(checks)}</p>")
     shown = pd.DataFrame(
         {
             "group": strata["group"],
             "rows": strata["n"],
-            "within TAG": [f"{int(a)} ({_pct(b)})" for a, b in zip(strata["within_tag"], strata["within_tag_share"])],
-            "within 25 %": [f"{int(a)} ({_pct(b)})" for a, b in zip(strata["within_25"], strata["within_25_share"])],
-            "MAPE %": [_num(v) for v in strata["mape_pct"]],
-            "bias %": [_num(v) for v in strata["bias_pct"]],
-            "bias min": [_num(v) for v in strata["bias_minutes"]],
-            "slope": [_num(v, 2) for v in strata["slope"]],
+            "within TAG": [f"{int(a)} ({percent(b)})" for a, b in zip(strata["within_tag"], strata["within_tag_share"])],
+            "within 25 %": [f"{int(a)} ({percent(b)})" for a, b in zip(strata["within_25"], strata["within_25_share"])],
+            "MAPE %": [number(v) for v in strata["mape_pct"]],
+            "bias %": [number(v) for v in strata["bias_pct"]],
+            "bias min": [number(v) for v in strata["bias_minutes"]],
+            "slope": [number(v, 2) for v in strata["slope"]],
             "changes: sign agrees": [
                 f"{int(b)}/{int(a)}" if int(a) else "—" for a, b in zip(strata["changes"], strata["changes_sign_agree"])
             ],
@@ -298,13 +275,13 @@ def validation_section_html(
             + " "
             + rows["period"].str.replace("_", "-")
             + [f" ({p})" if p else "" for p in rows["pattern"]],
-            "observed": [_num(v) for v in rows["observed_min"]],
-            "model": [_num(v) for v in rows["model_min"]],
-            "ratio": [_num(v, 2) for v in rows["ratio"]],
+            "observed": [number(v) for v in rows["observed_min"]],
+            "model": [number(v) for v in rows["model_min"]],
+            "ratio": [number(v, 2) for v in rows["ratio"]],
             "TAG": ["✓" if bool(v) else "✗" for v in rows["within_tag"]],
             "25 %": ["✓" if bool(v) else "✗" for v in rows["within_25"]],
             "km model / published": [
-                f"{_num(a)} / {_num(b)}" if _num(b) != "—" else "" for a, b in zip(rows["model_km"], rows["published_km"])
+                f"{number(a)} / {number(b)}" if number(b) != "—" else "" for a, b in zip(rows["model_km"], rows["published_km"])
             ],
             "length check": rows["length_check"],
         }
@@ -317,11 +294,11 @@ def validation_section_html(
                 "rel.": changes["reliability"],
                 "years": changes["year_before"].astype(str) + " → " + changes["year"].astype(str),
                 "observed": [
-                    f"{_num(a)} → {_num(b)} ({_num(c, 1, sign=True)})"
+                    f"{number(a)} → {number(b)} ({number(c, 1, sign=True)})"
                     for a, b, c in zip(changes["observed_before_min"], changes["observed_after_min"], changes["observed_change_min"])
                 ],
                 "model": [
-                    f"{_num(a)} → {_num(b)} ({_num(c, 1, sign=True)})"
+                    f"{number(a)} → {number(b)} ({number(c, 1, sign=True)})"
                     for a, b, c in zip(changes["model_before_min"], changes["model_after_min"], changes["model_change_min"])
                 ],
                 "sign": ["agrees" if bool(v) else "DISAGREES" for v in changes["sign_agrees"]],
@@ -377,7 +354,7 @@ def _headline(metrics: dict[str, Any], base_metrics: dict[str, Any] | None) -> s
                 ]
                 if bvals and worst is not None:
                     delta = f" <span class=delta>({worst - max(bvals):+.1f} vs base)</span>"
-            tds.append(f'<td class="{"yes" if ok else "no"}">{"✓ yes" if ok else "✗ no"} · {_fmt(worst)} min{delta}</td>')
+            tds.append(f'<td class="{"yes" if ok else "no"}">{"✓ yes" if ok else "✗ no"} · {number(worst)} min{delta}</td>')
         cells.append(f"<tr><th>{esc(city_label(a))} ↔ {esc(city_label(b))}</th>{''.join(tds)}</tr>")
     summary = (
         "Within 30 minutes: " + esc(", ".join(yes_any)) + "."
@@ -405,7 +382,7 @@ def _matrix(metrics: dict[str, Any]) -> str:
             for b in CITIES:
                 v = 0.0 if a == b else _minutes(rows, a, b, mode)
                 cls = "diag" if a == b else ("yes" if v is not None and v <= HALF_HOUR_MINUTES else "no")
-                tds += f'<td class="num {cls}">{"—" if a == b else _fmt(v)}</td>'
+                tds += f'<td class="num {cls}">{"—" if a == b else number(v)}</td>'
             body += f"<tr><th>from {esc(city_label(a))}</th>{tds}</tr>"
         out.append(
             f'<div class="matrix"><h3>{esc(mode)} (minutes)</h3><table><thead><tr><th></th>{head}</tr></thead><tbody>{body}</tbody></table></div>'

@@ -7,11 +7,11 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import numpy as np
-from pyproj import Transformer
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
 from network._errors import NetworkError
+from network.geo import to_metric
 from network.model.graph import NetworkState
 from network.model.rail import line_segments, ride_s
 from network.model.speeds import Period
@@ -201,7 +201,7 @@ def route(
     if mode not in ("car", "transit"):
         raise ValueError(f"unknown mode {mode!r}; expected car, transit, best or rail")
 
-    to_m = Transformer.from_crs("EPSG:4326", "EPSG:32649", always_xy=True)
+    to_m = to_metric()
     (ox, dx), (oy, dy) = to_m.transform([from_lonlat[0], to_lonlat[0]], [from_lonlat[1], to_lonlat[1]])
     if np.hypot(ox - dx, oy - dy) < 1.0:  # the same point: no trip (as the matrices have it)
         return Route(mode=mode, minutes=0.0, km=0.0, tier=state.roads.tier, snapshot=state.roads.snapshot)
@@ -385,7 +385,7 @@ def rail_time(
 
 def nearest_stations(state: NetworkState, from_lonlat: tuple[float, float], to_lonlat: tuple[float, float]) -> tuple[str, str]:
     """Names of the rail stations (of the lines in ``state``) nearest each WGS-84 point."""
-    to_m = Transformer.from_crs("EPSG:4326", "EPSG:32649", always_xy=True)
+    to_m = to_metric()
     (ox, dx), (oy, dy) = to_m.transform([from_lonlat[0], to_lonlat[0]], [from_lonlat[1], to_lonlat[1]])
     st = state.rail.stops.groupby("name_zh").agg(x=("x", "mean"), y=("y", "mean"))
     names = st.index.to_numpy()

@@ -12,4 +12,5 @@ __all__ = [
     "transit_specs",
     "urban_express",
     "validation",
+    "yaml_text",
 ]

@@ -10,18 +10,17 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from pyproj import Transformer
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 
+from network.geo import to_metric
 from network.model.graph import RoadNetwork
 from network.model.road_add import SNAP_ENDS_M, SNAP_TO_NODE_M, add_road, with_period_speeds, with_signals
 from network.model.speeds import CLASS_SPEEDS_KPH, DETOUR_FACTOR, PERIODS, Period
-from network.paths import CRS_METRIC, CRS_WGS84
 from network.sources.classify import nearest_on_polyline
 
-_TO_M = Transformer.from_crs(CRS_WGS84, CRS_METRIC, always_xy=True)
+_TO_M = to_metric()
 
 __all__ = [
     "SNAP_ENDS_M",

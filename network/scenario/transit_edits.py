@@ -22,11 +22,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from pyproj import Transformer
 
 from network._errors import InputError, one_input_error
+from network.geo import to_lonlat, to_metric
 from network.model.rail import RailNetwork
-from network.paths import CRS_METRIC, CRS_WGS84
 from network.scenario.transit_specs import (
     TIMETABLED_KINDS,
     AddStops,
@@ -42,8 +41,8 @@ from network.scenario.transit_specs import (
     headways_by_period,
 )
 
-_TO_M = Transformer.from_crs(CRS_WGS84, CRS_METRIC, always_xy=True)
-_TO_LONLAT = Transformer.from_crs(CRS_METRIC, CRS_WGS84, always_xy=True)
+_TO_M = to_metric()
+_TO_LONLAT = to_lonlat()
 PERIODS = ("am_peak", "off_peak")
 SAME_PLACE_M = 500.0
 """A stop given by name and position within this distance of a station of that name is that station."""

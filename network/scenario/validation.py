@@ -7,8 +7,9 @@ from collections.abc import Iterable
 
 from pydantic import ValidationError
 
-STUDY_BBOX = (111.8, 26.9, 114.4, 28.9)
-"""Study-area bounding box (WGS-84 lon/lat, with a margin): geometry outside it is refused."""
+from network.geo import STUDY_BBOX as STUDY_BBOX  # re-exported: the one study-area box (network/geo.py)
+from network.geo import lonlat_problem
+
 NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
 """Ids of scenarios and projects: what a file name, a URL and a shell accept without quoting."""
 ROAD_EDIT_TYPES = ("new_road", "road_upgrade", "road_closure")
@@ -49,9 +50,10 @@ def check_path_lonlat(path: list[tuple[float, float]], *, field: str = "point") 
     """
     x0, y0, x1, y1 = STUDY_BBOX
     for k, (lon, lat) in enumerate(path):
-        if 18.0 <= lon <= 54.0 and 73.0 <= lat <= 135.0:
+        problem = lonlat_problem(lon, lat)
+        if problem == "swapped":
             raise ValueError(f"{field}[{k}] = [{lon}, {lat}] looks like [lat, lon]; expected [lon, lat]")
-        if not (x0 <= lon <= x1 and y0 <= lat <= y1):
+        if problem == "outside":
             raise ValueError(f"{field}[{k}] = [{lon}, {lat}] lies outside the study area (lon {x0}..{x1}, lat {y0}..{y1})")
 
 

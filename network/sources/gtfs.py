@@ -21,18 +21,26 @@ a feed with no stop inside is refused.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import logging
+import os
+import pickle
 import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING
 
-import gtfs_kit as gk
 import numpy as np
 import pandas as pd
 
 from network._errors import InputError, missing_file_reason
+from network.paths import cache_dir
+
+if TYPE_CHECKING:
+    import gtfs_kit as gk
 
 log = logging.getLogger(__name__)
 
@@ -217,9 +225,16 @@ def _check_values(file: str, t: dict[str, pd.DataFrame]) -> None:
             raise _err(file, "frequencies", "headway_secs", f"got {fq['headway_secs'].iloc[i]!r}; expected seconds > 0", row=i)
 
 
+def _gtfs_kit() -> ModuleType:
+    """gtfs-kit, imported when a feed is read (it loads folium and more: seconds a command without GTFS need not wait)."""
+    import gtfs_kit  # heavy (folium, shapely, ...): loaded only to read a GTFS feed
+
+    return gtfs_kit
+
+
 def _field_in(message: str, table: str) -> str:
     """The GTFS column a gtfs-kit problem message names, or 'row'."""
-    ref = gk.constants.GTFS_REF
+    ref = _gtfs_kit().constants.GTFS_REF
     for col in sorted(ref.loc[ref["table"] == table, "column"], key=len, reverse=True):
         if re.search(rf"\b{re.escape(str(col))}\b", message):
             return str(col)
@@ -238,10 +253,10 @@ def read_feed(path: Path) -> gk.Feed:
     tables = _tables(path)
     _check_values(file, tables)
     try:
-        feed = gk.read_feed(path, dist_units="km")
+        feed = _gtfs_kit().read_feed(path, dist_units="km")
     except (ValueError, KeyError, TypeError, OSError) as exc:
         raise InputError(file, "file", f"gtfs-kit could not read the feed ({exc})") from None
-    problems = gk.validate(feed, include_warnings=False)
+    problems = _gtfs_kit().validate(feed, include_warnings=False)
     errors = problems[problems["type"] == "error"] if len(problems) else problems
     if len(errors):
         p = errors.iloc[0]
@@ -299,7 +314,39 @@ def in_area(lon: np.ndarray, lat: np.ndarray, bbox: BBox) -> np.ndarray:
 
 
 def feed_services(path: Path, *, bbox: BBox, prefix: str = "", routes: list[str] | None = None) -> FeedServices:
-    """The services of a GTFS feed per period (see the module docstring).
+    """The services of a GTFS feed per period, read once and then kept in the cache (``<cache>/gtfs``).
+
+    Reading and validating a feed with gtfs-kit takes seconds; its result depends only on the feed (path
+    and bytes), the arguments and this module's code, which together key the cached copy, so a changed feed or
+    a changed reader is read afresh. Without a writable cache the feed is simply read. Arguments as for
+    :func:`read_feed_services`.
+    """
+    try:
+        key = hashlib.sha256(
+            b"\0".join([path.read_bytes(), Path(__file__).read_bytes(), repr((str(path), bbox, prefix, routes)).encode("utf-8")])
+        ).hexdigest()[:32]
+    except OSError:
+        return read_feed_services(path, bbox=bbox, prefix=prefix, routes=routes)  # the reader names the problem
+    cached = cache_dir() / "gtfs" / f"{key}.pkl"
+    try:
+        found = pickle.loads(cached.read_bytes())
+        if isinstance(found, FeedServices):
+            return found
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+        pass
+    fs = read_feed_services(path, bbox=bbox, prefix=prefix, routes=routes)
+    try:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cached.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_bytes(pickle.dumps(fs, protocol=pickle.HIGHEST_PROTOCOL))
+        os.replace(tmp, cached)
+    except OSError as exc:
+        log.debug("GTFS cache not written (%s): %s", cached, exc)
+    return fs
+
+
+def read_feed_services(path: Path, *, bbox: BBox, prefix: str = "", routes: list[str] | None = None) -> FeedServices:
+    """The services of a GTFS feed per period (see the module docstring), read and validated now.
 
     Parameters
     ----------

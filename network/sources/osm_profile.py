@@ -35,14 +35,13 @@ from typing import Any, Final
 
 import numpy as np
 import pandas as pd
-import pyproj
 
 from network import OSM_ATTRIBUTION
 from network._errors import DataError
+from network.geo import to_lonlat
 from network.model.graph import RoadNetwork
 from network.model.region import load_centres
 from network.model.speeds import CLASS_SPEEDS_KPH, OSM_HIGHWAY_CLASS, PERIODS, ROAD_CLASSES, SIGNAL_DELAY_INCLUDED, parse_maxspeed_kph
-from network.paths import CRS_METRIC, CRS_WGS84
 from network.sources.osm_read import first_highway
 from network.sources.osm_simplify import SimpleGraph, osmnx_to_simple
 
@@ -86,7 +85,7 @@ def road_network_from_simple(s: SimpleGraph, *, tier: str, snapshot: str, centre
     centres = load_centres() if centres is None else centres
     n = s.n_nodes
     x, y = s.x, s.y
-    to_wgs = pyproj.Transformer.from_crs(CRS_METRIC, CRS_WGS84, always_xy=True)
+    to_wgs = to_lonlat()
     lon, lat = to_wgs.transform(x, y)
     nodes = pd.DataFrame({"node_id": np.arange(n, dtype=np.int64), "lon": lon, "lat": lat, "x": x, "y": y})
     loop = s.u == s.v

@@ -39,13 +39,13 @@ import numba
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-import pyproj
 import shapely
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
-from network.paths import CRS_METRIC, CRS_WGS84
+from network.geo import to_metric
+from network.paths import CRS_METRIC
 from network.sources.osm_read import RawGraph, first_highway, joined, oneway_flag, unique_first_inverse
 
 log = logging.getLogger(__name__)
@@ -136,7 +136,7 @@ class SimpleGraph:
 
 def project_xy(lon: npt.ArrayLike, lat: npt.ArrayLike) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
     """WGS-84 degrees to UTM 49N metres."""
-    to_m = pyproj.Transformer.from_crs(CRS_WGS84, CRS_METRIC, always_xy=True)
+    to_m = to_metric()
     x, y = to_m.transform(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
     return np.asarray(x, dtype=float), np.asarray(y, dtype=float)
 

@@ -9,9 +9,8 @@ from typing import Final
 
 import numpy as np
 import pandas as pd
-import pyproj
 
-from network.paths import CRS_METRIC, CRS_WGS84
+from network.geo import to_metric
 
 STATION_TYPES_OF_KIND: Final[dict[str, frozenset[str]]] = {
     "metro": frozenset({"subway", "light_rail"}),
@@ -59,7 +58,7 @@ def match_rail_stations(
     the right kind within ``max_nearest_m``. Returns one row per (name_zh, kind): method (``name``,
     ``nearest`` or ``none``), osm_name, distance_m, osm_lon, osm_lat.
     """
-    to_m = pyproj.Transformer.from_crs(CRS_WGS84, CRS_METRIC, always_xy=True)
+    to_m = to_metric()
     ox_, oy_ = to_m.transform(osm_stations["lon"].to_numpy(dtype=float), osm_stations["lat"].to_numpy(dtype=float))
     osm_norm = osm_stations["name"].map(normalise_station_name).to_numpy()
     kind_of = dict(zip(lines["line_id"], lines["kind"]))
