@@ -232,7 +232,7 @@ def main(argv: list[str] | None = None) -> int:
             code = (
                 "import json, sys, time\nfrom pathlib import Path\nfrom network.sources import osm\n"
                 "w, s, e, n = map(float, sys.argv[2].split(','))\n"
-                "t = time.perf_counter(); r, _ = osm.network_from_file(Path(sys.argv[1]), osm.bbox_polygon(w, s, e, n), pipeline=sys.argv[3])\n"
+                "t = time.perf_counter(); r, _ = osm.network_from_file(Path(sys.argv[1]), osm.bbox_polygon(w, s, e, n), options=osm.BuildOptions(pipeline=sys.argv[3]))\n"
                 "print(json.dumps({'s': time.perf_counter() - t, 'nodes': len(r.nodes), 'edges': len(r.edges)}))\n"
             )
             by = {

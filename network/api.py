@@ -27,7 +27,7 @@ from network.run.calibrate import CalibrationResult, calibrate
 from network.run.claims import ClaimsResult, claims
 from network.run.compare import CompareResult, compare
 from network.run.export import ExportResult, Exports, export
-from network.run.matrix import MatrixFile, MatrixResult, matrix
+from network.run.matrix import MatrixFile, MatrixPoints, MatrixResult, matrix
 from network.run.network import NetworkBuildOptions, NetworkBuildResult, build_network, match_stations, network_reports
 from network.run.observed import ObservedResult, observed
 from network.run.route import ScenarioRoute, route_in_scenario
@@ -54,6 +54,7 @@ __all__ = [
     "FileCheck",
     "MapOptions",
     "MatrixFile",
+    "MatrixPoints",
     "MatrixResult",
     "NetworkBuildOptions",
     "NetworkBuildResult",

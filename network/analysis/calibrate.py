@@ -113,7 +113,6 @@ class SearchResult:
 
 def coordinate_search(
     objective: Callable[[dict[str, float]], float],
-    names: Sequence[str],
     bounds: Mapping[str, tuple[float, float]],
     start: Mapping[str, float],
     *,
@@ -123,7 +122,7 @@ def coordinate_search(
     tol: float = IMPROVEMENT_TOL,
     coarse: bool = True,
 ) -> SearchResult:
-    """Minimise ``objective`` over ``names`` inside ``bounds`` by a bounded coordinate search.
+    """Minimise ``objective`` over the parameters named in ``bounds`` (in its order) inside them by a bounded coordinate search.
 
     Round 1 sweeps each parameter in turn over ``grid_points`` evenly spaced values of its whole range
     (the others held); each later round sweeps ``refine_points`` values within one previous step of the
@@ -137,14 +136,14 @@ def coordinate_search(
     Parameters
     ----------
     objective : function of a full value mapping (``start`` with changed names), lower is better.
-    names : the parameters to move.
-    bounds : (low, high) per name; every value tried lies inside.
+    bounds : (low, high) per parameter to move, in the order they are swept; every value tried lies inside.
     start : the starting values (every name, and any other fixed values the objective needs).
 
     Returns
     -------
     SearchResult
     """
+    names = list(bounds)
     values = {k: float(v) for k, v in start.items()}
     for n in names:
         lo, hi = bounds[n]
@@ -223,7 +222,7 @@ def fit_parameters(
     def objective(values: dict[str, float]) -> float:
         return log_ratio_objective([r.minutes for r in fit_rows], model_minutes_cached(fit_rows, states, values, memo))
 
-    return coordinate_search(objective, names, bounds, init, **search)
+    return coordinate_search(objective, bounds, init, **search)
 
 
 @dataclass(frozen=True)

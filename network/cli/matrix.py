@@ -107,7 +107,7 @@ FAR_POLICY: dict[str, FarPolicy] = {"refuse": "refused", "keep": "kept", "drop":
 
 def run_matrix(args: argparse.Namespace) -> int:
     """Run ``matrix``: the matrix in the chosen format and its JSON sidecar; returns the exit code."""
-    from network.run.matrix import MatrixFile, default_name, matrix  # lazy: only the command that runs it loads it
+    from network.run.matrix import MatrixFile, MatrixPoints, default_name, matrix  # lazy: only the command that runs it loads it
     from network.scenario.schema import find_scenario_file, load_scenario  # lazy: only the command that runs it loads it
 
     if args.out is not None and (args.out.is_dir() or args.out.suffix.lower() == ".json"):
@@ -128,14 +128,13 @@ def run_matrix(args: argparse.Namespace) -> int:
     try:
         res = matrix(
             args.scenario,
-            points=args.points,
+            points=MatrixPoints(args.points, FAR_POLICY[args.far_points]),
             modes=modes,
             method=args.engine,
             year=args.year,
             period=args.period,
             output=MatrixFile(fmt=args.fmt, bom=not args.no_bom, path=out),
             progress=bars,
-            far_points_are=FAR_POLICY[args.far_points],
         )
     finally:
         bars.close()

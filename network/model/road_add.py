@@ -3,6 +3,8 @@ project adds as its own) and by the embedded source (curated trunk roads the ske
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
@@ -24,6 +26,24 @@ EXPRESSWAY_ACCESS_CLASS = "rural_highway"
 """Class of the short link from an added expressway's end waypoint to the nearest node: its access road."""
 
 
+@dataclass(frozen=True)
+class Joining:
+    """How a new road joins the network (see :func:`add_road`): inner vertices within ``snap_m`` of a node, ends
+    within ``snap_ends_m``; with ``ends_at_waypoints`` an end stays at its waypoint, linked to a node."""
+
+    snap_m: float = SNAP_TO_NODE_M
+    snap_ends_m: float = SNAP_ENDS_M
+    ends_at_waypoints: bool = False
+
+
+@dataclass(frozen=True)
+class Published:
+    """What is published about a road: its length (m; None = straight x detour factor) and its signalised junctions."""
+
+    length_m: float | None = None
+    signals: float = 0.0
+
+
 def add_road(
     roads: RoadNetwork,
     path_lonlat: list[tuple[float, float]],
@@ -31,12 +51,9 @@ def add_road(
     name: str,
     speed_kph: float | dict[str, float] | None,
     highway: str = "urban_express",
-    snap_m: float = SNAP_TO_NODE_M,
-    snap_ends_m: float = SNAP_ENDS_M,
-    length_m: float | None = None,
-    signals: float = 0.0,
+    published: Published = Published(),
     ref: str = "",
-    ends_at_waypoints: bool = False,
+    join: Joining = Joining(),
 ) -> RoadNetwork:
     """Return a copy of ``roads`` with a new two-way road along ``path_lonlat``.
 
@@ -52,8 +69,11 @@ def add_road(
     existing node within ``snap_ends_m`` by a short edge of the same road (straight x detour, not part
     of ``length_m``; on an expressway it is the access road, class ``EXPRESSWAY_ACCESS_CLASS``, so the
     end is where a car gets on and off). So the road's published end points lie on it and a trip from
-    them can use it.
+    them can use it. (``snap_m``, ``snap_ends_m``, ``ends_at_waypoints``: :class:`Joining`; ``length_m``,
+    ``signals``: :class:`Published`.)
     """
+    snap_m, snap_ends_m, ends_at_waypoints = join.snap_m, join.snap_ends_m, join.ends_at_waypoints
+    length_m, signals = published.length_m, published.signals
     nodes = roads.nodes
     lon = np.array([p[0] for p in path_lonlat], dtype=float)
     lat = np.array([p[1] for p in path_lonlat], dtype=float)

@@ -15,6 +15,7 @@ import html
 import json
 import os
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -603,19 +604,21 @@ def _outline_layer(m: folium.Map, zones: gpd.GeoDataFrame) -> str:
     return name
 
 
-def _legend_html(
-    *,
-    title: str,
-    provenance: str,
-    tiles_attr: str,
-    centre_table_html: str,
-    has_diff: bool,
-    diff_empty: bool,
-    has_base: bool,
-    project_types: list[str],
-    has_zones: bool,
-    rail_rows: list[tuple[str, str]],
-) -> str:
+@dataclass(frozen=True)
+class _LegendKeys:
+    """Which keys the legend shows: base outlines, the difference (or that it is empty), project types, zones, rail lines."""
+
+    has_diff: bool
+    diff_empty: bool
+    has_base: bool
+    project_types: list[str]
+    has_zones: bool
+    rail_rows: list[tuple[str, str]]
+
+
+def _legend_html(*, title: str, provenance: str, tiles_attr: str, centre_table_html: str, keys: _LegendKeys) -> str:
+    has_diff, diff_empty, has_base, project_types = keys.has_diff, keys.diff_empty, keys.has_base, keys.project_types
+    has_zones, rail_rows = keys.has_zones, keys.rail_rows
     sw = 'style="background:{c};width:14px;height:10px;display:inline-block;opacity:.75;margin-right:4px"'
     bands = "".join(
         f"<span style='white-space:nowrap;margin-right:6px'><span {sw.format(c=c)}></span>≤ {t}</span>"
@@ -795,6 +798,29 @@ class _LayerPanel(MacroElement):
         self.html = '<div class="czt-layers-body" style="font:12px sans-serif;line-height:1.5;padding:2px 4px">' + "".join(rows) + "</div>"
 
 
+@dataclass(frozen=True)
+class MapLayers:
+    """What a map draws besides the scenario's isochrones (see :func:`isochrone_map`): the legend's centre table,
+    a base scenario's isochrones and the difference (comparison maps), projects, zone minutes, hand-written edits."""
+
+    centre_table_html: str = ""
+    base_isochrones: gpd.GeoDataFrame | None = None
+    difference: gpd.GeoDataFrame | None = None
+    projects: gpd.GeoDataFrame | None = None
+    zone_minutes: pd.DataFrame | None = None
+    edits: gpd.GeoDataFrame | None = None
+
+
+@dataclass(frozen=True)
+class MapView:
+    """How a map is shown (see :func:`isochrone_map`): tiles, offline, the data date shown, the band it opens on."""
+
+    basemap: str = "osm"
+    offline: bool = False
+    data_date: str | None = None
+    focus: tuple[str, str] | None = None
+
+
 def isochrone_map(
     *,
     title: str,
@@ -803,16 +829,8 @@ def isochrone_map(
     region: Region,
     tier: str,
     snapshot: str,
-    centre_table_html: str = "",
-    base_isochrones: gpd.GeoDataFrame | None = None,
-    difference: gpd.GeoDataFrame | None = None,
-    projects: gpd.GeoDataFrame | None = None,
-    zone_minutes: pd.DataFrame | None = None,
-    edits: gpd.GeoDataFrame | None = None,
-    basemap: str = "osm",
-    offline: bool = False,
-    data_date: str | None = None,
-    focus: tuple[str, str] | None = None,
+    layers: MapLayers = MapLayers(),
+    view: MapView = MapView(),
 ) -> folium.Map:
     """Build the scenario (or comparison) map.
 
@@ -836,7 +854,11 @@ def isochrone_map(
 
     Layers sit in panes stacked by kind (``PANES``: zones lowest, then outlines, isochrones, base outlines,
     differences, projects, rail, centres), so the order never depends on which layer was switched on last.
+    (``base_isochrones`` ... ``centre_table_html``: :class:`MapLayers`; ``basemap`` ... ``focus``: :class:`MapView`.)
     """
+    centre_table_html, base_isochrones, difference = layers.centre_table_html, layers.base_isochrones, layers.difference
+    projects, zone_minutes, edits = layers.projects, layers.zone_minutes, layers.edits
+    basemap, offline, data_date, focus = view.basemap, view.offline, view.data_date, view.focus
     shift = basemap == "gaode"
     m = folium.Map(location=[27.98, 113.0], zoom_start=9, tiles=None, control_scale=False, prefer_canvas=False)
     tiles_attr = _add_basemap(m, basemap, offline=offline)
@@ -897,12 +919,14 @@ def isochrone_map(
                 provenance=provenance,
                 tiles_attr=tiles_attr,
                 centre_table_html=centre_table_html,
-                has_diff=diff is not None,
-                diff_empty=difference is not None and diff is None,
-                has_base=base is not None,
-                project_types=sorted({str(t) for t in proj["type"]}) if proj is not None and "type" in proj else [],
-                has_zones=zm is not None,
-                rail_rows=rail_key(rail),
+                keys=_LegendKeys(
+                    has_diff=diff is not None,
+                    diff_empty=difference is not None and diff is None,
+                    has_base=base is not None,
+                    project_types=sorted({str(t) for t in proj["type"]}) if proj is not None and "type" in proj else [],
+                    has_zones=zm is not None,
+                    rail_rows=rail_key(rail),
+                ),
             )
         )
     )

@@ -12,6 +12,7 @@ import json
 import math
 import os
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -450,19 +451,31 @@ td.num{text-align:right} td.yes{background:#e5f5e0} td.no{background:#fde0dd} td
 """
 
 
-def render_report(
-    *,
-    scenario_title: str,
-    metrics: dict[str, Any],
-    map_href: str | None = None,
-    timeline_png: Path | bytes | None = None,
-    timeline: pd.DataFrame | None = None,
-    attribution: pd.DataFrame | None = None,
-    base_metrics: dict[str, Any] | None = None,
-    notes: Sequence[str] = (),
-    validation_html: str | None = None,
-) -> str:
+@dataclass(frozen=True)
+class ReportParts:
+    """The optional parts of a scenario report (see :func:`write_report`).
+
+    ``map_href``: link to the map, relative to the report (``relative_href(map_path, report_path)``);
+    ``timeline_png``: a ready chart (file or PNG bytes), else ``timeline`` (year, minutes, series or
+    from/to[/mode]) is drawn; ``attribution``: any table (e.g. project, minutes saved, population gained),
+    every cell escaped; ``base_metrics``: a base scenario's metrics (the headline then shows the change in
+    minutes); ``notes``: extra method notes (escaped); ``validation_html``: the section from
+    ``validation_section_html`` (validation against published times).
+    """
+
+    map_href: str | None = None
+    timeline_png: Path | bytes | None = None
+    timeline: pd.DataFrame | None = None
+    attribution: pd.DataFrame | None = None
+    base_metrics: dict[str, Any] | None = None
+    notes: Sequence[str] = ()
+    validation_html: str | None = None
+
+
+def render_report(*, scenario_title: str, metrics: dict[str, Any], parts: ReportParts = ReportParts()) -> str:
     """The report page as a string (see ``write_report``)."""
+    map_href, timeline_png, timeline, attribution = parts.map_href, parts.timeline_png, parts.timeline, parts.attribution
+    base_metrics, notes, validation_html = parts.base_metrics, parts.notes, parts.validation_html
     net = metrics.get("network", {})
     sections = [
         f"<h1>{esc(scenario_title)}</h1>",
@@ -517,46 +530,16 @@ def render_report(
     )
 
 
-def write_report(
-    path: Path,
-    *,
-    scenario_title: str,
-    metrics: dict[str, Any],
-    map_href: str | None = None,
-    timeline_png: Path | bytes | None = None,
-    timeline: pd.DataFrame | None = None,
-    attribution: pd.DataFrame | None = None,
-    base_metrics: dict[str, Any] | None = None,
-    notes: Sequence[str] = (),
-    validation_html: str | None = None,
-) -> Path:
+def write_report(path: Path, *, scenario_title: str, metrics: dict[str, Any], parts: ReportParts = ReportParts()) -> Path:
     """Write the report atomically to ``path`` and return it.
 
     Parameters
     ----------
     scenario_title : user text (escaped).
     metrics : the scenario's metrics dict (``runner.scenario_metrics``).
-    map_href : link to the map, relative to the report (``relative_href(map_path, report_path)``).
-    timeline_png : a ready chart (file or PNG bytes); else ``timeline`` (year, minutes, series or from/to[/mode]) is drawn.
-    attribution : any table (e.g. project, minutes saved, population gained); every cell escaped.
-    base_metrics : a base scenario's metrics: the headline then shows the change in minutes.
-    notes : extra method notes (escaped).
-    validation_html : the section from ``validation_section_html`` (validation against published times).
+    parts : the map link, timeline, attribution table, base metrics, notes and validation section (:class:`ReportParts`).
     """
-    atomic_write_text(
-        path,
-        render_report(
-            scenario_title=scenario_title,
-            metrics=metrics,
-            map_href=map_href,
-            timeline_png=timeline_png,
-            timeline=timeline,
-            attribution=attribution,
-            base_metrics=base_metrics,
-            notes=notes,
-            validation_html=validation_html,
-        ),
-    )
+    atomic_write_text(path, render_report(scenario_title=scenario_title, metrics=metrics, parts=parts))
     return path
 
 

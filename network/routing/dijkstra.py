@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -122,25 +123,34 @@ def _block(start: int, block: IntArray, limit_s: float, targets: IntArray | None
     return start, times, d if full else None, r + start, a, clock_t
 
 
+@dataclass(frozen=True)
+class Blocks:
+    """How :func:`solve_blocks` runs: ``chunk`` origins per block over ``workers`` forked processes; ``usage``: also
+    count each arc's use by the trees (for ``keys``); ``full``: also return each block's whole time field."""
+
+    chunk: int = CHUNK_ORIGINS
+    workers: int = 1
+    usage: bool = False
+    full: bool = False
+
+
 def solve_blocks(
     csr: csr_matrix,
     keys: IntArray,
     src: IntArray,
     limit_s: float,
     tgt: IntArray | None,
+    blocks: Blocks,
     *,
-    usage: bool,
-    full: bool,
-    chunk: int,
-    workers: int,
     clock_s: FloatArray | None = None,
 ) -> list[tuple[Any, ...]]:
-    """Run Dijkstra for ``src`` in blocks of ``chunk`` origins (over ``workers`` forked processes); one tuple per block.
+    """Run Dijkstra for ``src`` in blocks (:class:`Blocks`: origins per block, forked processes); one tuple per block.
 
     ``clock_s`` (per CSR entry): ``csr.data`` is a generalized cost, and each block also returns the clock
     seconds along its shortest-path trees (:func:`clock_along_tree`).
     """
-    tasks = [(start, src[start : start + chunk], limit_s, tgt, usage, full) for start in range(0, len(src), chunk)]
+    chunk, workers = blocks.chunk, blocks.workers
+    tasks = [(start, src[start : start + chunk], limit_s, tgt, blocks.usage, blocks.full) for start in range(0, len(src), chunk)]
     _SHARED.update(csr=csr, keys=keys, clock=clock_s)
     try:
         if workers <= 1 or len(tasks) < 2 or "fork" not in multiprocessing.get_all_start_methods():
@@ -166,7 +176,7 @@ def csr_times_between(
     src = np.asarray(sources, dtype=np.int64)
     tgt = np.asarray(targets, dtype=np.int64)
     out = np.empty((len(src), len(tgt)))
-    for start, t, *_ in solve_blocks(csr, np.zeros(0, np.int64), src, limit_s, tgt, usage=False, full=False, chunk=chunk, workers=workers):
+    for start, t, *_ in solve_blocks(csr, np.zeros(0, np.int64), src, limit_s, tgt, Blocks(chunk, workers)):
         out[start : start + len(t)] = t
     return out
 
@@ -191,7 +201,7 @@ def csr_costs_between(
     cost = np.empty((len(src), len(tgt)))
     clock = np.empty((len(src), len(tgt)))
     blocks = solve_blocks(
-        csr, np.zeros(0, np.int64), src, limit_s, tgt, usage=False, full=False, chunk=chunk, workers=workers, clock_s=np.asarray(clock_s, dtype=float)
+        csr, np.zeros(0, np.int64), src, limit_s, tgt, Blocks(chunk, workers), clock_s=np.asarray(clock_s, dtype=float)
     )
     for start, t, _, _, _, c in blocks:
         cost[start : start + len(t)] = t

@@ -27,7 +27,7 @@ from scipy.sparse import coo_matrix, csc_matrix, csr_matrix
 from network.model.types import FloatArray, IntArray
 from network.routing.ch import build, many_to_many
 from network.routing.csr import arc_keys, canonical, fastest_arcs_csr
-from network.routing.dijkstra import CHUNK_ORIGINS, solve_blocks
+from network.routing.dijkstra import CHUNK_ORIGINS, Blocks, solve_blocks
 from network.routing.engine import CH_MIN_SOURCES
 
 
@@ -101,7 +101,7 @@ def solve(
     clock = None if clock_s is None else np.empty((len(src), width))
     rows_all: list[IntArray] = []
     arcs_all: list[IntArray] = []
-    blocks = solve_blocks(csr, keys, src, limit_s, tgt, usage=True, full=keep_fields, chunk=chunk, workers=workers, clock_s=clock_s)
+    blocks = solve_blocks(csr, keys, src, limit_s, tgt, Blocks(chunk, workers, usage=True, full=keep_fields), clock_s=clock_s)
     for start, t, d, r, a, c in blocks:
         times[start : start + len(t)] = t
         if fields is not None and tgt is not None:
@@ -194,7 +194,7 @@ def recompute(
         out[r] = t
         return out
     blocks = solve_blocks(
-        csr, np.zeros(0, np.int64), src, base.limit_s, base.targets, usage=False, full=False, chunk=chunk, workers=workers
+        csr, np.zeros(0, np.int64), src, base.limit_s, base.targets, Blocks(chunk, workers)
     )
     for start, t, *_ in blocks:
         out[r[start : start + len(t)]] = t
@@ -213,7 +213,7 @@ def recompute_costs(
     clock = base.clock_s.copy()
     r = np.asarray(rows, dtype=np.int64)
     blocks = solve_blocks(
-        csr, np.zeros(0, np.int64), base.sources[r], base.limit_s, base.targets, usage=False, full=False, chunk=chunk, workers=workers, clock_s=clock_s
+        csr, np.zeros(0, np.int64), base.sources[r], base.limit_s, base.targets, Blocks(chunk, workers), clock_s=clock_s
     )
     for start, t, _, _, _, c in blocks:
         gen[r[start : start + len(t)]] = t

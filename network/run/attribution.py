@@ -18,7 +18,7 @@ from network.analysis.shapley import EXACT_MAX_ITEMS
 from network.model.region import load_region
 from network.outputs.files import atomic_write_text, dumps_metrics, table_provenance, write_table
 from network.outputs.output_set import record_file
-from network.outputs.report import relative_href, write_report
+from network.outputs.report import ReportParts, relative_href, write_report
 from network.paths import SCENARIO_DIR, map_dir
 from network.paths import output_dir as default_output_dir
 from network.run.runner import scenario_metrics
@@ -172,10 +172,12 @@ def _attribution_report(r: ResolvedScenario, table: pd.DataFrame, output_dir: Pa
         path,
         scenario_title=r.scenario.title or r.scenario.name,
         metrics=metrics,
-        map_href=relative_href(map_path, path) if map_path.exists() else None,
-        timeline_png=timeline_png if timeline_png.exists() else None,
-        attribution=table,
-        notes=notes,
+        parts=ReportParts(
+            map_href=relative_href(map_path, path) if map_path.exists() else None,
+            timeline_png=timeline_png if timeline_png.exists() else None,
+            attribution=table,
+            notes=notes,
+        ),
     )
     record_file(path.parent, path.name)  # the run's set stays consistent with its manifest
     return path

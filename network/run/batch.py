@@ -173,16 +173,24 @@ def base_payload(files: Iterable[Path]) -> BasePayload:
     return payload
 
 
+@dataclass(frozen=True)
+class MapOptions:
+    """The HTML map of each scenario: written or not, its tiles (``osm`` when None), offline (Leaflet inlined), where
+    (None: ``network.paths.map_dir()``)."""
+
+    write: bool = True
+    basemap: str | None = None
+    offline: bool = False
+    map_dir: Path | None = None
+
+
 def run_batch(
     files: Sequence[Path | str],
     *,
     workers: int = 1,
     scheduler: str | None = None,
     output_dir: Path | None = None,
-    map_dir: Path | None = None,
-    no_map: bool = False,
-    basemap: str | None = None,
-    offline: bool = False,
+    maps: MapOptions = MapOptions(),
     on_outcome: Callable[[BatchOutcome], None] | None = None,
 ) -> list[BatchOutcome]:
     """Run scenario ``files`` and return one outcome per file, in input order.
@@ -194,25 +202,26 @@ def run_batch(
     scheduler:
         Address of a Dask scheduler (``tcp://host:port``): run there. Outputs are written by the
         workers, so ``output_dir``/``map_dir`` must be on a filesystem they share with the caller.
-    basemap, offline:
-        Map options, passed to ``runner.run_scenario`` as in a serial run.
+    maps:
+        The HTML maps (:class:`MapOptions`), passed to ``runner.run_scenario`` as in a serial run.
     on_outcome:
         Called in this process with each outcome as it completes (completion order).
     """
     paths = [str(f) for f in files]
     out = str(output_dir if output_dir is not None else default_output_dir())
-    maps, write_map = str(map_dir if map_dir is not None else default_map_dir()), not no_map
+    basemap, offline = maps.basemap, maps.offline
+    map_folder, write_map = str(maps.map_dir if maps.map_dir is not None else default_map_dir()), maps.write
     opts: dict[str, Any] = {"basemap": basemap, "offline": True} if offline else ({"basemap": basemap} if basemap else {})
     if not paths:
         return []
     if scheduler:
-        outcomes = _run_dask(paths, scheduler, out, maps, write_map, opts, on_outcome)
+        outcomes = _run_dask(paths, scheduler, out, map_folder, write_map, opts, on_outcome)
     elif workers > 1 and len(paths) > 1:
-        outcomes = _run_pool(paths, min(workers, len(paths)), out, maps, write_map, opts, on_outcome)
+        outcomes = _run_pool(paths, min(workers, len(paths)), out, map_folder, write_map, opts, on_outcome)
     else:
         outcomes = {}
         for i, p in enumerate(paths):
-            outcomes[i] = run_file(p, out, maps, write_map, opts)
+            outcomes[i] = run_file(p, out, map_folder, write_map, opts)
             if on_outcome:
                 on_outcome(outcomes[i])
     return [outcomes[i] for i in range(len(paths))]

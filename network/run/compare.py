@@ -17,7 +17,7 @@ from network.analysis.isochrones import isochrone_polygons
 from network.analysis.metrics import evaluate
 from network.model.region import load_region
 from network.outputs.files import atomic_write_text, dumps_metrics, json_safe, table_provenance, write_table
-from network.outputs.maps import basemap_problem, difference_focus, isochrone_difference, isochrone_map, save_map
+from network.outputs.maps import MapLayers, MapView, basemap_problem, difference_focus, isochrone_difference, isochrone_map, save_map
 from network.paths import map_dir as default_map_dir
 from network.paths import output_dir as default_output_dir
 from network.scenario.catalogue import catalogue_frame, load_catalogue
@@ -129,20 +129,7 @@ def compare(
     map_path = None
     if write_map:
         changed = (ra.active ^ rb.active) or None
-        m = isochrone_map(
-            title=f"{rb.scenario.title or rb.scenario.name} vs {ra.scenario.title or ra.scenario.name}",
-            isochrones=iso_b,
-            base_isochrones=iso_a,
-            difference=difference,
-            projects=catalogue_frame(load_catalogue(), sb.rail.stops, active=set(changed) if changed else None),
-            edits=_compare_edits_frame(ra.scenario.name, edits_a, rb.scenario.name, edits_b),
-            rail=sb.rail,
-            region=region,
-            tier=sb.roads.tier,
-            snapshot=sb.roads.snapshot,
-            basemap=basemap,
-            offline=offline,
-        )
+        m = isochrone_map(title=f"{rb.scenario.title or rb.scenario.name} vs {ra.scenario.title or ra.scenario.name}", isochrones=iso_b, rail=sb.rail, region=region, tier=sb.roads.tier, snapshot=sb.roads.snapshot, layers=MapLayers(base_isochrones=iso_a, difference=difference, projects=catalogue_frame(load_catalogue(), sb.rail.stops, active=set(changed) if changed else None), edits=_compare_edits_frame(ra.scenario.name, edits_a, rb.scenario.name, edits_b)), view=MapView(basemap=basemap, offline=offline))
         map_path = (map_dir if map_dir is not None else default_map_dir()) / f"{name}.html"
         save_map(m, map_path)
     return CompareResult(

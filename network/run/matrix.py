@@ -85,17 +85,27 @@ class MatrixFile:
     path: Path | None = None
 
 
+@dataclass(frozen=True)
+class MatrixPoints:
+    """The points of a matrix: ``path`` a CSV of ``id, lon, lat`` (WGS-84; None for the zones' population-weighted
+    centroids), and what happens to points farther than ``MAX_SNAP_M`` from the network: ``refused`` (one
+    ``InputError`` naming every one), ``kept`` (their times include the long access leg; listed under
+    ``far_points`` in the sidecar) or ``dropped`` (left out; listed under ``dropped_points``)."""
+
+    path: Path | None = None
+    far_points_are: FarPolicy = "refused"
+
+
 def matrix(
     scenario: str | Path = "surveyed",
     *,
-    points: Path | None = None,
+    points: MatrixPoints = MatrixPoints(),
     modes: Sequence[str] = ("car", "transit", "best"),
     method: Method = "auto",
     year: int | None = None,
     period: str | None = None,
     output: MatrixFile = MatrixFile(),
     progress: Progress | None = None,
-    far_points_are: FarPolicy = "refused",
 ) -> MatrixResult:
     """Door-to-door minutes between every pair of points, written as a file with a ``.json`` sidecar beside it.
 
@@ -104,7 +114,7 @@ def matrix(
     scenario
         A scenario name or path.
     points
-        A CSV of ``id, lon, lat`` (WGS-84); None for the zones' population-weighted centroids.
+        The points and what happens to those far from the network (:class:`MatrixPoints`; default: the zones).
     modes
         Which of ``car``, ``transit`` and ``best`` to write.
     method
@@ -115,21 +125,19 @@ def matrix(
         Format, byte-order mark and path of the file (:class:`MatrixFile`).
     progress
         Called as the engines progress (the command line draws bars with it).
-    far_points_are
-        Points farther than ``MAX_SNAP_M`` from the network: ``refused`` (one ``InputError`` naming every one),
-        ``kept`` (their times include the long access leg; listed under ``far_points`` in the sidecar) or
-        ``dropped`` (left out; listed under ``dropped_points``).
 
     Returns
     -------
     MatrixResult
         Where the matrix and its sidecar went, and the sidecar's content (engines, timings, provenance).
     """
+    far_points_are = points.far_points_are
+    points_csv = points.path
     path = find_scenario_file(str(scenario))
     sc = load_scenario(path)
     fmt, bom = output.fmt, output.bom
     sc = scenario_at(sc, year=year, period=period)
-    pts: Points = load_points(points) if points is not None else zone_centroids(load_region())
+    pts: Points = load_points(points_csv) if points_csv is not None else zone_centroids(load_region())
     state = resolve_state(sc, file=str(path))
     far = far_points(state, pts)
     if far and far_points_are == "refused":
@@ -141,7 +149,7 @@ def matrix(
     t0 = time.perf_counter()
     minutes, info = od_minutes(state, pts, method=method, check_reach=False, progress=progress)
     seconds = time.perf_counter() - t0
-    target = output.path or default_output_dir() / sc.name / default_name(fmt, points, year=year, period=period)
+    target = output.path or default_output_dir() / sc.name / default_name(fmt, points_csv, year=year, period=period)
     provenance = {"tier": state.roads.tier, "snapshot": state.roads.snapshot, "attribution": OSM_ATTRIBUTION, "scenario": sc.name}
     write_matrix(target, pts, minutes, list(modes), fmt=fmt, bom=bom, metadata=provenance)
     meta = {

@@ -13,8 +13,7 @@ from network._errors import InputError
 from network.model.rail import load_rail
 from network.model.region import load_region
 from network.sources.osm import (
-    CONSOLIDATE_TOLERANCE_M,
-    Pipeline,
+    BuildOptions,
     RoadNetwork,
     Source,
     bbox_polygon,
@@ -26,22 +25,8 @@ from network.sources.osm import (
 )
 from network.sources.osm_coverage import Coverage, extract_coverage
 
-
-@dataclass(frozen=True)
-class NetworkBuildOptions:
-    """How ``network build`` cleans and caches: road classes kept, intersection tolerance, pipeline, cache policy.
-
-    ``pipeline`` None = ``arrays`` for a local file, ``osmnx`` for Overpass; ``cache_dir`` None =
-    ``$CZT_CACHE_DIR`` or ``<repo>/cache``; an Overpass download younger than ``max_age_days`` is reused.
-    """
-
-    overpass_url: str | None = None
-    road_filter: str = "drive"
-    tolerance_m: float = CONSOLIDATE_TOLERANCE_M
-    pipeline: Pipeline | None = None
-    max_age_days: int = 30
-    refresh: bool = False
-    cache_dir: Path | None = None
+NetworkBuildOptions = BuildOptions
+"""How ``network build`` reads, cleans and caches (``network.sources.osm.BuildOptions``)."""
 
 
 @dataclass(frozen=True)
@@ -87,18 +72,7 @@ def build_network(
     if source == "pbf" and path is None:
         raise InputError("--path", "path", "--source pbf needs --path FILE")
     t0 = time.perf_counter()
-    roads, entry = build_osm_network(
-        source,
-        path=path,
-        polygon=bbox_polygon(*bbox) if bbox is not None else None,
-        overpass_url=options.overpass_url,
-        road_filter=options.road_filter,
-        tolerance_m=options.tolerance_m,
-        pipeline=options.pipeline,
-        max_age_days=options.max_age_days,
-        refresh=options.refresh,
-        cache_dir=options.cache_dir,
-    )
+    roads, entry = build_osm_network(source, path=path, polygon=bbox_polygon(*bbox) if bbox is not None else None, options=options)
     coverage = extract_coverage(roads, load_region())
     report = {
         **network_report(roads),

@@ -34,9 +34,9 @@ from network.outputs.files import (
     tool_stamp,
     write_table,
 )
-from network.outputs.maps import isochrone_map, save_map, zone_minutes_table
+from network.outputs.maps import MapLayers, MapView, isochrone_map, save_map, zone_minutes_table
 from network.outputs.output_set import staged_output_set
-from network.outputs.report import relative_href, write_report
+from network.outputs.report import ReportParts, relative_href, write_report
 from network.paths import map_dir as default_map_dir
 from network.paths import output_dir as default_output_dir
 from network.scenario.resolve import build_state, resolve_projects
@@ -226,26 +226,14 @@ def run_scenario(
         atomic_write_text(out / "metrics.json", dumps_metrics(metrics))
         if stage.map_file is not None:
             pairs = pd.DataFrame(metrics["centre_minutes"])
-            m = isochrone_map(
-                title=scenario.title or scenario.name,
-                isochrones=iso,
-                rail=state.rail,
-                region=load_region(),
-                tier=state.roads.tier,
-                snapshot=state.roads.snapshot,
-                centre_table_html=centre_matrix_html(pairs),
-                zone_minutes=pd.DataFrame(metrics["zone_minutes"]),
-                edits=edits_frame(metrics["edits"], scenario=scenario.name),
-                basemap=basemap or ("none" if offline else "osm"),
-                offline=offline,
-            )
+            m = isochrone_map(title=scenario.title or scenario.name, isochrones=iso, rail=state.rail, region=load_region(), tier=state.roads.tier, snapshot=state.roads.snapshot, layers=MapLayers(centre_table_html=centre_matrix_html(pairs), zone_minutes=pd.DataFrame(metrics["zone_minutes"]), edits=edits_frame(metrics["edits"], scenario=scenario.name)), view=MapView(basemap=basemap or ("none" if offline else "osm"), offline=offline))
             save_map(m, stage.map_file)
         if write_report_html:
             write_report(
                 out / "report.html",
                 scenario_title=scenario.title or scenario.name,
                 metrics=metrics,
-                map_href=relative_href(final_map, stage.final / "report.html") if final_map else None,
+                parts=ReportParts(map_href=relative_href(final_map, stage.final / "report.html") if final_map else None),
             )
     # the set is swapped in as a whole: these paths now hold this run's files
     metrics_path = stage.final / "metrics.json"

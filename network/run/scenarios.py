@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from network._errors import PlannerError
 from network.outputs.checks_report import CheckRecord, write_check_reports
 from network.paths import SCENARIO_DIR
-from network.paths import map_dir as default_map_dir
 from network.paths import output_dir as default_output_dir
-from network.run.batch import BatchOutcome, run_batch
+from network.run.batch import BatchOutcome, MapOptions, run_batch
 from network.scenario.schema import find_scenario_file
 
 
@@ -51,17 +49,6 @@ def run_files(named: Sequence[str], *, run_all: bool = False, scenario_dir: Path
             seen.add(key)
             out.append(f)
     return out
-
-
-@dataclass(frozen=True)
-class MapOptions:
-    """The HTML map of each scenario: written or not, its tiles (``osm`` when None), offline (Leaflet inlined), where
-    (None: ``network.paths.map_dir()``)."""
-
-    write: bool = True
-    basemap: str | None = None
-    offline: bool = False
-    map_dir: Path | None = None
 
 
 def check_records(outcomes: Sequence[BatchOutcome]) -> list[CheckRecord]:
@@ -115,10 +102,7 @@ def run_scenarios(
         workers=workers,
         scheduler=scheduler,
         output_dir=output_dir if output_dir is not None else default_output_dir(),
-        map_dir=maps.map_dir if maps.map_dir is not None else default_map_dir(),
-        no_map=not maps.write,
-        basemap=maps.basemap,
-        offline=maps.offline,
+        maps=maps,
         on_outcome=on_outcome,
     )
     if check_reports is not None:

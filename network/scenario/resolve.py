@@ -40,6 +40,7 @@ from network.model.rail import (
     with_timetable,
     without_stops,
 )
+from network.model.road_add import Joining, Published
 from network.model.speeds import PERIODS
 from network.paths import DATA_DIR, SCENARIO_DIR
 from network.scenario.catalogue import After, Project, RailBefore, load_catalogue, unknown_id_message
@@ -265,27 +266,25 @@ def build_state(
             rail = _revert_rail(rail, p)
         elif not p.in_base and on:
             after = p.after
-            roads, note = _apply_road(
-                roads, p.type, p.path or [], p.name_zh, after.highway if after else None, _speeds(after), length_km=p.length_km, ref=pid
-            )
+            change = RoadChange(p.type, p.path or [], p.name_zh, after.highway if after else None, _speeds(after), length_km=p.length_km, ref=pid)
+            roads, note = _apply_road(roads, change)
             if note:
                 warnings.append(f"project {pid}: {note}")
         elif not p.in_base and not on and p.type == "road_upgrade" and isinstance(p.before, After):
             b = p.before
-            roads, _ = _apply_road(roads, p.type, p.path or [], p.name_zh, b.highway, _before_speeds(b), only_set=True, signals=b.signals)
+            roads, _ = _apply_road(roads, RoadChange(p.type, p.path or [], p.name_zh, b.highway, _before_speeds(b), only_set=True, signals=b.signals))
     for k, adhoc in enumerate(sc.add):
         if isinstance(adhoc, TRANSIT_EDIT_CLASSES):
             continue  # applied to the services below
         if isinstance(adhoc, NewRoad):
-            roads, note = _apply_road(
-                roads, "new_road", list(adhoc.path), adhoc.name, adhoc.highway, {"am_peak": adhoc.speed_kph, "off_peak": adhoc.speed_kph}
-            )
+            speeds = {"am_peak": adhoc.speed_kph, "off_peak": adhoc.speed_kph}
+            roads, note = _apply_road(roads, RoadChange("new_road", list(adhoc.path), adhoc.name, adhoc.highway, speeds))
         elif isinstance(adhoc, RoadUpgrade):
             sp = {"am_peak": adhoc.speed_kph, "off_peak": adhoc.speed_kph} if adhoc.speed_kph else None
-            roads, note = _apply_road(roads, "road_upgrade", list(adhoc.path), adhoc.name, adhoc.highway, sp)
+            roads, note = _apply_road(roads, RoadChange("road_upgrade", list(adhoc.path), adhoc.name, adhoc.highway, sp))
         else:
             assert isinstance(adhoc, RoadClosure)
-            roads, note = _apply_road(roads, "road_closure", list(adhoc.path), adhoc.name, None, None)
+            roads, note = _apply_road(roads, RoadChange("road_closure", list(adhoc.path), adhoc.name))
         if note:
             warnings.append(f"add[{k}] {adhoc.name}: {note}")
     sdir = Path(file).parent if file != "<scenario>" else Path.cwd()
@@ -412,31 +411,40 @@ def _add_own_road(roads: RoadNetwork, p: Project, *, on: bool) -> RoadNetwork:
         name=p.name_zh,
         speed_kph=speeds,
         highway=highway,
-        length_m=p.length_km * 1000.0 if p.length_km else None,
-        signals=float(state.signals or 0.0),
+        published=Published(length_m=p.length_km * 1000.0 if p.length_km else None, signals=float(state.signals or 0.0)),
         ref=p.id,
-        ends_at_waypoints=True,
+        join=Joining(ends_at_waypoints=True),
     )
 
 
-def _apply_road(
-    roads: RoadNetwork,
-    kind: str,
-    path: list[tuple[float, float]],
-    name: str,
-    highway: str | None,
-    speeds: dict[str, float] | None,
-    *,
-    only_set: bool = False,
-    signals: float | None = None,
-    length_km: float | None = None,
-    ref: str = "",
-) -> tuple[RoadNetwork, str]:
+@dataclass(frozen=True)
+class RoadChange:
+    """One road project or edit to apply: ``kind`` new_road, road_upgrade or road_closure along ``path`` (lon, lat).
+
+    ``highway`` and ``speeds`` (km/h by period) are what the road becomes; ``only_set``: set them even where
+    slower (a 'before' state); ``signals`` per km; ``length_km`` a new road's published length; ``ref`` the
+    id its edges carry.
+    """
+
+    kind: str
+    path: list[tuple[float, float]]
+    name: str
+    highway: str | None = None
+    speeds: dict[str, float] | None = None
+    only_set: bool = False
+    signals: float | None = None
+    length_km: float | None = None
+    ref: str = ""
+
+
+def _apply_road(roads: RoadNetwork, change: RoadChange) -> tuple[RoadNetwork, str]:
     """Apply one road project; return the new roads and a warning ('' when fine).
 
     An upgrade (or a 'before' state) claims only edges its class may use: never an expressway for
     an urban project, only expressway edges for an expressway project.
     """
+    kind, path, name, highway, speeds = change.kind, change.path, change.name, change.highway, change.speeds
+    only_set, signals, length_km, ref = change.only_set, change.signals, change.length_km, change.ref
     if kind == "new_road":
         assert highway is not None and speeds is not None
         before_nodes = len(roads.nodes)
@@ -446,7 +454,7 @@ def _apply_road(
             name=name,
             speed_kph=speeds,
             highway=highway,
-            length_m=length_km * 1000.0 if length_km else None,
+            published=Published(length_m=length_km * 1000.0 if length_km else None),
             ref=ref or f"new:{name}",
         )
         joined = len(path) - (len(new.nodes) - before_nodes)

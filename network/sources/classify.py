@@ -25,6 +25,7 @@ All inputs are metric (UTM 49N) arrays; the functions are pure and vectorised.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -106,6 +107,18 @@ def built_up_share(
     return built / samples
 
 
+@dataclass(frozen=True)
+class ClassifyRules:
+    """The thresholds of :func:`classify_edges`: an edge is an expressway when ``samples`` points along it all lie
+    within ``corridor_tolerance_m`` of a corridor, heading within ``max_bearing_diff_deg`` of it; else an
+    urban arterial from ``min_built_up_share`` of its length in built-up area."""
+
+    min_built_up_share: float = MIN_BUILT_UP_SHARE
+    corridor_tolerance_m: float = 1500.0
+    max_bearing_diff_deg: float = 30.0
+    samples: int = 5
+
+
 def classify_edges(
     ux: FloatArray,
     uy: FloatArray,
@@ -114,10 +127,7 @@ def classify_edges(
     *,
     corridors: list[FloatArray],
     built_up: FloatArray,
-    min_built_up_share: float = MIN_BUILT_UP_SHARE,
-    corridor_tolerance_m: float = 1500.0,
-    max_bearing_diff_deg: float = 30.0,
-    samples: int = 5,
+    rules: ClassifyRules = ClassifyRules(),
 ) -> list[str]:
     """Return a class per edge (see module docstring).
 
@@ -126,8 +136,10 @@ def classify_edges(
     ux, uy, vx, vy : edge end coordinates (m), shape (m,)
     corridors : expressway polylines (m), each shape (k, 2)
     built_up : share of each edge's length in built-up area (``built_up_share``), shape (m,)
-    min_built_up_share : share from which an edge is an urban arterial
+    rules : the thresholds (:class:`ClassifyRules`)
     """
+    samples, corridor_tolerance_m, max_bearing_diff_deg = rules.samples, rules.corridor_tolerance_m, rules.max_bearing_diff_deg
+    min_built_up_share = rules.min_built_up_share
     m = len(ux)
     is_express = np.zeros(m, dtype=bool)
     edge_bearing = _bearing_deg(vx - ux, vy - uy)

@@ -15,7 +15,7 @@ import pandas as pd
 from network._errors import DataError
 from network.model.area import area_type_codes
 from network.model.graph import RoadNetwork
-from network.model.road_add import add_road
+from network.model.road_add import Joining, Published, add_road
 from network.model.speeds import ROAD_CLASSES
 from network.model.tables import check_roads, parse_waypoint, read_text_table
 from network.paths import CRS_METRIC, CRS_WGS84, DATA_DIR
@@ -78,9 +78,9 @@ def with_trunk_roads(roads: RoadNetwork, trunk: pd.DataFrame) -> RoadNetwork:
             name=str(g["name"].iloc[0]),
             speed_kph=None,
             highway=str(g["class"].iloc[0]),
-            length_m=float(length_km) * 1000.0 if pd.notna(length_km) else None,
+            published=Published(length_m=float(length_km) * 1000.0 if pd.notna(length_km) else None),
             ref=str(road),
-            ends_at_waypoints=True,
+            join=Joining(ends_at_waypoints=True),
         )
     return roads
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 import logging
 import shutil
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Final, Literal
@@ -81,6 +82,7 @@ from network.sources.osm_simplify import (
 from network.sources.osm_stations import STATION_TYPES_OF_KIND, match_rail_stations, normalise_station_name, read_osm_stations
 
 __all__ = [
+    "BuildOptions",
     "BUILD_COMMAND",
     "CACHE_ENV",
     "CACHE_FORMAT",
@@ -142,23 +144,46 @@ DEFAULT_PIPELINE: Final[dict[str, str]] = {"overpass": "osmnx", "pbf": "arrays"}
 BUILD_COMMAND: Final[str] = "run_scenario.py network build --source overpass   (or --source pbf --path hunan-latest.osm.pbf)"
 
 
+@dataclass(frozen=True)
+class BuildOptions:
+    """How an OSM road network is read, cleaned and cached (see :func:`build_osm_network`).
+
+    ``overpass_url``: Overpass API endpoint (default: osmnx's); ``road_filter``: ``"drive"`` (all classes) or
+    ``"main"`` (tertiary and above); ``tolerance_m``: intersection consolidation tolerance (UTM metres; 0 =
+    none); ``component``: which connected component to keep (see ``simplify_and_consolidate``);
+    ``pipeline``: ``"arrays"`` or ``"osmnx"`` cleaning (None: arrays for files, osmnx for Overpass);
+    ``snapshot_date``: the data date (default: today for Overpass, the file's timestamp or mtime for a file);
+    ``max_age_days``: an Overpass cache entry younger than this is reused (``refresh`` forces a download);
+    ``cache_dir``: cache root (default ``$CZT_CACHE_DIR``, else the user cache folder: ``network.paths.cache_dir``).
+    """
+
+    overpass_url: str | None = None
+    road_filter: str = "drive"
+    tolerance_m: float = CONSOLIDATE_TOLERANCE_M
+    component: Component = "strong"
+    pipeline: Pipeline | None = None
+    snapshot_date: str | None = None
+    max_age_days: int = 30
+    refresh: bool = False
+    cache_dir: Path | None = None
+
+
 def network_from_file(
     path: Path,
     polygon: Polygon | MultiPolygon,
     *,
-    road_filter: str = "drive",
-    tolerance_m: float = CONSOLIDATE_TOLERANCE_M,
-    component: Component = "strong",
-    pipeline: Pipeline = "arrays",
+    options: BuildOptions = BuildOptions(),
     tier: str = "osm-pbf",
     snapshot: str | None = None,
     centres: pd.DataFrame | None = None,
 ) -> tuple[RoadNetwork, str | None]:
     """The cleaned ``RoadNetwork`` of a local file (no cache), and the file's snapshot date if it has one.
 
-    ``pipeline="arrays"`` reads the file straight into arrays and cleans them there; ``"osmnx"`` goes
-    through .osm XML, ``osmnx.graph_from_xml`` and ``simplify_and_consolidate``.
+    ``options.pipeline`` ``"arrays"`` (the default here) reads the file straight into arrays and cleans them
+    there; ``"osmnx"`` goes through .osm XML, ``osmnx.graph_from_xml`` and ``simplify_and_consolidate``.
     """
+    road_filter, tolerance_m, component = options.road_filter, options.tolerance_m, options.component
+    pipeline = options.pipeline or "arrays"
     if pipeline == "osmnx":
         G, stamp = graph_from_file(path, polygon, road_filter=road_filter)
         G = simplify_and_consolidate(G, tolerance_m=tolerance_m, component=component)
@@ -176,15 +201,7 @@ def build_osm_network(
     *,
     path: Path | None = None,
     polygon: Polygon | MultiPolygon | None = None,
-    overpass_url: str | None = None,
-    road_filter: str = "drive",
-    tolerance_m: float = CONSOLIDATE_TOLERANCE_M,
-    component: Component = "strong",
-    pipeline: Pipeline | None = None,
-    snapshot_date: str | None = None,
-    max_age_days: int = 30,
-    refresh: bool = False,
-    cache_dir: Path | None = None,
+    options: BuildOptions = BuildOptions(),
     centres: pd.DataFrame | None = None,
 ) -> tuple[RoadNetwork, Path]:
     """Build (or reuse from the cache) the full OSM road network of the study area.
@@ -194,19 +211,15 @@ def build_osm_network(
     source : ``"overpass"`` (download with osmnx) or ``"pbf"`` (a local .osm.pbf, .osm or Overpass .geojson)
     path : the local file (``source="pbf"``)
     polygon : study area in WGS-84 (default: ``study_area_polygon()``)
-    overpass_url : Overpass API endpoint (default: osmnx's)
-    road_filter : ``"drive"`` (all classes) or ``"main"`` (tertiary and above)
-    tolerance_m : intersection consolidation tolerance (UTM metres; 0 = none)
-    component : which connected component to keep (see ``simplify_and_consolidate``)
-    pipeline : ``"arrays"`` or ``"osmnx"`` cleaning (default: arrays for files, osmnx for Overpass)
-    snapshot_date : the data date (default: today for Overpass, the file's timestamp or mtime for a file)
-    max_age_days : an Overpass cache entry younger than this is reused (``refresh`` forces a download)
-    cache_dir : cache root (default ``$CZT_CACHE_DIR``, else the user cache folder: ``network.paths.cache_dir``)
+    options : reading, cleaning and cache settings (:class:`BuildOptions`)
 
     Returns
     -------
     The network and its cache entry directory.
     """
+    overpass_url, road_filter, tolerance_m, component = options.overpass_url, options.road_filter, options.tolerance_m, options.component
+    pipeline, snapshot_date, max_age_days, refresh = options.pipeline, options.snapshot_date, options.max_age_days, options.refresh
+    cache_dir = options.cache_dir
     if source not in TIER_OF_SOURCE:
         raise InputError("<command line>", "--source", f"got {source!r}; expected 'overpass' or 'pbf'")
     if road_filter not in ROAD_FILTERS:
@@ -341,10 +354,7 @@ def load_cached_osm_roads(cache_dir: Path | None = None, *, rebuild: bool = True
                 continue
             try:
                 req = read_manifest(entry, check_format=False)["request"]
-                roads, new_entry = build_osm_network(
-                    req["source"],
-                    path=Path(req["path"]) if req.get("path") else None,
-                    polygon=shapely.from_wkt(req["polygon_wkt"]),
+                again = BuildOptions(
                     overpass_url=req.get("overpass_url"),
                     road_filter=req["road_filter"],
                     tolerance_m=float(req["tolerance_m"]),
@@ -353,6 +363,12 @@ def load_cached_osm_roads(cache_dir: Path | None = None, *, rebuild: bool = True
                     snapshot_date=req.get("snapshot_date") if req["source"] == "pbf" else None,
                     refresh=True,
                     cache_dir=root,
+                )
+                roads, new_entry = build_osm_network(
+                    req["source"],
+                    path=Path(req["path"]) if req.get("path") else None,
+                    polygon=shapely.from_wkt(req["polygon_wkt"]),
+                    options=again,
                 )
                 if new_entry != entry:
                     shutil.rmtree(entry, ignore_errors=True)

@@ -26,7 +26,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -166,11 +166,17 @@ def _file_timestamp(path: Path) -> str | None:
         return None
 
 
+class _FlatNodes(NamedTuple):
+    """Every way's node references in order (``way_ptr`` delimits the ways) with their coordinates."""
+
+    refs: npt.NDArray[np.int64]
+    lon: npt.NDArray[np.float64]
+    lat: npt.NDArray[np.float64]
+    way_ptr: npt.NDArray[np.int64]
+
+
 def _ways_from_lists(
-    refs: npt.NDArray[np.int64],
-    lon: npt.NDArray[np.float64],
-    lat: npt.NDArray[np.float64],
-    way_ptr: npt.NDArray[np.int64],
+    flat: _FlatNodes,
     tag_rows: list[dict[str, str]],
     signal_ids: set[int],
     node_tags: dict[int, dict[str, str]],
@@ -178,6 +184,7 @@ def _ways_from_lists(
     timestamp: str | None,
 ) -> RawWays:
     """RawWays from flat reference/coordinate arrays, keeping the ways in ``keep_way``."""
+    refs, lon, lat, way_ptr = flat
     n_ways = len(way_ptr) - 1
     lengths = np.diff(way_ptr)
     pos_way = np.repeat(np.arange(n_ways), lengths)
@@ -256,7 +263,7 @@ def read_pbf_ways(path: Path, bbox: tuple[float, float, float, float], allowed: 
     keep = np.zeros(n_ways, dtype=bool)
     if n_ways:
         keep = np.logical_or.reduceat(in_box, way_ptr[:-1]) if len(in_box) else keep
-    return _ways_from_lists(r, lon, lat, way_ptr, tag_rows, signals, node_tags, keep, _file_timestamp(path))
+    return _ways_from_lists(_FlatNodes(r, lon, lat, way_ptr), tag_rows, signals, node_tags, keep, _file_timestamp(path))
 
 
 def read_geojson_ways(path: Path, allowed: set[str] | frozenset[str]) -> RawWays:
@@ -297,10 +304,7 @@ def read_geojson_ways(path: Path, allowed: set[str] | frozenset[str]) -> RawWays
     way_ptr = np.asarray(ptr, dtype=np.int64)
     keep = np.diff(way_ptr) >= 2
     ways = _ways_from_lists(
-        np.asarray(refs, dtype=np.int64),
-        np.asarray(lon, dtype=float),
-        np.asarray(lat, dtype=float),
-        way_ptr,
+        _FlatNodes(np.asarray(refs, dtype=np.int64), np.asarray(lon, dtype=float), np.asarray(lat, dtype=float), way_ptr),
         tag_rows,
         signals,
         node_tags,

@@ -62,26 +62,26 @@ def test_log_ratio_objective_hand_computed() -> None:
 
 def test_coordinate_search_finds_an_interior_minimum() -> None:
     f = lambda v: (v["x"] - 3.3) ** 2 + (v["y"] + 1.0) ** 2 + 0.5 * (v["x"] - 3.3) * (v["y"] + 1.0)  # noqa: E731
-    res = coordinate_search(f, ["x", "y"], {"x": (0.0, 10.0), "y": (-5.0, 5.0)}, {"x": 9.0, "y": 4.0})
+    res = coordinate_search(f, {"x": (0.0, 10.0), "y": (-5.0, 5.0)}, {"x": 9.0, "y": 4.0})
     assert res.values["x"] == pytest.approx(3.3, abs=0.2) and res.values["y"] == pytest.approx(-1.0, abs=0.2)
     assert res.objective < res.start_objective and res.objective < 0.05
     assert all(0.0 <= v <= 10.0 for _, n, v, _ in res.trace if n == "x")
 
 
 def test_coordinate_search_stays_inside_bounds_and_keeps_ties() -> None:
-    res = coordinate_search(lambda v: (v["x"] - 20.0) ** 2, ["x"], {"x": (0.0, 10.0)}, {"x": 5.0})
+    res = coordinate_search(lambda v: (v["x"] - 20.0) ** 2, {"x": (0.0, 10.0)}, {"x": 5.0})
     assert res.values["x"] == 10.0  # the bound, not beyond
-    flat = coordinate_search(lambda v: 1.0, ["x"], {"x": (0.0, 10.0)}, {"x": 4.2})
+    flat = coordinate_search(lambda v: 1.0, {"x": (0.0, 10.0)}, {"x": 4.2})
     assert flat.values["x"] == 4.2 and flat.objective == 1.0  # an insensitive parameter does not move
     with pytest.raises(ValueError, match="outside"):
-        coordinate_search(lambda v: 0.0, ["x"], {"x": (0.0, 1.0)}, {"x": 2.0})
+        coordinate_search(lambda v: 0.0, {"x": (0.0, 1.0)}, {"x": 2.0})
 
 
 def test_local_search_stays_in_the_start_basin() -> None:
     """coarse=False (leave-one-out refits) searches around the start; the default sweeps the whole range first."""
     f = lambda v: min((v["x"] - 2.0) ** 2, (v["x"] - 8.0) ** 2 - 1.0)  # noqa: E731  (local minimum 2, global 8)
-    local = coordinate_search(f, ["x"], {"x": (0.0, 10.0)}, {"x": 2.5}, coarse=False)
-    full = coordinate_search(f, ["x"], {"x": (0.0, 10.0)}, {"x": 2.5})
+    local = coordinate_search(f, {"x": (0.0, 10.0)}, {"x": 2.5}, coarse=False)
+    full = coordinate_search(f, {"x": (0.0, 10.0)}, {"x": 2.5})
     assert local.values["x"] == pytest.approx(2.0, abs=0.2) and full.values["x"] == pytest.approx(8.0, abs=0.2)
 
 

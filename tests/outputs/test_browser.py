@@ -18,7 +18,7 @@ import pytest
 from network.analysis.isochrones import isochrone_polygons
 from network.analysis.metrics import Evaluation
 from network.model.region import Region
-from network.outputs.maps import isochrone_difference, isochrone_map, save_map
+from network.outputs.maps import MapLayers, MapView, isochrone_difference, isochrone_map, save_map
 from network.run.runner import RunResult, run_scenario
 from network.scenario.schema import Scenario
 
@@ -58,19 +58,7 @@ def comparison_map(tmp_path_factory: pytest.TempPathFactory, surveyed_eval: Eval
     iso = isochrone_polygons(surveyed_eval.cell_minutes, region, [15, 30, 45, 60])
     faster = {m: t * 0.8 for m, t in surveyed_eval.cell_minutes.items()}
     scen = isochrone_polygons(faster, region, [15, 30, 45, 60])
-    m = isochrone_map(
-        title="comparison",
-        isochrones=scen,
-        base_isochrones=iso,
-        difference=isochrone_difference(iso, scen),
-        projects=sample_projects(),
-        rail=surveyed_state.rail,
-        region=region,
-        tier="embedded",
-        snapshot="test",
-        basemap="none",
-        offline=True,
-    )
+    m = isochrone_map(title="comparison", isochrones=scen, rail=surveyed_state.rail, region=region, tier="embedded", snapshot="test", layers=MapLayers(base_isochrones=iso, difference=isochrone_difference(iso, scen), projects=sample_projects()), view=MapView(basemap="none", offline=True))
     path = tmp_path_factory.mktemp("cmp") / "comparison.html"
     save_map(m, path)
     return path

@@ -24,6 +24,8 @@ from network.model.graph import NetworkState
 from network.model.region import CITIES, Region
 from network.outputs.maps import (
     MapError,
+    MapLayers,
+    MapView,
     basemap_problem,
     isochrone_difference,
     isochrone_map,
@@ -33,7 +35,7 @@ from network.outputs.maps import (
     zone_minutes_table,
 )
 from network.outputs.offline_assets import LEAFLET_NPM_INTEGRITY, LeafletAssets, _integrity_ok, inline_offline, leaflet_assets
-from network.outputs.report import relative_href, render_report
+from network.outputs.report import ReportParts, relative_href, render_report
 from tests.conftest import FIXTURES
 
 XSS = "<img src=x onerror=window.__xss=1>"
@@ -146,9 +148,9 @@ def test_gcj02_reproduces_the_reference_metro_table() -> None:
 
 
 def test_gaode_map_shifts_every_drawn_layer(iso: gpd.GeoDataFrame, surveyed_state: NetworkState, region: Region) -> None:
-    kw = dict(title="t", isochrones=iso, rail=surveyed_state.rail, region=region, tier="embedded", snapshot="s", projects=sample_projects())
-    wgs = render_map(isochrone_map(basemap="none", **kw))  # type: ignore[arg-type]
-    gcj = render_map(isochrone_map(basemap="gaode", **kw))  # type: ignore[arg-type]
+    kw = dict(title="t", isochrones=iso, rail=surveyed_state.rail, region=region, tier="embedded", snapshot="s", layers=MapLayers(projects=sample_projects()))
+    wgs = render_map(isochrone_map(view=MapView(basemap="none"), **kw))  # type: ignore[arg-type]
+    gcj = render_map(isochrone_map(view=MapView(basemap="gaode"), **kw))  # type: ignore[arg-type]
     assert "autonavi.com" in gcj and "autonavi.com" not in wgs
     st = surveyed_state.rail.stops.iloc[0]
     glon, glat = wgs84_to_gcj02(float(st["lon"]), float(st["lat"]))
@@ -167,19 +169,7 @@ def test_map_has_the_requested_layers_legend_and_provenance(iso: gpd.GeoDataFram
     base = iso.copy()
     diff = isochrone_difference(base, iso.assign(geometry=iso.to_crs("EPSG:32649").buffer(2000).to_crs("EPSG:4326")))
     zm = pd.DataFrame({"zone_id": region.zones["zone_id"].astype(str), "centre": "changsha", "mode": "best", "minutes": 42.0})
-    m = isochrone_map(
-        title="plan",
-        isochrones=iso,
-        rail=surveyed_state.rail,
-        region=region,
-        tier="embedded",
-        snapshot="snap-2024",
-        base_isochrones=base,
-        difference=diff,
-        projects=sample_projects(),
-        zone_minutes=zm,
-        basemap="light",
-    )
+    m = isochrone_map(title="plan", isochrones=iso, rail=surveyed_state.rail, region=region, tier="embedded", snapshot="snap-2024", layers=MapLayers(base_isochrones=base, difference=diff, projects=sample_projects(), zone_minutes=zm), view=MapView(basemap="light"))
     page = render_map(m)
     for name in (
         "scenario · 长沙 changsha · best",
@@ -203,9 +193,7 @@ def test_user_text_is_escaped_in_html_and_json_encoded_in_scripts(
     iso: gpd.GeoDataFrame, surveyed_state: NetworkState, region: Region
 ) -> None:
     page = render_map(
-        isochrone_map(
-            title=XSS, isochrones=iso, rail=surveyed_state.rail, region=region, tier="e", snapshot="s", projects=sample_projects()
-        )
+        isochrone_map(title=XSS, isochrones=iso, rail=surveyed_state.rail, region=region, tier="e", snapshot="s", layers=MapLayers(projects=sample_projects()))
     )
     assert "<img src=x" not in page
     assert "&lt;img src=x onerror=window.__xss=1&gt;" in page
@@ -227,9 +215,9 @@ def test_basemaps_need_what_they_need(
     assert basemap_problem("none", offline=True) is None
     kw = dict(title="t", isochrones=iso, rail=surveyed_state.rail, region=region, tier="e", snapshot="s")
     with pytest.raises(MapError, match="TIANDITU_KEY"):
-        isochrone_map(basemap="tianditu", **kw)  # type: ignore[arg-type]
+        isochrone_map(view=MapView(basemap="tianditu"), **kw)  # type: ignore[arg-type]
     monkeypatch.setenv("TIANDITU_KEY", "abc123")
-    page = render_map(isochrone_map(basemap="tianditu", **kw))  # type: ignore[arg-type]
+    page = render_map(isochrone_map(view=MapView(basemap="tianditu"), **kw))  # type: ignore[arg-type]
     assert "tianditu.gov.cn/vec_w" in page and "tk=abc123" in page
 
 
@@ -280,10 +268,7 @@ def test_report_has_headline_tables_charts_and_escapes_user_text() -> None:
     page = render_report(
         scenario_title=XSS,
         metrics=_metrics(),
-        map_href='../../maps/a"b.html',
-        timeline=timeline,
-        attribution=attribution,
-        base_metrics=_metrics(),
+        parts=ReportParts(map_href='../../maps/a"b.html', timeline=timeline, attribution=attribution, base_metrics=_metrics()),
     )
     assert "<img src=x" not in page
     assert page.count("&lt;img src=x onerror=window.__xss=1&gt;") >= 3  # <title>, <h1>, attribution table
@@ -329,17 +314,7 @@ def test_random_travel_time_fields_give_nested_polygons_that_match_the_cells(reg
 def test_legend_names_project_types_and_an_empty_difference(iso: gpd.GeoDataFrame, surveyed_state: NetworkState, region: Region) -> None:
     empty = isochrone_difference(iso, iso)
     page = render_map(
-        isochrone_map(
-            title="t",
-            isochrones=iso,
-            rail=surveyed_state.rail,
-            region=region,
-            tier="e",
-            snapshot="s",
-            difference=empty,
-            projects=sample_projects(),
-            basemap="none",
-        )
+        isochrone_map(title="t", isochrones=iso, rail=surveyed_state.rail, region=region, tier="e", snapshot="s", layers=MapLayers(difference=empty, projects=sample_projects()), view=MapView(basemap="none"))
     )
     assert "no area gained or lost within 30 min" in page
     for t in ("metro", "new_road", "urban_express"):
@@ -347,7 +322,7 @@ def test_legend_names_project_types_and_an_empty_difference(iso: gpd.GeoDataFram
 
 
 def test_the_same_map_renders_to_the_same_bytes(iso: gpd.GeoDataFrame, surveyed_state: NetworkState, region: Region) -> None:
-    kw = dict(title="t", isochrones=iso, rail=surveyed_state.rail, region=region, tier="e", snapshot="s", projects=sample_projects())
+    kw = dict(title="t", isochrones=iso, rail=surveyed_state.rail, region=region, tier="e", snapshot="s", layers=MapLayers(projects=sample_projects()))
     a = render_map(isochrone_map(**kw))  # type: ignore[arg-type]
     b = render_map(isochrone_map(**kw))  # type: ignore[arg-type]
     assert a == b

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from network.model.graph import NetworkState
 from network.model.region import Region
+from network.model.road_add import Joining
 from network.routing.engine import fields_from_points, node_costs_s, node_times_s, snap_points, times_to_points
 from network.routing.graphs import build_mode_graph, to_networkx
 from network.scenario.edits import add_road
@@ -88,7 +89,7 @@ def test_snapping_uses_each_graphs_own_nodes(surveyed_state: NetworkState) -> No
     # points never snap to islands)
     start = surveyed_state.roads.nodes.iloc[0]
     spur = [(float(start["lon"]), float(start["lat"])), (float(start["lon"]) - 0.06, float(start["lat"]) - 0.05)]
-    roads = add_road(surveyed_state.roads, spur, name="spur", speed_kph=40, snap_m=0.0)
+    roads = add_road(surveyed_state.roads, spur, name="spur", speed_kph=40, join=Joining(snap_m=0.0))
     g = build_mode_graph(NetworkState(roads=roads, rail=surveyed_state.rail, params=surveyed_state.params), "car")
     new = roads.nodes.iloc[-1]
     snap = snap_points(g, np.array([new["x"]]), np.array([new["y"]]), surveyed_state.params)

@@ -12,7 +12,7 @@ import psutil
 import pytest
 
 from network.cli.main import main
-from network.run.batch import BatchOutcome, run_batch
+from network.run.batch import BatchOutcome, MapOptions, run_batch
 
 pytestmark = pytest.mark.xdist_group("serial")  # a Dask cluster, process pools, SIGKILL: one at a time (tests/conftest.py)
 
@@ -50,7 +50,7 @@ def scenario_files(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
 @pytest.fixture(scope="module")
 def serial(scenario_files: list[Path], tmp_path_factory: pytest.TempPathFactory) -> list[BatchOutcome]:
     out = tmp_path_factory.mktemp("serial")
-    return run_batch(scenario_files, workers=1, output_dir=out, map_dir=out / "maps", no_map=True)
+    return run_batch(scenario_files, workers=1, output_dir=out, maps=MapOptions(write=False, map_dir=out / "maps"))
 
 
 @pytest.fixture(scope="module")
@@ -76,7 +76,7 @@ def test_dask_local_cluster_batch_equals_serial(
 ) -> None:
     from distributed import Client
 
-    got = run_batch(scenario_files, scheduler=cluster.scheduler_address, output_dir=tmp_path, map_dir=tmp_path / "maps", no_map=True)  # type: ignore[attr-defined]
+    got = run_batch(scenario_files, scheduler=cluster.scheduler_address, output_dir=tmp_path, maps=MapOptions(write=False, map_dir=tmp_path / "maps"))  # type: ignore[attr-defined]
     assert _key(got) == _key(serial)
     assert {o.worker for o in got if o.ok} <= set(cluster.scheduler_info["workers"])  # type: ignore[attr-defined]
     for o in got:
@@ -120,14 +120,13 @@ def test_dask_batch_survives_a_worker_killed_mid_batch(cluster: object, tmp_path
             files,
             scheduler=cluster.scheduler_address,  # type: ignore[attr-defined]
             output_dir=tmp_path / "out",
-            map_dir=tmp_path / "maps",
-            no_map=True,
+            maps=MapOptions(write=False, map_dir=tmp_path / "maps"),
             on_outcome=kill_a_busy_worker,
         )
     assert killed, "a worker was killed during the batch"
     assert [o.file for o in got] == [str(p) for p in files]
     assert all(o.ok for o in got), [o.error for o in got if not o.ok]
-    serial = run_batch(files, output_dir=tmp_path / "serial", map_dir=tmp_path / "maps", no_map=True)
+    serial = run_batch(files, output_dir=tmp_path / "serial", maps=MapOptions(write=False, map_dir=tmp_path / "maps"))
     assert _key(got) == _key(serial)
 
 
@@ -146,7 +145,7 @@ def test_local_process_pool_equals_serial_and_survives_a_dead_process(
             procs[0].send_signal(signal.SIGKILL)
             killed.append(procs[0].pid)
 
-    got = run_batch(scenario_files, workers=2, output_dir=tmp_path, map_dir=tmp_path / "maps", no_map=True, on_outcome=kill_a_pool_process)
+    got = run_batch(scenario_files, workers=2, output_dir=tmp_path, maps=MapOptions(write=False, map_dir=tmp_path / "maps"), on_outcome=kill_a_pool_process)
     assert killed, "a pool process was killed during the batch"
     assert _key(got) == _key(serial)
 

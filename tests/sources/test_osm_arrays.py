@@ -55,8 +55,8 @@ def _assert_equivalent(a: osm.RoadNetwork, b: osm.RoadNetwork, n_points: int = 4
 def test_arrays_match_osmnx_on_the_real_fixture(component: str) -> None:
     path = FIXTURE
     area = osm.study_area_polygon()
-    a, stamp_a = osm.network_from_file(path, area, pipeline="osmnx", component=component)  # type: ignore[arg-type]
-    b, stamp_b = osm.network_from_file(path, area, pipeline="arrays", component=component)  # type: ignore[arg-type]
+    a, stamp_a = osm.network_from_file(path, area, options=osm.BuildOptions(pipeline="osmnx", component=component))  # type: ignore[arg-type]
+    b, stamp_b = osm.network_from_file(path, area, options=osm.BuildOptions(pipeline="arrays", component=component))  # type: ignore[arg-type]
     assert stamp_a == stamp_b == "2026-03-03"
     assert len(a.nodes) > 400
     _assert_equivalent(a, b)
@@ -71,8 +71,8 @@ def test_arrays_match_osmnx_on_the_real_fixture(component: str) -> None:
 def test_arrays_match_osmnx_on_the_test_pbf(tmp_path: Path) -> None:
     pbf = write_czt_pbf(tmp_path / "czt-test.osm.pbf")
     area = osm.study_area_polygon()
-    a, _ = osm.network_from_file(pbf, area, pipeline="osmnx")
-    b, _ = osm.network_from_file(pbf, area, pipeline="arrays")
+    a, _ = osm.network_from_file(pbf, area, options=osm.BuildOptions(pipeline="osmnx"))
+    b, _ = osm.network_from_file(pbf, area, options=osm.BuildOptions(pipeline="arrays"))
     _assert_equivalent(a, b, n_points=len(a.nodes))
     assert sorted(a.edges["signals"]) == sorted(b.edges["signals"])
 
@@ -86,8 +86,8 @@ def test_arrays_match_osmnx_on_a_synthetic_region(tmp_path: Path) -> None:
     pbf = tmp_path / "region.osm.pbf"
     write_pbf(bld, pbf)
     area = osm.bbox_polygon(112.86, 27.77, 113.19, 27.94)  # smaller than the file: clipping matters
-    a, _ = osm.network_from_file(pbf, area, pipeline="osmnx")
-    b, _ = osm.network_from_file(pbf, area, pipeline="arrays")
+    a, _ = osm.network_from_file(pbf, area, options=osm.BuildOptions(pipeline="osmnx"))
+    b, _ = osm.network_from_file(pbf, area, options=osm.BuildOptions(pipeline="arrays"))
     assert len(a.nodes) > 1500
     _assert_equivalent(a, b, n_points=60)
     assert a.edges["signals"].sum() == pytest.approx(b.edges["signals"].sum())

@@ -29,7 +29,7 @@ def built(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[osm
     """A fresh build of the test PBF into a temporary cache root, which the planner is told to use."""
     pbf = write_czt_pbf(tmp_path / "czt-test.osm.pbf")
     root = tmp_path / "cache"
-    roads, entry = osm.build_osm_network("pbf", path=pbf, cache_dir=root)
+    roads, entry = osm.build_osm_network("pbf", path=pbf, options=osm.BuildOptions(cache_dir=root))
     monkeypatch.setenv(osm.CACHE_ENV, str(root))
     base_network.cache_clear()
     yield roads, entry, root, pbf
@@ -67,7 +67,7 @@ def test_scenario_on_cache_equals_fresh_build(
     assert cached["network"]["tier"] == "osm-pbf"
     assert any(r["minutes"] is not None for r in cached["centre_minutes"] if r["mode"] == "car")
     fresh_root = tmp_path / "fresh"
-    osm.build_osm_network("pbf", path=pbf, cache_dir=fresh_root, refresh=True)
+    osm.build_osm_network("pbf", path=pbf, options=osm.BuildOptions(cache_dir=fresh_root, refresh=True))
     monkeypatch.setenv(osm.CACHE_ENV, str(fresh_root))
     assert _osm_metrics() == cached
     # and the car times follow the network: 长沙→株洲 on the test motorway (~45 km at 85 km/h) plus access
@@ -95,7 +95,7 @@ def test_edited_cache_is_rebuilt_by_the_build_command(
     nodes = entry / "nodes.csv"
     nodes.write_text(nodes.read_text(encoding="utf-8").replace("\n0,", "\n0,1", 1), encoding="utf-8")
     with caplog.at_level(logging.WARNING, logger="network.sources.osm"):
-        again, entry2 = osm.build_osm_network("pbf", path=pbf, cache_dir=root)
+        again, entry2 = osm.build_osm_network("pbf", path=pbf, options=osm.BuildOptions(cache_dir=root))
     assert "corrupt, rebuilding" in caplog.text and "nodes.csv" in caplog.text
     _assert_same_network(again, roads)
     _assert_same_network(osm.read_cache(entry2), roads)

@@ -111,7 +111,7 @@ def _node(roads: osm.RoadNetwork, osm_id: int) -> int:
 
 
 def test_overpass_end_to_end(overpass: _Server, tmp_path: Path) -> None:
-    roads, entry = osm.build_osm_network("overpass", polygon=_area(), cache_dir=tmp_path / "cache", snapshot_date="2026-11-01")
+    roads, entry = osm.build_osm_network("overpass", polygon=_area(), options=osm.BuildOptions(cache_dir=tmp_path / "cache", snapshot_date="2026-11-01"))
 
     # osmnx asked the local server, with our drive filter and the study-area polygon
     posts = [r for r in overpass.requests if r[0] == "POST"]
@@ -158,7 +158,7 @@ def test_overpass_end_to_end(overpass: _Server, tmp_path: Path) -> None:
 
     # the same request again comes from our cache: the server is not asked again
     before = len(overpass.requests)
-    again, entry2 = osm.build_osm_network("overpass", polygon=_area(), cache_dir=tmp_path / "cache", snapshot_date="2026-11-01")
+    again, entry2 = osm.build_osm_network("overpass", polygon=_area(), options=osm.BuildOptions(cache_dir=tmp_path / "cache", snapshot_date="2026-11-01"))
     assert len(overpass.requests) == before and entry2 == entry
     assert again.edges.equals(roads.edges) and again.nodes.equals(roads.nodes)
 
@@ -166,6 +166,6 @@ def test_overpass_end_to_end(overpass: _Server, tmp_path: Path) -> None:
 def test_overpass_url_option_overrides_settings(overpass: _Server, tmp_path: Path) -> None:
     """--overpass-url points osmnx at another server for one build and leaves the settings as they were."""
     ox.settings.overpass_url = "http://127.0.0.1:9/not-listening"
-    roads, _ = osm.build_osm_network("overpass", polygon=_area(), overpass_url=overpass.url, cache_dir=tmp_path / "cache")
+    roads, _ = osm.build_osm_network("overpass", polygon=_area(), options=osm.BuildOptions(overpass_url=overpass.url, cache_dir=tmp_path / "cache"))
     assert len(roads.nodes) == 9 and any(r[0] == "POST" for r in overpass.requests)
     assert ox.settings.overpass_url == "http://127.0.0.1:9/not-listening"

@@ -92,7 +92,7 @@ def _nearest(roads: osm.RoadNetwork, lonlat: tuple[float, float]) -> int:
 def pbf_roads(tmp_path_factory: pytest.TempPathFactory) -> tuple[osm.RoadNetwork, Path]:
     tmp = tmp_path_factory.mktemp("pbf")
     pbf = write_czt_pbf(tmp / "czt-test.osm.pbf")
-    roads, entry = osm.build_osm_network("pbf", path=pbf, cache_dir=tmp / "cache")
+    roads, entry = osm.build_osm_network("pbf", path=pbf, options=osm.BuildOptions(cache_dir=tmp / "cache"))
     return roads, entry
 
 

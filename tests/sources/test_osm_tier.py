@@ -33,7 +33,7 @@ def osm_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[dict[str
     pbf = tmp / "three-cities.osm.pbf"
     write_pbf(bld, pbf)
     root = tmp / "cache"
-    osm.build_osm_network("pbf", path=pbf, polygon=osm.bbox_polygon(112.85, 27.77, 113.21, 28.25), cache_dir=root)
+    osm.build_osm_network("pbf", path=pbf, polygon=osm.bbox_polygon(112.85, 27.77, 113.21, 28.25), options=osm.BuildOptions(cache_dir=root))
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv(osm.CACHE_ENV, str(root))
         base_network.cache_clear()
