@@ -59,9 +59,15 @@ def run_compare(args: argparse.Namespace) -> int:
     if problem:
         usage_error(args, problem)
     res = compare(args.a, args.b, output_dir=args.output_dir, map_dir=args.map_dir, write_map=not args.no_map, basemap=basemap, offline=args.offline)
+    period = res.summary["period"]
     print(f"== {res.b} vs {res.a}  [tier {res.tier}; {res.snapshot}]")
+    print(
+        f"-- mode best (the faster of car and transit), centre to centre door to door, minutes; "
+        f"a = {res.a} ({period['a']}), b = {res.b} ({period['b']}), saved = a - b"
+    )
     best = res.pairs[res.pairs["mode"] == "best"][["from", "to", "minutes_a", "minutes_b", "minutes_saved"]]
     print(best.to_string(index=False))
+    print("-- mode best: population (2020 census) newly / no longer within 30 min door to door of each centre")
     print(res.population[res.population["mode"] == "best"][["centre", "newly_within", "no_longer_within"]].to_string(index=False))
     if res.map_path is not None:
         print(f"wrote {res.output_dir} and {res.map_path}")

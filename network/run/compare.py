@@ -98,7 +98,8 @@ def compare(
     zones = compare_zones(ea, eb, region)
     vs = f"{ra.scenario.name} ({ra.scenario.period}) vs {rb.scenario.name} ({rb.scenario.period})"
     tier, snap = sb.roads.tier, sb.roads.snapshot
-    write_table(pairs, out / "pairs.csv", provenance=table_provenance(tier=tier, snapshot=snap, definition=f"centre_to_centre door to door by mode, {vs}"))
+    pairs_def = f"centre_to_centre door to door by mode (best: the faster of car and transit), {vs}"
+    write_table(pairs, out / "pairs.csv", provenance=table_provenance(tier=tier, snapshot=snap, definition=pairs_def))
     zones_def = f"zone population-weighted centroid to each city centre door to door, {vs}"
     write_table(zones, out / "zones.csv", provenance=table_provenance(tier=tier, snapshot=snap, definition=zones_def))
     pop_def = f"2020 census population within 30 min door to door of each city centre by mode, {vs}"
@@ -113,6 +114,9 @@ def compare(
         "b": rb.scenario.name,
         "network": {"tier": sb.roads.tier, "snapshot": sb.roads.snapshot},
         "attribution": OSM_ATTRIBUTION,
+        "definition": pairs_def,
+        "period": {"a": ra.scenario.period, "b": rb.scenario.period},
+        "population_definition": pop_def,
         "pairs": pairs.to_dict(orient="records"),
         "population": pop.to_dict(orient="records"),
         "projects_only_in_a": sorted(ra.active - rb.active),

@@ -100,11 +100,16 @@ def test_timeline_writes_table_and_chart(tmp_path: Path) -> None:
     assert (tmp_path / "timeline/timeline.png").stat().st_size > 10_000
 
 
-def test_compare_writes_tables_and_difference_map(tmp_path: Path) -> None:
+def test_compare_writes_tables_and_difference_map(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     rc = main(["compare", "year-2015", "year-2023", "--output-dir", str(tmp_path / "out"), "--map-dir", str(tmp_path / "maps")])
     assert rc == 0
     doc = json.loads((tmp_path / "out/compare-year-2015-vs-year-2023/compare.json").read_text(encoding="utf-8"))
     assert "czt-intercity" in doc["projects_only_in_b"]
+    assert doc["definition"].startswith("centre_to_centre door to door") and "best: the faster of car and transit" in doc["definition"]
+    assert doc["period"] == {"a": "am_peak", "b": "am_peak"} and "within 30 min" in doc["population_definition"]
+    printed = capsys.readouterr().out
+    assert "mode best (the faster of car and transit), centre to centre door to door" in printed
+    assert "a = year-2015 (am_peak), b = year-2023 (am_peak)" in printed
     assert (tmp_path / "maps/compare-year-2015-vs-year-2023.html").stat().st_size > 0
 
 
