@@ -819,6 +819,18 @@ class MapView:
     offline: bool = False
     data_date: str | None = None
     focus: tuple[str, str] | None = None
+    when: str = ""
+    """The year and period the map shows (``map_when``), named in its footer with the definition."""
+
+
+MAP_DEFINITION = "door to door from each city centre, minutes by mode (best: the faster of car and transit)"
+"""What a map's isochrones are, named in its footer."""
+PERIOD_LABELS = {"am_peak": "AM peak", "off_peak": "off-peak"}
+
+
+def map_when(year: int | None, period: str) -> str:
+    """``year 2023 · AM peak`` (``as surveyed`` without a year): when the network of a map runs."""
+    return f"{f'year {year}' if year is not None else 'as surveyed'} · {PERIOD_LABELS.get(period, period)}"
 
 
 def isochrone_map(
@@ -865,7 +877,8 @@ def isochrone_map(
     m._czt_offline = offline  # type: ignore[attr-defined]
     for pane, z_index in PANES.items():
         folium.map.CustomPane(pane, z_index=z_index, pointer_events=True).add_to(m)
-    provenance = f"network tier: {tier} · data: {data_date or snapshot} · {tool_label()}"
+    when = f" · {view.when}" if view.when else ""
+    provenance = f"network tier: {tier} · data: {data_date or snapshot} · {MAP_DEFINITION}{when} · {tool_label()}"
     root = m.get_root()
     root.header.add_child(Element(f"<title>{esc(title)}</title>"))  # type: ignore[attr-defined]
     root.header.add_child(Element(f'<meta name="czt-provenance" content="{esc(provenance)}">'))  # type: ignore[attr-defined]

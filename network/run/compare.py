@@ -15,9 +15,19 @@ from network.analysis.compare import compare_pairs, compare_population, compare_
 from network.analysis.edit_effects import edit_effects, edits_frame
 from network.analysis.isochrones import isochrone_polygons
 from network.analysis.metrics import evaluate
+from network.model.graph import NetworkState
 from network.model.region import load_region
 from network.outputs.files import atomic_write_text, dumps_metrics, json_safe, table_provenance, write_table
-from network.outputs.maps import MapLayers, MapView, basemap_problem, difference_focus, isochrone_difference, isochrone_map, save_map
+from network.outputs.maps import (
+    MapLayers,
+    MapView,
+    basemap_problem,
+    difference_focus,
+    isochrone_difference,
+    isochrone_map,
+    map_when,
+    save_map,
+)
 from network.paths import map_dir as default_map_dir
 from network.paths import output_dir as default_output_dir
 from network.scenario.catalogue import catalogue_frame, load_catalogue
@@ -133,7 +143,7 @@ def compare(
     map_path = None
     if write_map:
         changed = (ra.active ^ rb.active) or None
-        m = isochrone_map(title=f"{rb.scenario.title or rb.scenario.name} vs {ra.scenario.title or ra.scenario.name}", isochrones=iso_b, rail=sb.rail, region=region, tier=sb.roads.tier, snapshot=sb.roads.snapshot, layers=MapLayers(base_isochrones=iso_a, difference=difference, projects=catalogue_frame(load_catalogue(), sb.rail.stops, active=set(changed) if changed else None), edits=_compare_edits_frame(ra.scenario.name, edits_a, rb.scenario.name, edits_b)), view=MapView(basemap=basemap, offline=offline))
+        m = isochrone_map(title=f"{rb.scenario.title or rb.scenario.name} vs {ra.scenario.title or ra.scenario.name}", isochrones=iso_b, rail=sb.rail, region=region, tier=sb.roads.tier, snapshot=sb.roads.snapshot, layers=MapLayers(base_isochrones=iso_a, difference=difference, projects=catalogue_frame(load_catalogue(), sb.rail.stops, active=set(changed) if changed else None), edits=_compare_edits_frame(ra.scenario.name, edits_a, rb.scenario.name, edits_b)), view=MapView(basemap=basemap, offline=offline, when=_compare_when(sa, sb)))
         map_path = (map_dir if map_dir is not None else default_map_dir()) / f"{name}.html"
         save_map(m, map_path)
     return CompareResult(
@@ -148,6 +158,12 @@ def compare(
         output_dir=out,
         map_path=map_path,
     )
+
+
+def _compare_when(sa: NetworkState, sb: NetworkState) -> str:
+    """The compared networks' year and period for the map footer: ``b's vs a's`` (one when they are the same)."""
+    wa, wb = map_when(sa.year, sa.params.period), map_when(sb.year, sb.params.period)
+    return wb if wa == wb else f"{wb} vs {wa}"
 
 
 def _compare_edits_frame(name_a: str, edits_a: list[dict[str, Any]], name_b: str, edits_b: list[dict[str, Any]]) -> gpd.GeoDataFrame | None:

@@ -34,7 +34,7 @@ from network.outputs.files import (
     tool_stamp,
     write_table,
 )
-from network.outputs.maps import MapLayers, MapView, isochrone_map, save_map, zone_minutes_table
+from network.outputs.maps import MapLayers, MapView, isochrone_map, map_when, save_map, zone_minutes_table
 from network.outputs.output_set import staged_output_set
 from network.outputs.report import ReportParts, relative_href, write_report
 from network.paths import map_dir as default_map_dir
@@ -226,7 +226,7 @@ def run_scenario(
         atomic_write_text(out / "metrics.json", dumps_metrics(metrics))
         if stage.map_file is not None:
             pairs = pd.DataFrame(metrics["centre_minutes"])
-            m = isochrone_map(title=scenario.title or scenario.name, isochrones=iso, rail=state.rail, region=load_region(), tier=state.roads.tier, snapshot=state.roads.snapshot, layers=MapLayers(centre_table_html=centre_matrix_html(pairs), zone_minutes=pd.DataFrame(metrics["zone_minutes"]), edits=edits_frame(metrics["edits"], scenario=scenario.name)), view=MapView(basemap=basemap or ("none" if offline else "osm"), offline=offline))
+            m = isochrone_map(title=scenario.title or scenario.name, isochrones=iso, rail=state.rail, region=load_region(), tier=state.roads.tier, snapshot=state.roads.snapshot, layers=MapLayers(centre_table_html=centre_matrix_html(pairs), zone_minutes=pd.DataFrame(metrics["zone_minutes"]), edits=edits_frame(metrics["edits"], scenario=scenario.name)), view=MapView(basemap=basemap or ("none" if offline else "osm"), offline=offline, when=map_when(state.year, state.params.period)))
             save_map(m, stage.map_file)
         if write_report_html:
             write_report(

@@ -29,6 +29,7 @@ from network.outputs.maps import (
     basemap_problem,
     isochrone_difference,
     isochrone_map,
+    map_when,
     render_map,
     to_gcj02,
     wgs84_to_gcj02,
@@ -187,6 +188,15 @@ def test_map_has_the_requested_layers_legend_and_provenance(iso: gpd.GeoDataFram
     assert "network tier: embedded · data: snap-2024" in page
     assert "© OpenStreetMap contributors" in page
     assert 'id="czt-legend"' in page
+
+
+def test_map_footer_names_definition_year_and_period(iso: gpd.GeoDataFrame, surveyed_state: NetworkState, region: Region) -> None:
+    view = MapView(basemap="none", when=map_when(2023, "off_peak"))
+    page = render_map(isochrone_map(title="plan", isochrones=iso, rail=surveyed_state.rail, region=region, tier="embedded", snapshot="snap-2024", view=view))
+    footer = page.split('id="czt-provenance"', 1)[1].split("</div>", 1)[0]
+    assert "door to door from each city centre" in footer and "best: the faster of car and transit" in footer
+    assert "year 2023 · off-peak" in footer and "network tier: embedded" in footer and "© OpenStreetMap contributors" in footer
+    assert map_when(None, "am_peak") == "as surveyed · AM peak"
 
 
 def test_user_text_is_escaped_in_html_and_json_encoded_in_scripts(
