@@ -44,3 +44,15 @@ def lonlat_problem(lon: float, lat: float) -> Literal["swapped", "outside"] | No
     if x0 <= lat <= x1 and y0 <= lon <= y1:
         return "swapped"
     return "outside"
+
+
+def lonlat_message(lon: float, lat: float, shown: str) -> str | None:
+    """Why a (lon, lat) point given as ``shown`` is refused (the CLI's and the workbench's words), or None
+    when it lies in the study area."""
+    problem = lonlat_problem(lon, lat)
+    if problem == "swapped":
+        return f"{shown} looks like 'lat,lon'; expected 'lon,lat' (e.g. 112.97,28.20)"
+    if problem == "outside":
+        x0, y0, x1, y1 = STUDY_BBOX
+        return f"{shown} lies outside the study area (lon {x0}..{x1}, lat {y0}..{y1}); expected 'lon,lat' in WGS-84"
+    return None

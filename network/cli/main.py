@@ -29,7 +29,7 @@ from network.cli import observed as _observed  # noqa: F401  (registers the 'obs
 from network.cli import serve as _serve  # noqa: F401  (registers the 'serve' subcommand)
 from network.cli.commands import COMMANDS, add_when_options, build_subcommand_parser, command, dispatch, program_name
 from network.cli.interrupt import EXIT_INTERRUPTED, interrupted, interrupts_end_cleanly, say_interrupted
-from network.geo import STUDY_BBOX, lonlat_problem
+from network.geo import lonlat_message
 from network.paths import CACHE_ENV, SCENARIO_DIR, map_dir, output_dir
 
 if TYPE_CHECKING:
@@ -49,12 +49,9 @@ def _lonlat(text: str) -> tuple[float, float]:
         lon, lat = float(lon_s), float(lat_s)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected 'lon,lat' in degrees (WGS-84), got {text!r}") from None
-    problem = lonlat_problem(lon, lat)
-    if problem == "swapped":
-        raise argparse.ArgumentTypeError(f"{text!r} looks like 'lat,lon'; expected 'lon,lat' (e.g. 112.97,28.20)")
-    if problem == "outside":
-        x0, y0, x1, y1 = STUDY_BBOX
-        raise argparse.ArgumentTypeError(f"{text!r} lies outside the study area (lon {x0}..{x1}, lat {y0}..{y1}); expected 'lon,lat' in WGS-84")
+    problem = lonlat_message(lon, lat, repr(text))
+    if problem:
+        raise argparse.ArgumentTypeError(problem)
     return lon, lat
 
 

@@ -19,10 +19,11 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from network import OSM_ATTRIBUTION, __version__
-from network._errors import PlannerError
+from network._errors import InputError, PlannerError
 from network.analysis.compare import compare_pairs
 from network.analysis.definitions import DEFINITIONS
 from network.api import compare, route_in_scenario
+from network.geo import lonlat_message
 from network.model.region import CITIES, CITY_ZH, Region, load_region
 from network.model.speeds import ROAD_CLASSES
 from network.outputs.files import json_safe
@@ -40,7 +41,8 @@ from network.serve.workspace import Workspace
 __all__ = ["Settings", "Workbench", "create_app", "guarded"]
 
 T = TypeVar("T")
-LonLat = tuple[Annotated[float, Field(ge=-180, le=180)], Annotated[float, Field(ge=-90, le=90)]]
+LonLat = tuple[float, float]
+"""A WGS-84 [lon, lat] pair; checked by ``RouteRequest.checked`` with the CLI's words (a swapped pair is named)."""
 Mode = Literal["car", "transit", "best"]
 
 
@@ -81,6 +83,14 @@ class RouteRequest(BaseModel):
     from_: LonLat = Field(alias="from")
     to: LonLat
     mode: Mode = "best"
+
+    def checked(self) -> None:
+        """Refuse a point outside the study area or given as [lat, lon], as ``route --from`` does (an
+        ``InputError`` naming the field and value: a 422 with one readable ``error``)."""
+        for field, (lon, lat) in (("from", self.from_), ("to", self.to)):
+            problem = lonlat_message(lon, lat, f"[{lon}, {lat}]")
+            if problem:
+                raise InputError("request body", field, problem)
 
 
 class RouteInScenario(RouteRequest):
@@ -293,6 +303,7 @@ async def definition(wb: WB, tab_id: str, name: str = Path(description=f"one of 
 @router.post("/api/tabs/{tab_id}/route", summary="Fastest route between two points on the tab's network (as route --json)")
 async def tab_route(wb: WB, tab_id: str, req: RouteRequest) -> dict[str, Any]:
     """A route on the tab's current state."""
+    req.checked()
     return await wb.run(wb.tabs.get(tab_id).route, (req.from_[0], req.from_[1]), (req.to[0], req.to[1]), req.mode)
 
 
@@ -351,6 +362,7 @@ async def metrics(
 @router.post("/api/route", summary="Fastest route on a workspace scenario (the same answer as route --json)")
 async def scenario_route(wb: WB, req: RouteInScenario) -> dict[str, Any]:
     """``route --json`` over HTTP."""
+    req.checked()
     return await wb.run(wb.route, req)
 
 

@@ -108,6 +108,15 @@ def test_route_is_the_cli_route_json(client: TestClient, opened: dict[str, Any],
     assert client.post("/api/route", json={**ends, "scenario": "surveyed.yaml"}, headers=AUTH).json() == got
 
 
+def test_route_with_lat_lon_swapped_gets_the_cli_words(client: TestClient, opened: dict[str, Any]) -> None:
+    swapped = {"from": [28.20, 112.97], "to": [113.13, 27.83], "scenario": "surveyed.yaml"}
+    r = client.post("/api/route", json=swapped, headers=AUTH)
+    assert r.status_code == 422
+    assert r.json() == {"error": "request body: field 'from': [28.2, 112.97] looks like 'lat,lon'; expected 'lon,lat' (e.g. 112.97,28.20)"}
+    far = client.post(f"/api/tabs/{opened['tab']}/route", json={"from": [112.97, 28.20], "to": [500.0, 27.83]}, headers=AUTH)
+    assert far.status_code == 422 and "field 'to'" in far.json()["error"] and "outside the study area" in far.json()["error"]
+
+
 def test_openapi_documents_route_metrics_and_effect(client: TestClient) -> None:
     paths = client.get("/api/openapi.json", headers=AUTH).json()["paths"]
     assert {"/api/route", "/api/scenarios/{file}/metrics", "/api/effect", "/api/tabs/{tab_id}/edits"} <= set(paths)
