@@ -50,10 +50,15 @@ case "$cmd" in
     set +e
     # pytest-xdist: one worker per core (PYTEST_WORKERS=0 runs in this process); a module's tests share a
     # worker, the 'serial' group (browsers, Dask, process pools, SIGKILL) runs one at a time (tests/conftest.py)
-    "$VENV/bin/python" -m pytest -q -n "${PYTEST_WORKERS:-auto}" --dist loadgroup "$@"
+    # the whole suite (no arguments, as CI runs it) is measured: every module of network/ must be covered to the
+    # per-module floor in pyproject.toml ([tool.czt.coverage]); a run of some tests only is not measured
+    cov=()
+    if [ $# -eq 0 ]; then cov=(--cov=network --cov-report=json:coverage.json --cov-report=); fi
+    "$VENV/bin/python" -m pytest -q -n "${PYTEST_WORKERS:-auto}" --dist loadgroup "${cov[@]}" "$@"
     rc=$?
     set -e
     if [ $rc -eq 5 ]; then echo "pytest collected no tests: failing" >&2; exit 1; fi
+    if [ $rc -eq 0 ] && [ $# -eq 0 ]; then "$VENV/bin/python" tools/coverage_floor.py coverage.json || rc=1; fi
     exit $rc
     ;;
   *)
