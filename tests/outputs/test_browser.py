@@ -213,7 +213,7 @@ def test_online_map_asks_only_for_its_tiles(browser: Any, outputs: RunResult, tm
     from network.model.rail import load_rail
     from network.model.region import load_region
 
-    m = build(title="online", isochrones=iso, rail=load_rail(), region=load_region(), tier="embedded", snapshot="s", basemap="osm")
+    m = build(title="online", isochrones=iso, rail=load_rail(), region=load_region(), tier="embedded", snapshot="s", view=MapView(basemap="osm"))
     path = tmp_path / "online.html"
     save_map(m, path)
     pg = Page(browser, path.as_uri())
