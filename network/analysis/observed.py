@@ -9,13 +9,13 @@ Definitions (the README repeats them; ``DEFINITIONS`` is written into every summ
 
 - period: ``period_hint`` am_peak → the AM-peak scenario, anything else → off-peak;
 - scenario of a row: ``base: surveyed`` at the row's ``year`` (``obs-<year>-<period>``), the same as
-  ``../shared/tools/observed_check.py`` builds;
+  the independent checker (``observed_check.py``, through ``route --json``) builds;
 - ``station_to_station``: time in the rail system from boarding to alighting, transfers included, first
   wait and access excluded (what a timetable gives): ``network.routing.route.rail_time`` between the
   stations nearest the two points, for the row's stopping pattern (typical = the frequency-weighted mean
   over the patterns serving both stations in the period; fastest = the fastest pattern of the day); when
   no single service serves both, the transit route's ride legs plus the waits after its first boarding
-  (the contract of ``../shared/tools/observed_check.py``). The legs shown are the transit route's;
+  (the contract of the independent checker (``observed_check.py``, through ``route --json``)). The legs shown are the transit route's;
 - ``corridor_end_to_end``: the car route between the end points (terminal legs, if any, excluded);
 - ``door_to_door``: the whole trip, by transit for rail and bus rows, by car for car rows;
 - stopping pattern of a ``station_to_station`` row (``pattern_of``): the ``pattern`` column when the
@@ -36,7 +36,7 @@ Definitions (the README repeats them; ``DEFINITIONS`` is written into every summ
   ``claim`` rows (plan targets: "建成后将…", "预计", "(plan)") are measured and listed but not scored
   or fitted (``claims`` audits them); ``model_input`` rows (a figure the model takes as data, e.g. a
   timetable run time) and ``excluded`` rows are listed, never scored. A file without the column scores
-  every row (the contract of ``../shared/tools/observed_check.py``). Rows are marked, never removed;
+  every row (the contract of the independent checker (``observed_check.py``, through ``route --json``)). Rows are marked, never removed;
 - the project's own observed set is every ``*.csv`` under ``data/observed/`` (``OBSERVED_DIR``); a
   folder given as ``--csv`` is read the same way (ids unique across its files).
 """
@@ -111,7 +111,7 @@ _EPS = 1e-9
 
 DEFINITIONS: Final[dict[str, str]] = {
     "period": "period_hint am_peak -> AM-peak scenario; any other hint -> off-peak scenario",
-    "scenario": "base surveyed at the row's year and period (obs-<year>-<period>, as ../shared/tools/observed_check.py)",
+    "scenario": "base surveyed at the row's year and period (obs-<year>-<period>, as the independent checker observed_check.py)",
     "station_to_station": "rail_time between the stations nearest the points for the row's pattern (typical: frequency-weighted mean "
     "over the stopping patterns serving both in the period; fastest: fastest pattern of the day); without a single service serving both, "
     "the transit route's ride legs + waits after the first boarding (first wait and access excluded)",
@@ -625,7 +625,7 @@ def fit_stats(observed_minutes: Sequence[float], model_minutes: Sequence[float |
 
 
 def change_meets_quarter(observed_change: float, model_change: float | None) -> bool:
-    """The before → after criterion of ``../shared/tools/observed_check.py``: the model's change has the
+    """The before → after criterion of the independent checker (``observed_check.py``, through ``route --json``): the model's change has the
     published sign and at least a quarter of its size (``d <= want/4`` for a cut, ``d >= want/4`` for a rise);
     a zero published change needs ``|model| < 0.5 min``."""
     if model_change is None or not math.isfinite(model_change):
