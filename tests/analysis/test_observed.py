@@ -347,7 +347,7 @@ def test_every_shared_row_gets_a_model_value_and_explaining_legs(shared_validati
 def test_route_json_keeps_the_independent_checker_contract(
     shared_validation: tuple[list[ObservedRow], Validation], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """../shared/tools/observed_check.py sums the ride legs + waits after the first of `route --json`: the same as
+    """The independent checker (observed_check.py) sums the ride legs + waits after the first of `route --json`: the same as
     `station_to_station` on the route in-process (the transit route's rail part). The command's stdout is read
     in this process (the entry point's own exit codes and output are tested in tests/cli)."""
     rows, _ = shared_validation
