@@ -67,6 +67,8 @@ OPENED_STATUSES = ("opened", "open", "built")
 ZONE_BINS_MINUTES = (15, 30, 45, 60, 90, 120)
 ZONE_COLOURS = ("#1a9850", "#91cf60", "#d9ef8b", "#fee08b", "#fc8d59", "#d73027", "#7f0000")
 MODES = ("best", "car", "transit")
+LEGEND_WIDTH_PX = 400
+"""Widest the legend box gets (bottom left); the fitted view keeps clear of it."""
 DEFAULT_FOCUS = ("changsha", "best")
 """The (centre, mode) a map opens on when nothing changed (scenario maps)."""
 CENTRE_FILL = "#ffd700"
@@ -577,13 +579,9 @@ def _rail_layer(m: folium.Map, rail: RailNetwork, shift: bool) -> str:
 def _centre_layer(m: folium.Map, region: Region, shift: bool) -> str:
     name = "city centres"
     fg = _group(m, name, "centres")
-    lon = region.centres["lon"].to_numpy(dtype=float)
-    lat = region.centres["lat"].to_numpy(dtype=float)
-    if shift:
-        lon, lat = wgs84_to_gcj02(lon, lat)
-    for (_, c), lo, la in zip(region.centres.iterrows(), lon, lat):
+    for (_, c), pt in zip(region.centres.iterrows(), _centre_points(region, shift)):
         cm = folium.CircleMarker(
-            [float(la), float(lo)], radius=8, color="#000000", weight=2, fill=True, fill_color=CENTRE_FILL, fill_opacity=1.0
+            [pt.y, pt.x], radius=8, color="#000000", weight=2, fill=True, fill_color=CENTRE_FILL, fill_opacity=1.0
         )
         # the city's name beside its marker, always shown (a permanent tooltip, so it stays above every layer)
         cm.add_child(_Bind(esc(str(c["name_zh"])), permanent=True, direction="right", offset=[8, 0], className="czt-centre-label"))
@@ -665,7 +663,7 @@ def _legend_html(*, title: str, provenance: str, tiles_attr: str, centre_table_h
         parts.append(f'<div id="czt-rail-key">rail (dot = station): {rows}</div>')
     return (
         '<div id="czt-legend" style="position:fixed;bottom:24px;left:12px;z-index:9999;background:white;'
-        'padding:8px 10px;border:1px solid #888;font:12px sans-serif;max-width:400px;max-height:55vh;overflow:auto">'
+        f'padding:8px 10px;border:1px solid #888;font:12px sans-serif;max-width:{LEGEND_WIDTH_PX}px;max-height:55vh;overflow:auto">'
         f'<div id="czt-title" style="font-weight:bold;font-size:13px">{esc(title)}</div>'
         f'<details open><summary style="cursor:pointer;color:#444">legend</summary>{"".join(parts)}'
         f'<div style="margin-top:4px">{centre_table_html}</div></details>'
@@ -862,7 +860,9 @@ def isochrone_map(
     data_date : shown with the tier; defaults to ``snapshot``.
     focus : the (centre, mode) the page opens on; default: on a comparison map the one whose area within
         30 min changed most (``difference_focus``), else 长沙 by the best mode. The view is fitted to
-        that centre's 30-min band so the 15/30-min bands are readable.
+        that centre's 30-min band (readable cell by cell on a comparison map) and, on a map with no difference,
+        the three city centres too (the half-hour circle is about all three), clear of the legend (left) and
+        the layer panel (right).
 
     Layers sit in panes stacked by kind (``PANES``: zones lowest, then outlines, isochrones, base outlines,
     differences, projects, rail, centres), so the order never depends on which layer was switched on last.
@@ -921,10 +921,12 @@ def isochrone_map(
     focus = focus or difference_focus(difference) or DEFAULT_FOCUS
     kinds_on = {"isochrones"} | ({"difference"} if diff is not None else set())
     m.add_child(_LayerPanel(m.__dict__.get("_czt_layers", []), focus=focus, kinds_on=kinds_on, labels=_kind_labels(base is not None)))
-    bounds = _focus_bounds([g for g in (iso, base) if g is not None], focus, also=hand)
+    # a comparison map opens on its change, readable cell by cell; a scenario map on all three cities as well
+    centres = _centre_points(region, shift) if difference is None else None
+    bounds = _focus_bounds([g for g in (iso, base) if g is not None], focus, also=hand, points=centres)
     if bounds is not None:
-        # keep the band's middle clear of the legend (bottom left) and the layer panel (top right)
-        m.fit_bounds(bounds, padding_top_left=(200, 20), padding_bottom_right=(230, 110), max_zoom=12)
+        # the view leaves the legend (left, LEGEND_WIDTH_PX) and the layer panel (top right) clear
+        m.fit_bounds(bounds, padding_top_left=(LEGEND_WIDTH_PX + 30, 20), padding_bottom_right=(200, 70), max_zoom=12)
     root.html.add_child(  # type: ignore[attr-defined]
         Element(
             _legend_html(
@@ -974,15 +976,30 @@ def _kind_labels(comparison: bool) -> dict[str, str]:
     return {**KIND_LABELS, "isochrones": "scenario isochrones (15–60 min)"} if comparison else dict(KIND_LABELS)
 
 
+def _centre_points(region: Region, shift: bool) -> list[shapely.Point]:
+    """The city centres as points, in the map's coordinates (GCJ-02 when ``shift``)."""
+    lon = region.centres["lon"].to_numpy(dtype=float)
+    lat = region.centres["lat"].to_numpy(dtype=float)
+    if shift:
+        lon, lat = wgs84_to_gcj02(lon, lat)
+    return [shapely.Point(float(x), float(y)) for x, y in zip(lon, lat)]
+
+
 def _focus_bounds(
-    frames: list[gpd.GeoDataFrame], focus: tuple[str, str], *, also: gpd.GeoDataFrame | None = None
+    frames: list[gpd.GeoDataFrame],
+    focus: tuple[str, str],
+    *,
+    also: gpd.GeoDataFrame | None = None,
+    points: list[shapely.Point] | None = None,
 ) -> list[list[float]] | None:
-    """[[south, west], [north, east]] of the focus (centre, mode)'s 30-min bands (scenario and base) and of
-    ``also`` (the scenario's hand-written edits: a planner's own road is in view when the page opens)."""
+    """[[south, west], [north, east]] of the focus (centre, mode)'s 30-min bands (scenario and base), of
+    ``also`` (the scenario's hand-written edits: a planner's own road is in view when the page opens) and of
+    ``points`` (the city centres: all three are in view)."""
     parts = [g[(g["centre"] == focus[0]) & (g["mode"] == focus[1]) & (g["minutes"] == 30)] for g in frames]
     if also is not None:
         parts.append(also)
     geoms = [geom for p in parts for geom in p.geometry if geom is not None and not geom.is_empty]
+    geoms += list(points or [])
     if not geoms:
         return None
     w, s, e, n = shapely.union_all(geoms).bounds

@@ -108,6 +108,36 @@ class Page:
         self.context.close()
 
 
+def _overlaps(a: dict[str, float], b: dict[str, float]) -> bool:
+    return a["x"] < b["x"] + b["width"] and b["x"] < a["x"] + a["width"] and a["y"] < b["y"] + b["height"] and b["y"] < a["y"] + a["height"]
+
+
+@pytest.mark.parametrize("viewport", [(1100, 760), (1200, 900), (1600, 1000)])
+def test_the_map_opens_on_all_three_city_centres_clear_of_legend_and_panel(browser: Any, outputs: RunResult, viewport: tuple[int, int]) -> None:
+    """A half-hour-circle map is about three cities: each centre's label is in view, not under the legend or the panel."""
+    assert outputs.map_path is not None
+    pg = Page(browser, outputs.map_path.as_uri())
+    try:
+        p = pg.page
+        p.set_viewport_size({"width": viewport[0], "height": viewport[1]})
+        p.reload(wait_until="load")
+        p.wait_for_timeout(300)
+        labels = p.locator(".czt-centre-label")
+        assert labels.count() == 3
+        legend = p.locator("#czt-legend").bounding_box()
+        panel = p.locator(".czt-layers").bounding_box()
+        assert legend is not None and panel is not None
+        for i in range(3):
+            box = labels.nth(i).bounding_box()
+            assert box is not None
+            name = labels.nth(i).inner_text()
+            assert 0 <= box["x"] and box["x"] + box["width"] <= viewport[0] and 0 <= box["y"] and box["y"] + box["height"] <= viewport[1], (name, box)
+            assert not _overlaps(box, legend), (name, box, legend)
+            assert not _overlaps(box, panel), (name, box, panel)
+    finally:
+        pg.close()
+
+
 def test_offline_map_initialises_with_its_layers_and_no_network(browser: Any, outputs: RunResult) -> None:
     assert outputs.map_path is not None
     html = outputs.map_path.read_text(encoding="utf-8")
