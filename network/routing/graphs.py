@@ -149,16 +149,18 @@ def _road_samples(g: ModeGraph) -> RoadSamples:
     ok[g.road_ids] = True
     coo = g.csr.tocoo()
     keep = (coo.row < n) & (coo.col < n) & ok[coo.row] & ok[coo.col]
-    a, b, w = coo.row[keep], coo.col[keep], coo.data[keep]
-    fwd = {(int(x), int(y)): float(t) for x, y, t in zip(a, b, w)}
-    pairs = sorted({(min(int(x), int(y)), max(int(x), int(y))) for x, y in zip(a, b)})
-    if not pairs:
+    a, b, w = coo.row[keep].astype(np.int64), coo.col[keep].astype(np.int64), coo.data[keep]
+    if not len(a):
         empty = np.zeros(0)
         return RoadSamples(cKDTree(np.zeros((1, 2))), empty.astype(np.int64), empty.astype(np.int64), empty, empty, empty)
-    u = np.array([p[0] for p in pairs], dtype=np.int64)
-    v = np.array([p[1] for p in pairs], dtype=np.int64)
-    t_uv = np.array([fwd.get((int(x), int(y)), np.inf) for x, y in zip(u, v)])
-    t_vu = np.array([fwd.get((int(y), int(x)), np.inf) for x, y in zip(u, v)])
+    # each road once as (lower id, higher id), in that order; its time each way (inf where there is no arc)
+    n_all = np.int64(g.n_nodes)
+    pair = np.unique(np.minimum(a, b) * n_all + np.maximum(a, b))
+    u, v = pair // n_all, pair % n_all
+    arc_key = a * n_all + b
+    order = np.argsort(arc_key, kind="stable")
+    t_uv = _arc_time(arc_key[order], w[order], u * n_all + v)
+    t_vu = _arc_time(arc_key[order], w[order], v * n_all + u)
     length = np.hypot(g.node_x[v] - g.node_x[u], g.node_y[v] - g.node_y[u])
     count = np.maximum(np.ceil(length / SAMPLE_SPACING_M).astype(np.int64), 1) + 1
     arc = np.repeat(np.arange(len(u)), count)
@@ -167,6 +169,13 @@ def _road_samples(g: ModeGraph) -> RoadSamples:
     x = g.node_x[u[arc]] + frac * (g.node_x[v[arc]] - g.node_x[u[arc]])
     y = g.node_y[u[arc]] + frac * (g.node_y[v[arc]] - g.node_y[u[arc]])
     return RoadSamples(cKDTree(np.column_stack([x, y])), u[arc], v[arc], frac, t_uv[arc], t_vu[arc])
+
+
+def _arc_time(keys_sorted: npt.NDArray[np.int64], w: npt.NDArray[np.float64], want: npt.NDArray[np.int64]) -> npt.NDArray[np.float64]:
+    """The time of each arc ``want`` (tail x n + head) among ``keys_sorted`` (times ``w``), ``inf`` where absent
+    (of parallel entries, the last)."""
+    pos = np.maximum(np.searchsorted(keys_sorted, want, side="right") - 1, 0)
+    return np.where(keys_sorted[pos] == want, w[pos], np.inf).astype(float)
 
 
 def road_edge_times_s(roads: RoadNetwork, speed_kph: float | None, params: StateParams) -> np.ndarray:
