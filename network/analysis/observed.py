@@ -16,7 +16,9 @@ Definitions (the README repeats them; ``DEFINITIONS`` is written into every summ
   over the patterns serving both stations in the period; fastest = the fastest pattern of the day); when
   no single service serves both, the transit route's ride legs plus the waits after its first boarding
   (the contract of the independent checker (``observed_check.py``, through ``route --json``)). The legs shown are the transit route's;
-- ``corridor_end_to_end``: the car route between the end points (terminal legs, if any, excluded);
+- ``corridor_end_to_end``: the car route between the end points along the named road: through the
+  waypoints of the corridor of ``data/corridors.csv`` whose ends match the row's (within 3 km each,
+  ``network.analysis.corridors``), the free car route when none matches; terminal legs excluded;
 - ``door_to_door``: the whole trip, by transit for rail and bus rows, by car for car rows;
 - stopping pattern of a ``station_to_station`` row (``pattern_of``): the ``pattern`` column when the
   file has one; else the row id's tokens ``typical``/``allstop``/``all-stop`` → typical,
@@ -57,6 +59,7 @@ import pandas as pd
 
 from network import OSM_ATTRIBUTION
 from network._errors import InputError, NetworkError, missing_file_reason
+from network.analysis.corridors import EXCLUDED_LEGS, drive_corridor, load_corridors, matching_corridor
 from network.geo import STUDY_BBOX, lonlat_problem
 from network.model.graph import NetworkState
 from network.model.parameters import PARAMETERS
@@ -105,7 +108,7 @@ TAG_FLOOR_MINUTES: Final = 1.0
 WITHIN_25_SHARE: Final = 0.25
 LENGTH_TOLERANCE: Final = 0.10
 """Model route length within ±10 % of the published distance: the network is right, an error is a speed error."""
-CORRIDOR_EXCLUDED_LEGS: Final = ("terminal",)
+CORRIDOR_EXCLUDED_LEGS: Final = EXCLUDED_LEGS
 """Leg kinds left out of ``corridor_end_to_end`` (parking/terminal time is not part of a timed drive)."""
 _EPS = 1e-9
 
@@ -115,7 +118,8 @@ DEFINITIONS: Final[dict[str, str]] = {
     "station_to_station": "rail_time between the stations nearest the points for the row's pattern (typical: frequency-weighted mean "
     "over the stopping patterns serving both in the period; fastest: fastest pattern of the day); without a single service serving both, "
     "the transit route's ride legs + waits after the first boarding (first wait and access excluded)",
-    "corridor_end_to_end": "car route between the end points (terminal legs excluded)",
+    "corridor_end_to_end": "car route between the end points along the named road (through the waypoints of the matching "
+    "data/corridors.csv corridor, ends within 3 km; free route when none matches), terminal legs excluded",
     "door_to_door": "whole trip: transit for rail and bus rows, car for car rows",
     "pattern": "station_to_station rows: column 'pattern' if present; else id tokens typical/allstop -> typical, "
     "fastest/express -> fastest; else 'fastest'/'express' in what_was_reported -> fastest; else typical",
@@ -558,13 +562,15 @@ def measure(state: NetworkState, row: ObservedRow, *, pattern: Pattern | None = 
                 return Measured(rt.minutes, km, f"{label} || rail path: {_legs_text(rt.legs)}")
             st = station_to_station(route(state, row.from_lonlat, row.to_lonlat, "transit"))
             return Measured(rt.minutes, st.km, f"{label} || transit route: {st.legs}")
-        mode = "car" if row.measure == "corridor_end_to_end" else row.graph_mode
-        r = route(state, row.from_lonlat, row.to_lonlat, mode)
+        if row.measure == "corridor_end_to_end":
+            match = matching_corridor(row.from_lonlat, row.to_lonlat, load_corridors())
+            cid, via = match if match is not None else ("", [])
+            minutes, r = drive_corridor(state, row.from_lonlat, via, row.to_lonlat)
+            along = f"along {cid} ({len(via)} waypoints, data/corridors.csv) || " if cid else "no corridor of data/corridors.csv has these ends: free route || "
+            return Measured(minutes, r.km, along + _leg_text(r, lambda _k, kind: kind not in CORRIDOR_EXCLUDED_LEGS))
+        r = route(state, row.from_lonlat, row.to_lonlat, row.graph_mode)
     except NetworkError as exc:
         return Measured(None, None, "", str(exc))
-    if row.measure == "corridor_end_to_end":
-        minutes = sum(leg.minutes for leg in r.legs if leg.kind not in CORRIDOR_EXCLUDED_LEGS)
-        return Measured(minutes, r.km, _leg_text(r, lambda _k, kind: kind not in CORRIDOR_EXCLUDED_LEGS))
     return Measured(r.minutes, r.km, _leg_text(r, lambda _k, _kind: True))
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
@@ -252,6 +252,81 @@ def route(
         tier=state.roads.tier,
         snapshot=state.roads.snapshot,
         flags=flags,
+    )
+
+
+def via_nodes(g: ModeGraph, via_lonlat: Sequence[tuple[float, float]], *, avoid_class: str = "expressway") -> list[int]:
+    """The road node nearest each waypoint among those no ``avoid_class`` edge touches (an urban corridor's
+    waypoint near an interchange must not pull its route onto the expressway); ``[]`` without waypoints."""
+    if not via_lonlat:
+        return []
+    csr = g.csr.tocoo()
+    road = (csr.row < g.n_road) & (csr.col < g.n_road)
+    kinds = g.edge_kind
+    touches = np.zeros(g.n_road, dtype=bool)
+    avoid = np.array([str(k) == f"road:{avoid_class}" for k in kinds]) & road
+    touches[csr.row[avoid]] = True
+    touches[csr.col[avoid]] = True
+    linked = np.zeros(g.n_road, dtype=bool)
+    linked[csr.row[road & ~avoid]] = True
+    ok = np.flatnonzero(linked & ~touches)
+    if len(ok) == 0:
+        raise NetworkError(f"no road node without a {avoid_class} edge to route a corridor through")
+    xs, ys = to_metric().transform([p[0] for p in via_lonlat], [p[1] for p in via_lonlat])
+    out: list[int] = []
+    for x, y in zip(np.atleast_1d(xs), np.atleast_1d(ys)):
+        k = int(ok[np.argmin(np.hypot(g.node_x[ok] - x, g.node_y[ok] - y))])
+        if not out or out[-1] != k:
+            out.append(k)
+    return out
+
+
+def route_via(
+    state: NetworkState,
+    from_lonlat: tuple[float, float],
+    via_lonlat: Sequence[tuple[float, float]],
+    to_lonlat: tuple[float, float],
+    *,
+    graphs: Mapping[str, ModeGraph] | None = None,
+) -> Route:
+    """The car route from ``from_lonlat`` to ``to_lonlat`` through the road nodes nearest each waypoint of
+    ``via_lonlat`` in order (:func:`via_nodes`): a named road driven end to end, not the fastest path
+    between its ends. Each piece between consecutive waypoints is the fastest one; each trip end joins the
+    road at its quickest connector (:func:`route` may join farther along where that saves time overall).
+    Without waypoints it is :func:`route`. A waypoint the road cannot reach raises ``NetworkError``."""
+    if not via_lonlat:
+        return route(state, from_lonlat, to_lonlat, "car", graphs=graphs)
+    g = graphs["car"] if graphs is not None and "car" in graphs else build_mode_graph(state, "car")
+    to_m = to_metric()
+    (ox, dx), (oy, dy) = to_m.transform([from_lonlat[0], to_lonlat[0]], [from_lonlat[1], to_lonlat[1]])
+    o = _snap_end(g, ox, oy, state, "--from", from_lonlat)
+    d = _snap_end(g, dx, dy, state, "--to", to_lonlat)
+    via = via_nodes(g, via_lonlat)
+    # each end joins the road at its quickest connector (the road's own end), not wherever the rest is cheapest
+    i = int(np.argmin(o.access_s[0]))
+    j = int(np.argmin(d.egress_s[0]))
+    _, pred = dijkstra(g.csr, directed=True, indices=int(o.nodes[0][i]), return_predecessors=True)
+    nodes = path_nodes(pred, int(o.nodes[0][i]), via[0])
+    for a, b in zip(via[:-1], via[1:]):
+        _, pred = dijkstra(g.csr, directed=True, indices=a, return_predecessors=True)
+        nodes += path_nodes(pred, a, b)[1:]
+    _, pred = dijkstra(g.csr, directed=True, indices=via[-1], return_predecessors=True)
+    nodes += path_nodes(pred, via[-1], int(d.nodes[0][j]))[1:]
+    legs = _end_legs(g, o, i, o.access_s[0][i], o.access_cost_s[0][i], "to", int(nodes[0]))
+    legs += _summarise(g, nodes)
+    legs += _end_legs(g, d, j, d.egress_s[0][j], d.egress_cost_s[0][j], "from", int(nodes[-1]))[::-1]
+    legs = _merge_legs(legs)
+    idx = [_edge_lookup(g, a, b) for a, b in zip(nodes[:-1], nodes[1:])]
+    minutes = float(o.access_s[0][i] + g.clock_s[idx].sum() + d.egress_s[0][j]) / 60.0
+    return Route(
+        mode="car",
+        minutes=minutes,
+        generalized_minutes=minutes,
+        km=sum(leg.km for leg in legs),
+        legs=legs,
+        tier=state.roads.tier,
+        snapshot=state.roads.snapshot,
+        flags=_reach_flags("car", (from_lonlat, o), (to_lonlat, d)),
     )
 
 
