@@ -17,9 +17,10 @@ can differ by up to about 3 km. A row matching no corridor is timed on the free 
 
 from __future__ import annotations
 
+from collections.abc import Hashable, Mapping
 from functools import lru_cache
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 import pandas as pd
@@ -76,7 +77,7 @@ def parse_via(text: str, *, where: str = "via") -> list[LonLat]:
     return out
 
 
-def corridor_via(row: pd.Series | dict[str, object]) -> list[LonLat]:
+def corridor_via(row: Mapping[Hashable, Any]) -> list[LonLat]:
     """The waypoints of one corridor row of :func:`load_corridors`."""
     return parse_via(str(row.get("via", "") or ""))
 

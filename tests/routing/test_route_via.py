@@ -31,7 +31,12 @@ def _state() -> NetworkState:
     nodes = pd.DataFrame({"node_id": list(xy), "x": [X0 + p[0] for p in xy.values()], "y": [Y0 + p[1] for p in xy.values()]})
     lon, lat = TO_LONLAT.transform(nodes["x"], nodes["y"])
     nodes = nodes.assign(lon=lon, lat=lat)
-    rows = [(0, 1, "urban_arterial", 5000.0), (1, 2, "urban_arterial", 5000.0), (0, 3, "rural_highway", 5831.0), (3, 2, "rural_highway", 5831.0)]
+    rows = [
+        (0, 1, "urban_arterial", 5000.0),
+        (1, 2, "urban_arterial", 5000.0),
+        (0, 3, "rural_highway", 5831.0),
+        (3, 2, "rural_highway", 5831.0),
+    ]
     edges = pd.DataFrame(rows, columns=["u", "v", "highway", "length_m"]).assign(name="", ref="", oneway=False)
     no_terminal = tuple((f"car_terminal_{t}_min", 0.0) for t in ("core", "urban", "suburban", "rural"))
     roads = RoadNetwork(nodes=nodes, edges=edges, tier="test", snapshot="test")
