@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -357,8 +357,10 @@ def audit(
     *,
     scenario_dir: Path = SCENARIO_DIR,
     observed_path: Path | None = DEFAULT_OBSERVED,
+    progress: Callable[[int, int, Claim], None] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Evaluate every claim in its year's scenario and period.
+    """Evaluate every claim in its year's scenario and period; ``progress(i, n, claim)`` is called before the
+    i-th of n claims (1-based) is measured.
 
     Returns (the audit table, one row per claim; the definition tables measured, tidy, for the record).
     """
@@ -368,7 +370,9 @@ def audit(
     cache: dict[tuple[int, str, str], pd.DataFrame] = {}
     rows = []
     measured = []
-    for c in claims:
+    for i, c in enumerate(claims, start=1):
+        if progress is not None:
+            progress(i, len(claims), c)
         key = (c.year, c.period, c.definition)
         resolved = year_scenario(c.year, scenario_dir)
         state = build_state(resolved).with_params(period=c.period)

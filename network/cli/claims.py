@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from network import OSM_ATTRIBUTION
 from network.cli.commands import command
 from network.paths import DATA_DIR, OBSERVED_DIR, SCENARIO_DIR, output_dir
+
+if TYPE_CHECKING:
+    from network.analysis.claims import Claim
 
 
 @command("claims", "Audit official half-hour-circle claims (data/claims.csv) against each claim's year")
@@ -35,7 +42,14 @@ def run(args: argparse.Namespace) -> int:
         if unknown:
             print(f"error: unknown claim id(s) {unknown}; the file has {ids}")
             return 2
-    res = claims(args.claims, only=args.only, scenario_dir=args.scenario_dir, observed=args.observed, output_dir=args.output_dir)
+    res = claims(
+        args.claims,
+        only=args.only,
+        scenario_dir=args.scenario_dir,
+        observed=args.observed,
+        output_dir=args.output_dir,
+        progress=None if getattr(args, "quiet", False) else _print_progress(),
+    )
     print(f"== claims audit  [tier {res.tier}; {res.snapshot}]  ({D.POTENTIAL_BASIS})")
     for r in res.table.to_dict(orient="records"):
         print(f"\n{r['id']} ({r['date']}, {r['who']}): {r['wording_zh']}")
@@ -49,3 +63,14 @@ def run(args: argparse.Namespace) -> int:
             print(f"  calibration: {r['calibration_note']}")
     print(f"\nwrote {res.csv_path} and {res.report_path}\n{OSM_ATTRIBUTION}")
     return 0
+
+
+def _print_progress() -> Callable[[int, int, Claim], None]:
+    """A line on stderr per claim as the audit reaches it, with the seconds since the audit began."""
+    start = time.monotonic()
+
+    def show(i: int, n: int, c: Claim) -> None:
+        elapsed_s = time.monotonic() - start
+        print(f"[{i}/{n}] {c.id}: {c.definition}, year {c.year}, {c.period}  ({elapsed_s:.0f} s)", file=sys.stderr, flush=True)
+
+    return show

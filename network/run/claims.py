@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,7 +11,7 @@ import pandas as pd
 from network import OSM_ATTRIBUTION
 from network._errors import InputError
 from network.analysis import definitions as D
-from network.analysis.claims import DEFAULT_OBSERVED, MAJORITY, SOME, audit, load_claims
+from network.analysis.claims import DEFAULT_OBSERVED, MAJORITY, SOME, Claim, audit, load_claims
 from network.model.region import load_region
 from network.outputs.claims_report import write_claims_report
 from network.outputs.files import write_table
@@ -54,6 +54,7 @@ def claims(
     scenario_dir: Path = SCENARIO_DIR,
     observed: Path = DEFAULT_OBSERVED,
     output_dir: Path | None = None,
+    progress: Callable[[int, int, Claim], None] | None = None,
 ) -> ClaimsResult:
     """Audit the claims in ``claims_file`` (or the ids in ``only``); writes ``<output_dir>/claims/`` (two CSVs, report.html).
 
@@ -69,6 +70,9 @@ def claims(
         The observed journey times (a CSV or a folder) for the independence check.
     output_dir
         The outputs folder (None: ``network.paths.output_dir()``).
+    progress
+        Called as ``progress(i, n, claim)`` before the i-th of n claims is measured (the command line prints
+        a line per claim with it: an audit evaluates many scenarios and takes minutes).
 
     Returns
     -------
@@ -86,7 +90,7 @@ def claims(
         if unknown:
             raise InputError(str(claims_file), "id", f"unknown claim id(s) {unknown}; the file has {[c.id for c in chosen]}")
         chosen = [c for c in chosen if c.id in set(only)]
-    table, measured = audit(chosen, load_region(), scenario_dir=scenario_dir, observed_path=observed)
+    table, measured = audit(chosen, load_region(), scenario_dir=scenario_dir, observed_path=observed, progress=progress)
     out = (output_dir if output_dir is not None else default_output_dir()) / "claims"
     write_table(table, out / "claims_audit.csv", provenance={"attribution": OSM_ATTRIBUTION})
     write_table(measured, out / "claims_measures.csv", provenance={"attribution": OSM_ATTRIBUTION})

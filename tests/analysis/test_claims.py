@@ -14,11 +14,21 @@ from network.model.region import Region
 from network.paths import DATA_DIR
 
 
+PROGRESS: list[tuple[int, int, str]] = []
+
+
 @pytest.fixture(scope="module")
 def audited(region: Region) -> tuple[list[C.Claim], pd.DataFrame]:
     claims = C.load_claims()
-    table, _ = C.audit(claims, region)
+    PROGRESS.clear()
+    table, _ = C.audit(claims, region, progress=lambda i, n, c: PROGRESS.append((i, n, c.id)))
     return claims, table
+
+
+def test_the_audit_reports_progress_claim_by_claim(audited: tuple[list[C.Claim], pd.DataFrame]) -> None:
+    """An audit takes minutes: the command line prints a line per claim as it is reached."""
+    claims, _ = audited
+    assert PROGRESS == [(i, len(claims), c.id) for i, c in enumerate(claims, start=1)]
 
 
 def test_the_file_holds_at_least_eight_sourced_claims() -> None:
