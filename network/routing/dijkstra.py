@@ -13,7 +13,6 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from numba import njit
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
@@ -72,7 +71,7 @@ def clock_along_tree(csr: csr_matrix, clock_s: FloatArray, pred: npt.NDArray[np.
     Returns
     -------
     (rows, n_nodes) clock seconds, ``inf`` where ``cost_s`` is. Sums up the tree by pointer doubling
-    (log2 of the tree's depth steps; :func:`_doubling_sums`), so the sum's order differs from a search's.
+    (log2 of the tree's depth steps; :func:`network.routing._tree_kernels.doubling_sums`), so the sum's order differs from a search's.
     """
     pred2 = np.ascontiguousarray(np.atleast_2d(pred), dtype=np.int32)
     rows, n = pred2.shape
@@ -80,60 +79,11 @@ def clock_along_tree(csr: csr_matrix, clock_s: FloatArray, pred: npt.NDArray[np.
     if rows and n:
         indptr = np.asarray(csr.indptr, dtype=np.int64)
         indices = np.asarray(csr.indices, dtype=np.int64)
-        _doubling_sums(indptr, indices, np.asarray(clock_s, dtype=np.float64), pred2, acc)
+        from network.routing._tree_kernels import doubling_sums  # lazy: numba loads only when a tree is summed
+
+        doubling_sums(indptr, indices, np.asarray(clock_s, dtype=np.float64), pred2, acc)
     return np.where(np.isfinite(cost_s), acc, np.inf)
 
-
-@njit(cache=True)
-def _doubling_sums(
-    indptr: npt.NDArray[np.int64], indices: npt.NDArray[np.int64], clock_s: FloatArray, pred: npt.NDArray[np.int32], out: FloatArray
-) -> None:  # pragma: no cover - compiled (its results are tested against a numpy reference)
-    """Per row: ``out[r, v]`` = the clock seconds of the tree arcs from the source to ``v``, summed by pointer
-    doubling: each step adds the (old) sum of a node's ancestor to its own and jumps the ancestor pointer
-    twice as far, all nodes at once, until every pointer is past the source. Compiled, row by row, over the
-    nodes still climbing only (the same additions in the same order as the vectorised form)."""
-    rows, n = pred.shape
-    anc = np.empty(n, dtype=np.int64)
-    new_acc = np.empty(n)
-    new_anc = np.empty(n, dtype=np.int64)
-    active = np.empty(n, dtype=np.int64)
-    for r in range(rows):
-        acc = out[r]
-        m = 0
-        for c in range(n):
-            p = pred[r, c]
-            if p >= 0:
-                # the arc p -> c: its entry in p's (sorted) slice of the canonical CSR
-                lo = indptr[p]
-                hi = indptr[p + 1]
-                while lo < hi:
-                    mid = (lo + hi) // 2
-                    if indices[mid] < c:
-                        lo = mid + 1
-                    else:
-                        hi = mid
-                acc[c] = clock_s[lo]
-                anc[c] = p
-                active[m] = c
-                m += 1
-            else:
-                acc[c] = 0.0
-                anc[c] = -1
-        while m > 0:
-            for i in range(m):
-                v = active[i]
-                a = anc[v]
-                new_acc[v] = acc[v] + acc[a]
-                new_anc[v] = anc[a]
-            k = 0
-            for i in range(m):
-                v = active[i]
-                acc[v] = new_acc[v]
-                anc[v] = new_anc[v]
-                if new_anc[v] >= 0:
-                    active[k] = v
-                    k += 1
-            m = k
 
 
 def _run(csr: csr_matrix, sources: IntArray, limit_s: float, *, predecessors: bool) -> tuple[FloatArray, npt.NDArray[np.int32] | None]:
