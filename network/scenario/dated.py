@@ -4,7 +4,8 @@ beside the catalogue projects, and the km whose opening date is unknown.
 Dated tables: ``data/expressway_corridors.csv`` and ``data/trunk_roads.csv`` (roads opened, absent
 before), ``data/urban_express_corridors.csv`` (an arterial made an urban expressway: a class change),
 ``data/road_classes.csv`` (a corridor's class from ``opened``: a road opened when it was ``absent`` before,
-otherwise a class change; ``unknown`` dates are no change). Every other skeleton edge has no opening date:
+otherwise a class change; ``unknown`` dates are no change), ``data/river_crossings.csv`` (a 湘江 bridge or
+tunnel opened; ``unknown`` dates are no change). Every other skeleton edge has no opening date:
 it is present in every year, and ``unknown_date_km`` reports how much of a year's network that is.
 """
 
@@ -20,6 +21,7 @@ from network.model.graph import RoadNetwork
 from network.paths import DATA_DIR
 from network.scenario.catalogue import load_catalogue
 from network.scenario.road_classes import CORRIDOR_COLUMN
+from network.sources.crossings import CROSSING_COLUMN, load_river_crossings
 from network.sources.embedded import load_road_classes, load_trunk_roads, load_urban_express_corridors, road_openings
 
 
@@ -49,6 +51,9 @@ def dated_road_changes() -> list[NetworkChange]:
         before = str(g["before"].iloc[0])
         kind = "road opened" if before == "absent" else f"class change → {g['class'].iloc[0]}"
         out.append(NetworkChange(day, kind, str(cid), str(g["name"].iloc[0])))
+    for r in load_river_crossings():
+        if r.opened is not None:
+            out.append(NetworkChange(r.opened, f"{r.kind} opened", r.crossing, r.name))
     return sorted(out, key=lambda c: (c.date, c.id))
 
 
@@ -78,7 +83,8 @@ def changes_by_year(years: list[int]) -> pd.DataFrame:
 def unknown_date_km(roads: RoadNetwork) -> float:
     """Km of ``roads`` whose opening date is unknown (present in every year): every edge but those of a
     dated road (an expressway corridor or trunk road by ``ref``, a catalogue road of its own, a corridor of
-    ``data/road_classes.csv`` that did not exist before its dated opening)."""
+    ``data/road_classes.csv`` that did not exist before its dated opening, a dated 湘江 crossing of
+    ``data/river_crossings.csv``)."""
     e = roads.edges
     ref = e["ref"].fillna("").astype(str).to_numpy()
     dated_refs = set(road_openings()) | {pid for pid, p in load_catalogue().items() if p.opened is not None}
@@ -86,4 +92,7 @@ def unknown_date_km(roads: RoadNetwork) -> float:
     if CORRIDOR_COLUMN in e.columns:
         opened_new = {str(c) for c, g in load_road_classes().groupby("corridor") if g["opened"].notna().all() and g["before"].iloc[0] == "absent"}
         dated |= np.isin(e[CORRIDOR_COLUMN].fillna("").astype(str).to_numpy(), sorted(opened_new))
+    if CROSSING_COLUMN in e.columns:
+        dated_crossings = [r.crossing for r in load_river_crossings() if r.opened is not None]
+        dated |= np.isin(e[CROSSING_COLUMN].fillna("").astype(str).to_numpy(), dated_crossings)
     return round(float(e["length_m"].to_numpy(dtype=float)[~dated].sum()) / 1000.0, 1)

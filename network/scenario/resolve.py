@@ -44,6 +44,7 @@ from network.model.road_add import Joining, Published
 from network.model.speeds import PERIODS
 from network.paths import DATA_DIR, SCENARIO_DIR
 from network.scenario.catalogue import After, Project, RailBefore, load_catalogue, unknown_id_message
+from network.scenario.crossings import crossings_in_year
 from network.scenario.edits import (
     add_road,
     close_refs,
@@ -68,6 +69,7 @@ from network.scenario.services import ServiceSource, feed_path, load_services, w
 from network.scenario.transit_edits import EditContext, apply_transit_edit, introduced_refs
 from network.scenario.transit_specs import TRANSIT_EDIT_CLASSES
 from network.scenario.urban_express import before_urban_express, urban_express_openings, with_urban_expressways
+from network.sources.crossings import load_river_crossings
 from network.sources.embedded import load_embedded_roads, load_road_classes, load_urban_express_corridors, road_openings
 
 log = logging.getLogger(__name__)
@@ -236,6 +238,8 @@ def build_state(
         roads = before_urban_express(roads, late)
         # curated corridor classes (data/road_classes.csv) opened later: absent or at their class before
         roads = road_classes_in_year(roads, load_road_classes(), year)
+        # 湘江 crossings (data/river_crossings.csv) opened later are absent
+        roads = crossings_in_year(roads, load_river_crossings(), year)
     # roads the network lacks, added as their own roads in every year (first, so their node ids are
     # the same whatever else is active), then every other catalogue project, in catalogue order
     own = [pid for pid, p in cat.items() if own_road_reason(sc.tier, p)]
