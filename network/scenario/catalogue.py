@@ -85,6 +85,10 @@ class Project(BaseModel):
     path: list[tuple[float, float]] | None = None
     length_km: float | None = Field(default=None, gt=0, le=500)
     """Published length of the road: a road the network lacks is added at this length."""
+    road_opened: dt.date | None = None
+    """road_upgrade: the day the road itself first opened (in its ``before`` state), when later than the
+    network's other roads; in years before it the road is absent. Dates a class change's road, e.g. 洞株路:
+    opened 2016-01-08 as a signalised road, 快速化 (urban_express) 2020-10-23."""
     ref: str | None = Field(default=None, min_length=1, max_length=32)
     """road_opening: the expressway corridor (``ref`` of its edges, data/expressway_corridors.csv)."""
     after: After | None = None
@@ -123,6 +127,8 @@ class Project(BaseModel):
                 raise ValueError(f"a {self.type} needs 'after.highway' (one of {list(ROAD_CLASSES)})")
             if self.type == "new_road" and (self.after is None or self.after.speed_kph is None):
                 raise ValueError("a new_road needs 'after.speed_kph' with am_peak and off_peak")
+        if self.road_opened is not None and (self.type != "road_upgrade" or self.opened is None or self.road_opened > self.opened):
+            raise ValueError("'road_opened' belongs to a road_upgrade with 'opened' on or after it (the road opens before its upgrade)")
         if self.type == "road_opening":
             if not self.in_base or not self.ref:
                 raise ValueError("a road_opening needs in_base: true and 'ref' (the corridor its edges carry)")

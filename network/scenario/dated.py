@@ -58,12 +58,11 @@ def dated_road_changes() -> list[NetworkChange]:
 
 
 def catalogue_changes() -> list[NetworkChange]:
-    """The catalogue projects that opened (status built, with a date), by date."""
-    out = [
-        NetworkChange(p.opened, f"catalogue {p.type}", pid, p.name_zh)
-        for pid, p in load_catalogue().items()
-        if p.status == "built" and p.opened is not None
-    ]
+    """The catalogue projects that opened (status built, with a date), and the roads of catalogue upgrades
+    that opened before their upgrade (``road_opened``), by date."""
+    cat = load_catalogue()
+    out = [NetworkChange(p.opened, f"catalogue {p.type}", pid, p.name_zh) for pid, p in cat.items() if p.status == "built" and p.opened is not None]
+    out += [NetworkChange(p.road_opened, "road opened (before its catalogue upgrade)", pid, p.name_zh) for pid, p in cat.items() if p.road_opened]
     return sorted(out, key=lambda c: (c.date, c.id))
 
 

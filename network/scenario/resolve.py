@@ -245,6 +245,10 @@ def build_state(
     own = [pid for pid, p in cat.items() if own_road_reason(sc.tier, p)]
     for pid in own:
         roads = _add_own_road(roads, cat[pid], on=pid in active)
+        road_day = cat[pid].road_opened
+        if road_day is not None and resolved.year is not None and road_day.year > resolved.year:
+            # the road itself not yet open that year (its nodes stay, so node ids do not depend on the year)
+            roads = close_road(roads, np.flatnonzero(roads.edges["ref"].fillna("").astype(str).to_numpy() == pid))
     for pid, p in cat.items():
         on = pid in active
         if pid in own:

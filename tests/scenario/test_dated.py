@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import pandas as pd
+import pytest
+
 from network.model.graph import NetworkState
 from network.routing.route import route
+from network.scenario.catalogue import Project
 from network.scenario.dated import changes_by_year, unknown_date_km
 from network.scenario.resolve import resolve_state
 from network.scenario.road_classes import CORRIDOR_COLUMN
@@ -86,3 +90,33 @@ def test_the_zhuzhou_link_of_the_changzhu_expressway_opens_with_it(surveyed: Sce
     assert abs(link_km(2010) - 6.9) < 0.05  # the published length
     r = route(resolve_state(surveyed.model_copy(update={"year": 2010, "period": "off_peak"})), ZHUZHOU, HUANGHUA, "car")
     assert any("株洲连接线" in leg.label and "expressway" in leg.label for leg in r.legs)
+
+
+def test_dongzhu_road_is_absent_before_2016_a_signalised_road_until_2020_then_an_urban_expressway(surveyed: Scenario) -> None:
+    """洞株路: the 洞株快速公路 opened 2016-01-08 (catalogue road_opened), 快速化 2020-10-23 (opened)."""
+
+    def edges(year: int) -> pd.DataFrame:
+        e = resolve_state(surveyed.model_copy(update={"year": year})).roads.edges
+        return e[e["ref"] == "dongzhu-road"]
+
+    assert edges(2015).empty
+    mid = edges(2016)
+    assert float(mid["length_m"].sum()) / 1000.0 > 25.0
+    assert set(mid["highway"]) == {"urban_arterial"} and float(mid["signals"].sum()) > 0
+    assert set(edges(2020)["highway"]) == {"urban_express"}
+    t = changes_by_year([2015, 2016])
+    assert "dongzhu-road" in set(t.loc[t["year"] == 2016, "id"]) and "dongzhu-road" not in set(t.loc[t["year"] == 2015, "id"])
+
+
+def test_a_road_cannot_open_after_its_upgrade() -> None:
+    bad = {
+        "id": "x",
+        "name_zh": "x",
+        "type": "road_upgrade",
+        "opened": "2020-01-01",
+        "road_opened": "2021-01-01",
+        "path": [[113.0, 28.0], [113.1, 28.0]],
+        "after": {"highway": "urban_express"},
+    }
+    with pytest.raises(ValueError, match="road_opened"):
+        Project.model_validate(bad)
