@@ -1,6 +1,7 @@
 """Tier 1: the offline strategic skeleton shipped in data/ (built by tools/build_embedded_data.py), plus
 the curated trunk roads the skeleton lacks (``data/trunk_roads.csv``) and the 湘江 crossings
-(``data/river_crossings.csv``: the skeleton's crossings tagged with their id, the missing ones added)."""
+(``data/river_crossings.csv``: the skeleton's crossings tagged with their id, the missing ones added) and
+the interchanges it lacks (``data/interchanges.csv``)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from network.model.tables import check_roads, parse_waypoint, read_text_table
 from network.paths import CRS_METRIC, CRS_WGS84, DATA_DIR
 from network.sources.classify import DENSE_MAX_CODE, built_up_share
 from network.sources.crossings import load_river_crossings, with_river_crossings
+from network.sources.interchanges import load_interchanges, with_interchanges
 
 TIER = "embedded"
 TRUNK_COLUMNS = ("road", "name", "class", "seq", "lon", "lat", "length_km", "opened", "source", "inferred")
@@ -51,7 +53,8 @@ def load_embedded_roads(data_dir: Path = DATA_DIR) -> RoadNetwork:
         snapshot=snap["roads"],
     )
     roads = with_trunk_roads(roads, load_trunk_roads(data_dir))
-    return with_open_share(with_river_crossings(roads, load_river_crossings(data_dir), path=data_dir / "river_crossings.csv"))
+    roads = with_river_crossings(roads, load_river_crossings(data_dir), path=data_dir / "river_crossings.csv")
+    return with_open_share(with_interchanges(roads, load_interchanges(data_dir), path=data_dir / "interchanges.csv"))
 
 
 def with_open_share(roads: RoadNetwork) -> RoadNetwork:
