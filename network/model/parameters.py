@@ -71,6 +71,18 @@ _ARTERIAL_SUBURBAN = (
     " so a design-60 road averages 40-50 off-peak (50 km/h running + 20 s per signal every 1.5 km = 43 km/h); the dense-city"
     " speed stays speed_urban_arterial_<period>_kph"
 )
+_CS_2018 = (
+    "长沙 2018 traffic report (长沙市交通状况年度报告): 城区道路 evening-peak average 21.1 km/h"
+    " (http://hunan.sina.com.cn/news/s/2019-08-11/detail-ihytcitm8347830.shtml)"
+)
+_CS_2020 = (
+    "长沙 2020 traffic report: 城区 evening-peak 快速路 31 km/h (东二环 35.1, 西二环 37.6, 南二环 27.9), 主干路 21 km/h, 五一大道 14.2"
+    " (https://hunan.sina.cn/news/2021-02-08/detail-ikftpnny5796314.d.html)"
+)
+_KM_2019 = (
+    "a comparable provincial capital's measured figure: 昆明 2019 annual traffic report, 建成区 主干道×主干道 junctions 32.5 s average delay"
+    " per vehicle in the morning peak, city roads 25.6 km/h morning peak (http://kmuti.km.org.cn/jtnb/2019/chapter05/index.html)"
+)
 _TAG = "UK TAG unit M3.2 / A1.3: walk and wait time valued at 1.5-2.5 x in-vehicle time; interchange penalty 5-10 min"
 _GEN = "; transit paths are chosen by generalized cost (network.routing.graphs.CostWeights), reported in clock minutes; applies to "
 _RAIL = "train performance: B-type metro 1.0 m/s2 accel / 1.0 brake; CRH6 intercity 0.6-0.8 m/s2; CRH380 0.4-0.5 m/s2 (a stop costs v/2a + v/2b over running through)"
@@ -80,9 +92,9 @@ PARAMETER_TABLE: Final[tuple[Parameter, ...]] = (
     Parameter("speed_expressway_off_peak_kph", 100.0, 85.0, 120.0, "km/h", _JTG),
     Parameter("speed_expressway_am_peak_kph", 85.0, 60.0, 110.0, "km/h", _JTG + "; AM peak: recurrent congestion at urban interchanges"),
     Parameter("speed_urban_express_off_peak_kph", 65.0, 50.0, 80.0, "km/h", _CJJ + " (快速路 100/80/60)"),
-    Parameter("speed_urban_express_am_peak_kph", 45.0, 30.0, 70.0, "km/h", _CJJ + " (快速路 100/80/60)"),
+    Parameter("speed_urban_express_am_peak_kph", 45.0, 30.0, 70.0, "km/h", _CJJ + " (快速路 100/80/60); " + _CS_2020 + ": the 二环's evening peak is slower than this value, which stands for the 三干 and the newer 快速路 outside the 二环 as well (no peak speed published for them)"),
     Parameter("speed_urban_arterial_off_peak_kph", 35.0, 25.0, 50.0, "km/h", _CJJ + " (主干路 60/50/40), signal delay included"),
-    Parameter("speed_urban_arterial_am_peak_kph", 24.0, 15.0, 35.0, "km/h", _CJJ + "; Changsha peak arterial speeds 20-25 km/h in city congestion reports"),
+    Parameter("speed_urban_arterial_am_peak_kph", 24.0, 15.0, 35.0, "km/h", _CJJ + "; " + _CS_2018 + "; " + _CS_2020 + "; no peak speed found published for 株洲 or 湘潭 (their arterials take 长沙's value)"),
     Parameter("speed_urban_arterial_suburban_off_peak_kph", 45.0, 35.0, 55.0, "km/h", _ARTERIAL_SUBURBAN),
     Parameter("speed_urban_arterial_suburban_am_peak_kph", 35.0, 25.0, 45.0, "km/h", _ARTERIAL_SUBURBAN + "; AM peak"),
     Parameter("speed_urban_minor_off_peak_kph", 25.0, 15.0, 35.0, "km/h", _CJJ + " (次干路/支路)"),
@@ -95,7 +107,7 @@ PARAMETER_TABLE: Final[tuple[Parameter, ...]] = (
     Parameter("speed_rural_minor_am_peak_kph", 30.0, 20.0, 45.0, "km/h", "JTG B01-2014 三级/四级公路 40/30/20"),
     # --- roads: signalised junctions (node delays, added per junction on running-speed classes) ---
     Parameter("signal_delay_off_peak_s", 20.0, 10.0, 35.0, "s", _HCM + "; off-peak through traffic: LOS B-C"),
-    Parameter("signal_delay_am_peak_s", 35.0, 20.0, 55.0, "s", _HCM + "; AM peak: LOS C-D"),
+    Parameter("signal_delay_am_peak_s", 35.0, 20.0, 55.0, "s", _HCM + "; AM peak: LOS C-D; " + _KM_2019),
     Parameter("speed_signalised_running_off_peak_kph", 50.0, 40.0, 60.0, "km/h", _CJJ + "; 主干路 (design 60) between junctions"),
     Parameter("speed_signalised_running_am_peak_kph", 40.0, 30.0, 55.0, "km/h", _CJJ + "; 主干路 between junctions, AM peak"),
     # --- roads: expressway ramps and toll stations (closed toll system; network/routing/graphs.py expressway_split) ---
