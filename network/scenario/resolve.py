@@ -17,6 +17,7 @@ Rules (the README repeats them):
 from __future__ import annotations
 
 import difflib
+import hashlib
 import logging
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -26,6 +27,7 @@ import numpy as np
 
 from network._errors import InputError, missing_file_reason, one_input_error
 from network.model.graph import NetworkState, RoadNetwork, StateParams
+from network.model.memo import Memo
 from network.model.parameters import DEFAULTS
 from network.model.rail import (
     RailNetwork,
@@ -229,31 +231,15 @@ def build_state(
         rail = rail.without_lines(list(sc.remove_lines))
     # expressways (and curated trunk roads) not yet open in the scenario's year are absent; those the
     # catalogue names (road_opening projects) are handled as projects, so attribution sees them
-    named_refs = {p.ref for p in cat.values() if p.type == "road_opening" and p.ref}
-    if resolved.year is not None and sc.tier == "embedded":
-        year = resolved.year
-        roads = close_refs(roads, {ref for ref, day in road_openings().items() if day.year > year and ref not in named_refs})
-        # urban expressways not yet 快速化 in that year are the skeleton's signalised arterials
-        late = {ref for ref, day in urban_express_openings(load_urban_express_corridors()).items() if day.year > year}
-        roads = before_urban_express(roads, late)
-        # curated corridor classes (data/road_classes.csv) opened later: absent or at their class before
-        roads = road_classes_in_year(roads, load_road_classes(), year)
-        # 湘江 crossings (data/river_crossings.csv) opened later are absent
-        roads = crossings_in_year(roads, load_river_crossings(), year)
-    # roads the network lacks, added as their own roads in every year (first, so their node ids are
-    # the same whatever else is active), then every other catalogue project, in catalogue order
-    own = [pid for pid, p in cat.items() if own_road_reason(sc.tier, p)]
-    for pid in own:
-        roads = _add_own_road(roads, cat[pid], on=pid in active)
-        road_day = cat[pid].road_opened
-        if road_day is not None and resolved.year is not None and road_day.year > resolved.year:
-            # the road itself not yet open that year (its nodes stay, so node ids do not depend on the year)
-            roads = close_road(roads, np.flatnonzero(roads.edges["ref"].fillna("").astype(str).to_numpy() == pid))
+    roads, road_notes = catalogue_roads(roads, tier=sc.tier, year=resolved.year, active=frozenset(active), catalogue=cat)
+    own = {pid for pid, p in cat.items() if own_road_reason(sc.tier, p)}
     for pid, p in cat.items():
         on = pid in active
         if pid in own:
             continue
-        if p.type == "gtfs_services":
+        if pid in road_notes:
+            warnings.append(f"project {pid}: {road_notes[pid]}")
+        elif p.type == "gtfs_services":
             if on:
                 assert p.feed is not None
                 src = ServiceSource(
@@ -267,20 +253,8 @@ def build_state(
                 rail, note = apply_transit_edit(rail, p.line, ctx)
                 if note:
                     warnings.append(f"project {pid}: {note}")
-        elif p.type == "road_opening":
-            if not on and p.ref:
-                roads = close_refs(roads, {p.ref})
-        elif p.in_base and not on:
+        elif p.in_base and not on and p.type != "road_opening":
             rail = _revert_rail(rail, p)
-        elif not p.in_base and on:
-            after = p.after
-            change = RoadChange(p.type, p.path or [], p.name_zh, after.highway if after else None, _speeds(after), length_km=p.length_km, ref=pid)
-            roads, note = _apply_road(roads, change)
-            if note:
-                warnings.append(f"project {pid}: {note}")
-        elif not p.in_base and not on and p.type == "road_upgrade" and isinstance(p.before, After):
-            b = p.before
-            roads, _ = _apply_road(roads, RoadChange(p.type, p.path or [], p.name_zh, b.highway, _before_speeds(b), only_set=True, signals=b.signals))
     for k, adhoc in enumerate(sc.add):
         if isinstance(adhoc, TRANSIT_EDIT_CLASSES):
             continue  # applied to the services below
@@ -399,6 +373,72 @@ def own_road_reason(tier: str, p: Project) -> str:
     if p.type != "road_upgrade" or not p.path or p.length_km is None or (p.after is not None and p.after.highway == "expressway"):
         return ""
     return _own_road_reason_cached(tier, tuple(p.path), p.after.highway if p.after else None, p.length_km)
+
+
+_CATALOGUE_ROADS: Memo[tuple[RoadNetwork, RoadNetwork, dict[str, str]]] = Memo(maxsize=2)
+"""The base roads with a year's and an active set's catalogue road projects applied (workbench edits that
+change neither reuse them); each value keeps the base roads it was made from (its key holds their id)."""
+
+
+def catalogue_roads(
+    base: RoadNetwork, *, tier: str, year: int | None, active: frozenset[str], catalogue: dict[str, Project]
+) -> tuple[RoadNetwork, dict[str, str]]:
+    """``base`` (a tier's surveyed roads) in ``year`` with the catalogue's road projects as ``active`` sets them,
+    and each road project's warning (by id; only those with one).
+
+    Expressways and curated corridors not yet open are closed or at their earlier class (embedded tier),
+    roads the network lacks are added as their own roads in every year (first, so their node ids are the
+    same whatever else is active), then every other road project in catalogue order. Memoised on ``base``
+    (by identity, kept alive with the result), the tier, year, active set and the catalogue's content.
+    """
+    digest = hashlib.blake2b(digest_size=16)
+    for pid, p in catalogue.items():
+        digest.update(f"{pid}\x1f{p.model_dump_json()}\x1e".encode())
+    key = (id(base), tier, year, tuple(sorted(active)), digest.hexdigest())
+    kept, roads, notes = _CATALOGUE_ROADS.get(key, lambda: (base, *_catalogue_roads(base, tier, year, active, catalogue)))
+    if kept is not base:  # an id reused by another object after the first was freed: compute afresh
+        roads, notes = _catalogue_roads(base, tier, year, active, catalogue)
+    return roads, dict(notes)
+
+
+def _catalogue_roads(
+    roads: RoadNetwork, tier: str, year: int | None, active: frozenset[str], cat: dict[str, Project]
+) -> tuple[RoadNetwork, dict[str, str]]:
+    named_refs = {p.ref for p in cat.values() if p.type == "road_opening" and p.ref}
+    if year is not None and tier == "embedded":
+        roads = close_refs(roads, {ref for ref, day in road_openings().items() if day.year > year and ref not in named_refs})
+        # urban expressways not yet 快速化 in that year are the skeleton's signalised arterials
+        late = {ref for ref, day in urban_express_openings(load_urban_express_corridors()).items() if day.year > year}
+        roads = before_urban_express(roads, late)
+        # curated corridor classes (data/road_classes.csv) opened later: absent or at their class before
+        roads = road_classes_in_year(roads, load_road_classes(), year)
+        # 湘江 crossings (data/river_crossings.csv) opened later are absent
+        roads = crossings_in_year(roads, load_river_crossings(), year)
+    own = [pid for pid, p in cat.items() if own_road_reason(tier, p)]
+    for pid in own:
+        roads = _add_own_road(roads, cat[pid], on=pid in active)
+        road_day = cat[pid].road_opened
+        if road_day is not None and year is not None and road_day.year > year:
+            # the road itself not yet open that year (its nodes stay, so node ids do not depend on the year)
+            roads = close_road(roads, np.flatnonzero(roads.edges["ref"].fillna("").astype(str).to_numpy() == pid))
+    notes: dict[str, str] = {}
+    for pid, p in cat.items():
+        on = pid in active
+        if pid in own:
+            continue
+        if p.type == "road_opening":
+            if not on and p.ref:
+                roads = close_refs(roads, {p.ref})
+        elif not p.in_base and on and p.type not in ("gtfs_services", "transit_line"):
+            after = p.after
+            change = RoadChange(p.type, p.path or [], p.name_zh, after.highway if after else None, _speeds(after), length_km=p.length_km, ref=pid)
+            roads, note = _apply_road(roads, change)
+            if note:
+                notes[pid] = note
+        elif not p.in_base and not on and p.type == "road_upgrade" and isinstance(p.before, After):
+            b = p.before
+            roads, _ = _apply_road(roads, RoadChange(p.type, p.path or [], p.name_zh, b.highway, _before_speeds(b), only_set=True, signals=b.signals))
+    return roads, notes
 
 
 def _add_own_road(roads: RoadNetwork, p: Project, *, on: bool) -> RoadNetwork:
