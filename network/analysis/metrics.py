@@ -292,3 +292,14 @@ def half_hour_index(ev: Evaluation, region: Region, mode: str = "best") -> float
     w = pop[:, None] * pop[None, :] * (city[:, None] != city[None, :])
     total = float(w.sum())
     return round(float((w * (t <= HALF_HOUR_MINUTES)).sum()) / total, 4) if total else 0.0
+
+
+def table_definitions(period: str) -> dict[str, str]:
+    """What each table of a scenario run measures (written into metrics.json, the CSVs and the report)."""
+    p = period.replace("_", "-")
+    return {
+        "centre_minutes": f"centre_to_centre: door to door between the city centre points (data/centres.csv), by mode (car: fastest path; transit: path of least generalized cost, in clock minutes), {p}",
+        "population_within_30": f"2020 census population (disaggregated to 1 km cells) whose cell centre is reached from each city centre within 30 min door to door, by mode, {p}",
+        "isochrones": f"1 km cells reached from each city centre within each threshold, door to door, by mode, {p}",
+        "zone_minutes": f"each zone's population-weighted centroid to each city centre, door to door by the best mode, {p}",
+    }

@@ -30,7 +30,6 @@ from network.model.graph import NetworkState
 from network.model.rail import RailNetwork
 from network.model.region import CITIES, Region, grid_cell_polygons
 from network.outputs.files import tool_stamp
-from network.outputs.maps import zone_minutes_table
 from network.paths import CRS_METRIC, CRS_WGS84
 from network.routing.graphs import road_edge_times_s
 
@@ -160,6 +159,8 @@ def _finite_or_nan(a: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
 
 def zone_layer(cell_minutes: Mapping[str, npt.NDArray[np.float64]], region: Region) -> gpd.GeoDataFrame:
     """Zones with census population and the population-weighted minutes from each centre by mode."""
+    from network.outputs.maps import zone_minutes_table  # lazy: the map module loads folium (the workbench's layers need none of it)
+
     zones = region.zones[["zone_id", "name_zh", "city", "population_2020", "geometry"]].copy()
     zones["zone_id"] = zones["zone_id"].astype(str)
     for mode in MODES:

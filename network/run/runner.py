@@ -22,6 +22,7 @@ from network.analysis.metrics import (
     evaluate,
     half_hour_index,
     population_within_table,
+    table_definitions,
 )
 from network.model.region import load_region
 from network.outputs.files import (
@@ -97,17 +98,6 @@ def isochrones_geojson(iso: gpd.GeoDataFrame, metrics: dict[str, Any]) -> str:
         **tool_stamp(),
     }
     return json.dumps({**about, **doc}, ensure_ascii=False)
-
-
-def table_definitions(period: str) -> dict[str, str]:
-    """What each table of a scenario run measures (written into metrics.json, the CSVs and the report)."""
-    p = period.replace("_", "-")
-    return {
-        "centre_minutes": f"centre_to_centre: door to door between the city centre points (data/centres.csv), by mode (car: fastest path; transit: path of least generalized cost, in clock minutes), {p}",
-        "population_within_30": f"2020 census population (disaggregated to 1 km cells) whose cell centre is reached from each city centre within 30 min door to door, by mode, {p}",
-        "isochrones": f"1 km cells reached from each city centre within each threshold, door to door, by mode, {p}",
-        "zone_minutes": f"each zone's population-weighted centroid to each city centre, door to door by the best mode, {p}",
-    }
 
 
 def scenario_metrics(scenario: Scenario, *, file: str = "<scenario>") -> tuple[dict[str, Any], Any, Any]:

@@ -22,12 +22,10 @@ from network import OSM_ATTRIBUTION, __version__
 from network._errors import InputError, PlannerError
 from network.analysis.compare import compare_pairs
 from network.analysis.definitions import DEFINITIONS
-from network.api import compare, route_in_scenario
 from network.geo import lonlat_message
 from network.model.region import CITIES, CITY_ZH, Region, load_region
 from network.model.speeds import ROAD_CLASSES
 from network.outputs.files import json_safe
-from network.run.runner import run_scenario
 from network.scenario.catalogue import load_catalogue
 from network.scenario.resolve import base_network
 from network.scenario.schema import parse_scenario, read_scenario_text
@@ -176,6 +174,8 @@ class Workbench:
     def route(self, req: RouteInScenario) -> dict[str, Any]:
         """``route --json`` on a workspace scenario (``network.api.route_in_scenario``, the command's own workflow)."""
         path = self.ws.existing(req.scenario)
+        from network.api import route_in_scenario  # lazy: network.api loads the batch runner (Dask), not needed for the first page
+
         found = route_in_scenario(path, (req.from_[0], req.from_[1]), (req.to[0], req.to[1]), req.mode, year=req.year, period=req.period)
         return found.to_dict()
 
@@ -186,6 +186,9 @@ class Workbench:
         path = self.ws.existing(file)
         scenario = parse_scenario(read_scenario_text(path)[0], file=str(path))
         outputs, maps = self.ws.root / "outputs", self.ws.root / "maps"
+        from network.api import compare  # lazy (as above)
+        from network.run.runner import run_scenario
+
         out = run_scenario(scenario, file=str(path), output_dir=outputs, map_dir=maps, offline=True)
         written = [q for q in (out.map_path, out.report_path, out.metrics_path) if q is not None]
         if base_file is not None:

@@ -30,15 +30,12 @@ from network._errors import InputError
 from network.analysis.compare import compare_pairs, compare_population
 from network.analysis.definitions import DEFINITIONS, measure
 from network.analysis.isochrones import isochrone_polygons
-from network.analysis.metrics import Evaluation, centre_pairs_table, evaluate, half_hour_index, population_within_table
-from network.api import ScenarioRoute
+from network.analysis.metrics import Evaluation, centre_pairs_table, evaluate, half_hour_index, population_within_table, table_definitions
 from network.model.graph import NetworkState
 from network.model.region import CITIES, Region
 from network.outputs.files import json_safe
 from network.outputs.gis import edits_layer, transit_line_layer
-from network.outputs.maps import isochrone_difference
 from network.routing.route import route
-from network.run.runner import table_definitions
 from network.scenario.catalogue import catalogue_frame, load_catalogue
 from network.scenario.resolve import ResolvedScenario, build_state, resolve_projects
 from network.scenario.schema import Scenario, parse_scenario, read_scenario_text
@@ -141,6 +138,8 @@ def evaluate_scenario(
 def comparison(base: Snapshot, snap: Snapshot, region: Region) -> tuple[dict[str, Any], gpd.GeoDataFrame]:
     """Per-pair minutes saved and population gained against ``base`` (A = base, B = the tab), as ``compare`` writes
     them, and the areas gained and lost within 30 min (``isochrone_difference``)."""
+    from network.outputs.maps import isochrone_difference  # lazy: the map module (folium) is not needed for the first page
+
     pairs = compare_pairs(base.ev, snap.ev)
     pop = compare_population(base.ev, snap.ev, region)
     diff = isochrone_difference(base.iso, snap.iso)
@@ -334,6 +333,8 @@ class Tab:
         snap = self.current
         assert snap is not None
         r = route(snap.state, from_lonlat, to_lonlat, mode, graphs=snap.ev.graphs)  # the graphs evaluate built for this state
+        from network.api import ScenarioRoute  # lazy: network.api loads the batch runner (Dask), not needed for the first page
+
         return ScenarioRoute(route=r, scenario=snap.scenario.name, year=snap.state.year, period=snap.state.params.period).to_dict()
 
     # ---- what the page draws
