@@ -55,6 +55,11 @@ def _lonlat(text: str) -> tuple[float, float]:
     return lon, lat
 
 
+def _lonlats(text: str) -> list[tuple[float, float]]:
+    """``"lon,lat;lon,lat"`` (waypoints of ``route --via``)."""
+    return [_lonlat(part.strip()) for part in text.split(";") if part.strip()]
+
+
 def cmd_run(
     files: list[Path],
     *,
@@ -158,7 +163,10 @@ def cmd_route(args: argparse.Namespace) -> int:
     """Run ``route``: print the fastest path (or a JSON object with ``--json``); returns the exit code."""
     from network.run.route import route_in_scenario  # lazy: only the command that runs it loads it
 
-    found = route_in_scenario(args.scenario, args.from_, args.to, args.mode, year=args.year, period=args.period)
+    if args.via and args.mode != "car":
+        print(f"{program_name()} route: --via drives a named road through its waypoints; it needs --mode car (got {args.mode})", file=sys.stderr)
+        return EXIT_USAGE
+    found = route_in_scenario(args.scenario, args.from_, args.to, args.mode, year=args.year, period=args.period, via=args.via)
     r = found.route
     if args.json:
         print(json.dumps(found.to_dict(), ensure_ascii=False, indent=2))
@@ -270,6 +278,14 @@ def configure_route(ap: argparse.ArgumentParser) -> None:
         default="best",
         help="car, transit, best (the faster of both) or rail (station to station inside the rail system between the stations "
         "nearest the points, changes of train included)",
+    )
+    ap.add_argument(
+        "--via",
+        type=_lonlats,
+        default=None,
+        metavar="LON,LAT;LON,LAT",
+        help="car only: drive through the road nodes nearest these waypoints in order (a named road end to end, as the "
+        "corridor_end_to_end measure does with the waypoints of data/corridors.csv), not the fastest path",
     )
     add_when_options(ap)
     ap.add_argument("--json", action="store_true", help="print a JSON object with a 'minutes' field")

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from network import OSM_ATTRIBUTION
-from network.routing.route import Route, route
+from network.routing.route import Route, route, route_via
 from network.scenario.resolve import resolve_state
 from network.scenario.schema import find_scenario_file, load_scenario, scenario_at
 
@@ -35,6 +35,7 @@ def route_in_scenario(
     *,
     year: int | None = None,
     period: str | None = None,
+    via: list[tuple[float, float]] | None = None,
 ) -> ScenarioRoute:
     """The fastest path between two points (WGS-84 lon, lat) in ``scenario``.
 
@@ -48,6 +49,9 @@ def route_in_scenario(
         ``car``, ``transit`` or ``best``.
     year, period
         Run the scenario in another year or period; None keeps the scenario's own.
+    via
+        Car only: waypoints (lon, lat) the route passes in order (``network.routing.route.route_via``),
+        e.g. a named road driven end to end.
 
     Returns
     -------
@@ -58,5 +62,5 @@ def route_in_scenario(
     sc = load_scenario(path)
     sc = scenario_at(sc, year=year, period=period)
     state = resolve_state(sc, file=str(path))
-    r = route(state, from_lonlat, to_lonlat, mode)
+    r = route_via(state, from_lonlat, via, to_lonlat) if via else route(state, from_lonlat, to_lonlat, mode)
     return ScenarioRoute(route=r, scenario=sc.name, year=state.year, period=state.params.period)

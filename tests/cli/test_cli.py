@@ -141,3 +141,18 @@ def test_validate_reports_bad_files_without_running(tmp_path: Path) -> None:
     bad.write_text("name: bad\nprojects: [g4-widenin]\n", encoding="utf-8")
     assert main(["validate", str(ROOT / "scenarios/surveyed.yaml")]) == 0
     assert main(["validate", str(bad)]) == 1
+
+
+def test_route_via_drives_the_named_road_and_needs_car(capsys: pytest.CaptureFixture[str]) -> None:
+    """洞株路 in 2018 (before its upgrade): the fastest car path between its ends takes the expressways;
+    `--via` through its waypoints (data/corridors.csv) drives the road itself, slower and named in the legs."""
+    ends = ["--from", "113.034,28.087", "--to", "113.105,27.895", "--year", "2018", "--period", "off_peak", "--json"]
+    assert main(["route", "--mode", "car", *ends]) == 0
+    free = json.loads(capsys.readouterr().out)
+    assert main(["route", "--mode", "car", "--via", "113.050,28.030;113.075,27.960", *ends]) == 0
+    along = json.loads(capsys.readouterr().out)
+    assert any(leg["kind"] == "ramp" for leg in free["legs"])
+    assert not any(leg["kind"] == "ramp" for leg in along["legs"]) and any("洞株路" in leg["label"] for leg in along["legs"])
+    assert along["minutes"] > free["minutes"]
+    assert main(["route", "--mode", "transit", "--via", "113.050,28.030", *ends]) == 2
+    assert "--mode car" in capsys.readouterr().err
