@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from network import OSM_ATTRIBUTION
-from network.cli.commands import command, usage_error
-from network.paths import SCENARIO_DIR, map_dir, output_dir
+from network.cli.commands import add_output_options, command, output_dir_help, output_folders, usage_error
+from network.paths import SCENARIO_DIR, output_dir
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -36,9 +36,8 @@ def configure_compare(ap: argparse.ArgumentParser) -> None:
     """Options of ``run_scenario.py compare``."""
     ap.add_argument("a", help="scenario name or file (the reference)")
     ap.add_argument("b", help="scenario name or file (the one compared)")
-    ap.add_argument("--output-dir", type=Path, default=output_dir())
-    ap.add_argument("--map-dir", type=Path, default=map_dir())
-    ap.add_argument("--no-map", action="store_true")
+    add_output_options(ap, maps=True)
+    ap.add_argument("--no-map", action="store_true", help="skip the difference map")
     ap.add_argument(
         "--basemap",
         choices=_basemaps(),
@@ -58,7 +57,8 @@ def run_compare(args: argparse.Namespace) -> int:
     problem = None if args.no_map else basemap_problem(basemap, offline=args.offline)
     if problem:
         usage_error(args, problem)
-    res = compare(args.a, args.b, output_dir=args.output_dir, map_dir=args.map_dir, write_map=not args.no_map, basemap=basemap, offline=args.offline)
+    out, maps = output_folders(args.output_dir, args.map_dir)
+    res = compare(args.a, args.b, output_dir=out, map_dir=maps, write_map=not args.no_map, basemap=basemap, offline=args.offline)
     period = res.summary["period"]
     print(f"== {res.b} vs {res.a}  [tier {res.tier}; {res.snapshot}]")
     print(
@@ -82,7 +82,7 @@ def configure_timeline(ap: argparse.ArgumentParser) -> None:
         "scenarios", nargs="*", help="scenario names or files with a year (own or from their base); default: every one in --scenario-dir"
     )
     ap.add_argument("--scenario-dir", type=Path, default=SCENARIO_DIR)
-    ap.add_argument("--output-dir", type=Path, default=output_dir())
+    ap.add_argument("--output-dir", type=Path, default=output_dir(), help=output_dir_help())
     ap.add_argument(
         "--definition",
         choices=_definitions(),
@@ -141,7 +141,7 @@ def configure_attribution(ap: argparse.ArgumentParser) -> None:
     """Options of ``run_scenario.py attribution``."""
     ap.add_argument("scenario", help="scenario name or file")
     ap.add_argument("--against", default=None, help="reference scenario (default: the scenario's base; 'surveyed' = built projects)")
-    ap.add_argument("--output-dir", type=Path, default=output_dir())
+    ap.add_argument("--output-dir", type=Path, default=output_dir(), help=output_dir_help())
     ap.add_argument("--full", action="store_true", help="evaluate every state in full (default: incremental, same results)")
     ap.add_argument(
         "--definition",

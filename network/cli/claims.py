@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from network import OSM_ATTRIBUTION
-from network.cli.commands import command
+from network.cli.commands import command, output_dir_help
 from network.paths import DATA_DIR, OBSERVED_DIR, SCENARIO_DIR, output_dir
 
 if TYPE_CHECKING:
@@ -25,7 +25,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--observed", type=Path, default=OBSERVED_DIR, help="observed journey times (a CSV or a folder; default data/observed/) for the independence check"
     )
-    parser.add_argument("--output-dir", type=Path, default=output_dir())
+    parser.add_argument("--output-dir", type=Path, default=output_dir(), help=output_dir_help())
     parser.add_argument("--only", nargs="*", default=None, metavar="ID", help="audit only these claim ids")
     parser.set_defaults(run=run)
 

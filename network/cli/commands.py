@@ -14,7 +14,10 @@ import os
 import sys
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
+from pathlib import Path
 from typing import NoReturn
+
+from network.paths import OUTPUT_ENV, map_dir, output_dir
 
 
 @dataclass(frozen=True)
@@ -146,3 +149,42 @@ def add_when_options(ap: argparse.ArgumentParser) -> None:
     """``--year`` and ``--period``: run a named scenario in another year or period."""
     ap.add_argument("--year", type=_year, default=None, help="the scenario in this year (its catalogue projects follow the year; default: the scenario's own)")
     ap.add_argument("--period", choices=["am_peak", "off_peak"], default=None, help="the scenario in this period (default: the scenario's own)")
+
+
+def _shown(folder: Path) -> str:
+    """A default folder as help shows it: relative to the current folder when inside it (``outputs``, ``maps``)."""
+    try:
+        return str(folder.relative_to(Path.cwd()))
+    except ValueError:
+        return str(folder)
+
+
+def output_dir_help() -> str:
+    """The help of every command's ``--output-dir``."""
+    return f"folder the outputs go to, one subfolder per scenario (default: {_shown(output_dir())}; ${OUTPUT_ENV} sets it)"
+
+
+def add_output_options(ap: argparse.ArgumentParser, *, maps: bool = False) -> None:
+    """``--output-dir`` (and with ``maps``, ``--map-dir``), with help naming the defaults; :func:`output_folders` reads them."""
+    ap.add_argument(
+        "--output-dir",
+        type=Path,
+        default=None,
+        help=output_dir_help(),
+    )
+    if maps:
+        ap.add_argument(
+            "--map-dir",
+            type=Path,
+            default=None,
+            help=f"folder the HTML maps go to (default: <output-dir>/maps when --output-dir is given, else {_shown(map_dir())})",
+        )
+
+
+def output_folders(output: Path | None, maps: Path | None = None) -> tuple[Path, Path]:
+    """The output and map folders of ``--output-dir`` and ``--map-dir``: the maps go to ``<output-dir>/maps``
+    when only ``--output-dir`` is given (a run into a new folder keeps its maps there, never over ./maps);
+    otherwise the defaults (``network.paths.output_dir()`` and ``map_dir()``, read when called)."""
+    if maps is None:
+        maps = output / "maps" if output is not None else map_dir()
+    return (output if output is not None else output_dir()), maps

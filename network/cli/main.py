@@ -27,10 +27,19 @@ from network.cli import matrix as _matrix  # noqa: F401  (registers the 'matrix'
 from network.cli import network as _network  # noqa: F401  (registers the 'network' subcommand)
 from network.cli import observed as _observed  # noqa: F401  (registers the 'observed' subcommand)
 from network.cli import serve as _serve  # noqa: F401  (registers the 'serve' subcommand)
-from network.cli.commands import COMMANDS, add_when_options, build_subcommand_parser, command, dispatch, program_name
+from network.cli.commands import (
+    COMMANDS,
+    add_output_options,
+    add_when_options,
+    build_subcommand_parser,
+    command,
+    dispatch,
+    output_folders,
+    program_name,
+)
 from network.cli.interrupt import EXIT_INTERRUPTED, interrupted, interrupts_end_cleanly, say_interrupted
 from network.geo import lonlat_message
-from network.paths import CACHE_ENV, SCENARIO_DIR, map_dir, output_dir
+from network.paths import CACHE_ENV, SCENARIO_DIR
 
 if TYPE_CHECKING:
     from network.run.batch import BatchOutcome
@@ -80,7 +89,7 @@ def cmd_run(
 
     start = time.perf_counter()
     where = f"Dask scheduler {scheduler}" if scheduler else (f"{workers} local processes" if workers > 1 else "this process")
-    bar = tqdm(total=len(files), desc="scenarios", unit="scenario", disable=len(files) < 2, file=sys.stderr)
+    bar = tqdm(total=len(files), desc="scenarios", unit="scenario", disable=True if len(files) < 2 else None, file=sys.stderr)  # None: no bar when stderr is not a terminal
     outcomes = run_scenarios(
         files, output_dir=output_dir, maps=maps, workers=workers, scheduler=scheduler, check_reports=check_reports, on_outcome=lambda _: bar.update()
     )
@@ -108,7 +117,8 @@ def _print_outcomes(
             continue
         result = o.result
         net = result.metrics["network"]
-        print(f"\n== {o.scenario}: {o.title}  [tier {net['tier']}; {net['snapshot']}]")
+        heading = f"{o.scenario}: {o.title}" if o.title.strip() else o.scenario  # a scenario without a title: its name alone
+        print(f"\n== {heading}  [tier {net['tier']}; {net['snapshot']}]")
         print(_centre_table(result.metrics["centre_minutes"]))
         print(f"half-hour-circle index (best): {result.metrics['half_hour_index']['best']:.4f}")
         for w in result.metrics.get("warnings", []):
@@ -208,8 +218,7 @@ def configure_run(ap: argparse.ArgumentParser) -> None:
     ap.epilog = "Examples: run_scenario.py scenarios/surveyed.yaml | run_scenario.py --all | run_scenario.py run year-2023 --no-map"
     ap.add_argument("scenarios", nargs="*", help="scenario files or names (a name is looked up as ./<name>.yaml, then in scenarios/)")
     ap.add_argument("--all", action="store_true", help="run every scenarios/*.yaml, and the scenarios named beside it too (each file once)")
-    ap.add_argument("--output-dir", type=Path, default=output_dir())
-    ap.add_argument("--map-dir", type=Path, default=map_dir())
+    add_output_options(ap, maps=True)
     ap.add_argument("--no-map", action="store_true", help="skip the HTML map")
     ap.add_argument(
         "--check",
@@ -254,6 +263,7 @@ def run_command(args: argparse.Namespace) -> int:
         args._parser.print_usage(sys.stderr)
         print(f"{program_name()}: give scenario files or --all", file=sys.stderr)
         return EXIT_USAGE
+    args.output_dir, args.map_dir = output_folders(args.output_dir, args.map_dir)
     reports = (args.junit or args.output_dir / "checks.xml", args.summary or args.output_dir / "checks.md") if args.check else None
     return cmd_run(
         files,

@@ -74,7 +74,8 @@ def configure_matrix(ap: argparse.ArgumentParser) -> None:
 
 
 class _Bars:
-    """tqdm bars on stderr, one per stage ('car hierarchy', 'car rows', ...), fed by ``od_minutes``'s progress."""
+    """tqdm bars on stderr, one per stage ('car hierarchy', 'car rows', ...), fed by ``od_minutes``'s progress;
+    none when stderr is not a terminal (a log file, a pipe: tqdm's ``disable=None``)."""
 
     def __init__(self, announce: str = "") -> None:
         self.bars: dict[str, Any] = {}
@@ -91,7 +92,7 @@ class _Bars:
         if bar is None:
             from tqdm import tqdm  # lazy: only the command that runs it loads it
 
-            bar = self.bars[stage] = tqdm(total=total, desc=desc, unit=unit, file=sys.stderr, mininterval=0.2, leave=True)
+            bar = self.bars[stage] = tqdm(total=total, desc=desc, unit=unit, file=sys.stderr, mininterval=0.2, leave=True, disable=None)
         bar.update(done - bar.n)
         if done >= total:
             bar.close()

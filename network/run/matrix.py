@@ -12,7 +12,7 @@ from network import OSM_ATTRIBUTION
 from network._errors import InputError
 from network.analysis.od_matrix import Points, Progress, far_points, far_points_error, load_points, od_minutes, zone_centroids
 from network.model.region import load_region
-from network.outputs.files import atomic_write_text, dumps_metrics
+from network.outputs.files import atomic_write_text, check_writable_folder, dumps_metrics
 from network.outputs.od_table import write_matrix
 from network.paths import output_dir as default_output_dir
 from network.routing.engine import Method
@@ -138,6 +138,8 @@ def matrix(
     fmt, bom = output.fmt, output.bom
     sc = scenario_at(sc, year=year, period=period)
     pts: Points = load_points(points_csv) if points_csv is not None else zone_centroids(load_region())
+    target = output.path or default_output_dir() / sc.name / default_name(fmt, points_csv, year=year, period=period)
+    check_writable_folder(target.parent, what="the matrix's folder")  # a read-only or misnamed --out is said now, not after the computation
     state = resolve_state(sc, file=str(path))
     far = far_points(state, pts)
     if far and far_points_are == "refused":
@@ -149,7 +151,6 @@ def matrix(
     t0 = time.perf_counter()
     minutes, info = od_minutes(state, pts, method=method, check_reach=False, progress=progress)
     seconds = time.perf_counter() - t0
-    target = output.path or default_output_dir() / sc.name / default_name(fmt, points_csv, year=year, period=period)
     provenance = {"tier": state.roads.tier, "snapshot": state.roads.snapshot, "attribution": OSM_ATTRIBUTION, "scenario": sc.name}
     write_matrix(target, pts, minutes, list(modes), fmt=fmt, bom=bom, metadata=provenance)
     meta = {
