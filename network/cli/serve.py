@@ -41,10 +41,10 @@ def configure_serve(ap: argparse.ArgumentParser) -> None:
 
 def run_serve(args: argparse.Namespace) -> int:
     """Run ``serve`` until Ctrl-C; returns the exit code."""
-    try:  # FastAPI and uvicorn are the optional extra 'serve': imported only by this command
+    try:  # FastAPI and uvicorn are core dependencies, imported only by this command
         from network.serve.server import serve
-    except ImportError as exc:
-        print(f"error: the workbench needs the 'serve' extra ({exc.name} is missing): pip install 'czt-planner[serve]'", file=sys.stderr)
+    except ImportError as exc:  # a broken environment: say which library and how to mend it
+        print(f"error: the workbench needs {exc.name}, a dependency of czt-planner that is missing here: pip install czt-planner (or: pip install {exc.name})", file=sys.stderr)
         return 2
     workspace = args.workspace if args.workspace is not None else default_workspace(Path.cwd())
     return serve(workspace=workspace, host=args.host, port=args.port, allow_remote=args.allow_remote, max_tabs=args.max_tabs, basemap=args.basemap)

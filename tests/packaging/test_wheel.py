@@ -82,6 +82,8 @@ def test_the_wheel_is_small_and_carries_data_sources_licences_and_scenarios(whee
     assert "© OpenStreetMap contributors" in licences and "ODbL" in licences
     meta = zipfile.ZipFile(whl).read(f"{info}/METADATA").decode("utf-8")
     assert "License-Expression: MIT" in meta
+    core = {line.split()[1].split(">")[0] for line in meta.splitlines() if line.startswith("Requires-Dist:") and "extra ==" not in line}
+    assert {"fastapi", "uvicorn"} <= core, "the workbench's libraries are core dependencies (czt-planner serve after a plain install)"
     entry = zipfile.ZipFile(whl).read(f"{info}/entry_points.txt").decode("utf-8")
     assert "czt-planner = network.cli.main:main" in entry
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("fastapi", reason="the workbench needs the 'serve' extra (FastAPI, uvicorn)")
+pytest.importorskip("fastapi", reason="the workbench needs FastAPI and uvicorn (core dependencies; a broken environment lacks them)")
 
 from fastapi.testclient import TestClient  # noqa: E402
 
