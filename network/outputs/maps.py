@@ -67,6 +67,12 @@ OPENED_STATUSES = ("opened", "open", "built")
 ZONE_BINS_MINUTES = (15, 30, 45, 60, 90, 120)
 ZONE_COLOURS = ("#1a9850", "#91cf60", "#d9ef8b", "#fee08b", "#fc8d59", "#d73027", "#7f0000")
 MODES = ("best", "car", "transit")
+LEGEND_ABOVE_ATTRIBUTION_JS = (
+    "(function () { function place() { var a = document.querySelector('.leaflet-control-attribution'),"
+    " l = document.getElementById('czt-legend'); if (a && l) { l.style.bottom = (a.offsetHeight + 8) + 'px'; } }"
+    " place(); window.addEventListener('load', place); window.addEventListener('resize', place); })();"
+)
+"""Keeps the legend (bottom left) above the attribution footer, however many lines the footer wraps to."""
 LEGEND_WIDTH_PX = 400
 """Widest the legend box gets (bottom left); the fitted view keeps clear of it."""
 DEFAULT_FOCUS = ("changsha", "best")
@@ -947,6 +953,7 @@ def isochrone_map(
     )
     attribution = esc(provenance if basemap in ("osm", "light") else f"{OSM_ATTRIBUTION} · {provenance}")
     m.add_child(_Script(f"map.attributionControl && map.attributionControl.addAttribution({json.dumps(attribution)});"))
+    m.add_child(_Script(LEGEND_ABOVE_ATTRIBUTION_JS))
     # the scale sits bottom right, above the attribution, clear of the legend (bottom left)
     m.add_child(_Script('L.control.scale({position: "bottomright", imperial: false, maxWidth: 150}).addTo(map);'))
     return m

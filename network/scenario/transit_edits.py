@@ -48,7 +48,7 @@ SAME_PLACE_M = 500.0
 """A stop given by name and position within this distance of a station of that name is that station."""
 TIMETABLED_DWELL_S = 20.0
 """Dwell at each intermediate stop of a new bus, tram or ferry line when the edit gives none."""
-KIND_COLOURS = {"metro": "#0072b2", "maglev": "#6d6e71", "intercity": "#1d3f91", "hsr": "#c1272d", "conventional": "#8c6d31"}
+KIND_COLOURS = {"metro": "#0072b2", "maglev": "#6d6e71", "intercity": "#1d3f91", "hsr": "#333333", "conventional": "#8c6d31"}
 
 
 @dataclass(frozen=True)

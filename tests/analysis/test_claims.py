@@ -13,7 +13,6 @@ from network.analysis import claims as C
 from network.model.region import Region
 from network.paths import DATA_DIR
 
-
 PROGRESS: list[tuple[int, int, str]] = []
 
 

@@ -126,7 +126,9 @@ def test_the_map_opens_on_all_three_city_centres_clear_of_legend_and_panel(brows
         assert labels.count() == 3
         legend = p.locator("#czt-legend").bounding_box()
         panel = p.locator(".czt-layers").bounding_box()
-        assert legend is not None and panel is not None
+        footer = p.locator(".leaflet-control-attribution").bounding_box()
+        assert legend is not None and panel is not None and footer is not None
+        assert not _overlaps(legend, footer), (legend, footer)  # the legend sits above the attribution footer
         for i in range(3):
             box = labels.nth(i).bounding_box()
             assert box is not None
