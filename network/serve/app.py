@@ -9,6 +9,7 @@ description is at ``/api/openapi.json`` (behind the token like everything else).
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from functools import partial
@@ -123,18 +124,24 @@ class Workbench:
         self.tabs = Tabs(settings.max_tabs)
         self.edit_locks: dict[str, asyncio.Lock] = {}
         self._region: Region | None = None
+        self._loading = threading.RLock()
+        """Held while the region (and, in ``warm``, what a first tab reads) is loaded: a request arriving then
+        waits for that load instead of repeating it beside it (the caches below do not lock)."""
 
     def region(self) -> Region:
         """Zones, grid and centres (loaded on first use)."""
-        if self._region is None:
-            self._region = load_region()
-        return self._region
+        with self._loading:
+            if self._region is None:
+                self._region = load_region()
+            return self._region
 
     def warm(self) -> None:
-        """Read what every first tab needs (region, catalogue, the embedded base network) while the browser opens."""
-        self.region()
-        load_catalogue()
-        base_network("embedded")
+        """Read what every first tab needs (region, catalogue, the embedded base network) while the browser opens;
+        the first page's requests (meta, opening a tab) wait for it rather than read the same files beside it."""
+        with self._loading:
+            self.region()
+            load_catalogue()
+            base_network("embedded")
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
         """``fn(*args)`` on a worker thread, awaited."""
