@@ -22,8 +22,10 @@ Definitions (the README repeats them; ``DEFINITIONS`` is written into every summ
 - ``door_to_door``: the whole trip, by transit for rail and bus rows, by car for car rows;
 - stopping pattern of a ``station_to_station`` row (``pattern_of``): the ``pattern`` column when the
   file has one; else the row id's tokens ``typical``/``allstop``/``all-stop`` → typical,
-  ``fastest``/``express`` → fastest; else ``fastest`` or ``express`` as a word in
-  ``what_was_reported`` → fastest; else typical;
+  ``fastest``/``express`` → fastest; else the first pattern word in ``what_was_reported``
+  (the words that describe the figure come first, later ones are context: "average about 80 (fastest
+  70)" is an average): ``fastest``/``express`` → fastest, ``average``/``typical``/``most trains``/
+  ``all-stop`` → typical; else typical;
 - within TAG: ``|model − observed| ≤ max(15 % × observed, 1 min)`` (UK TAG unit M3.1 journey-time
   criterion: met when more than 85 % of routes are within it); within 25 %: ``|model − observed| ≤ 25 %
   × observed``; MAPE = mean of ``|model − observed| / observed``; bias = mean of ``(model − observed) /
@@ -122,7 +124,8 @@ DEFINITIONS: Final[dict[str, str]] = {
     "data/corridors.csv corridor, ends within 3 km; free route when none matches), terminal legs excluded",
     "door_to_door": "whole trip: transit for rail and bus rows, car for car rows",
     "pattern": "station_to_station rows: column 'pattern' if present; else id tokens typical/allstop -> typical, "
-    "fastest/express -> fastest; else 'fastest'/'express' in what_was_reported -> fastest; else typical",
+    "fastest/express -> fastest; else the first pattern word in what_was_reported: 'fastest'/'express' -> fastest, "
+    "'average'/'typical'/'most trains'/'all-stop' -> typical (later words are context); else typical",
     "within_tag": "|model - observed| <= max(15% x observed, 1 min) (UK TAG M3.1 journey-time criterion: > 85% of routes)",
     "within_25": "|model - observed| <= 25% x observed",
     "mape": "mean |model - observed| / observed, percent",
@@ -241,6 +244,8 @@ def _point(raw: Mapping[str, str | None], prefix: str, file: str, line: int) -> 
 
 _TYPICAL_TOKENS = ("typical", "allstop", "all-stop")
 _FASTEST_TOKENS = ("fastest", "express")
+_PATTERN_WORDS: Final = r"\b(fastest|express|average|typical|most trains|all-stop|allstop)\b"
+"""Words of ``what_was_reported`` that name a stopping pattern; the first one describes the figure."""
 
 
 def pattern_of(row_id: str, what_was_reported: str, column: str = "") -> Pattern:
@@ -250,7 +255,9 @@ def pattern_of(row_id: str, what_was_reported: str, column: str = "") -> Pattern
     ----------
     row_id : the row's id; its tokens (split on ``-``, ``_``, spaces) ``typical``, ``allstop``,
         ``all-stop`` mean the typical pattern, ``fastest`` or ``express`` the fastest.
-    what_was_reported : used when the id has no such token: ``fastest`` or ``express`` as a word → fastest.
+    what_was_reported : used when the id has no such token: its first pattern word describes the figure
+        (``fastest``/``express`` → fastest; ``average``/``typical``/``most trains``/``all-stop`` → typical);
+        pattern words after it are context ("average about 80 (fastest 70)" is the typical pattern).
     column : the optional ``pattern`` column's value (typical or fastest); it wins when given.
 
     Returns
@@ -265,7 +272,8 @@ def pattern_of(row_id: str, what_was_reported: str, column: str = "") -> Pattern
         return "typical"
     if tokens & set(_FASTEST_TOKENS):
         return "fastest"
-    if re.search(r"\b(fastest|express)\b", what_was_reported.lower()):
+    first = re.search(_PATTERN_WORDS, what_was_reported.lower())
+    if first and first.group(1) in _FASTEST_TOKENS:
         return "fastest"
     return "typical"
 

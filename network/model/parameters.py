@@ -158,6 +158,18 @@ PARAMETER_TABLE: Final[tuple[Parameter, ...]] = (
     Parameter("accel_hsr_mps2", 0.2, 0.2, 0.5, "m/s2", _RAIL + "; 0-300 km/h in about 6-7 min including station-throat limits"),
     Parameter("brake_hsr_mps2", 0.25, 0.25, 0.6, "m/s2", _RAIL + "; service braking from 300 km/h over 12-15 km"),
     Parameter("dwell_hsr_s", 120.0, 60.0, 300.0, "s", "HSR intermediate stop 2-5 min"),
+    Parameter(
+        "dwell_reversal_hsr_s",
+        900.0,
+        600.0,
+        1800.0,
+        "s",
+        "an HSR through train that turns back at a stop (network.model.rail.reverses_at: e.g. 武广 → 长沙南 → 沪昆 towards 湘潭北,"
+        " the G6146 of 2015) stands while the driver changes ends: walking the length of an 8- or 16-car EMU (200-415 m at about"
+        " 1.2 m/s: 3-6 min), starting up the other cab and a brake test, passengers alighting and boarding meanwhile: 10-15 min at"
+        " the least, timetables of such trains 10-30 min at 长沙南 (judgement from these steps; no published standard found; not"
+        " fitted: the G6146 row, 51 min 株洲西 → 湘潭北, would need about 25 min with the table's run times)",
+    ),
     Parameter("accel_conventional_mps2", 0.15, 0.1, 0.4, "m/s2", "loco-hauled passenger trains, 0-120 km/h in 3-5 min"),
     Parameter("brake_conventional_mps2", 0.3, 0.2, 0.5, "m/s2", "loco-hauled passenger trains"),
     Parameter("dwell_conventional_s", 240.0, 120.0, 600.0, "s", "long-distance trains stop 3-10 min at large stations"),

@@ -83,11 +83,13 @@ def load_rail(data_dir: Path = DATA_DIR) -> RailNetwork:
     return replace(rail, places=rail.station_places())
 
 
-# (column, lowest, highest): values outside are refused as absurd
+# (column, lowest, highest): values outside are refused as absurd. A headway up to 9 h: a train that runs
+# once or twice a day is a service of its own (e.g. a through train; its first wait is capped, initial_wait_s);
+# longer headways do not survive a GTFS export (gtfs_kit reads frequencies.headway_secs as a 16-bit integer)
 LINE_LIMITS: dict[str, tuple[float, float]] = {
     "top_speed_kph": (10.0, 450.0),
-    "headway_am_peak_min": (0.5, 240.0),
-    "headway_off_peak_min": (0.5, 240.0),
+    "headway_am_peak_min": (0.5, 540.0),
+    "headway_off_peak_min": (0.5, 540.0),
     "track_detour": (1.0, 2.0),
 }
 OPTIONAL_EMPTY = ("headway_am_peak_min", "headway_off_peak_min")
@@ -111,6 +113,15 @@ def validate_lines(lines: pd.DataFrame, *, file: str) -> None:
                 raise DataError(
                     f"{file}:{int(str(i)) + 2}: line {row['line_id']!r} field '{col}': got {row[col]!r}; expected a number in [{lo:g}, {hi:g}]"
                 )
+
+
+def reverses_at(x_m: np.ndarray, y_m: np.ndarray) -> np.ndarray:
+    """Per hop between consecutive stops (UTM m): True when the train turns back at the hop's arriving stop,
+    i.e. the next hop leaves it at more than 90° from the direction it came in (a through train between
+    two lines that meet at a stub-end junction, e.g. 武广 → 长沙南 → 沪昆 towards 湘潭北); False for the last hop."""
+    dx, dy = np.diff(np.asarray(x_m, dtype=float)), np.diff(np.asarray(y_m, dtype=float))
+    back = dx[:-1] * dx[1:] + dy[:-1] * dy[1:] < 0.0
+    return np.r_[back, False]
 
 
 def run_time_s(distance_m: np.ndarray, top_speed_kph: float, accel_mps2: float, brake_mps2: float) -> np.ndarray:
@@ -338,6 +349,9 @@ def _line_frame(rail: RailNetwork, line: pd.Series, period: Period, values: Mapp
             if limits:
                 run[k] = run_time_sections_s(limits, accel, brake)
         dwell = np.full(len(d), float(values[f"dwell_{kind}_s"]))
+        reversal_s = values.get(f"dwell_reversal_{kind}_s")
+        if reversal_s is not None:  # a through train that turns back at a stop stands there while the driver changes ends
+            dwell = np.where(reverses_at(s["x"].to_numpy(dtype=float), s["y"].to_numpy(dtype=float)), np.maximum(dwell, float(reversal_s)), dwell)
         run = scale_to_timetable(list(s["name_zh"]), run, dwell, line)
     run, dwell = edited_times_s(line, s, run, dwell)
     return pd.DataFrame(
@@ -464,7 +478,8 @@ def ride_s(segments: pd.DataFrame, line_id: str, from_name: str, to_name: str) -
     if i > j:  # services run both ways on the same stops
         i, j = j, i
     part = seg.iloc[i:j]
-    return float(part["run_s"].sum() + part["dwell_s"].iloc[1:].sum())
+    # dwell_s is the dwell at each segment's arriving stop: the stops passed on board are those of all but the last
+    return float(part["run_s"].sum() + part["dwell_s"].iloc[:-1].sum())
 
 
 def without_stops(rail: RailNetwork, line_id: str, names: list[str]) -> RailNetwork:

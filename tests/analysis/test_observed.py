@@ -165,6 +165,9 @@ def test_bom_and_blank_lines_accepted(tmp_path: Path) -> None:
         ("ic-x", "the express train takes 35 min", "", "fastest"),
         ("ic-x", "expressway to the station", "", "typical"),
         ("ic-x-fastest", "", "typical", "typical"),
+        # the figure's own word comes first; a later 'fastest' is context (ic-csw-zzn-avg)
+        ("ic-csw-zzn-avg", "after the west extension: average about 80 (fastest 70)", "", "typical"),
+        ("ic-x", "fastest 64; most trains 80", "", "fastest"),
     ],
 )
 def test_pattern_rule(row_id: str, reported: str, column: str, pattern: str) -> None:

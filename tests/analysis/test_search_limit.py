@@ -15,7 +15,7 @@ from network.scenario.resolve import resolve_state
 from network.scenario.schema import load_scenario
 
 NO_RAIL = """name: no-rail
-remove_lines: [CR-CZ, CR-ZX, HSR-HKE, HSR-HKW, HSR-WG, IC-T, IC-XT, IC-XT-EXP, IC-ZZ, IC-ZZ-EXP, M1, M2, M3, M4, M5, M6, S2]
+remove_lines: [CR-CZ, CR-ZX, HSR-HKE, HSR-HKW, HSR-WG, HSR-WG-HKW, IC-T, IC-XT, IC-XT-EXP, IC-ZZ, IC-ZZ-EXP, M1, M2, M3, M4, M5, M6, S2]
 exclude: [czt-bus-201, didi-intercity-bus-cs-zz]
 feeder_speed_kph: 12
 """

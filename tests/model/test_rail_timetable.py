@@ -15,7 +15,7 @@ import pytest
 from network._errors import DataError, NetworkError
 from network.model.graph import NetworkState
 from network.model.parameters import DEFAULTS, PARAMETERS
-from network.model.rail import load_rail, load_timetable, scale_to_timetable, with_timetable
+from network.model.rail import line_segments, load_rail, load_timetable, reverses_at, scale_to_timetable, with_timetable
 from network.paths import DATA_DIR
 from network.routing.graphs import transfer_change_s
 from network.routing.route import rail_path_legs, rail_time, route
@@ -83,11 +83,36 @@ def test_a_two_train_hsr_trip_is_found_station_to_station(s2015: NetworkState) -
     hkw = s2015.rail.lines.set_index("line_id").loc["HSR-HKW"]
     expected_change = (DEFAULTS["transfer_min_national_rail_s"] + float(hkw["headway_off_peak_min"]) * 60 / 2) / 60
     assert change.minutes == pytest.approx(expected_change, abs=0.05)
-    rt = rail_time(s2015, ZHUZHOU_WEST, XIANGTAN_NORTH)
+    before_through = _state(2014)  # the 沪昆 HSR opened 2014-09; the through train G6146 only from 2015-07-01
+    rt = rail_time(before_through, ZHUZHOU_WEST, XIANGTAN_NORTH)
     assert rt.via_route and rt.lines == ["HSR-WG", "HSR-HKW"]
-    ride_min = sum(leg.minutes for leg in legs if leg.kind == "ride")
-    assert rt.minutes == pytest.approx(ride_min + change.minutes, abs=0.05)
+    legs14 = rail_path_legs(before_through, "株洲西", "湘潭北")
+    waits14 = [leg.minutes for leg in legs14 if leg.kind == "wait"]
+    ride_min = sum(leg.minutes for leg in legs14 if leg.kind == "ride")
+    assert rt.minutes == pytest.approx(ride_min + sum(waits14[1:]), abs=0.05)
+
+
+def test_a_through_train_that_turns_back_at_changsha_south_is_one_ride(s2015: NetworkState) -> None:
+    """株洲西 → 湘潭北 in 2015 by G6146 (深圳北 → 怀化南, once a day): the train runs north to 长沙南, turns back
+    onto the 沪昆 and stops at 湘潭北; the passenger stays on board. The station-to-station time is one ride:
+    the two lines' run times plus the reversal dwell at 长沙南 (``dwell_reversal_hsr_s``), no change of train
+    and no transfer wait; published 51 min (株洲日报 2015-06-24)."""
+    rt = rail_time(s2015, ZHUZHOU_WEST, XIANGTAN_NORTH)
+    assert not rt.via_route and rt.lines == ["HSR-WG-HKW"]
+    seg = line_segments(s2015.rail, "off_peak", s2015.params.values())
+    leg_min = {(r.line_id, r.from_name, r.to_name): r.run_s / 60 for r in seg.itertuples()}
+    runs = leg_min[("HSR-WG", "长沙南", "株洲西")] + leg_min[("HSR-HKW", "长沙南", "湘潭北")]
+    assert rt.minutes == pytest.approx(runs + DEFAULTS["dwell_reversal_hsr_s"] / 60, abs=0.05)
     assert 0.75 * 51 <= rt.minutes <= 1.25 * 51, "published 51 min in 2015 (株洲日报 2015-06-24)"
+    fastest = rail_time(s2015, ZHUZHOU_WEST, XIANGTAN_NORTH, pattern="fastest")
+    assert fastest.lines == ["HSR-WG-HKW"] and fastest.minutes == pytest.approx(rt.minutes)
+
+
+def test_a_reversal_is_found_from_the_stops_alone() -> None:
+    """Only a stop where the next hop turns back by more than 90° is a reversal (a bend or the last stop is not)."""
+    x = np.array([0.0, 0.0, -1000.0, -1500.0, -1400.0])
+    y = np.array([0.0, 5000.0, 2000.0, 1000.0, 3000.0])
+    assert reverses_at(x, y).tolist() == [True, False, True, False]
 
 
 def test_route_mode_rail_changes_trains_and_says_so(s2015: NetworkState) -> None:
@@ -124,9 +149,10 @@ def test_minimum_transfer_time_applies_onto_national_rail_only() -> None:
     assert p.low <= p.value <= p.high and "长沙南" in p.source and "security" in p.source
 
 
-def test_a_longer_minimum_transfer_slows_the_change(s2015: NetworkState) -> None:
-    slow = s2015.with_params(overrides=(("transfer_min_national_rail_s", 1800.0),))
-    base = rail_time(s2015, ZHUZHOU_WEST, XIANGTAN_NORTH).minutes
+def test_a_longer_minimum_transfer_slows_the_change() -> None:
+    s2014 = _state(2014)  # before the through train: the trip changes at 长沙南
+    slow = s2014.with_params(overrides=(("transfer_min_national_rail_s", 1800.0),))
+    base = rail_time(s2014, ZHUZHOU_WEST, XIANGTAN_NORTH).minutes
     assert rail_time(slow, ZHUZHOU_WEST, XIANGTAN_NORTH).minutes == pytest.approx(base + 15.0, abs=0.05)
 
 
@@ -154,3 +180,29 @@ def test_timetable_by_year_and_bad_rows(tmp_path: pytest.TempPathFactory) -> Non
     bad.write_text((DATA_DIR / "rail_timetable.csv").read_text(encoding="utf-8").replace(",25,", ",soon,"), encoding="utf-8")
     with pytest.raises(DataError, match=r"rail_timetable.csv:2: field 'run_min'"):
         load_timetable(tmp_path)  # type: ignore[arg-type]
+
+
+def test_peak_expresses_start_at_changsha_west(s2017: NetworkState) -> None:
+    """From 2017-12-26 every intercity train starts at 长沙西 (cztshq.com/post/219.html), the peak expresses
+    too: 长沙西 → 株洲南 / 湘潭 the fastest train of the day is the express (all stops to 长沙, then 大丰 /
+    板塘 only), faster than the all-stop train the off-peak typical figure rides."""
+    csw, zzn, xt = (112.8205, 28.2654), (113.1628, 27.7720), XIANGTAN_STATION
+    for to, express in ((zzn, "IC-ZZ-EXP"), (xt, "IC-XT-EXP")):
+        fastest = rail_time(s2017, csw, to, pattern="fastest")
+        typical = rail_time(s2017, csw, to)
+        assert fastest.from_station == "长沙西" and fastest.lines == [express]
+        assert express not in typical.lines, "the expresses run in the peaks only"
+        assert fastest.minutes < typical.minutes - 5
+
+
+def test_the_western_extension_opens_in_2017_not_with_the_line() -> None:
+    """长沙–长沙西 opened 2017-12-26, a year after the line (data/rail_station_calendar.csv): in 2016 every
+    intercity train starts at 长沙 and runs no faster to 株洲南 for it; from 2017 the trains serve 长沙西."""
+    west = {"长沙西", "尖山", "麓谷", "谷山", "八方山", "观沙岭", "开福寺"}
+    ic = ("IC-T", "IC-ZZ", "IC-XT", "IC-ZZ-EXP", "IC-XT-EXP")
+    s2016, s2017 = _state(2016), _state(2017)
+    served16 = set(s2016.rail.stops.loc[s2016.rail.stops["line_id"].isin(ic), "name_zh"])
+    served17 = set(s2017.rail.stops.loc[s2017.rail.stops["line_id"].isin(ic), "name_zh"])
+    assert not (west & served16) and west <= served17
+    cs, zzn = (113.0088, 28.1972), (113.1628, 27.7720)
+    assert rail_time(s2016, cs, zzn).minutes == pytest.approx(rail_time(s2017, cs, zzn).minutes, abs=0.05)
