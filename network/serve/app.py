@@ -59,9 +59,9 @@ class Settings(BaseModel):
 
 
 class OpenTab(BaseModel):
-    """Open a workspace scenario file in a new tab."""
+    """Open a workspace scenario file (or a shipped one, read only) in a new tab."""
 
-    file: str = Field(description="bare file name in the workspace, e.g. year-2023.yaml")
+    file: str = Field(description="bare file name in the workspace, e.g. year-2023.yaml, or a shipped scenario, e.g. shipped/surveyed.yaml")
 
 
 class EditRequest(BaseModel):
@@ -210,6 +210,7 @@ class Workbench:
         return {
             "workspace": str(self.ws.root),
             "files": self.ws.scenario_files(),
+            "shipped": self.ws.shipped_files(),
             "centres": [{"city": c, "name_zh": CITY_ZH[c], "lon": float(centres.at[c, "lon"]), "lat": float(centres.at[c, "lat"])} for c in CITIES],  # type: ignore[arg-type]
             "modes": list(MODES),
             "periods": ["am_peak", "off_peak"],
@@ -353,13 +354,13 @@ async def tab_yaml(wb: WB, tab_id: str) -> dict[str, Any]:
     return {"yaml": wb.tabs.get(tab_id).yaml()}
 
 
-@router.get("/api/scenarios", summary="Scenario files in the workspace")
+@router.get("/api/scenarios", summary="Scenario files in the workspace, and the shipped scenarios (read only, shipped/<name>.yaml)")
 async def scenarios(wb: WB) -> dict[str, Any]:
-    """File names."""
-    return {"files": wb.ws.scenario_files()}
+    """File names: the workspace's (``files``) and the shipped ones no workspace file hides (``shipped``)."""
+    return {"files": wb.ws.scenario_files(), "shipped": wb.ws.shipped_files()}
 
 
-@router.get("/api/scenarios/{file}/metrics", summary="A workspace scenario's numbers (centre-to-centre, population within 30 min, index)")
+@router.get("/api/scenarios/{file:path}/metrics", summary="A workspace scenario's numbers (centre-to-centre, population within 30 min, index)")
 async def metrics(
     wb: WB, file: str, year: int | None = Query(None, ge=1990, le=2060), period: Literal["am_peak", "off_peak"] | None = None
 ) -> dict[str, Any]:

@@ -1,14 +1,21 @@
-"""The workspace folder: the only place the workbench reads scenario files from and writes to.
+"""The workspace folder: the only place the workbench writes to, and (besides the shipped scenarios) reads from.
 
 A file is named by its bare name (``year-2023.yaml``); a name with a folder part, a hidden name, a link
 out of the folder or another suffix is refused, so no request can open or write a file elsewhere.
 Autosaves go to ``<workspace>/.workbench/``.
+
+The scenarios shipped with the package (those the command line finds by name) are offered too, read only,
+as ``shipped/<name>.yaml``: read through ``importlib.resources`` and only when the name is one the package
+lists, never written (saving always writes ``<workspace>/<name>.yaml``). A workspace file of the same name
+hides the shipped one, as it does for the command line.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
 from network._errors import InputError
@@ -19,6 +26,17 @@ __all__ = ["Workspace"]
 
 SUFFIXES = (".yaml", ".yml")
 AUTOSAVE_DIR = ".workbench"
+SHIPPED = "shipped/"
+"""How the page names a scenario shipped with the package (``shipped/surveyed.yaml``): read only."""
+
+
+def _shipped_folder() -> Traversable:
+    return resources.files("network").joinpath("_shipped", "scenarios")
+
+
+def shipped_scenarios() -> list[str]:
+    """The scenario files shipped with the package, by bare name (``importlib.resources``)."""
+    return sorted(t.name for t in _shipped_folder().iterdir() if t.is_file() and t.name.endswith(SUFFIXES) and not t.name.startswith("."))
 
 
 @dataclass(frozen=True)
@@ -39,6 +57,15 @@ class Workspace:
         """The scenario files at the top of the folder, by name."""
         return sorted(p.name for p in self.root.iterdir() if p.is_file() and p.suffix in SUFFIXES and not p.name.startswith("."))
 
+    def shipped_files(self) -> list[str]:
+        """The shipped scenarios the page offers (``shipped/<name>``), read only: those no workspace file hides."""
+        own = set(self.scenario_files())
+        return [SHIPPED + n for n in shipped_scenarios() if n not in own]
+
+    def is_shipped(self, name: str) -> bool:
+        """True for a shipped scenario's name (``shipped/...``), which is read only."""
+        return name.startswith(SHIPPED)
+
     def path(self, name: str) -> Path:
         """The file ``name`` inside the workspace; ``InputError`` for anything that would leave it."""
         if not name or "/" in name or "\\" in name or name.startswith(".") or "\x00" in name or Path(name).suffix not in SUFFIXES:
@@ -49,11 +76,19 @@ class Workspace:
         return p
 
     def existing(self, name: str) -> Path:
-        """``path(name)``, which must exist."""
+        """``path(name)``, which must exist; or the shipped scenario ``shipped/<name>`` (one the package lists)."""
+        if self.is_shipped(name):
+            return self._shipped(name)
         p = self.path(name)
         if not p.is_file():
-            raise InputError(name, "file", f"no such scenario file in the workspace; expected one of {self.scenario_files()}")
+            raise InputError(name, "file", f"no such scenario file in the workspace; expected one of {self.scenario_files() + self.shipped_files()}")
         return p
+
+    def _shipped(self, name: str) -> Path:
+        bare = name[len(SHIPPED) :]
+        if bare not in shipped_scenarios():  # an exact name from the package's own listing: nothing else is ever read
+            raise InputError(name, "file", f"no such shipped scenario; expected a file of the workspace {self.root} or one of {self.shipped_files()}")
+        return Path(str(_shipped_folder().joinpath(bare)))
 
     def save_name(self, scenario_name: str) -> str:
         """The file name a scenario called ``scenario_name`` is saved as (``<name>.yaml``)."""

@@ -142,6 +142,37 @@ def test_save_writes_yaml_the_cli_validates(client: TestClient, opened: dict[str
     assert list((workspace / ".workbench").glob("*.yaml")), "the log is autosaved"
 
 
+def test_an_empty_folder_offers_the_shipped_scenarios_read_only(tmp_path: Path, opened: dict[str, Any]) -> None:
+    """``czt-planner serve`` in an empty folder: the shipped scenarios are listed beside the (no) workspace files,
+    open read only through importlib.resources, and a save writes into the workspace (planner review, finding 7)."""
+    from network.paths import SCENARIO_DIR
+
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    shipped = {f"shipped/{p.name}" for p in SCENARIO_DIR.glob("*.yaml")}
+    before = (SCENARIO_DIR / "surveyed.yaml").read_bytes()
+    with make_client(empty) as c:
+        meta = c.get("/api/meta", headers=AUTH).json()
+        assert meta["files"] == [] and set(meta["shipped"]) == shipped and "shipped/surveyed.yaml" in shipped
+        assert c.get("/api/scenarios", headers=AUTH).json() == {"files": [], "shipped": meta["shipped"]}
+        r = c.post("/api/tabs", json={"file": "shipped/surveyed.yaml"}, headers=AUTH)
+        assert r.status_code == 200, r.text
+        doc = r.json()
+        assert _minutes(doc, "changsha", "zhuzhou", "car") == _minutes(opened, "changsha", "zhuzhou", "car"), "the shipped file's numbers"
+        saved = c.post(f"/api/tabs/{doc['tab']}/save", json={"name": "my-surveyed"}, headers=AUTH)
+        assert saved.status_code == 200, saved.text
+        assert Path(saved.json()["path"]) == empty / "my-surveyed.yaml" and (empty / "my-surveyed.yaml").is_file()
+        assert "from shipped/surveyed.yaml" in (empty / "my-surveyed.yaml").read_text(encoding="utf-8")
+        assert c.get("/api/scenarios", headers=AUTH).json()["files"] == ["my-surveyed.yaml"]
+        for bad in ("shipped/../surveyed.yaml", "shipped/nope.yaml", "shipped/.hidden.yaml", "shipped//etc/passwd", "shipped/sub/surveyed.yaml"):
+            r = c.post("/api/tabs", json={"file": bad}, headers=AUTH)
+            assert r.status_code == 422 and "shipped" in r.json()["error"], (bad, r.text)
+    assert (SCENARIO_DIR / "surveyed.yaml").read_bytes() == before and not (SCENARIO_DIR / "my-surveyed.yaml").exists()
+    # a workspace file of the same name hides the shipped one, as for the command line
+    (empty / "surveyed.yaml").write_bytes(before)
+    assert "shipped/surveyed.yaml" not in Workspace.at(empty).shipped_files()
+
+
 def test_tabs_are_capped_and_never_shared(tmp_path: Path) -> None:
     from .conftest import make_workspace
 

@@ -94,6 +94,39 @@ def test_draw_a_road_see_the_circle_change_save_and_the_cli_agrees(server: Serve
     assert abs(cli[("changsha", "zhuzhou", "car")] - after) <= 0.05  # the page shows one decimal
 
 
+# For every visible label holding an input or select: its own text and its control side by side on one line
+# (the control right of the text, their boxes overlapping vertically); the labels where they are not.
+LABELS_APART = """() => [...document.querySelectorAll('#panel label')].flatMap((label) => {
+  const control = label.querySelector('input:not([type=checkbox]), select');
+  const text = [...label.childNodes].find((n) => n.nodeType === Node.TEXT_NODE && n.textContent.trim());
+  if (!control || !text) return [];
+  const c = control.getBoundingClientRect();
+  const range = document.createRange();
+  range.selectNodeContents(text);
+  const rects = [...range.getClientRects()].filter((r) => r.width > 0);
+  if (!c.width || !rects.length) return [];  // not shown (a closed <details>)
+  const t = rects[rects.length - 1];
+  const apart = rects.length > 1 || c.left < t.right - 1 || c.top >= t.bottom || c.bottom <= t.top;
+  return apart ? [`${text.textContent.trim()}: text ${Math.round(t.left)},${Math.round(t.top)} control ${Math.round(c.left)},${Math.round(c.top)}`] : [];
+})"""
+
+
+def test_every_label_sits_with_its_input(server: Server, browser: Any) -> None:
+    """The edit forms and pickers: each label's text and its box are one unit, never split over two lines or
+    the box left of its label (planner review, finding 8: "headway_min [ ] speed_kph / [ ] run_time_min")."""
+    for width in (1280, 1000):
+        lp = LocalPage(browser, server, width=width)
+        try:
+            lp.page.goto(server.url, wait_until="load")
+            lp.page.wait_for_selector(".edit-form input", timeout=120_000)
+            n = lp.page.evaluate("() => document.querySelectorAll('.edit-form label').length")
+            apart = lp.page.evaluate(LABELS_APART)
+        finally:
+            lp.close()
+        assert n > 20, "the edit forms are built"
+        assert apart == [], f"viewport {width}px: labels split from their input: {apart[:8]}"
+
+
 def server_workspace(server: Server) -> str:
     return str(_api(server, "/api/meta").json()["workspace"])
 

@@ -284,8 +284,8 @@
       error("");
       $("saved").textContent = `saved as ${doc.saved} in the workspace`;
       $("saved").dataset.file = doc.saved;
-      const files = (await api("GET", "/api/scenarios")).files;
-      fillFiles(files);
+      const listed = await api("GET", "/api/scenarios");
+      fillFiles(listed.files, listed.shipped);
     } catch (e) { error(e.message); }
   });
   $("export").addEventListener("click", async () => {
@@ -331,10 +331,13 @@
     } catch (err) { error(err.message); }
   });
 
-  function fillFiles(files) {
+  // workspace files first, then the scenarios shipped with the package (read only: saving writes into the workspace)
+  function fillFiles(files, shipped) {
     const cur = $("scenario").value, base = $("base").value;
-    $("scenario").innerHTML = files.map((f) => `<option>${esc(f)}</option>`).join("");
-    $("base").innerHTML = `<option value="">(no base)</option>` + files.map((f) => `<option>${esc(f)}</option>`).join("");
+    const opts = (names, label) => names.length ? `<optgroup label="${esc(label)}">` + names.map((f) => `<option value="${esc(f)}">${esc(f)}</option>`).join("") + "</optgroup>" : "";
+    const all = opts(files, `workspace (${meta.workspace})`) + opts(shipped || [], "shipped with the planner (read only)");
+    $("scenario").innerHTML = all;
+    $("base").innerHTML = `<option value="">(no base)</option>` + all;
     if (cur) $("scenario").value = cur;
     $("base").value = base;
   }
@@ -355,15 +358,17 @@
 
   async function start() {
     meta = await api("GET", "/api/meta");
-    fillFiles(meta.files);
+    fillFiles(meta.files, meta.shipped);
     $("mode").innerHTML = meta.modes.map((m) => `<option ${m === view.mode ? "selected" : ""}>${m}</option>`).join("");
     $("centre").innerHTML = meta.centres.map((c) => `<option value="${c.city}">${c.city} ${esc(c.name_zh)}</option>`).join("");
     $("definition").innerHTML = meta.definitions.map((d) => `<option>${d}</option>`).join("");
     for (const c of meta.centres) L.circleMarker([c.lat, c.lon], { radius: 6, color: "#000", fillColor: "#fff", fillOpacity: 1 }).bindTooltip(`${c.name_zh} ${c.city}`).addTo(centreLayer);
     buildForms();
     const first = new URLSearchParams(location.search).get("scenario");
-    if (first && meta.files.includes(first)) $("scenario").value = first;
-    if (meta.files.length) await openTab($("scenario").value);
+    const offered = [...meta.files, ...meta.shipped];
+    if (first && offered.includes(first)) $("scenario").value = first;
+    else if (!meta.files.length && meta.shipped.includes("shipped/surveyed.yaml")) $("scenario").value = "shipped/surveyed.yaml";
+    if (offered.length) await openTab($("scenario").value);
     else status(`no scenario YAML in the workspace ${meta.workspace}`, false);
   }
   start().catch((e) => error(e.message));
