@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 import pandas as pd
@@ -95,3 +96,31 @@ def unknown_date_km(roads: RoadNetwork) -> float:
         dated_crossings = [r.crossing for r in load_river_crossings() if r.opened is not None]
         dated |= np.isin(e[CROSSING_COLUMN].fillna("").astype(str).to_numpy(), dated_crossings)
     return round(float(e["length_m"].to_numpy(dtype=float)[~dated].sum()) / 1000.0, 1)
+
+
+@cache
+def dated_span() -> tuple[int, int]:
+    """(first, last): the year of the catalogue's first dated project, and the last year anything is dated in
+    (a catalogue project, opened or planned, or a dated road change of the curated tables)."""
+    cat = load_catalogue()
+    first = min(p.year for p in cat.values())
+    last = max([p.year for p in cat.values()] + [c.date.year for c in dated_road_changes()])
+    return first, last
+
+
+def year_outside_data(year: int, roads: RoadNetwork) -> list[str]:
+    """A warning, when ``year`` lies outside what the data dates, saying what the network assumes then (else none).
+
+    After the last dated year the network is that year's (nothing later is known); before the catalogue's
+    first project the roads of unknown opening date (``unknown_date_km`` of ``roads``) are all present, as in
+    every year, and the catalogue adds nothing, so an early year is the dated tables' network and no more.
+    """
+    first, last = dated_span()
+    if year > last:
+        return [f"{year}: no catalogue project or dated road is dated after {last}; the network is the {last} one"]
+    if year < first:
+        return [
+            f"{year}: earlier than the catalogue's first project ({first}); {unknown_date_km(roads):,.1f} km of roads have "
+            "unknown opening dates and are present in every year (only the dated roads, bridges and rail lines are taken out)"
+        ]
+    return []

@@ -47,6 +47,7 @@ from network.model.speeds import PERIODS
 from network.paths import DATA_DIR, SCENARIO_DIR
 from network.scenario.catalogue import After, Project, RailBefore, load_catalogue, unknown_id_message
 from network.scenario.crossings import crossings_in_year
+from network.scenario.dated import year_outside_data
 from network.scenario.edits import (
     add_road,
     close_refs,
@@ -207,6 +208,7 @@ def build_state(
     roads, rail = base_network(sc.tier)
     warnings: list[str] = []
     if resolved.year is not None:
+        warnings += year_outside_data(resolved.year, roads)  # a year the data does not reach: say what is assumed
         rail = stops_open_in(lines_open_in(rail, resolved.year), load_station_calendar(), resolved.year)
     rail = with_service_history(rail, load_service_history(), year=resolved.year, active=active)
     rail = with_timetable(rail, load_timetable(), year=resolved.year)
