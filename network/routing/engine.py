@@ -429,18 +429,26 @@ def fields_from_rows(rows: Field | FloatArray, row_nodes: IntArray, origins: Sna
     """
     f = rows if isinstance(rows, Field) else Field(rows, rows)
     m, k = origins.nodes.shape
-    idx = np.searchsorted(row_nodes, origins.nodes.ravel())
+    idx = np.searchsorted(row_nodes, origins.nodes.ravel()).reshape(m, k)
+    # candidate by candidate (one (m, n_nodes) array at a time, not (m, k, n_nodes)): the least cost, the
+    # first candidate on a tie (as argmin), and the same sums (row + access) as over the whole stack
     if not f.generalized and not origins.generalized:
-        per = f.clock_s[idx].reshape(m, k, f.clock_s.shape[1]) + origins.access_s[:, :, None]
-        out = per.min(axis=1)
+        out = f.clock_s[idx[:, 0]] + origins.access_s[:, 0, None]
+        for j in range(1, k):
+            np.minimum(out, f.clock_s[idx[:, j]] + origins.access_s[:, j, None], out=out)
         out[out > limit_s] = np.inf
         return Field(out, out)
-    gen = f.gen_s[idx].reshape(m, k, f.gen_s.shape[1]) + origins.access_cost_s[:, :, None]
-    pick = gen.argmin(axis=1)[:, None, :]
-    gen_best = np.take_along_axis(gen, pick, axis=1)[:, 0, :]
-    del gen
-    clock = np.take_along_axis(f.clock_s[idx].reshape(m, k, f.clock_s.shape[1]), pick, axis=1)[:, 0, :]
-    clock = clock + np.take_along_axis(origins.access_s, pick[:, 0, :], axis=1)
+    cost = origins.access_cost_s
+    gen_best = f.gen_s[idx[:, 0]] + cost[:, 0, None]
+    clock_best = f.clock_s[idx[:, 0]]
+    access_best = np.repeat(origins.access_s[:, 0, None], gen_best.shape[1], axis=1)
+    for j in range(1, k):
+        cand = f.gen_s[idx[:, j]] + cost[:, j, None]
+        better = cand < gen_best
+        np.copyto(gen_best, cand, where=better)
+        np.copyto(clock_best, f.clock_s[idx[:, j]], where=better)
+        np.copyto(access_best, origins.access_s[:, j, None], where=better)
+    clock = clock_best + access_best
     clock[~(clock <= limit_s)] = np.inf
     return Field(gen_best, clock)
 
