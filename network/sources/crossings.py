@@ -99,7 +99,8 @@ def load_river_crossings(data_dir: Path = DATA_DIR) -> tuple[Crossing, ...]:
 
 
 def with_river_crossings(roads: RoadNetwork, table: tuple[Crossing, ...], *, path: Path = DATA_DIR / "river_crossings.csv") -> RoadNetwork:
-    """``roads`` with the crossing id of ``table`` on the skeleton edges each crossing names and each
+    """``roads`` with the crossing id of ``table`` on the skeleton edges each crossing names (and its name
+    on those the skeleton left unnamed, so ``route`` shows it) and each
     crossing the skeleton lacks added as its own road (class :data:`ADDED_CLASS`, ``ref`` = its id, its
     bank ends linked to the nearest nodes as a curated trunk road's are).
 
@@ -109,6 +110,7 @@ def with_river_crossings(roads: RoadNetwork, table: tuple[Crossing, ...], *, pat
     """
     edges = roads.edges
     tag = np.full(len(edges), "", dtype=object)
+    name = edges["name"].fillna("").astype(str).to_numpy(dtype=object).copy()
     key = {(int(u), int(v)): k for k, (u, v) in enumerate(zip(edges["u"], edges["v"]))}
     for r in table:
         for u, v in r.edges:
@@ -116,7 +118,9 @@ def with_river_crossings(roads: RoadNetwork, table: tuple[Crossing, ...], *, pat
             if k is None:
                 raise DataError(f"{path}: crossing {r.crossing!r}, field 'edges': no skeleton edge {u}-{v} in data/road_edges.csv")
             tag[k] = str(r.crossing)
-    out = replace(roads, edges=edges.assign(**{CROSSING_COLUMN: tag}))
+            if not name[k]:
+                name[k] = r.name.split(" (")[0]
+    out = replace(roads, edges=edges.assign(**{CROSSING_COLUMN: tag, "name": name}))
     for r in table:
         if r.edges:
             continue

@@ -35,6 +35,8 @@ def test_a_bridge_is_absent_before_its_opening(surveyed: Scenario) -> None:
     assert "XC-CS-XFL" in _crossings_in(after)
     r2012, r2013 = route(before, SHENGFU, HEXI, "car"), route(after, SHENGFU, HEXI, "car")
     assert r2012.minutes > r2013.minutes + 2.0  # 2012: round by another crossing (猴子石 or 黑石铺)
+    assert any(leg.label.startswith("湘府路湘江大桥") for leg in r2013.legs)  # route names the bridge it drives
+    assert not any("湘府路湘江大桥" in leg.label for leg in r2012.legs)
 
 
 @pytest.mark.parametrize("year", [2005, 2011, 2013, 2016, 2024, 2025])
