@@ -4,7 +4,7 @@ The slow test builds the wheel from a copy of the working tree (``pip wheel --no
 offline, with this environment's setuptools), installs it into a fresh virtual environment whose
 dependencies come from this one (a ``.pth`` line naming this environment's site-packages, so nothing is
 downloaded; ``pip install --no-deps`` puts the wheel itself in), then runs ``czt-planner`` from an empty
-temporary folder: a scenario, ``validate`` and ``--all --check``. The outputs must land in that folder and
+temporary folder: a scenario, ``validate``, ``--all --check`` and ``serve`` (which lists the shipped scenarios). The outputs must land in that folder and
 nothing may be written inside the installed package. The other two tests read the build log and the wheel (all slow:
 the build takes ~10 s).
 """
@@ -12,7 +12,9 @@ the build takes ~10 s).
 from __future__ import annotations
 
 import os
+import re
 import shutil
+import signal
 import site
 import subprocess
 import sys
@@ -151,6 +153,27 @@ def test_the_installed_wheel_runs_from_an_empty_folder_and_writes_only_there(whe
     r = run("--all", "--check", "--no-map", "--output-dir", "ci")
     assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-3000:]
     assert (work / "ci" / "checks.xml").is_file() and (work / "ci" / "year-2023" / "metrics.json").is_file()
+    _serve_lists_the_shipped_scenarios(cli, tmp_path / "empty-workspace", env)
     after = _files(package)
     assert after - before == set(), f"written inside the installed package: {sorted(after - before)[:10]}"
     assert not (work / "cache").exists() and (tmp_path / "user-cache" / "numba").is_dir(), "caches go to the user cache folder"
+
+
+def _serve_lists_the_shipped_scenarios(cli: str, folder: Path, env: dict[str, str]) -> None:
+    """``czt-planner serve`` from an empty folder after the plain install: it starts (FastAPI and uvicorn are core
+    dependencies) and offers the shipped scenarios, read from the installed package (planner review, findings 6, 7)."""
+    import httpx
+
+    folder.mkdir()
+    proc = subprocess.Popen([cli, "serve", "--port", "0"], cwd=folder, env={**env, "PYTHONUNBUFFERED": "1"}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        m = re.search(r"(http://127\.0\.0\.1:\d+/)\?token=(\S+)", line)
+        assert m, line + (proc.stdout.read() if proc.poll() is not None else "")
+        meta = httpx.get(m.group(1) + "api/scenarios", headers={"X-Workbench-Token": m.group(2)}, timeout=120).json()
+        assert meta["files"] == [] and "shipped/surveyed.yaml" in meta["shipped"], meta
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 130 and "Traceback" not in out, out
