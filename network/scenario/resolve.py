@@ -73,7 +73,13 @@ from network.scenario.transit_edits import EditContext, apply_transit_edit, intr
 from network.scenario.transit_specs import TRANSIT_EDIT_CLASSES
 from network.scenario.urban_express import before_urban_express, urban_express_openings, with_urban_expressways
 from network.sources.crossings import load_river_crossings
-from network.sources.embedded import load_embedded_roads, load_road_classes, load_urban_express_corridors, road_openings
+from network.sources.embedded import (
+    load_embedded_roads,
+    load_road_classes,
+    load_urban_express_corridors,
+    road_openings,
+    with_missing_open_share,
+)
 
 log = logging.getLogger(__name__)
 
@@ -283,6 +289,8 @@ def build_state(
     warnings.extend(notes)
     for w in warnings:
         log.warning("%s: %s", file, w)
+    # roads added above (catalogue roads of their own, new roads) take the density split of the skeleton's
+    roads = with_missing_open_share(roads)
     params = StateParams(period=sc.period, feeder_speed_kph=sc.feeder_speed_kph, walk_limit_m=sc.walk_limit_m)
     return NetworkState(roads=roads, rail=rail, params=params, projects=tuple(sorted(active)), warnings=tuple(warnings), year=resolved.year)
 

@@ -69,6 +69,26 @@ def with_open_share(roads: RoadNetwork) -> RoadNetwork:
     return replace(roads, edges=e.assign(open_share=1.0 - dense))
 
 
+def with_missing_open_share(roads: RoadNetwork) -> RoadNetwork:
+    """``roads`` with ``open_share`` filled on the edges that lack it (roads added after loading: a catalogue
+    road of its own, a scenario's new road), so an ``urban_arterial`` added through suburban or rural cells
+    runs at its suburban speed like the skeleton's arterials there. Unchanged when no edge carries the column
+    (the OSM tiers: their classes come from tags)."""
+    e = roads.edges
+    if "open_share" not in e.columns:
+        return roads
+    miss = e["open_share"].isna().to_numpy()
+    if not miss.any():
+        return roads
+    xy = roads.nodes.set_index("node_id")[["x", "y"]]
+    u = xy.loc[e["u"].to_numpy()[miss]].to_numpy(dtype=float)
+    v = xy.loc[e["v"].to_numpy()[miss]].to_numpy(dtype=float)
+    dense = built_up_share(u[:, 0], u[:, 1], v[:, 0], v[:, 1], area_code_at=area_type_codes, max_code=DENSE_MAX_CODE)
+    share = e["open_share"].to_numpy(dtype=float).copy()
+    share[miss] = 1.0 - dense
+    return replace(roads, edges=e.assign(open_share=share))
+
+
 def with_trunk_roads(roads: RoadNetwork, trunk: pd.DataFrame) -> RoadNetwork:
     """``roads`` with each curated trunk road added along its waypoints (``network.model.road_add.add_road``
     with ``ends_at_waypoints``: it runs from its first to its last waypoint, each end linked to the nearest

@@ -60,6 +60,9 @@ def test_an_arterial_outside_the_dense_city_runs_at_its_suburban_speed(surveyed_
 
     e = surveyed_state.roads.edges
     arterial = (e["highway"] == "urban_arterial").to_numpy() & (e["signals"].fillna(0) == 0).to_numpy()
+    for col in ("speed_kph", f"speed_{surveyed_state.params.period}_kph"):  # a road with its own speed keeps it
+        if col in e.columns:
+            arterial &= ~(e[col].to_numpy(dtype=float) > 0)
     share = e["open_share"].to_numpy(dtype=float)
     t = road_edge_times_s(surveyed_state.roads, None, surveyed_state.params)
     kph = e["length_m"].to_numpy(dtype=float) / t * 3.6
@@ -72,3 +75,19 @@ def test_an_arterial_outside_the_dense_city_runs_at_its_suburban_speed(surveyed_
     assert kph[open_] == pytest.approx(suburban) and kph[city] == pytest.approx(dense)
     half = np.flatnonzero(arterial & (share > 0.3) & (share < 0.7))[0]
     assert kph[half] == pytest.approx(1.0 / ((1 - share[half]) / dense + share[half] / suburban))  # harmonic: time adds up
+
+
+def test_an_arterial_added_as_its_own_road_takes_the_same_density_split(surveyed: Scenario) -> None:
+    """潭州大道 长沙段 (a catalogue road of its own, an arterial until its planned upgrade) runs through 坪塘
+    and 含浦: its edges carry open_share like the skeleton's, so its suburban length runs at the suburban
+    speed instead of the downtown one."""
+    from network.routing.graphs import road_edge_times_s
+
+    state = resolve_state(surveyed.model_copy(update={"year": 2020, "period": "off_peak"}))
+    e = state.roads.edges
+    own = (e["ref"] == "tanzhou-changsha-section").to_numpy()
+    assert own.sum() > 0 and np.isfinite(e["open_share"].to_numpy(dtype=float)).all()
+    share = e["open_share"].to_numpy(dtype=float)[own]
+    assert share.max() > 0.5  # mostly outside the dense city
+    kph = (e["length_m"].to_numpy(dtype=float) / road_edge_times_s(state.roads, None, state.params) * 3.6)[own]
+    assert kph.max() > state.params.value("speed_urban_arterial_off_peak_kph") + 1.0
