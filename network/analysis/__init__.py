@@ -6,6 +6,7 @@ __all__ = [
     "calibrate",
     "claims",
     "compare",
+    "corridors",
     "definition_names",
     "definition_series",
     "definitions",

@@ -5,6 +5,7 @@ Nothing here builds a graph or computes a path: ``network.routing.graphs`` turns
 __all__ = [
     "area",
     "graph",
+    "junctions",
     "memo",
     "parameters",
     "rail",

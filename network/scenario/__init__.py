@@ -2,6 +2,7 @@
 
 __all__ = [
     "catalogue",
+    "crossings",
     "dated",
     "edits",
     "resolve",

@@ -6,8 +6,10 @@ pyproject.toml keeps it so)."""
 
 __all__ = [
     "classify",
+    "crossings",
     "embedded",
     "gtfs",
+    "interchanges",
     "osm",
     "osm_coverage",
     "overpass",
