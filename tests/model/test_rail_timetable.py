@@ -206,3 +206,10 @@ def test_the_western_extension_opens_in_2017_not_with_the_line() -> None:
     assert not (west & served16) and west <= served17
     cs, zzn = (113.0088, 28.1972), (113.1628, 27.7720)
     assert rail_time(s2016, cs, zzn).minutes == pytest.approx(rail_time(s2017, cs, zzn).minutes, abs=0.05)
+
+
+def test_line_2_reaches_meixihu_from_its_2015_extension() -> None:
+    """Line 2's western extension (望城坡 → 梅溪湖西) opened 2015-12-28: a 2014 Line 2 ends at 望城坡."""
+    stops = {y: set(_state(y).rail.stops.query("line_id == 'M2'")["name_zh"]) for y in (2014, 2015)}
+    assert "梅溪湖西" not in stops[2014] and "望城坡(汽车西站)" in stops[2014]
+    assert {"梅溪湖西", "麓云路", "文化艺术中心", "梅溪湖东"} <= stops[2015]
