@@ -9,7 +9,7 @@ chosen by. The engine (``network.routing.engine``) only reads these arrays.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Final
 
@@ -22,6 +22,7 @@ from scipy.spatial import cKDTree
 
 from network.model.area import area_type_codes, connector_kph
 from network.model.graph import GraphMode, NetworkState, RoadNetwork, StateParams
+from network.model.memo import Memo
 from network.model.rail import line_segments
 from network.model.speeds import ROAD_CLASSES, class_speed_kph
 from network.paths import CRS_METRIC
@@ -651,10 +652,35 @@ def _connected_road_nodes(roads: RoadNetwork) -> npt.NDArray[np.int64]:
     return np.unique(np.concatenate([e["u"].to_numpy(dtype=np.int64), e["v"].to_numpy(dtype=np.int64)]))
 
 
+def _with_snapping(graph: ModeGraph) -> ModeGraph:
+    """``graph`` with what snapping derives from it computed (kept graphs hand these on to their copies)."""
+    _ = graph.road_ids, graph.road_samples, graph.road_tree, graph.station_tree
+    return graph
+
+
+_CAR_GRAPHS: Memo[tuple[RoadNetwork, ModeGraph]] = Memo(maxsize=2)
+"""Recent car graphs by their roads (identity, kept alive with the graph) and parameters: a state that
+differs from another only in its rail (a workbench edit of a line) shares that state's car graph."""
+
+
 def build_mode_graph(state: NetworkState, mode: GraphMode) -> ModeGraph:
-    """Array form of ``mode`` for ``state`` (built once per state and mode)."""
+    """Array form of ``mode`` for ``state`` (built once per state and mode).
+
+    The car graph reads only the roads and the parameters: states sharing both (the same ``RoadNetwork``
+    object, equal parameters) get the same arrays, built once, with the snapping samples and trees derived
+    from them; never a contraction hierarchy another state built (each graph object builds its own when a
+    query asks, so which search answers does not depend on what ran before). Roads are never edited in
+    place (``NetworkState``), so the object stands for its content while it is alive."""
     if mode == "car":
-        return build_car_graph(state)
+        roads = state.roads
+        kept, graph = _CAR_GRAPHS.get((id(roads), repr(state.params)), lambda: (roads, _with_snapping(build_car_graph(state))))
+        if kept is not roads:  # an id reused after the first roads were freed
+            return build_car_graph(state)
+        out = replace(graph)
+        for name in ("road_ids", "road_samples", "road_tree", "station_tree"):
+            if name in graph.__dict__:
+                out.__dict__[name] = graph.__dict__[name]
+        return out
     if mode == "transit":
         return build_transit_graph(state)
     raise ValueError(f"unknown graph mode {mode!r}; expected 'car' or 'transit'")

@@ -263,20 +263,8 @@ def build_state(
                     warnings.append(f"project {pid}: {note}")
         elif p.in_base and not on and p.type != "road_opening":
             rail = _revert_rail(rail, p)
-    for k, adhoc in enumerate(sc.add):
-        if isinstance(adhoc, TRANSIT_EDIT_CLASSES):
-            continue  # applied to the services below
-        if isinstance(adhoc, NewRoad):
-            speeds = {"am_peak": adhoc.speed_kph, "off_peak": adhoc.speed_kph}
-            roads, note = _apply_road(roads, RoadChange("new_road", list(adhoc.path), adhoc.name, adhoc.highway, speeds))
-        elif isinstance(adhoc, RoadUpgrade):
-            sp = {"am_peak": adhoc.speed_kph, "off_peak": adhoc.speed_kph} if adhoc.speed_kph else None
-            roads, note = _apply_road(roads, RoadChange("road_upgrade", list(adhoc.path), adhoc.name, adhoc.highway, sp))
-        else:
-            assert isinstance(adhoc, RoadClosure)
-            roads, note = _apply_road(roads, RoadChange("road_closure", list(adhoc.path), adhoc.name))
-        if note:
-            warnings.append(f"add[{k}] {adhoc.name}: {note}")
+    roads, notes = adhoc_roads(roads, [(k, a) for k, a in enumerate(sc.add) if isinstance(a, NewRoad | RoadUpgrade | RoadClosure)])
+    warnings.extend(notes)
     sdir = Path(file).parent if file != "<scenario>" else Path.cwd()
     for k, svc in enumerate(sc.services):
         src = ServiceSource(gtfs=feed_path(svc.gtfs, base_dir=sdir), routes=tuple(svc.routes) if svc.routes else None, prefix=svc.prefix)
@@ -449,6 +437,40 @@ def _catalogue_roads(
             b = p.before
             roads, _ = _apply_road(roads, RoadChange(p.type, p.path or [], p.name_zh, b.highway, _before_speeds(b), only_set=True, signals=b.signals))
     return roads, notes
+
+
+_ADHOC_ROADS: Memo[tuple[RoadNetwork, RoadNetwork, tuple[str, ...]]] = Memo(maxsize=4)
+"""Roads with a scenario's own road edits applied, by the roads they start from (identity, kept alive) and
+the edits' content and positions: a workbench edit of the rail keeps the road edits' roads (and so the car
+graph built on them, ``network.routing.graphs.build_mode_graph``)."""
+
+
+def adhoc_roads(roads: RoadNetwork, edits: list[tuple[int, NewRoad | RoadUpgrade | RoadClosure]]) -> tuple[RoadNetwork, list[str]]:
+    """``roads`` with a scenario's road edits (``(k, add[k])``, in order) applied, and one warning per edit that
+    changed nothing (``add[k] <name>: <why>``). Memoised (see ``_ADHOC_ROADS``)."""
+    if not edits:
+        return roads, []
+    key = (id(roads), tuple((k, type(a).__name__, a.model_dump_json()) for k, a in edits))
+    kept, out, notes = _ADHOC_ROADS.get(key, lambda: (roads, *_adhoc_roads(roads, edits)))
+    if kept is not roads:  # an id reused by another object after the first was freed: compute afresh
+        out, notes = _adhoc_roads(roads, edits)
+    return out, list(notes)
+
+
+def _adhoc_roads(roads: RoadNetwork, edits: list[tuple[int, NewRoad | RoadUpgrade | RoadClosure]]) -> tuple[RoadNetwork, tuple[str, ...]]:
+    notes: list[str] = []
+    for k, adhoc in edits:
+        if isinstance(adhoc, NewRoad):
+            speeds = {"am_peak": adhoc.speed_kph, "off_peak": adhoc.speed_kph}
+            roads, note = _apply_road(roads, RoadChange("new_road", list(adhoc.path), adhoc.name, adhoc.highway, speeds))
+        elif isinstance(adhoc, RoadUpgrade):
+            sp = {"am_peak": adhoc.speed_kph, "off_peak": adhoc.speed_kph} if adhoc.speed_kph else None
+            roads, note = _apply_road(roads, RoadChange("road_upgrade", list(adhoc.path), adhoc.name, adhoc.highway, sp))
+        else:
+            roads, note = _apply_road(roads, RoadChange("road_closure", list(adhoc.path), adhoc.name))
+        if note:
+            notes.append(f"add[{k}] {adhoc.name}: {note}")
+    return roads, tuple(notes)
 
 
 def _add_own_road(roads: RoadNetwork, p: Project, *, on: bool) -> RoadNetwork:

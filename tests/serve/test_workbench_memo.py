@@ -10,7 +10,8 @@ import numpy as np
 from network.model import rail
 from network.model import region as region_mod
 from network.model.region import Region
-from network.routing import engine
+from network.routing import engine, graphs
+from network.scenario import resolve
 from network.serve.editlog import Append
 from network.serve.session import Snapshot, Tab, evaluate_scenario
 from network.serve.workspace import Workspace
@@ -24,7 +25,7 @@ LINE = Append(op="append", field="remove_lines", item="IC-ZZ")
 
 
 def _fresh(tab: Tab, region: Region) -> Snapshot:
-    for memo in (engine._SNAPS, rail._SEGMENTS, region_mod._CELLS):
+    for memo in (engine._SNAPS, rail._SEGMENTS, region_mod._CELLS, resolve._CATALOGUE_ROADS, resolve._ADHOC_ROADS, graphs._CAR_GRAPHS):
         memo.clear()
     return evaluate_scenario(tab.scenario, file=tab.edited_name, workspace=tab.workspace, region=region)
 
