@@ -277,8 +277,6 @@ def build_state(
     warnings.extend(notes)
     for w in warnings:
         log.warning("%s: %s", file, w)
-    # roads added above (catalogue roads of their own, new roads) take the density split of the skeleton's
-    roads = with_missing_open_share(roads)
     params = StateParams(period=sc.period, feeder_speed_kph=sc.feeder_speed_kph, walk_limit_m=sc.walk_limit_m)
     return NetworkState(roads=roads, rail=rail, params=params, projects=tuple(sorted(active)), warnings=tuple(warnings), year=resolved.year)
 
@@ -447,9 +445,8 @@ graph built on them, ``network.routing.graphs.build_mode_graph``)."""
 
 def adhoc_roads(roads: RoadNetwork, edits: list[tuple[int, NewRoad | RoadUpgrade | RoadClosure]]) -> tuple[RoadNetwork, list[str]]:
     """``roads`` with a scenario's road edits (``(k, add[k])``, in order) applied, and one warning per edit that
-    changed nothing (``add[k] <name>: <why>``). Memoised (see ``_ADHOC_ROADS``)."""
-    if not edits:
-        return roads, []
+    changed nothing (``add[k] <name>: <why>``); the roads added by then (catalogue roads of their own, new roads)
+    with their ``open_share`` filled (``with_missing_open_share``). Memoised (see ``_ADHOC_ROADS``)."""
     key = (id(roads), tuple((k, type(a).__name__, a.model_dump_json()) for k, a in edits))
     kept, out, notes = _ADHOC_ROADS.get(key, lambda: (roads, *_adhoc_roads(roads, edits)))
     if kept is not roads:  # an id reused by another object after the first was freed: compute afresh
@@ -470,7 +467,8 @@ def _adhoc_roads(roads: RoadNetwork, edits: list[tuple[int, NewRoad | RoadUpgrad
             roads, note = _apply_road(roads, RoadChange("road_closure", list(adhoc.path), adhoc.name))
         if note:
             notes.append(f"add[{k}] {adhoc.name}: {note}")
-    return roads, tuple(notes)
+    # roads added (catalogue roads of their own, new roads) take the skeleton's density split (open_share)
+    return with_missing_open_share(roads), tuple(notes)
 
 
 def _add_own_road(roads: RoadNetwork, p: Project, *, on: bool) -> RoadNetwork:
