@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -81,9 +82,11 @@ def test_parquet_holds_the_long_table_with_its_provenance(long_csv: Path, points
 
 
 def test_progress_while_the_hierarchy_builds_and_rows_are_computed(
-    region: Region, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    region: Region, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """150 points (enough for the contraction hierarchy): bars for the build (nodes) and for the rows (origins)."""
+    """150 points (enough for the contraction hierarchy): bars for the build (nodes) and for the rows (origins),
+    on a terminal (bars are off when stderr is a file or a pipe: tests/cli/test_output_folders.py)."""
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True, raising=False)
     g = region.grid
     cells = g[g["population"] > 0].sort_values("population", ascending=False).head(150)
     text = "id,lon,lat\n" + "".join(f"cell{int(i)},{lon:.5f},{lat:.5f}\n" for i, lon, lat in zip(cells["cell_id"], cells["lon"], cells["lat"]))
