@@ -140,6 +140,18 @@ PARAMETER_TABLE: Final[tuple[Parameter, ...]] = (
     Parameter("bus_feeder_max_m", 10000.0, 5000.0, 15000.0, "m", "longest feeder-bus connector between a place and a station or road: one ride on a city bus line, whose routes run 10-25 km end to end (长沙县 lines 15-24.5 km, https://www.chaxiaohao.com/read-1750247493l227201.html), so a place up to about 10 km of streets from a station is served by one bus; farther, a trip uses intercity buses, rail, or nothing"),
     Parameter("initial_wait_cap_min", 10.0, 8.0, 15.0, "min", "waits grow as half the headway up to ~10-12 min; beyond, travellers time their arrival (TAG M3.2)"),
     Parameter("initial_wait_slope_beyond_cap", 0.3, 0.0, 0.5, "x half-headway", "share of half the headway beyond the cap still waited (TAG M3.2 timetable-aware)"),
+    Parameter(
+        "transfer_timed_feed_headway_max_min",
+        10.0,
+        10.0,
+        15.0,
+        "min",
+        "a change of train reached by a line this frequent or more waits like a first boarding (initial_wait_cap_min and"
+        " initial_wait_slope_beyond_cap), not the full half headway: the traveller times their departure so the frequent line"
+        " brings them to the change, as they time their walk to a first boarding. TCQSM 3rd ed. (TCRP Report 165, 2013)"
+        " frequency LOS: at headways under 10 min passengers need no schedule, at 10-14 min they consult one;"
+        " a change from a less frequent line waits the full half headway (the connection is the timetable's, not chosen)",
+    ),
     Parameter("walk_weight", 2.0, 1.5, 2.5, "x in-vehicle", _TAG + _GEN + "walking (connectors, street to platform, walking transfers)"),
     Parameter("wait_weight", 2.0, 1.5, 2.5, "x in-vehicle", _TAG + _GEN + "waiting (first boarding, transfers, feeder buses)"),
     Parameter("transfer_penalty_min", 5.0, 3.0, 10.0, "min", _TAG + _GEN + "each boarding after the first (train or feeder bus)"),

@@ -148,7 +148,46 @@ def _part(fraction: FloatArray, time_s: FloatArray) -> FloatArray:
 
 
 K_STATIONS = 2
-"""Transit points also connect directly to their ``K_STATIONS`` nearest stations (a walk or a feeder bus)."""
+"""Transit points also connect directly to their ``K_STATIONS`` nearest stations (a walk or a feeder bus),
+and to every station within walking reach however many there are (:func:`station_candidates`)."""
+
+
+def station_candidates(
+    graph: ModeGraph, x_m: FloatArray, y_m: FloatArray, walk_reach_m: FloatArray, transfer_walk_m: float
+) -> tuple[FloatArray, IntArray]:
+    """The stations each point connects to directly (distances crow-fly m, station indices into
+    ``graph.station_nodes``; shape (m, ks), nearest first).
+
+    A point's own stations: its ``K_STATIONS`` nearest, every station within ``walk_reach_m`` (crow-fly,
+    per point: the walk limit over the point's circuity) however many, and every station within a walking
+    change (``transfer_walk_m``) of those nearest: a traveller walks to any station in reach, and stations
+    of other lines at one place (HSR 长沙南, maglev 磁浮高铁, metro 长沙火车南站) must not crowd one
+    another out. The arrays are rectangular: ``ks`` is the largest count over the set, and a point with
+    fewer fills its row with its next nearest stations (candidates like any other)."""
+    tree = graph.station_tree
+    n_st = len(graph.station_nodes)
+    m = len(x_m)
+    if tree is None or n_st == 0:
+        return np.zeros((m, 0)), np.zeros((m, 0), dtype=np.int64)
+    k0 = min(K_STATIONS, n_st)
+    pts = np.column_stack([x_m, y_m])
+    d0, _ = tree.query(pts, k=k0)
+    d_k = np.asarray(d0, dtype=float).reshape(m, k0)[:, -1]
+    # every station of a point's set lies within this radius (a change from the K-th nearest by triangle)
+    bound = np.maximum(walk_reach_m, d_k + transfer_walk_m)
+    k_big = int(min(max(k0, int(np.asarray(tree.query_ball_point(pts, r=bound, return_length=True)).max(initial=0))), n_st))
+    ds, js = tree.query(pts, k=k_big)
+    ds = np.asarray(ds, dtype=float).reshape(m, k_big)
+    js = np.asarray(js, dtype=np.int64).reshape(m, k_big)
+    sxy = np.column_stack([graph.node_x[graph.station_nodes], graph.node_y[graph.station_nodes]])
+    near = sxy[js[:, :k0]]  # (m, k0, 2)
+    change = np.hypot(sxy[js][:, :, None, 0] - near[:, None, :, 0], sxy[js][:, :, None, 1] - near[:, None, :, 1]).min(axis=2)
+    member = (np.arange(k_big)[None, :] < k0) | (ds <= walk_reach_m[:, None]) | (change <= transfer_walk_m)
+    ks = int(max(k0, int(member.sum(axis=1).max(initial=0))))
+    order = np.argsort(~member, axis=1, kind="stable")[:, :ks]  # members first, each part nearest first
+    ds, js = np.take_along_axis(ds, order, axis=1), np.take_along_axis(js, order, axis=1)
+    resort = np.argsort(ds, axis=1, kind="stable")
+    return np.take_along_axis(ds, resort, axis=1), np.take_along_axis(js, resort, axis=1)
 
 
 MEMO_MIN_POINTS = 64
@@ -185,6 +224,7 @@ def snap_points(
         tuple(sorted(params.values().items())),
         params.period,
         params.walk_limit_m,
+        params.transfer_walk_m,
         *(array_key(a) for a in (ids, graph.node_x[ids], graph.node_y[ids], st, graph.node_x[st], graph.node_y[st])),
         *(array_key(np.asarray(a)) for a in (rs.tree.data, rs.u, rs.v, rs.frac, rs.time_uv_s, rs.time_vu_s)),
     )
@@ -212,7 +252,8 @@ def _snap_points(
     - car: the ``k`` nearest connected road nodes, over local streets at the point's area-type connector
       speed (``connector_<type>_kph``, crow-fly x ``connector_detour_<type>``), plus a terminal time per trip end
       (``car_terminal_<type>_min``: parking and walking);
-    - transit: the ``k`` nearest road nodes and the ``K_STATIONS`` nearest stations; walking (up to the
+    - transit: the ``k`` nearest road nodes and the ``K_STATIONS`` nearest stations, or more to include
+      every station within the walk limit (:func:`station_candidates`); walking (up to the
       walk limit) or else a feeder bus at the connector speed x ``bus_feeder_speed_factor`` up to
       ``bus_feeder_max_m`` (beyond it no connector: the point has a direct walk or nothing); boarding a
       feeder bus at the start costs ``bus_feeder_wait_min``. Transit connectors also carry generalized
@@ -310,9 +351,8 @@ def _snap_points(
     egress_gen = road_gen + out_s
     st_tree = graph.station_tree
     if st_tree is not None:
-        ks = min(K_STATIONS, len(graph.station_nodes))
-        ds, jst = st_tree.query(np.column_stack([x, y]), k=ks)
-        ds = np.asarray(ds, dtype=float).reshape(m, ks)
+        ds, jst = station_candidates(graph, x, y, walk_max / detour_pt, params.transfer_walk_m)
+        ks = ds.shape[1]
         t_st, walk_st = leg(ds)
         # walking to a station: every way on from it boards (penalty), refunded here for the first boarding;
         # a feeder bus to a station is the first boarding (the train after it is a boarding with penalty)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from functools import cached_property
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
@@ -23,7 +23,7 @@ from scipy.spatial import cKDTree
 from network.model.area import area_type_codes, connector_kph
 from network.model.graph import GraphMode, NetworkState, RoadNetwork, StateParams
 from network.model.memo import Memo
-from network.model.rail import line_segments
+from network.model.rail import RailNetwork, line_segments
 from network.model.speeds import ROAD_CLASSES, class_speed_kph
 from network.paths import CRS_METRIC
 from network.routing.csr import fastest_arcs_csr
@@ -425,10 +425,18 @@ def build_car_graph(state: NetworkState) -> ModeGraph:
 def initial_wait_s(headway_s: npt.ArrayLike, values: dict[str, float]) -> npt.NDArray[np.float64]:
     """Expected wait (s) at the first boarding: half the headway up to ``initial_wait_cap_min``, beyond
     it only ``initial_wait_slope_beyond_cap`` of the rest (a traveller who knows an hourly timetable
-    does not wait 30 min). Transfers wait the full half headway (they cannot time their arrival)."""
+    does not wait 30 min). A change of train reached by a frequent line waits the same (the traveller
+    times their departure, :func:`timed_feed`); one reached by a less frequent line waits the full half headway."""
     half = np.asarray(headway_s, dtype=float) / 2.0
     cap = values["initial_wait_cap_min"] * 60.0
     return np.minimum(half, cap) + values["initial_wait_slope_beyond_cap"] * np.maximum(half - cap, 0.0)
+
+
+def timed_feed(headway_s: float, values: Mapping[str, float]) -> bool:
+    """True when a line of ``headway_s`` is frequent enough (``transfer_timed_feed_headway_max_min``) that a
+    traveller changing from it onto a less frequent train times their departure and waits at the change
+    like at a first boarding (:func:`initial_wait_s`)."""
+    return float(headway_s) <= float(values["transfer_timed_feed_headway_max_min"]) * 60.0
 
 
 NATIONAL_RAIL_KINDS: Final = ("hsr", "conventional")
@@ -441,6 +449,17 @@ def transfer_change_s(kind: str, values: Mapping[str, float]) -> float:
     if kind in NATIONAL_RAIL_KINDS:
         return max(float(values["transfer_min_national_rail_s"]), float(values["transfer_walk_s"]))
     return float(values["transfer_walk_s"])
+
+
+def timed_change_s(kind: str, values: Mapping[str, float]) -> float:
+    """Time to change onto a train of ``kind`` from a frequent line (:func:`timed_feed`) before its wait:
+    onto HSR and conventional trains, entering the national-rail station as from the street (half
+    ``station_access_<kind>_s``: security and gates) — the minimum transfer time is a margin against a
+    missed connection, which a traveller timing their departure has in the first-boarding wait instead;
+    onto other trains ``transfer_walk_s`` as any change (:func:`transfer_change_s`)."""
+    if kind in NATIONAL_RAIL_KINDS:
+        return max(float(values[f"station_access_{kind}_s"]) / 2.0, float(values["transfer_walk_s"]))
+    return transfer_change_s(kind, values)
 
 
 def feeder_edge_times_s(state: NetworkState) -> npt.NDArray[np.float64]:
@@ -485,11 +504,43 @@ class _Edges:
         ]
 
 
+PlatformKey = tuple[Any, Any]
+"""(line id, stop sequence) of a platform, as the stops table gives them."""
+
+
+def _ride_edges(
+    e: _Edges,
+    rail: RailNetwork,
+    seg: pd.DataFrame,
+    plat_keys: list[PlatformKey],
+    platforms: tuple[dict[PlatformKey, int], dict[PlatformKey, int]],
+    late: tuple[dict[PlatformKey, int], dict[PlatformKey, int]],
+    frequent: set[str],
+) -> None:
+    """Riding edges: both directions between consecutive stops (a line marked one_way, e.g. one direction
+    of a GTFS route, only in its stop order), and the dwell when staying on board through a stop; on a
+    frequent line's second set of platforms (``late``: departure and arrival ids) as on its first."""
+    one_way = set(rail.lines.loc[rail.lines["one_way"].fillna(False).astype(bool), "line_id"]) if "one_way" in rail.lines.columns else set()
+    for r in seg.itertuples(index=False):
+        a0, b0 = (r.line_id, r.from_seq), (r.line_id, r.to_seq)
+        run_s, dist_m = float(r.run_s), float(r.distance_m)  # type: ignore[arg-type]
+        for dep, arr in (platforms, late) if r.line_id in frequent else (platforms,):
+            e.add(dep[a0], arr[b0], run_s, f"ride:{r.line_id}", f"{r.from_name}→{r.to_name}", dist_m)
+            if r.line_id not in one_way:
+                e.add(dep[b0], arr[a0], run_s, f"ride:{r.line_id}", f"{r.to_name}→{r.from_name}", dist_m)
+    dwell = dict(zip(seg["line_id"], seg["dwell_s"]))
+    dwell_at = {(r.line_id, r.to_seq): float(r.dwell_s) for r in seg.itertuples(index=False)}  # type: ignore[arg-type]
+    for dep, arr in (platforms, late):
+        for key in plat_keys:
+            if key in dep:
+                e.add(arr[key], dep[key], dwell_at.get(key, float(dwell[key[0]])), f"ride:{key[0]}", "dwell")
+
+
 def build_transit_graph(state: NetworkState) -> ModeGraph:
     """Bus feeder on roads + rail, in layers.
 
-    Nodes: road nodes (riding a feeder bus), one street-level node and one interchange node per station
-    name, and per (line, stop) an arrival and a departure platform node. Edges:
+    Nodes: road nodes (riding a feeder bus), one street-level node and two interchange nodes (any
+    arrival; a frequent line's arrival, timed) per station name, and per (line, stop) an arrival and a departure platform node. Edges:
 
     - road: bus-feeder time on every road but expressways (feeder buses are local buses; intercity
       buses are services of their own, e.g. GTFS); road node <-> station: walking (or, for a station farther than the walk
@@ -499,6 +550,9 @@ def build_transit_graph(state: NetworkState) -> ModeGraph:
       (:func:`initial_wait_s`); arrival platform -> station: the other half (leaving); arrival platform
       -> interchange node: alight to change; interchange -> departure platform of another line:
       ``transfer_walk_s`` (``transfer_min_national_rail_s`` onto HSR and conventional trains) + half the headway (a transfer);
+      a frequent line's arrivals (:func:`timed_feed`) alight to a second, timed interchange node whose
+      boardings wait like a first boarding instead (the traveller times their departure; :func:`initial_wait_s`),
+      after the change time of :func:`timed_change_s`;
     - departure -> next stop's arrival: run time; arrival -> departure at the same stop: the dwell.
 
     Every edge carries clock seconds (``edge_clock_s``) and generalized seconds (``csr.data``, what paths
@@ -530,10 +584,20 @@ def build_transit_graph(state: NetworkState) -> ModeGraph:
     n_st = len(st)
     st_id = {name: n_road + k for k, name in enumerate(st["name_zh"])}
     ic_id = {name: n_road + n_st + k for k, name in enumerate(st["name_zh"])}
+    # arrivals of a frequent line change at a node of their own, whose boardings wait like a first one
+    timed_id = {name: n_road + 2 * n_st + k for k, name in enumerate(st["name_zh"])}
     plat_keys = list(zip(stops["line_id"], stops["seq"]))
-    arr_id = {key: n_road + 2 * n_st + 2 * i for i, key in enumerate(plat_keys)}
-    dep_id = {key: n_road + 2 * n_st + 2 * i + 1 for i, key in enumerate(plat_keys)}
-    n = n_road + 2 * n_st + 2 * len(plat_keys)
+    arr_id = {key: n_road + 3 * n_st + 2 * i for i, key in enumerate(plat_keys)}
+    dep_id = {key: n_road + 3 * n_st + 2 * i + 1 for i, key in enumerate(plat_keys)}
+    # a frequent line's platforms again, for a trip that reached it after a less frequent train: its
+    # arrival cannot be timed, so changing from it waits the full half headway (no riding a metro one
+    # stop and back to turn an untimed change into a timed one)
+    frequent = {lid for lid in running if timed_feed(headway[lid], v)}
+    late_keys = [key for key in plat_keys if key[0] in frequent]
+    base = n_road + 3 * n_st + 2 * len(plat_keys)
+    late_arr_id = {key: base + 2 * i for i, key in enumerate(late_keys)}
+    late_dep_id = {key: base + 2 * i + 1 for i, key in enumerate(late_keys)}
+    n = base + 2 * len(late_keys)
     walk_ms = v["walk_speed_kph"] / 3.6
     walk_max = p.walk_limit_m if p.walk_limit_m is not None else v["walk_max_m"]
     detour = v["access_detour"]
@@ -564,8 +628,11 @@ def build_transit_graph(state: NetworkState) -> ModeGraph:
         d = float(np.hypot(*(sxy[a] - sxy[b]))) * detour
         t = d / walk_ms + v["transfer_walk_s"]
         na, nb = str(st["name_zh"][a]), str(st["name_zh"][b])
-        e.add(ic_id[na], ic_id[nb], t, "transfer", f"{na}↔{nb}", d, gen_s=t * cw.walk)
-        e.add(ic_id[nb], ic_id[na], t, "transfer", f"{nb}↔{na}", d, gen_s=t * cw.walk)
+        for ic in (ic_id, timed_id):
+            e.add(ic[na], ic[nb], t, "transfer", f"{na}↔{nb}", d, gen_s=t * cw.walk)
+            e.add(ic[nb], ic[na], t, "transfer", f"{nb}↔{na}", d, gen_s=t * cw.walk)
+    for name in st["name_zh"]:  # a traveller off a frequent line may still change as if off any line
+        e.add(timed_id[name], ic_id[name], 0.0, "alight", name)
     # station levels, boarding, alighting, transfers: street <-> platform costs half the line kind's
     # street-to-platform time each way (an intercity platform at 株洲 is not behind the national-rail
     # security hall); a transfer stays inside (interchange node) and waits the full half headway
@@ -577,34 +644,31 @@ def build_transit_graph(state: NetworkState) -> ModeGraph:
         e.add(st_id[name], dep_id[(lid, seq)], half_access + first_wait, f"board:{lid}", name, gen_s=board_gen_s)
         change_s = transfer_change_s(kind_of_line[lid], v)
         transfer_gen_s = change_s * cw.walk + hw / 2.0 * cw.wait + cw.boarding_penalty_s
-        e.add(ic_id[name], dep_id[(lid, seq)], change_s + hw / 2.0, f"board:{lid}", name, gen_s=transfer_gen_s)
-        e.add(arr_id[(lid, seq)], ic_id[name], 0.0, "alight", name)
+        e.add(ic_id[name], late_dep_id.get((lid, seq), dep_id[(lid, seq)]), change_s + hw / 2.0, f"board:{lid}", name, gen_s=transfer_gen_s)
+        timed_s = timed_change_s(kind_of_line[lid], v)
+        timed_gen_s = timed_s * cw.walk + first_wait * cw.wait + cw.boarding_penalty_s
+        e.add(timed_id[name], dep_id[(lid, seq)], timed_s + first_wait, f"board:{lid}", name, gen_s=timed_gen_s)
+        e.add(arr_id[(lid, seq)], (timed_id if lid in frequent else ic_id)[name], 0.0, "alight", name)
         e.add(arr_id[(lid, seq)], st_id[name], half_access, "exit", name, gen_s=half_access * cw.walk)
-    # riding: both directions; dwell only when staying on board through a stop
-    # (a line marked one_way, e.g. one direction of a GTFS route, runs only in its stop order)
-    one_way = set(rail.lines.loc[rail.lines["one_way"].fillna(False).astype(bool), "line_id"]) if "one_way" in rail.lines.columns else set()
-    for r in seg.itertuples(index=False):
-        a0, b0 = (r.line_id, r.from_seq), (r.line_id, r.to_seq)
-        run_s, dist_m = float(r.run_s), float(r.distance_m)  # type: ignore[arg-type]
-        e.add(dep_id[a0], arr_id[b0], run_s, f"ride:{r.line_id}", f"{r.from_name}→{r.to_name}", dist_m)
-        if r.line_id not in one_way:
-            e.add(dep_id[b0], arr_id[a0], run_s, f"ride:{r.line_id}", f"{r.to_name}→{r.from_name}", dist_m)
-    dwell = dict(zip(seg["line_id"], seg["dwell_s"]))
-    dwell_at = {(r.line_id, r.to_seq): float(r.dwell_s) for r in seg.itertuples(index=False)}  # type: ignore[arg-type]
-    for lid, seq in plat_keys:
-        e.add(arr_id[(lid, seq)], dep_id[(lid, seq)], dwell_at.get((lid, seq), float(dwell[lid])), f"ride:{lid}", "dwell")
+        if (lid, seq) in late_arr_id:
+            e.add(late_arr_id[(lid, seq)], ic_id[name], 0.0, "alight", name)
+            e.add(late_arr_id[(lid, seq)], st_id[name], half_access, "exit", name, gen_s=half_access * cw.walk)
+    _ride_edges(e, rail, seg, plat_keys, (dep_id, arr_id), (late_dep_id, late_arr_id), frequent)
     parts.append(e.arrays())
     src, dst, clock_s, kind, label, length, gen_s = [np.concatenate([part[i] for part in parts]) for i in range(7)]
     csr, edge_clock_s, (kind, label, length) = _assemble_generalized(n, src, dst, clock_s, gen_s, kind, label, length)
-    plat_xy = np.repeat(stops[["x", "y"]].to_numpy(), 2, axis=0)
-    node_x = np.concatenate([rx, sxy[:, 0], sxy[:, 0], plat_xy[:, 0]])
-    node_y = np.concatenate([ry, sxy[:, 1], sxy[:, 1], plat_xy[:, 1]])
+    late = np.array([key[0] in frequent for key in plat_keys], dtype=bool)
+    plat_xy = np.repeat(np.concatenate([stops[["x", "y"]].to_numpy(), stops.loc[late, ["x", "y"]].to_numpy()]), 2, axis=0)
+    node_x = np.concatenate([rx, sxy[:, 0], sxy[:, 0], sxy[:, 0], plat_xy[:, 0]])
+    node_y = np.concatenate([ry, sxy[:, 1], sxy[:, 1], sxy[:, 1], plat_xy[:, 1]])
     plat_labels = [f"{lid}:{nm}:{side}" for (lid, _), nm in zip(plat_keys, stops["name_zh"]) for side in ("arr", "dep")]
+    plat_labels += [f"{lid}:{nm}:{side} (after an untimed change)" for lid, nm in zip(stops.loc[late, "line_id"], stops.loc[late, "name_zh"]) for side in ("arr", "dep")]
     node_label = np.concatenate(
         [
             np.array(["road"] * n_road, dtype=object),
             st["name_zh"].to_numpy(dtype=object),
             np.array([f"{nm} (interchange)" for nm in st["name_zh"]], dtype=object),
+            np.array([f"{nm} (interchange, timed)" for nm in st["name_zh"]], dtype=object),
             np.array(plat_labels, dtype=object),
         ]
     )
