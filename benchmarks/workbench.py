@@ -230,8 +230,10 @@ def _markdown(r: dict[str, Any]) -> str:
         f"scenario {mem['tab_with_base']} MiB: a session holding two scenarios takes {mem['session_two_scenarios']} MiB.",
         "",
         "Each edit is re-evaluated from the opened file's shortest-path trees (only origins whose trees the edit can change are "
-        "recomputed; `car_recomputed`/`transit_recomputed` in the JSON). The contraction hierarchy is not used on this path: "
-        "evaluation is a many-origin Dijkstra with a time limit, and the incremental rows are recomputed by Dijkstra.",
+        "recomputed; `car_recomputed`/`transit_recomputed` in the JSON). The contraction hierarchy is bypassed after an edit, "
+        "neither rebuilt nor repaired: evaluation is a many-origin Dijkstra with a time limit, the incremental rows are "
+        "recomputed by Dijkstra, and a route is one search on the mode graphs the evaluation built. A rail-only edit "
+        "keeps the car graph's arrays and snapping samples (the same roads), never a hierarchy another state built.",
         "",
     ]
     return "\n".join(lines)
