@@ -9,6 +9,7 @@ description is at ``/api/openapi.json`` (behind the token like everything else).
 from __future__ import annotations
 
 import asyncio
+import importlib
 import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -114,6 +115,11 @@ class EffectRequest(BaseModel):
     op: EditOp
 
 
+DEFERRED_MODULES = ("network.api", "network.outputs.maps")
+"""Loaded after the first page (routes, comparisons and exports need them; its numbers and map do not): the
+map module (folium), the report (matplotlib) and the batch runner (Dask) behind ``network.api``."""
+
+
 class Workbench:
     """One server's state: workspace, tabs in memory, worker threads, the region (loaded once, read only)."""
 
@@ -124,6 +130,7 @@ class Workbench:
         self.tabs = Tabs(settings.max_tabs)
         self.edit_locks: dict[str, asyncio.Lock] = {}
         self._region: Region | None = None
+        self._deferred_loaded = False
         self._loading = threading.RLock()
         """Held while the region (and, in ``warm``, what a first tab reads) is loaded: a request arriving then
         waits for that load instead of repeating it beside it (the caches below do not lock)."""
@@ -142,6 +149,14 @@ class Workbench:
             self.region()
             load_catalogue()
             base_network("embedded")
+
+    def load_the_rest_later(self) -> None:
+        """Once (after the first tab is open): load, on a worker, the modules the first page does without
+        (``DEFERRED_MODULES``), so that the first route, comparison or export does not wait for them."""
+        if not self._deferred_loaded:
+            self._deferred_loaded = True
+            for name in DEFERRED_MODULES:
+                self.executor.submit(importlib.import_module, name)
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
         """``fn(*args)`` on a worker thread, awaited."""
@@ -251,6 +266,7 @@ async def open_tab(wb: WB, req: OpenTab) -> dict[str, Any]:
     await wb.run(tab.open)
     for gone in wb.tabs.add(tab):
         wb.edit_locks.pop(gone, None)
+    wb.load_the_rest_later()
     return tab.state_doc()
 
 
