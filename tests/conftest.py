@@ -50,3 +50,17 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if item.get_closest_marker("xdist_group") is None:
             item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::", 1)[0]))
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """On an xdist worker under ``--dist loadgroup``, pytest-xdist appends each test's group to its node id
+    (``...::test@group``); the controller schedules by that suffix. pytest 9.2 made ``Item.nodeid`` ignore
+    it, so every test became its own unit: module fixtures were built on both workers (the claims audit twice,
+    200 s each) and the 'serial' group ran beside itself. Fail the run rather than lose the grouping again."""
+    if getattr(session.config.option, "loadgroup", False):
+        lost = [item.nodeid for item in session.items if "@" not in item.nodeid]
+        if lost:
+            raise pytest.UsageError(
+                f"pytest-xdist --dist loadgroup ignores xdist_group here ({len(lost)} tests without a group, "
+                f"e.g. {lost[0]}): use a pytest that keeps Item.nodeid settable (pyproject.toml pins pytest<9.2)"
+            )
