@@ -138,6 +138,20 @@ PARAMETER_TABLE: Final[tuple[Parameter, ...]] = (
     Parameter("bus_feeder_speed_factor", 0.6, 0.5, 0.8, "x car speed", "bus operating speed 0.5-0.8 of car speed on the same road (stops, boarding)"),
     Parameter("bus_feeder_wait_min", 4.0, 2.0, 8.0, "min", "half the headway of urban feeder buses (4-15 min)"),
     Parameter("bus_feeder_max_m", 10000.0, 5000.0, 15000.0, "m", "longest feeder-bus connector between a place and a station or road: one ride on a city bus line, whose routes run 10-25 km end to end (长沙县 lines 15-24.5 km, https://www.chaxiaohao.com/read-1750247493l227201.html), so a place up to about 10 km of streets from a station is served by one bus; farther, a trip uses intercity buses, rail, or nothing"),
+    Parameter(
+        "bus_line_length_m",
+        16000.0,
+        10000.0,
+        25000.0,
+        "m",
+        "length L of a city bus line end to end, for the line changes of a long feeder-bus ride: routes run 10-25 km"
+        " (长沙县 lines 15-24.5 km, https://www.chaxiaohao.com/read-1750247493l227201.html; 长沙's four new city lines of"
+        " 2016 15-19 km one way, https://hn.rednet.cn/c/2016/02/26/1060479.htm; its first four 村村通 lines of 2022"
+        " 12.6-16.3 km, http://lx176.com/news/2022/0902/82344.shtml; 16 km: about the median of the eight 长沙 lines)."
+        " A ride of d km on the road layer changes line d / L times"
+        " on average (a traveller boards at a random point of the lines' runs), each change a wait of bus_feeder_wait_min"
+        " and a transfer_penalty_min, charged on every road edge by its share of L (network.routing.graphs.feeder_change_share)",
+    ),
     Parameter("initial_wait_cap_min", 10.0, 8.0, 15.0, "min", "waits grow as half the headway up to ~10-12 min; beyond, travellers time their arrival (TAG M3.2)"),
     Parameter("initial_wait_slope_beyond_cap", 0.3, 0.0, 0.5, "x half-headway", "share of half the headway beyond the cap still waited (TAG M3.2 timetable-aware)"),
     Parameter(

@@ -22,7 +22,7 @@ from network.model.graph import StateParams
 from network.model.memo import Memo, array_key
 from network.model.types import FloatArray, IntArray
 from network.routing.dijkstra import clock_along_tree, csr_costs_between, csr_times_between
-from network.routing.graphs import ModeGraph, cost_weights
+from network.routing.graphs import ModeGraph, cost_weights, feeder_change_share
 
 Method = Literal["auto", "ch", "dijkstra"]
 K_CANDIDATES = 3
@@ -204,7 +204,7 @@ def snap_points(
 
     Large point sets are memoised on everything the snap reads: the points, ``k``, ``max_snap_m``, the
     mode, the parameter values, period and walk limit, and the graph's connected road nodes (ids and
-    coordinates), road samples (positions, end nodes, fractions, times) and station nodes (ids and
+    coordinates), road samples (positions, end nodes, fractions, times and generalized costs) and station nodes (ids and
     coordinates). A workbench edit that leaves a mode's roads and stations alone (a line removed, for car)
     then reuses that mode's snaps; any change to them is a new key. A copy is returned.
     """
@@ -226,7 +226,7 @@ def snap_points(
         params.walk_limit_m,
         params.transfer_walk_m,
         *(array_key(a) for a in (ids, graph.node_x[ids], graph.node_y[ids], st, graph.node_x[st], graph.node_y[st])),
-        *(array_key(np.asarray(a)) for a in (rs.tree.data, rs.u, rs.v, rs.frac, rs.time_uv_s, rs.time_vu_s)),
+        *(array_key(np.asarray(a)) for a in (rs.tree.data, rs.u, rs.v, rs.frac, rs.time_uv_s, rs.time_vu_s, rs.gen_uv_s, rs.gen_vu_s)),
     )
     return _copy_snap(_SNAPS.get(key, lambda: _snap_points(graph, x, y, params, k=k, max_snap_m=max_snap_m)))
 
@@ -312,6 +312,13 @@ def _snap_points(
         np.concatenate([np.full(d.shape, -1, dtype=np.int64), other], axis=1),
     )
     gap_m = d_all.min(axis=1) * detour_pt if d_all.shape[1] else np.full(m, np.inf)
+    if len(rs.u):  # the same parts in generalized seconds (a transit graph's feeder buses: their line changes)
+        gen_in = np.column_stack([_part(f[:, 0], rs.gen_vu_s[js]), _part(1 - f[:, 0], rs.gen_uv_s[js])])
+        gen_out = np.column_stack([_part(f[:, 0], rs.gen_uv_s[js]), _part(1 - f[:, 0], rs.gen_vu_s[js])])
+    else:
+        gen_in = gen_out = np.zeros(ends.shape)
+    in_gen_s = np.concatenate([zero, np.nan_to_num(gen_in, nan=np.inf)], axis=1)
+    out_gen_s = np.concatenate([zero, np.nan_to_num(gen_out, nan=np.inf)], axis=1)
     if graph.mode == "car":
         terminal = per_area(v, "car_terminal", "_min")[area] * 60.0
         conn = d_all * detour / connector_ms[:, None] + terminal[:, None]
@@ -336,28 +343,35 @@ def _snap_points(
     bus_wait = v["bus_feeder_wait_min"] * 60.0
     bus_max = v["bus_feeder_max_m"]
 
-    def leg(dist: FloatArray) -> tuple[FloatArray, npt.NDArray[np.bool_]]:
-        walk = dist * detour <= walk_max
-        # a feeder bus reaches only bus_feeder_max_m: beyond, no connector (intercity buses, rail, or nothing)
-        ride = np.where(dist * detour <= bus_max, dist * detour / bus_ms[:, None], np.inf)
-        return np.where(walk, dist * detour / walk_ms, ride).astype(float), walk
-
     cw = cost_weights(v)
-    t_road, walk_road = leg(d_all)
+
+    def leg(dist: FloatArray) -> tuple[FloatArray, FloatArray, npt.NDArray[np.bool_]]:
+        """Clock and generalized seconds of a connector of ``dist`` crow-fly metres, and whether it is walked."""
+        street_m = dist * detour
+        walk = street_m <= walk_max
+        # a feeder bus reaches only bus_feeder_max_m: beyond, no connector (intercity buses, rail, or nothing);
+        # its ride carries its share of a change of bus line, as on the road layer (graphs.feeder_change_share)
+        changes = feeder_change_share(street_m, v)
+        ride = np.where(street_m <= bus_max, street_m / bus_ms[:, None], np.inf)
+        ride_s = ride + changes * bus_wait
+        ride_gen_s = ride + changes * (bus_wait * cw.wait + cw.boarding_penalty_s)
+        walk_s = street_m / walk_ms
+        return np.where(walk, walk_s, ride_s).astype(float), np.where(walk, walk_s * cw.walk, ride_gen_s).astype(float), walk
+
+    t_road, road_gen, walk_road = leg(d_all)
     access = t_road + bus_wait + in_s  # on the road layer = on a feeder bus
     egress = t_road + out_s
-    road_gen = np.where(walk_road, t_road * cw.walk, t_road)
-    access_gen = road_gen + bus_wait * cw.wait + in_s  # the first boarding: no penalty
-    egress_gen = road_gen + out_s
+    access_gen = road_gen + bus_wait * cw.wait + in_gen_s  # the first boarding: no penalty
+    egress_gen = road_gen + out_gen_s
     st_tree = graph.station_tree
     if st_tree is not None:
         ds, jst = station_candidates(graph, x, y, walk_max / detour_pt, params.transfer_walk_m)
         ks = ds.shape[1]
-        t_st, walk_st = leg(ds)
+        t_st, g_st, walk_st = leg(ds)
         # walking to a station: every way on from it boards (penalty), refunded here for the first boarding;
         # a feeder bus to a station is the first boarding (the train after it is a boarding with penalty)
-        gen_in = np.where(walk_st, t_st * cw.walk - cw.boarding_penalty_s, t_st + bus_wait * cw.wait)
-        gen_out = np.where(walk_st, t_st * cw.walk, t_st + bus_wait * cw.wait + cw.boarding_penalty_s)
+        gen_in = np.where(walk_st, g_st - cw.boarding_penalty_s, g_st + bus_wait * cw.wait)
+        gen_out = np.where(walk_st, g_st, g_st + bus_wait * cw.wait + cw.boarding_penalty_s)
         t_st = np.where(walk_st, t_st, t_st + bus_wait)
         nodes = np.concatenate([nodes, graph.station_nodes[np.asarray(jst, dtype=np.int64).reshape(m, ks)]], axis=1)
         access = np.concatenate([access, t_st], axis=1)

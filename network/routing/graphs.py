@@ -134,7 +134,9 @@ SAMPLE_SPACING_M = 200.0
 @dataclass(frozen=True)
 class RoadSamples:
     """Points along road arcs: position, the arc's end nodes, the fraction of the way from ``u`` to ``v``,
-    and the arc's times each way (``inf`` where one-way)."""
+    and the arc's clock times each way (``inf`` where one-way) and its generalized costs (the same arrays
+    unless the graph is generalized: a transit graph's feeder buses carry their line changes' weighted waits
+    and penalties)."""
 
     tree: cKDTree
     u: npt.NDArray[np.int64]
@@ -142,6 +144,8 @@ class RoadSamples:
     frac: npt.NDArray[np.float64]
     time_uv_s: npt.NDArray[np.float64]
     time_vu_s: npt.NDArray[np.float64]
+    gen_uv_s: npt.NDArray[np.float64]
+    gen_vu_s: npt.NDArray[np.float64]
 
 
 def _road_samples(g: ModeGraph) -> RoadSamples:
@@ -151,17 +155,20 @@ def _road_samples(g: ModeGraph) -> RoadSamples:
     coo = g.csr.tocoo()
     keep = (coo.row < n) & (coo.col < n) & ok[coo.row] & ok[coo.col]
     a, b, w = coo.row[keep].astype(np.int64), coo.col[keep].astype(np.int64), coo.data[keep]
+    clock = g.clock_s[keep] if g.generalized else w  # tocoo keeps the CSR entries' order
     if not len(a):
         empty = np.zeros(0)
-        return RoadSamples(cKDTree(np.zeros((1, 2))), empty.astype(np.int64), empty.astype(np.int64), empty, empty, empty)
+        return RoadSamples(cKDTree(np.zeros((1, 2))), empty.astype(np.int64), empty.astype(np.int64), empty, empty, empty, empty, empty)
     # each road once as (lower id, higher id), in that order; its time each way (inf where there is no arc)
     n_all = np.int64(g.n_nodes)
     pair = np.unique(np.minimum(a, b) * n_all + np.maximum(a, b))
     u, v = pair // n_all, pair % n_all
     arc_key = a * n_all + b
     order = np.argsort(arc_key, kind="stable")
-    t_uv = _arc_time(arc_key[order], w[order], u * n_all + v)
-    t_vu = _arc_time(arc_key[order], w[order], v * n_all + u)
+    t_uv = _arc_time(arc_key[order], clock[order], u * n_all + v)
+    t_vu = _arc_time(arc_key[order], clock[order], v * n_all + u)
+    g_uv = _arc_time(arc_key[order], w[order], u * n_all + v) if g.generalized else t_uv
+    g_vu = _arc_time(arc_key[order], w[order], v * n_all + u) if g.generalized else t_vu
     length = np.hypot(g.node_x[v] - g.node_x[u], g.node_y[v] - g.node_y[u])
     count = np.maximum(np.ceil(length / SAMPLE_SPACING_M).astype(np.int64), 1) + 1
     arc = np.repeat(np.arange(len(u)), count)
@@ -169,7 +176,8 @@ def _road_samples(g: ModeGraph) -> RoadSamples:
     frac = (np.arange(len(arc)) - start) / np.repeat(count - 1, count)
     x = g.node_x[u[arc]] + frac * (g.node_x[v[arc]] - g.node_x[u[arc]])
     y = g.node_y[u[arc]] + frac * (g.node_y[v[arc]] - g.node_y[u[arc]])
-    return RoadSamples(cKDTree(np.column_stack([x, y])), u[arc], v[arc], frac, t_uv[arc], t_vu[arc])
+    gen = (g_uv[arc], g_vu[arc]) if g.generalized else (t_uv[arc], t_vu[arc])
+    return RoadSamples(cKDTree(np.column_stack([x, y])), u[arc], v[arc], frac, t_uv[arc], t_vu[arc], *gen)
 
 
 def _arc_time(keys_sorted: npt.NDArray[np.int64], w: npt.NDArray[np.float64], want: npt.NDArray[np.int64]) -> npt.NDArray[np.float64]:
@@ -470,6 +478,14 @@ def feeder_edge_times_s(state: NetworkState) -> npt.NDArray[np.float64]:
     return road_edge_times_s(state.roads, None, p) / p.value("bus_feeder_speed_factor")
 
 
+def feeder_change_share(length_m: npt.NDArray[np.float64], values: Mapping[str, float]) -> npt.NDArray[np.float64]:
+    """Expected changes of bus line on a feeder-bus ride of ``length_m`` along the road layer: ``length_m /
+    bus_line_length_m`` (a ride of d m on lines L m long changes line d / L times on average, boarding at a
+    random point of a line's run). Each change waits ``bus_feeder_wait_min`` and pays ``transfer_penalty_min``;
+    charged per road edge, so a path's charge is its length's share and plain Dijkstra finds it."""
+    return np.asarray(length_m, dtype=float) / float(values["bus_line_length_m"])
+
+
 class _Edges:
     """Edge lists being collected for one graph (kept as Python lists, turned into arrays once)."""
 
@@ -543,7 +559,9 @@ def build_transit_graph(state: NetworkState) -> ModeGraph:
     arrival; a frequent line's arrival, timed) per station name, and per (line, stop) an arrival and a departure platform node. Edges:
 
     - road: bus-feeder time on every road but expressways (feeder buses are local buses; intercity
-      buses are services of their own, e.g. GTFS); road node <-> station: walking (or, for a station farther than the walk
+      buses are services of their own, e.g. GTFS), plus each edge's share of a change of bus line
+      (:func:`feeder_change_share`: ``bus_feeder_wait_min`` per ``bus_line_length_m`` ridden, and in
+      generalized cost that wait weighted and a ``transfer_penalty_min``); road node <-> station: walking (or, for a station farther than the walk
       limit from every road node, the bus connector at the area's speed); leaving a station by bus waits
       ``bus_feeder_wait_min``;
     - station -> departure platform: half the line kind's street-to-platform time + the initial wait
@@ -574,7 +592,13 @@ def build_transit_graph(state: NetworkState) -> ModeGraph:
     road_parts = list(_road_arrays(roads, feeder_edge_times_s(state)))
     local = road_parts[3] != f"road:{EXPRESSWAY_CLASS}"
     road_parts = [a[local] for a in road_parts]
-    parts = [[*road_parts, road_parts[2]]]  # riding a feeder bus: in-vehicle, generalized = clock
+    # riding a feeder bus: in-vehicle, plus the expected share of a change of bus line (its wait, and in
+    # generalized cost its weighted wait and a transfer penalty) for every metre ridden
+    changes = feeder_change_share(road_parts[5], v)
+    bus_wait = v["bus_feeder_wait_min"] * 60.0
+    ride_s = road_parts[2] + changes * bus_wait
+    ride_gen_s = road_parts[2] + changes * (bus_wait * cw.wait + cw.boarding_penalty_s)
+    parts = [[*road_parts[:2], ride_s, *road_parts[3:], ride_gen_s]]
     seg = line_segments(rail, p.period, v)
     running = set(seg["line_id"])
     stops = rail.stops[rail.stops["line_id"].isin(running)].reset_index(drop=True)
@@ -601,7 +625,6 @@ def build_transit_graph(state: NetworkState) -> ModeGraph:
     walk_ms = v["walk_speed_kph"] / 3.6
     walk_max = p.walk_limit_m if p.walk_limit_m is not None else v["walk_max_m"]
     detour = v["access_detour"]
-    bus_wait = v["bus_feeder_wait_min"] * 60.0
     e = _Edges()
     sxy = st[["x", "y"]].to_numpy()
     # station <-> road: walk to every road node within the walk limit; a station beyond it from every
@@ -618,8 +641,12 @@ def build_transit_graph(state: NetworkState) -> ModeGraph:
         sid = st_id[name]
         for j in near:
             d = float(np.hypot(rx[j] - x, ry[j] - y)) * detour
-            t = d / walk_ms if walkable else d / (bus_kph[area[k]] / 3.6)
-            t_gen = t * cw.walk if walkable else t
+            if walkable:
+                t = d / walk_ms
+                t_gen = t * cw.walk
+            else:  # a bus ride, with its share of a change of line as on the roads
+                bus_s, share = d / (bus_kph[area[k]] / 3.6), float(feeder_change_share(np.array([d]), v)[0])
+                t, t_gen = bus_s + share * bus_wait, bus_s + share * (bus_wait * cw.wait + cw.boarding_penalty_s)
             e.add(j, sid, t, "walk" if walkable else "feeder", name, d, gen_s=t_gen)
             # from a station onto a feeder bus: a boarding (its wait and the penalty)
             e.add(sid, j, t + bus_wait, "walk" if walkable else "feeder", name, d, gen_s=t_gen + bus_wait * cw.wait + cw.boarding_penalty_s)

@@ -139,6 +139,17 @@ def _arc_label(g: ModeGraph, a: int, b: int) -> tuple[str, str]:
     return ("drive" if g.mode == "car" else "feeder"), "road"
 
 
+def _gen_per_clock(g: ModeGraph, a: int, b: int) -> float:
+    """Generalized over clock seconds on the road arc a -> b (or b -> a): 1 but on a transit graph's feeder
+    buses, whose line changes weigh their waits and penalties (``network.routing.graphs.feeder_change_share``)."""
+    for x, y in ((a, b), (b, a)):
+        lo, hi = g.csr.indptr[x], g.csr.indptr[x + 1]
+        hit = np.flatnonzero(g.csr.indices[lo:hi] == y)
+        if len(hit):
+            return float(g.csr.data[lo + hit[0]] / g.clock_s[lo + hit[0]])
+    return 1.0
+
+
 def _end_legs(g: ModeGraph, snap: Snap, i: int, total_s: float, gen_s: float, direction: str, node: int) -> list[Leg]:
     """The connector between a trip end and the network (candidate ``i`` of the point's ``snap``: clock
     ``total_s``, generalized ``gen_s``), split into local streets and the part run along the nearest
@@ -153,7 +164,7 @@ def _end_legs(g: ModeGraph, snap: Snap, i: int, total_s: float, gen_s: float, di
         road_m = float(snap.along[2][0][i])
         if road_s > 0 and np.isfinite(road_s):
             kind, label = _arc_label(g, node, int(snap.along[3][0][i]))
-            legs.append(Leg(kind, label, road_s / 60.0, road_m / 1000.0, road_s / 60.0))
+            legs.append(Leg(kind, label, road_s / 60.0, road_m / 1000.0, road_s * _gen_per_clock(g, node, int(snap.along[3][0][i])) / 60.0))
         else:
             road_s = road_m = 0.0
     km = max(length_m - road_m, 0.0) / 1000.0 if np.isfinite(length_m) else 0.0
