@@ -53,6 +53,7 @@ def offline_compare(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp
 
 
+@pytest.mark.xdist_group("serial")  # on the browser tests' worker: their offline_compare is built once, not on both
 def test_compare_offline_writes_a_self_contained_map(offline_compare: Path) -> None:
     page = (offline_compare / "maps" / f"{COMPARE}.html").read_text(encoding="utf-8")
     assert not [c for c in LEAFLET_CDN if c in page], "an offline compare map must not link to a CDN"
