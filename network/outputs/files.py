@@ -51,14 +51,19 @@ def atomic_open(path: Path) -> Iterator[TextIO]:
         os.fsync(fh.fileno())
 
 
+WRITE_CHECK_PREFIX = ".write-check-"
+"""Name prefix of the empty probe file :func:`check_writable_folder` creates and removes at once (a run killed
+between the two leaves it; :func:`network.outputs.output_set.recover_output_set` removes it)."""
+
+
 def check_writable_folder(folder: Path, *, what: str = "the folder") -> None:
     """Raise ``OutputError`` when files cannot be written in ``folder`` (made when missing): checked before a
     long computation, so that a read-only or misnamed output folder is said at once."""
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        fd, probe = tempfile.mkstemp(prefix=".write-check-", dir=folder)
+        fd, probe = tempfile.mkstemp(prefix=WRITE_CHECK_PREFIX, dir=folder)
         os.close(fd)
-        os.unlink(probe)
+        Path(probe).unlink(missing_ok=True)  # another run's recovery may have removed it already
     except OSError as exc:
         raise OutputError(os_error_message(exc, doing=f"cannot write in {what}", where=folder)) from None
 

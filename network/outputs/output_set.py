@@ -42,7 +42,7 @@ from typing import Any, Final
 
 from network._errors import DataError, OutputError, os_error_message
 from network._signals import sigint_deferred
-from network.outputs.files import tool_stamp
+from network.outputs.files import WRITE_CHECK_PREFIX, tool_stamp
 
 log = logging.getLogger(__name__)
 
@@ -143,12 +143,16 @@ def recover_output_set(output_dir: Path, name: str) -> list[str]:
       ``outputs/<name>`` (the swap is finished); else, when ``outputs/<name>`` is missing, the old folder
       put aside by a swap goes back.
     - a pending map in ``outputs/<name>`` is moved to where its manifest says.
-    - staging folders of processes that are no longer running, and old folders, are removed.
+    - staging folders of processes that are no longer running, and old folders, are removed; so are the
+      empty probe files of a write check (``files.WRITE_CHECK_PREFIX``) a kill left behind.
     """
     done: list[str] = []
     final = output_dir / name
     if not output_dir.is_dir():
         return done
+    for probe in output_dir.glob(f"{WRITE_CHECK_PREFIX}*"):  # a write check killed between creating and removing it
+        probe.unlink(missing_ok=True)
+        done.append(f"removed {probe.name}")
     stagings = sorted(output_dir.glob(f".{name}.staging-*"))
     olds = sorted(output_dir.glob(f".{name}.old-*"))
     # complete sets of runs that died before or during their swap, newest last
