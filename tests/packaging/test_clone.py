@@ -1,10 +1,10 @@
-"""The project stands alone: a clone with no ``../shared`` beside it validates, runs, checks observed times and
+"""The project stands alone: a clone with nothing beside it validates, runs, checks observed times and
 audits claims (issue 21: self-contained).
 
 The test clones the repository's HEAD commit (``git clone --no-local``) into an empty temporary folder and
 runs ``run_scenario.py`` there with this environment's Python (``PYTHONPATH`` = the clone, so nothing is
 installed or downloaded). Each command runs under an audit hook that records every file or folder it opens
-outside the clone that lies beside it (where ``../shared`` would be) or whose path names ``shared/reference``:
+outside the clone that lies beside it (where a reference folder would be) or whose path names ``shared/reference``:
 any such read fails the test, as does a command that fails or reports a reference file missing.
 """
 
