@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from network._errors import DataError
-from network.geo import to_metric
+from network.geo import STUDY_BBOX, to_metric
 from network.model.graph import NetworkState
 from network.paths import DATA_DIR
 from network.routing.route import Route, route_via
@@ -48,7 +48,8 @@ def load_corridors(data_dir: Path = DATA_DIR) -> pd.DataFrame:
     t = pd.read_csv(path, dtype={"via": str})
     for col in ("from_lon", "from_lat", "to_lon", "to_lat"):
         v = pd.to_numeric(t[col], errors="coerce")
-        lo, hi = (111.8, 114.4) if col.endswith("lon") else (26.9, 28.9)
+        x0, y0, x1, y1 = STUDY_BBOX
+        lo, hi = (x0, x1) if col.endswith("lon") else (y0, y1)
         bad = ~v.between(lo, hi)
         if bad.any():
             k = int(np.flatnonzero(bad.to_numpy())[0])
