@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from network._errors import DataError
@@ -91,3 +92,20 @@ def test_an_arterial_added_as_its_own_road_takes_the_same_density_split(surveyed
     assert share.max() > 0.5  # mostly outside the dense city
     kph = (e["length_m"].to_numpy(dtype=float) / road_edge_times_s(state.roads, None, state.params) * 3.6)[own]
     assert kph.max() > state.params.value("speed_urban_arterial_off_peak_kph") + 1.0
+
+
+def test_an_urban_expressway_of_its_own_is_absent_before_its_opening_and_an_urban_expressway_after(surveyed: Scenario) -> None:
+    """红旗路 east of 长沙南站 (data/road_classes.csv CS-HQL, a new road whose 3.2-km viaduct opened at the end of
+    2016): absent in 2015, urban_express without signals in 2017, and named in the 2016 timeline."""
+    from network.scenario.dated import changes_by_year
+
+    def hql(year: int) -> pd.DataFrame:
+        e = resolve_state(surveyed.model_copy(update={"year": year})).roads.edges
+        return e[e[CORRIDOR_COLUMN] == "CS-HQL"]
+
+    assert hql(2015).empty
+    after = hql(2017)
+    assert set(after["highway"]) == {"urban_express"} and float(after["signals"].sum()) == 0.0
+    assert 3.0 < float(after["length_m"].sum()) / 1000.0 < 5.32 * 1.1  # its published 5.32 km; the skeleton lacks the 浏阳河 bridge
+    t = changes_by_year([2015, 2016])
+    assert "CS-HQL" in set(t.loc[t["year"] == 2016, "id"]) and "CS-HQL" not in set(t.loc[t["year"] == 2015, "id"])
