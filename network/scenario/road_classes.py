@@ -8,7 +8,8 @@ never another named road) and gives them its class and, from its signal spacing,
 junctions (``signals`` = length / spacing; each adds ``signal_delay_<period>_s`` to a running-speed class
 such as ``suburban_arterial``). The edges keep their ``ref`` (none on a skeleton arterial), so a catalogue
 project along the same road still claims them; a corridor claims the edges of one road only (the ``ref``
-most of its matched length carries).
+most of its matched length carries), and the skeleton's second carriageway beside each matched edge of a
+divided road (``twin_edges``).
 
 Dates: from ``opened`` on the corridor has its class; before it, ``before`` says what the edges were:
 ``absent`` (the road did not exist: the edges are removed), ``density`` (the skeleton's class, no signals)
@@ -50,8 +51,9 @@ def with_road_classes(roads: RoadNetwork, table: pd.DataFrame) -> RoadNetwork:
         g = g.sort_values("seq")
         current = replace(roads, edges=edges.assign(highway=highway))
         path = list(zip(g["lon"].astype(float), g["lat"].astype(float)))
-        idx = match_corridor(current, path, eligible=eligible_edges(current, str(g["class"].iloc[0]))).edge_index
-        idx = _one_road(idx, ref, length)
+        eligible = eligible_edges(current, str(g["class"].iloc[0])) & (corridor_of == "")
+        idx = _one_road(match_corridor(current, path, eligible=eligible).edge_index, ref, length)
+        idx = np.union1d(idx, twin_edges(current, idx, eligible & (ref == (ref[idx[0]] if len(idx) else ""))))
         highway[idx] = str(g["class"].iloc[0])
         corridor_of[idx] = str(corridor)
         spacing = float(g["signal_spacing_m"].iloc[0])
@@ -62,6 +64,33 @@ def with_road_classes(roads: RoadNetwork, table: pd.DataFrame) -> RoadNetwork:
     out[CORRIDOR_COLUMN] = corridor_of
     out[DENSITY_COLUMN] = density
     return replace(roads, edges=out)
+
+
+TWIN_GAP_M = 250.0
+"""Largest distance between the matching ends of a divided road's two carriageways in the skeleton."""
+
+
+def twin_edges(roads: RoadNetwork, idx: np.ndarray, eligible: np.ndarray, gap_m: float = TWIN_GAP_M) -> np.ndarray:
+    """The ``eligible`` edges outside ``idx`` that run beside an edge of ``idx``: both ends within ``gap_m`` of
+    its two ends and a length within 10 % of its own. The skeleton (from OSM) carries a divided road as two
+    ways, one per carriageway; a corridor's path takes one, and its class and date belong to both."""
+    if len(idx) == 0:
+        return idx
+    xy = roads.nodes.set_index("node_id")[["x", "y"]]
+    e = roads.edges
+    a = xy.loc[e["u"].to_numpy()].to_numpy(dtype=float)
+    b = xy.loc[e["v"].to_numpy()].to_numpy(dtype=float)
+    length = e["length_m"].to_numpy(dtype=float)
+    cand = np.flatnonzero(np.asarray(eligible, dtype=bool))
+    cand = cand[~np.isin(cand, idx)]
+    hit = np.zeros(len(cand), dtype=bool)
+    for k in idx:
+        same = np.hypot(*(a[cand] - a[k]).T) <= gap_m
+        same &= np.hypot(*(b[cand] - b[k]).T) <= gap_m
+        swap = np.hypot(*(a[cand] - b[k]).T) <= gap_m
+        swap &= np.hypot(*(b[cand] - a[k]).T) <= gap_m
+        hit |= (same | swap) & (np.abs(length[cand] - length[k]) <= 0.1 * length[k])
+    return cand[hit]
 
 
 def _one_road(idx: np.ndarray, ref: np.ndarray, length_m: np.ndarray) -> np.ndarray:

@@ -109,3 +109,30 @@ def test_an_urban_expressway_of_its_own_is_absent_before_its_opening_and_an_urba
     assert 3.0 < float(after["length_m"].sum()) / 1000.0 < 5.32 * 1.1  # its published 5.32 km; the skeleton lacks the 浏阳河 bridge
     t = changes_by_year([2015, 2016])
     assert "CS-HQL" in set(t.loc[t["year"] == 2016, "id"]) and "CS-HQL" not in set(t.loc[t["year"] == 2015, "id"])
+
+
+def test_both_carriageways_of_a_divided_road_take_the_corridors_class_and_date(surveyed: Scenario) -> None:
+    """星沙联络线 west of 万家丽路 (CS-XSL, opened 2017-06-30 without signals) is two ways in the skeleton, one per
+    carriageway: both are urban_express from 2017 and both absent in 2016 (no arterial left where no road was)."""
+    roads, _ = base_network("embedded")
+    e = roads.edges
+    xsl = e[e[CORRIDOR_COLUMN] == "CS-XSL"]
+    assert len(xsl) == 2 and set(xsl["highway"]) == {"urban_express"} and float(xsl["signals"].sum()) == 0.0
+    assert abs(float(xsl["length_m"].iloc[0]) - float(xsl["length_m"].iloc[1])) < 1.0  # the two carriageways
+    pairs = {frozenset(p) for p in zip(xsl["u"], xsl["v"])}
+    before = resolve_state(surveyed.model_copy(update={"year": 2016})).roads.edges
+    assert not pairs & {frozenset(p) for p in zip(before["u"], before["v"])}
+    after = resolve_state(surveyed.model_copy(update={"year": 2017})).roads.edges
+    assert pairs <= {frozenset(p) for p in zip(after["u"], after["v"])}
+
+
+def test_twin_edges_are_the_other_carriageway_not_a_crossing_road() -> None:
+    from network.scenario.edits import eligible_edges
+    from network.scenario.road_classes import twin_edges
+
+    roads, _ = base_network("embedded")
+    e = roads.edges
+    one = np.flatnonzero(((e["u"] == 52) & (e["v"] == 69)).to_numpy())  # one carriageway of 星沙联络线
+    twins = twin_edges(roads, one, eligible_edges(roads, "urban_express"))
+    assert [(int(e["u"].iloc[k]), int(e["v"].iloc[k])) for k in twins] == [(68, 74)]
+    assert len(twin_edges(roads, np.array([], dtype=int), eligible_edges(roads, "urban_express"))) == 0
