@@ -117,9 +117,27 @@ def run_timeline(args: argparse.Namespace) -> int:
     print(f"best-mode centre-to-centre minutes by year, every direction  [tier {t.tier}; {t.snapshot}]")
     print(wide.round(1).to_string())
     print(t.index.pivot_table(index="year", columns="mode", values="half_hour_index").to_string())
+    _print_date_ranges(t)
     _print_network_changes(t)
     print(f"wrote {t.csv_path}, {t.network_csv_path} and {t.chart_path}\n{OSM_ATTRIBUTION}")
     return 0
+
+
+def _print_date_ranges(t: TimelineResult) -> None:
+    """The years an opening date known only as a range straddles, with the spread of the two ends."""
+    from network.run.timeline import date_range_notes  # lazy: only the command that runs it loads it
+
+    if not t.in_doubt:
+        return
+    print("opening dates known only as a range (each such year run at both ends, data/river_crossings.csv opened_latest):")
+    for line in date_range_notes(t.in_doubt):
+        print(f"  {line}")
+    for year in t.in_doubt:
+        m = t.minutes[(t.minutes["year"] == year) & (t.minutes["mode"] == "best")]
+        spread = (m["minutes_other_end"] - m["minutes"]).abs()
+        i = t.index[(t.index["year"] == year) & (t.index["mode"] == "best")]
+        idx = f"best-mode index {float(i['half_hour_index'].iloc[0]):.4f} / other end {float(i['half_hour_index_other_end'].iloc[0]):.4f}" if len(i) else ""
+        print(f"  {year}: {idx}; centre-to-centre best-mode minutes differ by up to {float(spread.max()) if len(spread) else 0.0:.1f} min")
 
 
 def _print_network_changes(t: TimelineResult) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
@@ -24,6 +24,7 @@ from network.scenario.catalogue import load_catalogue
 from network.scenario.dated import changes_by_year, unknown_date_km
 from network.scenario.resolve import ResolvedScenario, build_state
 from network.scenario.schema import find_scenario_file
+from network.sources.crossings import date_ranges, load_river_crossings, years_in_doubt
 
 
 @dataclass(frozen=True)
@@ -31,7 +32,12 @@ class TimelineResult:
     """The timeline by year: ``minutes`` (year, from, to, mode, minutes), ``index`` (year, mode, half_hour_index),
     ``changes`` (the dated network changes and catalogue projects since the year before: year, date, kind, id,
     name; with one 'unknown opening date (km)' row per year) and ``unknown_km`` (embedded tier: km of roads
-    whose opening date is unknown, present in every year)."""
+    whose opening date is unknown, present in every year).
+
+    Where an opening date is known only as a range (data/river_crossings.csv ``opened_latest``), each year the
+    range straddles is run at both ends: ``minutes`` and ``index`` carry ``minutes_other_end`` and
+    ``half_hour_index_other_end`` (the value with the range's other end; equal to the first in every other
+    year) and ``in_doubt`` lists those years."""
 
     tier: str
     snapshot: str
@@ -42,6 +48,7 @@ class TimelineResult:
     csv_path: Path
     network_csv_path: Path
     chart_path: Path
+    in_doubt: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -101,20 +108,30 @@ def timeline(scenarios: Sequence[str | Path] = (), *, scenario_dir: Path = SCENA
     """
     region = load_region()
     evals = []
+    other_end = []
     tier = snapshot = ""
     unknown_km: dict[int, float] = {}
     active: dict[int, frozenset[str]] = {}
-    for r in year_resolved(scenarios, scenario_dir=scenario_dir):
+    resolved = year_resolved(scenarios, scenario_dir=scenario_dir)
+    crossings = load_river_crossings()
+    doubt = set(years_in_doubt(crossings, [r.year for r in resolved if r.year is not None]))
+    for r in resolved:
         if r.year is not None:
             active[r.year] = active.get(r.year, frozenset()) | r.active
         state = build_state(r)
         tier, snapshot = state.roads.tier, state.roads.snapshot
-        evals.append((r.scenario, evaluate(state, region)))
+        ev = evaluate(state, region)
+        evals.append((r.scenario, ev))
         if r.year is not None and tier == "embedded":
             unknown_km[r.year] = unknown_date_km(state.roads)
+        if r.year in doubt and tier == "embedded":  # a date range straddles the year: its other end too
+            other = replace(r, scenario=r.scenario.model_copy(update={"dates": "latest" if r.scenario.dates == "earliest" else "earliest"}))
+            other_end.append((r.scenario, evaluate(build_state(other), region)))
+        else:
+            other_end.append((r.scenario, ev))
     if not evals:
         raise PlannerError(f"no scenario with a 'year' in {scenario_dir}")
-    minutes, index = timeline_table(evals, region)
+    minutes, index = with_other_end(timeline_table(evals, region), timeline_table(other_end, region))
     out = (output_dir if output_dir is not None else default_output_dir()) / "timeline"
     tl_def = "centre_to_centre door to door between the city centre points, each year scenario in its own period"
     write_table(minutes, out / "timeline_minutes.csv", provenance=table_provenance(tier=tier, snapshot=snapshot, definition=tl_def))
@@ -138,7 +155,28 @@ def timeline(scenarios: Sequence[str | Path] = (), *, scenario_dir: Path = SCENA
         csv_path=out / "timeline_minutes.csv",
         network_csv_path=out / "timeline_network.csv",
         chart_path=png,
+        in_doubt=tuple(sorted(y for y in doubt if y in unknown_km)),
     )
+
+
+def with_other_end(own: tuple[pd.DataFrame, pd.DataFrame], other: tuple[pd.DataFrame, pd.DataFrame]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The timeline's minutes and index tables (``own``) with the values of the same scenarios at the other
+    end of every opening-date range (``other``, in the same row order) as ``minutes_other_end`` and
+    ``half_hour_index_other_end``."""
+    minutes, index = own[0].copy(), own[1].copy()
+    minutes["minutes_other_end"] = other[0]["minutes"].to_numpy()
+    index["half_hour_index_other_end"] = other[1]["half_hour_index"].to_numpy()
+    return minutes, index
+
+
+def date_range_notes(in_doubt: Sequence[int]) -> list[str]:
+    """One line per opening date known only as a range that a year of ``in_doubt`` straddles."""
+    years = set(in_doubt)
+    return [
+        f"{r.name} ({r.crossing}): opened between {r.opened} and {r.opened_latest}"
+        for r in date_ranges(load_river_crossings())
+        if r.opened is not None and r.opened_latest is not None and any(r.opened.year <= y < r.opened_latest.year for y in years)
+    ]
 
 
 def _scenario_project_changes(active: dict[int, frozenset[str]], listed: set[str]) -> pd.DataFrame:

@@ -5,7 +5,7 @@ Dated tables: ``data/expressway_corridors.csv`` and ``data/trunk_roads.csv`` (ro
 before), ``data/urban_express_corridors.csv`` (an arterial made an urban expressway: a class change),
 ``data/road_classes.csv`` (a corridor's class from ``opened``: a road opened when it was ``absent`` before,
 otherwise a class change; ``unknown`` dates are no change), ``data/river_crossings.csv`` (a 湘江 bridge or
-tunnel opened; ``unknown`` dates are no change). Every other skeleton edge has no opening date:
+tunnel opened; ``unknown`` dates are no change; a date known only as a range is listed at both ends). Every other skeleton edge has no opening date:
 it is present in every year, and ``unknown_date_km`` reports how much of a year's network that is.
 """
 
@@ -53,7 +53,10 @@ def dated_road_changes() -> list[NetworkChange]:
         kind = "road opened" if before == "absent" else f"class change → {g['class'].iloc[0]}"
         out.append(NetworkChange(day, kind, str(cid), str(g["name"].iloc[0])))
     for r in load_river_crossings():
-        if r.opened is not None:
+        if r.opened is not None and r.opened_latest is not None:  # known only as a range: both ends listed
+            out.append(NetworkChange(r.opened, f"{r.kind} opened (earliest date of a range to {r.opened_latest})", r.crossing, r.name))
+            out.append(NetworkChange(r.opened_latest, f"{r.kind} opened (latest date of a range from {r.opened})", r.crossing, r.name))
+        elif r.opened is not None:
             out.append(NetworkChange(r.opened, f"{r.kind} opened", r.crossing, r.name))
     return sorted(out, key=lambda c: (c.date, c.id))
 

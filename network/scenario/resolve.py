@@ -239,7 +239,7 @@ def build_state(
         rail = rail.without_lines(list(sc.remove_lines))
     # expressways (and curated trunk roads) not yet open in the scenario's year are absent; those the
     # catalogue names (road_opening projects) are handled as projects, so attribution sees them
-    roads, road_notes = catalogue_roads(roads, tier=sc.tier, year=resolved.year, active=frozenset(active), catalogue=cat)
+    roads, road_notes = catalogue_roads(roads, tier=sc.tier, year=resolved.year, active=frozenset(active), catalogue=cat, dates=sc.dates)
     own = {pid for pid, p in cat.items() if own_road_reason(sc.tier, p)}
     for pid, p in cat.items():
         on = pid in active
@@ -377,28 +377,29 @@ change neither reuse them); each value keeps the base roads it was made from (it
 
 
 def catalogue_roads(
-    base: RoadNetwork, *, tier: str, year: int | None, active: frozenset[str], catalogue: dict[str, Project]
+    base: RoadNetwork, *, tier: str, year: int | None, active: frozenset[str], catalogue: dict[str, Project], dates: str = "earliest"
 ) -> tuple[RoadNetwork, dict[str, str]]:
     """``base`` (a tier's surveyed roads) in ``year`` with the catalogue's road projects as ``active`` sets them,
     and each road project's warning (by id; only those with one).
 
     Expressways and curated corridors not yet open are closed or at their earlier class (embedded tier),
     roads the network lacks are added as their own roads in every year (first, so their node ids are the
-    same whatever else is active), then every other road project in catalogue order. Memoised on ``base``
-    (by identity, kept alive with the result), the tier, year, active set and the catalogue's content.
+    same whatever else is active), then every other road project in catalogue order. A date known only as a
+    range is taken at its ``dates`` end (``earliest``/``latest``). Memoised on ``base`` (by identity, kept
+    alive with the result), the tier, year, dates, active set and the catalogue's content.
     """
     digest = hashlib.blake2b(digest_size=16)
     for pid, p in catalogue.items():
         digest.update(f"{pid}\x1f{p.model_dump_json()}\x1e".encode())
-    key = (id(base), tier, year, tuple(sorted(active)), digest.hexdigest())
-    kept, roads, notes = _CATALOGUE_ROADS.get(key, lambda: (base, *_catalogue_roads(base, tier, year, active, catalogue)))
+    key = (id(base), tier, year, dates, tuple(sorted(active)), digest.hexdigest())
+    kept, roads, notes = _CATALOGUE_ROADS.get(key, lambda: (base, *_catalogue_roads(base, tier, year, active, catalogue, dates)))
     if kept is not base:  # an id reused by another object after the first was freed: compute afresh
-        roads, notes = _catalogue_roads(base, tier, year, active, catalogue)
+        roads, notes = _catalogue_roads(base, tier, year, active, catalogue, dates)
     return roads, dict(notes)
 
 
 def _catalogue_roads(
-    roads: RoadNetwork, tier: str, year: int | None, active: frozenset[str], cat: dict[str, Project]
+    roads: RoadNetwork, tier: str, year: int | None, active: frozenset[str], cat: dict[str, Project], dates: str = "earliest"
 ) -> tuple[RoadNetwork, dict[str, str]]:
     named_refs = {p.ref for p in cat.values() if p.type == "road_opening" and p.ref}
     if year is not None and tier == "embedded":
@@ -408,8 +409,8 @@ def _catalogue_roads(
         roads = before_urban_express(roads, late)
         # curated corridor classes (data/road_classes.csv) opened later: absent or at their class before
         roads = road_classes_in_year(roads, load_road_classes(), year)
-        # 湘江 crossings (data/river_crossings.csv) opened later are absent
-        roads = crossings_in_year(roads, load_river_crossings(), year)
+        # 湘江 crossings (data/river_crossings.csv) opened later are absent (a date range at its ``dates`` end)
+        roads = crossings_in_year(roads, load_river_crossings(), year, dates)
     own = [pid for pid, p in cat.items() if own_road_reason(tier, p)]
     for pid in own:
         roads = _add_own_road(roads, cat[pid], on=pid in active)

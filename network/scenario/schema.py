@@ -137,6 +137,10 @@ class Scenario(_Strict):
     """A fixed bus-feeder speed; omitted: each road's car speed x the parameter bus_feeder_speed_factor."""
     walk_limit_m: float | None = Field(default=None, gt=0, le=5000)
     """Longest walk to or from the network; omitted: the parameter walk_max_m."""
+    dates: Literal["earliest", "latest"] = "earliest"
+    """Where a curated opening date is known only as a range (``opened`` to ``opened_latest`` in
+    data/river_crossings.csv), which end the year's network takes: ``earliest`` (default) or ``latest``.
+    ``timeline`` runs both ends of every year a range straddles and shows the spread."""
     thresholds_minutes: list[int] = Field(default_factory=lambda: [15, 30, 45, 60], min_length=1)
     checks: list[Check] = Field(default_factory=list)
 
@@ -318,7 +322,7 @@ def load_scenario(path: Path) -> Scenario:
 
 EditSpec = AddEntry | str
 """One hand-written edit: an ``add`` entry, or a ``remove_lines`` line id (a ``str``)."""
-INHERITED_FIELDS = ("period", "tier", "feeder_speed_kph", "walk_limit_m", "thresholds_minutes", "services")
+INHERITED_FIELDS = ("period", "tier", "feeder_speed_kph", "walk_limit_m", "dates", "thresholds_minutes", "services")
 """Fields a scenario takes from its ``base`` when it does not write them itself."""
 
 
@@ -360,7 +364,7 @@ def inherit_base(child: Scenario, base: Scenario | None, *, file: str) -> Scenar
     - Edits accumulate: the base's ``add`` and ``remove_lines`` come first, then the child's, less the
       base edits the child names in ``drop_edits`` (each must be an edit of the base).
     - A child edit may not reuse the name of a base edit it keeps (drop it first to replace it).
-    - ``period``, ``tier``, ``feeder_speed_kph``, ``walk_limit_m``, ``thresholds_minutes`` and ``services``
+    - ``period``, ``tier``, ``feeder_speed_kph``, ``walk_limit_m``, ``dates``, ``thresholds_minutes`` and ``services``
       come from the base unless the child writes them. ``name``, ``title`` and ``checks`` are the child's own.
     - ``base=None`` is the surveyed network: it has no edits, so ``drop_edits`` must be empty.
 

@@ -5,7 +5,9 @@ A crossing the skeleton holds names its skeleton edges (``edges``: ``u-v`` pairs
 node ids, ``;``-separated); a crossing it lacks (``edges`` empty) is added as its own road between its
 two bank ends (``lon_a``/``lat_a``, ``lon_b``/``lat_b``). Either way its edges carry the crossing id in
 the edge column :data:`CROSSING_COLUMN`, so a scenario year before ``opened`` drops them
-(``network.scenario.crossings``); ``opened: unknown`` keeps them in every year.
+(``network.scenario.crossings``); ``opened: unknown`` keeps them in every year. Where the date is known
+only as a range (the skeleton edge is one of two bridges, say), ``opened`` is its earliest end and the
+optional ``opened_latest`` its latest; a scenario's ``dates`` field says which end its year takes.
 """
 
 from __future__ import annotations
@@ -44,7 +46,13 @@ class Crossing:
     end_a: tuple[float, float]
     end_b: tuple[float, float]
     opened: dt.date | None
-    """Opening date; None: unknown (present in every year)."""
+    """Opening date (the earliest, where only a range is known); None: unknown (present in every year)."""
+    opened_latest: dt.date | None = None
+    """The latest opening date where only a range is known; None: ``opened`` is the date."""
+
+    def opened_on(self, dates: str = "earliest") -> dt.date | None:
+        """The opening date a scenario taking the ``dates`` end of a range (``earliest``/``latest``) uses."""
+        return self.opened_latest if dates == "latest" and self.opened_latest is not None else self.opened
 
 
 def _edge_pairs(text: str, where: str) -> tuple[tuple[int, int], ...]:
@@ -59,11 +67,25 @@ def _edge_pairs(text: str, where: str) -> tuple[tuple[int, int], ...]:
 
 
 @lru_cache(maxsize=4)
+def _latest_date(text: str, opened: dt.date | None, where: str) -> dt.date | None:
+    """The optional ``opened_latest`` of a row: empty, or a date after ``opened`` (which must then be a date)."""
+    if not text:
+        return None
+    try:
+        latest = dt.date.fromisoformat(text)
+    except ValueError:
+        raise DataError(f"{where}, field 'opened_latest': got {text!r}; expected a date YYYY-MM-DD or empty") from None
+    if opened is None or latest <= opened:
+        raise DataError(f"{where}, field 'opened_latest': got {text!r}; expected a date after 'opened' ({opened or 'unknown'}): a range needs a known earliest end")
+    return latest
+
+
 def load_river_crossings(data_dir: Path = DATA_DIR) -> tuple[Crossing, ...]:
     """Read ``data/river_crossings.csv`` (columns ``crossing``, ``name``, ``kind`` (bridge or tunnel),
     ``city``, ``edges`` (skeleton ``u-v`` pairs, ``;``-separated; empty: the skeleton lacks it),
     ``lon_a``/``lat_a``/``lon_b``/``lat_b`` (its bank ends, WGS-84), ``opened`` (a date or ``unknown``),
-    ``source``, ``inferred``) into one :class:`Crossing` per row. No file: none.
+    ``source``, ``inferred``, and the optional ``opened_latest``: empty, or the latest date of a range
+    whose earliest is ``opened``) into one :class:`Crossing` per row. No file: none.
 
     Raises
     ------
@@ -93,8 +115,9 @@ def load_river_crossings(data_dir: Path = DATA_DIR) -> tuple[Crossing, ...]:
             raise DataError(f"{where}, field 'opened': got {text!r}; expected a date YYYY-MM-DD or 'unknown'") from None
         if not r["source"].strip():
             raise DataError(f"{where}, field 'source': empty; every crossing names its source")
+        latest = _latest_date(str(r.get("opened_latest", "")).strip(), opened, where)
         edges = _edge_pairs(r["edges"], where)
-        rows.append(Crossing(r["crossing"], r["name"], r["kind"], r["city"], edges, (ends[0], ends[1]), (ends[2], ends[3]), opened))
+        rows.append(Crossing(r["crossing"], r["name"], r["kind"], r["city"], edges, (ends[0], ends[1]), (ends[2], ends[3]), opened, latest))
     return tuple(rows)
 
 
@@ -140,6 +163,17 @@ def with_river_crossings(roads: RoadNetwork, table: tuple[Crossing, ...], *, pat
     return out
 
 
-def crossing_openings(table: tuple[Crossing, ...]) -> dict[str, dt.date | None]:
-    """Per crossing id: its opening date (None: unknown)."""
-    return {r.crossing: r.opened for r in table}
+def crossing_openings(table: tuple[Crossing, ...], dates: str = "earliest") -> dict[str, dt.date | None]:
+    """Per crossing id: its opening date at the ``dates`` end of a range (``earliest``/``latest``; None: unknown)."""
+    return {r.crossing: r.opened_on(dates) for r in table}
+
+
+def date_ranges(table: tuple[Crossing, ...]) -> tuple[Crossing, ...]:
+    """The crossings whose opening date is known only as a range (``opened`` to ``opened_latest``)."""
+    return tuple(r for r in table if r.opened_latest is not None)
+
+
+def years_in_doubt(table: tuple[Crossing, ...], years: list[int]) -> list[int]:
+    """Those of ``years`` whose network differs between the two ends of a range: the crossing is open at the
+    end of the year by its earliest date and not by its latest."""
+    return [y for y in years if any(r.opened is not None and r.opened.year <= y < r.opened_latest.year for r in date_ranges(table) if r.opened_latest)]

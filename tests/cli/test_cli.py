@@ -98,6 +98,11 @@ def test_timeline_writes_table_and_chart(tmp_path: Path) -> None:
     t = pd.read_csv(tmp_path / "timeline/timeline_minutes.csv")
     assert {2015, 2018, 2020, 2023, 2027, 2030} <= set(t["year"])
     assert (tmp_path / "timeline/timeline.png").stat().st_size > 10_000
+    # a year no opening-date range straddles has one answer: the other end equals it
+    sure = t[t["year"].isin([2015, 2023, 2027, 2030])]
+    assert (sure["minutes_other_end"] == sure["minutes"]).all()
+    i = pd.read_csv(tmp_path / "timeline/timeline_index.csv")
+    assert "half_hour_index_other_end" in i.columns
 
 
 def test_compare_writes_tables_and_difference_map(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

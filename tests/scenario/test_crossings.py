@@ -14,8 +14,15 @@ from network.routing.route import route
 from network.scenario.crossings import crossings_open_in
 from network.scenario.dated import changes_by_year, unknown_date_km
 from network.scenario.resolve import resolve_state
-from network.scenario.schema import Scenario
-from network.sources.crossings import CROSSING_COLUMN, CROSSING_COLUMNS, load_river_crossings, with_river_crossings
+from network.scenario.schema import Scenario, inherit_base
+from network.sources.crossings import (
+    CROSSING_COLUMN,
+    CROSSING_COLUMNS,
+    Crossing,
+    load_river_crossings,
+    with_river_crossings,
+    years_in_doubt,
+)
 from network.sources.embedded import load_embedded_roads
 
 SHENGFU, HEXI = (113.000, 28.112), (112.935, 28.112)  # the observed row xiangfu-bridge (湘府路湘江大桥, 2013-02-06)
@@ -70,13 +77,23 @@ def _write(path: Path, row: dict[str, str]) -> Path:
     base = {c: "" for c in CROSSING_COLUMNS} | {"crossing": "X1", "name": "test bridge", "kind": "bridge", "city": "changsha"}
     base |= {"lon_a": "112.95", "lat_a": "28.2", "lon_b": "112.97", "lat_b": "28.2", "opened": "2010-01-01", "source": "test"}
     base |= row
-    path.write_text(",".join(CROSSING_COLUMNS) + "\n" + ",".join(base[c] for c in CROSSING_COLUMNS) + "\n", encoding="utf-8")
+    columns = [*CROSSING_COLUMNS, *(c for c in row if c not in CROSSING_COLUMNS)]
+    path.write_text(",".join(columns) + "\n" + ",".join(base[c] for c in columns) + "\n", encoding="utf-8")
     return path.parent
 
 
 @pytest.mark.parametrize(
     ("row", "field"),
-    [({"opened": "2010"}, "'opened'"), ({"kind": "ferry"}, "'kind'"), ({"edges": "12/22"}, "'edges'"), ({"source": ""}, "'source'"), ({"lat_a": "40"}, "'lat_b'")],
+    [
+        ({"opened": "2010"}, "'opened'"),
+        ({"kind": "ferry"}, "'kind'"),
+        ({"edges": "12/22"}, "'edges'"),
+        ({"source": ""}, "'source'"),
+        ({"lat_a": "40"}, "'lat_b'"),
+        ({"opened_latest": "2009-06-30"}, "'opened_latest'"),  # a range ends after it starts
+        ({"opened_latest": "2011"}, "'opened_latest'"),
+        ({"opened": "unknown", "opened_latest": "2011-01-01"}, "'opened_latest'"),  # a range needs a known start
+    ],
 )
 def test_a_bad_row_is_refused_naming_file_line_and_field(tmp_path: Path, row: dict[str, str], field: str) -> None:
     folder = _write(tmp_path / "river_crossings.csv", row)
@@ -88,3 +105,29 @@ def test_a_skeleton_edge_that_does_not_exist_is_refused(tmp_path: Path) -> None:
     folder = _write(tmp_path / "river_crossings.csv", {"edges": "12-99999"})
     with pytest.raises(DataError, match=r"crossing 'X1', field 'edges': no skeleton edge 12-99999"):
         with_river_crossings(load_embedded_roads(), load_river_crossings(folder))
+
+
+def test_a_date_known_only_as_a_range_follows_the_scenarios_dates_field(surveyed: Scenario) -> None:
+    """枫溪大桥 or 清水塘大桥 (the skeleton edge is one of the two): open from 2016-11-13 or from 2023-08-28."""
+    in_2018 = surveyed.model_copy(update={"year": 2018, "period": "off_peak"})
+    assert "XC-ZZ-FXQ" in _crossings_in(resolve_state(in_2018))
+    assert "XC-ZZ-FXQ" not in _crossings_in(resolve_state(in_2018.model_copy(update={"dates": "latest"})))
+    in_2024 = in_2018.model_copy(update={"year": 2024, "dates": "latest"})
+    assert "XC-ZZ-FXQ" in _crossings_in(resolve_state(in_2024))
+    table = load_river_crossings()
+    assert crossings_open_in(table, 2018) - crossings_open_in(table, 2018, "latest") == {"XC-ZZ-FXQ"}
+
+
+def test_the_years_a_range_straddles_are_in_doubt() -> None:
+    import datetime as dt
+
+    ranged = Crossing("X", "x", "bridge", "zhuzhou", (), (113.0, 27.8), (113.1, 27.8), dt.date(2016, 11, 13), dt.date(2023, 8, 28))
+    sure = Crossing("Y", "y", "bridge", "zhuzhou", (), (113.0, 27.8), (113.1, 27.8), dt.date(2010, 1, 1))
+    assert years_in_doubt((ranged, sure), [2015, 2016, 2020, 2022, 2023, 2030]) == [2016, 2020, 2022]
+    assert years_in_doubt((sure,), [2015, 2020]) == []
+
+
+def test_a_child_scenario_inherits_its_bases_dates_unless_it_writes_them() -> None:
+    base = Scenario(name="late", dates="latest")
+    assert inherit_base(Scenario(name="child", base="late"), base, file="child.yaml").dates == "latest"
+    assert inherit_base(Scenario(name="child", base="late", dates="earliest"), base, file="child.yaml").dates == "earliest"
