@@ -9,7 +9,8 @@ junctions (``signals`` = length / spacing; each adds ``signal_delay_<period>_s``
 such as ``suburban_arterial``). The edges keep their ``ref`` (none on a skeleton arterial), so a catalogue
 project along the same road still claims them; a corridor claims the edges of one road only (the ``ref``
 most of its matched length carries), and the skeleton's second carriageway beside each matched edge of a
-divided road (``twin_edges``).
+divided road (``twin_edges``). A corridor of class ``expressway`` may also claim an unnamed road of another
+class (an expressway the skeleton was built without, such as the 长沙机场高速).
 
 Dates: from ``opened`` on the corridor has its class; before it, ``before`` says what the edges were:
 ``absent`` (the road did not exist: the edges are removed), ``density`` (the skeleton's class, no signals)
@@ -51,7 +52,11 @@ def with_road_classes(roads: RoadNetwork, table: pd.DataFrame) -> RoadNetwork:
         g = g.sort_values("seq")
         current = replace(roads, edges=edges.assign(highway=highway))
         path = list(zip(g["lon"].astype(float), g["lat"].astype(float)))
-        eligible = eligible_edges(current, str(g["class"].iloc[0])) & (corridor_of == "")
+        cls = str(g["class"].iloc[0])
+        eligible = eligible_edges(current, cls)
+        if cls == "expressway":  # also an expressway the skeleton holds as an unnamed road of another class
+            eligible = eligible | eligible_edges(current, None)
+        eligible &= corridor_of == ""
         idx = _one_road(match_corridor(current, path, eligible=eligible).edge_index, ref, length)
         idx = np.union1d(idx, twin_edges(current, idx, eligible & (ref == (ref[idx[0]] if len(idx) else ""))))
         highway[idx] = str(g["class"].iloc[0])

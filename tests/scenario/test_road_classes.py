@@ -136,3 +136,18 @@ def test_twin_edges_are_the_other_carriageway_not_a_crossing_road() -> None:
     twins = twin_edges(roads, one, eligible_edges(roads, "urban_express"))
     assert [(int(e["u"].iloc[k]), int(e["v"].iloc[k])) for k in twins] == [(68, 74)]
     assert len(twin_edges(roads, np.array([], dtype=int), eligible_edges(roads, "urban_express"))) == 0
+
+
+def test_an_expressway_the_skeleton_holds_as_an_arterial_takes_the_expressway_class_from_its_opening(surveyed: Scenario) -> None:
+    """长沙机场高速 (CS-AIR, opened 2003-06-01): the skeleton carries it as an unnamed arterial; the corridor table
+    makes it an expressway (it wins over the density rule), absent in 2002."""
+    roads, _ = base_network("embedded")
+    e = roads.edges
+    air = e[e[CORRIDOR_COLUMN] == "CS-AIR"]
+    assert set(air["highway"]) == {"expressway"} and set(air[DENSITY_COLUMN]) == {"urban_arterial"}
+    assert 14.0 < float(air["length_m"].sum()) / 1000.0 < 17.4 * 1.1  # published 17.4 km
+    for cid in ("G0401-E", "S20-E"):  # expressway corridors still claim only their expressway's edges
+        assert set(e.loc[e[CORRIDOR_COLUMN] == cid, "ref"]) <= {"G0401", "S20"}
+    before = resolve_state(surveyed.model_copy(update={"year": 2002})).roads.edges
+    assert "CS-AIR" not in set(before[CORRIDOR_COLUMN].fillna(""))
+    assert "CS-AIR" in set(resolve_state(surveyed.model_copy(update={"year": 2003})).roads.edges[CORRIDOR_COLUMN].fillna(""))
