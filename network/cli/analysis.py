@@ -82,6 +82,14 @@ def configure_timeline(ap: argparse.ArgumentParser) -> None:
         "scenarios", nargs="*", help="scenario names or files with a year (own or from their base); default: every one in --scenario-dir"
     )
     ap.add_argument("--scenario-dir", type=Path, default=SCENARIO_DIR)
+    ap.add_argument(
+        "--years",
+        type=year_span,
+        default=(),
+        metavar="FIRST-LAST",
+        help="instead of the year-* scenarios: the surveyed network in every year FIRST..LAST (e.g. 2015-2025; "
+        "--period or am_peak), each year's dated network changes listed by name",
+    )
     ap.add_argument("--output-dir", type=Path, default=output_dir(), help=output_dir_help())
     ap.add_argument(
         "--definition",
@@ -112,7 +120,9 @@ def run_timeline(args: argparse.Namespace) -> int:
         print(show.to_string(index=False) if len(show) else "no change in any year")
         print(f"wrote {d.csv_path} and {d.chart_path}\n{OSM_ATTRIBUTION}")
         return 0
-    t = timeline(args.scenarios, scenario_dir=args.scenario_dir, output_dir=args.output_dir)
+    if args.years and args.scenarios:
+        usage_error(args, "give scenario names or --years, not both")
+    t = timeline(args.scenarios, scenario_dir=args.scenario_dir, output_dir=args.output_dir, years=args.years, period=args.period or "am_peak")
     wide = t.minutes[t.minutes["mode"] == "best"].pivot_table(index="year", columns=["from", "to"], values="minutes")
     print(f"best-mode centre-to-centre minutes by year, every direction  [tier {t.tier}; {t.snapshot}]")
     print(wide.round(1).to_string())
@@ -121,6 +131,22 @@ def run_timeline(args: argparse.Namespace) -> int:
     _print_network_changes(t)
     print(f"wrote {t.csv_path}, {t.network_csv_path} and {t.chart_path}\n{OSM_ATTRIBUTION}")
     return 0
+
+
+YEARS_MAX = 41
+"""The most years ``timeline --years`` runs (1990-2030, say)."""
+
+
+def year_span(text: str) -> tuple[int, ...]:
+    """``FIRST-LAST`` (or one year) as the years in it; argparse turns the ``ValueError`` into a usage error."""
+    parts = text.strip().split("-")
+    try:
+        first, last = (int(parts[0]), int(parts[-1])) if len(parts) <= 2 else (0, -1)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"got {text!r}; expected FIRST-LAST, e.g. 2015-2025") from None
+    if not (1990 <= first <= last <= 2060) or last - first + 1 > YEARS_MAX:
+        raise argparse.ArgumentTypeError(f"got {text!r}; expected FIRST-LAST with 1990 <= FIRST <= LAST <= 2060, at most {YEARS_MAX} years")
+    return tuple(range(first, last + 1))
 
 
 def _print_date_ranges(t: TimelineResult) -> None:

@@ -22,8 +22,8 @@ from network.paths import SCENARIO_DIR
 from network.paths import output_dir as default_output_dir
 from network.scenario.catalogue import load_catalogue
 from network.scenario.dated import changes_by_year, unknown_date_km
-from network.scenario.resolve import ResolvedScenario, build_state
-from network.scenario.schema import find_scenario_file
+from network.scenario.resolve import ResolvedScenario, build_state, resolve_projects
+from network.scenario.schema import Scenario, find_scenario_file
 from network.sources.crossings import date_ranges, load_river_crossings, years_in_doubt
 
 
@@ -65,14 +65,19 @@ class DefinitionTimelineResult:
     chart_path: Path
 
 
-def year_resolved(scenarios: Sequence[str | Path] = (), *, scenario_dir: Path = SCENARIO_DIR) -> list[ResolvedScenario]:
-    """The scenarios of a timeline, by year: those named (each must have a year), else every year scenario in ``scenario_dir``.
+def year_resolved(
+    scenarios: Sequence[str | Path] = (), *, scenario_dir: Path = SCENARIO_DIR, years: Sequence[int] = (), period: str = "am_peak"
+) -> list[ResolvedScenario]:
+    """The scenarios of a timeline, by year: those named (each must have a year), else one per year of
+    ``years`` (the surveyed network in that year, ``period``), else every year scenario in ``scenario_dir``.
 
     Raises
     ------
     InputError
         A named scenario (and its base) gives no year.
     """
+    if years and not scenarios:
+        return [resolve_projects(surveyed_in_year(y, period), file=f"--years {y}") for y in sorted(set(years))]
     if not scenarios:
         return [resolve_file(path) for path, _ in year_scenarios(scenario_dir)]
     chosen = []
@@ -84,17 +89,34 @@ def year_resolved(scenarios: Sequence[str | Path] = (), *, scenario_dir: Path = 
     return sorted(chosen, key=lambda r: (r.year or 0, r.scenario.name))
 
 
-def timeline(scenarios: Sequence[str | Path] = (), *, scenario_dir: Path = SCENARIO_DIR, output_dir: Path | None = None) -> TimelineResult:
+def surveyed_in_year(year: int, period: str = "am_peak") -> Scenario:
+    """The scenario a ``timeline --years`` year stands for: the surveyed network in ``year`` (as the shipped
+    ``year-*`` scenarios are), in ``period``."""
+    return Scenario(name=f"year-{year}", title=f"长株潭 {year} (surveyed network in that year)", base="surveyed", year=year, period=period)  # type: ignore[arg-type]
+
+
+def timeline(
+    scenarios: Sequence[str | Path] = (),
+    *,
+    scenario_dir: Path = SCENARIO_DIR,
+    output_dir: Path | None = None,
+    years: Sequence[int] = (),
+    period: str = "am_peak",
+) -> TimelineResult:
     """Centre-to-centre minutes and the half-hour index by year; writes ``<output_dir>/timeline/`` (two CSVs and a chart).
 
     Parameters
     ----------
     scenarios
-        Scenario names or files with a year (their own or their base's); empty = every one in ``scenario_dir``.
+        Scenario names or files with a year (their own or their base's); empty = ``years``, else every one in
+        ``scenario_dir``.
     scenario_dir
         Where the ``year-*`` scenarios are found when none is named.
     output_dir
         The outputs folder (None: ``network.paths.output_dir()``).
+    years, period
+        Without ``scenarios``: one scenario per year, the surveyed network in that year and ``period``
+        (``timeline --years 2015-2025`` lists every calendar year's dated changes).
 
     Returns
     -------
@@ -112,7 +134,7 @@ def timeline(scenarios: Sequence[str | Path] = (), *, scenario_dir: Path = SCENA
     tier = snapshot = ""
     unknown_km: dict[int, float] = {}
     active: dict[int, frozenset[str]] = {}
-    resolved = year_resolved(scenarios, scenario_dir=scenario_dir)
+    resolved = year_resolved(scenarios, scenario_dir=scenario_dir, years=years, period=period)
     crossings = load_river_crossings()
     doubt = set(years_in_doubt(crossings, [r.year for r in resolved if r.year is not None]))
     for r in resolved:

@@ -105,6 +105,25 @@ def test_timeline_writes_table_and_chart(tmp_path: Path) -> None:
     assert "half_hour_index_other_end" in i.columns
 
 
+def test_timeline_years_lists_each_calendar_years_changes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``--years`` runs the surveyed network in every year of the span: each year's dated changes under its own year."""
+    import pandas as pd
+
+    assert main(["timeline", "--years", "2016-2017", "--output-dir", str(tmp_path)]) == 0
+    lines = {ln.strip()[:5]: ln for ln in capsys.readouterr().out.splitlines() if ln.strip()[:5] in ("2016:", "2017:")}
+    assert "长株潭城际铁路 [catalogue rail_line, 2016-12-26]" in lines["2016:"] and "2017-" not in lines["2016:"]
+    assert "[road opened, 2017-06-30]" in lines["2017:"] and "2016-" not in lines["2017:"]
+    assert set(pd.read_csv(tmp_path / "timeline/timeline_minutes.csv")["year"]) == {2016, 2017}
+    for bad in ("2025-2015", "2015-2070", "twenty"):
+        with pytest.raises(SystemExit) as exc:  # argparse: a usage error
+            main(["timeline", "--years", bad, "--output-dir", str(tmp_path)])
+        assert exc.value.code == 2
+        assert "argument --years: got" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exc:
+        main(["timeline", "year-2015", "--years", "2016-2017", "--output-dir", str(tmp_path)])
+    assert exc.value.code == 2 and "not both" in capsys.readouterr().err
+
+
 def test_compare_writes_tables_and_difference_map(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     rc = main(["compare", "year-2015", "year-2023", "--output-dir", str(tmp_path / "out"), "--map-dir", str(tmp_path / "maps")])
     assert rc == 0
