@@ -155,7 +155,7 @@ def _print_date_ranges(t: TimelineResult) -> None:
 
     if not t.in_doubt:
         return
-    print("opening dates known only as a range (each such year run at both ends, data/river_crossings.csv opened_latest):")
+    print("opening dates known only as a range (each such year run at both ends; opened_latest in data/river_crossings.csv, data/road_classes.csv):")
     for line in date_range_notes(t.in_doubt):
         print(f"  {line}")
     for year in t.in_doubt:

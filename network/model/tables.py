@@ -57,3 +57,22 @@ def check_roads(table: pd.DataFrame, key: str, same: tuple[str, ...], *, path: P
         for col in same:
             if g[col].nunique() != 1:
                 raise DataError(f"{path}: {key} {road!r}, field {col!r} differs between its rows")
+
+
+def latest_opening(text: str, opened: dt.date | None, where: str) -> dt.date | None:
+    """A row's optional ``opened_latest`` (the latest end of an opening date known only as a range): empty,
+    or a date after ``opened``, which must then be a date.
+
+    Raises
+    ------
+    DataError naming ``where`` (file and line) and the field.
+    """
+    if not text:
+        return None
+    try:
+        latest = dt.date.fromisoformat(text)
+    except ValueError:
+        raise DataError(f"{where}, field 'opened_latest': got {text!r}; expected a date YYYY-MM-DD or empty") from None
+    if opened is None or latest <= opened:
+        raise DataError(f"{where}, field 'opened_latest': got {text!r}; expected a date after 'opened' ({opened or 'unknown'}): a range needs a known earliest end")
+    return latest

@@ -21,10 +21,9 @@ from network.outputs.files import table_provenance, write_table
 from network.paths import SCENARIO_DIR
 from network.paths import output_dir as default_output_dir
 from network.scenario.catalogue import load_catalogue
-from network.scenario.dated import changes_by_year, unknown_date_km
+from network.scenario.dated import changes_by_year, date_ranges, unknown_date_km, years_in_doubt
 from network.scenario.resolve import ResolvedScenario, build_state, resolve_projects
 from network.scenario.schema import Scenario, find_scenario_file
-from network.sources.crossings import date_ranges, load_river_crossings, years_in_doubt
 
 
 @dataclass(frozen=True)
@@ -34,7 +33,7 @@ class TimelineResult:
     name; with one 'unknown opening date (km)' row per year) and ``unknown_km`` (embedded tier: km of roads
     whose opening date is unknown, present in every year).
 
-    Where an opening date is known only as a range (data/river_crossings.csv ``opened_latest``), each year the
+    Where an opening date is known only as a range (``opened_latest`` in data/river_crossings.csv or data/road_classes.csv), each year the
     range straddles is run at both ends: ``minutes`` and ``index`` carry ``minutes_other_end`` and
     ``half_hour_index_other_end`` (the value with the range's other end; equal to the first in every other
     year) and ``in_doubt`` lists those years."""
@@ -135,8 +134,7 @@ def timeline(
     unknown_km: dict[int, float] = {}
     active: dict[int, frozenset[str]] = {}
     resolved = year_resolved(scenarios, scenario_dir=scenario_dir, years=years, period=period)
-    crossings = load_river_crossings()
-    doubt = set(years_in_doubt(crossings, [r.year for r in resolved if r.year is not None]))
+    doubt = set(years_in_doubt([r.year for r in resolved if r.year is not None]))
     for r in resolved:
         if r.year is not None:
             active[r.year] = active.get(r.year, frozenset()) | r.active
@@ -194,11 +192,7 @@ def with_other_end(own: tuple[pd.DataFrame, pd.DataFrame], other: tuple[pd.DataF
 def date_range_notes(in_doubt: Sequence[int]) -> list[str]:
     """One line per opening date known only as a range that a year of ``in_doubt`` straddles."""
     years = set(in_doubt)
-    return [
-        f"{r.name} ({r.crossing}): opened between {r.opened} and {r.opened_latest}"
-        for r in date_ranges(load_river_crossings())
-        if r.opened is not None and r.opened_latest is not None and any(r.opened.year <= y < r.opened_latest.year for y in years)
-    ]
+    return [f"{r.name} ({r.id}): opened between {r.earliest} and {r.latest}" for r in date_ranges() if any(r.earliest.year <= y < r.latest.year for y in years)]
 
 
 def _scenario_project_changes(active: dict[int, frozenset[str]], listed: set[str]) -> pd.DataFrame:

@@ -51,7 +51,12 @@ def dated_road_changes() -> list[NetworkChange]:
             continue
         before = str(g["before"].iloc[0])
         kind = "road opened" if before == "absent" else f"class change → {g['class'].iloc[0]}"
-        out.append(NetworkChange(day, kind, str(cid), str(g["name"].iloc[0])))
+        latest = g["opened_latest"].iloc[0]
+        if isinstance(latest, dt.date):  # known only as a range: both ends listed
+            out.append(NetworkChange(day, f"{kind} (earliest date of a range to {latest})", str(cid), str(g["name"].iloc[0])))
+            out.append(NetworkChange(latest, f"{kind} (latest date of a range from {day})", str(cid), str(g["name"].iloc[0])))
+        else:
+            out.append(NetworkChange(day, kind, str(cid), str(g["name"].iloc[0])))
     for r in load_river_crossings():
         if r.opened is not None and r.opened_latest is not None:  # known only as a range: both ends listed
             out.append(NetworkChange(r.opened, f"{r.kind} opened (earliest date of a range to {r.opened_latest})", r.crossing, r.name))
@@ -59,6 +64,34 @@ def dated_road_changes() -> list[NetworkChange]:
         elif r.opened is not None:
             out.append(NetworkChange(r.opened, f"{r.kind} opened", r.crossing, r.name))
     return sorted(out, key=lambda c: (c.date, c.id))
+
+
+@dataclass(frozen=True)
+class DateRange:
+    """A curated opening date known only as a range: the element's id and name, its earliest and latest end."""
+
+    id: str
+    name: str
+    earliest: dt.date
+    latest: dt.date
+
+
+def date_ranges() -> list[DateRange]:
+    """Every opening date of the curated tables known only as a range (``opened`` to ``opened_latest``):
+    the 湘江 crossings and the corridors of ``data/road_classes.csv``."""
+    out = [DateRange(r.crossing, r.name, r.opened, r.opened_latest) for r in load_river_crossings() if r.opened is not None and r.opened_latest is not None]
+    for cid, g in load_road_classes().groupby("corridor", sort=False):
+        day, latest = g["opened"].iloc[0], g["opened_latest"].iloc[0]
+        if isinstance(day, dt.date) and isinstance(latest, dt.date):
+            out.append(DateRange(str(cid), str(g["name"].iloc[0]), day, latest))
+    return out
+
+
+def years_in_doubt(years: list[int], ranges: list[DateRange] | None = None) -> list[int]:
+    """Those of ``years`` whose network differs between the two ends of a range (``ranges``, default
+    :func:`date_ranges`): the element is open at the end of the year by its earliest date, not by its latest."""
+    spans = date_ranges() if ranges is None else ranges
+    return [y for y in years if any(r.earliest.year <= y < r.latest.year for r in spans)]
 
 
 def catalogue_changes() -> list[NetworkChange]:

@@ -408,7 +408,7 @@ def _catalogue_roads(
         late = {ref for ref, day in urban_express_openings(load_urban_express_corridors()).items() if day.year > year}
         roads = before_urban_express(roads, late)
         # curated corridor classes (data/road_classes.csv) opened later: absent or at their class before
-        roads = road_classes_in_year(roads, load_road_classes(), year)
+        roads = road_classes_in_year(roads, load_road_classes(), year, dates)
         # 湘江 crossings (data/river_crossings.csv) opened later are absent (a date range at its ``dates`` end)
         roads = crossings_in_year(roads, load_river_crossings(), year, dates)
     own = [pid for pid, p in cat.items() if own_road_reason(tier, p)]

@@ -110,14 +110,22 @@ def _one_road(idx: np.ndarray, ref: np.ndarray, length_m: np.ndarray) -> np.ndar
     return idx[refs == main]
 
 
-def class_openings(table: pd.DataFrame) -> dict[str, tuple[dt.date | None, str]]:
-    """Per corridor: its opening date (``None``: unknown) and what its edges were before (``before``)."""
-    return {str(c): (g["opened"].iloc[0], str(g["before"].iloc[0])) for c, g in table.groupby("corridor", sort=False)}
+def class_openings(table: pd.DataFrame, dates: str = "earliest") -> dict[str, tuple[dt.date | None, str]]:
+    """Per corridor: its opening date (``None``: unknown; a date known only as a range at its ``dates`` end,
+    ``earliest`` or ``latest``) and what its edges were before (``before``)."""
+    out: dict[str, tuple[dt.date | None, str]] = {}
+    for c, g in table.groupby("corridor", sort=False):
+        day = g["opened"].iloc[0]
+        latest = g["opened_latest"].iloc[0] if "opened_latest" in g.columns else None
+        if dates == "latest" and isinstance(latest, dt.date):
+            day = latest
+        out[str(c)] = (day, str(g["before"].iloc[0]))
+    return out
 
 
-def road_classes_in_year(roads: RoadNetwork, table: pd.DataFrame, year: int) -> RoadNetwork:
+def road_classes_in_year(roads: RoadNetwork, table: pd.DataFrame, year: int, dates: str = "earliest") -> RoadNetwork:
     """``roads`` (with :func:`with_road_classes` applied) as in ``year``: corridors opened after it are
-    absent, back to their density class, or at their ``before`` class."""
+    absent, back to their density class, or at their ``before`` class (ranges at their ``dates`` end)."""
     if CORRIDOR_COLUMN not in roads.edges.columns:
         return roads
     e = roads.edges
@@ -125,7 +133,7 @@ def road_classes_in_year(roads: RoadNetwork, table: pd.DataFrame, year: int) -> 
     highway = e["highway"].astype(str).to_numpy().copy()
     signals = e["signals"].to_numpy(dtype=float).copy()
     gone: list[np.ndarray] = []
-    for cid, (day, before) in class_openings(table).items():
+    for cid, (day, before) in class_openings(table, dates).items():
         if day is None or day.year <= year:
             continue
         hit = np.flatnonzero(corridor == cid)

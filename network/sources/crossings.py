@@ -22,7 +22,7 @@ import numpy as np
 from network._errors import DataError
 from network.model.graph import RoadNetwork
 from network.model.road_add import Joining, add_road
-from network.model.tables import read_text_table
+from network.model.tables import latest_opening, read_text_table
 from network.paths import DATA_DIR
 
 CROSSING_COLUMN = "crossing"
@@ -67,19 +67,6 @@ def _edge_pairs(text: str, where: str) -> tuple[tuple[int, int], ...]:
 
 
 @lru_cache(maxsize=4)
-def _latest_date(text: str, opened: dt.date | None, where: str) -> dt.date | None:
-    """The optional ``opened_latest`` of a row: empty, or a date after ``opened`` (which must then be a date)."""
-    if not text:
-        return None
-    try:
-        latest = dt.date.fromisoformat(text)
-    except ValueError:
-        raise DataError(f"{where}, field 'opened_latest': got {text!r}; expected a date YYYY-MM-DD or empty") from None
-    if opened is None or latest <= opened:
-        raise DataError(f"{where}, field 'opened_latest': got {text!r}; expected a date after 'opened' ({opened or 'unknown'}): a range needs a known earliest end")
-    return latest
-
-
 def load_river_crossings(data_dir: Path = DATA_DIR) -> tuple[Crossing, ...]:
     """Read ``data/river_crossings.csv`` (columns ``crossing``, ``name``, ``kind`` (bridge or tunnel),
     ``city``, ``edges`` (skeleton ``u-v`` pairs, ``;``-separated; empty: the skeleton lacks it),
@@ -115,7 +102,7 @@ def load_river_crossings(data_dir: Path = DATA_DIR) -> tuple[Crossing, ...]:
             raise DataError(f"{where}, field 'opened': got {text!r}; expected a date YYYY-MM-DD or 'unknown'") from None
         if not r["source"].strip():
             raise DataError(f"{where}, field 'source': empty; every crossing names its source")
-        latest = _latest_date(str(r.get("opened_latest", "")).strip(), opened, where)
+        latest = latest_opening(str(r.get("opened_latest", "")).strip(), opened, where)
         edges = _edge_pairs(r["edges"], where)
         rows.append(Crossing(r["crossing"], r["name"], r["kind"], r["city"], edges, (ends[0], ends[1]), (ends[2], ends[3]), opened, latest))
     return tuple(rows)
@@ -166,14 +153,3 @@ def with_river_crossings(roads: RoadNetwork, table: tuple[Crossing, ...], *, pat
 def crossing_openings(table: tuple[Crossing, ...], dates: str = "earliest") -> dict[str, dt.date | None]:
     """Per crossing id: its opening date at the ``dates`` end of a range (``earliest``/``latest``; None: unknown)."""
     return {r.crossing: r.opened_on(dates) for r in table}
-
-
-def date_ranges(table: tuple[Crossing, ...]) -> tuple[Crossing, ...]:
-    """The crossings whose opening date is known only as a range (``opened`` to ``opened_latest``)."""
-    return tuple(r for r in table if r.opened_latest is not None)
-
-
-def years_in_doubt(table: tuple[Crossing, ...], years: list[int]) -> list[int]:
-    """Those of ``years`` whose network differs between the two ends of a range: the crossing is open at the
-    end of the year by its earliest date and not by its latest."""
-    return [y for y in years if any(r.opened is not None and r.opened.year <= y < r.opened_latest.year for r in date_ranges(table) if r.opened_latest)]

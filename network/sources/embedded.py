@@ -19,7 +19,7 @@ from network.model.area import area_type_codes
 from network.model.graph import RoadNetwork
 from network.model.road_add import Joining, Published, add_road
 from network.model.speeds import ROAD_CLASSES
-from network.model.tables import check_roads, parse_waypoint, read_text_table
+from network.model.tables import check_roads, latest_opening, parse_waypoint, read_text_table
 from network.paths import CRS_METRIC, CRS_WGS84, DATA_DIR
 from network.sources.classify import DENSE_MAX_CODE, built_up_share
 from network.sources.crossings import load_river_crossings, with_river_crossings
@@ -200,8 +200,9 @@ def load_road_classes(data_dir: Path = DATA_DIR) -> pd.DataFrame:
     """Read ``data/road_classes.csv``: the curated class of each named corridor, one row per waypoint
     (``corridor``, ``name``, ``class``, ``signal_spacing_m`` (empty: no signals), ``before`` (``absent``,
     ``density`` or a road class: what the edges were before ``opened``), ``seq``, ``lon``, ``lat``, ``opened``
-    (a date, or ``unknown``: the class holds in every year), ``source``, ``inferred``); applied by
-    ``network.scenario.road_classes``.
+    (a date, or ``unknown``: the class holds in every year), ``source``, ``inferred``, and the optional
+    ``opened_latest``: empty, or the latest date where the opening is known only as a range whose earliest
+    end is ``opened``); applied by ``network.scenario.road_classes``.
 
     Raises
     ------
@@ -226,11 +227,13 @@ def load_road_classes(data_dir: Path = DATA_DIR) -> pd.DataFrame:
         typed = parse_waypoint({**r, "length_km": "", "opened": "1900-01-01" if unknown else r["opened"]}, where)
         if not r["source"].strip():
             raise DataError(f"{where}, field 'source': empty; every corridor names its source")
-        rows.append({**r, **typed, "signal_spacing_m": spacing, "opened": None if unknown else typed["opened"]})
-    out = pd.DataFrame(rows, columns=list(ROAD_CLASS_COLUMNS))
+        opened = None if unknown else typed["opened"]
+        latest = latest_opening(str(r.get("opened_latest", "")).strip(), opened, where)
+        rows.append({**r, **typed, "signal_spacing_m": spacing, "opened": opened, "opened_latest": latest})
+    out = pd.DataFrame(rows, columns=[*ROAD_CLASS_COLUMNS, "opened_latest"])
     check_roads(out, "corridor", ("name", "class", "before"), path=path)
     for corridor, g in out.groupby("corridor", sort=False):
-        for col in ("signal_spacing_m", "opened"):  # may be empty (NaN / unknown), but the same on every row
+        for col in ("signal_spacing_m", "opened", "opened_latest"):  # may be empty (NaN / unknown), but the same on every row
             if g[col].nunique(dropna=False) != 1:
                 raise DataError(f"{path}: corridor {corridor!r}, field {col!r} differs between its rows")
     return out

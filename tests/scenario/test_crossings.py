@@ -12,16 +12,14 @@ from network._errors import DataError
 from network.model.graph import NetworkState
 from network.routing.route import route
 from network.scenario.crossings import crossings_open_in
-from network.scenario.dated import changes_by_year, unknown_date_km
+from network.scenario.dated import DateRange, changes_by_year, unknown_date_km, years_in_doubt
 from network.scenario.resolve import resolve_state
 from network.scenario.schema import Scenario, inherit_base
 from network.sources.crossings import (
     CROSSING_COLUMN,
     CROSSING_COLUMNS,
-    Crossing,
     load_river_crossings,
     with_river_crossings,
-    years_in_doubt,
 )
 from network.sources.embedded import load_embedded_roads
 
@@ -121,10 +119,10 @@ def test_a_date_known_only_as_a_range_follows_the_scenarios_dates_field(surveyed
 def test_the_years_a_range_straddles_are_in_doubt() -> None:
     import datetime as dt
 
-    ranged = Crossing("X", "x", "bridge", "zhuzhou", (), (113.0, 27.8), (113.1, 27.8), dt.date(2016, 11, 13), dt.date(2023, 8, 28))
-    sure = Crossing("Y", "y", "bridge", "zhuzhou", (), (113.0, 27.8), (113.1, 27.8), dt.date(2010, 1, 1))
-    assert years_in_doubt((ranged, sure), [2015, 2016, 2020, 2022, 2023, 2030]) == [2016, 2020, 2022]
-    assert years_in_doubt((sure,), [2015, 2020]) == []
+    ranged = DateRange("X", "x", dt.date(2016, 11, 13), dt.date(2023, 8, 28))
+    assert years_in_doubt([2015, 2016, 2020, 2022, 2023, 2030], [ranged]) == [2016, 2020, 2022]
+    assert years_in_doubt([2015, 2020], []) == []
+    assert 2018 in years_in_doubt([2018])  # the curated range of XC-ZZ-FXQ
 
 
 def test_a_child_scenario_inherits_its_bases_dates_unless_it_writes_them() -> None:

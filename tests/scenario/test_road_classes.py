@@ -151,3 +151,29 @@ def test_an_expressway_the_skeleton_holds_as_an_arterial_takes_the_expressway_cl
     before = resolve_state(surveyed.model_copy(update={"year": 2002})).roads.edges
     assert "CS-AIR" not in set(before[CORRIDOR_COLUMN].fillna(""))
     assert "CS-AIR" in set(resolve_state(surveyed.model_copy(update={"year": 2003})).roads.edges[CORRIDOR_COLUMN].fillna(""))
+
+
+def test_a_corridor_opening_known_only_as_a_range_follows_the_scenarios_dates(tmp_path: Path) -> None:
+    """opened_latest: the class holds from the earliest end by default, from the latest with dates: latest."""
+    from network.scenario.road_classes import road_classes_in_year
+
+    header = ",".join([*ROAD_CLASS_COLUMNS, "opened_latest"])
+    row = "X,x road,urban_express,,absent,{seq},112.9,28.0,2016-10-25,a source,,{latest}"
+    (tmp_path / "road_classes.csv").write_text(header + "\n" + row.format(seq=0, latest="2018-01-11") + "\n" + row.format(seq=1, latest="2018-01-11") + "\n", encoding="utf-8")
+    load_road_classes.cache_clear()
+    table = load_road_classes(tmp_path)
+    roads, _ = base_network("embedded")
+    tagged = roads.edges.assign(**{CORRIDOR_COLUMN: np.where(np.arange(len(roads.edges)) < 3, "X", "")})
+    from dataclasses import replace
+
+    with_x = replace(roads, edges=tagged)
+    n_x = lambda r: int((r.edges[CORRIDOR_COLUMN] == "X").sum())  # noqa: E731
+    assert n_x(road_classes_in_year(with_x, table, 2017)) == 3  # earliest end: open in 2017
+    assert n_x(road_classes_in_year(with_x, table, 2017, "latest")) == 0  # latest end: not yet
+    assert n_x(road_classes_in_year(with_x, table, 2018, "latest")) == 3
+    for latest in ("2015-01-01", "2018"):  # a range that ends before it starts; not a date
+        (tmp_path / "road_classes.csv").write_text(header + "\n" + row.format(seq=0, latest=latest) + "\n", encoding="utf-8")
+        load_road_classes.cache_clear()
+        with pytest.raises(DataError, match=r"road_classes.csv: line 2, field 'opened_latest'"):
+            load_road_classes(tmp_path)
+    load_road_classes.cache_clear()
