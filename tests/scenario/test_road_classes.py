@@ -95,20 +95,27 @@ def test_an_arterial_added_as_its_own_road_takes_the_same_density_split(surveyed
 
 
 def test_an_urban_expressway_of_its_own_is_absent_before_its_opening_and_an_urban_expressway_after(surveyed: Scenario) -> None:
-    """红旗路 east of 长沙南站 (data/road_classes.csv CS-HQL, a new road whose 3.2-km viaduct opened at the end of
-    2016): absent in 2015, urban_express without signals in 2017, and named in the 2016 timeline."""
-    from network.scenario.dated import changes_by_year
+    """红旗路 east of 长沙南站 (data/road_classes.csv CS-HQL, a new road with a 3.2-km viaduct, opened between
+    2016-10-25 and 2018-01-11): absent in 2015, urban_express without signals from the earliest end (2016) by
+    default and from the latest (2018) with dates: latest; both ends named in the network changes."""
+    from network.scenario.dated import changes_by_year, date_ranges, years_in_doubt
 
     def hql(year: int) -> pd.DataFrame:
         e = resolve_state(surveyed.model_copy(update={"year": year})).roads.edges
         return e[e[CORRIDOR_COLUMN] == "CS-HQL"]
 
     assert hql(2015).empty
+    assert not hql(2016).empty  # the earliest end of its range, by default
+    late = resolve_state(surveyed.model_copy(update={"year": 2017, "dates": "latest"})).roads.edges
+    assert "CS-HQL" not in set(late[CORRIDOR_COLUMN].fillna(""))  # at the latest end it is not open in 2017
     after = hql(2017)
     assert set(after["highway"]) == {"urban_express"} and float(after["signals"].sum()) == 0.0
     assert 3.0 < float(after["length_m"].sum()) / 1000.0 < 5.32 * 1.1  # its published 5.32 km; the skeleton lacks the 浏阳河 bridge
-    t = changes_by_year([2015, 2016])
+    t = changes_by_year([2015, 2016, 2018])
     assert "CS-HQL" in set(t.loc[t["year"] == 2016, "id"]) and "CS-HQL" not in set(t.loc[t["year"] == 2015, "id"])
+    assert "CS-HQL" in set(t.loc[t["year"] == 2018, "id"])  # the range's latest end is listed too
+    hql_range = [r for r in date_ranges() if r.id == "CS-HQL"]
+    assert years_in_doubt([2015, 2016, 2017, 2018], hql_range) == [2016, 2017]
 
 
 def test_both_carriageways_of_a_divided_road_take_the_corridors_class_and_date(surveyed: Scenario) -> None:
