@@ -16,7 +16,7 @@ from network.model.graph import NetworkState
 from network.model.rail import line_segments, ride_s
 from network.model.speeds import Period
 from network.routing.engine import Snap, direct_times_s, path_nodes, snap_points
-from network.routing.graphs import ModeGraph, build_mode_graph
+from network.routing.graphs import ModeGraph, build_mode_graph, cost_weights
 
 
 @dataclass
@@ -432,7 +432,8 @@ def rail_time(
     ``pattern="typical"``: the mean over the services (stopping patterns) that run in the state's period
     and serve both stations, weighted by their frequency (1 / headway); ``"fastest"``: the fastest
     service that serves both on any period of the day (the fastest train of the day). When no single
-    service serves both, the least-cost path inside the rail system (``rail_path_legs``: changes of
+    service serves both, the least-cost path inside the rail system between the two points' station
+    places (``rail_place_legs``: from any station within a walking change of the nearest, changes of
     train at their minimum transfer time plus half the headway): its rides, the waits after its first
     boarding and any walking change between stations.
     """
@@ -458,7 +459,7 @@ def rail_time(
         weights = np.array([1.0 / options[k][1] for k in options])
         times = np.array([options[k][0] for k in options])
         return RailTime(float((weights * times).sum() / weights.sum()) / 60.0, a, b, pattern, sorted(options))
-    legs = rail_path_legs(state, a, b)
+    legs = rail_place_legs(state, from_lonlat, to_lonlat)
     rides = sum(leg.minutes for leg in legs if leg.kind == "ride")
     waits = [leg.minutes for leg in legs if leg.kind == "wait"]
     changes = sum(leg.minutes for leg in legs if leg.kind == "transfer")
@@ -482,12 +483,13 @@ def nearest_stations(state: NetworkState, from_lonlat: tuple[float, float], to_l
 
 
 def rail_route(state: NetworkState, from_lonlat: tuple[float, float], to_lonlat: tuple[float, float]) -> Route:
-    """Mode ``rail`` of :func:`route`: station to station inside the rail system, between the stations nearest
-    the two points — entering the first station (half its street-to-platform time), the first wait,
+    """Mode ``rail`` of :func:`route`: station to station inside the rail system, between the station places
+    of the two points (:func:`rail_place_legs`: the nearest station and every station within a walking
+    change of it) — entering the first station (half its street-to-platform time), the first wait,
     rides, changes of train (minimum transfer time + half the headway), leaving the last station; no
-    road, walk or feeder bus at either end or in between."""
-    a, b = nearest_stations(state, from_lonlat, to_lonlat)
-    legs = _merge_legs(rail_path_legs(state, a, b))
+    road, walk or feeder bus at either end or in between other than a walking change between the
+    stations of one place."""
+    legs = _merge_legs(rail_place_legs(state, from_lonlat, to_lonlat))
     lines: list[str] = []
     for leg in legs:
         if leg.kind == "ride" and (not lines or lines[-1] != leg.label):
@@ -507,6 +509,115 @@ def rail_route(state: NetworkState, from_lonlat: tuple[float, float], to_lonlat:
     )
 
 
+@dataclass(frozen=True)
+class PlaceStation:
+    """One station of a trip end's station place: its name, and the walking change from the place's
+    nearest station to it (zero for the nearest itself; as the transit graph's transfer edges cost it)."""
+
+    name: str
+    walk_m: float
+    walk_s: float
+    walk_gen_s: float
+
+
+def station_place(state: NetworkState, lonlat: tuple[float, float]) -> list[PlaceStation]:
+    """The stations of the place nearest a WGS-84 point: the nearest station (``nearest_stations``) and every
+    station within a walking change (``transfer_walk_m``, crow-fly, as the transit graph's walking transfers
+    and ``network.routing.engine.station_candidates``) of it, nearest first — HSR 长沙南, metro 长沙火车南站
+    and maglev 磁浮高铁 are one place; a rail trip from it boards whichever serves it."""
+    nearest = nearest_stations(state, lonlat, lonlat)[0]
+    st = state.rail.station_places()
+    names = st["name_zh"].astype(str).to_numpy()
+    xs, ys = st["x"].to_numpy(dtype=float), st["y"].to_numpy(dtype=float)
+    if nearest not in set(names):
+        return [PlaceStation(nearest, 0.0, 0.0, 0.0)]
+    v = state.params.values()
+    walk_ms = v["walk_speed_kph"] / 3.6
+    walk_w = cost_weights(v).walk
+    k0 = int(np.flatnonzero(names == nearest)[0])
+    d = np.hypot(xs - xs[k0], ys - ys[k0])
+    out = [PlaceStation(nearest, 0.0, 0.0, 0.0)]
+    for k in np.argsort(d, kind="stable"):
+        name = str(names[k])
+        if name == nearest or d[k] > state.params.transfer_walk_m:
+            continue
+        walk_m = float(d[k]) * v["access_detour"]
+        t = walk_m / walk_ms + v["transfer_walk_s"]
+        out.append(PlaceStation(name, walk_m, t, t * walk_w))
+    return out
+
+
+def rail_place_legs(state: NetworkState, from_lonlat: tuple[float, float], to_lonlat: tuple[float, float]) -> list[Leg]:
+    """The legs of the least-cost trip inside the rail system between the station places of two WGS-84
+    points (:func:`station_place`): it may start at any station of the origin's place and end at any of the
+    destination's, a walking change from or to the nearest station shown as a ``transfer`` leg. A train is
+    never ridden out and back to change platforms at the place it started from (or to end at a neighbour).
+
+    Raises
+    ------
+    NetworkError
+        When both points are at the same station place, or no rail path joins the two places.
+    """
+    a_place, b_place = station_place(state, from_lonlat), station_place(state, to_lonlat)
+    if a_place[0].name == b_place[0].name:
+        raise NetworkError(f"both points are nearest station {a_place[0].name}: no rail trip between them")
+    a_names = {s.name for s in a_place}
+    b_names = {s.name for s in b_place}
+    # a station of both places is a walk, not a rail trip: each end keeps only its own
+    starts = [s for s in a_place if s.name not in b_names or s.name == a_place[0].name]
+    ends = [s for s in b_place if s.name not in a_names or s.name == b_place[0].name]
+    return _rail_legs(state, starts, ends)
+
+
+def _rail_legs(state: NetworkState, starts: list[PlaceStation], ends: list[PlaceStation]) -> list[Leg]:
+    """Least-cost rail-only legs from any of ``starts`` to any of ``ends`` (each with its walking change
+    from or to its place's nearest station, the first of each list)."""
+    g = build_mode_graph(state, "transit")
+    labels = {str(g.node_label[k]): int(k) for k in g.station_nodes}
+    for s in (*starts[:1], *ends[:1]):
+        if s.name not in labels:
+            raise NetworkError(f"no rail station {s.name!r} in this network state")
+    starts = [s for s in starts if s.name in labels]
+    ends = [s for s in ends if s.name in labels]
+    src = {labels[s.name]: s for s in starts}
+    dst = {labels[s.name]: s for s in ends}
+    n = g.csr.shape[0]
+    source, sink = n, n + 1
+    coo = g.csr.tocoo()
+    street = np.zeros(n, dtype=bool)
+    street[g.station_nodes] = True
+    # inside the rail system: no road or feeder edge, and no leaving to the street between trains (a change
+    # of train goes through the interchange: minimum transfer time + half the headway)
+    keep = (
+        (coo.row >= g.n_road)
+        & (coo.col >= g.n_road)
+        & ~(street[coo.row] & ~np.isin(coo.row, list(src)))
+        & ~(street[coo.col] & ~np.isin(coo.col, list(dst)))
+        & ~(np.isin(coo.row, list(src)) & np.isin(coo.col, list(dst)))
+    )
+    rows = np.concatenate([coo.row[keep], np.full(len(src), source), np.array(list(dst), dtype=np.int64)])
+    cols = np.concatenate([coo.col[keep], np.array(list(src), dtype=np.int64), np.full(len(dst), sink)])
+    # a zero-cost edge would vanish from a sparse matrix: the nearest station's own edge costs a hair
+    data = np.concatenate(
+        [coo.data[keep], [max(s.walk_gen_s, 1e-9) for s in src.values()], [max(s.walk_gen_s, 1e-9) for s in dst.values()]]
+    )
+    rail_only = csr_matrix((data, (rows, cols)), shape=(n + 2, n + 2))
+    dist, pred = dijkstra(rail_only, directed=True, indices=source, return_predecessors=True)
+    if not np.isfinite(dist[sink]):
+        names = (starts[0].name if starts else "?", ends[0].name if ends else "?")
+        raise NetworkError(f"no rail path from {names[0]} to {names[1]} in this network state (a station-to-station figure needs one)")
+    nodes = path_nodes(pred, source, sink)[1:-1]
+    first, last = src[nodes[0]], dst[nodes[-1]]
+    legs = _summarise(g, nodes)
+    if first.walk_s > 0:
+        legs.insert(
+            0, Leg("transfer", f"{starts[0].name}↔{first.name}", first.walk_s / 60.0, first.walk_m / 1000.0, first.walk_gen_s / 60.0)
+        )
+    if last.walk_s > 0:
+        legs.append(Leg("transfer", f"{last.name}↔{ends[0].name}", last.walk_s / 60.0, last.walk_m / 1000.0, last.walk_gen_s / 60.0))
+    return legs
+
+
 def rail_path_legs(state: NetworkState, from_station: str, to_station: str) -> list[Leg]:
     """The legs of the least-cost trip inside the rail system from station ``from_station`` to ``to_station``
     (by name): boarding, rides, changes of train (the transfer waits and minimum transfer times of the
@@ -517,20 +628,8 @@ def rail_path_legs(state: NetworkState, from_station: str, to_station: str) -> l
     NetworkError
         When no rail path joins the two stations in the state (or a name is not a station).
     """
-    g = build_mode_graph(state, "transit")
-    labels = {str(g.node_label[k]): int(k) for k in g.station_nodes}
-    if from_station not in labels or to_station not in labels:
-        missing = from_station if from_station not in labels else to_station
-        raise NetworkError(f"no rail station {missing!r} in this network state")
-    src, dst = labels[from_station], labels[to_station]
-    coo = g.csr.tocoo()
-    street = np.zeros(g.csr.shape[0], dtype=bool)
-    street[g.station_nodes] = True
-    # inside the rail system: no road or feeder edge, and no leaving to the street between trains (a change
-    # of train goes through the interchange: minimum transfer time + half the headway)
-    keep = (coo.row >= g.n_road) & (coo.col >= g.n_road) & ~(street[coo.row] & (coo.row != src)) & ~(street[coo.col] & (coo.col != dst))
-    rail_only = csr_matrix((coo.data[keep], (coo.row[keep], coo.col[keep])), shape=g.csr.shape)
-    dist, pred = dijkstra(rail_only, directed=True, indices=src, return_predecessors=True)
-    if not np.isfinite(dist[dst]) or src == dst:
-        raise NetworkError(f"no rail path from {from_station} to {to_station} in this network state (a station-to-station figure needs one)")
-    return _summarise(g, path_nodes(pred, src, dst))
+    if from_station == to_station:
+        raise NetworkError(
+            f"no rail path from {from_station} to {to_station} in this network state (a station-to-station figure needs one)"
+        )
+    return _rail_legs(state, [PlaceStation(from_station, 0.0, 0.0, 0.0)], [PlaceStation(to_station, 0.0, 0.0, 0.0)])
