@@ -338,21 +338,12 @@ def _line_frame(rail: RailNetwork, line: pd.Series, period: Period, values: Mapp
     if explicit is not None:  # a timetabled service (GTFS): its own run and dwell times
         run, dwell = explicit
     else:
-        top_kph = min(float(line["top_speed_kph"]), values.get(f"line_speed_{kind}_kph", np.inf))
-        if np.isfinite(edited := _number(line.get("speed_edit_kph"))):  # a scenario's own speed for the line
-            top_kph = edited
-        accel, brake = values[f"accel_{kind}_mps2"], values[f"brake_{kind}_mps2"]
-        run = run_time_s(d, top_kph, accel, brake)
-        sections = parse_sections(line.get("speed_sections"))
-        for k in range(len(d)):
-            limits = section_limits_kph(float(along[k]), float(along[k + 1]), sections, top_kph, values)
-            if limits:
-                run[k] = run_time_sections_s(limits, accel, brake)
+        run = kinematic_runs_s(along, line, values)
         dwell = np.full(len(d), float(values[f"dwell_{kind}_s"]))
         reversal_s = values.get(f"dwell_reversal_{kind}_s")
         if reversal_s is not None:  # a through train that turns back at a stop stands there while the driver changes ends
             dwell = np.where(reverses_at(s["x"].to_numpy(dtype=float), s["y"].to_numpy(dtype=float)), np.maximum(dwell, float(reversal_s)), dwell)
-        run = scale_to_timetable(list(s["name_zh"]), run, dwell, line)
+        run = scale_to_timetable(list(s["name_zh"]), run, dwell, line, published_factor=_published_factor(line, values))
     run, dwell = edited_times_s(line, s, run, dwell)
     return pd.DataFrame(
         {
@@ -368,6 +359,38 @@ def _line_frame(rail: RailNetwork, line: pd.Series, period: Period, values: Mapp
             "headway_s": hw,
         }
     )
+
+
+def kinematic_runs_s(along_m: np.ndarray, line: pd.Series | Mapping[str, object], values: Mapping[str, float]) -> np.ndarray:
+    """Run times (s) between consecutive stops at ``along_m`` (m along the track) from the kind's train
+    kinematics: the line's top speed (or the kind's ``line_speed_<kind>_kph`` when lower, or a scenario's
+    ``speed_edit_kph``), ``accel_<kind>_mps2`` / ``brake_<kind>_mps2``, and the line's speed sections."""
+    kind = str(line["kind"])
+    top_kph = min(float(str(line["top_speed_kph"])), values.get(f"line_speed_{kind}_kph", np.inf))
+    if np.isfinite(edited := _number(line.get("speed_edit_kph"))):  # a scenario's own speed for the line
+        top_kph = edited
+    accel, brake = values[f"accel_{kind}_mps2"], values[f"brake_{kind}_mps2"]
+    run = run_time_s(np.diff(along_m), top_kph, accel, brake)
+    sections = parse_sections(line.get("speed_sections"))
+    for k in range(len(run)):
+        limits = section_limits_kph(float(along_m[k]), float(along_m[k + 1]), sections, top_kph, values)
+        if limits:
+            run[k] = run_time_sections_s(limits, accel, brake)
+    return run
+
+
+def _published_factor(line: pd.Series, values: Mapping[str, float]) -> float:
+    """The factor on the kinematic runs that makes the line's published stopping pattern (the stops served
+    between ``timetable_from`` and ``timetable_to`` when the figure was taken, ``timetable_track_m``) ride
+    ``timetable_run_min`` with the kind's dwell at each stop between; NaN without a figure."""
+    target = _number(line.get("timetable_run_min"))
+    track = str(line.get("timetable_track_m") or "")
+    if not np.isfinite(target) or not track:
+        return float("nan")
+    along = np.array([float(x) for x in track.split("|")])
+    runs = kinematic_runs_s(along, line, values)
+    moving_s = target * 60.0 - float(values[f"dwell_{line['kind']}_s"]) * (len(along) - 2)
+    return moving_s / float(runs.sum()) if moving_s > 0 and runs.sum() > 0 else float("nan")
 
 
 _SEGMENTS: Memo[pd.DataFrame] = Memo(maxsize=16)
@@ -550,18 +573,35 @@ def load_timetable(data_dir: Path = DATA_DIR) -> pd.DataFrame:
     date, with its basis (timetable, or derived from a published average speed) and source."""
     path = data_dir / "rail_timetable.csv"
     t = read_text_table(path, TIMETABLE_COLUMNS)
+    stops_of = _stops_by_line(data_dir)
     for i, row in t.iterrows():
-        where = f"{path}:{int(str(i)) + 2}"
+        where = f"{path}:{int(str(i)) + 2}: line {row['line_id']!r}"
+        if stops_of is not None and row["line_id"] not in stops_of:
+            raise DataError(f"{where} field 'line_id': not a line of rail_lines.csv / rail_stations.csv; expected one of {sorted(stops_of)}")
+        for col in ("from_name", "to_name"):
+            if stops_of is not None and row[col] not in stops_of[row["line_id"]]:
+                raise DataError(f"{where} field {col!r}: got {row[col]!r}; expected a stop of the line in rail_stations.csv")
+        if row["from_name"] == row["to_name"]:
+            raise DataError(f"{where} field 'to_name': got {row['to_name']!r}, the same stop as from_name; expected another stop of the line")
         if pd.isna(pd.to_datetime(row["valid_from"], errors="coerce")):
-            raise DataError(f"{where}: field 'valid_from': got {row['valid_from']!r}; expected a date YYYY-MM-DD")
+            raise DataError(f"{where} field 'valid_from': got {row['valid_from']!r}; expected a date YYYY-MM-DD")
         v = pd.to_numeric(row["run_min"], errors="coerce")
         if not (0.5 <= v <= 600):
-            raise DataError(f"{where}: field 'run_min': got {row['run_min']!r}; expected minutes in [0.5, 600]")
+            raise DataError(f"{where} field 'run_min': got {row['run_min']!r}; expected minutes in [0.5, 600]")
         if not row["source"].strip():
-            raise DataError(f"{where}: field 'source': empty; expected where the run time was published")
+            raise DataError(f"{where} field 'source': empty; expected where the run time was published")
     t["valid_from"] = pd.to_datetime(t["valid_from"])
     t["run_min"] = t["run_min"].astype(float)
     return t
+
+
+def _stops_by_line(data_dir: Path) -> dict[str, set[str]] | None:
+    """Stop names of every line (``rail_stations.csv`` beside the timetable); None when the folder has none."""
+    path = data_dir / "rail_stations.csv"
+    if not path.exists():
+        return None
+    stops = pd.read_csv(path, usecols=["line_id", "name_zh"], dtype=str)
+    return {str(lid): set(g["name_zh"]) for lid, g in stops.groupby("line_id")}
 
 
 def with_timetable(rail: RailNetwork, timetable: pd.DataFrame, *, year: int | None) -> RailNetwork:
@@ -578,13 +618,34 @@ def with_timetable(rail: RailNetwork, timetable: pd.DataFrame, *, year: int | No
     lines["timetable_from"] = [str(frm.get(lid, "")) for lid in lines["line_id"]]
     lines["timetable_to"] = [str(to.get(lid, "")) for lid in lines["line_id"]]
     lines["timetable_run_min"] = [float(run.get(lid, np.nan)) for lid in lines["line_id"]]
+    stops, track = [], []
+    for _, line in lines.iterrows():
+        s, along = _track_positions_m(rail, line)
+        names = list(s["name_zh"])
+        a, b = line["timetable_from"], line["timetable_to"]
+        if a in names and b in names and a != b:
+            i, j = sorted((names.index(a), names.index(b)))
+            stops.append("|".join(names[i : j + 1]))
+            track.append("|".join(f"{x:.1f}" for x in along[i : j + 1]))
+        else:
+            stops.append("")
+            track.append("")
+    lines["timetable_stops"] = stops
+    lines["timetable_track_m"] = track
     return replace(rail, lines=lines)
 
 
-def scale_to_timetable(names: Sequence[str], run_s: np.ndarray, dwell_s: np.ndarray, line: pd.Series) -> np.ndarray:
+def scale_to_timetable(
+    names: Sequence[str], run_s: np.ndarray, dwell_s: np.ndarray, line: pd.Series, *, published_factor: float = float("nan")
+) -> np.ndarray:
     """``run_s`` with the segments between the line's ``timetable_from`` and ``timetable_to`` stops scaled so
     that their runs plus the dwells at the stops between equal ``timetable_run_min`` (unchanged when the
-    line has no figure, does not serve both stops, or the dwells alone exceed it)."""
+    line has no figure, does not serve both stops, or the dwells alone exceed it).
+
+    When the stops between are not those the figure was published for (``timetable_stops``: a scenario
+    removed or added a stop), the runs are scaled by ``published_factor`` instead — the factor that fits the
+    published stopping pattern (:func:`_published_factor`) — so the line keeps its timetable's pace and a
+    stop taken out saves its dwell and its braking and accelerating."""
     target = pd.to_numeric(pd.Series([line.get("timetable_run_min")]), errors="coerce").iloc[0]
     a, b = str(line.get("timetable_from") or ""), str(line.get("timetable_to") or "")
     if not np.isfinite(target) or a not in names or b not in names:
@@ -592,11 +653,16 @@ def scale_to_timetable(names: Sequence[str], run_s: np.ndarray, dwell_s: np.ndar
     i, j = sorted((list(names).index(a), list(names).index(b)))
     if i == j:
         return run_s
+    published = str(line.get("timetable_stops") or "")
+    out = run_s.copy()
+    if published and published != "|".join(list(names)[i : j + 1]):
+        if np.isfinite(published_factor) and published_factor > 0:
+            out[i:j] = run_s[i:j] * published_factor
+        return out
     moving_s = float(target) * 60.0 - float(dwell_s[i : j - 1].sum())
     total = float(run_s[i:j].sum())
     if moving_s <= 0 or total <= 0:
         return run_s
-    out = run_s.copy()
     out[i:j] = run_s[i:j] * (moving_s / total)
     return out
 

@@ -289,6 +289,27 @@ def test_project_observed_set_is_curated() -> None:
     assert {"furong-avenue", "dongzhu-road", "shaoshan-hexi", "ic-express-plan"} <= {r.id for r in rows if r.use == "claim"} <= ids
 
 
+MODEL_INPUT_ROWS = {"CR-ZX": "rail-zz-xt", "M2": "metro2-gd-mxhw-2015"}
+"""Observed rows whose figure is a published run time the model takes as data (data/rail_timetable.csv)."""
+
+
+def test_a_row_that_is_a_model_input_is_not_scored() -> None:
+    """A figure the model takes as data (a line's published run time in data/rail_timetable.csv) is marked
+    ``model_input`` with its reason and left out of every count: it would be reproduced by construction.
+    Its minutes are the timetable's (within the rounding of the report), and the other rows of the same
+    report stay scored checks (Line 2's 五一广场 / 望城坡 → 梅溪湖西)."""
+    from network.model.rail import load_timetable
+
+    rows = {r.id: r for r in load_observed(OBSERVED_DIR)}
+    figures = load_timetable().set_index("line_id")
+    for line_id, row_id in MODEL_INPUT_ROWS.items():
+        r = rows[row_id]
+        assert r.use == "model_input" and not r.scored and "rail_timetable.csv" in r.reason, row_id
+        assert abs(r.minutes - float(figures.loc[line_id, "run_min"])) <= 1.0, row_id
+        assert row_id not in {x.id for x in scored_rows(list(rows.values()))}
+    assert rows["metro2-wyg-mxhw-2015"].scored and rows["metro2-wcp-mxhw-2015"].scored
+
+
 def test_sign_agreement() -> None:
     assert sign_agrees(-22, -6.2) and not sign_agrees(-22, 3.0) and not sign_agrees(-15, 0.0)
     assert sign_agrees(0.0, 0.2) and not sign_agrees(0.0, 2.0) and not sign_agrees(-5, None)

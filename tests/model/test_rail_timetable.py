@@ -62,12 +62,16 @@ def test_conventional_zhuzhou_to_xiangtan_runs_its_timetable_figure(s2015: Netwo
     assert abs(before.minutes - 25.0) > 1.0, "a 2015 timetable figure is not used in 2014"
 
 
-def test_maglev_runs_its_published_average_speed(s2017: NetworkState) -> None:
-    """磁浮高铁 → 磁浮机场: 18.55 km at the published average of 65 km/h = 17.1 min, stop at 榔梨 included."""
+def test_maglev_runs_the_operators_run_time_of_each_year(s2017: NetworkState) -> None:
+    """磁浮高铁 → 磁浮机场, the stop at 榔梨 included: 19 min 40 s at 100 km/h until the 2021-07-01 speed-up,
+    17 min after it (香港商报 2021-07-01); the trains run every 11 min 40 s, then every 10 min."""
     rt = rail_time(s2017, MAGLEV_HSR, MAGLEV_AIRPORT)
     assert (rt.from_station, rt.to_station, rt.lines) == ("磁浮高铁", "磁浮机场", ["S2"])
-    assert rt.minutes == pytest.approx(_published("S2"), abs=0.05)
-    assert rt.minutes == pytest.approx(18.55 / 65 * 60, abs=0.1)
+    assert rt.minutes == pytest.approx(19.0 + 40 / 60, abs=0.01)
+    s2022 = _state(2022)
+    assert rail_time(s2022, MAGLEV_HSR, MAGLEV_AIRPORT).minutes == pytest.approx(_published("S2"), abs=0.01) == pytest.approx(17.0, abs=0.01)
+    hw = {y: float(s.rail.lines.set_index("line_id").loc["S2", "headway_off_peak_min"]) for y, s in ((2017, s2017), (2022, s2022))}
+    assert hw == {2017: pytest.approx(11.667), 2022: pytest.approx(10.0)}
 
 
 def test_a_two_train_hsr_trip_is_found_station_to_station(s2015: NetworkState) -> None:
@@ -168,6 +172,20 @@ def test_scaling_keeps_dwells_and_leaves_other_segments() -> None:
     assert (scale_to_timetable(["A", "B", "C", "D", "E"], run, dwell, missing) == run).all()
 
 
+
+def test_a_scenario_that_removes_a_stop_keeps_the_timetables_pace() -> None:
+    """The published figure fits the published stops (``timetable_stops``); when a scenario's line serves
+    other stops between (a stop removed), the runs take the published pattern's factor instead of being
+    squeezed back to the figure, so the stop removed saves its dwell and its braking and accelerating."""
+    line = pd.Series({"timetable_from": "B", "timetable_to": "D", "timetable_run_min": 10.0, "timetable_stops": "B|C|D"})
+    run = np.array([60.0, 250.0, 240.0])
+    dwell = np.array([30.0, 30.0, 30.0])
+    out = scale_to_timetable(["A", "B", "D", "E"], run, dwell, line, published_factor=1.2)
+    assert out[0] == 60.0 and out[2] == 240.0 and out[1] == pytest.approx(300.0)
+    same = scale_to_timetable(["A", "B", "C", "D", "E"], np.array([60.0, 120.0, 180.0, 240.0]), np.full(4, 30.0), line, published_factor=9.9)
+    assert same[1] + same[2] + 30.0 == pytest.approx(600.0), "the published stops: scaled to the figure, the factor unused"
+
+
 def test_timetable_by_year_and_bad_rows(tmp_path: pytest.TempPathFactory) -> None:
     rail = load_rail()
     t = load_timetable()
@@ -178,8 +196,75 @@ def test_timetable_by_year_and_bad_rows(tmp_path: pytest.TempPathFactory) -> Non
     assert late.loc["CR-ZX", "timetable_run_min"] == 25.0 and late.loc["S2", "timetable_from"] == "磁浮高铁"
     bad = tmp_path / "rail_timetable.csv"  # type: ignore[operator]
     bad.write_text((DATA_DIR / "rail_timetable.csv").read_text(encoding="utf-8").replace(",25,", ",soon,"), encoding="utf-8")
-    with pytest.raises(DataError, match=r"rail_timetable.csv:2: field 'run_min'"):
+    with pytest.raises(DataError, match=r"rail_timetable.csv:2: line 'CR-ZX' field 'run_min'"):
         load_timetable(tmp_path)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ("M1,开福区政府,尚双塘", "M1,开福区政府,尚双塘南", r"rail_timetable.csv:\d+: line 'M1' field 'to_name': got '尚双塘南'; expected a stop of the line"),
+        ("M1,开福区政府,尚双塘", "M9,开福区政府,尚双塘", r"rail_timetable.csv:\d+: line 'M9' field 'line_id': not a line"),
+        ("M1,开福区政府,尚双塘", "M1,尚双塘,尚双塘", r"rail_timetable.csv:\d+: line 'M1' field 'to_name': got '尚双塘', the same stop"),
+        ("M1,开福区政府,尚双塘,2016-06-28", "M1,开福区政府,尚双塘,2016-06-31", r"rail_timetable.csv:\d+: line 'M1' field 'valid_from'"),
+    ],
+)
+def test_loader_rejects_a_bad_metro_row_naming_file_line_and_field(tmp_path: pytest.TempPathFactory, old: str, new: str, message: str) -> None:
+    """A timetable row is checked against the lines and stops beside it (rail_stations.csv): an unknown
+    line or stop, a figure between a stop and itself, or a bad date is refused with file, row, line and field."""
+    import shutil
+
+    for name in ("rail_stations.csv", "rail_lines.csv"):
+        shutil.copy(DATA_DIR / name, tmp_path / name)  # type: ignore[operator]
+    text = (DATA_DIR / "rail_timetable.csv").read_text(encoding="utf-8")
+    assert old in text
+    (tmp_path / "rail_timetable.csv").write_text(text.replace(old, new), encoding="utf-8")  # type: ignore[operator]
+    with pytest.raises(DataError, match=message):
+        load_timetable(tmp_path)  # type: ignore[arg-type]
+
+
+def _stop_lonlat(line_id: str, name: str) -> tuple[float, float]:
+    stops = pd.read_csv(DATA_DIR / "rail_stations.csv")
+    row = stops[(stops["line_id"] == line_id) & (stops["name_zh"] == name)].iloc[0]
+    return float(row["lon"]), float(row["lat"])
+
+
+@pytest.mark.parametrize("period", ["off_peak", "am_peak"])
+def test_metro_lines_run_their_published_end_to_end_times(period: str) -> None:
+    """Every metro (and maglev) line with a published end-to-end figure (data/rail_timetable.csv) rides
+    exactly that long between its end stations in the year the figure applies from, in both periods; the
+    stops between follow the kinematic profile scaled to fit, so an inner ride is shorter than the whole."""
+    t = load_timetable()
+    figures = t[t["line_id"].str.match(r"^(M\d|S2)$")]
+    assert {"M1", "M2", "S2"} <= set(figures["line_id"])
+    for _, fig in figures.iterrows():
+        state = _state(int(fig["valid_from"].year), period)
+        a, b = _stop_lonlat(fig["line_id"], fig["from_name"]), _stop_lonlat(fig["line_id"], fig["to_name"])
+        rt = rail_time(state, a, b)
+        assert rt.lines == [fig["line_id"]], (fig["line_id"], rt.lines)
+        assert rt.minutes == pytest.approx(float(fig["run_min"]), abs=0.01), fig["line_id"]
+
+
+def test_line_2_before_its_figure_is_kinematic_and_inner_rides_scale_with_it() -> None:
+    """Line 2's figure (52 min 20 s 梅溪湖西 ↔ 光达) applies from 2015-12-28: in 2014 the line (望城坡 ↔
+    光达) runs its kinematic times; from 2015 every run between stops is the kinematic one times the same
+    factor (so an inner ride such as 五一广场 → 梅溪湖西 follows the profile), the dwells unchanged."""
+    from dataclasses import replace
+
+    s2014, s2015 = _state(2014), _state(2015)
+    assert not np.isfinite(s2014.rail.lines.set_index("line_id").loc["M2", "timetable_run_min"])
+    values = s2015.params.values()
+    timed = line_segments(s2015.rail, "off_peak", values).query("line_id == 'M2'")
+    kinematic = line_segments(replace(s2015.rail, lines=s2015.rail.lines.assign(timetable_run_min=np.nan)), "off_peak", values).query("line_id == 'M2'")
+    assert len(timed) == 22
+    factor = timed["run_s"].to_numpy() / kinematic["run_s"].to_numpy()
+    assert factor.min() == pytest.approx(factor.max()) and factor.min() > 1.0
+    assert (timed["dwell_s"].to_numpy() == kinematic["dwell_s"].to_numpy()).all()
+    wcp, gd = _stop_lonlat("M2", "望城坡(汽车西站)"), _stop_lonlat("M2", "光达(会展中心)")
+    seg14 = line_segments(s2014.rail, "off_peak", s2014.params.values()).query("line_id == 'M2'")
+    k14 = kinematic[kinematic["from_name"].isin(seg14["from_name"]) & kinematic["to_name"].isin(seg14["to_name"])]
+    assert rail_time(s2014, wcp, gd).minutes == pytest.approx((k14["run_s"].sum() + k14["dwell_s"].iloc[:-1].sum()) / 60.0, abs=0.01)
+
 
 
 def test_peak_expresses_start_at_changsha_west(s2017: NetworkState) -> None:

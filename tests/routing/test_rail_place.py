@@ -48,7 +48,7 @@ def test_a_rail_trip_never_rides_out_and_back(surveyed_state: NetworkState, ends
     walks = [leg for leg in r.legs if leg.kind == "transfer"]
     assert len(walks) == 1 and "长沙火车南站" in walks[0].label and "长沙南" in walks[0].label
     assert r.minutes == pytest.approx(sum(leg.minutes for leg in r.legs))
-    assert r.minutes < 30.0, r.minutes
+    assert r.minutes < 35.0, r.minutes  # Line 2 at its published pace (52 min 20 s end to end); out and back via 湘潭北 is far longer
     transit = route(surveyed_state, ends[0], ends[1], "transit")
     assert r.minutes < transit.minutes + 5.0, (r.minutes, transit.minutes)
 
@@ -56,4 +56,4 @@ def test_a_rail_trip_never_rides_out_and_back(surveyed_state: NetworkState, ends
 def test_station_to_station_from_the_hsr_platform_onto_the_metro(surveyed_state: NetworkState) -> None:
     rt = rail_time(surveyed_state, CHANGSHA_SOUTH_HSR, FURONG_SQUARE)
     assert rt.via_route and rt.lines == ["M2"], rt.legs
-    assert rt.minutes < 25.0
+    assert rt.minutes < 30.0  # the walk to the metro, a wait and Line 2 at its published pace (26.8 measured)
