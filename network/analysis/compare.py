@@ -210,6 +210,62 @@ def _pair_effects(h_full: dict[str, float], h_loo: dict[str, float], h_base: dic
     return row
 
 
+ROAD_ITEM_TYPES = ("road_upgrade", "new_road", "road_closure", "road_opening")
+"""Project and edit types that change roads: one that changes no cell's time is probably not connected."""
+
+UNCHANGED_MINUTES = 0.005
+"""A column of an attribution or shares row within this many minutes (or index points) of zero is ~0
+(the tables are rounded to 0.01)."""
+
+_ROW_NUMBERS = ("loo_", "aoi_", "shapley_", "alone_", "interaction_")
+
+
+def superseding_services(key: str, active: frozenset[str] | set[str], cat: dict[str, Project]) -> list[str]:
+    """The later rail-service projects active beside ``key`` (a rail_service project) that set the service
+    of one of its lines: a timetable change they overtake changes nothing in their years."""
+    mine = cat.get(key)
+    if mine is None or mine.type != "rail_service" or mine.opened is None:
+        return []
+    lines = set(mine.line_ids or [])
+    out = []
+    for pid in active:
+        p = cat.get(pid)
+        if pid != key and p is not None and p.type == "rail_service" and p.opened is not None and p.opened > mine.opened:
+            if lines & set(p.line_ids or []):
+                out.append(pid)
+    return sorted(out, key=lambda pid: (cat[pid].opened, pid))
+
+
+def no_effect_warning(item: str, key: str, item_type: str, superseded_by: list[str]) -> str:
+    """The warning for an attribution item that changes no cell's time by either measure: a road edit is
+    probably not connected to the network; a service or timetable change is overtaken by a later one
+    (``superseded_by``) or otherwise sets nothing the scenario's year and period run."""
+    head = f"{item} {key} changes no travel time to any cell"
+    if item_type in ROAD_ITEM_TYPES:
+        return f"{head}: it is probably not connected to the network"
+    if superseded_by:
+        return f"{head}: a service change superseded by the later {', '.join(superseded_by)} in this year's timetable"
+    return f"{head}: a service change that sets nothing this year and period run (its lines may not run, or already run so)"
+
+
+def centre_unchanged_items(table: pd.DataFrame, shares: pd.DataFrame | None = None) -> list[str]:
+    """Items of an attribution ``table`` that change some cell's time (``changes_any_time``) but no
+    centre-to-centre minute: every minutes and index column of the row ~0 (``UNCHANGED_MINUTES``), and of
+    its row in the ``shares`` table if given (alone, order-independent share, interaction)."""
+
+    def zero(row: pd.Series) -> bool:
+        vals = [row[c] for c in row.index if str(c).startswith(_ROW_NUMBERS) and isinstance(row[c], (int, float, np.number))]
+        return all(np.isfinite(float(v)) and abs(float(v)) < UNCHANGED_MINUTES for v in vals)
+
+    share_rows = {str(r["project"]): r for _, r in shares.iterrows()} if shares is not None and len(shares) else {}
+    out = []
+    for _, row in table.iterrows():
+        key = str(row["project"])
+        if bool(row.get("changes_any_time", True)) and zero(row) and (key not in share_rows or zero(share_rows[key])):
+            out.append(key)
+    return out
+
+
 def attribution(
     resolved: ResolvedScenario,
     against: ResolvedScenario,
@@ -280,7 +336,8 @@ def attribution(
         )
         row["changes_any_time"] = not no_effect
         if no_effect:
-            warnings.append(f"{item} {key} changes no travel time to any cell: it is probably not connected to the network")
+            later = superseding_services(key, resolved.active, cat) if item == "project" else []
+            warnings.append(no_effect_warning(item, key, str(row["type"]), later))
             log.warning(warnings[-1])
         rows.append(row)
     table = pd.DataFrame(rows)

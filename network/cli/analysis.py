@@ -239,6 +239,7 @@ def print_shares(table: pd.DataFrame, summary: dict[str, Any]) -> None:
 
 def run_attribution(args: argparse.Namespace) -> int:
     """Run ``attribution``; returns the exit code."""
+    from network.analysis.compare import centre_unchanged_items  # lazy: only the command that runs it loads it
     from network.analysis.definition_names import POTENTIAL_BASIS  # lazy: only the command that runs it loads it
     from network.run.attribution import attribution, definition_attribution  # lazy: only the command that runs it loads it
 
@@ -255,10 +256,10 @@ def run_attribution(args: argparse.Namespace) -> int:
     if len(res.table):
         print(res.table[ATTRIBUTION_COLUMNS].to_string(index=False))
         print("minutes summed over the six centre-to-centre pairs; *_saved / *_lost: the pairs it speeds up and slows down, apart")
-        elsewhere = res.table[(res.table["loo_minutes_best_total"] == 0) & res.table["changes_any_time"]]
-        if len(elsewhere):
+        elsewhere = centre_unchanged_items(res.table, res.shares.table if res.shares is not None else None)
+        if elsewhere:
             print(
-                f"note: {', '.join(map(str, elsewhere['project']))} change(s) no centre-to-centre time but other trips do change: "
+                f"note: {', '.join(elsewhere)} change(s) no centre-to-centre time (every column ~0) but other trips do change: "
                 "see `timeline --definition urban_area_to_urban_area` or `compare` (zones.csv, population.csv)"
             )
     else:
