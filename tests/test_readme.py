@@ -36,9 +36,18 @@ def _page_texts() -> dict[str, str]:
     return {str(p.relative_to(ROOT)): p.read_text(encoding="utf-8") for p in pages()}
 
 
+_CELL = r"([\d.]+)(?: \([\d.]+–[\d.]+\))?"
+"""A surveyed-table cell: the centre minutes, optionally with the placement range in brackets."""
+
+
 def _surveyed_rows(table: str) -> dict[tuple[str, str], tuple[float, float, float]]:
-    rows = re.findall(r"^\| (\w+) → (\w+) \| ([\d.]+) \| ([\d.]+) \| ([\d.]+) \|", table, flags=re.M)
+    rows = re.findall(rf"^\| (\w+) → (\w+) \| {_CELL} \| {_CELL} \| {_CELL} \|", table, flags=re.M)
     return {(a, b): (float(c), float(t), float(x)) for a, b, c, t, x in rows}
+
+
+def _surveyed_ranges(table: str) -> list[tuple[float, float, float]]:
+    """Every (centre, min, max) cell of a surveyed table that shows a placement range."""
+    return [(float(c), float(lo), float(hi)) for c, lo, hi in re.findall(r"\| ([\d.]+) \(([\d.]+)–([\d.]+)\)", table)]
 
 
 def _tables(name: str) -> list[tuple[str, str]]:
@@ -62,6 +71,9 @@ def test_every_surveyed_table_equals_the_golden_headline_numbers() -> None:
                 assert shown == pytest.approx(golden[f"{a}->{b}:{mode}"], abs=0.051), f"{label} {a}→{b} {mode}: {shown}"
         index = float(re.search(r"best mode\): ([\d.]+)\.", table)[1])  # type: ignore[index]
         assert index == pytest.approx(golden["index:best"], abs=0.002), label
+        ranges = _surveyed_ranges(table)  # the placement spread beside each figure, the figure inside it
+        assert len(ranges) == 18 and all(lo <= c <= hi for c, lo, hi in ranges), label
+        assert "placement_m" in table, label
 
 
 def test_the_timeline_table_equals_the_golden_year_scenarios() -> None:
@@ -91,6 +103,12 @@ def test_the_table_printer_writes_the_rows_the_tests_read() -> None:
     )
     parsed = _surveyed_rows(surveyed_markdown(cm, 0.5))
     assert parsed[("changsha", "zhuzhou")] == (10.0, 11.0, 12.0) and len(parsed) == 6
+    spread = cm.rename(columns={"minutes": "minutes_centre"}).assign(
+        minutes_min=lambda t: t["minutes_centre"] - 1.0, minutes_max=lambda t: t["minutes_centre"] + 2.5, from_placement_m=300.0
+    )
+    with_spread = surveyed_markdown(cm, 0.5, spread)
+    assert _surveyed_rows(with_spread) == parsed and "| 10.0 (9.0–12.5) | 11.0 (10.0–13.5) | 12.0 (11.0–14.5) |" in with_spread
+    assert len(_surveyed_ranges(with_spread)) == 18 and "长沙 300 m" in with_spread
     minutes = pd.DataFrame([{"year": y, "from": a, "to": b, "mode": "best", "minutes": y / 100 + k} for y in (2015, 2030) for k, (a, b) in enumerate(TIMELINE_PAIRS)])
     index = pd.DataFrame([{"year": y, "mode": "best", "half_hour_index": 0.25} for y in (2015, 2030)])
     assert "| 2030 | 20.3 | 21.3 | 22.3 | 23.3 | 24.3 | 25.3 | 0.2500 |" in timeline_table(minutes, index)

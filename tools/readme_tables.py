@@ -68,20 +68,42 @@ def commit() -> str:
 # ------------------------------------------------------------------ tables (pure: data frame -> Markdown)
 
 
-def surveyed_table(centre_minutes: pd.DataFrame) -> str:
-    """The centre-to-centre table of the surveyed run (minutes to 1 decimal; ≤ 30 by the best mode)."""
+def surveyed_table(centre_minutes: pd.DataFrame, spread: pd.DataFrame | None = None) -> str:
+    """The centre-to-centre table of the surveyed run (minutes to 1 decimal; ≤ 30 by the best mode); with
+    ``spread`` (metrics ``centre_spread``) each cell shows, in brackets, the min–max over points within each
+    centre's placement tolerance."""
     rows = ["| from → to | car (min) | transit (min) | best (min) | ≤ 30? |", "|---|---:|---:|---:|---|"]
     t = centre_minutes.set_index(["from", "to", "mode"])["minutes"]
+    ranges = spread.set_index(["from", "to", "mode"]) if spread is not None else None
+
+    def cell(a: str, b: str, m: str) -> str:
+        text = f"{float(t[(a, b, m)]):.1f}"
+        if ranges is None:
+            return text
+        r = ranges.loc[(a, b, m)]
+        return f"{text} ({float(r['minutes_min']):.1f}–{float(r['minutes_max']):.1f})"
+
     for a, b in PAIRS:
-        car, transit, best = (float(t[(a, b, m)]) for m in ("car", "transit", "best"))
-        rows.append(f"| {a} → {b} | {car:.1f} | {transit:.1f} | {best:.1f} | {'yes' if best <= 30 else 'no'} |")
+        best = float(t[(a, b, "best")])
+        rows.append(f"| {a} → {b} | {cell(a, b, 'car')} | {cell(a, b, 'transit')} | {cell(a, b, 'best')} | {'yes' if best <= 30 else 'no'} |")
     return "\n".join(rows)
 
 
-def surveyed_markdown(centre_minutes: pd.DataFrame, index_best: float) -> str:
-    """The surveyed table and the index line under it."""
+def spread_line(spread: pd.DataFrame) -> str:
+    """The sentence under the surveyed table saying what its brackets are, with each centre's tolerance."""
+    tol = dict(zip(spread["from"], spread["from_placement_m"]))
+    radii = ", ".join(f"{ZH[c]} {float(tol[c]):.0f} m" for c in ZH if c in tol)
+    return (
+        "In brackets: the range (min–max) over points within each centre's placement tolerance "
+        f"(`placement_m` in data/centres.csv: {radii}; the centre and 16 points around it at each end, `outputs/surveyed/centre_spread.csv`)."
+    )
+
+
+def surveyed_markdown(centre_minutes: pd.DataFrame, index_best: float, spread: pd.DataFrame | None = None) -> str:
+    """The surveyed table, what its brackets are (with ``spread``) and the index line under it."""
     line = f"Half-hour-circle index (population-weighted share of inter-city zone pairs within 30 min, best mode): {index_best:.4f}."
-    return surveyed_table(centre_minutes) + "\n\n" + line
+    note = "" if spread is None else spread_line(spread) + "\n\n"
+    return surveyed_table(centre_minutes, spread) + "\n\n" + note + line
 
 
 def timeline_table(minutes: pd.DataFrame, index: pd.DataFrame) -> str:
@@ -260,7 +282,7 @@ class Source:
 
 def _surveyed(paths: list[Path]) -> str:
     idx = json.loads(paths[1].read_text(encoding="utf-8"))["half_hour_index"]["best"]
-    return surveyed_markdown(pd.read_csv(paths[0]), float(idx))
+    return surveyed_markdown(pd.read_csv(paths[0]), float(idx), pd.read_csv(paths[2]))
 
 
 def _projects(paths: list[Path]) -> str:
@@ -268,7 +290,7 @@ def _projects(paths: list[Path]) -> str:
 
 
 SOURCES: dict[str, Source] = {
-    "surveyed": Source(("surveyed/centre_minutes.csv", "surveyed/metrics.json"), "run_scenario.py scenarios/surveyed.yaml", _surveyed,
+    "surveyed": Source(("surveyed/centre_minutes.csv", "surveyed/metrics.json", "surveyed/centre_spread.csv"), "run_scenario.py scenarios/surveyed.yaml", _surveyed,
         ("surveyed", "--no-map", "--output-dir", "{out}")),
     "timeline": Source(
         ("timeline/timeline_minutes.csv", "timeline/timeline_index.csv"), "run_scenario.py timeline", lambda p: timeline_table(pd.read_csv(p[0]), pd.read_csv(p[1])),

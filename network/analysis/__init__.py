@@ -16,5 +16,6 @@ __all__ = [
     "metrics",
     "observed",
     "od_matrix",
+    "placement",
     "shapley",
 ]

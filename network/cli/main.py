@@ -38,6 +38,7 @@ from network.cli.commands import (
     program_name,
 )
 from network.cli.interrupt import EXIT_INTERRUPTED, interrupted, interrupts_end_cleanly, say_interrupted
+from network.formats import number
 from network.geo import lonlat_message
 from network.paths import CACHE_ENV, SCENARIO_DIR
 
@@ -119,7 +120,7 @@ def _print_outcomes(
         net = result.metrics["network"]
         heading = f"{o.scenario}: {o.title}" if o.title.strip() else o.scenario  # a scenario without a title: its name alone
         print(f"\n== {heading}  [tier {net['tier']}; {net['snapshot']}]")
-        print(_centre_table(result.metrics["centre_minutes"]))
+        print(_centre_table(result.metrics["centre_minutes"], result.metrics.get("centre_spread")))
         print(f"half-hour-circle index (best): {result.metrics['half_hour_index']['best']:.4f}")
         for w in result.metrics.get("warnings", []):
             print(f"  warning: {w}")
@@ -154,8 +155,20 @@ def _workers(text: str) -> int:
     return n
 
 
-def _centre_table(rows: list[dict[str, object]]) -> str:
-    lines = [f"{'from → to':24s} {'car':>8s} {'transit':>8s} {'best':>8s}   (minutes; * = within 30)"]
+def _spread_text(row: dict[str, object] | None) -> str:
+    """`` (min–max)`` of a ``centre_spread`` row, '' without one."""
+    if row is None:
+        return ""
+    return f" ({number(row.get('minutes_min'))}–{number(row.get('minutes_max'))})"
+
+
+def _centre_table(rows: list[dict[str, object]], spread: list[dict[str, object]] | None = None) -> str:
+    """The centre-to-centre minutes, one line per ordered pair; with ``spread`` (metrics ``centre_spread``) each
+    cell also shows the range over points within each centre's placement tolerance."""
+    ranges = {(str(r["from"]), str(r["to"]), str(r["mode"])): r for r in spread or []}
+    width = 21 if ranges else 8
+    what = "; (min–max) with each centre moved within its placement_m, data/centres.csv" if ranges else ""
+    lines = [f"{'from → to':24s} {'car':>{width}s} {'transit':>{width}s} {'best':>{width}s}   (minutes; * = within 30{what})"]
     pairs: dict[tuple[str, str], dict[str, object]] = {}
     for r in rows:
         pairs.setdefault((str(r["from"]), str(r["to"])), {})[str(r["mode"])] = r
@@ -164,7 +177,8 @@ def _centre_table(rows: list[dict[str, object]]) -> str:
         for m in ("car", "transit", "best"):
             row: dict[str, object] = modes[m]  # type: ignore[assignment]
             v = row["minutes"]
-            cells.append(f"{'—' if v is None else f'{float(v):.1f}'}{'*' if row['within_30'] else ' '}".rjust(8))  # type: ignore[arg-type]
+            text = f"{'—' if v is None else f'{float(v):.1f}'}{'*' if row['within_30'] else ' '}"  # type: ignore[arg-type]
+            cells.append((text + _spread_text(ranges.get((a, b, m)))).rjust(width))
         lines.append(f"{a + ' → ' + b:24s} " + " ".join(cells))
     return "\n".join(lines)
 

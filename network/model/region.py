@@ -38,7 +38,7 @@ class Region:
     grid: pd.DataFrame
     """1 km population cells: cell_id, x_m, y_m (UTM 49N centre), lon, lat, zone_id, city, population."""
     centres: pd.DataFrame
-    """City centres: city, name_zh, lon, lat, x_m, y_m, reason."""
+    """City centres: city, name_zh, lon, lat, placement_m, x_m, y_m, reason."""
 
     def city_population(self) -> dict[str, int]:
         """Study-area population per city (census 2020)."""
@@ -62,9 +62,32 @@ def load_zones(data_dir: Path = DATA_DIR) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(rows, crs=CRS_WGS84)
 
 
+PLACEMENT_MAX_M = 2000.0
+"""The largest placement tolerance ``centres.csv`` may give: beyond 2 km a point is another centre, not the same one placed loosely."""
+
+
+def placement_problems(values: pd.Series, path: Path) -> list[str]:
+    """What is wrong with the ``placement_m`` column of ``centres.csv`` (one message per bad row, naming its line):
+    each value must be a number of metres from 0 to :data:`PLACEMENT_MAX_M`."""
+    out = []
+    metres = pd.to_numeric(values, errors="coerce").astype(float).to_numpy()
+    for i, (raw, v) in enumerate(zip(values.tolist(), metres)):
+        if not (np.isfinite(v) and 0.0 <= v <= PLACEMENT_MAX_M):
+            out.append(f"{path}:{i + 2}: field 'placement_m': got {raw!r}; expected metres from 0 to {PLACEMENT_MAX_M:.0f}")
+    return out
+
+
 def load_centres(data_dir: Path = DATA_DIR) -> pd.DataFrame:
-    """The three city centres from ``centres.csv`` with their UTM 49N position (``x_m``, ``y_m``)."""
-    centres = _read_csv(data_dir / "centres.csv")
+    """The three city centres from ``centres.csv`` with their UTM 49N position (``x_m``, ``y_m``) and
+    ``placement_m``, how far from the point a trip from the centre may as well start (metres, float)."""
+    path = data_dir / "centres.csv"
+    centres = _read_csv(path)
+    if "placement_m" not in centres.columns:
+        raise DataError(f"{path}: field 'placement_m' is missing; expected a column of metres (0 to {PLACEMENT_MAX_M:.0f}) per centre")
+    problems = placement_problems(centres["placement_m"], path)
+    if problems:
+        raise DataError("\n".join(problems))
+    centres["placement_m"] = centres["placement_m"].astype(float)
     pts = gpd.GeoSeries(gpd.points_from_xy(centres["lon"], centres["lat"]), crs=CRS_WGS84).to_crs(CRS_METRIC)
     centres["x_m"] = pts.x.to_numpy()
     centres["y_m"] = pts.y.to_numpy()

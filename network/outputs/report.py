@@ -372,6 +372,40 @@ def _headline(metrics: dict[str, Any], base_metrics: dict[str, Any] | None) -> s
     )
 
 
+def _placement(metrics: dict[str, Any]) -> str:
+    """How much the headline depends on where the centre points are placed (metrics ``centre_spread``): per
+    ordered pair and mode, the centre-to-centre minutes with the min–max (and median) over points within
+    each centre's placement tolerance; '' for metrics without it."""
+    rows = metrics.get("centre_spread") or []
+    if not rows:
+        return ""
+    by = {(r["from"], r["to"], r["mode"]): r for r in rows}
+    tol = {r["from"]: r["from_placement_m"] for r in rows}
+    body = ""
+    for a in CITIES:
+        for b in CITIES:
+            if a == b:
+                continue
+            tds = ""
+            for mode in MODES:
+                r = by.get((a, b, mode))
+                if r is None:
+                    tds += "<td>—</td>"
+                    continue
+                tds += (
+                    f'<td class="num">{number(r["minutes_centre"])} <span class=delta>({number(r["minutes_min"])}–{number(r["minutes_max"])}; '
+                    f"median {number(r['minutes_median'])})</span></td>"
+                )
+            body += f"<tr><th>{esc(city_label(a))} → {esc(city_label(b))}</th>{tds}</tr>"
+    radii = ", ".join(f"{esc(city_label(c))} {number(tol.get(c), 0)} m" for c in CITIES if c in tol)
+    return (
+        f"<p>Each centre is a point placed within a tolerance ({radii}; data/centres.csv <code>placement_m</code>). "
+        "Minutes at the centre, with the range (min–max, median) over points within each end's tolerance:</p>"
+        f"<table><thead><tr><th>from → to</th>{''.join(f'<th>{m}</th>' for m in MODES)}</tr></thead><tbody>{body}</tbody></table>"
+        f'<p class="meta">{esc(metrics.get("definitions", {}).get("centre_spread", ""))}</p>'
+    )
+
+
 def _matrix(metrics: dict[str, Any]) -> str:
     rows = metrics["centre_minutes"]
     out = []
@@ -488,6 +522,7 @@ def render_report(*, scenario_title: str, metrics: dict[str, Any], parts: Report
         _definitions(metrics),
         '<h2 id="headline">Headline: is each pair of centres within 30 minutes?</h2>',
         _headline(metrics, base_metrics),
+        *(['<h2 id="placement">How much the headline depends on where the centre points are placed</h2>', _placement(metrics)] if metrics.get("centre_spread") else []),
         f'<img class="chart" alt="centre-to-centre minutes by mode" src="{_png_data_uri(centre_minutes_chart_png(metrics["centre_minutes"]))}">',
         '<h2 id="matrix">Centre-to-centre matrix</h2>',
         _matrix(metrics),

@@ -24,6 +24,7 @@ from network.analysis.metrics import (
     population_within_table,
     table_definitions,
 )
+from network.analysis.placement import centre_spread_definition, centre_spread_table, sample_minutes
 from network.model.region import load_region
 from network.outputs.files import (
     atomic_write_text,
@@ -113,6 +114,7 @@ def scenario_metrics(scenario: Scenario, *, file: str = "<scenario>") -> tuple[d
     flat = resolved.scenario
     ev = evaluate(state, region)
     pairs = centre_pairs_table(ev)
+    spread = centre_spread_table(sample_minutes(ev.graphs, state.params, region.centres, limit_s=FIELD_LIMIT_S), region.centres)
     within = population_within_table(ev, region)
     iso = isochrone_polygons(ev.cell_minutes, region, flat.thresholds_minutes)
     metrics: dict[str, Any] = {
@@ -134,13 +136,14 @@ def scenario_metrics(scenario: Scenario, *, file: str = "<scenario>") -> tuple[d
         "year_note": "the network as surveyed (the embedded data's snapshot), no catalogue year"
         if state.year is None
         else f"the network at the end of {state.year}",
-        "definitions": table_definitions(flat.period),
+        "definitions": {**table_definitions(flat.period), "centre_spread": centre_spread_definition(flat.period)},
         "projects_active": list(state.projects),
         "edits": edit_effects(resolved, state, own=scenario_edits(scenario)),
         "warnings": list(state.warnings),
         "services_with_assumptions": sorted(assumed_notes(state.rail)),
         "attribution": OSM_ATTRIBUTION,
         "centre_minutes": pairs.to_dict(orient="records"),
+        "centre_spread": spread.to_dict(orient="records"),
         "population_within_30": within.to_dict(orient="records"),
         "isochrones": iso.drop(columns="geometry").to_dict(orient="records"),
         "half_hour_index": {m: half_hour_index(ev, region, m) for m in ("car", "transit", "best")},
@@ -209,7 +212,7 @@ def run_scenario(
     with staged_output_set(output_dir, scenario.name, map_path=final_map) as stage:
         out = stage.folder
         net = metrics["network"]
-        for key in ("centre_minutes", "population_within_30", "isochrones", "zone_minutes"):
+        for key in ("centre_minutes", "centre_spread", "population_within_30", "isochrones", "zone_minutes"):
             prov = table_provenance(tier=net["tier"], snapshot=net["snapshot"], definition=metrics["definitions"][key])
             write_table(pd.DataFrame(metrics[key]), out / f"{key}.csv", provenance=prov)
         atomic_write_text(out / "isochrones.geojson", isochrones_geojson(iso, metrics))

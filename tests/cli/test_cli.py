@@ -14,7 +14,7 @@ from network.cli.main import main
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_surveyed_run_writes_metrics_and_map(tmp_path: Path) -> None:
+def test_surveyed_run_writes_metrics_and_map(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     rc = main([str(ROOT / "scenarios/surveyed.yaml"), "--output-dir", str(tmp_path / "out"), "--map-dir", str(tmp_path / "maps")])
     assert rc == 0
     metrics = json.loads((tmp_path / "out/surveyed/metrics.json").read_text(encoding="utf-8"))
@@ -28,13 +28,22 @@ def test_surveyed_run_writes_metrics_and_map(tmp_path: Path) -> None:
     # every table names its tier, snapshot and definition and credits OSM, on every row
     import pandas as pd
 
-    for f in ("centre_minutes", "population_within_30", "isochrones", "zone_minutes"):
+    for f in ("centre_minutes", "centre_spread", "population_within_30", "isochrones", "zone_minutes"):
         t = pd.read_csv(tmp_path / f"out/surveyed/{f}.csv")
         assert set(t["tier"]) == {"embedded"} and set(t["snapshot"]) == {metrics["network"]["snapshot"]}
         assert set(t["definition"]) == {metrics["definitions"][f]} and set(t["attribution"]) == {"© OpenStreetMap contributors"}
     assert metrics["definitions"]["centre_minutes"].startswith("centre_to_centre: door to door")
     report = (tmp_path / "out/surveyed/report.html").read_text(encoding="utf-8")
     assert "as surveyed (no catalogue year)" in report and "Definitions of these figures" in report
+    # the placement spread beside the headline: in metrics.json with its definition, printed, in the report
+    spread = {(r["from"], r["to"], r["mode"]): r for r in metrics["centre_spread"]}
+    headline = {(r["from"], r["to"], r["mode"]): r["minutes"] for r in metrics["centre_minutes"]}
+    assert spread.keys() == headline.keys() and all(spread[k]["minutes_centre"] == headline[k] for k in headline)
+    assert "placement_m" in metrics["definitions"]["centre_spread"]
+    cz = spread[("changsha", "zhuzhou", "car")]
+    printed = capsys.readouterr().out
+    assert f"({cz['minutes_min']:.1f}–{cz['minutes_max']:.1f})" in printed and "placement_m" in printed
+    assert 'id="placement"' in report and f"{cz['minutes_min']:.1f}–{cz['minutes_max']:.1f}" in report
     geo = json.loads((tmp_path / "out/surveyed/isochrones.geojson").read_text(encoding="utf-8"))
     assert (geo["tier"], geo["attribution"]) == ("embedded", "© OpenStreetMap contributors") and geo["features"]
 

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
+import pytest
 import shapely
 
-from network.model.region import CITIES, Region
-from network.paths import CRS_METRIC
+from network._errors import DataError
+from network.model.region import CITIES, Region, load_centres
+from network.paths import CRS_METRIC, DATA_DIR
 from tests.conftest import FIXTURES
 
 STUDY_COUNTIES = {
@@ -43,3 +47,33 @@ def test_each_centre_lies_in_its_city(region: Region) -> None:
         hit = zones[zones.contains(shapely.Point(c["lon"], c["lat"]))]
         assert len(hit) >= 1 and set(hit["city"]) == {c["city"]}, c["city"]
     assert set(region.centres["city"]) == set(CITIES)
+
+
+def test_each_centre_has_a_placement_tolerance_in_metres(region: Region) -> None:
+    # data/centres.csv: 株洲 and 湘潭 are placed by hand (±500 m), 长沙 is a station whose square reaches ~300 m
+    tol = region.centres.set_index("city")["placement_m"]
+    assert tol.to_dict() == {"changsha": 300.0, "zhuzhou": 500.0, "xiangtan": 500.0}
+
+
+def _centres_with(tmp_path: Path, column: str | None, values: list[str]) -> Path:
+    """A copy of data/centres.csv whose placement_m column is replaced by ``values`` (dropped when ``column`` is None)."""
+    t = pd.read_csv(DATA_DIR / "centres.csv", dtype=str)
+    t = t.drop(columns="placement_m")
+    if column is not None:
+        t[column] = values
+    t.to_csv(tmp_path / "centres.csv", index=False)
+    return tmp_path
+
+
+@pytest.mark.parametrize("bad", ["-1", "wide", "2500", ""])
+def test_a_bad_placement_tolerance_names_file_line_and_field(tmp_path: Path, bad: str) -> None:
+    folder = _centres_with(tmp_path, "placement_m", ["300", bad, "500"])
+    with pytest.raises(DataError) as err:
+        load_centres(folder)
+    assert f"{folder / 'centres.csv'}:3: field 'placement_m'" in str(err.value) and "expected metres from 0 to 2000" in str(err.value)
+
+
+def test_a_missing_placement_column_is_named(tmp_path: Path) -> None:
+    folder = _centres_with(tmp_path, None, [])
+    with pytest.raises(DataError, match="field 'placement_m' is missing"):
+        load_centres(folder)
