@@ -298,3 +298,16 @@ def test_line_2_reaches_meixihu_from_its_2015_extension() -> None:
     stops = {y: set(_state(y).rail.stops.query("line_id == 'M2'")["name_zh"]) for y in (2014, 2015)}
     assert "梅溪湖西" not in stops[2014] and "望城坡(汽车西站)" in stops[2014]
     assert {"梅溪湖西", "麓云路", "文化艺术中心", "梅溪湖东"} <= stops[2015]
+
+
+def test_line_1_reaches_jinpenqiu_from_its_2024_extension() -> None:
+    """Line 1's northern extension (开福区政府 → 金盆丘, 5 stops) opened 2024-06-28: a 2023 Line 1 starts at
+    开福区政府 and runs its published 45 min to 尚双塘; in 2024 the extension adds its kinematic run on top."""
+    north = {"金盆丘(铜官窑巴士站)", "金霞", "鹅羊山", "秀峰山", "宿龙桥"}
+    states = {y: _state(y) for y in (2023, 2024)}
+    stops = {y: list(s.rail.stops.query("line_id == 'M1'").sort_values("seq")["name_zh"]) for y, s in states.items()}
+    assert stops[2023][0] == "开福区政府" and not north & set(stops[2023])
+    assert north <= set(stops[2024]) and stops[2024][0] == "金盆丘(铜官窑巴士站)"
+    kfq, ssd = _stop_lonlat("M1", "开福区政府"), _stop_lonlat("M1", "尚双塘")
+    assert rail_time(states[2023], kfq, ssd).minutes == pytest.approx(45.0, abs=0.01)
+    assert rail_time(states[2024], kfq, ssd).minutes == pytest.approx(45.0, abs=0.01)
