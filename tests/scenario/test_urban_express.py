@@ -74,3 +74,10 @@ def test_table_errors_name_file_line_and_field(tmp_path: Path) -> None:
     )
     with pytest.raises(DataError, match=r"line 2, field 'opened'"):
         load_urban_express_corridors.__wrapped__(tmp_path)
+
+
+def test_the_wanjiali_viaduct_is_an_urban_expressway_from_its_2015_opening() -> None:
+    """万家丽路高架 (CS-WJL) opened 2015-10-01 (星辰在线 2015-09-26): a signalised arterial in 2014, urban_express in 2015."""
+    for year, cls in ((2014, "urban_arterial"), (2015, "urban_express")):
+        e = _state(year).roads.edges
+        assert set(e.loc[e["ref"] == "CS-WJL", "highway"]) == {cls}, year
