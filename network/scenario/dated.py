@@ -145,18 +145,25 @@ def dated_span() -> tuple[int, int]:
 
 
 def year_outside_data(year: int, roads: RoadNetwork) -> list[str]:
-    """A warning, when ``year`` lies outside what the data dates, saying what the network assumes then (else none).
+    """One warning, when ``year`` is not the last dated one, saying what the network assumes then (else none).
 
-    After the last dated year the network is that year's (nothing later is known); before the catalogue's
-    first project the roads of unknown opening date (``unknown_date_km`` of ``roads``) are all present, as in
-    every year, and the catalogue adds nothing, so an early year is the dated tables' network and no more.
+    After the last dated year the network is that year's (nothing later is known). Before it, the roads of
+    unknown opening date (``unknown_date_km`` of ``roads``) are present as in every year, so a before → after
+    across them shows no change (only the dated roads, bridges and rail lines change); before the
+    catalogue's first project the catalogue adds nothing either, so an early year is the dated tables'
+    network and no more.
     """
     first, last = dated_span()
     if year > last:
         return [f"{year}: no catalogue project or dated road is dated after {last}; the network is the {last} one"]
+    if year >= last:
+        return []
+    km = unknown_date_km(roads)
+    total_km = float(roads.edges["length_m"].to_numpy(dtype=float).sum()) / 1000.0
+    no_change = "a before → after across them shows no change (only the dated roads, bridges and rail lines change; `timeline` lists them)"
     if year < first:
         return [
-            f"{year}: earlier than the catalogue's first project ({first}); {unknown_date_km(roads):,.1f} km of roads have "
-            "unknown opening dates and are present in every year (only the dated roads, bridges and rail lines are taken out)"
+            f"{year}: earlier than the catalogue's first project ({first}); {km:,.1f} km of roads have "
+            f"unknown opening dates and are present in every year: {no_change}"
         ]
-    return []
+    return [f"{year}: {km:,.1f} of {total_km:,.1f} km of roads have unknown opening dates and are present in every year: {no_change}"]

@@ -200,6 +200,11 @@ def _flat_projects(
     )
 
 
+_YEAR_WARNED: set[tuple[str, str]] = set()
+"""(scenario file, year warning) already logged in this process: attribution, shares and timelines build
+many states of one scenario and year; each state keeps the warning (``NetworkState.warnings``), the log says it once."""
+
+
 def build_state(
     resolved: ResolvedScenario,
     *,
@@ -213,8 +218,9 @@ def build_state(
     active = resolved.active if active is None else active
     roads, rail = base_network(sc.tier)
     warnings: list[str] = []
+    year_notes = year_outside_data(resolved.year, roads) if resolved.year is not None else []
     if resolved.year is not None:
-        warnings += year_outside_data(resolved.year, roads)  # a year the data does not reach: say what is assumed
+        warnings += year_notes  # what a year's network assumes (roads of unknown date, a year the data does not reach)
         rail = stops_open_in(lines_open_in(rail, resolved.year), load_station_calendar(), resolved.year)
     rail = with_service_history(rail, load_service_history(), year=resolved.year, active=active)
     rail = with_timetable(rail, load_timetable(), year=resolved.year)
@@ -276,6 +282,10 @@ def build_state(
     rail, notes = apply_transit_edits(rail, list(enumerate(sc.add)), file=file, year=resolved.year, known=transit_known(resolved, cat))
     warnings.extend(notes)
     for w in warnings:
+        if w in year_notes:  # a scenario's year says it once per process, not once per state a batch builds
+            if (file, w) in _YEAR_WARNED:
+                continue
+            _YEAR_WARNED.add((file, w))
         log.warning("%s: %s", file, w)
     params = StateParams(period=sc.period, feeder_speed_kph=sc.feeder_speed_kph, walk_limit_m=sc.walk_limit_m)
     return NetworkState(roads=roads, rail=rail, params=params, projects=tuple(sorted(active)), warnings=tuple(warnings), year=resolved.year)
