@@ -51,6 +51,8 @@ log = logging.getLogger(__name__)
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
+EXIT_BROKEN_PIPE = 128 + 13
+"""The reader of stdout went away (``| head -1``): 128 + SIGPIPE, as Unix tools end, with no message."""
 
 
 def _lonlat(text: str) -> tuple[float, float]:
@@ -328,17 +330,22 @@ def main(argv: list[str] | None = None) -> int:
 
     ``argv[0]`` names a registered command; anything else runs scenario files (``run`` implied), so
     ``run_scenario.py scenarios/surveyed.yaml --no-map`` and ``run_scenario.py run ...`` are the same.
-    Exit codes: 0 done, 1 a failed scenario, check or file (one line names it), 2 usage, 130 Ctrl-C.
+    Exit codes: 0 done, 1 a failed scenario, check or file (one line names it), 2 usage, 130 Ctrl-C,
+    141 stdout closed by its reader (``| head``; no message).
     """
     argv = list(sys.argv[1:] if argv is None else argv)
     with interrupts_end_cleanly():
         try:
             code = _dispatch(argv)
+            sys.stdout.flush()  # a closed pipe is found here, not at shutdown
         except KeyboardInterrupt:
             code = EXIT_INTERRUPTED
         except PlannerError as exc:
             print(f"error: {exc}", file=sys.stderr)
             code = EXIT_FAILED
+        except BrokenPipeError:
+            _stdout_to_devnull()
+            return EXIT_BROKEN_PIPE
         except OSError as exc:
             print(f"error: {os_error_message(exc)}", file=sys.stderr)
             code = EXIT_FAILED
@@ -346,6 +353,18 @@ def main(argv: list[str] | None = None) -> int:
         say_interrupted()  # also when a library caught the interrupt and carried on: never a silent exit 0
         return EXIT_INTERRUPTED
     return code
+
+
+def _stdout_to_devnull() -> None:
+    """Point stdout at the null device once its reader is gone, so the interpreter's last flush at shutdown
+    does not print "Exception ignored ... BrokenPipeError" (the Python docs' advice on SIGPIPE)."""
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, ValueError, OSError):  # not a real file (a test's capture): nothing to flush at exit
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, fd)
+    os.close(devnull)
 
 
 def _dispatch(argv: list[str]) -> int:
