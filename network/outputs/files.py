@@ -140,12 +140,22 @@ def table_provenance(*, tier: str, snapshot: str, definition: str) -> dict[str, 
     return {"tier": tier, "snapshot": snapshot, "definition": definition, "attribution": OSM_ATTRIBUTION}
 
 
-def centre_matrix_html(pairs: pd.DataFrame, mode: str = "best") -> str:
-    """A small HTML table of centre-to-centre minutes for one mode (numbers only: nothing to escape)."""
+def centre_matrix_html(pairs: pd.DataFrame, mode: str = "best", spread: pd.DataFrame | None = None) -> str:
+    """A small HTML table of centre-to-centre minutes for one mode (numbers only: nothing to escape); with
+    ``spread`` (metrics ``centre_spread``) a column with the min–max over points within each centre's
+    placement tolerance."""
     sub = pairs[pairs["mode"] == mode]
+    ranges = {} if spread is None else {(str(r["from"]), str(r["to"])): r for _, r in spread[spread["mode"] == mode].iterrows()}
+
+    def span(a: str, b: str) -> str:
+        r = ranges.get((a, b))
+        return "" if r is None else f"<td style='text-align:right'>{number(r['minutes_min'], 0)}–{number(r['minutes_max'], 0)}</td>"
+
     rows = "".join(
         f"<tr><td>{CITY_ZH.get(str(r['from']), r['from'])}→{CITY_ZH.get(str(r['to']), r['to'])}</td><td style='text-align:right'>{number(r['minutes'], 0)}</td>"
-        f"<td>{'✓' if r['within_30'] else '✗'}</td></tr>"
+        f"{span(str(r['from']), str(r['to']))}<td>{'✓' if r['within_30'] else '✗'}</td></tr>"
         for _, r in sub.iterrows()
     )
-    return f"<table style='font-size:11px'><tr><th>{mode}</th><th>min</th><th>≤30</th></tr>{rows}</table>"
+    head = "<th>range</th>" if ranges else ""
+    note = "<tr><td colspan=4>range: each centre moved within its placement_m (data/centres.csv)</td></tr>" if ranges else ""
+    return f"<table style='font-size:11px'><tr><th>{mode}</th><th>min</th>{head}<th>≤30</th></tr>{rows}{note}</table>"

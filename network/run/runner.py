@@ -219,7 +219,7 @@ def run_scenario(
         atomic_write_text(out / "metrics.json", dumps_metrics(metrics))
         if stage.map_file is not None:
             pairs = pd.DataFrame(metrics["centre_minutes"])
-            m = isochrone_map(title=scenario.title or scenario.name, isochrones=iso, rail=state.rail, region=load_region(), tier=state.roads.tier, snapshot=state.roads.snapshot, layers=MapLayers(centre_table_html=centre_matrix_html(pairs), zone_minutes=pd.DataFrame(metrics["zone_minutes"]), edits=edits_frame(metrics["edits"], scenario=scenario.name)), view=MapView(basemap=basemap or ("none" if offline else "osm"), offline=offline, when=map_when(state.year, state.params.period)))
+            m = isochrone_map(title=scenario.title or scenario.name, isochrones=iso, rail=state.rail, region=load_region(), tier=state.roads.tier, snapshot=state.roads.snapshot, layers=MapLayers(centre_table_html=centre_matrix_html(pairs, spread=pd.DataFrame(metrics["centre_spread"])), zone_minutes=pd.DataFrame(metrics["zone_minutes"]), edits=edits_frame(metrics["edits"], scenario=scenario.name)), view=MapView(basemap=basemap or ("none" if offline else "osm"), offline=offline, when=map_when(state.year, state.params.period)))
             save_map(m, stage.map_file)
         if write_report_html:
             write_report(

@@ -44,6 +44,8 @@ def test_surveyed_run_writes_metrics_and_map(tmp_path: Path, capsys: pytest.Capt
     printed = capsys.readouterr().out
     assert f"({cz['minutes_min']:.1f}–{cz['minutes_max']:.1f})" in printed and "placement_m" in printed
     assert 'id="placement"' in report and f"{cz['minutes_min']:.1f}–{cz['minutes_max']:.1f}" in report
+    best = spread[("changsha", "zhuzhou", "best")]
+    assert f"{best['minutes_min']:.0f}–{best['minutes_max']:.0f}</td>" in html and "placement_m" in html  # the map's centre table
     geo = json.loads((tmp_path / "out/surveyed/isochrones.geojson").read_text(encoding="utf-8"))
     assert (geo["tier"], geo["attribution"]) == ("embedded", "© OpenStreetMap contributors") and geo["features"]
 
