@@ -17,6 +17,11 @@ from network.model.speeds import Period
 
 GraphMode = Literal["car", "transit"]
 MODES: tuple[str, ...] = ("car", "transit", "best")
+SHARED_COLUMN = "shared"
+"""Edge column: True on the edges every state of a tier shares (its base roads with every dated road,
+crossing and catalogue road closed: present in every year); False or absent on edges a year, a project
+or an edit adds. Their nodes set how far a point looks for its candidate nodes
+(``network.routing.engine.snap_points``), so that a road added never pushes a candidate out."""
 
 
 @dataclass(frozen=True)
@@ -26,7 +31,8 @@ class RoadNetwork:
     nodes: node_id (0..n-1), lon, lat, x, y (UTM 49N m).
     edges: u, v, length_m, highway (road class), name, ref, oneway; optional speed_kph override
     (NaN = class speed), per-period overrides speed_am_peak_kph / speed_off_peak_kph, and ``signals``: the
-    signalised junctions the edge passes whose delay its speed excludes (each adds signal_delay_<period>_s).
+    signalised junctions the edge passes whose delay its speed excludes (each adds signal_delay_<period>_s);
+    ``shared`` (:data:`SHARED_COLUMN`): the edges every state of the tier has.
     """
 
     nodes: pd.DataFrame

@@ -15,6 +15,7 @@ from typing import Any, Literal, NamedTuple
 import numpy as np
 import numpy.typing as npt
 from scipy.sparse.csgraph import dijkstra
+from scipy.spatial import cKDTree
 
 from network._errors import NetworkError
 from network.model.area import area_type_codes, connector_kph, per_area
@@ -22,7 +23,7 @@ from network.model.graph import StateParams
 from network.model.memo import Memo, array_key
 from network.model.types import FloatArray, IntArray
 from network.routing.dijkstra import clock_along_tree, csr_costs_between, csr_times_between
-from network.routing.graphs import ModeGraph, cost_weights, feeder_change_share
+from network.routing.graphs import ModeGraph, RoadSamples, cost_weights, feeder_change_share
 
 Method = Literal["auto", "ch", "dijkstra"]
 K_CANDIDATES = 3
@@ -47,7 +48,7 @@ class Snap:
     waiting weighted, see ``network.routing.graphs.CostWeights``), what a candidate is chosen by; ``None``
     when equal to the clock times (car)."""
 
-    nodes: IntArray  # (m, k)
+    nodes: IntArray  # (m, k): each point's candidates first (``used``), the other columns repeat its first
     access_s: FloatArray  # (m, k)
     egress_s: FloatArray  # (m, k)
     terminal_s: FloatArray  # (m,)
@@ -78,6 +79,8 @@ class Snap:
     ``bus_feeder_max_m``)."""
     gap_m: FloatArray | None = None  # (m,)
     """Street length (m) from each point to the nearest road (car) or road or station (transit)."""
+    used: IntArray | None = None  # (m,)
+    """How many leading columns each point uses (the rest repeat its first); ``None``: all of them."""
 
     @property
     def beyond_reach(self) -> npt.NDArray[np.bool_]:
@@ -126,7 +129,13 @@ class Snap:
             direct_max_m=part(self.direct_max_m),
             reach_m=part(self.reach_m),
             gap_m=part(self.gap_m),
+            used=part(self.used),
         )
+
+    @property
+    def columns_used(self) -> IntArray:
+        """How many leading columns each point uses (all when ``used`` is not set)."""
+        return np.full(len(self.nodes), self.nodes.shape[1], dtype=np.int64) if self.used is None else self.used
 
 
 class Field(NamedTuple):
@@ -204,8 +213,8 @@ def snap_points(
 
     Large point sets are memoised on everything the snap reads: the points, ``k``, ``max_snap_m``, the
     mode, the parameter values, period and walk limit, and the graph's connected road nodes (ids and
-    coordinates), road samples (positions, end nodes, fractions, times and generalized costs) and station nodes (ids and
-    coordinates). A workbench edit that leaves a mode's roads and stations alone (a line removed, for car)
+    coordinates), road samples (positions, end nodes, fractions, times and generalized costs), shared roads
+    (``shared_pairs``, which set each point's radius) and station nodes (ids and coordinates). A workbench edit that leaves a mode's roads and stations alone (a line removed, for car)
     then reuses that mode's snaps; any change to them is a new key. A copy is returned.
     """
     x = np.asarray(x_m, dtype=float)
@@ -227,6 +236,7 @@ def snap_points(
         params.transfer_walk_m,
         *(array_key(a) for a in (ids, graph.node_x[ids], graph.node_y[ids], st, graph.node_x[st], graph.node_y[st])),
         *(array_key(np.asarray(a)) for a in (rs.tree.data, rs.u, rs.v, rs.frac, rs.time_uv_s, rs.time_vu_s, rs.gen_uv_s, rs.gen_vu_s)),
+        None if graph.shared_pairs is None else array_key(graph.shared_pairs),
     )
     return _copy_snap(_SNAPS.get(key, lambda: _snap_points(graph, x, y, params, k=k, max_snap_m=max_snap_m)))
 
@@ -244,15 +254,160 @@ def _copy_snap(snap: Snap) -> Snap:
     return replace(snap, **out)
 
 
+RADIUS_TOLERANCE_M = 1e-6
+"""Nodes and samples this much beyond a point's radius still count as within it (the same coordinates give
+the same distances; the tolerance only absorbs rounding)."""
+
+
+def _within(d: FloatArray, radius_m: FloatArray) -> npt.NDArray[np.bool_]:
+    return np.asarray(d <= radius_m[:, None] * (1.0 + 1e-12) + RADIUS_TOLERANCE_M)
+
+
+def _nearest_within(
+    tree: cKDTree, pts: FloatArray, radius_m: FloatArray, k_min: int, k_query: int | None = None
+) -> tuple[FloatArray, IntArray, npt.NDArray[np.bool_]]:
+    """Per point, nearest first: at least its ``k_min`` nearest entries of ``tree`` and every one within its
+    ``radius_m`` (distances, indices, and which of them are these: a leading run per row). Rectangular, as
+    wide as the largest count. Every point is asked for ``k_query`` entries (default ``k_min + 1``), and only
+    the few with all of them within their radius are asked again, for four times as many."""
+    m, n = len(pts), int(tree.n)
+    k = min(k_query if k_query is not None else k_min + 1, n)
+    d, idx = tree.query(pts, k=k)
+    d = np.asarray(d, dtype=float).reshape(m, k)
+    idx = np.asarray(idx, dtype=np.int64).reshape(m, k)
+    ok = _within(d, radius_m)
+    ok[:, : min(k_min, k)] = True
+    rows = np.flatnonzero(_within(d[:, -1:], radius_m)[:, 0]) if k < n else np.zeros(0, dtype=np.int64)
+    if len(rows):
+        more = _nearest_within(tree, pts[rows], radius_m[rows], min(k_min, k), min(4 * k, n))
+        d, idx, ok = _widen((d, idx, ok), rows, more, (np.inf, 0, False))
+    w = int(max(min(k_min, k), int(ok.sum(axis=1).max(initial=0))))
+    return d[:, :w], idx[:, :w], ok[:, :w]
+
+
+def _node_candidates(graph: ModeGraph, pts: FloatArray, k: int) -> tuple[FloatArray, IntArray, npt.NDArray[np.bool_]]:
+    """Candidate road nodes per point: distances (m), node ids and which columns are candidates, shape (m, w),
+    nearest first.
+
+    A point's radius is the distance to its ``k``-th nearest shared node (``ModeGraph.anchor_ids``: on roads
+    every state of the tier has); every connected road node within it is a candidate (at least its ``k``
+    nearest). A road a year, project or edit adds can only add candidates inside that radius, never push one
+    out, so adding a road never lengthens a trip; closing a shared road may widen the radius."""
+    m = len(pts)
+    ids = graph.road_ids
+    k = min(k, len(ids))
+    if m == 0 or k == 0:
+        return np.zeros((m, k)), np.zeros((m, k), dtype=np.int64), np.ones((m, k), dtype=bool)
+    anchor = graph.anchor_tree if len(graph.anchor_ids) >= k else graph.road_tree
+    r_k, _ = anchor.query(pts, k=k)
+    radius_m = np.asarray(r_k, dtype=float).reshape(m, k)[:, -1]
+    d, idx, ok = _nearest_within(graph.road_tree, pts, radius_m, k)
+    return d, ids[idx], ok
+
+
+def _widen(parts: tuple[npt.NDArray[Any], ...], rows: IntArray, sub: tuple[npt.NDArray[Any], ...], fill: tuple[float | bool, ...]) -> tuple[npt.NDArray[Any], ...]:
+    """``parts`` (each (m, w)) with ``rows`` replaced by ``sub`` (each (len(rows), w2)), as wide as the wider."""
+    w = max(parts[0].shape[1], sub[0].shape[1])
+    out = []
+    for a, b, f in zip(parts, sub, fill):
+        wide = np.pad(a, ((0, 0), (0, w - a.shape[1])), constant_values=f) if a.shape[1] < w else a.copy()
+        wide[rows] = np.pad(b, ((0, 0), (0, w - b.shape[1])), constant_values=f) if b.shape[1] < w else b
+        out.append(wide)
+    return tuple(out)
+
+
+def _road_candidates(rs: RoadSamples, pts: FloatArray) -> tuple[FloatArray, FloatArray, IntArray, npt.NDArray[np.bool_]]:
+    """The roads each point joins directly (besides its candidate nodes): the distance to the nearest road
+    (m, per point), then per road joined the distance to its nearest sample, that sample's index into ``rs``
+    and which columns are roads joined (a leading run per row), shape (m, w), nearest first.
+
+    A point's radius is the distance to the nearest shared road (``RoadSamples.shared_tree``); it joins
+    every road with a sample within it, each at its nearest sample, as long as that sample lies inside the
+    road (at an end the road's end node is a candidate node already, and reaching the road there is the
+    same trip)."""
+    m, n = len(pts), len(rs.u)
+    if m == 0 or n == 0:
+        return np.full(m, np.inf), np.zeros((m, 0)), np.zeros((m, 0), dtype=np.int64), np.zeros((m, 0), dtype=bool)
+    radius_m = np.asarray((rs.tree if rs.shared_tree is None else rs.shared_tree).query(pts)[0], dtype=float).reshape(m)
+    k = min(2, n)
+    d, js = rs.tree.query(pts, k=k)
+    d = np.asarray(d, dtype=float).reshape(m, k)
+    js = np.asarray(js, dtype=np.int64).reshape(m, k)
+    nearest_m = d[:, 0].copy()
+    many = np.flatnonzero(_within(d[:, -1:], radius_m)[:, 0]) if k > 1 else np.zeros(0, dtype=np.int64)
+    d, js, ok = d[:, :1], js[:, :1], _inner(rs, js[:, :1])
+    if len(many):  # the few points with more than one sample within their radius: each road once, at its nearest
+        more = _each_road_once(rs, *_nearest_within(rs.tree, pts[many], radius_m[many], 1))
+        d, js, ok = _widen((d, js, ok), many, more, (np.inf, 0, False))
+    return nearest_m, d, js, ok
+
+
+def _inner(rs: RoadSamples, js: IntArray) -> npt.NDArray[np.bool_]:
+    """True where sample ``js`` lies inside its road (not at an end node)."""
+    return np.asarray((rs.frac[js] > 0.0) & (rs.frac[js] < 1.0))
+
+
+def _each_road_once(rs: RoadSamples, d: FloatArray, js: IntArray, ok: npt.NDArray[np.bool_]) -> tuple[FloatArray, IntArray, npt.NDArray[np.bool_]]:
+    """Of the samples ``js`` within reach (``ok``; columns nearest first), each road's nearest inside it, first."""
+    ok = ok & _inner(rs, js)
+    w = js.shape[1]
+    arc = rs.arc[js] if rs.arc is not None else js
+    key = np.where(ok, arc, -1 - np.arange(w)[None, :])
+    order = np.argsort(key, axis=1, kind="stable")  # stable: each road's samples stay nearest first
+    sorted_key = np.take_along_axis(key, order, axis=1)
+    first = np.ones_like(sorted_key, dtype=bool)
+    first[:, 1:] = sorted_key[:, 1:] != sorted_key[:, :-1]
+    keep = np.zeros_like(first)
+    np.put_along_axis(keep, order, first & (sorted_key >= 0), axis=1)
+    n_keep = int(max(1, int(keep.sum(axis=1).max(initial=0))))
+    pick = np.argsort(~keep, axis=1, kind="stable")[:, :n_keep]  # the roads joined first, nearest first
+    return np.take_along_axis(d, pick, axis=1), np.take_along_axis(js, pick, axis=1), np.take_along_axis(keep, pick, axis=1)
+
+
+def _used_first(snap: Snap, ok: npt.NDArray[np.bool_]) -> Snap:
+    """``snap`` with each point's candidate columns (``ok``) first, in their order, and ``used`` set: a consumer
+    may skip the rest (they repeat the first column)."""
+    order = np.argsort(~ok, axis=1, kind="stable")
+    used = ok.sum(axis=1).astype(np.int64)
+    if np.array_equal(order, np.broadcast_to(np.arange(ok.shape[1]), ok.shape)):
+        return replace(snap, used=used)
+
+    def perm(a: npt.NDArray[Any] | None) -> npt.NDArray[Any] | None:
+        return None if a is None else np.take_along_axis(a, order, axis=1)
+
+    along = None if snap.along is None else tuple(np.take_along_axis(a, order, axis=1) for a in snap.along)
+    return replace(
+        snap,
+        nodes=np.take_along_axis(snap.nodes, order, axis=1),
+        access_s=np.take_along_axis(snap.access_s, order, axis=1),
+        egress_s=np.take_along_axis(snap.egress_s, order, axis=1),
+        access_gen_s=perm(snap.access_gen_s),
+        egress_gen_s=perm(snap.egress_gen_s),
+        connector_m=perm(snap.connector_m),
+        walked=perm(snap.walked),
+        along=along,  # type: ignore[arg-type]
+        used=used,
+    )
+
+
+def _fill_unused(a: npt.NDArray[Any], ok: npt.NDArray[np.bool_]) -> npt.NDArray[Any]:
+    """``a`` (m, w) with each column a point does not use (``ok`` False) set to the point's first column."""
+    return np.where(ok, a, a[:, :1]) if a.shape[1] else a
+
+
 def _snap_points(
     graph: ModeGraph, x_m: FloatArray, y_m: FloatArray, params: StateParams, *, k: int = K_CANDIDATES, max_snap_m: float | None = MAX_SNAP_M
 ) -> Snap:
     """Connect points to the network, as a strategic model's zone connectors do.
 
-    - car: the ``k`` nearest connected road nodes, over local streets at the point's area-type connector
+    - car: every connected road node within the distance of the point's ``k``-th nearest node on a shared road
+      (:func:`_node_candidates`; at least the ``k`` nearest) and the two ends of every road nearer than the nearest
+      shared road (:func:`_road_candidates`), over local streets at the point's area-type connector
       speed (``connector_<type>_kph``, crow-fly x ``connector_detour_<type>``), plus a terminal time per trip end
-      (``car_terminal_<type>_min``: parking and walking);
-    - transit: the ``k`` nearest road nodes and the ``K_STATIONS`` nearest stations, or more to include
+      (``car_terminal_<type>_min``: parking and walking). A road added (a year, a project, an edit) only
+      adds candidates, so no trip gets longer; the arrays are rectangular, a point's unused columns
+      repeating its nearest node;
+    - transit: the same road nodes and the ``K_STATIONS`` nearest stations, or more to include
       every station within the walk limit (:func:`station_candidates`); walking (up to the
       walk limit) or else a feeder bus at the connector speed x ``bus_feeder_speed_factor`` up to
       ``bus_feeder_max_m`` (beyond it no connector: the point has a direct walk or nothing); boarding a
@@ -269,12 +424,8 @@ def _snap_points(
     x = np.asarray(x_m, dtype=float)
     y = np.asarray(y_m, dtype=float)
     m = len(x)
-    tree = graph.road_tree
-    ids = graph.road_ids
-    k = min(k, len(ids))
-    d, idx = tree.query(np.column_stack([x, y]), k=k)
-    d = np.asarray(d, dtype=float).reshape(m, k)
-    nodes = ids[np.asarray(idx, dtype=np.int64).reshape(m, k)]
+    pts = np.column_stack([x, y])
+    d, nodes, node_ok = _node_candidates(graph, pts, k)
     if max_snap_m is not None and m and float(d[:, 0].max()) > max_snap_m:
         worst = int(np.argmax(d[:, 0]))
         raise NetworkError(
@@ -284,45 +435,45 @@ def _snap_points(
     connector_ms = connector_kph(v, params.period)[area] / 3.6
     detour_pt = per_area(v, "connector_detour", "")[area]
     detour = detour_pt[:, None]
-    # the nearest road itself: its two end nodes, reached along the road at the road's own speed
+    # the roads nearby: both end nodes of each, reached along the road at the road's own speed
     rs = graph.road_samples
-    d_edge, js = rs.tree.query(np.column_stack([x, y]))
-    d_edge = np.asarray(d_edge, dtype=float).reshape(m)
-    js = np.asarray(js, dtype=np.int64).reshape(m)
-    ends = np.column_stack([rs.u[js], rs.v[js]]) if len(rs.u) else np.zeros((m, 0), dtype=np.int64)
-    f = rs.frac[js][:, None] if len(rs.u) else np.zeros((m, 1))
-    along_in = np.column_stack([_part(f[:, 0], rs.time_vu_s[js]), _part(1 - f[:, 0], rs.time_uv_s[js])]) if len(rs.u) else ends * 0.0
-    along_out = np.column_stack([_part(f[:, 0], rs.time_uv_s[js]), _part(1 - f[:, 0], rs.time_vu_s[js])]) if len(rs.u) else ends * 0.0
-    nodes = np.concatenate([nodes, ends], axis=1)
-    d_all = np.concatenate([d, np.repeat(d_edge[:, None], ends.shape[1], axis=1)], axis=1)
+    nearest_road_m, d_edge, js, road_ok = _road_candidates(rs, pts)
+    w = js.shape[1]
+    if len(rs.u) and w:
+        f = np.repeat(rs.frac[js], 2, axis=1)  # (m, 2w): each road's two ends side by side
+        jj = np.repeat(js, 2, axis=1)
+        at_u = np.tile([True, False], w)[None, :]
+        ends = np.where(at_u, rs.u[jj], rs.v[jj])
+        other = np.where(at_u, rs.v[jj], rs.u[jj])
+        along_in = np.where(at_u, _part(f, rs.time_vu_s[jj]), _part(1 - f, rs.time_uv_s[jj]))
+        along_out = np.where(at_u, _part(f, rs.time_uv_s[jj]), _part(1 - f, rs.time_vu_s[jj]))
+        gen_in = np.where(at_u, _part(f, rs.gen_vu_s[jj]), _part(1 - f, rs.gen_uv_s[jj]))
+        gen_out = np.where(at_u, _part(f, rs.gen_uv_s[jj]), _part(1 - f, rs.gen_vu_s[jj]))
+        arc_m = np.hypot(graph.node_x[rs.u[jj]] - graph.node_x[rs.v[jj]], graph.node_y[rs.u[jj]] - graph.node_y[rs.v[jj]])
+        along_m = np.where(at_u, f * arc_m, (1 - f) * arc_m)
+        d_ends = np.repeat(d_edge, 2, axis=1)
+        ends_ok = np.repeat(road_ok, 2, axis=1)
+    else:
+        ends = other = np.zeros((m, 0), dtype=np.int64)
+        along_in = along_out = gen_in = gen_out = along_m = d_ends = np.zeros((m, 0))
+        ends_ok = np.zeros((m, 0), dtype=bool)
+    ok = np.concatenate([node_ok, ends_ok], axis=1)
+    # a column a point does not use repeats its nearest node (the arrays stay rectangular; no new candidate)
+    nodes = _fill_unused(np.concatenate([nodes, ends], axis=1), ok)
+    d_all = _fill_unused(np.concatenate([d, d_ends], axis=1), ok)
     zero = np.zeros_like(d)
-    in_s = np.concatenate([zero, np.nan_to_num(along_in, nan=np.inf)], axis=1)
-    out_s = np.concatenate([zero, np.nan_to_num(along_out, nan=np.inf)], axis=1)
-    if len(rs.u):  # the part of the nearest road run along it, to each of its ends
-        arc_m = np.hypot(graph.node_x[rs.u[js]] - graph.node_x[rs.v[js]], graph.node_y[rs.u[js]] - graph.node_y[rs.v[js]])
-        along_m = np.column_stack([f[:, 0] * arc_m, (1 - f[:, 0]) * arc_m])
-    else:
-        along_m = ends * 0.0
-    length_m = d_all * detour + np.concatenate([np.zeros_like(d), along_m], axis=1)
-    other = np.column_stack([rs.v[js], rs.u[js]]) if len(rs.u) else ends
-    along = (
-        in_s,
-        out_s,
-        np.concatenate([np.zeros_like(d), along_m], axis=1),
-        np.concatenate([np.full(d.shape, -1, dtype=np.int64), other], axis=1),
-    )
-    gap_m = d_all.min(axis=1) * detour_pt if d_all.shape[1] else np.full(m, np.inf)
-    if len(rs.u):  # the same parts in generalized seconds (a transit graph's feeder buses: their line changes)
-        gen_in = np.column_stack([_part(f[:, 0], rs.gen_vu_s[js]), _part(1 - f[:, 0], rs.gen_uv_s[js])])
-        gen_out = np.column_stack([_part(f[:, 0], rs.gen_uv_s[js]), _part(1 - f[:, 0], rs.gen_vu_s[js])])
-    else:
-        gen_in = gen_out = np.zeros(ends.shape)
-    in_gen_s = np.concatenate([zero, np.nan_to_num(gen_in, nan=np.inf)], axis=1)
-    out_gen_s = np.concatenate([zero, np.nan_to_num(gen_out, nan=np.inf)], axis=1)
+    in_s = _fill_unused(np.concatenate([zero, np.nan_to_num(along_in, nan=np.inf)], axis=1), ok)
+    out_s = _fill_unused(np.concatenate([zero, np.nan_to_num(along_out, nan=np.inf)], axis=1), ok)
+    along_all_m = _fill_unused(np.concatenate([zero, along_m], axis=1), ok)
+    length_m = d_all * detour + along_all_m
+    along = (in_s, out_s, along_all_m, _fill_unused(np.concatenate([np.full(d.shape, -1, dtype=np.int64), other], axis=1), ok))
+    in_gen_s = _fill_unused(np.concatenate([zero, np.nan_to_num(gen_in, nan=np.inf)], axis=1), ok)
+    out_gen_s = _fill_unused(np.concatenate([zero, np.nan_to_num(gen_out, nan=np.inf)], axis=1), ok)
+    gap_m = np.minimum(d[:, 0], nearest_road_m) * detour_pt if d.shape[1] else np.full(m, np.inf)
     if graph.mode == "car":
         terminal = per_area(v, "car_terminal", "_min")[area] * 60.0
         conn = d_all * detour / connector_ms[:, None] + terminal[:, None]
-        return Snap(
+        car = Snap(
             nodes=nodes,
             access_s=conn + in_s,
             egress_s=conn + out_s,
@@ -337,6 +488,7 @@ def _snap_points(
             reach_m=per_area(v, "connector_reach", "_m")[area],
             gap_m=gap_m,
         )
+        return _used_first(car, ok)
     walk_ms = v["walk_speed_kph"] / 3.6
     walk_max = params.walk_limit_m if params.walk_limit_m is not None else v["walk_max_m"]
     bus_ms = connector_ms * v["bus_feeder_speed_factor"]
@@ -381,6 +533,7 @@ def _snap_points(
         length_m = np.concatenate([length_m, ds * detour], axis=1)
         gap_m = np.minimum(gap_m, ds.min(axis=1) * detour_pt)
         walk_road = np.concatenate([walk_road, walk_st], axis=1)
+        ok = np.concatenate([ok, np.ones(ds.shape, dtype=bool)], axis=1)
         pad = np.zeros_like(ds)
         along = (
             np.concatenate([along[0], pad], axis=1),
@@ -389,7 +542,7 @@ def _snap_points(
             np.concatenate([along[3], np.full(ds.shape, -1, dtype=np.int64)], axis=1),
         )
     same = np.array_equal(access_gen, access) and np.array_equal(egress_gen, egress)
-    return Snap(
+    transit = Snap(
         nodes=nodes,
         access_s=access,
         egress_s=egress,
@@ -407,6 +560,7 @@ def _snap_points(
         reach_m=np.full(m, bus_max),
         gap_m=gap_m,
     )
+    return _used_first(transit, ok)
 
 
 def direct_times_s(origins: Snap, targets: Snap) -> FloatArray:
@@ -511,13 +665,31 @@ def costs_to_points(node_field: Field | FloatArray, targets: Snap) -> Field:
     """Costs at target points from node fields: the candidate (field + egress) of least cost, with its
     clock seconds. ``node_field``: (n_origins, n_nodes). Returns a :class:`Field` (n_origins, n_targets)."""
     f = node_field if isinstance(node_field, Field) else Field(node_field, node_field)
-    if not f.generalized and not targets.generalized:
-        out = (f.clock_s[:, targets.nodes] + targets.egress_s[None, :, :]).min(axis=2)
+    nodes, used = targets.nodes, targets.columns_used
+    if not nodes.shape[1]:
+        out = np.full((f.clock_s.shape[0], len(nodes)), np.inf)
         return Field(out, out)
-    gen = f.gen_s[:, targets.nodes] + targets.egress_cost_s[None, :, :]
-    pick = gen.argmin(axis=2)[:, :, None]
-    clock = np.take_along_axis(f.clock_s[:, targets.nodes] + targets.egress_s[None, :, :], pick, axis=2)[:, :, 0]
-    return Field(np.take_along_axis(gen, pick, axis=2)[:, :, 0], clock)
+    # column by column, each over the targets using it (``Snap.used``); the first candidate wins a tie (as argmin)
+    clock = f.clock_s[:, nodes[:, 0]] + targets.egress_s[None, :, 0]
+    if not f.generalized and not targets.generalized:
+        for b in range(1, nodes.shape[1]):
+            cols = np.flatnonzero(used > b)
+            if not len(cols):
+                break
+            clock[:, cols] = np.minimum(clock[:, cols], f.clock_s[:, nodes[cols, b]] + targets.egress_s[None, cols, b])
+        return Field(clock, clock)
+    gen = f.gen_s[:, nodes[:, 0]] + targets.egress_cost_s[None, :, 0]
+    for b in range(1, nodes.shape[1]):
+        cols = np.flatnonzero(used > b)
+        if not len(cols):
+            break
+        cand = f.gen_s[:, nodes[cols, b]] + targets.egress_cost_s[None, cols, b]
+        better = cand < gen[:, cols]
+        sub_gen, sub_clock = gen[:, cols], clock[:, cols]
+        sub_gen[better] = cand[better]
+        sub_clock[better] = (f.clock_s[:, nodes[cols, b]] + targets.egress_s[None, cols, b])[better]
+        gen[:, cols], clock[:, cols] = sub_gen, sub_clock
+    return Field(gen, clock)
 
 
 def times_to_points(node_field: Field | FloatArray, targets: Snap) -> FloatArray:
@@ -618,23 +790,50 @@ def point_matrix(
     out = np.full((len(si), len(ti)), np.inf)
     generalized = nodes.generalized or origins.generalized or targets.generalized
     cost = np.full((len(si), len(ti)), np.inf) if generalized else out
+    # candidate columns a point does not use (``Snap.used``) repeat its first: only the points using a column are computed
+    used_t = targets.columns_used
+    t_cols = [np.flatnonzero(used_t > b) for b in range(targets.nodes.shape[1])]
     for r in range(0, len(si), chunk):
         block = out[r : r + chunk]
         block_cost = cost[r : r + chunk]
+        used_o = origins.columns_used[r : r + chunk]
         for a in range(origins.nodes.shape[1]):
-            for b in range(targets.nodes.shape[1]):
-                pair = np.ix_(si[r : r + chunk, a], ti[:, b])
-                cand = origins.access_s[r : r + chunk, a, None] + nodes.clock_s[pair] + targets.egress_s[None, :, b]
+            rows = np.flatnonzero(used_o > a)
+            for b, cols in enumerate(t_cols):
+                if not len(rows) or not len(cols):
+                    break
+                all_rows, all_cols = len(rows) == len(used_o), len(cols) == len(used_t)
+                sel = _block_index(None if all_rows else rows, None if all_cols else cols)
+                o_rows = r + rows
+                pair = np.ix_(si[o_rows, a], ti[cols, b])
+                cand = origins.access_s[o_rows, a, None] + nodes.clock_s[pair] + targets.egress_s[None, cols, b]
                 if not generalized:
-                    np.minimum(block, cand, out=block)
+                    if all_rows and all_cols:
+                        np.minimum(block, cand, out=block)
+                    else:
+                        block[sel] = np.minimum(block[sel], cand)
                     continue
-                cand_cost = origins.access_cost_s[r : r + chunk, a, None] + nodes.gen_s[pair] + targets.egress_cost_s[None, :, b]
-                better = cand_cost < block_cost
-                block_cost[better] = cand_cost[better]
-                block[better] = cand[better]
+                cand_cost = origins.access_cost_s[o_rows, a, None] + nodes.gen_s[pair] + targets.egress_cost_s[None, cols, b]
+                if all_rows and all_cols:
+                    better = cand_cost < block_cost
+                    block_cost[better] = cand_cost[better]
+                    block[better] = cand[better]
+                    continue
+                sub_cost, sub = block_cost[sel], block[sel]
+                better = cand_cost < sub_cost
+                sub_cost[better] = cand_cost[better]
+                sub[better] = cand[better]
+                block_cost[sel], block[sel] = sub_cost, sub
     out = with_direct_s(out, origins, targets)
     out[out > limit_s] = np.inf
     return out
+
+
+def _block_index(rows: IntArray | None, cols: IntArray | None) -> Any:
+    """Index of the ``rows`` x ``cols`` block of a 2-D array (``None``: all of them)."""
+    if rows is None:
+        return (slice(None), slice(None)) if cols is None else (slice(None), cols)
+    return (rows, slice(None)) if cols is None else np.ix_(rows, cols)
 
 
 def path_nodes(predecessors: IntArray, source: int, target: int) -> list[int]:

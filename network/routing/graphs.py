@@ -21,7 +21,7 @@ from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
 from network.model.area import area_type_codes, connector_kph
-from network.model.graph import GraphMode, NetworkState, RoadNetwork, StateParams
+from network.model.graph import SHARED_COLUMN, GraphMode, NetworkState, RoadNetwork, StateParams
 from network.model.memo import Memo
 from network.model.rail import RailNetwork, line_segments
 from network.model.speeds import ROAD_CLASSES, class_speed_kph
@@ -56,6 +56,10 @@ class ModeGraph:
     """Largest weight on clock time in ``csr.data`` (bounds generalized cost by clock time for a search cutoff)."""
     boarding_penalty_s: float = 0.0
     """Generalized seconds charged per boarding (``transfer_penalty_min``); see :func:`generalized_costs`."""
+    shared_pairs: npt.NDArray[np.int64] | None = None
+    """Road edges every state of the tier shares (``SHARED_COLUMN``, expressways left out: never snapped to),
+    as sorted keys lower node x ``n_road`` + higher node; ``None`` when the roads carry no such column (every
+    road counts as shared). They set how far a point looks for candidates (:attr:`anchor_ids`)."""
 
     @cached_property
     def generalized(self) -> bool:
@@ -97,6 +101,24 @@ class ModeGraph:
         size = np.bincount(label[deg > 0], minlength=int(label_all.max()) + 1)
         keep = size[label] >= min(MIN_COMPONENT_NODES, int(size.max()))
         return np.flatnonzero(keep & (deg > 0)).astype(np.int64)
+
+    @cached_property
+    def anchor_ids(self) -> npt.NDArray[np.int64]:
+        """The connected road nodes (``road_ids``) on a shared road (:attr:`shared_pairs`): a point's ``k`` nearest
+        of them set the radius within which every connected road node is a candidate (``network.routing.engine``).
+        A road added by a year, project or edit adds candidates within that radius and never pushes one out."""
+        ids = self.road_ids
+        if self.shared_pairs is None:
+            return ids
+        n = np.int64(self.n_road)
+        ends = np.unique(np.concatenate([self.shared_pairs // n, self.shared_pairs % n]))
+        return ids[np.isin(ids, ends)]
+
+    @cached_property
+    def anchor_tree(self) -> cKDTree:
+        """KD-tree over :attr:`anchor_ids` (UTM m)."""
+        ids = self.anchor_ids
+        return cKDTree(np.column_stack([self.node_x[ids], self.node_y[ids]]))
 
     @cached_property
     def road_samples(self) -> RoadSamples:
@@ -146,6 +168,11 @@ class RoadSamples:
     time_vu_s: npt.NDArray[np.float64]
     gen_uv_s: npt.NDArray[np.float64]
     gen_vu_s: npt.NDArray[np.float64]
+    arc: npt.NDArray[np.int64] | None = None
+    """Per sample: the index of its road (one per pair of end nodes)."""
+    shared_tree: cKDTree | None = None
+    """KD-tree over the samples of shared roads (``ModeGraph.shared_pairs``; every road when ``None``): the
+    nearest of them sets how far a point looks for roads to join (``network.routing.engine``)."""
 
 
 def _road_samples(g: ModeGraph) -> RoadSamples:
@@ -177,7 +204,13 @@ def _road_samples(g: ModeGraph) -> RoadSamples:
     x = g.node_x[u[arc]] + frac * (g.node_x[v[arc]] - g.node_x[u[arc]])
     y = g.node_y[u[arc]] + frac * (g.node_y[v[arc]] - g.node_y[u[arc]])
     gen = (g_uv[arc], g_vu[arc]) if g.generalized else (t_uv[arc], t_vu[arc])
-    return RoadSamples(cKDTree(np.column_stack([x, y])), u[arc], v[arc], frac, t_uv[arc], t_vu[arc], *gen)
+    xy = np.column_stack([x, y])
+    shared_tree = None
+    if g.shared_pairs is not None:
+        n_road = np.int64(g.n_road)
+        shared = np.isin(u * n_road + v, g.shared_pairs)[arc]
+        shared_tree = cKDTree(xy[shared]) if shared.any() else None
+    return RoadSamples(cKDTree(xy), u[arc], v[arc], frac, t_uv[arc], t_vu[arc], *gen, arc=arc, shared_tree=shared_tree)
 
 
 def _arc_time(keys_sorted: npt.NDArray[np.int64], w: npt.NDArray[np.float64], want: npt.NDArray[np.int64]) -> npt.NDArray[np.float64]:
@@ -427,7 +460,21 @@ def build_car_graph(state: NetworkState) -> ModeGraph:
         edge_label=label,
         edge_length_m=length,
         station_nodes=np.array([], dtype=np.int64),
+        shared_pairs=shared_pairs(roads),
     )
+
+
+def shared_pairs(roads: RoadNetwork) -> npt.NDArray[np.int64] | None:
+    """The roads' shared edges (``SHARED_COLUMN``) that are not expressways, as sorted keys lower node x
+    number of nodes + higher node (``ModeGraph.shared_pairs``); ``None`` without the column."""
+    e = roads.edges
+    if SHARED_COLUMN not in e.columns:
+        return None
+    keep = e[SHARED_COLUMN].astype("boolean").fillna(False).to_numpy(dtype=bool) & (e["highway"].astype(str).to_numpy() != EXPRESSWAY_CLASS)
+    u = e["u"].to_numpy(dtype=np.int64)[keep]
+    v = e["v"].to_numpy(dtype=np.int64)[keep]
+    n = np.int64(len(roads.nodes))
+    return np.unique(np.minimum(u, v) * n + np.maximum(u, v))
 
 
 def initial_wait_s(headway_s: npt.ArrayLike, values: dict[str, float]) -> npt.NDArray[np.float64]:
@@ -713,6 +760,7 @@ def build_transit_graph(state: NetworkState) -> ModeGraph:
         edge_clock_s=edge_clock_s,
         cost_weight_max=cw.max_weight,
         boarding_penalty_s=cw.boarding_penalty_s,
+        shared_pairs=shared_pairs(roads),
     )
 
 
@@ -745,7 +793,7 @@ def _connected_road_nodes(roads: RoadNetwork) -> npt.NDArray[np.int64]:
 
 def _with_snapping(graph: ModeGraph) -> ModeGraph:
     """``graph`` with what snapping derives from it computed (kept graphs hand these on to their copies)."""
-    _ = graph.road_ids, graph.road_samples, graph.road_tree, graph.station_tree
+    _ = graph.road_ids, graph.road_samples, graph.road_tree, graph.station_tree, graph.anchor_ids, graph.anchor_tree
     return graph
 
 
@@ -768,7 +816,7 @@ def build_mode_graph(state: NetworkState, mode: GraphMode) -> ModeGraph:
         if kept is not roads:  # an id reused after the first roads were freed
             return build_car_graph(state)
         out = replace(graph)
-        for name in ("road_ids", "road_samples", "road_tree", "station_tree"):
+        for name in ("road_ids", "road_samples", "road_tree", "station_tree", "anchor_ids", "anchor_tree"):
             if name in graph.__dict__:
                 out.__dict__[name] = graph.__dict__[name]
         return out

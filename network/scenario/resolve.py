@@ -19,14 +19,14 @@ from __future__ import annotations
 import difflib
 import hashlib
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
 from network._errors import InputError, missing_file_reason, one_input_error
-from network.model.graph import NetworkState, RoadNetwork, StateParams
+from network.model.graph import SHARED_COLUMN, NetworkState, RoadNetwork, StateParams
 from network.model.memo import Memo
 from network.model.parameters import DEFAULTS
 from network.model.rail import (
@@ -114,9 +114,43 @@ def base_network(tier: str) -> tuple[RoadNetwork, RailNetwork]:
         # the OSM tiers load osmnx and numba kernels (~1 s): only when a scenario asks for one
         from network.sources.osm import load_cached_osm_roads  # type: ignore[import-not-found,unused-ignore]
 
-        return load_cached_osm_roads(), load_rail()
+        return with_shared_edges(load_cached_osm_roads(), tier=tier), load_rail()
     roads = with_urban_expressways(load_embedded_roads(), load_urban_express_corridors())
-    return with_road_classes(roads, load_road_classes()), load_rail()
+    return with_shared_edges(with_road_classes(roads, load_road_classes()), tier=tier), load_rail()
+
+
+def with_shared_edges(roads: RoadNetwork, *, tier: str, catalogue: dict[str, Project] | None = None) -> RoadNetwork:
+    """``roads`` (a tier's surveyed roads) with the edge column ``shared`` (``SHARED_COLUMN``): True on the edges
+    present in every year and every project set, i.e. left when every dated road, 湘江 crossing and corridor
+    (absent before its date) and every catalogue road opening is closed. Edges added later (own roads of
+    catalogue projects, scenario edits) carry no flag (False)."""
+    cat = catalogue if catalogue is not None else load_catalogue()
+    named_refs = {p.ref for p in cat.values() if p.type == "road_opening" and p.ref}
+    marked = replace(roads, edges=roads.edges.assign(_edge=np.arange(len(roads.edges))))
+    earliest = _roads_in_year(close_refs(marked, named_refs), tier, EARLIEST_YEAR, named_refs)
+    shared = np.zeros(len(roads.edges), dtype=bool)
+    shared[earliest.edges["_edge"].to_numpy(dtype=np.int64)] = True
+    return replace(roads, edges=roads.edges.assign(**{SHARED_COLUMN: shared}))
+
+
+EARLIEST_YEAR = 0
+"""A year before every dated road: the network every year shares."""
+
+
+def _roads_in_year(roads: RoadNetwork, tier: str, year: int | None, named_refs: set[str], dates: str = "earliest") -> RoadNetwork:
+    """``roads`` as in ``year`` (embedded tier): expressways and trunk roads (not named by a catalogue project)
+    opened later closed, urban expressways not yet 快速化 at their arterial class, curated corridor classes and
+    湘江 crossings as in that year (a date range at its ``dates`` end)."""
+    if year is None or tier != "embedded":
+        return roads
+    roads = close_refs(roads, {ref for ref, day in road_openings().items() if day.year > year and ref not in named_refs})
+    # urban expressways not yet 快速化 in that year are the skeleton's signalised arterials
+    late = {ref for ref, day in urban_express_openings(load_urban_express_corridors()).items() if day.year > year}
+    roads = before_urban_express(roads, late)
+    # curated corridor classes (data/road_classes.csv) opened later: absent or at their class before
+    roads = road_classes_in_year(roads, load_road_classes(), year, dates)
+    # 湘江 crossings (data/river_crossings.csv) opened later are absent (a date range at its ``dates`` end)
+    return crossings_in_year(roads, load_river_crossings(), year, dates)
 
 
 def _check_ids(ids: list[str], field_name: str, catalogue: dict[str, Project], file: str) -> None:
@@ -412,15 +446,7 @@ def _catalogue_roads(
     roads: RoadNetwork, tier: str, year: int | None, active: frozenset[str], cat: dict[str, Project], dates: str = "earliest"
 ) -> tuple[RoadNetwork, dict[str, str]]:
     named_refs = {p.ref for p in cat.values() if p.type == "road_opening" and p.ref}
-    if year is not None and tier == "embedded":
-        roads = close_refs(roads, {ref for ref, day in road_openings().items() if day.year > year and ref not in named_refs})
-        # urban expressways not yet 快速化 in that year are the skeleton's signalised arterials
-        late = {ref for ref, day in urban_express_openings(load_urban_express_corridors()).items() if day.year > year}
-        roads = before_urban_express(roads, late)
-        # curated corridor classes (data/road_classes.csv) opened later: absent or at their class before
-        roads = road_classes_in_year(roads, load_road_classes(), year, dates)
-        # 湘江 crossings (data/river_crossings.csv) opened later are absent (a date range at its ``dates`` end)
-        roads = crossings_in_year(roads, load_river_crossings(), year, dates)
+    roads = _roads_in_year(roads, tier, year, named_refs, dates)
     own = [pid for pid, p in cat.items() if own_road_reason(tier, p)]
     for pid in own:
         roads = _add_own_road(roads, cat[pid], on=pid in active)

@@ -117,7 +117,11 @@ def test_a_connector_never_joins_an_expressway_or_a_road_not_yet_open(surveyed: 
         snap = snap_points(g, np.asarray(x), np.asarray(y), state.params)
         assert (snap.nodes < g.n_road).all()  # road nodes only: the expressway layer is entered by ramps
         label = {int(k): str(lbl) for k, lbl in zip(range(len(g.edge_kind)), g.edge_kind)}
-        lo, hi = g.csr.indptr[snap.nodes[0, 3]], g.csr.indptr[snap.nodes[0, 3] + 1]
-        on_road = {label[k] for k in range(lo, hi) if g.csr.indices[k] == snap.nodes[0, 4]}
-        assert "road:expressway" not in on_road
-        assert ("road:suburban_arterial" in on_road) == (year == 2020)  # the road along which the point joins
+        assert snap.along is not None
+        on_road = set()  # the roads along which the point joins (a column with the road's other end)
+        for node, other in zip(snap.nodes[0], snap.along[3][0]):
+            if other >= 0:
+                lo, hi = g.csr.indptr[node], g.csr.indptr[node + 1]
+                on_road |= {label[k] for k in range(lo, hi) if g.csr.indices[k] == other}
+        assert on_road and "road:expressway" not in on_road
+        assert ("road:suburban_arterial" in on_road) == (year == 2020)

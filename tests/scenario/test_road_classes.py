@@ -41,7 +41,9 @@ def test_a_corridor_is_absent_before_its_opening(surveyed: Scenario) -> None:
     r_after = route(after, PINGTANG, JIUHUA, "car")
     assert not any("潇湘大道" in leg.label for leg in r_before.legs)
     assert any("潇湘大道" in leg.label and "suburban_arterial" in leg.label for leg in r_after.legs)
-    assert r_after.minutes < r_before.minutes - 5.0
+    # before, a point at 坪塘 joins the skeleton's long 九华 arterial too (a shared road the 潭州大道 长沙段's own
+    # nodes used to crowd out: 40.3 min in 2019, now 26.7); 潇湘大道 still saves minutes
+    assert r_after.minutes < r_before.minutes - 2.0
 
 
 def test_a_bad_class_row_is_refused_naming_file_line_and_field(tmp_path: Path) -> None:
