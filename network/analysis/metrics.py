@@ -69,25 +69,45 @@ def _origin_rows(
         base is not None
         and old is not None
         and old.n_nodes == g.n_nodes
-        and np.array_equal(base.sources, nodes)
         and np.array_equal(old.node_x, g.node_x)
         and np.array_equal(old.node_y, g.node_y)
         and (base.clock_s is None) == (clock is None)
         and base.limit_s == search_s
     ):
-        rows = affected_origins(base, diff(base.csr, g.csr))
-        if clock is not None:
-            gen, clk = recompute_costs(base, g.csr, clock, rows) if len(rows) else (base.times_s, base.clock_s)
-            assert clk is not None
-            return _clock_cut(gen, clk), None, len(rows)
-        times = recompute(base, g.csr, rows) if len(rows) else base.times_s
-        return Field(times, times), None, len(rows)
+        return _reused_rows(g, nodes, base, clock)
     if keep_trees:
         tree = solve(g.csr, nodes, limit_s=search_s, keep_fields=True, clock_s=clock)
         if tree.clock_s is not None:
             return _clock_cut(tree.times_s, tree.clock_s), tree, len(nodes)
         return Field(tree.times_s, tree.times_s), tree, len(nodes)
     return node_costs_s(g, nodes, limit_s=FIELD_LIMIT_S), None, len(nodes)
+
+
+def _reused_rows(g: ModeGraph, nodes: IntArray, base: TreeSolve, clock: FloatArray | None) -> tuple[Field, None, int]:
+    """Rows from ``nodes`` on ``g`` (same nodes as ``base``'s graph): an origin ``base`` solved keeps its row
+    unless the edit can change it (then recomputed on ``g``); an origin it did not solve (a changed snap
+    added it) is computed afresh, as a full evaluation would. Also returns how many rows were computed."""
+    at = np.minimum(np.searchsorted(base.sources, nodes), len(base.sources) - 1)
+    known = base.sources[at] == nodes
+    rows = np.intersect1d(affected_origins(base, diff(base.csr, g.csr)), at[known])
+    if clock is not None:
+        gen, clk = recompute_costs(base, g.csr, clock, rows) if len(rows) else (base.times_s, base.clock_s)
+        assert clk is not None
+        kept = _clock_cut(gen[at[known]], clk[at[known]])
+    else:
+        times = recompute(base, g.csr, rows) if len(rows) else base.times_s
+        mine = times[at[known]]
+        kept = Field(mine, mine)
+    if known.all():
+        return kept, None, len(rows)
+    fresh = node_costs_s(g, nodes[~known], limit_s=FIELD_LIMIT_S)
+    out_gen = np.empty((len(nodes), kept.gen_s.shape[1]))
+    out_gen[known], out_gen[~known] = kept.gen_s, fresh.gen_s
+    if not kept.generalized:
+        return Field(out_gen, out_gen), None, len(rows) + int((~known).sum())
+    out_clock = np.empty_like(out_gen)
+    out_clock[known], out_clock[~known] = kept.clock_s, fresh.clock_s
+    return Field(out_gen, out_clock), None, len(rows) + int((~known).sum())
 
 
 def _clock_cut(gen: FloatArray, clock: FloatArray) -> Field:

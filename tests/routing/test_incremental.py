@@ -196,3 +196,41 @@ def test_recomputing_rows_through_a_contraction_hierarchy_gives_the_same_times()
         assert np.array_equal(rows_a, rows_b)
         assert np.array_equal(np.isfinite(a), np.isfinite(b))
         assert np.abs(a[np.isfinite(a)] - b[np.isfinite(b)]).max(initial=0.0) < 1e-9
+
+
+def test_an_edit_that_moves_the_snapped_origins_still_reuses_trees_bit_for_bit(surveyed_state: NetworkState, region: Region) -> None:
+    """A road between existing nodes can change which nodes the zones and centres snap to (a new nearest
+    road): the origins both evaluations share keep or recompute their rows, the new ones are solved afresh,
+    and the result equals a full evaluation."""
+    from network.analysis.metrics import evaluate
+    from network.scenario.resolve import resolve_state
+    from network.scenario.schema import Scenario
+
+    road = {"type": "new_road", "name": "长沙-株洲 direct", "path": [[112.98, 28.19], [113.13, 27.84]], "speed_kph": 100}
+    edited = resolve_state(Scenario.model_validate({"name": "direct", "add": [road]}))
+    base = evaluate(surveyed_state, region, keep_trees=True)
+    again = evaluate(edited, region, reuse=base)
+    full = evaluate(edited, region)
+    for mode in ("car", "transit", "best"):
+        assert np.array_equal(again.centre_minutes[mode], full.centre_minutes[mode])
+        assert np.array_equal(again.cell_minutes[mode], full.cell_minutes[mode])
+        assert np.array_equal(again.zone_minutes[mode], full.zone_minutes[mode])
+    assert again.recomputed["car"][0] < full.recomputed["car"][0]  # fewer trees than a full evaluation
+
+
+@pytest.mark.parametrize("mode", ["car", "transit"])
+def test_reused_rows_solve_afresh_the_origins_the_base_did_not(surveyed_state: NetworkState, mode: str) -> None:
+    """An origin the base evaluation did not solve (a snap that moved) gets the row a full evaluation gives;
+    the others come from the base, nothing recomputed."""
+    from network.analysis.metrics import FIELD_LIMIT_S, _reused_rows
+    from network.routing.engine import node_costs_s
+    from network.routing.graphs import build_mode_graph
+
+    g = build_mode_graph(surveyed_state, mode)  # type: ignore[arg-type]
+    nodes = np.arange(0, 400, 7, dtype=np.int64)
+    clock = g.clock_s if g.generalized else None
+    base = inc.solve(g.csr, nodes[::2], limit_s=g.search_limit_s(FIELD_LIMIT_S), keep_fields=True, clock_s=clock)
+    got, _, n_done = _reused_rows(g, nodes, base, clock)
+    full = node_costs_s(g, nodes, limit_s=FIELD_LIMIT_S)
+    assert np.array_equal(got.gen_s, full.gen_s) and np.array_equal(got.clock_s, full.clock_s)
+    assert n_done == len(nodes) - len(nodes[::2])

@@ -97,6 +97,19 @@ def test_edit_undo_and_bad_edit(client: TestClient, opened: dict[str, Any]) -> N
     assert client.post(f"/api/tabs/{tab}/undo", headers=AUTH).status_code == 409
 
 
+def test_an_edit_that_can_help_no_trip_recomputes_no_origin(client: TestClient, opened: dict[str, Any]) -> None:
+    """Incremental evaluation: only the origins a road can change are recomputed; a 5-km/h lane between the
+    centres improves no origin's tree, so none is recomputed and no number moves."""
+    tab = opened["tab"]
+    lane = {**NEW_ROAD, "item": {**NEW_ROAD["item"], "name": "slow lane", "speed_kph": 5}}
+    r = client.post(f"/api/tabs/{tab}/edits", json={"op": lane}, headers=AUTH)
+    assert r.status_code == 200, r.text
+    car = r.json()["numbers"]["recomputed_origins"]["car"]
+    assert car["recomputed"] == 0 < car["of"]
+    assert r.json()["numbers"]["centre_minutes"] == opened["numbers"]["centre_minutes"]
+    assert client.post(f"/api/tabs/{tab}/undo", headers=AUTH).status_code == 200
+
+
 def test_route_is_the_cli_route_json(client: TestClient, opened: dict[str, Any], workspace: Path, capsys: pytest.CaptureFixture[str]) -> None:
     ends = {"from": [112.97, 28.20], "to": [113.13, 27.83], "mode": "transit"}
     tab = opened["tab"]
