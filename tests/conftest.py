@@ -3,7 +3,9 @@ worker under pytest-xdist); how tests are grouped on workers."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -64,3 +66,57 @@ def pytest_collection_finish(session: pytest.Session) -> None:
                 f"pytest-xdist --dist loadgroup ignores xdist_group here ({len(lost)} tests without a group, "
                 f"e.g. {lost[0]}): use a pytest that keeps Item.nodeid settable (pyproject.toml pins pytest<9.2)"
             )
+
+
+HEAVY_GROUPS_CPU_S: Mapping[str, float] = {
+    SERIAL_GROUP: 130,
+    "tests/test_api.py": 83,
+    "tests/analysis/test_claims.py": 67,
+    "tests/cli/test_interrupt.py": 44,
+    "tests/cli/test_file_faults.py": 28,
+    "tests/scenario/test_edits.py": 26,
+    "tests/packaging/test_wheel.py": 21,
+    "tests/sources/test_osm_arrays.py": 19,
+    "tests/packaging/test_clone.py": 18,
+    "tests/routing/test_incremental.py": 16,
+    "tests/model/test_road_model.py": 14,
+    "tests/benchmarks/test_harness.py": 14,
+    "tests/run/test_trust.py": 12,
+    "tests/analysis/test_observed.py": 12,
+    "tests/serve/test_workbench_api.py": 11,
+    "tests/cli/test_cli.py": 11,
+    "tests/model/test_rail_model.py": 10,
+    "tests/routing/test_station_candidates.py": 10,
+    "tests/scenario/test_transit_edits.py": 10,
+    "tests/scenario/test_projects.py": 10,
+    "tests/analysis/test_attribution_shares.py": 9,
+    "tests/serve/test_workbench_property.py": 8,
+    "tests/test_readme.py": 8,
+}
+"""The xdist groups that cost the most CPU seconds in a whole run (measured with per-test getrusage, see
+docs/layout.md "How long the tests take"). Under ``--dist loadgroup`` a worker takes the next group when
+it is nearly idle; pytest-xdist hands groups out by their number of tests, so a costly group with few tests
+(the claims audit, the clone) started last and one worker ran alone at the end. These start first, the
+costliest first (the rest keep xdist's order); a group missing here or costing more or less than written
+only changes the order, never which tests run. tests/test_layout.py checks every name is a group."""
+
+
+def group_order_key(scope: str) -> float:
+    """Sort key of an xdist work unit (its group name): the costliest known group first."""
+    return -HEAVY_GROUPS_CPU_S.get(scope, 0.0)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """``--dist loadgroup`` with the heavy groups handed out first (longest first: both workers end together)."""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadGroupScheduling
+
+    class HeaviestFirst(LoadGroupScheduling):  # type: ignore[misc]
+        def _assign_work_unit(self, node: Any) -> None:
+            first = min(self.workqueue, key=group_order_key)  # min is stable: ties keep xdist's order
+            self.workqueue.move_to_end(first, last=False)
+            super()._assign_work_unit(node)
+
+    return HeaviestFirst(config, log)
