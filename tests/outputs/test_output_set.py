@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from network._errors import DataError
+from network.cli.main import main
 from network.outputs.output_set import MANIFEST, PENDING_MAP, read_output_set, record_file, recover_output_set, staged_output_set
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -55,8 +56,10 @@ def _snapshot(work: Path) -> Snapshot:
 
 
 def _run(work: Path, text: str) -> None:
+    """A complete run of ``text``, in this process: the reference set (only the killed runs need a process
+    of their own; a subprocess here cost two more imports of the package)."""
     (work / "scenario.yaml").write_text(text, encoding="utf-8")
-    subprocess.run(_cmd(work), check=True, capture_output=True, cwd=ROOT)
+    assert main(_cmd(work)[2:]) == 0
 
 
 def _restore(work: Path, saved: Path) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import signal
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import psutil
@@ -100,7 +101,7 @@ def _base_network_disk_loads() -> int:
 
 
 @pytest.mark.slow
-def test_dask_batch_survives_a_worker_killed_mid_batch(cluster: object, tmp_path: Path) -> None:
+def test_dask_batch_survives_a_worker_killed_mid_batch(cluster: object, serial: list[BatchOutcome], tmp_path: Path) -> None:
     from distributed import Client
 
     files = _write(tmp_path, VALID)
@@ -126,8 +127,10 @@ def test_dask_batch_survives_a_worker_killed_mid_batch(cluster: object, tmp_path
     assert killed, "a worker was killed during the batch"
     assert [o.file for o in got] == [str(p) for p in files]
     assert all(o.ok for o in got), [o.error for o in got if not o.ok]
-    serial = run_batch(files, output_dir=tmp_path / "serial", maps=MapOptions(write=False, map_dir=tmp_path / "maps"))
-    assert _key(got) == _key(serial)
+    # the module's serial batch ran the same VALID documents (from other paths): file by file the same
+    # error and metrics (running them serially again here cost four more scenario runs)
+    by_name = {Path(o.file).name: o for o in serial}
+    assert _key(got) == _key([replace(by_name[p.name], file=str(p)) for p in files])
 
 
 @pytest.mark.slow
