@@ -69,12 +69,12 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 
 
 HEAVY_GROUPS_CPU_S: Mapping[str, float] = {
-    SERIAL_GROUP: 130,
-    "tests/test_api.py": 83,
+    SERIAL_GROUP: 125,
     "tests/analysis/test_claims.py": 67,
     "tests/cli/test_interrupt.py": 44,
     "tests/cli/test_file_faults.py": 28,
     "tests/scenario/test_edits.py": 26,
+    "tests/test_api.py": 25,
     "tests/packaging/test_wheel.py": 21,
     "tests/sources/test_osm_arrays.py": 19,
     "tests/packaging/test_clone.py": 18,
