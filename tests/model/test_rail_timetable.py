@@ -236,7 +236,7 @@ def test_metro_lines_run_their_published_end_to_end_times(period: str) -> None:
     stops between follow the kinematic profile scaled to fit, so an inner ride is shorter than the whole."""
     t = load_timetable()
     figures = t[t["line_id"].str.match(r"^(M\d|S2)$")]
-    assert {"M1", "M2", "S2"} <= set(figures["line_id"])
+    assert {"M1", "M2", "M6", "S2"} <= set(figures["line_id"])
     for _, fig in figures.iterrows():
         state = _state(int(fig["valid_from"].year), period)
         a, b = _stop_lonlat(fig["line_id"], fig["from_name"]), _stop_lonlat(fig["line_id"], fig["to_name"])
