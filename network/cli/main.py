@@ -189,10 +189,11 @@ def cmd_route(args: argparse.Namespace) -> int:
     """Run ``route``: print the fastest path (or a JSON object with ``--json``); returns the exit code."""
     from network.run.route import route_in_scenario  # lazy: only the command that runs it loads it
 
-    if args.via and args.mode != "car":
+    if args.via and args.mode not in (None, "car"):
         print(f"{program_name()} route: --via drives a named road through its waypoints; it needs --mode car (got {args.mode})", file=sys.stderr)
         return EXIT_USAGE
-    found = route_in_scenario(args.scenario, args.from_, args.to, args.mode, year=args.year, period=args.period, via=args.via)
+    mode = args.mode or ("car" if args.via else "best")  # --via alone: car, the only mode it drives
+    found = route_in_scenario(args.scenario, args.from_, args.to, mode, year=args.year, period=args.period, via=args.via)
     r = found.route
     if args.json:
         print(json.dumps(found.to_dict(), ensure_ascii=False, indent=2))
@@ -301,16 +302,16 @@ def configure_route(ap: argparse.ArgumentParser) -> None:
     ap.add_argument(
         "--mode",
         choices=["car", "transit", "best", "rail"],
-        default="best",
-        help="car, transit, best (the faster of both) or rail (station to station inside the rail system between the stations "
-        "nearest the points, changes of train included)",
+        default=None,
+        help="car, transit, best (the faster of both; the default) or rail (station to station inside the rail system between "
+        "the stations of the places nearest the points, changes of train included); car when --via is given",
     )
     ap.add_argument(
         "--via",
         type=_lonlats,
         default=None,
         metavar="LON,LAT;LON,LAT",
-        help="car only: drive through the road nodes nearest these waypoints in order (a named road end to end, as the "
+        help="car only (--mode car is taken when --mode is not given): drive through the road nodes nearest these waypoints in order (a named road end to end, as the "
         "corridor_end_to_end measure does with the waypoints of data/corridors.csv), not the fastest path",
     )
     add_when_options(ap)
