@@ -67,6 +67,8 @@ from network.scenario.schema import (
     inherit_base,
     is_scenario_path,
     load_scenario,
+    located,
+    scenario_name_hint,
 )
 from network.scenario.services import ServiceSource, feed_path, load_services, with_services
 from network.scenario.transit_edits import EditContext, apply_transit_edit, introduced_refs
@@ -186,8 +188,10 @@ def resolve_projects(
             try:
                 base_file = find_scenario_file(scenario.base, search_dirs=_distinct_dirs(sdir, SCENARIO_DIR))
             except InputError:
-                where = " or ".join(str(d) for d in _distinct_dirs(sdir, SCENARIO_DIR))
-                raise InputError(file, "base", f"got {scenario.base!r}: expected 'surveyed' or the name of a scenario in {where}") from None
+                dirs = _distinct_dirs(sdir, SCENARIO_DIR)
+                where = " or ".join(str(d) for d in dirs)
+                hint = scenario_name_hint(scenario.base, dirs)
+                raise InputError(file, "base", f"got {scenario.base!r}: expected 'surveyed' or the name of a scenario in {where}{hint}") from None
         base_scenario = load_scenario(base_file)
         if base_scenario.name in chain:
             raise InputError(file, "base", f"got {scenario.base!r}: base cycle {' -> '.join((*chain, base_scenario.name))}")
@@ -245,7 +249,22 @@ def build_state(
     active: frozenset[str] | None = None,
     catalogue: dict[str, Project] | None = None,
 ) -> NetworkState:
-    """Build the network state of ``resolved`` (or of another ``active`` project set on the same base)."""
+    """Build the network state of ``resolved`` (or of another ``active`` project set on the same base).
+
+    A bad value found only now (an unknown line id in a transit edit, a GTFS feed that cannot be read) is
+    an ``InputError`` with the line of its field in the scenario file (``located``), as parse errors have."""
+    try:
+        return _build_state(resolved, active=active, catalogue=catalogue)
+    except InputError as exc:
+        raise located(exc) from None
+
+
+def _build_state(
+    resolved: ResolvedScenario,
+    *,
+    active: frozenset[str] | None = None,
+    catalogue: dict[str, Project] | None = None,
+) -> NetworkState:
     cat = catalogue if catalogue is not None else load_catalogue()
     sc = resolved.scenario
     file = resolved.file

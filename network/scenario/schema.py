@@ -247,6 +247,24 @@ def parse_scenario(text: str, *, file: str) -> Scenario:
         raise InputError(file, path, msg, line=_line_of(text, path)) from None
 
 
+def located(exc: InputError) -> InputError:
+    """``exc`` with the line of its field in its scenario file, when it names no line and the file can be
+    read (an error found after parsing, e.g. an unknown line id of a transit edit, found as the state is built)."""
+    if exc.line is not None or exc.field.startswith("<"):
+        return exc
+    try:
+        path = Path(exc.file)
+        if path.suffix.lower() not in (".yaml", ".yml") or not path.is_file():
+            return exc
+        text, _ = read_scenario_text(path)
+    except (OSError, InputError, ValueError):
+        return exc
+    line = _line_of(text, exc.field)
+    if line is None:
+        return exc
+    return InputError(exc.file, exc.field, str(exc).removeprefix(f"{exc.file}: field '{exc.field}': "), line=line)
+
+
 def decode_scenario_bytes(data: bytes, *, file: str) -> tuple[str, str | None]:
     """Decode a scenario file's bytes; return the text and a notice when it was not plain UTF-8.
 
@@ -429,10 +447,15 @@ def find_scenario_file(name_or_path: str, *, search_dirs: Sequence[Path] | None 
     where = " and ".join(str(d) for d in dirs)
     if found:
         raise InputError(text, "<scenario>", f"ambiguous: {' and '.join(map(str, found))} both answer to this name; give the path")
-    known = sorted({p.stem for p in _yaml_files(dirs)} | {n for p in _yaml_files(dirs) if (n := _declared_name(p))})
+    raise InputError(text, "<scenario>", f"no scenario of that name (as <name>.yaml or a file's 'name:') in {where}{scenario_name_hint(text, dirs)}")
+
+
+def scenario_name_hint(text: str, dirs: Sequence[Path]) -> str:
+    """``"; did you mean a, b?"`` with the scenario names in ``dirs`` closest to ``text`` (file stems and
+    declared ``name:``), else the names there, else ''."""
+    known = sorted({p.stem for p in _yaml_files(list(dirs))} | {n for p in _yaml_files(list(dirs)) if (n := _declared_name(p))})
     close = difflib.get_close_matches(text, known, n=3)
-    hint = f"; did you mean {', '.join(close)}?" if close else (f"; scenarios there: {', '.join(known)}" if known else "")
-    raise InputError(text, "<scenario>", f"no scenario of that name (as <name>.yaml or a file's 'name:') in {where}{hint}")
+    return f"; did you mean {', '.join(close)}?" if close else (f"; scenarios there: {', '.join(known)}" if known else "")
 
 
 def _distinct(paths: list[Path]) -> list[Path]:
