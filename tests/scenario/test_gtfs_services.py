@@ -82,7 +82,7 @@ def test_a_bad_feed_fails_its_scenario_alone_naming_file_table_row_and_field(tmp
     err = capsys.readouterr().err
     assert rc == 1
     assert "Traceback" not in err
-    assert "bad-feed.yaml: field 'services[0].gtfs'" in err and "bad.zip [stops.txt]:3: field 'stop_lat': got 'north'" in err
+    assert "bad-feed.yaml:3: field 'services[0].gtfs'" in err and "bad.zip [stops.txt]:3: field 'stop_lat': got 'north'" in err
     assert (tmp_path / "out" / "good" / "metrics.json").exists()
     assert main(["validate", str(bad)]) == 1
     assert "[stops.txt]:3" in capsys.readouterr().err
