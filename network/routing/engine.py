@@ -462,13 +462,13 @@ def _snap_points(
     nodes = _fill_unused(np.concatenate([nodes, ends], axis=1), ok)
     d_all = _fill_unused(np.concatenate([d, d_ends], axis=1), ok)
     zero = np.zeros_like(d)
-    in_s = _fill_unused(np.concatenate([zero, np.nan_to_num(along_in, nan=np.inf)], axis=1), ok)
-    out_s = _fill_unused(np.concatenate([zero, np.nan_to_num(along_out, nan=np.inf)], axis=1), ok)
+    in_s = _fill_unused(np.concatenate([zero, np.nan_to_num(along_in, nan=np.inf, posinf=np.inf)], axis=1), ok)
+    out_s = _fill_unused(np.concatenate([zero, np.nan_to_num(along_out, nan=np.inf, posinf=np.inf)], axis=1), ok)
     along_all_m = _fill_unused(np.concatenate([zero, along_m], axis=1), ok)
     length_m = d_all * detour + along_all_m
     along = (in_s, out_s, along_all_m, _fill_unused(np.concatenate([np.full(d.shape, -1, dtype=np.int64), other], axis=1), ok))
-    in_gen_s = _fill_unused(np.concatenate([zero, np.nan_to_num(gen_in, nan=np.inf)], axis=1), ok)
-    out_gen_s = _fill_unused(np.concatenate([zero, np.nan_to_num(gen_out, nan=np.inf)], axis=1), ok)
+    in_gen_s = _fill_unused(np.concatenate([zero, np.nan_to_num(gen_in, nan=np.inf, posinf=np.inf)], axis=1), ok)
+    out_gen_s = _fill_unused(np.concatenate([zero, np.nan_to_num(gen_out, nan=np.inf, posinf=np.inf)], axis=1), ok)
     gap_m = np.minimum(d[:, 0], nearest_road_m) * detour_pt if d.shape[1] else np.full(m, np.inf)
     if graph.mode == "car":
         terminal = per_area(v, "car_terminal", "_min")[area] * 60.0
