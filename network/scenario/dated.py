@@ -52,18 +52,21 @@ def dated_road_changes() -> list[NetworkChange]:
         before = str(g["before"].iloc[0])
         kind = "road opened" if before == "absent" else f"class change → {g['class'].iloc[0]}"
         latest = g["opened_latest"].iloc[0]
-        if isinstance(latest, dt.date):  # known only as a range: both ends listed
-            out.append(NetworkChange(day, f"{kind} (earliest date of a range to {latest})", str(cid), str(g["name"].iloc[0])))
-            out.append(NetworkChange(latest, f"{kind} (latest date of a range from {day})", str(cid), str(g["name"].iloc[0])))
-        else:
-            out.append(NetworkChange(day, kind, str(cid), str(g["name"].iloc[0])))
+        out += _openings(day, latest if isinstance(latest, dt.date) else None, kind, str(cid), str(g["name"].iloc[0]))
     for r in load_river_crossings():
-        if r.opened is not None and r.opened_latest is not None:  # known only as a range: both ends listed
-            out.append(NetworkChange(r.opened, f"{r.kind} opened (earliest date of a range to {r.opened_latest})", r.crossing, r.name))
-            out.append(NetworkChange(r.opened_latest, f"{r.kind} opened (latest date of a range from {r.opened})", r.crossing, r.name))
-        elif r.opened is not None:
-            out.append(NetworkChange(r.opened, f"{r.kind} opened", r.crossing, r.name))
+        if r.opened is not None:
+            out += _openings(r.opened, r.opened_latest, f"{r.kind} opened", r.crossing, r.name)
     return sorted(out, key=lambda c: (c.date, c.id))
+
+
+def _openings(day: dt.date, latest: dt.date | None, kind: str, id_: str, name: str) -> list[NetworkChange]:
+    """One opening, or both ends of a date known only as a range (``day`` to ``latest``)."""
+    if latest is None:
+        return [NetworkChange(day, kind, id_, name)]
+    return [
+        NetworkChange(day, f"{kind} (earliest date of a range to {latest})", id_, name),
+        NetworkChange(latest, f"{kind} (latest date of a range from {day})", id_, name),
+    ]
 
 
 @dataclass(frozen=True)
