@@ -101,13 +101,15 @@ def _reused_rows(g: ModeGraph, nodes: IntArray, base: TreeSolve, clock: FloatArr
     if known.all():
         return kept, None, len(rows)
     fresh = node_costs_s(g, nodes[~known], limit_s=FIELD_LIMIT_S)
-    out_gen = np.empty((len(nodes), kept.gen_s.shape[1]))
-    out_gen[known], out_gen[~known] = kept.gen_s, fresh.gen_s
-    if not kept.generalized:
-        return Field(out_gen, out_gen), None, len(rows) + int((~known).sum())
-    out_clock = np.empty_like(out_gen)
-    out_clock[known], out_clock[~known] = kept.clock_s, fresh.clock_s
-    return Field(out_gen, out_clock), None, len(rows) + int((~known).sum())
+
+    def merged(kept_rows: FloatArray, fresh_rows: FloatArray) -> FloatArray:
+        out = np.empty((len(nodes), kept_rows.shape[1]))
+        out[known], out[~known] = kept_rows, fresh_rows
+        return out
+
+    gen = merged(kept.gen_s, fresh.gen_s)
+    clk = merged(kept.clock_s, fresh.clock_s) if kept.generalized else gen
+    return Field(gen, clk), None, len(rows) + int((~known).sum())
 
 
 def _clock_cut(gen: FloatArray, clock: FloatArray) -> Field:

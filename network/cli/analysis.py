@@ -101,7 +101,7 @@ def configure_timeline(ap: argparse.ArgumentParser) -> None:
         "--period",
         choices=PERIODS,
         default=None,
-        help="with --definition: the period (default: the one its source wording implies)",
+        help="with --definition: the period (default: the one its source wording implies); with --years: the period of every year (default am_peak)",
     )
     ap.set_defaults(run=run_timeline)
 
@@ -111,6 +111,8 @@ def run_timeline(args: argparse.Namespace) -> int:
     from network.analysis.definition_names import POTENTIAL_BASIS  # lazy: only the command that runs it loads it
     from network.run.timeline import definition_timeline, timeline  # lazy: only the command that runs it loads it
 
+    if args.definition and args.years:
+        usage_error(args, "--years runs the surveyed network year by year; it does not combine with --definition (give year scenarios)")
     if args.definition:
         d = definition_timeline(args.definition, args.scenarios, period=args.period, scenario_dir=args.scenario_dir, output_dir=args.output_dir)
         print(f"== {d.definition} by year, {d.period}  [tier {d.tier}; {d.snapshot}]  ({POTENTIAL_BASIS})")
@@ -122,6 +124,8 @@ def run_timeline(args: argparse.Namespace) -> int:
         return 0
     if args.years and args.scenarios:
         usage_error(args, "give scenario names or --years, not both")
+    if args.period and not args.years:
+        usage_error(args, "--period applies with --definition or --years; the year scenarios carry their own period")
     t = timeline(args.scenarios, scenario_dir=args.scenario_dir, output_dir=args.output_dir, years=args.years, period=args.period or "am_peak")
     wide = t.minutes[t.minutes["mode"] == "best"].pivot_table(index="year", columns=["from", "to"], values="minutes")
     print(f"best-mode centre-to-centre minutes by year, every direction  [tier {t.tier}; {t.snapshot}]")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from pathlib import Path
 
 import geopandas as gpd
@@ -570,7 +571,13 @@ TIMETABLE_COLUMNS = ("line_id", "from_name", "to_name", "valid_from", "run_min",
 
 def load_timetable(data_dir: Path = DATA_DIR) -> pd.DataFrame:
     """Published run times between two stops of a line (``data/rail_timetable.csv``): one row per figure and
-    date, with its basis (timetable, or derived from a published average speed) and source."""
+    date, with its basis (timetable, or derived from a published average speed) and source. Read once per
+    folder (every state build asks); a copy is returned."""
+    return _read_timetable(data_dir).copy()
+
+
+@lru_cache(maxsize=4)
+def _read_timetable(data_dir: Path) -> pd.DataFrame:
     path = data_dir / "rail_timetable.csv"
     t = read_text_table(path, TIMETABLE_COLUMNS)
     stops_of = _stops_by_line(data_dir)
@@ -620,10 +627,14 @@ def with_timetable(rail: RailNetwork, timetable: pd.DataFrame, *, year: int | No
     lines["timetable_run_min"] = [float(run.get(lid, np.nan)) for lid in lines["line_id"]]
     stops, track = [], []
     for _, line in lines.iterrows():
+        a, b = line["timetable_from"], line["timetable_to"]
+        if not a or not b or a == b:  # no published figure for this line: nothing to place
+            stops.append("")
+            track.append("")
+            continue
         s, along = _track_positions_m(rail, line)
         names = list(s["name_zh"])
-        a, b = line["timetable_from"], line["timetable_to"]
-        if a in names and b in names and a != b:
+        if a in names and b in names:
             i, j = sorted((names.index(a), names.index(b)))
             stops.append("|".join(names[i : j + 1]))
             track.append("|".join(f"{x:.1f}" for x in along[i : j + 1]))

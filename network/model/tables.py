@@ -76,3 +76,9 @@ def latest_opening(text: str, opened: dt.date | None, where: str) -> dt.date | N
     if opened is None or latest <= opened:
         raise DataError(f"{where}, field 'opened_latest': got {text!r}; expected a date after 'opened' ({opened or 'unknown'}): a range needs a known earliest end")
     return latest
+
+
+def opening_at(opened: dt.date | None, latest: dt.date | None, dates: str = "earliest") -> dt.date | None:
+    """The opening date a scenario taking the ``dates`` end (``earliest``/``latest``) of a range uses: ``latest``
+    when asked and known, else ``opened``."""
+    return latest if dates == "latest" and latest is not None else opened

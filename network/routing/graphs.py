@@ -791,9 +791,14 @@ def _connected_road_nodes(roads: RoadNetwork) -> npt.NDArray[np.int64]:
     return np.unique(np.concatenate([e["u"].to_numpy(dtype=np.int64), e["v"].to_numpy(dtype=np.int64)]))
 
 
+SNAP_ATTRS = ("road_ids", "road_samples", "road_tree", "station_tree", "anchor_ids", "anchor_tree")
+"""The cached properties snapping derives from a graph (computed once, handed on to the graph's copies)."""
+
+
 def _with_snapping(graph: ModeGraph) -> ModeGraph:
     """``graph`` with what snapping derives from it computed (kept graphs hand these on to their copies)."""
-    _ = graph.road_ids, graph.road_samples, graph.road_tree, graph.station_tree, graph.anchor_ids, graph.anchor_tree
+    for name in SNAP_ATTRS:
+        getattr(graph, name)
     return graph
 
 
@@ -816,7 +821,7 @@ def build_mode_graph(state: NetworkState, mode: GraphMode) -> ModeGraph:
         if kept is not roads:  # an id reused after the first roads were freed
             return build_car_graph(state)
         out = replace(graph)
-        for name in ("road_ids", "road_samples", "road_tree", "station_tree", "anchor_ids", "anchor_tree"):
+        for name in SNAP_ATTRS:
             if name in graph.__dict__:
                 out.__dict__[name] = graph.__dict__[name]
         return out

@@ -256,7 +256,8 @@ def build_state(
     try:
         return _build_state(resolved, active=active, catalogue=catalogue)
     except InputError as exc:
-        raise located(exc) from None
+        # the line of a field in the scenario's own file; an inherited edit's index counts the base's edits first
+        raise (located(exc) if not resolved.bases else exc) from None
 
 
 def _build_state(

@@ -27,6 +27,7 @@ import pandas as pd
 
 from network.model.graph import RoadNetwork
 from network.model.road_add import with_signals
+from network.model.tables import opening_at
 from network.scenario.edits import close_road, eligible_edges, match_corridor
 
 CORRIDOR_COLUMN = "corridor_class"
@@ -115,11 +116,8 @@ def class_openings(table: pd.DataFrame, dates: str = "earliest") -> dict[str, tu
     ``earliest`` or ``latest``) and what its edges were before (``before``)."""
     out: dict[str, tuple[dt.date | None, str]] = {}
     for c, g in table.groupby("corridor", sort=False):
-        day = g["opened"].iloc[0]
-        latest = g["opened_latest"].iloc[0] if "opened_latest" in g.columns else None
-        if dates == "latest" and isinstance(latest, dt.date):
-            day = latest
-        out[str(c)] = (day, str(g["before"].iloc[0]))
+        latest = g["opened_latest"].iloc[0]
+        out[str(c)] = (opening_at(g["opened"].iloc[0], latest if isinstance(latest, dt.date) else None, dates), str(g["before"].iloc[0]))
     return out
 
 

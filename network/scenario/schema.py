@@ -139,7 +139,7 @@ class Scenario(_Strict):
     """Longest walk to or from the network; omitted: the parameter walk_max_m."""
     dates: Literal["earliest", "latest"] = "earliest"
     """Where a curated opening date is known only as a range (``opened`` to ``opened_latest`` in
-    data/river_crossings.csv), which end the year's network takes: ``earliest`` (default) or ``latest``.
+    data/river_crossings.csv or data/road_classes.csv), which end the year's network takes: ``earliest`` (default) or ``latest``.
     ``timeline`` runs both ends of every year a range straddles and shows the spread."""
     thresholds_minutes: list[int] = Field(default_factory=lambda: [15, 30, 45, 60], min_length=1)
     checks: list[Check] = Field(default_factory=list)

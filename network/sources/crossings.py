@@ -22,7 +22,7 @@ import numpy as np
 from network._errors import DataError
 from network.model.graph import RoadNetwork
 from network.model.road_add import Joining, add_road
-from network.model.tables import latest_opening, read_text_table
+from network.model.tables import latest_opening, opening_at, read_text_table
 from network.paths import DATA_DIR
 
 CROSSING_COLUMN = "crossing"
@@ -52,7 +52,7 @@ class Crossing:
 
     def opened_on(self, dates: str = "earliest") -> dt.date | None:
         """The opening date a scenario taking the ``dates`` end of a range (``earliest``/``latest``) uses."""
-        return self.opened_latest if dates == "latest" and self.opened_latest is not None else self.opened
+        return opening_at(self.opened, self.opened_latest, dates)
 
 
 def _edge_pairs(text: str, where: str) -> tuple[tuple[int, int], ...]:

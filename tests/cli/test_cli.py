@@ -133,6 +133,10 @@ def test_timeline_years_lists_each_calendar_years_changes(tmp_path: Path, capsys
     with pytest.raises(SystemExit) as exc:
         main(["timeline", "year-2015", "--years", "2016-2017", "--output-dir", str(tmp_path)])
     assert exc.value.code == 2 and "not both" in capsys.readouterr().err
+    for argv, words in ((["--years", "2016-2017", "--definition", "centre_to_centre"], "does not combine"), (["--period", "off_peak"], "--period applies")):
+        with pytest.raises(SystemExit) as exc:
+            main(["timeline", *argv, "--output-dir", str(tmp_path)])
+        assert exc.value.code == 2 and words in capsys.readouterr().err
 
 
 def test_compare_writes_tables_and_difference_map(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

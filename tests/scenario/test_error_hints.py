@@ -35,3 +35,15 @@ def test_an_unknown_line_gives_the_line_of_the_file(tmp_path: Path) -> None:
         build_state(resolve_projects(load_scenario(f), file=str(f)))
     assert exc.value.line == 5 and str(exc.value).startswith(f"{f}:5: field 'add[0].line'"), exc.value
     assert "did you mean IC-ZZ" in str(exc.value)
+
+
+def test_an_inherited_edit_is_never_given_a_line_of_the_child_file(tmp_path: Path) -> None:
+    """add[k] counts the base's edits first: its line would point at another edit of another file, so none is given."""
+    (tmp_path / "b.yaml").write_text(
+        "name: b\nbase: surveyed\nadd:\n  - type: adjust_frequency\n    line: IC-ZZZ\n    headway_min: 6\n", encoding="utf-8"
+    )
+    c = tmp_path / "c.yaml"
+    c.write_text("name: c\nbase: b.yaml\nadd:\n  - type: adjust_frequency\n    line: IC-ZZ\n    headway_min: 5\n", encoding="utf-8")
+    with pytest.raises(InputError) as exc:
+        build_state(resolve_projects(load_scenario(c), file=str(c)))
+    assert exc.value.line is None and "IC-ZZZ" in str(exc.value) and f"{c}:5" not in str(exc.value), exc.value
