@@ -232,7 +232,8 @@ def zone_points(region: Region) -> tuple[FloatArray, FloatArray]:
     return np.array(xs), np.array(ys)
 
 
-def _r(x: float, nd: int = 2) -> float | None:
+def round_or_none(x: float, nd: int = 2) -> float | None:
+    """``x`` rounded to ``nd`` places; None where it is not finite (an unreachable pair in a table or JSON)."""
     return None if not np.isfinite(x) else round(float(x), nd)
 
 
@@ -245,7 +246,7 @@ def centre_pairs_table(ev: Evaluation) -> pd.DataFrame:
             for j, b in enumerate(CITIES):
                 if i == j:
                     continue
-                rows.append({"from": a, "to": b, "mode": mode, "minutes": _r(m[i, j]), "within_30": bool(m[i, j] <= HALF_HOUR_MINUTES)})
+                rows.append({"from": a, "to": b, "mode": mode, "minutes": round_or_none(m[i, j]), "within_30": bool(m[i, j] <= HALF_HOUR_MINUTES)})
     df = pd.DataFrame(rows)
     df["minutes"] = df["minutes"].astype(object).where(df["minutes"].notna(), None)  # unreachable: None, not NaN
     return df

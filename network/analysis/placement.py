@@ -16,7 +16,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from network.model.graph import StateParams
+from network.analysis.metrics import round_or_none
+from network.model.graph import MODES, StateParams
 from network.model.region import CITIES
 from network.model.types import FloatArray
 from network.routing.engine import point_matrix, snap_points
@@ -36,7 +37,6 @@ RING_POINTS = 8
 """Points on each of the two circles around a centre."""
 SAMPLE_POINTS = 1 + 2 * RING_POINTS
 """Points per centre: the centre itself and two rings."""
-MODES = ("car", "transit", "best")
 
 
 def placement_offsets_m(radius_m: float) -> tuple[FloatArray, FloatArray]:
@@ -82,10 +82,6 @@ def sample_minutes(
     return out
 
 
-def _r(x: float) -> float | None:
-    return round(float(x), 2) if np.isfinite(x) else None
-
-
 def centre_spread_table(minutes: dict[str, FloatArray], centres: pd.DataFrame) -> pd.DataFrame:
     """Per ordered centre pair and mode: the centre-to-centre minutes (``minutes_centre``) and the min, median
     and max over the :data:`SAMPLE_POINTS` ² sample pairs (``minutes_min``, ``minutes_median``, ``minutes_max``;
@@ -107,10 +103,10 @@ def centre_spread_table(minutes: dict[str, FloatArray], centres: pd.DataFrame) -
                         "from": a,
                         "to": b,
                         "mode": mode,
-                        "minutes_centre": _r(block[0, 0]),
-                        "minutes_min": _r(finite.min()) if finite.size else None,
-                        "minutes_median": _r(float(np.median(finite))) if finite.size else None,
-                        "minutes_max": _r(finite.max()) if finite.size else None,
+                        "minutes_centre": round_or_none(block[0, 0]),
+                        "minutes_min": round_or_none(finite.min()) if finite.size else None,
+                        "minutes_median": round_or_none(float(np.median(finite))) if finite.size else None,
+                        "minutes_max": round_or_none(finite.max()) if finite.size else None,
                         "from_placement_m": float(tol[a]),
                         "to_placement_m": float(tol[b]),
                         "sample_pairs": int(block.size),

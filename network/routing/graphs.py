@@ -498,6 +498,14 @@ NATIONAL_RAIL_KINDS: Final = ("hsr", "conventional")
 """Line kinds boarded through national-rail ticket and security gates (the minimum transfer time applies)."""
 
 
+def walk_transfer(crow_m: float, values: Mapping[str, float]) -> tuple[float, float]:
+    """A walking change between two nearby stations ``crow_m`` apart (crow-fly): its length (m, x
+    ``access_detour``) and clock seconds (walking + ``transfer_walk_s``); its generalized seconds are the clock
+    seconds x the walk weight. The transit graph's transfer edges and the rail measure's station places use it."""
+    walk_m = crow_m * values["access_detour"]
+    return walk_m, walk_m / (values["walk_speed_kph"] / 3.6) + values["transfer_walk_s"]
+
+
 def transfer_change_s(kind: str, values: Mapping[str, float]) -> float:
     """Time to change onto a train of ``kind`` inside a station before its wait: ``transfer_min_national_rail_s``
     (security and gates included) for HSR and conventional trains, else ``transfer_walk_s`` (platform to platform)."""
@@ -699,8 +707,7 @@ def build_transit_graph(state: NetworkState) -> ModeGraph:
             e.add(sid, j, t + bus_wait, "walk" if walkable else "feeder", name, d, gen_s=t_gen + bus_wait * cw.wait + cw.boarding_penalty_s)
     # walking transfers between nearby stations with different names (e.g. metro 长沙火车南站 <-> HSR 长沙南)
     for a, b in sorted(cKDTree(sxy).query_pairs(r=p.transfer_walk_m)) if n_st > 1 else []:
-        d = float(np.hypot(*(sxy[a] - sxy[b]))) * detour
-        t = d / walk_ms + v["transfer_walk_s"]
+        d, t = walk_transfer(float(np.hypot(*(sxy[a] - sxy[b]))), v)
         na, nb = str(st["name_zh"][a]), str(st["name_zh"][b])
         for ic in (ic_id, timed_id):
             e.add(ic[na], ic[nb], t, "transfer", f"{na}↔{nb}", d, gen_s=t * cw.walk)

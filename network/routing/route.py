@@ -16,7 +16,7 @@ from network.model.graph import NetworkState
 from network.model.rail import line_segments, ride_s
 from network.model.speeds import Period
 from network.routing.engine import Snap, direct_times_s, path_nodes, snap_points
-from network.routing.graphs import ModeGraph, build_mode_graph, cost_weights
+from network.routing.graphs import ModeGraph, build_mode_graph, cost_weights, walk_transfer
 
 
 @dataclass
@@ -532,7 +532,6 @@ def station_place(state: NetworkState, lonlat: tuple[float, float]) -> list[Plac
     if nearest not in set(names):
         return [PlaceStation(nearest, 0.0, 0.0, 0.0)]
     v = state.params.values()
-    walk_ms = v["walk_speed_kph"] / 3.6
     walk_w = cost_weights(v).walk
     k0 = int(np.flatnonzero(names == nearest)[0])
     d = np.hypot(xs - xs[k0], ys - ys[k0])
@@ -541,8 +540,7 @@ def station_place(state: NetworkState, lonlat: tuple[float, float]) -> list[Plac
         name = str(names[k])
         if name == nearest or d[k] > state.params.transfer_walk_m:
             continue
-        walk_m = float(d[k]) * v["access_detour"]
-        t = walk_m / walk_ms + v["transfer_walk_s"]
+        walk_m, t = walk_transfer(float(d[k]), v)
         out.append(PlaceStation(name, walk_m, t, t * walk_w))
     return out
 
