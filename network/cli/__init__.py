@@ -11,5 +11,6 @@ __all__ = [
     "matrix",
     "network",
     "observed",
+    "process_end",
     "serve",
 ]

@@ -87,7 +87,7 @@ def test_the_wheel_is_small_and_carries_data_sources_licences_and_scenarios(whee
     core = {line.split()[1].split(">")[0] for line in meta.splitlines() if line.startswith("Requires-Dist:") and "extra ==" not in line}
     assert {"fastapi", "uvicorn"} <= core, "the workbench's libraries are core dependencies (czt-planner serve after a plain install)"
     entry = zipfile.ZipFile(whl).read(f"{info}/entry_points.txt").decode("utf-8")
-    assert "czt-planner = network.cli.main:main" in entry
+    assert "czt-planner = network.cli.process_end:console" in entry
 
 
 def _dependencies_view(where: Path) -> Path:
