@@ -8,6 +8,7 @@ chosen by. The engine (``network.routing.engine``) only reads these arrays.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from functools import cached_property
@@ -346,17 +347,30 @@ class ExpresswaySplit:
     link_label: npt.NDArray[np.object_]
 
 
+_PIECE_OF_ROUTE = re.compile(r"^([GS]\d+)-[A-Z]+$")
+"""A curated piece of a numbered expressway: route number, a hyphen, a tag (``S21-HH``: the 长株高速's north end
+link to the 长永高速; ``S21-ZZ``: its 株洲 connector; data/trunk_roads.csv)."""
+
+
+def expressway_route(ref: str) -> str:
+    """The expressway a ref belongs to: a curated piece of a numbered expressway (``S21-HH``) is that expressway
+    (``S21``): the same road in the same closed toll system, driven on without a ramp; any other ref is itself."""
+    m = _PIECE_OF_ROUTE.match(ref)
+    return m.group(1) if m else ref
+
+
 def _carriageways(ends: list[tuple[int, float, str]]) -> list[list[int]]:
     """Group the expressway edge ends at one node into carriageways: ``ends`` are (end code, bearing away
     from the node in degrees, expressway ref). Where two ends meet the expressway goes on (a bend, or
     one corridor's label giving way to another's along the same road): one carriageway. Where more
-    meet, each expressway (ref) is one carriageway, and moving between them is a system interchange
-    (the skeleton's short spurs of one expressway are not told apart from its main line)."""
+    meet, each expressway (ref, a curated piece counted as its route: :func:`expressway_route`) is one
+    carriageway, and moving between them is a system interchange (the skeleton's short spurs of one
+    expressway are not told apart from its main line)."""
     if len(ends) <= 2:
         return [[code for code, _, _ in ends]]
     by_ref: dict[str, list[int]] = {}
     for code, _, r in ends:
-        by_ref.setdefault(r, []).append(code)
+        by_ref.setdefault(expressway_route(r), []).append(code)
     return list(by_ref.values())
 
 

@@ -62,6 +62,21 @@ def test_getting_on_and_off_costs_ramps_and_toll_stations_driving_through_is_fre
     assert t[3, 7] == pytest.approx(2 * local_s + 2 * ON_OFF_S + 2 * x_s + DEFAULTS["expressway_ramp_s"])
 
 
+def test_a_curated_piece_of_an_expressway_is_driven_on_without_a_ramp() -> None:
+    """A piece of an expressway curated on its own (data/trunk_roads.csv: ``S21-HH``, the 长株高速's north link)
+    is the same road as its main line (``S21``): driving from one onto the other through a junction with a third
+    expressway costs no ramp, while a different expressway (``S22``) there is a system interchange."""
+    roads = _toy_roads()
+    local_s = 1000.0 / (DEFAULTS["speed_urban_arterial_off_peak_kph"] / 3.6)
+    x_s = 1000.0 / (DEFAULTS["speed_expressway_off_peak_kph"] / 3.6)
+    for piece, ramp_s in (("S21-HH", 0.0), ("S22", DEFAULTS["expressway_ramp_s"])):
+        refs = roads.edges["ref"].replace({"X": "S21"}).to_numpy(dtype=object)
+        refs[(roads.edges["u"] == 1).to_numpy() & (roads.edges["v"] == 2).to_numpy()] = piece
+        t = _times_s(RoadNetwork(nodes=roads.nodes, edges=roads.edges.assign(ref=refs), tier="test", snapshot="test"))
+        assert t[3, 5] == pytest.approx(2 * local_s + 2 * ON_OFF_S + 2 * x_s + ramp_s), piece
+        assert t[3, 7] == pytest.approx(2 * local_s + 2 * ON_OFF_S + 2 * x_s + DEFAULTS["expressway_ramp_s"]), piece
+
+
 def test_a_point_beside_an_expressway_joins_a_road_not_the_expressway() -> None:
     """A point 50 m from the middle of expressway X (no junction there) is reached from the local road
     300 m away, never from the expressway itself."""
