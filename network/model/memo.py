@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Generic, TypeVar
@@ -68,6 +69,50 @@ class Memo(Generic[V]):
             while len(self._data) > self.maxsize:
                 self._data.popitem(last=False)
         return value
+
+    def clear(self) -> None:
+        """Forget every result."""
+        with self._lock:
+            self._data.clear()
+
+    def __len__(self) -> int:
+        """How many results are held."""
+        return len(self._data)
+
+
+class ObjectMemo(Generic[V]):
+    """One result per live object, by identity, dropped when that object is collected.
+
+    For derivations of an immutable object (a ``NetworkState``: "never edited in place") that several
+    calls ask for in turn: the result lives exactly as long as the object, so nothing is kept for an object
+    no one holds and an identity is never reused while its result is stored. The result must not refer
+    back to the object (it would keep it alive). Safe to share between threads (two threads may compute
+    the same result once each; either is kept)."""
+
+    def __init__(self) -> None:
+        self._data: dict[int, V] = {}
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def get(self, obj: object, compute: Callable[[], V]) -> V:
+        """The result stored for ``obj``, or ``compute()`` stored until ``obj`` is collected."""
+        key = id(obj)
+        with self._lock:
+            if key in self._data:
+                self.hits += 1
+                return self._data[key]
+        value = compute()
+        with self._lock:
+            self.misses += 1
+            if key not in self._data:
+                self._data[key] = value
+                weakref.finalize(obj, self._forget, key)
+            return self._data[key]
+
+    def _forget(self, key: int) -> None:
+        with self._lock:
+            self._data.pop(key, None)
 
     def clear(self) -> None:
         """Forget every result."""

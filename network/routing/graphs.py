@@ -23,7 +23,7 @@ from scipy.spatial import cKDTree
 
 from network.model.area import area_type_codes, connector_kph
 from network.model.graph import SHARED_COLUMN, GraphMode, NetworkState, RoadNetwork, StateParams
-from network.model.memo import Memo
+from network.model.memo import Memo, ObjectMemo
 from network.model.rail import RailNetwork, line_segments
 from network.model.speeds import ROAD_CLASSES, class_speed_kph
 from network.paths import CRS_METRIC
@@ -827,27 +827,38 @@ _CAR_GRAPHS: Memo[tuple[RoadNetwork, ModeGraph]] = Memo(maxsize=2)
 """Recent car graphs by their roads (identity, kept alive with the graph) and parameters: a state that
 differs from another only in its rail (a workbench edit of a line) shares that state's car graph."""
 
+_TRANSIT_GRAPHS: ObjectMemo[ModeGraph] = ObjectMemo()
+"""The transit graph of each live state (by identity, dropped with the state): the per-row measures of
+``observed`` (a rail path, a transit route) and every ``route`` of one state build it once."""
+
+
+def _kept_copy(graph: ModeGraph) -> ModeGraph:
+    """A copy of a memoised graph: the same arrays and snapping trees, none of the searches' caches (each
+    graph object builds its own contraction hierarchy when a query asks)."""
+    out = replace(graph)
+    for name in SNAP_ATTRS:
+        if name in graph.__dict__:
+            out.__dict__[name] = graph.__dict__[name]
+    return out
+
 
 def build_mode_graph(state: NetworkState, mode: GraphMode) -> ModeGraph:
     """Array form of ``mode`` for ``state`` (built once per state and mode).
 
     The car graph reads only the roads and the parameters: states sharing both (the same ``RoadNetwork``
     object, equal parameters) get the same arrays, built once, with the snapping samples and trees derived
-    from them; never a contraction hierarchy another state built (each graph object builds its own when a
-    query asks, so which search answers does not depend on what ran before). Roads are never edited in
-    place (``NetworkState``), so the object stands for its content while it is alive."""
+    from them; the transit graph is built once per state object (``_TRANSIT_GRAPHS``). Never a contraction
+    hierarchy another call built (each graph object builds its own when a query asks, so which search
+    answers does not depend on what ran before). Roads and states are never edited in place
+    (``NetworkState``), so an object stands for its content while it is alive."""
     if mode == "car":
         roads = state.roads
         kept, graph = _CAR_GRAPHS.get((id(roads), repr(state.params)), lambda: (roads, _with_snapping(build_car_graph(state))))
         if kept is not roads:  # an id reused after the first roads were freed
             return build_car_graph(state)
-        out = replace(graph)
-        for name in SNAP_ATTRS:
-            if name in graph.__dict__:
-                out.__dict__[name] = graph.__dict__[name]
-        return out
+        return _kept_copy(graph)
     if mode == "transit":
-        return build_transit_graph(state)
+        return _kept_copy(_TRANSIT_GRAPHS.get(state, lambda: _with_snapping(build_transit_graph(state))))
     raise ValueError(f"unknown graph mode {mode!r}; expected 'car' or 'transit'")
 
 

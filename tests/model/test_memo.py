@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import gc
+
 import numpy as np
 import pandas as pd
 
 from network.model import rail as rail_mod
-from network.model.memo import Memo, array_key, frame_key
+from network.model.memo import Memo, ObjectMemo, array_key, frame_key
 from network.model.parameters import DEFAULTS
 from network.model.rail import RailNetwork, line_segments
 from network.model.region import grid_cell_polygons
@@ -44,6 +46,22 @@ def test_memo_is_bounded_and_least_recently_used() -> None:
     assert len(m) == 2
     m.get("b", lambda: make("b"))
     assert calls == ["a", "b", "c", "b"]
+
+
+def test_object_memo_holds_one_result_per_live_object() -> None:
+    class Thing:
+        pass
+
+    m: ObjectMemo[list[int]] = ObjectMemo()
+    a, b = Thing(), Thing()
+    first = m.get(a, lambda: [1])
+    assert m.get(a, lambda: [2]) is first  # by identity, computed once
+    assert m.get(b, lambda: [3]) == [3] and len(m) == 2
+    del a
+    gc.collect()
+    assert len(m) == 1  # gone with its object
+    m.clear()
+    assert m.get(b, lambda: [4]) == [4]
 
 
 def test_line_segments_recomputed_when_the_rail_tables_change(surveyed_state) -> None:  # type: ignore[no-untyped-def]

@@ -28,7 +28,7 @@ CASES = [
 
 
 def _clear() -> None:
-    for memo in (resolve._CATALOGUE_ROADS, resolve._ADHOC_ROADS, graphs._CAR_GRAPHS):
+    for memo in (resolve._CATALOGUE_ROADS, resolve._ADHOC_ROADS, graphs._CAR_GRAPHS, graphs._TRANSIT_GRAPHS):
         memo.clear()
 
 

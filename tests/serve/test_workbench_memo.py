@@ -25,7 +25,7 @@ LINE = Append(op="append", field="remove_lines", item="IC-ZZ")
 
 
 def _fresh(tab: Tab, region: Region) -> Snapshot:
-    for memo in (engine._SNAPS, rail._SEGMENTS, region_mod._CELLS, resolve._CATALOGUE_ROADS, resolve._ADHOC_ROADS, graphs._CAR_GRAPHS):
+    for memo in (engine._SNAPS, rail._SEGMENTS, region_mod._CELLS, resolve._CATALOGUE_ROADS, resolve._ADHOC_ROADS, graphs._CAR_GRAPHS, graphs._TRANSIT_GRAPHS):
         memo.clear()
     return evaluate_scenario(tab.scenario, file=tab.edited_name, workspace=tab.workspace, region=region)
 
