@@ -42,8 +42,9 @@ METHOD_NOTES = (
 
 
 def _definitions(metrics: dict[str, Any]) -> str:
-    """The definition of each table of the run (metrics.json ``definitions``), as a short list."""
-    defs = metrics.get("definitions") or {}
+    """The definition of each table of the run (metrics.json ``definitions``), as a short list; the
+    ``centre_spread`` definition only when the page has no placement section to show it beside its table."""
+    defs = {k: v for k, v in (metrics.get("definitions") or {}).items() if not (k == "centre_spread" and metrics.get("centre_spread"))}
     if not defs:
         return ""
     items = "".join(f"<li><b>{esc(k)}</b>: {esc(v)}</li>" for k, v in defs.items())

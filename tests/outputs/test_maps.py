@@ -291,6 +291,20 @@ def test_report_has_headline_tables_charts_and_escapes_user_text() -> None:
     assert "@media print" in page
 
 
+def test_report_states_the_placement_definition_once() -> None:
+    definition = "centre_spread: door-to-door minutes between points within each city centre placement tolerance"
+    spread = [
+        {"from": "changsha", "to": "zhuzhou", "mode": "car", "from_placement_m": 300.0, "minutes_centre": 90.0}
+        | {"minutes_min": 88.0, "minutes_max": 99.0, "minutes_median": 91.0}
+    ]
+    base = _metrics() | {"definitions": {"centre_minutes": "door to door", "centre_spread": definition}}
+    page = render_report(scenario_title="t", metrics=base | {"centre_spread": spread})
+    assert page.count(definition) == 1 and 'id="placement"' in page  # beside its table, not again in the list
+    assert "<b>centre_minutes</b>" in page
+    without = render_report(scenario_title="t", metrics=base)  # no placement section: the list keeps it
+    assert without.count(definition) == 1 and 'id="placement"' not in without
+
+
 def test_relative_href_from_report_to_map(tmp_path: Path) -> None:
     assert relative_href(tmp_path / "maps" / "s.html", tmp_path / "outputs" / "s" / "report.html") == "../../maps/s.html"
 
