@@ -415,7 +415,7 @@ class RailTime:
     """The services (stopping patterns) the figure is over."""
     via_route: bool = False
     """True when no single service serves both stations and the figure is the rail-only path's rides, the
-    waits after its first boarding and any walking change between stations (``rail_path_legs``)."""
+    waits after its first boarding and any walking change between stations (:func:`rail_place_legs`)."""
     legs: list[Leg] = field(default_factory=list)
     """The rail-only path's legs when ``via_route``."""
 
@@ -615,19 +615,3 @@ def _rail_legs(state: NetworkState, starts: list[PlaceStation], ends: list[Place
         legs.append(Leg("transfer", f"{last.name}↔{ends[0].name}", last.walk_s / 60.0, last.walk_m / 1000.0, last.walk_gen_s / 60.0))
     return legs
 
-
-def rail_path_legs(state: NetworkState, from_station: str, to_station: str) -> list[Leg]:
-    """The legs of the least-cost trip inside the rail system from station ``from_station`` to ``to_station``
-    (by name): boarding, rides, changes of train (the transfer waits and minimum transfer times of the
-    transit graph) and alighting, never a road or feeder bus in between.
-
-    Raises
-    ------
-    NetworkError
-        When no rail path joins the two stations in the state (or a name is not a station).
-    """
-    if from_station == to_station:
-        raise NetworkError(
-            f"no rail path from {from_station} to {to_station} in this network state (a station-to-station figure needs one)"
-        )
-    return _rail_legs(state, [PlaceStation(from_station, 0.0, 0.0, 0.0)], [PlaceStation(to_station, 0.0, 0.0, 0.0)])

@@ -1,5 +1,5 @@
 """Timetable-true rail (network/model/rail.py ``with_timetable``, graph.py ``transfer_change_s``,
-routing/route.py ``rail_path_legs`` and ``route(..., "rail")``): published run times as data, a minimum
+routing/route.py ``rail_time`` and ``route(..., "rail")``): published run times as data, a minimum
 transfer time onto national-rail trains, and trips that change trains found station to station."""
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from network.model.parameters import DEFAULTS, PARAMETERS
 from network.model.rail import line_segments, load_rail, load_timetable, reverses_at, scale_to_timetable, with_timetable
 from network.paths import DATA_DIR
 from network.routing.graphs import transfer_change_s
-from network.routing.route import rail_path_legs, rail_time, route
+from network.routing.route import rail_time, route
 from network.scenario.resolve import resolve_state
 from network.scenario.schema import parse_scenario
 from tests.conftest import ROOT as PROJECT_DIR
@@ -77,7 +77,7 @@ def test_maglev_runs_the_operators_run_time_of_each_year(s2017: NetworkState) ->
 def test_a_two_train_hsr_trip_is_found_station_to_station(s2015: NetworkState) -> None:
     """株洲西 → 湘潭北 (2015): no single HSR service serves both, so the trip changes at 长沙南 (京广 → 沪昆),
     paying the minimum transfer time plus half the headway of the second train; never a feeder bus."""
-    legs = rail_path_legs(s2015, "株洲西", "湘潭北")
+    legs = route(s2015, ZHUZHOU_WEST, XIANGTAN_NORTH, "rail").legs
     kinds = [leg.kind for leg in legs]
     assert {"feeder", "drive", "walk", "access"}.isdisjoint(kinds)
     rides = [leg.label for leg in legs if leg.kind == "ride"]
@@ -90,7 +90,7 @@ def test_a_two_train_hsr_trip_is_found_station_to_station(s2015: NetworkState) -
     before_through = _state(2014)  # the 沪昆 HSR opened 2014-09; the through train G6146 only from 2015-07-01
     rt = rail_time(before_through, ZHUZHOU_WEST, XIANGTAN_NORTH)
     assert rt.via_route and rt.lines == ["HSR-WG", "HSR-HKW"]
-    legs14 = rail_path_legs(before_through, "株洲西", "湘潭北")
+    legs14 = route(before_through, ZHUZHOU_WEST, XIANGTAN_NORTH, "rail").legs
     waits14 = [leg.minutes for leg in legs14 if leg.kind == "wait"]
     ride_min = sum(leg.minutes for leg in legs14 if leg.kind == "ride")
     assert rt.minutes == pytest.approx(ride_min + sum(waits14[1:]), abs=0.05)
@@ -137,12 +137,17 @@ def test_route_cli_mode_rail_json() -> None:
 
 
 def test_no_rail_path_is_an_error_not_zero_minutes() -> None:
-    """Before the 沪昆 HSR (2014-09) 湘潭北 has no train: the station-to-station measure has no value (never 0 min)."""
+    """Two stations no train joins (2013, only the 京广 HSR and the 株洲–湘潭 conventional line kept: they share
+    no station): the station-to-station measure has no value (an error, never 0 min)."""
     state = _state(2013)
-    with pytest.raises(NetworkError):
-        rail_path_legs(state, "株洲西", "不存在的站")
-    names = set(state.rail.stops["name_zh"])
-    assert "湘潭北" not in names
+    lines = set(state.rail.lines["line_id"])
+    assert {"HSR-WG", "CR-ZX"} <= lines
+    apart = NetworkState(state.roads, state.rail.without_lines(sorted(lines - {"HSR-WG", "CR-ZX"})), state.params, year=state.year)
+    with pytest.raises(NetworkError, match="no rail path from 株洲西 to 湘潭"):
+        route(apart, ZHUZHOU_WEST, XIANGTAN_STATION, "rail")
+    with pytest.raises(NetworkError, match="no rail path"):
+        rail_time(apart, ZHUZHOU_WEST, XIANGTAN_STATION)
+    assert "湘潭北" not in set(state.rail.stops["name_zh"])  # before the 沪昆 HSR (2014-09) 湘潭北 has no train
 
 
 def test_minimum_transfer_time_applies_onto_national_rail_only() -> None:

@@ -11,7 +11,7 @@ from network.model.graph import NetworkState
 from network.model.parameters import PARAMETERS
 from network.routing.engine import snap_points
 from network.routing.graphs import build_mode_graph
-from network.routing.route import rail_path_legs, route
+from network.routing.route import route
 
 _TO_M = Transformer.from_crs("EPSG:4326", "EPSG:32649", always_xy=True)
 FROM_STATION, TO_STATION = "芙蓉广场", "长沙火车南站"  # M2, 12 km apart; HSR 长沙南 and maglev 磁浮高铁 beside the second
@@ -65,7 +65,7 @@ def test_every_station_in_walking_reach_is_a_candidate(surveyed_state: NetworkSt
 def test_a_metro_trip_is_never_slower_than_walk_ride_walk(surveyed_state: NetworkState) -> None:
     a, b = _station_xy(surveyed_state, FROM_STATION), _station_xy(surveyed_state, TO_STATION)
     # the rail part as the model has it: entering, first wait, rides, leaving (no walk at either end)
-    legs = rail_path_legs(surveyed_state, FROM_STATION, TO_STATION)
+    legs = route(surveyed_state, _lonlat(*a), _lonlat(*b), "rail").legs
     rail_min = sum(leg.minutes for leg in legs)
     # generalized: walking x walk_weight, and the first boarding's penalty refunded (engine.snap_points)
     rail_gen = sum(leg.generalized_minutes for leg in legs) - PARAMETERS["transfer_penalty_min"].value

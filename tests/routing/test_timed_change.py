@@ -8,11 +8,12 @@ import pytest
 
 from network.model.graph import NetworkState
 from network.routing.graphs import build_mode_graph, initial_wait_s, timed_change_s, timed_feed, transfer_change_s
-from network.routing.route import rail_path_legs, route
+from network.routing.route import route
 from network.scenario.resolve import resolve_state
 from network.scenario.schema import Scenario
 
 WUYI, ZHUZHOU = (112.9708, 28.1988), (113.1450, 27.8330)  # 五一广场 (M2 from 2014) -> 株洲 centre
+ZHUZHOU_WEST, XIANGTAN_NORTH = (113.0628, 27.7939), (112.9371, 27.9683)  # the HSR stations
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +70,7 @@ def test_no_change_from_a_frequent_line_waits_longer_than_a_first_boarding(surve
 
 def test_a_change_after_an_infrequent_train_still_waits_half_the_headway(surveyed: Scenario) -> None:
     state = resolve_state(surveyed.model_copy(update={"year": 2015, "period": "off_peak"}))
-    legs = rail_path_legs(state, "株洲西", "湘潭北")
+    legs = route(state, ZHUZHOU_WEST, XIANGTAN_NORTH, "rail").legs
     # HSR-WG -> HSR-HKW at 长沙南: no riding a metro one stop and back to time the change
     assert [leg.label for leg in legs if leg.kind == "ride"] == ["HSR-WG", "HSR-HKW"]
     change = [leg for leg in legs if leg.kind == "wait"][1]
