@@ -71,12 +71,28 @@ class Route:
         return d
 
 
-def _edge_lookup(g: ModeGraph, a: int, b: int) -> int:
+def _find_arc(g: ModeGraph, a: int, b: int) -> int | None:
+    """The CSR position of the arc a -> b, or None."""
     start, end = g.csr.indptr[a], g.csr.indptr[a + 1]
-    pos = np.where(g.csr.indices[start:end] == b)[0]
-    if len(pos) == 0:
+    pos = np.flatnonzero(g.csr.indices[start:end] == b)
+    return int(start + pos[0]) if len(pos) else None
+
+
+def _edge_lookup(g: ModeGraph, a: int, b: int) -> int:
+    k = _find_arc(g, a, b)
+    if k is None:
         raise NetworkError(f"no edge {a}->{b}")
-    return int(start + pos[0])
+    return k
+
+
+def _road_leg(g: ModeGraph, k: int | None) -> tuple[str, str]:
+    """(kind, label) of road arc ``k`` as a route leg shows it: a drive (car) or feeder bus (transit) on its
+    named road, with its class ("road" without an arc)."""
+    if k is None:
+        return ("drive" if g.mode == "car" else "feeder"), "road"
+    cls = str(g.edge_kind[k]).removeprefix("road:")
+    name = str(g.edge_label[k]) or cls
+    return ("drive" if g.mode == "car" else "feeder"), (f"{name} ({cls})" if name != cls else cls)
 
 
 def _summarise(g: ModeGraph, nodes: list[int]) -> list[Leg]:
@@ -89,10 +105,7 @@ def _summarise(g: ModeGraph, nodes: list[int]) -> list[Leg]:
         gen_minutes = float(g.csr.data[k]) / 60.0
         km = float(g.edge_length_m[k]) / 1000.0
         if kind.startswith("road:"):
-            cls = kind.split(":", 1)[1]
-            name = str(g.edge_label[k]) or cls
-            leg_kind = "drive" if g.mode == "car" else "feeder"
-            label = f"{name} ({cls})" if name != cls else cls
+            leg_kind, label = _road_leg(g, k)
         elif kind.startswith("board:"):
             leg_kind, label = "wait", f"board {kind.split(':', 1)[1]} at {g.edge_label[k]}"
         elif kind.startswith("ride:"):
@@ -127,27 +140,10 @@ def _merge_legs(legs: list[Leg]) -> list[Leg]:
     return out
 
 
-def _arc_label(g: ModeGraph, a: int, b: int) -> tuple[str, str]:
-    """(kind, label) of the arc a -> b (or b -> a) as a route leg shows it."""
-    for x, y in ((a, b), (b, a)):
-        lo, hi = g.csr.indptr[x], g.csr.indptr[x + 1]
-        hit = np.flatnonzero(g.csr.indices[lo:hi] == y)
-        if len(hit):
-            cls = str(g.edge_kind[lo + hit[0]]).removeprefix("road:")
-            name = str(g.edge_label[lo + hit[0]]) or cls
-            return ("drive" if g.mode == "car" else "feeder"), (f"{name} ({cls})" if name != cls else cls)
-    return ("drive" if g.mode == "car" else "feeder"), "road"
-
-
-def _gen_per_clock(g: ModeGraph, a: int, b: int) -> float:
-    """Generalized over clock seconds on the road arc a -> b (or b -> a): 1 but on a transit graph's feeder
-    buses, whose line changes weigh their waits and penalties (``network.routing.graphs.feeder_change_share``)."""
-    for x, y in ((a, b), (b, a)):
-        lo, hi = g.csr.indptr[x], g.csr.indptr[x + 1]
-        hit = np.flatnonzero(g.csr.indices[lo:hi] == y)
-        if len(hit):
-            return float(g.csr.data[lo + hit[0]] / g.clock_s[lo + hit[0]])
-    return 1.0
+def _road_arc(g: ModeGraph, a: int, b: int) -> int | None:
+    """The CSR position of the road arc a -> b, else of b -> a (a point's nearest road may be one-way), or None."""
+    k = _find_arc(g, a, b)
+    return _find_arc(g, b, a) if k is None else k
 
 
 def _end_legs(g: ModeGraph, snap: Snap, i: int, total_s: float, gen_s: float, direction: str, node: int) -> list[Leg]:
@@ -163,8 +159,12 @@ def _end_legs(g: ModeGraph, snap: Snap, i: int, total_s: float, gen_s: float, di
         road_s = float(snap.along[0 if direction == "to" else 1][0][i])
         road_m = float(snap.along[2][0][i])
         if road_s > 0 and np.isfinite(road_s):
-            kind, label = _arc_label(g, node, int(snap.along[3][0][i]))
-            legs.append(Leg(kind, label, road_s / 60.0, road_m / 1000.0, road_s * _gen_per_clock(g, node, int(snap.along[3][0][i])) / 60.0))
+            arc = _road_arc(g, node, int(snap.along[3][0][i]))
+            kind, label = _road_leg(g, arc)
+            # generalized over clock seconds: 1 but on a transit graph's feeder buses, whose line changes weigh
+            # their waits and penalties (network.routing.graphs.feeder_change_share)
+            gen_per_clock = 1.0 if arc is None else float(g.csr.data[arc] / g.clock_s[arc])
+            legs.append(Leg(kind, label, road_s / 60.0, road_m / 1000.0, road_s * gen_per_clock / 60.0))
         else:
             road_s = road_m = 0.0
     km = max(length_m - road_m, 0.0) / 1000.0 if np.isfinite(length_m) else 0.0
