@@ -12,6 +12,8 @@ from functools import lru_cache
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from network._errors import DataError
@@ -57,16 +59,21 @@ def load_embedded_roads(data_dir: Path = DATA_DIR) -> RoadNetwork:
     return with_open_share(with_interchanges(roads, load_interchanges(data_dir), path=data_dir / "interchanges.csv"))
 
 
+def _open_share(roads: RoadNetwork, rows: npt.NDArray[np.bool_]) -> npt.NDArray[np.float64]:
+    """The share of each selected edge's length (``rows``: a mask over ``roads.edges``) outside the dense city."""
+    e = roads.edges
+    xy = roads.nodes.set_index("node_id")[["x", "y"]]
+    u = xy.loc[e["u"].to_numpy()[rows]].to_numpy(dtype=float)
+    v = xy.loc[e["v"].to_numpy()[rows]].to_numpy(dtype=float)
+    dense = built_up_share(u[:, 0], u[:, 1], v[:, 0], v[:, 1], area_code_at=area_type_codes, max_code=DENSE_MAX_CODE)
+    return np.asarray(1.0 - dense, dtype=float)
+
+
 def with_open_share(roads: RoadNetwork) -> RoadNetwork:
     """``roads`` with ``open_share`` per edge: the share of its length outside the dense city (suburban or
     rural cells, ``network.model.area``), which an ``urban_arterial`` runs at its suburban speed
     (``network.routing.graphs.road_edge_times_s``)."""
-    e = roads.edges
-    xy = roads.nodes.set_index("node_id")[["x", "y"]]
-    u = xy.loc[e["u"].to_numpy()].to_numpy(dtype=float)
-    v = xy.loc[e["v"].to_numpy()].to_numpy(dtype=float)
-    dense = built_up_share(u[:, 0], u[:, 1], v[:, 0], v[:, 1], area_code_at=area_type_codes, max_code=DENSE_MAX_CODE)
-    return replace(roads, edges=e.assign(open_share=1.0 - dense))
+    return replace(roads, edges=roads.edges.assign(open_share=_open_share(roads, np.ones(len(roads.edges), dtype=bool))))
 
 
 def with_missing_open_share(roads: RoadNetwork) -> RoadNetwork:
@@ -80,12 +87,8 @@ def with_missing_open_share(roads: RoadNetwork) -> RoadNetwork:
     miss = e["open_share"].isna().to_numpy()
     if not miss.any():
         return roads
-    xy = roads.nodes.set_index("node_id")[["x", "y"]]
-    u = xy.loc[e["u"].to_numpy()[miss]].to_numpy(dtype=float)
-    v = xy.loc[e["v"].to_numpy()[miss]].to_numpy(dtype=float)
-    dense = built_up_share(u[:, 0], u[:, 1], v[:, 0], v[:, 1], area_code_at=area_type_codes, max_code=DENSE_MAX_CODE)
     share = e["open_share"].to_numpy(dtype=float).copy()
-    share[miss] = 1.0 - dense
+    share[miss] = _open_share(roads, miss)
     return replace(roads, edges=e.assign(open_share=share))
 
 
