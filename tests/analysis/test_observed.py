@@ -289,6 +289,40 @@ def test_project_observed_set_is_curated() -> None:
     assert {"furong-avenue", "dongzhu-road", "shaoshan-hexi", "ic-express-plan"} <= {r.id for r in rows if r.use == "claim"} <= ids
 
 
+def _quotes() -> dict[str, str]:
+    """The ``quote`` column of every file of data/observed/ by row id."""
+    return {
+        str(r["id"]): str(r["quote"]) for f in sorted(OBSERVED_DIR.glob("*.csv")) for _, r in pd.read_csv(f, dtype=str, keep_default_na=False).iterrows()
+    }
+
+
+def test_a_row_whose_published_distances_fix_its_end_is_placed_there() -> None:
+    """``changzhu-expressway``: the quote gives 41 km by the 长株高速 (2010) and 70 km before it (2009), the
+    expressway's own length from 田心 to 黄花; from the row's ends the model's car routes are those lengths
+    (within the ±10 % the validation calls a right network), as they could not be from 株洲's 中心广场 (50 km)."""
+    row = next(r for r in load_observed(OBSERVED_DIR) if r.id == "changzhu-expressway")
+    assert "41公里" in _quotes()[row.id] and "70公里" in _quotes()[row.id] and row.distance_km == 41
+    for year, published_km in ((row.year, 41.0), (row.year_before, 70.0)):
+        assert year is not None
+        km = route(resolve_state(observed_scenario(year, row.period)), row.from_lonlat, row.to_lonlat, "car").km
+        assert abs(km / published_km - 1.0) <= 0.10, (year, km, published_km)
+
+
+def test_the_dongzhu_opening_day_runs_end_where_the_road_reaches_zhuzhou() -> None:
+    """The reporter's two timed runs on the 洞株快速公路's opening day (one page) end where the road reaches
+    株洲市区 (到达株洲市区; the page's lead: 到株洲荷塘区): the south end of the 洞株路 corridor of data/corridors.csv
+    (within its ±1.5 km), not 株洲's centre square; each row says why in its reason."""
+    from network.analysis.corridors import load_corridors
+
+    rows = {r.id: r for r in load_observed(OBSERVED_DIR)}
+    c = load_corridors().set_index("corridor_id").loc["dongzhu-road"]
+    for row_id in ("hbkjy-zz", "dongzhu-kuaisu-shiyanhu"):
+        r = rows[row_id]
+        assert "荷塘区" in _quotes()[row_id] and "株洲中心" in r.reason, row_id
+        lon, lat = r.to_lonlat
+        assert math.hypot((lon - float(c["to_lon"])) * 98.3, (lat - float(c["to_lat"])) * 111.2) <= 1.5, row_id
+
+
 MODEL_INPUT_ROWS = {"CR-ZX": "rail-zz-xt", "M2": "metro2-gd-mxhw-2015"}
 """Observed rows whose figure is a published run time the model takes as data (data/rail_timetable.csv)."""
 
