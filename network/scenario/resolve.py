@@ -271,13 +271,14 @@ def _build_state(
     file = resolved.file
     active = resolved.active if active is None else active
     roads, rail = base_network(sc.tier)
+    all_rail = rail
     warnings: list[str] = []
     year_notes = year_outside_data(resolved.year, roads) if resolved.year is not None else []
     if resolved.year is not None:
         warnings += year_notes  # what a year's network assumes (roads of unknown date, a year the data does not reach)
         rail = stops_open_in(lines_open_in(rail, resolved.year), load_station_calendar(), resolved.year)
     rail = with_service_history(rail, load_service_history(), year=resolved.year, active=active)
-    rail = with_timetable(rail, load_timetable(), year=resolved.year)
+    rail = with_timetable(rail, load_timetable(), year=resolved.year, published_rail=lambda y: stops_open_in(all_rail, load_station_calendar(), y))
     known = set(base_network(sc.tier)[1].lines["line_id"])
     unknown = [(k, lid) for k, lid in enumerate(sc.remove_lines) if lid not in known]
     if unknown:

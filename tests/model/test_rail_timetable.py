@@ -52,14 +52,14 @@ def _published(line_id: str) -> float:
 
 def test_conventional_zhuzhou_to_xiangtan_runs_its_timetable_figure(s2015: NetworkState) -> None:
     """株洲→湘潭 by conventional train: 25 min, the fastest published in 2015 (株洲日报 2015-06-24), in the
-    rail time and in a station-to-station route; before the figure's date the run is kinematic (another value)."""
+    rail time and in a station-to-station route; the years before the figure's date keep it (no earlier timetable found)."""
     rt = rail_time(s2015, ZHUZHOU_STATION, XIANGTAN_STATION)
     assert (rt.from_station, rt.to_station, rt.lines) == ("株洲", "湘潭", ["CR-ZX"])
     assert rt.minutes == pytest.approx(_published("CR-ZX"), abs=0.05) == pytest.approx(25.0, abs=0.05)
     rides = [leg for leg in route(s2015, ZHUZHOU_STATION, XIANGTAN_STATION, "rail").legs if leg.kind == "ride"]
     assert sum(leg.minutes for leg in rides) == pytest.approx(25.0, abs=0.05)
     before = rail_time(_state(2014), ZHUZHOU_STATION, XIANGTAN_STATION)
-    assert abs(before.minutes - 25.0) > 1.0, "a 2015 timetable figure is not used in 2014"
+    assert before.minutes == pytest.approx(25.0, abs=0.05), "before its first figure the line keeps that figure's pace"
 
 
 def test_maglev_runs_the_operators_run_time_of_each_year(s2017: NetworkState) -> None:
@@ -196,7 +196,8 @@ def test_timetable_by_year_and_bad_rows(tmp_path: pytest.TempPathFactory) -> Non
     t = load_timetable()
     assert set(t["line_id"]) <= set(rail.lines["line_id"])
     early = with_timetable(rail, t, year=2014).lines.set_index("line_id")
-    assert not np.isfinite(early.loc["CR-ZX", "timetable_run_min"])
+    assert early.loc["CR-ZX", "timetable_run_min"] == 25.0 and early.loc["CR-ZX", "timetable_carried_back"], "before its first figure: that figure"
+    assert early.loc["M6", "timetable_carried_back"] and not np.isfinite(early.loc["M3", "timetable_run_min"]), "a line without a figure stays kinematic"
     late = with_timetable(rail, t, year=2020).lines.set_index("line_id")
     assert late.loc["CR-ZX", "timetable_run_min"] == 25.0 and late.loc["S2", "timetable_from"] == "磁浮高铁"
     bad = tmp_path / "rail_timetable.csv"  # type: ignore[operator]
@@ -250,14 +251,16 @@ def test_metro_lines_run_their_published_end_to_end_times(period: str) -> None:
         assert rt.minutes == pytest.approx(float(fig["run_min"]), abs=0.01), fig["line_id"]
 
 
-def test_line_2_before_its_figure_is_kinematic_and_inner_rides_scale_with_it() -> None:
-    """Line 2's figure (52 min 20 s 梅溪湖西 ↔ 光达) applies from 2015-12-28: in 2014 the line (望城坡 ↔
-    光达) runs its kinematic times; from 2015 every run between stops is the kinematic one times the same
-    factor (so an inner ride such as 五一广场 → 梅溪湖西 follows the profile), the dwells unchanged."""
+def test_line_2_before_its_figure_keeps_its_pace_and_inner_rides_scale_with_it() -> None:
+    """Line 2's figure (52 min 20 s 梅溪湖西 ↔ 光达) dates from 2015-12-28: from 2015 every run between stops is
+    the kinematic one times the same factor (so an inner ride such as 五一广场 → 梅溪湖西 follows the profile),
+    the dwells unchanged; in 2014 the line (望城坡 ↔ 光达, the figure's west end not yet served) runs each of
+    its segments at that same factor, not at the faster kinematic estimate."""
     from dataclasses import replace
 
     s2014, s2015 = _state(2014), _state(2015)
-    assert not np.isfinite(s2014.rail.lines.set_index("line_id").loc["M2", "timetable_run_min"])
+    m2 = s2014.rail.lines.set_index("line_id").loc["M2"]
+    assert m2["timetable_run_min"] == pytest.approx(52.333) and m2["timetable_carried_back"]
     values = s2015.params.values()
     timed = line_segments(s2015.rail, "off_peak", values).query("line_id == 'M2'")
     kinematic = line_segments(replace(s2015.rail, lines=s2015.rail.lines.assign(timetable_run_min=np.nan)), "off_peak", values).query("line_id == 'M2'")
@@ -267,9 +270,9 @@ def test_line_2_before_its_figure_is_kinematic_and_inner_rides_scale_with_it() -
     assert (timed["dwell_s"].to_numpy() == kinematic["dwell_s"].to_numpy()).all()
     wcp, gd = _stop_lonlat("M2", "望城坡(汽车西站)"), _stop_lonlat("M2", "光达(会展中心)")
     seg14 = line_segments(s2014.rail, "off_peak", s2014.params.values()).query("line_id == 'M2'")
-    k14 = kinematic[kinematic["from_name"].isin(seg14["from_name"]) & kinematic["to_name"].isin(seg14["to_name"])]
-    assert rail_time(s2014, wcp, gd).minutes == pytest.approx((k14["run_s"].sum() + k14["dwell_s"].iloc[:-1].sum()) / 60.0, abs=0.01)
-
+    t14 = timed[timed["from_name"].isin(seg14["from_name"]) & timed["to_name"].isin(seg14["to_name"])]
+    assert len(t14) == len(seg14) == 18
+    assert rail_time(s2014, wcp, gd).minutes == pytest.approx((t14["run_s"].sum() + t14["dwell_s"].iloc[:-1].sum()) / 60.0, abs=0.01)
 
 
 def test_peak_expresses_start_at_changsha_west(s2017: NetworkState) -> None:
@@ -316,3 +319,20 @@ def test_line_1_reaches_jinpenqiu_from_its_2024_extension() -> None:
     kfq, ssd = _stop_lonlat("M1", "开福区政府"), _stop_lonlat("M1", "尚双塘")
     assert rail_time(states[2023], kfq, ssd).minutes == pytest.approx(45.0, abs=0.01)
     assert rail_time(states[2024], kfq, ssd).minutes == pytest.approx(45.0, abs=0.01)
+
+
+def test_a_year_before_a_lines_first_timetable_keeps_that_timetables_pace() -> None:
+    """Line 2's only published figure dates from its western extension (2015-12-28); in 2014 the line ended at
+    望城坡, so the figure's end stop was not served and the runs were kinematic: 38 % faster than the timetable
+    (長沙火车站 → 长沙南 13.4 min in 2014, 17.3 from 2015), a step in the timeline that no timetable change made.
+    The trains keep the first timetable's pace in the years before it; the extension still adds its stops."""
+    rides = {}
+    for year in (2014, 2016):
+        state = _state(year)
+        segs = line_segments(state.rail, "am_peak", state.params.values())
+        m2 = segs[segs["line_id"] == "M2"]
+        rides[year] = m2.set_index(["from_name", "to_name"])["run_s"]
+    shared = rides[2014].index.intersection(rides[2016].index)
+    assert len(shared) >= 15
+    assert np.allclose(rides[2014].loc[shared].to_numpy(), rides[2016].loc[shared].to_numpy(), rtol=1e-5)  # the factor vs exact scaling to the figure: same pace
+    assert not any("梅溪湖西" in pair for pair in rides[2014].index) and any("梅溪湖西" in pair for pair in rides[2016].index)
