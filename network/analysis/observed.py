@@ -66,7 +66,7 @@ from network.geo import STUDY_BBOX, lonlat_problem
 from network.model.graph import NetworkState
 from network.model.parameters import PARAMETERS
 from network.routing.route import Leg, Route, rail_time, route
-from network.scenario.resolve import resolve_state
+from network.scenario.resolve import resolve_state, year_warnings_summarised
 from network.scenario.schema import Scenario, parse_scenario
 
 Period = Literal["am_peak", "off_peak"]
@@ -484,8 +484,10 @@ def state_keys(rows: Iterable[ObservedRow]) -> list[StateKey]:
 
 
 def build_states(rows: Iterable[ObservedRow], *, tier: str = "embedded") -> dict[StateKey, NetworkState]:
-    """One resolved network state per (year, period) the rows need (built once, reused for every row)."""
-    return {(y, p): resolve_state(observed_scenario(y, p, tier=tier)) for y, p in state_keys(rows)}  # type: ignore[arg-type]
+    """One resolved network state per (year, period) the rows need (built once, reused for every row); the
+    years' warnings logged as one line per warning listing its years (``year_warnings_summarised``)."""
+    with year_warnings_summarised():
+        return {(y, p): resolve_state(observed_scenario(y, p, tier=tier)) for y, p in state_keys(rows)}  # type: ignore[arg-type]
 
 
 # --------------------------------------------------------------------------- the model's measure

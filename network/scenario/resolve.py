@@ -19,6 +19,10 @@ from __future__ import annotations
 import difflib
 import hashlib
 import logging
+import re
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
@@ -242,6 +246,48 @@ _YEAR_WARNED: set[tuple[str, str]] = set()
 """(scenario file, year warning) already logged in this process: attribution, shares and timelines build
 many states of one scenario and year; each state keeps the warning (``NetworkState.warnings``), the log says it once."""
 
+_YEAR_SUMMARY: ContextVar[list[tuple[str, str]] | None] = ContextVar("_YEAR_SUMMARY", default=None)
+"""Inside :func:`year_warnings_summarised`: the (scenario file, year warning) pairs held back for its summary."""
+
+
+@contextmanager
+def year_warnings_summarised() -> Iterator[None]:
+    """Build the states of many years (``observed``: one per year and period its rows need) with their year
+    warnings logged on leaving, one line per warning and scenario listing its years ("2006, 2009–2010,
+    2012: 3,579.6 of … km of roads have unknown opening dates …") instead of one line per year. Each state
+    keeps its own warnings (``NetworkState.warnings``); a single scenario's run logs its year's line as before."""
+    held: list[tuple[str, str]] = []
+    token = _YEAR_SUMMARY.set(held)
+    try:
+        yield
+    finally:
+        _YEAR_SUMMARY.reset(token)
+        for file, line in summarise_year_warnings(held):
+            log.warning("%s: %s", file, line)
+
+
+def summarise_year_warnings(pairs: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
+    """(file, warning) pairs whose warnings read the same but for their leading ``YYYY: `` as one pair per
+    file and text, the years listed in order (runs of consecutive years as ``first–last``), first seen first;
+    a warning without a leading year stays as it is."""
+    years: dict[tuple[str, str], set[int]] = {}
+    for file, w in pairs:
+        m = re.match(r"(\d{4}): (.*)", w, flags=re.DOTALL)
+        key = (file, m.group(2)) if m else (file, w)
+        years.setdefault(key, set()).update([int(m.group(1))] if m else [])
+    return [(file, f"{year_ranges(sorted(ys))}: {text}" if ys else text) for (file, text), ys in years.items()]
+
+
+def year_ranges(years: Sequence[int]) -> str:
+    """Sorted years as a short list: runs of consecutive years as ``first–last`` (``2006, 2009–2010, 2012``)."""
+    runs: list[list[int]] = []
+    for y in years:
+        if runs and y == runs[-1][-1] + 1:
+            runs[-1].append(y)
+        else:
+            runs.append([y])
+    return ", ".join(str(r[0]) if len(r) == 1 else f"{r[0]}–{r[-1]}" for r in runs)
+
 
 def build_state(
     resolved: ResolvedScenario,
@@ -336,11 +382,15 @@ def _build_state(
         rail = with_services(rail, extra, label=f"{file} services[{k}]")
     rail, notes = apply_transit_edits(rail, list(enumerate(sc.add)), file=file, year=resolved.year, known=transit_known(resolved, cat))
     warnings.extend(notes)
+    held = _YEAR_SUMMARY.get()
     for w in warnings:
         if w in year_notes:  # a scenario's year says it once per process, not once per state a batch builds
             if (file, w) in _YEAR_WARNED:
                 continue
             _YEAR_WARNED.add((file, w))
+            if held is not None:  # said with the other years' on leaving year_warnings_summarised
+                held.append((file, w))
+                continue
         log.warning("%s: %s", file, w)
     params = StateParams(period=sc.period, feeder_speed_kph=sc.feeder_speed_kph, walk_limit_m=sc.walk_limit_m)
     return NetworkState(roads=roads, rail=rail, params=params, projects=tuple(sorted(active)), warnings=tuple(warnings), year=resolved.year)

@@ -11,12 +11,15 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
+from network.analysis.observed import build_states
 from network.cli.main import main
+from network.scenario import resolve
 from network.scenario.dated import dated_span
-from network.scenario.resolve import build_state, resolve_projects
+from network.scenario.resolve import build_state, resolve_projects, summarise_year_warnings, year_ranges
 from network.scenario.schema import load_scenario
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -97,3 +100,23 @@ def test_the_undated_line_is_in_metrics_and_said_once_per_scenario(tmp_path: Pat
     assert main(["run", str(f), "--no-map", "--output-dir", str(tmp_path / "out")]) == 0
     warnings = json.loads((tmp_path / "out/past/metrics.json").read_text(encoding="utf-8"))["warnings"]
     assert sum("2012: " in w and "unknown opening dates" in w and "shows no change" in w for w in warnings) == 1, warnings
+
+
+def test_observed_says_the_undated_roads_once_listing_the_years(monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    """observed builds a state per year its rows need: one line per warning listing the years (runs of
+    consecutive years as first–last), not one line per year; each state keeps its own year's line."""
+    monkeypatch.setattr(resolve, "_YEAR_WARNED", set())
+    rows = [SimpleNamespace(year=y, period="off_peak", year_before=None) for y in (2012, 2013, 2014, 2016)]
+    with caplog.at_level(logging.WARNING, logger="network.scenario.resolve"):
+        states = build_states(rows)  # type: ignore[arg-type]
+    lines = [r.getMessage() for r in caplog.records if "unknown opening dates" in r.getMessage()]
+    assert len(lines) == 1, lines
+    assert ": 2012–2014, 2016: " in lines[0] and "km of roads have unknown opening dates" in lines[0], lines[0]
+    for (year, _), state in states.items():
+        assert [w for w in state.warnings if "unknown opening dates" in w][0].startswith(f"{year}: ")
+
+
+def test_year_warnings_are_grouped_by_scenario_and_text() -> None:
+    pairs = [("a.yaml", "2010: x"), ("a.yaml", "2011: x"), ("b.yaml", "2012: x"), ("a.yaml", "2009: y"), ("a.yaml", "no year")]
+    assert summarise_year_warnings(pairs) == [("a.yaml", "2010–2011: x"), ("b.yaml", "2012: x"), ("a.yaml", "2009: y"), ("a.yaml", "no year")]
+    assert year_ranges([2002, 2003, 2005, 2009, 2010, 2011]) == "2002–2003, 2005, 2009–2011"
