@@ -24,6 +24,7 @@ def audited(region: Region) -> tuple[list[C.Claim], pd.DataFrame]:
     return claims, table
 
 
+@pytest.mark.slow  # builds the whole audit (every claim's year scenario, ~70 s of CPU), as the tests below that share it
 def test_the_audit_reports_progress_claim_by_claim(audited: tuple[list[C.Claim], pd.DataFrame]) -> None:
     """An audit takes minutes: the command line prints a line per claim as it is reached."""
     claims, _ = audited
