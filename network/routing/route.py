@@ -7,12 +7,14 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
 from network._errors import NetworkError
 from network.geo import to_metric
 from network.model.graph import NetworkState
+from network.model.memo import ObjectMemo
 from network.model.rail import line_segments, ride_s
 from network.model.speeds import Period
 from network.routing.engine import Snap, direct_times_s, path_nodes, snap_points
@@ -420,6 +422,21 @@ class RailTime:
     """The rail-only path's legs when ``via_route``."""
 
 
+_TIMED_LINES: ObjectMemo[dict[str, dict[str, tuple[pd.DataFrame, float]]]] = ObjectMemo()
+"""Per state (by identity, dropped with it): each period's timed segments of every line and its headway
+(:func:`_timed_lines`), which every ``rail_time`` of the state reads (``observed``: one per station-to-station row)."""
+
+
+def _timed_lines(state: NetworkState, period: Period) -> dict[str, tuple[pd.DataFrame, float]]:
+    """Line id -> (its timed segments in ``period``, ``network.model.rail.line_segments``; its headway, s), in
+    the segments' line order; built once per state and period (read only)."""
+    by_period = _TIMED_LINES.get(state, dict)
+    if period not in by_period:
+        seg = line_segments(state.rail, period, state.params.values())
+        by_period[period] = {str(lid): (part, float(part["headway_s"].iloc[0])) for lid, part in seg.groupby("line_id", sort=False)}
+    return by_period[period]
+
+
 def rail_time(
     state: NetworkState,
     from_lonlat: tuple[float, float],
@@ -440,18 +457,14 @@ def rail_time(
     if pattern not in ("typical", "fastest"):
         raise ValueError(f"pattern {pattern!r}: expected 'typical' or 'fastest'")
 
-    rail = state.rail
     a, b = nearest_stations(state, from_lonlat, to_lonlat)
-    values = state.params.values()
     periods: tuple[Period, ...] = (state.params.period,) if pattern == "typical" else ("am_peak", "off_peak")
     options: dict[str, tuple[float, float]] = {}
     for period in periods:
-        seg = line_segments(rail, period, values)
-        for lid in seg["line_id"].unique():
-            t = ride_s(seg, str(lid), a, b)
+        for lid, (seg, hw) in _timed_lines(state, period).items():
+            t = ride_s(seg, lid, a, b)
             if t is not None:
-                hw = float(seg.loc[seg["line_id"] == lid, "headway_s"].iloc[0])
-                options.setdefault(str(lid), (t, hw))
+                options.setdefault(lid, (t, hw))
     if options:
         if pattern == "fastest":
             lid = min(options, key=lambda k: options[k][0])
