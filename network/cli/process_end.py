@@ -18,6 +18,8 @@ import threading
 import time
 from typing import NoReturn
 
+from network.cli.main import main
+
 __all__ = ["busy_worker_threads", "console", "end_process"]
 
 WORKER_PREFIXES = ("workbench-",)
@@ -55,6 +57,4 @@ def end_process(code: int) -> NoReturn:
 
 def console() -> NoReturn:
     """The ``czt-planner`` console command: the same commands as ``run_scenario.py``."""
-    from network.cli.main import main
-
     end_process(main())
