@@ -43,7 +43,7 @@ from network.model.region import CITIES, GRID_CELL_M, Region, grid_cell_polygons
 from network.model.types import BoolArray, FloatArray
 from network.paths import CRS_METRIC, CRS_WGS84, DATA_DIR
 from network.routing.engine import node_times_s, point_matrix, snap_points
-from network.routing.graphs import ModeGraph, build_mode_graph
+from network.routing.graphs import ModeGraph, build_mode_graph, rail_system_edges
 
 COLUMNS = [
     "definition",
@@ -312,17 +312,14 @@ class Skims:
         return point_matrix(g, o, d) / 60.0
 
 
-RAIL_SYSTEM_EXCLUDED = ("walk", "feeder", "exit")
-"""Edge kinds outside the rail system: street connectors and leaving a station (besides the roads)."""
-
-
 def rail_graph(graph: ModeGraph) -> ModeGraph:
-    """The transit graph without its roads, street connectors and station exits: only the rail system
-    (boarding at transfers, rides, dwell, alighting, walking transfers between stations)."""
+    """The transit graph without its roads, street connectors, station exits and bus, tram or ferry lines:
+    only the rail system (``rail_system_edges``: boarding rail lines at transfers, rides, dwell, alighting,
+    walking transfers between stations)."""
     if graph.mode != "transit":
         raise ValueError("rail_graph needs a transit graph")
     kinds = graph.edge_kind
-    keep = np.array([not (str(k).startswith("road:") or k in RAIL_SYSTEM_EXCLUDED) for k in kinds], dtype=bool)
+    keep = rail_system_edges(graph)
     coo = graph.csr.tocoo()
     csr = csr_matrix((coo.data[keep], (coo.row[keep], coo.col[keep])), shape=graph.csr.shape)
     return replace(

@@ -15,7 +15,7 @@ import html
 import json
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +30,7 @@ from jinja2 import Template
 
 from network import OSM_ATTRIBUTION, formats
 from network._errors import PlannerError
-from network.model.rail import RailNetwork
+from network.model.rail import RAIL_KINDS, RailNetwork
 from network.model.region import CITIES, CITY_ZH, Region
 from network.outputs.files import atomic_write_text, tool_label
 from network.outputs.offline_assets import inline_offline, leaflet_assets
@@ -547,10 +547,12 @@ def _zone_layers(m: folium.Map, zones: gpd.GeoDataFrame, zone_minutes: pd.DataFr
     return names
 
 
-def rail_key(rail: RailNetwork) -> list[tuple[str, str]]:
-    """(colour, label) per line colour, in line order: lines sharing a colour (the intercity branches) share a row."""
+def rail_key(rail: RailNetwork, *, rail_kinds: bool = True) -> list[tuple[str, str]]:
+    """(colour, label) per line colour, in line order: lines sharing a colour (the intercity branches) share a row.
+    ``rail_kinds``: the rail lines (``RAIL_KINDS``); False: the other services drawn with them (buses of a
+    GTFS feed such as 201路, 滴滴城际站点巴士; trams, ferries)."""
     out: dict[str, list[str]] = {}
-    for _, line in rail.lines.iterrows():
+    for _, line in rail.lines[rail.lines["kind"].isin(RAIL_KINDS) == rail_kinds].iterrows():
         # the line's name without branch or service details: up to the first bracket or space
         short = re.split(r"[(（ ]", str(line["name_zh"]).strip())[0] or str(line["line_id"])
         names = out.setdefault(str(line["colour"]), [])
@@ -618,6 +620,10 @@ class _LegendKeys:
     project_types: list[str]
     has_zones: bool
     rail_rows: list[tuple[str, str]]
+    bus_rows: list[tuple[str, str]] = field(default_factory=list)
+    """Services drawn with the rail lines that are not rail (``rail_key(rail_kinds=False)``)."""
+    bus_kinds: list[str] = field(default_factory=list)
+    """Their kinds (bus, tram, ferry), as the key names them."""
 
 
 def _legend_html(*, title: str, provenance: str, tiles_attr: str, centre_table_html: str, keys: _LegendKeys) -> str:
@@ -667,6 +673,13 @@ def _legend_html(*, title: str, provenance: str, tiles_attr: str, centre_table_h
             for c, label in rail_rows
         )
         parts.append(f'<div id="czt-rail-key">rail (dot = station): {rows}</div>')
+    if keys.bus_rows:
+        rows = "".join(
+            f'<span class="czt-key-bus" data-colour="{esc(c)}" style="white-space:nowrap;margin-right:8px">'
+            f'<span style="border-top:3px solid {esc(c)};width:16px;display:inline-block;margin:0 3px 3px 0"></span>{esc(label)}</span> '
+            for c, label in keys.bus_rows
+        )
+        parts.append(f'<div id="czt-bus-key">{esc(" / ".join(keys.bus_kinds) or "bus")} (dot = stop): {rows}</div>')
     return (
         '<div id="czt-legend" style="position:fixed;bottom:24px;left:12px;z-index:9999;background:white;'
         f'padding:8px 10px;border:1px solid #888;font:12px sans-serif;max-width:{LEGEND_WIDTH_PX}px;max-height:55vh;overflow:auto">'
@@ -947,6 +960,8 @@ def isochrone_map(
                     project_types=sorted({str(t) for t in proj["type"]}) if proj is not None and "type" in proj else [],
                     has_zones=zm is not None,
                     rail_rows=rail_key(rail),
+                    bus_rows=rail_key(rail, rail_kinds=False),
+                    bus_kinds=sorted({str(k) for k in rail.lines["kind"] if k not in RAIL_KINDS}),
                 ),
             )
         )

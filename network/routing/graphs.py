@@ -24,7 +24,7 @@ from scipy.spatial import cKDTree
 from network.model.area import area_type_codes, connector_kph
 from network.model.graph import SHARED_COLUMN, GraphMode, NetworkState, RoadNetwork, StateParams
 from network.model.memo import Memo, ObjectMemo
-from network.model.rail import RailNetwork, line_segments
+from network.model.rail import RAIL_KINDS, RailNetwork, line_segments
 from network.model.speeds import ROAD_CLASSES, class_speed_kph
 from network.paths import CRS_METRIC
 from network.routing.csr import fastest_arcs_csr
@@ -61,6 +61,10 @@ class ModeGraph:
     """Road edges every state of the tier shares (``SHARED_COLUMN``, expressways left out: never snapped to),
     as sorted keys lower node x ``n_road`` + higher node; ``None`` when the roads carry no such column (every
     road counts as shared). They set how far a point looks for candidates (:attr:`anchor_ids`)."""
+    non_rail_lines: frozenset[str] = frozenset()
+    """Transit only: ids of the lines whose kind is not a rail kind (``network.model.rail.RAIL_KINDS``: buses,
+    trams, ferries, e.g. GTFS route_type 3); the rail-only measures leave their boardings and rides out
+    (:func:`rail_system_edges`)."""
 
     @cached_property
     def generalized(self) -> bool:
@@ -782,7 +786,27 @@ def build_transit_graph(state: NetworkState) -> ModeGraph:
         cost_weight_max=cw.max_weight,
         boarding_penalty_s=cw.boarding_penalty_s,
         shared_pairs=shared_pairs(roads),
+        non_rail_lines=frozenset(str(lid) for lid, k in kind_of_line.items() if k not in RAIL_KINDS),
     )
+
+
+RAIL_SYSTEM_EXCLUDED: Final = ("walk", "feeder", "exit")
+"""Edge kinds outside the rail system besides roads: street connectors, feeder buses and station exits."""
+
+
+def rail_system_edges(graph: ModeGraph) -> npt.NDArray[np.bool_]:
+    """Per CSR entry of a transit graph: True for an edge inside the rail system — boarding at a transfer,
+    riding, dwelling or alighting a rail line (``RAIL_KINDS``), walking changes between stations. Roads,
+    street connectors, feeder buses, station exits and every boarding or ride of a bus, tram or ferry line
+    (``ModeGraph.non_rail_lines``) are outside."""
+    codes, kinds = pd.factorize(pd.Series(graph.edge_kind, dtype=object).astype(str))
+    inside = np.array([_inside_rail_system(str(k), graph.non_rail_lines) for k in kinds], dtype=bool)
+    return inside[codes] if len(codes) else np.zeros(0, dtype=bool)
+
+
+def _inside_rail_system(kind: str, non_rail_lines: frozenset[str]) -> bool:
+    head, _, line = kind.partition(":")
+    return not (head == "road" or kind in RAIL_SYSTEM_EXCLUDED or (head in ("board", "ride") and line in non_rail_lines))
 
 
 def strongly_connected_nodes(roads: RoadNetwork) -> npt.NDArray[np.bool_]:

@@ -15,10 +15,10 @@ from network._errors import NetworkError
 from network.geo import to_metric
 from network.model.graph import NetworkState
 from network.model.memo import ObjectMemo
-from network.model.rail import line_segments, ride_s
+from network.model.rail import RAIL_KINDS, line_segments, ride_s
 from network.model.speeds import Period
 from network.routing.engine import Snap, direct_times_s, path_nodes, snap_points
-from network.routing.graphs import ModeGraph, build_mode_graph, cost_weights, walk_transfer
+from network.routing.graphs import ModeGraph, build_mode_graph, cost_weights, rail_system_edges, walk_transfer
 
 
 @dataclass
@@ -460,9 +460,10 @@ def rail_time(
     a, b = nearest_stations(state, from_lonlat, to_lonlat)
     periods: tuple[Period, ...] = (state.params.period,) if pattern == "typical" else ("am_peak", "off_peak")
     options: dict[str, tuple[float, float]] = {}
+    rail_ids = rail_line_ids(state)
     for period in periods:
         for lid, (seg, hw) in _timed_lines(state, period).items():
-            t = ride_s(seg, lid, a, b)
+            t = ride_s(seg, lid, a, b) if lid in rail_ids else None
             if t is not None:
                 options.setdefault(lid, (t, hw))
     if options:
@@ -483,11 +484,22 @@ def rail_time(
     return RailTime(rides + sum(waits[1:]) + changes, a, b, pattern, lines, via_route=True, legs=legs)
 
 
+def rail_line_ids(state: NetworkState) -> frozenset[str]:
+    """Ids of the state's lines of a rail kind (``RAIL_KINDS``: metro, maglev, intercity, hsr,
+    conventional); bus, tram and ferry services (GTFS feeds, scenario services) are not rail."""
+    lines = state.rail.lines
+    return frozenset(lines.loc[lines["kind"].isin(RAIL_KINDS), "line_id"].astype(str))
+
+
 def nearest_stations(state: NetworkState, from_lonlat: tuple[float, float], to_lonlat: tuple[float, float]) -> tuple[str, str]:
-    """Names of the rail stations (of the lines in ``state``) nearest each WGS-84 point."""
+    """Names of the rail stations (stops of the rail lines in ``state``: ``rail_line_ids``, no bus stop)
+    nearest each WGS-84 point."""
     to_m = to_metric()
     (ox, dx), (oy, dy) = to_m.transform([from_lonlat[0], to_lonlat[0]], [from_lonlat[1], to_lonlat[1]])
-    st = state.rail.stops.groupby("name_zh").agg(x=("x", "mean"), y=("y", "mean"))
+    stops = state.rail.stops
+    st = stops[stops["line_id"].isin(rail_line_ids(state))].groupby("name_zh").agg(x=("x", "mean"), y=("y", "mean"))
+    if st.empty:
+        raise NetworkError("no rail station in this network state (rail kinds: " + ", ".join(RAIL_KINDS) + ")")
     names = st.index.to_numpy()
     xy = st[["x", "y"]].to_numpy()
     a = str(names[int(np.argmin(np.hypot(xy[:, 0] - ox, xy[:, 1] - oy)))])
@@ -540,6 +552,8 @@ def station_place(state: NetworkState, lonlat: tuple[float, float]) -> list[Plac
     and maglev 磁浮高铁 are one place; a rail trip from it boards whichever serves it."""
     nearest = nearest_stations(state, lonlat, lonlat)[0]
     st = state.rail.station_places()
+    stops = state.rail.stops
+    st = st[st["name_zh"].isin(stops.loc[stops["line_id"].isin(rail_line_ids(state)), "name_zh"])]
     names = st["name_zh"].astype(str).to_numpy()
     xs, ys = st["x"].to_numpy(dtype=float), st["y"].to_numpy(dtype=float)
     if nearest not in set(names):
@@ -602,6 +616,7 @@ def _rail_legs(state: NetworkState, starts: list[PlaceStation], ends: list[Place
     keep = (
         (coo.row >= g.n_road)
         & (coo.col >= g.n_road)
+        & (rail_system_edges(g) | (g.edge_kind == "exit"))
         & ~(street[coo.row] & ~np.isin(coo.row, list(src)))
         & ~(street[coo.col] & ~np.isin(coo.col, list(dst)))
         & ~(np.isin(coo.row, list(src)) & np.isin(coo.col, list(dst)))

@@ -188,6 +188,12 @@ def test_map_has_the_requested_layers_legend_and_provenance(iso: gpd.GeoDataFram
     assert "network tier: embedded · data: snap-2024" in page
     assert "© OpenStreetMap contributors" in page
     assert 'id="czt-legend"' in page
+    # the surveyed state's GTFS buses (201路, 滴滴城际站点巴士: route_type 3) are keyed as buses, not as rail
+    rail_key = re.search(r'<div id="czt-rail-key">(.*?)</div>', page)
+    bus_key = re.search(r'<div id="czt-bus-key">(.*?)</div>', page)
+    assert rail_key and bus_key, "both keys"
+    assert "长株潭城际铁路" in rail_key.group(1) and "滴滴" not in rail_key.group(1) and "201路" not in rail_key.group(1)
+    assert bus_key.group(1).startswith("bus (dot = stop)") and "滴滴" in bus_key.group(1) and "201路" in bus_key.group(1)
 
 
 def test_map_footer_names_definition_year_and_period(iso: gpd.GeoDataFrame, surveyed_state: NetworkState, region: Region) -> None:

@@ -8,7 +8,9 @@ from __future__ import annotations
 import pytest
 
 from network.model.graph import NetworkState
-from network.routing.route import rail_time, route, station_place
+from network.model.rail import RAIL_KINDS
+from network.routing.graphs import build_mode_graph, rail_system_edges
+from network.routing.route import nearest_stations, rail_line_ids, rail_time, route, station_place
 
 CHANGSHA_SOUTH_HSR = (113.0599, 28.1501)  # nearest station: HSR 长沙南
 SHAWAN_PARK = (113.035, 28.16)  # M2, two stops from 长沙火车南站
@@ -57,3 +59,36 @@ def test_station_to_station_from_the_hsr_platform_onto_the_metro(surveyed_state:
     rt = rail_time(surveyed_state, CHANGSHA_SOUTH_HSR, FURONG_SQUARE)
     assert rt.via_route and rt.lines == ["M2"], rt.legs
     assert rt.minutes < 30.0  # the walk to the metro, a wait and Line 2 at its published pace (26.8 measured)
+
+
+HUNAN_UNIV_TECH_GATE = (113.08, 27.87)  # 株洲: beside the stop 湖南工大正门 of the GTFS bus DIDI-CS-ZZ (route_type 3)
+CHANGSHA_SOUTH_MAGLEV = (113.0645, 28.1496)
+
+
+def test_rail_mode_rides_rail_lines_only_never_a_bus(surveyed_state: NetworkState) -> None:
+    """The review's trip: 长沙南 to a point beside a bus stop in 株洲 rode 150 min on 滴滴城际站点巴士 as 'rail'."""
+    rail_ids = rail_line_ids(surveyed_state)
+    lines = surveyed_state.rail.lines
+    buses = set(lines.loc[~lines["kind"].isin(RAIL_KINDS), "line_id"].astype(str))
+    assert any(b.startswith("DIDI-CS-ZZ") for b in buses) and not buses & rail_ids  # the state holds the bus: the test can fail
+    r = route(surveyed_state, CHANGSHA_SOUTH_MAGLEV, HUNAN_UNIV_TECH_GATE, "rail")
+    assert r.lines and set(r.lines) <= rail_ids, r.legs
+    assert not any("(GTFS)" in leg.label for leg in r.legs), r.legs
+    a, b = nearest_stations(surveyed_state, CHANGSHA_SOUTH_MAGLEV, HUNAN_UNIV_TECH_GATE)
+    rail_stops = set(surveyed_state.rail.stops.loc[surveyed_state.rail.stops["line_id"].isin(rail_ids), "name_zh"])
+    assert {a, b} <= rail_stops, (a, b)
+    rt = rail_time(surveyed_state, CHANGSHA_SOUTH_MAGLEV, HUNAN_UNIV_TECH_GATE)
+    assert set(rt.lines) <= rail_ids, rt.lines
+    assert r.minutes < 90.0, r.minutes  # metro + intercity (70.9 measured); the bus ride alone was 150 min
+
+
+def test_the_rail_system_edges_leave_out_every_bus_boarding_and_ride(surveyed_state: NetworkState) -> None:
+    g = build_mode_graph(surveyed_state, "transit")
+    assert any(lid.startswith("DIDI-CS-ZZ") for lid in g.non_rail_lines)
+    inside = rail_system_edges(g)
+    kinds = [str(k) for k in g.edge_kind]
+    bus_edges = [k for k, kind in enumerate(kinds) if kind.split(":", 1)[0] in ("board", "ride") and kind.split(":", 1)[1] in g.non_rail_lines]
+    rail_rides = [k for k, kind in enumerate(kinds) if kind.startswith("ride:") and kind[5:] not in g.non_rail_lines]
+    assert bus_edges and not inside[bus_edges].any()
+    assert rail_rides and inside[rail_rides].all()
+    assert not inside[[k for k, kind in enumerate(kinds) if kind.startswith("road:") or kind in ("walk", "feeder", "exit")]].any()
