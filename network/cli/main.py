@@ -166,22 +166,29 @@ def _spread_text(row: dict[str, object] | None) -> str:
 
 def _centre_table(rows: list[dict[str, object]], spread: list[dict[str, object]] | None = None) -> str:
     """The centre-to-centre minutes, one line per ordered pair; with ``spread`` (metrics ``centre_spread``) each
-    cell also shows the range over points within each centre's placement tolerance."""
+    cell also shows the range over points within each centre's placement tolerance. Each cell is two
+    sub-columns, the minutes right-aligned and the range left-aligned, so the minutes line up whatever the
+    range's width (a 2-digit maximum beside a 3-digit one)."""
     ranges = {(str(r["from"]), str(r["to"]), str(r["mode"])): r for r in spread or []}
-    width = 21 if ranges else 8
+    modes = ("car", "transit", "best")
     what = "; (min–max) with each centre moved within its placement_m, data/centres.csv" if ranges else ""
-    lines = [f"{'from → to':24s} {'car':>{width}s} {'transit':>{width}s} {'best':>{width}s}   (minutes; * = within 30{what})"]
     pairs: dict[tuple[str, str], dict[str, object]] = {}
     for r in rows:
         pairs.setdefault((str(r["from"]), str(r["to"])), {})[str(r["mode"])] = r
-    for (a, b), modes in pairs.items():
-        cells = []
-        for m in ("car", "transit", "best"):
-            row: dict[str, object] = modes[m]  # type: ignore[assignment]
+    cells: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for (a, b), by_mode in pairs.items():
+        for m in modes:
+            row: dict[str, object] = by_mode[m]  # type: ignore[assignment]
             v = row["minutes"]
             text = f"{'—' if v is None else f'{float(v):.1f}'}{'*' if row['within_30'] else ' '}"  # type: ignore[arg-type]
-            cells.append((text + _spread_text(ranges.get((a, b, m)))).rjust(width))
-        lines.append(f"{a + ' → ' + b:24s} " + " ".join(cells))
+            cells.setdefault((a, b), []).append((text, _spread_text(ranges.get((a, b, m)))))
+    all_cells = [c for row_cells in cells.values() for c in row_cells]
+    value_w = max([8, *(len(v) for v, _ in all_cells)])
+    range_w = max([0, *(len(r) for _, r in all_cells)])
+    head = " ".join(f"{m:>{value_w - 1}s} " + " " * range_w for m in modes)
+    lines = [f"{'from → to':24s} {head}  (minutes; * = within 30{what})"]
+    for (a, b), row_cells in cells.items():
+        lines.append((f"{a + ' → ' + b:24s} " + " ".join(v.rjust(value_w) + r.ljust(range_w) for v, r in row_cells)).rstrip())
     return "\n".join(lines)
 
 
