@@ -176,12 +176,16 @@ def _print_network_changes(t: TimelineResult) -> None:
 
     if not t.unknown_km:
         return
-    print("network changes by year (dated roads and classes beside catalogue projects; km of unknown opening date)")
+    print(
+        "network changes by year (dated roads and classes beside catalogue projects; km of unknown opening date in that year's "
+        "whole network, catalogue roads in their state before a later upgrade included: the year warnings count the base road "
+        "skeleton only, before any catalogue road)"
+    )
     dated = t.changes[t.changes["kind"] != UNKNOWN_DATE_KIND]
     for year in sorted(t.unknown_km):
         here = dated[dated["year"] == year]
         named = "; ".join(f"{n} [{k}, {d}]" for n, k, d in zip(here["name"], here["kind"], here["date"])) or "none dated"
-        print(f"  {year}: {named}; unknown opening date: {t.unknown_km[year]:,.1f} km (present in every year)")
+        print(f"  {year}: {named}; unknown opening date: {t.unknown_km[year]:,.1f} km of the year's network")
 
 
 @command("attribution", "which project bought how many minutes (leave-one-out and add-one-in)")

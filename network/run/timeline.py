@@ -31,7 +31,8 @@ class TimelineResult:
     """The timeline by year: ``minutes`` (year, from, to, mode, minutes), ``index`` (year, mode, half_hour_index),
     ``changes`` (the dated network changes and catalogue projects since the year before: year, date, kind, id,
     name; with one 'unknown opening date (km)' row per year) and ``unknown_km`` (embedded tier: km of roads
-    whose opening date is unknown, present in every year).
+    whose opening date is unknown in each year's whole network, catalogue roads before a later upgrade included;
+    the year warnings count the base skeleton only).
 
     Where an opening date is known only as a range (``opened_latest`` in data/river_crossings.csv or data/road_classes.csv), each year the
     range straddles is run at both ends: ``minutes`` and ``index`` carry ``minutes_other_end`` and
@@ -213,7 +214,9 @@ def _scenario_project_changes(active: dict[int, frozenset[str]], listed: set[str
 
 
 UNKNOWN_DATE_KIND = "unknown opening date (km)"
-"""The ``kind`` of the per-year rows of :func:`network_changes` giving the km of unknown opening date."""
+"""The ``kind`` of the per-year rows of :func:`network_changes` giving the km of unknown opening date in that year's
+whole network (``unknown_date_km`` of the year's roads: catalogue roads in their state before a later upgrade count
+too), not the base skeleton's count the year warnings give (``network.scenario.dated.BASE_SKELETON_COUNT``)."""
 
 
 def network_changes(years: list[int], unknown_km: dict[int, float], active: dict[int, frozenset[str]] | None = None) -> pd.DataFrame:

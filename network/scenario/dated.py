@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from functools import cache
+from typing import Final
 
 import numpy as np
 import pandas as pd
@@ -147,6 +148,13 @@ def dated_span() -> tuple[int, int]:
     return first, last
 
 
+BASE_SKELETON_COUNT: Final = (
+    "Counted on the base road skeleton, before the year's catalogue roads; `timeline` counts each year's whole network, "
+    "where a catalogue road in its state before a later upgrade (e.g. 潭州大道长沙段) is of unknown date too"
+)
+"""What the year warning's km count, beside the timeline's per-year figure (``network.run.timeline``)."""
+
+
 def year_outside_data(year: int, roads: RoadNetwork) -> list[str]:
     """One warning, when ``year`` is not the last dated one, saying what the network assumes then (else none).
 
@@ -163,7 +171,10 @@ def year_outside_data(year: int, roads: RoadNetwork) -> list[str]:
         return []
     km = unknown_date_km(roads)
     total_km = float(roads.edges["length_m"].to_numpy(dtype=float).sum()) / 1000.0
-    no_change = "a before → after across them shows no change (only the dated roads, bridges and rail lines change; `timeline` lists them)"
+    no_change = (
+        "a before → after across them shows no change (only the dated roads, bridges and rail lines change; `timeline` lists them). "
+        f"{BASE_SKELETON_COUNT}"
+    )
     if year < first:
         return [
             f"{year}: earlier than the catalogue's first project ({first}); {km:,.1f} km of roads have "
