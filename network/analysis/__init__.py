@@ -5,6 +5,7 @@ __all__ = [
     "attribution_shares",
     "calibrate",
     "claims",
+    "clock_generalized",
     "compare",
     "corridors",
     "definition_names",

@@ -18,8 +18,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from network.analysis.compare import MODES, differing_edits
-from network.analysis.metrics import centre_minutes
+from network.analysis.clock_generalized import disagreement_note
+from network.analysis.compare import GENERALIZED_MODES, MODES, differing_edits
+from network.analysis.metrics import centre_costs
 from network.analysis.shapley import EXACT_MAX_ITEMS, SAMPLES, Shares, shapley_shares
 from network.model.region import CITIES, Region
 from network.model.types import FloatArray
@@ -33,7 +34,8 @@ Item = tuple[str, str]
 DATED: Item = ("dated", "year")
 """The item standing for what the scenario's year and period bring outside the catalogue."""
 KEYS = [(a, b, m) for m in MODES for a in CITIES for b in CITIES if a != b]
-"""The metric vector's order: (from, to, mode) of the six ordered centre pairs, per mode."""
+"""The metric vector's order: (from, to, mode) of the six ordered centre pairs, per mode: clock minutes, then
+the generalized minutes of the same trips in the same order (the shares are linear, so each half adds up alone)."""
 
 
 @dataclass(frozen=True)
@@ -51,13 +53,20 @@ def _item(x: Hashable) -> Item:
     return (str(x[0]), str(x[1]))
 
 
-def _vector(minutes: dict[str, FloatArray]) -> FloatArray:
+def _vector(costs: tuple[dict[str, FloatArray], dict[str, FloatArray]]) -> FloatArray:
+    """Clock then generalized minutes (``metrics.centre_costs``) in ``KEYS`` order."""
     at = {c: k for k, c in enumerate(CITIES)}
-    return np.array([minutes[m][at[a], at[b]] for a, b, m in KEYS], dtype=float)
+    return np.array([minutes[m][at[a], at[b]] for minutes in costs for a, b, m in KEYS], dtype=float)
 
 
 def _per_mode(v: FloatArray) -> dict[str, float]:
+    """Clock minutes per mode of a metric vector (its first half)."""
     return {m: round(float(sum(x for k, x in zip(KEYS, v) if k[2] == m)), 2) + 0.0 for m in MODES}  # + 0.0: no "-0.0"
+
+
+def _per_mode_generalized(v: FloatArray) -> dict[str, float]:
+    """Generalized minutes per mode of a metric vector (its second half), the modes where they can differ."""
+    return {m: x for m, x in _per_mode(v[len(KEYS) :]).items() if m in GENERALIZED_MODES}
 
 
 def _dated_label(resolved: ResolvedScenario, against: ResolvedScenario) -> tuple[str, str]:
@@ -89,10 +98,10 @@ def attribution_shares(
         edit_set = {n: s for n, s in theirs.items() if n not in chosen_edits} | {n: mine[n] for n in chosen_edits}
         frame = resolved if DATED in coalition else against  # the year, rail and period the coalition runs in
         state = build_state(replace(frame, scenario=with_edits(frame.scenario, edit_set)), active=against.active | chosen_projects)
-        return _vector(centre_minutes(state, region))
+        return _vector(centre_costs(state, region))
 
     shares = shapley_shares(items, minutes_with, exact_max_items=exact_max_items, samples=samples)
-    scenario_v = _vector(centre_minutes(build_state(resolved), region))
+    scenario_v = _vector(centre_costs(build_state(resolved), region))
     reference_v = minutes_with(frozenset())
     total = reference_v - scenario_v
     unexplained = total - shares.all_items
@@ -107,6 +116,9 @@ def attribution_shares(
         for prefix, vec in (("shapley", shares.shapley[item]), ("alone", shares.alone[item]), ("interaction", shares.interaction(item))):
             for mode, v in _per_mode(vec).items():
                 row[f"{prefix}_minutes_{mode}_total"] = v
+            for mode, v in _per_mode_generalized(vec).items():
+                row[f"{prefix}_generalized_minutes_{mode}_total"] = v
+        row["clock_vs_generalized"] = _share_notes(str(row["project"]), shares.shapley[item])
         rows.append(row)
     table = pd.DataFrame(rows)
     if len(table):
@@ -120,7 +132,21 @@ def attribution_shares(
         "sum_alone": _per_mode(sum((shares.alone[i] for i in items), np.zeros_like(total))),
         "interactions": _per_mode(sum((shares.interaction(i) for i in items), np.zeros_like(total))),
         "unexplained": _per_mode(unexplained),
+        "total_change_generalized": _per_mode_generalized(total),
+        "sum_of_shares_generalized": _per_mode_generalized(shares.all_items),
+        "generalized_means": (
+            "the same sums in generalized minutes (walk and wait weighted, a penalty per extra boarding: the cost transit "
+            "paths are chosen by; best: those of the mode it takes); the clock minutes are the headline"
+        ),
         "unexplained_means": "what the reference has and the scenario does not (projects it excludes, edits it drops): not an item",
         "shapley": shares.about(),
     }
     return ShareTable(table, summary, shares)
+
+
+def _share_notes(label: str, shapley: FloatArray) -> str:
+    """The notes of an item whose Shapley share in clock and in generalized minutes (transit, best; over the
+    six pairs) disagree in sign, joined by '; ' ('' when none)."""
+    clock, gen = _per_mode(shapley), _per_mode_generalized(shapley)
+    notes = [disagreement_note(f"{label} (shapley, {m}, six pairs)", clock[m], gen[m]) for m in GENERALIZED_MODES]
+    return "; ".join(n for n in notes if n is not None)

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from network.analysis.clock_generalized import disagreement_note, signs_disagree
 from network.analysis.metrics import HALF_HOUR_MINUTES, Evaluation, evaluate, half_hour_index
 from network.model.region import CITIES, Region
 from network.scenario.catalogue import Project, load_catalogue
@@ -19,11 +20,12 @@ log = logging.getLogger(__name__)
 MODES = ("car", "transit", "best")
 
 
-def pair_minutes(ev: Evaluation) -> dict[tuple[str, str, str], float]:
-    """{(from, to, mode): minutes} for the 6 ordered pairs."""
+def pair_minutes(ev: Evaluation, *, generalized: bool = False) -> dict[tuple[str, str, str], float]:
+    """{(from, to, mode): minutes} for the 6 ordered pairs: clock minutes, or with ``generalized`` the
+    generalized minutes of the same trips (``Evaluation.centre_generalized_minutes``)."""
     out = {}
     for mode in MODES:
-        m = ev.centre_minutes[mode]
+        m = (ev.centre_generalized_minutes if generalized else ev.centre_minutes)[mode]
         for i, a in enumerate(CITIES):
             for j, b in enumerate(CITIES):
                 if i != j:
@@ -32,8 +34,11 @@ def pair_minutes(ev: Evaluation) -> dict[tuple[str, str, str], float]:
 
 
 def compare_pairs(a: Evaluation, b: Evaluation) -> pd.DataFrame:
-    """Per pair and mode: minutes in A and B, minutes saved (A − B, positive = B faster)."""
+    """Per pair and mode: clock minutes in A and B, minutes saved (A − B, positive = B faster), the same in
+    generalized minutes (``generalized_minutes_*``; car: its clock minutes; best: those of the mode it takes),
+    and ``clock_vs_generalized``: a note where the two minutes saved have opposite signs, else None."""
     pa, pb = pair_minutes(a), pair_minutes(b)
+    ga, gb = pair_minutes(a, generalized=True), pair_minutes(b, generalized=True)
     rows = [
         {
             "from": k[0],
@@ -44,6 +49,10 @@ def compare_pairs(a: Evaluation, b: Evaluation) -> pd.DataFrame:
             "minutes_saved": round(pa[k] - pb[k], 2),
             "within_30_a": pa[k] <= HALF_HOUR_MINUTES,
             "within_30_b": pb[k] <= HALF_HOUR_MINUTES,
+            "generalized_minutes_a": round(ga[k], 2),
+            "generalized_minutes_b": round(gb[k], 2),
+            "generalized_minutes_saved": round(ga[k] - gb[k], 2),
+            "clock_vs_generalized": disagreement_note(f"{k[0]}->{k[1]} {k[2]}", pa[k] - pb[k], ga[k] - gb[k]),
         }
         for k in pa
     ]
@@ -166,6 +175,50 @@ def _headline(ev: Evaluation, region: Region) -> dict[str, float]:
     out = {f"{a}->{b}:{mode}": m for (a, b, mode), m in pair_minutes(ev).items()}
     out["index:best"] = half_hour_index(ev, region, "best")
     return out
+
+
+def _generalized_headline(ev: Evaluation) -> dict[str, float]:
+    return {f"{a}->{b}:{mode}": m for (a, b, mode), m in pair_minutes(ev, generalized=True).items()}
+
+
+@dataclass(frozen=True)
+class Headlines:
+    """Pair minutes ({"<from>-><to>:<mode>": minutes}) of the four states of an attribution item."""
+
+    full: dict[str, float]
+    loo: dict[str, float]
+    base: dict[str, float]
+    aoi: dict[str, float]
+
+
+GENERALIZED_MODES = ("transit", "best")
+"""The modes whose generalized minutes can differ from their clock minutes (car: cost = clock)."""
+
+
+def _generalized_effects(key: str, clock: Headlines, gen: Headlines) -> dict[str, object]:
+    """Leave-one-out and add-one-in in generalized minutes, summed per mode (transit, best), and
+    ``clock_vs_generalized``: a note per measure and mode whose clock and generalized totals over the six
+    pairs, or some pair's, disagree in sign ('' when none). ``clock`` and ``gen``: the pair minutes of the
+    full scenario, without the item, of the reference and with the item (:func:`_headline`)."""
+    row: dict[str, object] = {}
+    notes: list[str] = []
+    for measure, (c_after, c_before), (g_after, g_before) in (
+        ("loo", (clock.loo, clock.full), (gen.loo, gen.full)),
+        ("aoi", (clock.base, clock.aoi), (gen.base, gen.aoi)),
+    ):
+        for mode in GENERALIZED_MODES:
+            keys = [k for k in gen.full if k.endswith(f":{mode}")]
+            c_saved = {k: c_after[k] - c_before[k] for k in keys}
+            g_saved = {k: g_after[k] - g_before[k] for k in keys}
+            g_total = float(sum(g_saved.values()))
+            row[f"{measure}_generalized_minutes_{mode}_total"] = round(g_total, 2)
+            pairs = [k.rsplit(":", 1)[0] for k in keys if signs_disagree(c_saved[k], g_saved[k])]
+            note = disagreement_note(f"{key} ({measure}, {mode}, six pairs)", float(sum(c_saved.values())), g_total)
+            if note is not None or pairs:
+                head = note if note is not None else f"{key} ({measure}, {mode}): clock and generalized minutes saved disagree in sign"
+                notes.append(f"{head} [pairs: {', '.join(pairs)}]" if pairs else head)
+    row["clock_vs_generalized"] = "; ".join(notes)
+    return row
 
 
 def differing_edits(resolved: ResolvedScenario, against: ResolvedScenario) -> list[str]:
@@ -301,6 +354,7 @@ def attribution(
     full = evaluate(build_state(resolved), region, keep_trees=incremental)
     base = evaluate(build_state(reference, active=against.active), region, keep_trees=incremental)
     h_full, h_base = _headline(full, region), _headline(base, region)
+    g_full, g_base = _generalized_headline(full), _generalized_headline(base)
     rows = []
     warnings = []
     done = total = 0
@@ -328,6 +382,8 @@ def attribution(
             total += sum(r[1] for r in ev.recomputed.values())
         h_loo, h_aoi = _headline(loo_ev, region), _headline(aoi_ev, region)
         row.update(_pair_effects(h_full, h_loo, h_base, h_aoi))
+        gen = Headlines(g_full, _generalized_headline(loo_ev), g_base, _generalized_headline(aoi_ev))
+        row.update(_generalized_effects(key, Headlines(h_full, h_loo, h_base, h_aoi), gen))
         row["loo_index_best"] = round(h_full["index:best"] - h_loo["index:best"], 4)
         row["aoi_index_best"] = round(h_aoi["index:best"] - h_base["index:best"], 4)
         no_effect = all(

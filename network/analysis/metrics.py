@@ -14,6 +14,8 @@ from network.model.types import FloatArray
 from network.routing.engine import (
     Field,
     IntArray,
+    Snap,
+    costs_to_points,
     fields_from_points,
     fields_from_rows,
     node_costs_s,
@@ -52,6 +54,9 @@ class Evaluation:
     (car: an estimated access leg; transit: no connection but a direct walk); see :func:`beyond_reach_summary`."""
     zone_beyond_reach: dict[str, npt.NDArray[np.bool_]] = field(default_factory=dict)
     """Per mode: zone centroids beyond the reach (``Region.zones`` order)."""
+    centre_generalized_minutes: dict[str, FloatArray] = field(default_factory=dict)
+    """Per mode, like ``centre_minutes``: the generalized minutes of the same trips (the cost transit paths are
+    chosen by; car: its clock minutes; best: those of the mode ``best`` takes), see :func:`best_generalized`."""
 
 
 def _origin_rows(
@@ -132,6 +137,7 @@ def evaluate(state: NetworkState, region: Region, *, reuse: Evaluation | None = 
     gy = region.grid["y_m"].to_numpy(dtype=float)
     zx, zy = zone_points(region)
     centre_min: dict[str, FloatArray] = {}
+    centre_gen: dict[str, FloatArray] = {}
     cell_min: dict[str, FloatArray] = {}
     zone_min: dict[str, FloatArray] = {}
     graphs: dict[str, ModeGraph] = {}
@@ -150,17 +156,17 @@ def evaluate(state: NetworkState, region: Region, *, reuse: Evaluation | None = 
             trees[mode] = tree
         recomputed[mode] = (n_done, len(nodes))
         field_ = fields_from_rows(rows, nodes, origins, limit_s=FIELD_LIMIT_S)
-        centre_min[mode] = _cut(times_to_points(field_, origins)) / 60.0  # the limit on the whole trip, egress too: both ways alike
+        centre_min[mode], centre_gen[mode] = _centre_costs(field_, origins)
         cells = snap_points(g, gx, gy, state.params, max_snap_m=None)
         cell_min[mode] = _cut(with_direct_s(times_to_points(field_, cells), origins, cells)) / 60.0
         cell_far[mode] = cells.beyond_reach
         zone_far[mode] = zsnap.beyond_reach
-        np.fill_diagonal(centre_min[mode], 0.0)
         zone_field = times_to_points(fields_from_rows(rows, nodes, zsnap, limit_s=FIELD_LIMIT_S), zsnap)
         zone_min[mode] = _cut(with_direct_s(zone_field, zsnap, zsnap)) / 60.0
         np.fill_diagonal(zone_min[mode], 0.0)
     for d in (centre_min, cell_min, zone_min):
         d["best"] = np.minimum(d["car"], d["transit"])
+    centre_gen["best"] = best_generalized(centre_min, centre_gen)
     return Evaluation(
         centre_minutes=centre_min,
         cell_minutes=cell_min,
@@ -170,7 +176,27 @@ def evaluate(state: NetworkState, region: Region, *, reuse: Evaluation | None = 
         recomputed=recomputed,
         cell_beyond_reach=cell_far,
         zone_beyond_reach=zone_far,
+        centre_generalized_minutes=centre_gen,
     )
+
+
+def _centre_costs(field_: Field, origins: Snap) -> tuple[FloatArray, FloatArray]:
+    """(clock minutes, generalized minutes) between the centre points (diagonal 0): the least-cost candidate's
+    clock time, ``inf`` beyond FIELD_LIMIT_S on the whole trip (egress too: both ways alike), and its cost
+    (``inf`` where the clock time is)."""
+    pts = costs_to_points(field_, origins)
+    clock = _cut(pts.clock_s) / 60.0
+    gen = np.where(np.isfinite(clock), pts.gen_s / 60.0, np.inf)
+    np.fill_diagonal(clock, 0.0)
+    np.fill_diagonal(gen, 0.0)
+    return clock, gen
+
+
+def best_generalized(clock_minutes: dict[str, FloatArray], generalized_minutes: dict[str, FloatArray]) -> FloatArray:
+    """The generalized minutes of the mode ``best`` takes (the faster by clock; car on a tie): car's are its
+    clock minutes, transit's the cost its paths are chosen by."""
+    car = clock_minutes["car"] <= clock_minutes["transit"]
+    return np.where(car, generalized_minutes["car"], generalized_minutes["transit"])
 
 
 def _cut(times_s: FloatArray) -> FloatArray:
@@ -206,17 +232,27 @@ def centre_minutes(state: NetworkState, region: Region, *, limit_s: float = FIEL
     -------
     dict mode -> (3, 3) array, row = origin centre, column = destination centre (CITIES order).
     """
+    return centre_costs(state, region, limit_s=limit_s)[0]
+
+
+def centre_costs(state: NetworkState, region: Region, *, limit_s: float = FIELD_LIMIT_S) -> tuple[dict[str, FloatArray], dict[str, FloatArray]]:
+    """(clock minutes, generalized minutes) between the centres per mode (car, transit, best), as
+    :func:`centre_minutes` and ``Evaluation.centre_generalized_minutes``; ``inf`` beyond ``limit_s`` of clock time."""
     cx = region.centres.set_index("city").loc[list(CITIES), "x_m"].to_numpy(dtype=float)
     cy = region.centres.set_index("city").loc[list(CITIES), "y_m"].to_numpy(dtype=float)
-    out: dict[str, FloatArray] = {}
+    clock: dict[str, FloatArray] = {}
+    gen: dict[str, FloatArray] = {}
     for mode in ("car", "transit"):
         g = build_mode_graph(state, mode)  # type: ignore[arg-type]
         origins = snap_points(g, cx, cy, state.params)
-        times_s = times_to_points(fields_from_points(g, origins, limit_s=limit_s), origins)
-        out[mode] = np.where(times_s <= limit_s, times_s, np.inf) / 60.0
-        np.fill_diagonal(out[mode], 0.0)
-    out["best"] = np.minimum(out["car"], out["transit"])
-    return out
+        pts = costs_to_points(fields_from_points(g, origins, limit_s=limit_s), origins)
+        clock[mode] = np.where(pts.clock_s <= limit_s, pts.clock_s, np.inf) / 60.0
+        gen[mode] = np.where(np.isfinite(clock[mode]), pts.gen_s / 60.0, np.inf)
+        np.fill_diagonal(clock[mode], 0.0)
+        np.fill_diagonal(gen[mode], 0.0)
+    clock["best"] = np.minimum(clock["car"], clock["transit"])
+    gen["best"] = best_generalized(clock, gen)
+    return clock, gen
 
 
 def zone_points(region: Region) -> tuple[FloatArray, FloatArray]:

@@ -65,8 +65,12 @@ def run_compare(args: argparse.Namespace) -> int:
         f"-- mode best (the faster of car and transit), centre to centre door to door, minutes; "
         f"a = {res.a} ({period['a']}), b = {res.b} ({period['b']}), saved = a - b"
     )
-    best = res.pairs[res.pairs["mode"] == "best"][["from", "to", "minutes_a", "minutes_b", "minutes_saved"]]
+    best = res.pairs[res.pairs["mode"] == "best"][["from", "to", "minutes_a", "minutes_b", "minutes_saved", "generalized_minutes_saved"]]
     print(best.to_string(index=False))
+    notes = res.summary["clock_vs_generalized"]["notes"]
+    if notes:
+        print(f"note: {res.summary['clock_vs_generalized']['means']}:")
+        print("\n".join(f"  {n}" for n in notes))
     print("-- mode best: population (2020 census) newly / no longer within 30 min door to door of each centre")
     print(res.population[res.population["mode"] == "best"][["centre", "newly_within", "no_longer_within"]].to_string(index=False))
     if res.map_path is not None:
@@ -217,6 +221,7 @@ ATTRIBUTION_COLUMNS = [
     "year",
     "loo_minutes_best_total",
     "aoi_minutes_best_total",
+    "loo_generalized_minutes_best_total",
     "loo_minutes_car_total",
     "loo_minutes_transit_total",
     "loo_minutes_transit_saved",
@@ -228,7 +233,14 @@ ATTRIBUTION_COLUMNS = [
 """The attribution table's columns printed on the terminal (attribution.csv has them all)."""
 
 
-SHARE_COLUMNS = ["item", "project", "shapley_minutes_best_total", "alone_minutes_best_total", "interaction_minutes_best_total"]
+SHARE_COLUMNS = [
+    "item",
+    "project",
+    "shapley_minutes_best_total",
+    "alone_minutes_best_total",
+    "interaction_minutes_best_total",
+    "shapley_generalized_minutes_best_total",
+]
 """The shares table's columns printed on the terminal (attribution_shares.csv has car and transit too)."""
 
 
@@ -247,6 +259,7 @@ def print_shares(table: pd.DataFrame, summary: dict[str, Any]) -> None:
 
 def run_attribution(args: argparse.Namespace) -> int:
     """Run ``attribution``; returns the exit code."""
+    from network.analysis.clock_generalized import EXPLAINED  # lazy: only the command that runs it loads it
     from network.analysis.compare import centre_unchanged_items  # lazy: only the command that runs it loads it
     from network.analysis.definition_names import POTENTIAL_BASIS  # lazy: only the command that runs it loads it
     from network.run.attribution import attribution, definition_attribution  # lazy: only the command that runs it loads it
@@ -279,6 +292,9 @@ def run_attribution(args: argparse.Namespace) -> int:
         )
     if res.shares is not None and len(res.shares.table):
         print_shares(res.shares.table, res.shares.summary)
+    if res.generalized_notes:
+        print(f"note: {EXPLAINED}:")
+        print("\n".join(f"  {n}" for n in res.generalized_notes))
     done, total = res.origins_recomputed
     shared = f" and {res.shares.shares.coalitions_evaluated} coalitions (shares)" if res.shares is not None else ""
     print(f"{2 * len(res.table)} states (leave-one-out, add-one-in){shared} evaluated in {res.seconds:.1f} s; origin trees recomputed: {done} of {total}")

@@ -11,6 +11,7 @@ import pandas as pd
 from network._errors import PlannerError
 from network.analysis import definition_series
 from network.analysis.attribution_shares import ShareTable, attribution_shares
+from network.analysis.clock_generalized import EXPLAINED, table_notes
 from network.analysis.compare import attribution as _attribution
 from network.analysis.compare import differing_edits, resolve_file
 from network.analysis.definition_series import NATURAL_PERIOD
@@ -50,6 +51,9 @@ class AttributionRun:
     """Shapley shares that add up to the total change (``analysis.attribution_shares``); None when not asked for."""
     shares_path: Path | None = None
     summary_path: Path | None = None
+    generalized_notes: tuple[str, ...] = ()
+    """Items (and their pairs) whose clock and generalized minutes saved disagree in sign (the tables'
+    ``clock_vs_generalized`` column; ``analysis.clock_generalized``)."""
 
 
 @dataclass(frozen=True)
@@ -130,11 +134,14 @@ def attribution(
     state = build_state(r)
     att_def = (
         f"leave-one-out (loo) and add-one-in (aoi) minutes over the six centre-to-centre pairs, door to door, "
-        f"{r.scenario.name} against {ref.scenario.name}, {state.params.period}"
+        f"{r.scenario.name} against {ref.scenario.name}, {state.params.period}; clock minutes, and *_generalized_* the "
+        f"generalized minutes of the same trips (clock_vs_generalized: where the two disagree in sign)"
     )
     write_table(res.table, out, provenance=table_provenance(tier=state.roads.tier, snapshot=state.roads.snapshot, definition=att_def))
-    report = _attribution_report(r, res.table, output_dir, notes=[f"attribution against {ref.scenario.name}", *res.warnings])
     share_table = attribution_shares(r, ref, region, exact_max_items=exact_max_items) if shares else None
+    gen_notes = table_notes(res.table) + (table_notes(share_table.table) if share_table is not None else [])
+    notes = [f"attribution against {ref.scenario.name}", *res.warnings, *([EXPLAINED, *gen_notes] if gen_notes else [])]
+    report = _attribution_report(r, res.table, output_dir, notes=notes)
     shares_path = summary_path = None
     if share_table is not None:
         shares_path, summary_path = out.with_name("attribution_shares.csv"), out.with_name("attribution_summary.json")
@@ -159,6 +166,7 @@ def attribution(
         shares=share_table,
         shares_path=shares_path,
         summary_path=summary_path,
+        generalized_notes=tuple(gen_notes),
     )
 
 
