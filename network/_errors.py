@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import os
+from collections.abc import Mapping
 
 
 class PlannerError(Exception):
@@ -72,16 +73,17 @@ _OS_REASONS: dict[int, str] = {
 }
 
 
-def os_error_message(exc: OSError, *, doing: str = "", where: object = None) -> str:
+def os_error_message(exc: OSError, *, doing: str = "", where: object = None, reasons: Mapping[int, str] | None = None) -> str:
     """One line for a file-system error: the file (or files), what went wrong, in words.
 
     ``doing`` (e.g. ``"cannot write the outputs"``) is put first; ``where`` names the file or folder meant
-    when the error's own file name is a temporary one. The errno's name is kept at the end so that a
+    when the error's own file name is a temporary one; ``reasons`` (errno -> words) replaces the usual words
+    where the operation gives an errno another meaning (``mkdir``'s ENOENT). The errno's name is kept at the end so that a
     message can be searched for (``[EROFS]``).
     """
     if where is None:
         where = " -> ".join(str(f) for f in (exc.filename, exc.filename2) if f is not None) or "<file>"
-    reason = _OS_REASONS.get(exc.errno or -1) or (exc.strerror or str(exc))
+    reason = (reasons or {}).get(exc.errno or -1) or _OS_REASONS.get(exc.errno or -1) or (exc.strerror or str(exc))
     code = f" [{errno.errorcode[exc.errno]}]" if exc.errno is not None and exc.errno in errno.errorcode else ""
     return f"{doing + ': ' if doing else ''}{where}: {reason}{code}"
 

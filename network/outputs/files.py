@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import math
 import os
 import tempfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, Final, TextIO
 
 import pandas as pd
 
@@ -19,6 +20,11 @@ from network.formats import number
 from network.model.region import CITY_ZH
 from network.paths import source_commit
 
+MKDIR_REASONS: Final = {
+    errno.ENOENT: "the file system there does not let a folder be made (or a parent folder cannot be made)",
+}
+"""Reasons of a failed ``mkdir`` that read otherwise than for opening a file (``os_error_message``'s own)."""
+
 
 @contextlib.contextmanager
 def _atomic_fd(path: Path) -> Iterator[tuple[int, str]]:
@@ -26,6 +32,11 @@ def _atomic_fd(path: Path) -> Iterator[tuple[int, str]]:
     error (the caller writes and fsyncs); on error the temp file is removed and ``path`` is untouched."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(
+            os_error_message(exc, doing=f"cannot write {path.name}: its folder cannot be created", where=path.parent, reasons=MKDIR_REASONS)
+        ) from None
+    try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as exc:
         raise OutputError(os_error_message(exc, doing="cannot write", where=path)) from None
@@ -58,9 +69,14 @@ between the two leaves it; :func:`network.outputs.output_set.recover_output_set`
 
 def check_writable_folder(folder: Path, *, what: str = "the folder") -> None:
     """Raise ``OutputError`` when files cannot be written in ``folder`` (made when missing): checked before a
-    long computation, so that a read-only or misnamed output folder is said at once."""
+    long computation, so that a read-only or misnamed output folder is said at once. A folder that cannot be
+    made says so, with the reason ("the output folder cannot be created: /proc/out: the file system there
+    does not let a folder be made [ENOENT]"), not that it does not exist."""
     try:
         folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(os_error_message(exc, doing=f"{what} cannot be created", where=folder, reasons=MKDIR_REASONS)) from None
+    try:
         fd, probe = tempfile.mkstemp(prefix=WRITE_CHECK_PREFIX, dir=folder)
         os.close(fd)
         Path(probe).unlink(missing_ok=True)  # another run's recovery may have removed it already

@@ -206,5 +206,5 @@ def test_a_folder_where_a_file_belongs_and_a_file_where_a_folder_belongs(tmp_pat
     (tmp_path / "afile").write_text("not a folder", encoding="utf-8")
     code = cli_main.main([str(tmp_path / "good.yaml"), "--no-map", "--output-dir", str(tmp_path / "afile")])
     err = capsys.readouterr().err
-    _assert_one_clear_failure(code, err, f"cannot write in the output folder: {tmp_path / 'afile'}: already exists and is not a folder")
+    _assert_one_clear_failure(code, err, f"the output folder cannot be created: {tmp_path / 'afile'}: already exists and is not a folder")
     assert (tmp_path / "afile").read_text(encoding="utf-8") == "not a folder"
