@@ -68,31 +68,6 @@ def pytest_collection_finish(session: pytest.Session) -> None:
             )
 
 
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Any:
-    """Under ``--cov`` (``./dev.sh test``) a ``slow`` test runs untraced, its fixtures and teardown too: the
-    per-module floor is met by the quick tests (``-m "not slow"``, where the floor was measured), and tracing
-    made the slow tests' own Python code ~40 % dearer (CPU of tests/scenario/test_edits.py and
-    tests/analysis/test_definitions.py: 29.7 s without ``--cov``, 42.0 s with). Coverage counted this way can
-    only be lower than the whole suite's, so the floor check is no weaker. Every test still runs.
-
-    Every running coverage.py measurement is stopped, not only pytest-cov's: on an xdist worker pytest-cov has
-    started two (a worker's and a stray one its plugin started at load), and stopping one resumes the other."""
-    if item.get_closest_marker("slow") is None:
-        return (yield)
-    import coverage
-
-    paused = []
-    while (cov := coverage.Coverage.current()) is not None:
-        cov.stop()
-        paused.append(cov)
-    try:
-        return (yield)
-    finally:
-        for cov in reversed(paused):
-            cov.start()
-
-
 HEAVY_GROUPS_CPU_S: Mapping[str, float] = {
     SERIAL_GROUP: 149,
     "tests/analysis/test_claims.py": 80,

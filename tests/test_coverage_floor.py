@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
@@ -27,26 +26,3 @@ def test_a_module_below_the_floor_fails_and_is_named(tmp_path: Path, capsys: pyt
 
 def test_the_floor_is_set_in_pyproject() -> None:
     assert 0 < configured_floor() <= 100
-
-
-def _measuring(config: pytest.Config) -> bool:
-    """Whether this run measures coverage (``--cov``, as ``./dev.sh test`` runs the whole suite)."""
-    return getattr(config.pluginmanager.get_plugin("_cov"), "cov_controller", None) is not None
-
-
-def test_a_quick_test_is_traced_under_cov(request: pytest.FixtureRequest) -> None:
-    """The floor is measured on the quick tests (tests/conftest.py stops coverage for the slow ones only)."""
-    if _measuring(request.config):
-        assert sys.gettrace() is not None
-
-
-@pytest.mark.slow
-def test_a_slow_test_runs_untraced_under_cov(request: pytest.FixtureRequest) -> None:
-    """tests/conftest.py stops coverage around a slow test (tracing made them ~40 % dearer) and starts it again."""
-    if _measuring(request.config):
-        assert sys.gettrace() is None
-
-
-def test_coverage_traces_again_after_a_slow_test(request: pytest.FixtureRequest) -> None:
-    """Runs after the slow test above (same module, same worker): the pause ended with it."""
-    test_a_quick_test_is_traced_under_cov(request)
