@@ -145,6 +145,24 @@ def _year(text: str) -> int:
     return year
 
 
+def add_scenario_options(ap: argparse.ArgumentParser) -> None:
+    """The scenario of a one-scenario command, as a positional argument (as ``compare`` and ``attribution``
+    take it) or ``--scenario``; :func:`chosen_scenario` reads them."""
+    ap.add_argument(
+        "scenario_positional", nargs="?", default=None, metavar="SCENARIO", help="scenario name or file, the same as --scenario (default: surveyed)"
+    )
+    ap.add_argument("--scenario", default=None, help="scenario name or file (default: surveyed)")
+
+
+def chosen_scenario(args: argparse.Namespace) -> str:
+    """The scenario of :func:`add_scenario_options`: the positional one or ``--scenario`` (a usage error when
+    both are given and differ), else ``surveyed``."""
+    positional, option = getattr(args, "scenario_positional", None), args.scenario
+    if positional is not None and option is not None and positional != option:
+        usage_error(args, f"two scenarios: {positional!r} and --scenario {option!r}; give one")
+    return str(positional or option or "surveyed")
+
+
 def add_when_options(ap: argparse.ArgumentParser) -> None:
     """``--year`` and ``--period``: run a named scenario in another year or period."""
     ap.add_argument("--year", type=_year, default=None, help="the scenario in this year (its catalogue projects follow the year; default: the scenario's own)")

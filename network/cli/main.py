@@ -30,8 +30,10 @@ from network.cli import serve as _serve  # noqa: F401  (registers the 'serve' su
 from network.cli.commands import (
     COMMANDS,
     add_output_options,
+    add_scenario_options,
     add_when_options,
     build_subcommand_parser,
+    chosen_scenario,
     command,
     dispatch,
     output_folders,
@@ -196,6 +198,7 @@ def cmd_route(args: argparse.Namespace) -> int:
     """Run ``route``: print the fastest path (or a JSON object with ``--json``); returns the exit code."""
     from network.run.route import route_in_scenario  # lazy: only the command that runs it loads it
 
+    args.scenario = chosen_scenario(args)
     if args.via and args.mode not in (None, "car"):
         print(f"{program_name()} route: --via drives a named road through its waypoints; it needs --mode car (got {args.mode})", file=sys.stderr)
         return EXIT_USAGE
@@ -303,7 +306,7 @@ def run_command(args: argparse.Namespace) -> int:
 def configure_route(ap: argparse.ArgumentParser) -> None:
     """Options of ``run_scenario.py route``."""
     ap.epilog = "Example: run_scenario.py route --scenario surveyed --from 112.97,28.20 --to 113.13,27.83 --mode transit"
-    ap.add_argument("--scenario", default="surveyed", help="scenario name or file (default: surveyed)")
+    add_scenario_options(ap)
     ap.add_argument("--from", dest="from_", type=_lonlat, required=True, help="lon,lat (WGS-84)")
     ap.add_argument("--to", type=_lonlat, required=True, help="lon,lat (WGS-84)")
     ap.add_argument(

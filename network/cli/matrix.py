@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from network import OSM_ATTRIBUTION
-from network.cli.commands import add_when_options, command, usage_error
+from network.cli.commands import add_scenario_options, add_when_options, chosen_scenario, command, usage_error
 from network.paths import output_dir
 
 if TYPE_CHECKING:
@@ -22,7 +22,7 @@ def configure_matrix(ap: argparse.ArgumentParser) -> None:
     from network.outputs.od_table import MATRIX_FORMATS  # lazy: only the command that runs it loads it
 
     ap.epilog = "Example: run_scenario.py matrix --scenario year-2023 --points taz.csv --mode best"
-    ap.add_argument("--scenario", default="surveyed", help="scenario name or file (default: surveyed)")
+    add_scenario_options(ap)
     add_when_options(ap)
     ap.add_argument(
         "--points", type=Path, default=None, help=f"CSV with columns id, lon, lat (WGS-84; at most {MAX_POINTS:,} rows); default: the zones"
@@ -111,6 +111,7 @@ def run_matrix(args: argparse.Namespace) -> int:
     from network.run.matrix import MatrixFile, MatrixPoints, default_name, matrix  # lazy: only the command that runs it loads it
     from network.scenario.schema import find_scenario_file, load_scenario  # lazy: only the command that runs it loads it
 
+    args.scenario = chosen_scenario(args)
     if args.out is not None and (args.out.is_dir() or args.out.suffix.lower() == ".json"):
         usage_error(
             args,
