@@ -153,9 +153,9 @@ def test_the_attribution_shares_table_adds_up_to_the_total_change() -> None:
     assert not more
     rows = [[item, *rest.split(" | ")] for item, rest in re.findall(r"^\| `([^`]+)` \| (.*) \|$", table, flags=re.M)]
     assert rows and any(r[0] == "dated" for r in rows), label
-    shares = [float(r[-3]) for r in rows]
-    alone = [float(r[-2]) for r in rows]
-    interaction = [float(r[-1]) for r in rows]
+    shares = [float(r[-4]) for r in rows]  # ... share, alone, interaction, share in generalized minutes
+    alone = [float(r[-3]) for r in rows]
+    interaction = [float(r[-2]) for r in rows]
     m = re.search(r"Total change (-?[\d.]+) min = effects alone (-?[\d.]+) \+ interactions (-?[\d.]+) \+ unexplained (-?[\d.]+) \(the shares sum to (-?[\d.]+);", table)
     assert m, label
     total, sum_alone, interactions, unexplained, sum_shares = (float(x) for x in m.groups())

@@ -176,25 +176,40 @@ def claims_table(audit: pd.DataFrame) -> str:
 
 
 def attribution_table(att: pd.DataFrame) -> str:
-    """Per project: leave-one-out and add-one-in minutes summed over the six centre pairs (``attribution.csv``)."""
-    out = ["| rank | project | name | opened | LOO min | AOI min | car LOO | transit LOO |", "|---:|---|---|---:|---:|---:|---:|---:|"]
+    """Per project: leave-one-out and add-one-in minutes summed over the six centre pairs (``attribution.csv``),
+    the leave-one-out in generalized minutes beside them, then the notes where the two disagree in sign."""
+    out = [
+        "| rank | project | name | opened | LOO min | AOI min | car LOO | transit LOO | LOO generalized min |",
+        "|---:|---|---|---:|---:|---:|---:|---:|---:|",
+    ]
     for _, r in att.iterrows():
         out.append(
             f"| {r['rank']} | `{r['project']}` | {r['name_zh']} | {r['year']} | {r['loo_minutes_best_total']:.2f} | "
-            f"{r['aoi_minutes_best_total']:.2f} | {r['loo_minutes_car_total']:.2f} | {r['loo_minutes_transit_total']:.2f} |"
+            f"{r['aoi_minutes_best_total']:.2f} | {r['loo_minutes_car_total']:.2f} | {r['loo_minutes_transit_total']:.2f} | "
+            f"{r['loo_generalized_minutes_best_total']:.2f} |"
         )
-    return "\n".join(out)
+    return "\n".join(out + _sign_notes(att))
+
+
+def _sign_notes(table: pd.DataFrame) -> list[str]:
+    """The ``clock_vs_generalized`` notes of an attribution or shares table, as a list under it (none: nothing)."""
+    notes = [str(n) for n in table.get("clock_vs_generalized", pd.Series(dtype=object)) if isinstance(n, str) and n]
+    head = (
+        "Where clock and generalized minutes disagree in sign (transit paths are chosen by generalized cost and "
+        "reported in clock minutes, docs/method.md; the clock minutes stay the headline):"
+    )
+    return ["", head, "", *(f"- {n}" for n in notes)] if notes else []
 
 
 def attribution_shares_table(shares: pd.DataFrame, summary: dict[str, Any]) -> str:
     """Per item: Shapley share, effect alone and interaction part, best mode, minutes over the six centre pairs
     (``attribution_shares.csv``), then the sum that adds up to the total change (``attribution_summary.json``)."""
-    out = ["| item | name | share (Shapley) | alone | interaction |", "|---|---|---:|---:|---:|"]
+    out = ["| item | name | share (Shapley) | alone | interaction | share in generalized min |", "|---|---|---:|---:|---:|---:|"]
     for _, r in shares.iterrows():
         name = r["name_zh"] if r["item"] != "dated" else f"{r['name_zh']}: {r['includes']}"
         out.append(
             f"| `{r['project']}` | {name} | {r['shapley_minutes_best_total']:.2f} | {r['alone_minutes_best_total']:.2f} | "
-            f"{r['interaction_minutes_best_total']:.2f} |"
+            f"{r['interaction_minutes_best_total']:.2f} | {r['shapley_generalized_minutes_best_total']:.2f} |"
         )
     b = {k: float(summary[k]["best"]) for k in ("total_change", "sum_alone", "interactions", "unexplained", "sum_of_shares")}
     out.append("")
@@ -202,7 +217,14 @@ def attribution_shares_table(shares: pd.DataFrame, summary: dict[str, Any]) -> s
         f"Total change {b['total_change']:.2f} min = effects alone {b['sum_alone']:.2f} + interactions {b['interactions']:.2f} "
         f"+ unexplained {b['unexplained']:.2f} (the shares sum to {b['sum_of_shares']:.2f}; {summary['shapley']['how']})."
     )
-    return "\n".join(out)
+    gen = summary.get("total_change_generalized")
+    if gen:
+        out.append("")
+        out.append(
+            f"In generalized minutes (the cost transit paths are chosen by; best: those of the mode it takes) the total change is "
+            f"{float(gen['best']):.2f} (transit {float(gen['transit']):.2f}; the shares sum to {float(summary['sum_of_shares_generalized']['best']):.2f})."
+        )
+    return "\n".join(out + _sign_notes(shares))
 
 
 def projects_table(projects: list[dict[str, object]]) -> str:
