@@ -150,6 +150,12 @@ def test_compare_writes_tables_and_difference_map(tmp_path: Path, capsys: pytest
     assert "mode best (the faster of car and transit), centre to centre door to door" in printed
     assert "a = year-2015 (am_peak), b = year-2023 (am_peak)" in printed
     assert (tmp_path / "maps/compare-year-2015-vs-year-2023.html").stat().st_size > 0
+    # the intercity (2016) makes 株洲 -> 长沙 slower by the clock and better by generalized cost: both shown, and said
+    zc = next(p for p in doc["pairs"] if (p["from"], p["to"], p["mode"]) == ("zhuzhou", "changsha", "best"))
+    assert zc["minutes_saved"] < 0 < zc["generalized_minutes_saved"] and zc["clock_vs_generalized"].startswith("zhuzhou->changsha best: -")
+    notes = doc["clock_vs_generalized"]["notes"]
+    assert zc["clock_vs_generalized"] in notes and all(p["clock_vs_generalized"] in notes for p in doc["pairs"] if p["clock_vs_generalized"])
+    assert "note: clock and generalized minutes disagree in sign" in printed and zc["clock_vs_generalized"] in printed
 
 
 def test_check_writes_junit_naming_the_failing_check_and_others_still_run(tmp_path: Path) -> None:
