@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from network._errors import InputError, missing_file_reason
+from network._threads import HIERARCHY_THREAD_SUFFIX
 from network.analysis.metrics import zone_points
 from network.geo import to_lonlat, to_metric
 from network.model.graph import NetworkState
@@ -239,7 +240,7 @@ def _build_hierarchy(graph: ModeGraph, label: str, progress: Progress) -> None:
         except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread below
             failure.append(exc)
 
-    thread = threading.Thread(target=work, name=f"{label}-hierarchy", daemon=True)
+    thread = threading.Thread(target=work, name=f"{label}{HIERARCHY_THREAD_SUFFIX}", daemon=True)
     thread.start()
     while thread.is_alive():
         progress(f"{label} hierarchy", int(counter[0]), graph.n_nodes)

@@ -18,20 +18,17 @@ import threading
 import time
 from typing import NoReturn
 
+from network._threads import HIERARCHY_THREAD_SUFFIX, WORKBENCH_THREAD_PREFIX
 from network.cli.main import main
 
 __all__ = ["busy_worker_threads", "console", "end_process"]
 
-WORKER_PREFIXES = ("workbench-",)
-"""Names of the daemon threads that compute in compiled code: the workbench's workers."""
-WORKER_SUFFIXES = ("-hierarchy",)
-"""... and the contraction-hierarchy builders of ``network.analysis.od_matrix``."""
 GRACE_S = 0.5
 """How long an idle worker gets to notice the stop before it counts as busy."""
 
 
 def _is_worker(thread: threading.Thread) -> bool:
-    return thread.daemon and (thread.name.startswith(WORKER_PREFIXES) or thread.name.endswith(WORKER_SUFFIXES))
+    return thread.daemon and (thread.name.startswith(WORKBENCH_THREAD_PREFIX) or thread.name.endswith(HIERARCHY_THREAD_SUFFIX))
 
 
 def busy_worker_threads(grace_s: float = GRACE_S) -> list[str]:

@@ -1,9 +1,12 @@
-"""Bounded memo tables for pure, expensive derivations keyed on the content of their inputs.
+"""Memo tables for pure, expensive derivations: bounded ones keyed on the content of their inputs, and one
+result per live object.
 
 A workbench edit rebuilds the network state; most of what is derived from it (rail segment run times,
 grid-cell polygons) does not depend on the part an edit changed. These derivations are pure functions of
-small tables and arrays, so they are memoised by a digest of those inputs' *content* (never by object
-identity): an edit that changes an input changes its key, so a stale result is never returned.
+small tables and arrays, so :class:`Memo` keys them by a digest of those inputs' *content*: an edit that
+changes an input changes its key, so a stale result is never returned. :class:`ObjectMemo` keys by object
+identity instead, for derivations of an immutable object (a network state's transit graph), and drops a
+result when its object is collected, so an identity is never reused while its result is stored.
 """
 
 from __future__ import annotations
@@ -91,7 +94,7 @@ class ObjectMemo(Generic[V]):
 
     def __init__(self) -> None:
         self._data: dict[int, V] = {}
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # re-entrant: a collection inside get() may run _forget on this thread
         self.hits = 0
         self.misses = 0
 
@@ -106,8 +109,8 @@ class ObjectMemo(Generic[V]):
         with self._lock:
             self.misses += 1
             if key not in self._data:
+                weakref.finalize(obj, self._forget, key)  # first: an object without weak references stores nothing
                 self._data[key] = value
-                weakref.finalize(obj, self._forget, key)
             return self._data[key]
 
     def _forget(self, key: int) -> None:

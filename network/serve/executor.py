@@ -14,6 +14,8 @@ from collections.abc import Callable
 from concurrent.futures import Executor, Future
 from typing import Any
 
+from network._threads import WORKBENCH_THREAD_PREFIX
+
 __all__ = ["DaemonExecutor", "Superseded"]
 
 
@@ -27,7 +29,7 @@ class DaemonExecutor(Executor):
     def __init__(self, workers: int = 2) -> None:
         self._queue: queue.SimpleQueue[tuple[Future[Any], Callable[..., Any], tuple[Any, ...], dict[str, Any]] | None] = queue.SimpleQueue()
         self._closed = False
-        self._threads = [threading.Thread(target=self._work, name=f"workbench-{k}", daemon=True) for k in range(max(1, workers))]
+        self._threads = [threading.Thread(target=self._work, name=f"{WORKBENCH_THREAD_PREFIX}{k}", daemon=True) for k in range(max(1, workers))]
         for t in self._threads:
             t.start()
 

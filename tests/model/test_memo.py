@@ -6,6 +6,7 @@ import gc
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from network.model import rail as rail_mod
 from network.model.memo import Memo, ObjectMemo, array_key, frame_key
@@ -89,3 +90,42 @@ def test_grid_cell_polygons_follow_the_coordinates() -> None:
     b = grid_cell_polygons(x + 500.0, y)
     assert a[0].bounds != b[0].bounds
     assert grid_cell_polygons(x, y)[1].bounds == a[1].bounds
+
+
+_CYCLES = """
+import gc
+from network.model.memo import ObjectMemo
+
+gc.set_threshold(1)  # collect at almost every allocation, so one runs inside get()
+
+
+class Held:
+    def __init__(self) -> None:
+        self.me = self  # a reference cycle: freed only by the cyclic collector, which runs finalizers
+
+
+memo = ObjectMemo()
+for k in range(20000):
+    memo.get(Held(), lambda: k)
+print("done", len(memo) < 20000)
+"""
+
+
+def test_an_object_memo_survives_a_collection_inside_get() -> None:
+    """The cyclic collector may run while ``get`` registers a finalizer and free another object of the same
+    memo, whose finalizer then forgets its result on the same thread: with a plain lock that waited forever
+    (found in review: the workbench would hang on its next transit route)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    r = subprocess.run([sys.executable, "-c", _CYCLES], cwd=root, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0 and r.stdout.strip() == "done True", (r.returncode, r.stdout, r.stderr[-2000:])
+
+
+def test_an_object_without_weak_references_is_not_stored() -> None:
+    memo: ObjectMemo[int] = ObjectMemo()
+    with pytest.raises(TypeError):
+        memo.get(7, lambda: 1)  # an int takes no weak reference: nothing could forget the result
+    assert len(memo) == 0
