@@ -148,5 +148,5 @@ def _share_notes(label: str, shapley: FloatArray) -> str:
     """The notes of an item whose Shapley share in clock and in generalized minutes (transit, best; over the
     six pairs) disagree in sign, joined by '; ' ('' when none)."""
     clock, gen = _per_mode(shapley), _per_mode_generalized(shapley)
-    notes = [disagreement_note(f"{label} (shapley, {m}, six pairs)", clock[m], gen[m]) for m in GENERALIZED_MODES]
+    notes = [disagreement_note(f"{label} (shapley, {m}, six pairs)", clock[m], gen[m], mode=m) for m in GENERALIZED_MODES]
     return "; ".join(n for n in notes if n is not None)

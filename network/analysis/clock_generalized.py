@@ -35,12 +35,19 @@ def signs_disagree(clock_saved: float, generalized_saved: float) -> bool:
     return _sign(clock_saved) * _sign(generalized_saved) < 0
 
 
-def disagreement_note(label: str, clock_saved: float, generalized_saved: float) -> str | None:
+WHY_BEST = (
+    "; for best, the mode it takes (the faster by the clock) may also have changed, and its generalized minutes"
+    " are that mode's"
+)
+
+
+def disagreement_note(label: str, clock_saved: float, generalized_saved: float, *, mode: str = "") -> str | None:
     """The note for ``label`` (a project, an edit or a pair) when its clock and generalized minutes saved
-    disagree in sign (:func:`signs_disagree`), else None. Positive = faster / cheaper."""
+    disagree in sign (:func:`signs_disagree`), else None. Positive = faster / cheaper. For ``mode`` best the
+    note adds that a change of mode can be the reason (best takes the faster mode by the clock)."""
     if not signs_disagree(clock_saved, generalized_saved):
         return None
-    why = WHY_CLOCK_WORSE if clock_saved < 0 else WHY_CLOCK_BETTER
+    why = (WHY_CLOCK_WORSE if clock_saved < 0 else WHY_CLOCK_BETTER) + (WHY_BEST if mode == "best" else "")
     return f"{label}: {clock_saved:+.2f} clock min, {generalized_saved:+.2f} generalized min saved: {why}"
 
 

@@ -52,7 +52,7 @@ def compare_pairs(a: Evaluation, b: Evaluation) -> pd.DataFrame:
             "generalized_minutes_a": round(ga[k], 2),
             "generalized_minutes_b": round(gb[k], 2),
             "generalized_minutes_saved": round(ga[k] - gb[k], 2),
-            "clock_vs_generalized": disagreement_note(f"{k[0]}->{k[1]} {k[2]}", pa[k] - pb[k], ga[k] - gb[k]),
+            "clock_vs_generalized": disagreement_note(f"{k[0]}->{k[1]} {k[2]}", pa[k] - pb[k], ga[k] - gb[k], mode=str(k[2])),
         }
         for k in pa
     ]
@@ -213,7 +213,7 @@ def _generalized_effects(key: str, clock: Headlines, gen: Headlines) -> dict[str
             g_total = float(sum(g_saved.values()))
             row[f"{measure}_generalized_minutes_{mode}_total"] = round(g_total, 2)
             pairs = [k.rsplit(":", 1)[0] for k in keys if signs_disagree(c_saved[k], g_saved[k])]
-            note = disagreement_note(f"{key} ({measure}, {mode}, six pairs)", float(sum(c_saved.values())), g_total)
+            note = disagreement_note(f"{key} ({measure}, {mode}, six pairs)", float(sum(c_saved.values())), g_total, mode=mode)
             if note is not None or pairs:
                 head = note if note is not None else f"{key} ({measure}, {mode}): clock and generalized minutes saved disagree in sign"
                 notes.append(f"{head} [pairs: {', '.join(pairs)}]" if pairs else head)

@@ -47,6 +47,16 @@ def test_the_flag_appears_exactly_when_the_signs_disagree(clock: float, gen: flo
     if note is not None:
         assert note.startswith(f"czt-intercity: {clock:+.2f} clock min, {gen:+.2f} generalized min saved: ")
         assert ("faster one by the clock exists" in note) is (clock < 0)
+        assert "the mode it takes" not in note
+
+
+def test_a_best_mode_note_says_the_mode_taken_may_have_changed() -> None:
+    """best takes the faster mode by the clock, so its clock and generalized minutes can disagree because the
+    mode changed, not only because of a path choice: its note says so (review); transit's does not."""
+    best = disagreement_note("zhuzhou->changsha best", -5.25, 11.86, mode="best")
+    transit = disagreement_note("zhuzhou->changsha transit", -5.25, 11.86, mode="transit")
+    assert best is not None and transit is not None
+    assert "the mode it takes (the faster by the clock) may also have changed" in best and "the mode it takes" not in transit
 
 
 def _eval(transit: list[float], gen: list[float], car: list[float]) -> Evaluation:
