@@ -331,6 +331,21 @@ def test_the_dongzhu_opening_day_runs_end_where_the_road_reaches_zhuzhou() -> No
         assert math.hypot((lon - float(c["to_lon"])) * 98.3, (lat - float(c["to_lat"])) * 111.2) <= 1.5, row_id
 
 
+
+def test_one_conventional_train_is_scored_against_the_conventional_line() -> None:
+    """``k4312-zz-cs`` is one conventional train (K4312 株洲 10:40 → 长沙 11:18): its ``pattern`` column says
+    fastest, which between 株洲站 and 长沙站 is the model's one conventional line CR-CZ, not the typical mean that
+    mixes in the slower intercity IC-ZZ. The model has no filter by line, so this fails (and the row needs
+    another way) as soon as another line becomes the fastest between the two stations."""
+    row = {r.id: r for r in load_observed(OBSERVED_DIR)}["k4312-zz-cs"]
+    assert row.pattern == "fastest" and "conventional" in row.reason
+    assert row.year is not None
+    state = resolve_state(observed_scenario(row.year, row.period))
+    got = measure(state, row, explain=False)
+    assert got.legs.startswith("rail time (fastest)") and got.legs.endswith("over CR-CZ"), got.legs
+    typical = measure(state, row, pattern="typical", explain=False)
+    assert "IC-ZZ" in typical.legs and got.minutes is not None and typical.minutes is not None and got.minutes < typical.minutes
+
 MODEL_INPUT_ROWS = {"CR-ZX": "rail-zz-xt", "M2": "metro2-gd-mxhw-2015"}
 """Observed rows whose figure is a published run time the model takes as data (data/rail_timetable.csv)."""
 
