@@ -617,8 +617,11 @@ def with_timetable(
     """Each line's latest published run time valid by the end of ``year`` (``None``: the latest) as the columns
     ``timetable_from``, ``timetable_to``, ``timetable_run_min``, ``timetable_valid_from``: :func:`line_segments`
     scales the line's run times between those stops so that the ride (runs + dwells between) equals it. A line
-    without one keeps its kinematic run times; a figure whose stops the line does not serve (a stop not yet
-    open) is ignored.
+    without one keeps its kinematic run times. A line that does not serve both of the figure's stops (a year
+    before an extension opens, or a scenario's ``remove_stops`` taking out an end stop) is not left kinematic:
+    its segments between stops of the published pattern take that pattern's factor (:func:`scale_to_timetable`,
+    ``published_factor``): year 2016's Line 2 without 梅溪湖西 keeps the 2016 figure's pace on every segment it
+    keeps (49.9 min end to end, not the kinematic 38.89).
 
     A year before a line's first published figure takes that first figure (``timetable_carried_back``): the
     same trains on the same track run at the pace the first timetable shows, not at the faster kinematic

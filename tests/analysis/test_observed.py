@@ -331,7 +331,6 @@ def test_the_dongzhu_opening_day_runs_end_where_the_road_reaches_zhuzhou() -> No
         assert math.hypot((lon - float(c["to_lon"])) * 98.3, (lat - float(c["to_lat"])) * 111.2) <= 1.5, row_id
 
 
-
 def test_one_conventional_train_is_scored_against_the_conventional_line() -> None:
     """``k4312-zz-cs`` is one conventional train (K4312 株洲 10:40 → 长沙 11:18): its ``pattern`` column says
     fastest, which between 株洲站 and 长沙站 is the model's one conventional line CR-CZ, not the typical mean that
@@ -345,6 +344,7 @@ def test_one_conventional_train_is_scored_against_the_conventional_line() -> Non
     assert got.legs.startswith("rail time (fastest)") and got.legs.endswith("over CR-CZ"), got.legs
     typical = measure(state, row, pattern="typical", explain=False)
     assert "IC-ZZ" in typical.legs and got.minutes is not None and typical.minutes is not None and got.minutes < typical.minutes
+
 
 MODEL_INPUT_ROWS = {"CR-ZX": "rail-zz-xt", "M2": "metro2-gd-mxhw-2015"}
 """Observed rows whose figure is a published run time the model takes as data (data/rail_timetable.csv)."""

@@ -336,3 +336,26 @@ def test_a_year_before_a_lines_first_timetable_keeps_that_timetables_pace() -> N
     assert len(shared) >= 15
     assert np.allclose(rides[2014].loc[shared].to_numpy(), rides[2016].loc[shared].to_numpy(), rtol=1e-5)  # the factor vs exact scaling to the figure: same pace
     assert not any("梅溪湖西" in pair for pair in rides[2014].index) and any("梅溪湖西" in pair for pair in rides[2016].index)
+
+
+def test_removing_line_2s_end_stop_keeps_the_2016_pace_on_the_remaining_runs() -> None:
+    """A scenario that removes 梅溪湖西 (the end stop of Line 2's published figure 梅溪湖西 ↔ 光达) leaves a line
+    that no longer serves both of the figure's stops: its runs keep the published pattern's factor (the same
+    seconds on every segment the two lines share), not the kinematic estimate (38.89 min end to end before the
+    carry-back) nor a squeeze of the shorter line back to the whole figure."""
+    base = _state(2016)
+    removed = resolve_state(
+        parse_scenario("name: t2016-no-mxhw\nperiod: off_peak\nyear: 2016\nadd:\n  - {type: remove_stops, line: M2, stops: [梅溪湖西]}\n", file="<test>")
+    )
+    rides = {}
+    for key, state in (("base", base), ("removed", removed)):
+        segs = line_segments(state.rail, "am_peak", state.params.values())
+        rides[key] = segs[segs["line_id"] == "M2"].set_index(["from_name", "to_name"])["run_s"]
+    assert any("梅溪湖西" in pair for pair in rides["base"].index) and not any("梅溪湖西" in pair for pair in rides["removed"].index)
+    shared = rides["base"].index.intersection(rides["removed"].index)
+    assert len(shared) >= 15
+    np.testing.assert_allclose(rides["removed"].loc[shared].to_numpy(), rides["base"].loc[shared].to_numpy(), rtol=1e-5)
+    kinematic = line_segments(load_rail(), "am_peak", base.params.values())
+    kinematic = kinematic[kinematic["line_id"] == "M2"].set_index(["from_name", "to_name"])["run_s"]
+    common = shared.intersection(kinematic.index)
+    assert (rides["removed"].loc[common] > kinematic.loc[common] * 1.1).all(), "the timetable's pace, not the kinematic one"
