@@ -55,7 +55,8 @@ case "$cmd" in
     mypy_log=$(mktemp)
     "$VENV/bin/mypy" >"$mypy_log" 2>&1 &
     mypy_pid=$!
-    trap 'kill "$mypy_pid" 2>/dev/null || true; rm -f "$mypy_log"' EXIT
+    trap 'if [ -n "$mypy_pid" ]; then kill "$mypy_pid" 2>/dev/null || true; fi; rm -f "$mypy_log"' EXIT
+    trap 'exit 130' INT TERM   # Ctrl-C: stop now (the EXIT trap stops mypy, which ignores SIGINT in the background)
     set +e
     # pytest-xdist: one worker per core (PYTEST_WORKERS=0 runs in this process); a module's tests share a
     # worker, the 'serial' group (browsers, Dask, process pools, SIGKILL) runs one at a time (tests/conftest.py)
@@ -67,6 +68,7 @@ case "$cmd" in
     rc=$?
     wait "$mypy_pid"
     mypy_rc=$?
+    mypy_pid=""   # waited for: its number may belong to another process now
     set -e
     echo "mypy:"
     cat "$mypy_log"
