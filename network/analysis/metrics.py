@@ -180,12 +180,12 @@ def evaluate(state: NetworkState, region: Region, *, reuse: Evaluation | None = 
     )
 
 
-def _centre_costs(field_: Field, origins: Snap) -> tuple[FloatArray, FloatArray]:
+def _centre_costs(field_: Field, origins: Snap, limit_s: float = FIELD_LIMIT_S) -> tuple[FloatArray, FloatArray]:
     """(clock minutes, generalized minutes) between the centre points (diagonal 0): the least-cost candidate's
-    clock time, ``inf`` beyond FIELD_LIMIT_S on the whole trip (egress too: both ways alike), and its cost
+    clock time, ``inf`` beyond ``limit_s`` on the whole trip (egress too: both ways alike), and its cost
     (``inf`` where the clock time is)."""
     pts = costs_to_points(field_, origins)
-    clock = _cut(pts.clock_s) / 60.0
+    clock = np.where(pts.clock_s <= limit_s, pts.clock_s, np.inf) / 60.0
     gen = np.where(np.isfinite(clock), pts.gen_s / 60.0, np.inf)
     np.fill_diagonal(clock, 0.0)
     np.fill_diagonal(gen, 0.0)
@@ -245,11 +245,7 @@ def centre_costs(state: NetworkState, region: Region, *, limit_s: float = FIELD_
     for mode in ("car", "transit"):
         g = build_mode_graph(state, mode)  # type: ignore[arg-type]
         origins = snap_points(g, cx, cy, state.params)
-        pts = costs_to_points(fields_from_points(g, origins, limit_s=limit_s), origins)
-        clock[mode] = np.where(pts.clock_s <= limit_s, pts.clock_s, np.inf) / 60.0
-        gen[mode] = np.where(np.isfinite(clock[mode]), pts.gen_s / 60.0, np.inf)
-        np.fill_diagonal(clock[mode], 0.0)
-        np.fill_diagonal(gen[mode], 0.0)
+        clock[mode], gen[mode] = _centre_costs(fields_from_points(g, origins, limit_s=limit_s), origins, limit_s)
     clock["best"] = np.minimum(clock["car"], clock["transit"])
     gen["best"] = best_generalized(clock, gen)
     return clock, gen
